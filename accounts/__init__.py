@@ -1,0 +1,1 @@
+"""Customers (linked to Django users), their purchases, login and account pages."""

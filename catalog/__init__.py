@@ -1,0 +1,1 @@
+"""The catalogue: articles (H&M's products), their images, browsing, search and the importer."""

@@ -1,0 +1,91 @@
+"""Articles: one row of H&M's `articles.csv` each, plus what the shop derives for its pages."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.urls import reverse
+from django.utils.text import slugify
+
+# H&M shows article ids zero-padded to ten digits (e.g. 0108775015).
+ARTICLE_ID_DIGITS = 10
+
+
+def format_article_id(article_id: int) -> str:
+    return str(article_id).zfill(ARTICLE_ID_DIGITS)
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def browsable(self) -> ArticleQuerySet:
+        """Articles a shopper may see: every imported article is on sale in this catalogue."""
+        return self
+
+    def variants_of(self, product_code: int) -> ArticleQuerySet:
+        return self.filter(product_code=product_code).order_by("article_id")
+
+
+class Article(models.Model):
+    # The columns of articles.csv, names unchanged so that the importer maps them one to one.
+    article_id = models.BigIntegerField(primary_key=True)
+    product_code = models.IntegerField(db_index=True)
+    prod_name = models.CharField(max_length=255)
+    product_type_no = models.IntegerField()
+    product_type_name = models.CharField(max_length=100)
+    product_group_name = models.CharField(max_length=100)
+    graphical_appearance_no = models.IntegerField()
+    graphical_appearance_name = models.CharField(max_length=100)
+    colour_group_code = models.IntegerField()
+    colour_group_name = models.CharField(max_length=100)
+    perceived_colour_value_id = models.IntegerField()
+    perceived_colour_value_name = models.CharField(max_length=100)
+    perceived_colour_master_id = models.IntegerField()
+    perceived_colour_master_name = models.CharField(max_length=100)
+    department_no = models.IntegerField()
+    department_name = models.CharField(max_length=100)
+    index_code = models.CharField(max_length=4)
+    index_name = models.CharField(max_length=100)
+    index_group_no = models.IntegerField()
+    index_group_name = models.CharField(max_length=100, db_index=True)
+    section_no = models.IntegerField()
+    section_name = models.CharField(max_length=100)
+    garment_group_no = models.IntegerField()
+    garment_group_name = models.CharField(max_length=100)
+    detail_desc = models.TextField(blank=True)
+
+    # Derived by the shop.
+    slug = models.SlugField(max_length=255)
+    # Paths relative to MEDIA_ROOT; empty when the data set has no photo (pages show a placeholder).
+    image = models.CharField(max_length=255, blank=True)
+    image_thumbnail = models.CharField(max_length=255, blank=True)
+    image_width = models.PositiveIntegerField(null=True, blank=True)
+    image_height = models.PositiveIntegerField(null=True, blank=True)
+    # sha256 of the original image file: lets the content job reuse vectors of unchanged images.
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    # Refreshed from purchases after each transactions import (catalog.services).
+    price = models.FloatField(null=True, blank=True)
+    first_sold_on = models.DateField(null=True, blank=True)
+    popularity = models.FloatField(default=0.0)
+    # Postgres full-text document; filled by the importer, empty on SQLite (the demo falls back).
+    search_vector = SearchVectorField(null=True, blank=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["article_id"]
+        indexes = [
+            models.Index(fields=["index_group_name", "-popularity"], name="article_group_popularity"),
+            models.Index(fields=["-popularity"], name="article_popularity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prod_name} ({self.display_id})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug, "article_id": self.display_id})
+
+    @property
+    def display_id(self) -> str:
+        return format_article_id(self.article_id)
+
+    def make_slug(self) -> str:
+        return slugify(f"{self.prod_name} {self.colour_group_name}")[:200] or "article"

@@ -1,0 +1,20 @@
+"""Test settings: the base settings with only what tests need changed."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("ALLOW_INSECURE_SECRET_KEY", "1")
+os.environ.setdefault("HTTPS", "0")
+
+from storefront.settings import *  # noqa: F403
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":  # noqa: F405
+    raise RuntimeError("Tests run against PostgreSQL: set DATABASE_URL=postgres://... (make test does).")
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+_TEST_ROOT = Path(tempfile.mkdtemp(prefix="storefront-tests-"))
+MEDIA_ROOT = _TEST_ROOT / "media"
+ARTIFACTS_ROOT = _TEST_ROOT / "artifacts"
+SERVE_MEDIA = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -1,0 +1,37 @@
+import subprocess
+import sys
+
+from django.db import connection
+
+
+def test_it_runs_against_postgres():
+    assert connection.vendor == "postgresql"
+
+
+def test_production_settings_pass_the_deploy_check():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SECRET_KEY": "k" * 60 + "-production-like-secret",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+        "ALLOWED_HOSTS": "shop.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60}
+    result = subprocess.run(
+        [sys.executable, "-c", "import storefront.settings as s; print(s.DEBUG)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "False"
