@@ -1,7 +1,7 @@
 """Demo shoppers: customers.csv rows and the hidden traits that drive their purchases.
 
 Values follow H&M's customers.csv: 64-hex ids (sorted, as in the real file), FN/Active as "1.0"
-or blank, club_member_status ACTIVE/PRE-CREATE/LEFT CLUB, fashion_news_frequency NONE/Regularly/
+or blank (the file was written from floating-point columns, ages too: "49.0"), club_member_status ACTIVE/PRE-CREATE/LEFT CLUB, fashion_news_frequency NONE/Regularly/
 Monthly, ages clustered around the early twenties and around fifty, hashed postal codes of which
 one is shared by very many customers.
 """
@@ -107,7 +107,7 @@ def write_customers(path: Path, shoppers: Shoppers, tastes: Tastes, rng: np.rand
                             "1.0" if active[offset] else "",
                             str(club[offset]),
                             str(news[offset]),
-                            str(age) if age > 0 else "",
+                            f"{age}.0" if age > 0 else "",
                             _postal_code(int(postal[offset])),
                         )
                     )
