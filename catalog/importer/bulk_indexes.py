@@ -51,6 +51,10 @@ def is_referenced(cursor: Any, table: str) -> bool:
 def set_aside(cursor: Any, table: str) -> SetAside:
     """Drops the table's foreign keys and its indexes (the primary key too, unless referenced)."""
     aside = SetAside(table)
+    # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
+    # ALTER TABLE; run them now, as Django does before checking constraints, and defer again.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     keep_primary_key = is_referenced(cursor, table)
     cursor.execute(
         """
