@@ -3,8 +3,8 @@
 Maintaining a b-tree row by row costs far more than one sorted build at the end, and foreign-key
 triggers check every row one at a time; for a load that is a large share of the table, dropping
 them first and recreating them afterwards (in the same transaction, so readers never see a table
-without them) is the standard way. The definitions are read from the catalogue, so indexes other
-apps add later are kept too.
+without them: they wait for the load to commit) is the standard way. The definitions are read
+from the catalogue, so indexes other apps add later are kept too.
 """
 
 from __future__ import annotations

@@ -89,6 +89,8 @@ def load(
     clock.lap("transactions: copy")
 
     if aside is not None:
+        rebuilt = f"{len(aside.indexes)} indexes and {len(aside.constraints)} keys"
+        progress.note(f"{TRANSACTIONS.filename}: rebuilding {rebuilt}")
         bulk_indexes.restore(cursor, aside)
         clock.lap("transactions: rebuild indexes")
     cursor.execute(f"ANALYZE {TABLE}")
