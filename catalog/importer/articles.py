@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from catalog.importer import postgres_copy
+from catalog.importer import bulk_indexes, postgres_copy
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
 from catalog.importer.errors import ImportInputError
 from catalog.importer.report import FileReport
@@ -72,15 +72,19 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
         updated=[*FIELDS[1:], "slug", "search_vector"],
         vendor="postgresql",
     )
-    try:
-        with transaction.atomic():
-            cursor.execute(statement)
-    except Exception as error:
-        duplicate = _duplicate_error(cursor)
-        if duplicate is None:
-            raise
-        raise duplicate from error
-    changed = int(cursor.rowcount)
+    # Nine indexes (the search document's GIN among them): rebuilt once beat maintained row by row.
+    with bulk_indexes.rebuilt_after(
+        cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "article_id")
+    ):
+        try:
+            with transaction.atomic():
+                cursor.execute(statement)
+        except Exception as error:
+            duplicate = _duplicate_error(cursor)
+            if duplicate is None:
+                raise
+            raise duplicate from error
+        changed = int(cursor.rowcount)
     cursor.execute(f"ANALYZE {TABLE}")
     return rows, changed
 

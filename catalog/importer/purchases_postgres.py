@@ -101,6 +101,15 @@ def load(
 def stored_dates(cursor: Any) -> list[dt.date]:
     """Distinct purchase dates by skipping through the date index (a loose index scan)."""
     cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = 't_dat')",
+        [TABLE],
+    )
+    if not cursor.fetchone()[0]:
+        # Without an index on the date each skip would scan the table: one pass instead.
+        cursor.execute(f"SELECT DISTINCT t_dat FROM {TABLE} ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
+    cursor.execute(
         f"""
         WITH RECURSIVE dates AS (
             (SELECT t_dat FROM {TABLE} ORDER BY t_dat LIMIT 1)
