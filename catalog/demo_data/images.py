@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from catalog.demo_data import vocab
+from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data.articles import Catalogue
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -50,7 +51,7 @@ class FashionMnistPhotos:
             )
         with gzip.open(labels_path) as handle:
             labels = np.frombuffer(handle.read(), dtype=np.uint8, offset=8)
-        return cls([pixels[labels == label] for label in range(len(vocab.PHOTO_CLASSES))])
+        return cls([pixels[labels == label] for label in range(len(hierarchy.PHOTO_CLASSES))])
 
     def photo(self, photo_class: int, pick: float) -> np.ndarray:
         photos = self.by_class[photo_class]
@@ -59,7 +60,7 @@ class FashionMnistPhotos:
 
 # Silhouettes in unit coordinates (x, y) for the drawn fallback, one per Fashion-MNIST class.
 _SILHOUETTES = {
-    vocab.TSHIRT: [
+    hierarchy.TSHIRT: [
         (0.3, 0.12),
         (0.42, 0.1),
         (0.5, 0.16),
@@ -74,7 +75,7 @@ _SILHOUETTES = {
         (0.18, 0.42),
         (0.08, 0.3),
     ],
-    vocab.TROUSER: [
+    hierarchy.TROUSER: [
         (0.3, 0.08),
         (0.7, 0.08),
         (0.76, 0.92),
@@ -83,7 +84,7 @@ _SILHOUETTES = {
         (0.44, 0.92),
         (0.24, 0.92),
     ],
-    vocab.PULLOVER: [
+    hierarchy.PULLOVER: [
         (0.3, 0.12),
         (0.42, 0.1),
         (0.5, 0.15),
@@ -100,7 +101,7 @@ _SILHOUETTES = {
         (0.06, 0.86),
         (0.1, 0.4),
     ],
-    vocab.DRESS: [
+    hierarchy.DRESS: [
         (0.38, 0.08),
         (0.62, 0.08),
         (0.64, 0.3),
@@ -110,7 +111,7 @@ _SILHOUETTES = {
         (0.42, 0.42),
         (0.36, 0.3),
     ],
-    vocab.COAT: [
+    hierarchy.COAT: [
         (0.28, 0.08),
         (0.5, 0.14),
         (0.72, 0.08),
@@ -125,7 +126,7 @@ _SILHOUETTES = {
         (0.06, 0.88),
         (0.1, 0.36),
     ],
-    vocab.SANDAL: [
+    hierarchy.SANDAL: [
         (0.06, 0.6),
         (0.3, 0.46),
         (0.4, 0.6),
@@ -135,7 +136,7 @@ _SILHOUETTES = {
         (0.94, 0.72),
         (0.06, 0.72),
     ],
-    vocab.SHIRT: [
+    hierarchy.SHIRT: [
         (0.3, 0.1),
         (0.44, 0.14),
         (0.5, 0.24),
@@ -152,9 +153,17 @@ _SILHOUETTES = {
         (0.1, 0.86),
         (0.12, 0.4),
     ],
-    vocab.SNEAKER: [(0.06, 0.5), (0.4, 0.42), (0.6, 0.3), (0.8, 0.32), (0.94, 0.5), (0.94, 0.7), (0.06, 0.7)],
-    vocab.BAG: [(0.15, 0.35), (0.85, 0.35), (0.9, 0.88), (0.1, 0.88)],
-    vocab.ANKLE_BOOT: [
+    hierarchy.SNEAKER: [
+        (0.06, 0.5),
+        (0.4, 0.42),
+        (0.6, 0.3),
+        (0.8, 0.32),
+        (0.94, 0.5),
+        (0.94, 0.7),
+        (0.06, 0.7),
+    ],
+    hierarchy.BAG: [(0.15, 0.35), (0.85, 0.35), (0.9, 0.88), (0.1, 0.88)],
+    hierarchy.ANKLE_BOOT: [
         (0.3, 0.1),
         (0.6, 0.1),
         (0.62, 0.55),
@@ -178,7 +187,7 @@ class DrawnGarments:
         stretch = 0.9 + 0.2 * pick
         points = [(size * (0.5 + (x - 0.5) * stretch), size * y) for x, y in _SILHOUETTES[photo_class]]
         draw.polygon(points, fill=200)
-        if photo_class == vocab.BAG:
+        if photo_class == hierarchy.BAG:
             draw.arc((size * 0.3, size * 0.12, size * 0.7, size * 0.55), 180, 360, fill=200, width=scale * 2)
         gradient = np.linspace(1.1, 0.75, size, dtype=np.float32)[:, None]
         shaded = np.asarray(canvas.filter(ImageFilter.GaussianBlur(scale)), dtype=np.float32) * gradient
@@ -221,7 +230,8 @@ def write_images(
             if on_progress:
                 on_progress(1)
         return catalogue.size
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # spawn: the workers need nothing of this process (forking one with threads running is unsafe).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         for _ in pool.map(render_to_file, jobs, chunksize=64):
             if on_progress:
                 on_progress(1)
@@ -232,7 +242,7 @@ def _jobs(images_dir: Path, catalogue: Catalogue, source: PhotoSource, seed: int
     for position in range(catalogue.size):
         product = catalogue.product[position]
         colour = vocab.COLOURS[catalogue.colour[position]]
-        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        photo_class = hierarchy.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
         yield ImageJob(
             path=article_image_path(images_dir, int(catalogue.article_id[position])),
             photo=source.photo(photo_class, float(catalogue.photo_pick[product])),

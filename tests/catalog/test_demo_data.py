@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data import images as demo_images
-from catalog.demo_data import vocab
 from catalog.demo_data.articles import write_catalogue
 from catalog.demo_data.generate import DemoDataOptions, OutputNotEmpty, generate_demo_data
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
@@ -86,7 +86,7 @@ def test_every_product_type_is_shown_by_the_matching_fashion_mnist_class():
         "Backpack": "Bag",
     }  # fmt: skip
 
-    assert {t.name: vocab.PHOTO_CLASSES[t.photo_class] for t in vocab.PRODUCT_TYPES} == expected
+    assert {t.name: hierarchy.PHOTO_CLASSES[t.photo_class] for t in hierarchy.PRODUCT_TYPES} == expected
 
 
 def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
@@ -98,7 +98,7 @@ def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
     jobs = list(demo_images._jobs(tmp_path, catalogue, photos, seed=1))
 
     for position, job in enumerate(jobs):
-        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        photo_class = hierarchy.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
         assert any(np.array_equal(job.photo, candidate) for candidate in photos.by_class[photo_class])
 
 
@@ -106,7 +106,7 @@ def test_photos_are_painted_in_the_article_colour(tmp_path):
     photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
     red = next(colour for colour in vocab.COLOURS if colour.name == "Red")
     path = tmp_path / "red.jpg"
-    job = demo_images.ImageJob(path, photos.photo(vocab.DRESS, 0.3), red.rgb, "solid", seed=1)
+    job = demo_images.ImageJob(path, photos.photo(hierarchy.DRESS, 0.3), red.rgb, "solid", seed=1)
 
     demo_images.render_to_file(job)
 
@@ -120,7 +120,7 @@ def test_photos_are_painted_in_the_article_colour(tmp_path):
 def test_stripes_are_drawn_over_the_garment(tmp_path):
     photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
     black = next(colour for colour in vocab.COLOURS if colour.name == "Black")
-    shape = photos.photo(vocab.TSHIRT, 0.5)
+    shape = photos.photo(hierarchy.TSHIRT, 0.5)
     solid, striped = tmp_path / "solid.jpg", tmp_path / "striped.jpg"
     demo_images.render_to_file(demo_images.ImageJob(solid, shape, black.rgb, "solid", seed=2))
     demo_images.render_to_file(demo_images.ImageJob(striped, shape, black.rgb, "stripe", seed=2))
