@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
 import multiprocessing
 import os
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ BACKGROUND = np.array([242, 241, 238], dtype=np.float32) / 255
 JPEG_QUALITY = 88
 # Below this many images a process pool costs more than it saves.
 POOL_THRESHOLD = 400
+JOB_BATCH = 2_048
 
 
 class FashionMnistPhotos:
@@ -232,9 +234,11 @@ def write_images(
         return catalogue.size
     # spawn: the workers need nothing of this process (forking one with threads running is unsafe).
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for _ in pool.map(render_to_file, jobs, chunksize=64):
-            if on_progress:
-                on_progress(1)
+        # map() queues everything it is given: feed it a batch at a time so memory stays flat.
+        while batch := list(itertools.islice(jobs, JOB_BATCH)):
+            for _ in pool.map(render_to_file, batch, chunksize=64):
+                if on_progress:
+                    on_progress(1)
     return catalogue.size
 
 
