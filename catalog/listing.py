@@ -70,7 +70,7 @@ def _facet_view(
 ) -> FacetView:
     param = counts.facet.param
     links = [
-        FacetLink(value.name, value.count, value.selected, url_for(filters.toggled(param, value.code)))
+        FacetLink(value.name, value.count, value.selected, url_for(filters.toggled(param, value.codes)))
         for value in counts.values
     ]
     # Selected values always stay visible, whatever their rank.

@@ -37,7 +37,7 @@ class Steps:
 
     def __init__(self, page):
         self.page = page
-        self.shots: list[tuple[str, bytes]] = []
+        self.shots = []  # (step name, PNG bytes)
 
     def shot(self, name: str) -> None:
         self.shots.append((name, self.page.screenshot(full_page=True)))
