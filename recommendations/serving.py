@@ -142,7 +142,12 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
         logger.warning("Could not read the active %s version from the database.", kind_name, exc_info=True)
         return _UNKNOWN
     if not cache_down:
-        announce_active_version(kind_name, version_id)
+        # add, not set: an activation announced between our query and now must not be
+        # overwritten with the older id we read.
+        try:
+            cache.add(active_version_cache_key(kind_name), version_id, ACTIVE_VERSION_CACHE_TTL_SECONDS)
+        except Exception:
+            logger.debug("Could not fill the %s version cache key.", kind_name, exc_info=True)
     return version_id
 
 

@@ -30,7 +30,7 @@ def test_without_a_broker_it_runs_in_process(settings):
 
 
 def test_a_failing_run_is_a_command_error_with_the_reason():
-    with pytest.raises(CommandError, match="failed after .* s: RuntimeError: nope"):
+    with pytest.raises(CommandError, match=r"failed after .* s: RuntimeError: nope"):
         call_command("train", KIND, "--in-process", "--param", "fail=nope")
 
 
