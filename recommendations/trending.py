@@ -24,6 +24,7 @@ from django.db.models import Count, Max
 
 from accounts.models import Purchase
 from catalog.models import Article
+from catalog.selectors import best_selling_articles
 from recommendations import serving
 from recommendations.registry import ModelKind, TrainingContext
 from recommendations.types import Recommendation
@@ -200,26 +201,8 @@ def trending_articles(index_group: str | None = None, limit: int = 12) -> list[R
 
 def best_sellers_last_week(index_group: str | None, limit: int) -> list[Recommendation]:
     """The fallback: best sellers of the data's last 7 days, counted by a direct query."""
-    last_day = Purchase.objects.aggregate(last=Max("t_dat"))["last"]
-    articles = Article.objects.browsable()
-    if index_group:
-        articles = articles.filter(index_group_name=index_group)
-    if last_day is None:
-        ranked = articles.order_by("-popularity", "article_id")[:limit]
-        return [
-            Recommendation(article=article, reason=trending_reason(index_group), score=0.0)
-            for article in ranked
-        ]
-    ranked = (
-        articles.filter(purchases__t_dat__gt=last_day - dt.timedelta(days=DEFAULT_WINDOW_DAYS))
-        .annotate(sales=Count("purchases"))
-        .order_by("-sales", "article_id")[:limit]
-    )
+    reason = trending_reason(index_group)
     return [
-        Recommendation(
-            article=article,
-            reason=trending_reason(index_group),
-            score=float(article.sales),  # type: ignore[attr-defined]
-        )
-        for article in ranked
+        Recommendation(article=article, reason=reason, score=float(sold))
+        for article, sold in best_selling_articles(index_group_name=index_group, limit=limit)
     ]
