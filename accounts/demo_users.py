@@ -54,7 +54,9 @@ def _ensure_staff() -> DemoLogin:
 
 def _user(username: str) -> AbstractUser:
     user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+    user, _ = user_model.objects.get_or_create(
+        username=username, defaults={"email": f"{username}@example.com"}
+    )
     assert isinstance(user, AbstractUser)
     return user
 
