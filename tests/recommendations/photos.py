@@ -14,7 +14,18 @@ import numpy as np
 from PIL import Image
 
 FASHION_MNIST = Path("/usr/share/datasets/fashion-mnist")
-CLASS_NAMES = ["T-shirt", "Trousers", "Sweater", "Dress", "Coat", "Sandals", "Shirt", "Sneakers", "Bag", "Boots"]
+CLASS_NAMES = [
+    "T-shirt",
+    "Trousers",
+    "Sweater",
+    "Dress",
+    "Coat",
+    "Sandals",
+    "Shirt",
+    "Sneakers",
+    "Bag",
+    "Boots",
+]
 COLOURS = {
     "Black": (25, 25, 25),
     "White": (235, 235, 230),
@@ -40,7 +51,9 @@ def _garments() -> tuple[np.ndarray, np.ndarray]:
 def garment_photo(class_index: int, colour: str, striped: bool = False, variant: int = 0) -> Image.Image:
     images, labels = _garments()
     source = images[np.flatnonzero(labels == class_index)[variant]]
-    alpha = np.asarray(Image.fromarray(source).resize((SIZE, SIZE), Image.Resampling.BICUBIC), np.float32) / 255
+    alpha = (
+        np.asarray(Image.fromarray(source).resize((SIZE, SIZE), Image.Resampling.BICUBIC), np.float32) / 255
+    )
     tint = np.array(COLOURS[colour], np.float32) / 255
     if striped:
         rows = (np.arange(SIZE) // 6) % 2 == 0

@@ -40,7 +40,9 @@ def make_photo_catalogue(variants: int = 2) -> list:
             product_code = 500000 + class_index * 100 + variant
             for colour_number, colour in enumerate(COLOURS):
                 striped = variant % 2 == 1
-                image = garment_photo(class_index, colour, striped=striped, variant=variant * 4 + colour_number)
+                image = garment_photo(
+                    class_index, colour, striped=striped, variant=variant * 4 + colour_number
+                )
                 article_id = product_code * 1000 + colour_number
                 path, sha = write_photo(image, str(article_id))
                 articles.append(

@@ -31,7 +31,9 @@ def test_it_embeds_photos_and_texts_into_one_space_of_unit_vectors(encoder, phot
 
 def test_it_gives_the_same_vectors_for_the_same_input(encoder, photos):
     np.testing.assert_array_equal(encoder.embed_images(photos), get_encoder("bundled").embed_images(photos))
-    np.testing.assert_array_equal(encoder.embed_texts(["black sneakers"]), encoder.embed_texts(["black sneakers"]))
+    np.testing.assert_array_equal(
+        encoder.embed_texts(["black sneakers"]), encoder.embed_texts(["black sneakers"])
+    )
 
 
 def test_it_accepts_photos_of_any_size_and_mode(encoder):
@@ -49,7 +51,11 @@ def test_its_text_tower_has_real_language_knowledge(encoder):
 
 def test_its_image_tower_tells_garments_apart_before_any_training(encoder):
     features = encoder.image_features(
-        [garment_photo(1, "Red", variant=0), garment_photo(1, "Red", variant=1), garment_photo(9, "Red", variant=0)]
+        [
+            garment_photo(1, "Red", variant=0),
+            garment_photo(1, "Red", variant=1),
+            garment_photo(9, "Red", variant=0),
+        ]
     )
     # Two pairs of trousers are closer to each other than to a boot of the same colour.
     assert features[0] @ features[1] > features[0] @ features[2]

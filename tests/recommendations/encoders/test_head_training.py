@@ -63,8 +63,12 @@ def test_trained_heads_find_held_out_photos_far_better_than_untrained_ones(small
 
     trained_type = _precision(trained, heldout_features, heldout_articles, "{type}", TYPE_KEY)
     untrained_type = _precision(encoder, heldout_features, heldout_articles, "{type}", TYPE_KEY)
-    trained_colour = _precision(trained, heldout_features, heldout_articles, "{colour} {type}", COLOUR_TYPE_KEY)
-    untrained_colour = _precision(encoder, heldout_features, heldout_articles, "{colour} {type}", COLOUR_TYPE_KEY)
+    trained_colour = _precision(
+        trained, heldout_features, heldout_articles, "{colour} {type}", COLOUR_TYPE_KEY
+    )
+    untrained_colour = _precision(
+        encoder, heldout_features, heldout_articles, "{colour} {type}", COLOUR_TYPE_KEY
+    )
     assert trained_type >= 0.6
     assert trained_type >= 2 * untrained_type
     assert trained_colour >= 2 * untrained_colour
