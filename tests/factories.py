@@ -18,11 +18,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"shopper{n}")
     email = factory.LazyAttribute(lambda user: f"{user.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+    # Hashed before the row is saved, so the stored hash matches (a post-generation set_password
+    # without a save left the database with none, and force_login sessions were then rejected).
+    password = factory.django.Password("correct-horse-battery")
 
 
 class ArticleFactory(factory.django.DjangoModelFactory):

@@ -61,9 +61,8 @@ class SearchTimings:
 
 
 def content_model() -> ContentModel | None:
-    from recommendations.serving import active_model
-
     from recommendations.content.artifact import ContentModel
+    from recommendations.serving import active_model
 
     model = active_model("content")
     return model if isinstance(model, ContentModel) else None

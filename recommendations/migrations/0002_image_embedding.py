@@ -5,9 +5,8 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
 
-    initial = True
-
     dependencies = [
+        ("recommendations", "0001_training_runs_and_versions"),
     ]
 
     operations = [
