@@ -12,7 +12,7 @@ import time
 from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.settings import api_settings
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 
 
 class SearchUserThrottle(UserRateThrottle):
@@ -27,7 +27,7 @@ class SearchAnonThrottle(AnonRateThrottle):
     scope = "search_anon"
 
 
-SEARCH_THROTTLES = [SearchUserThrottle, SearchAnonThrottle]
+SEARCH_THROTTLES: list[type[BaseThrottle]] = [SearchUserThrottle, SearchAnonThrottle]
 
 
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

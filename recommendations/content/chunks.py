@@ -14,6 +14,7 @@ from catalog.models import Article
 from recommendations.content.catalogue import articles_with_photos
 from recommendations.content.catalogue_images import CatalogueImage, embed_missing
 from recommendations.content.feature_cache import cached_hashes
+from recommendations.content.parameters import DEFAULT_PARAMETERS
 from recommendations.encoders import get_encoder
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 # A few hundred photos keep one chunk to well under a minute on a 2-core worker (≈100 photos/s)
 # while the per-task overhead stays negligible; 105k photos make ~400 chunks to spread.
-DEFAULT_CHUNK_SIZE = 256
+DEFAULT_CHUNK_SIZE = DEFAULT_PARAMETERS["chunk_size"]
 
 
 def plan_chunks(ctx: TrainingContext) -> list[dict[str, Any]]:

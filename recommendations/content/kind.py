@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from recommendations.content.parameters import DEFAULT_PARAMETERS
 from recommendations.registry import ModelKind, TrainingContext
 
 # 1: heads.npz + vectors.npy/hnsw.bin + facet arrays + content.json.
@@ -40,19 +41,13 @@ def _run_chunk(run_id: int, chunk: dict[str, Any]) -> None:
     run_chunk(run_id, chunk)
 
 
-def _default_parameters() -> dict[str, Any]:
-    from recommendations.content.training import DEFAULT_PARAMETERS
-
-    return dict(DEFAULT_PARAMETERS)
-
-
 KIND = ModelKind(
     name="content",
     label="Content search (photos and text)",
     format_version=FORMAT_VERSION,
     train=_train,
     load=_load,
-    default_parameters=_default_parameters(),
+    default_parameters=dict(DEFAULT_PARAMETERS),
     plan_chunks=_plan_chunks,
     run_chunk=_run_chunk,
 )

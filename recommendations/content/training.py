@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.conf import settings
@@ -42,17 +42,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_PARAMETERS: dict[str, Any] = {
-    # "" means settings.CONTENT_ENCODER.
-    "encoder": "",
-    "chunk_size": 256,
-    # A fifth of the products (all colour variants of each) never seen by head training, to
-    # measure on.
-    "holdout_fraction": 0.2,
-    "texts_per_article": 8,
-    "epochs": HeadTraining.epochs,
-    "seed": 0,
-}
 
 
 def is_held_out(product_code: int, fraction: float, seed: int) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 
-from recommendations.content.training import DEFAULT_PARAMETERS
+from recommendations.content.parameters import DEFAULT_PARAMETERS
 from tests.factories import ArticleFactory
 from tests.recommendations.photos import CLASS_NAMES, garment_photo
 
