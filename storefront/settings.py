@@ -162,7 +162,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Fail fast when Redis is unreachable: pages fall back instead of hanging on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
@@ -176,6 +176,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Content encoders (recommendations/encoders): "bundled" works offline; "clip" needs CLIP_MODEL.
 CONTENT_ENCODER = os.environ.get("CONTENT_ENCODER", "bundled")
 CLIP_MODEL = os.environ.get("CLIP_MODEL", "")
+# The storefront's search blends in text-to-photo matches through this function (catalog never
+# imports recommendations); empty turns the blend off.
+SEARCH_SEMANTIC_MATCHES = os.environ.get(
+    "SEARCH_SEMANTIC_MATCHES", "recommendations.content.search.semantic_matches"
+)
 
 # Uploads ("shop the look"): 10 MB is more than any phone photo needs.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
