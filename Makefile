@@ -24,6 +24,7 @@ system-packages:
 	./scripts/system-packages.sh
 
 demo: venv system-packages
+	mkdir -p var  # the demo's SQLite file and media live here
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
 	$(DEMO_ENV) $(BIN)/python manage.py generate_demo_data $(DEMO_DIR)
