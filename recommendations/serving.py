@@ -120,7 +120,7 @@ def reset() -> None:
 
 def _cache_is_shared() -> bool:
     """A per-process cache (no Redis: the demo) cannot carry announcements between processes."""
-    backend = settings.CACHES["default"]["BACKEND"]
+    backend = str(settings.CACHES["default"]["BACKEND"])
     return not backend.endswith(("LocMemCache", "DummyCache"))
 
 
