@@ -177,6 +177,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Content encoders (recommendations/encoders): "bundled" works offline; "clip" needs CLIP_MODEL.
 CONTENT_ENCODER = os.environ.get("CONTENT_ENCODER", "bundled")
 CLIP_MODEL = os.environ.get("CLIP_MODEL", "")
+# The storefront's search blends in text-to-photo matches through this function (catalog never
+# imports recommendations); empty turns the blend off.
+SEARCH_SEMANTIC_MATCHES = os.environ.get(
+    "SEARCH_SEMANTIC_MATCHES", "recommendations.content.search.semantic_matches"
+)
 
 # Uploads ("shop the look"): 10 MB is more than any phone photo needs.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

@@ -11,13 +11,13 @@ from tests.live_processes import HttpSession
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
 
 
-def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(chromium, start_web):
+def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(browser, start_web):
     staff = StaffUserFactory(username="olga_ops")
     client = Client()
     client.force_login(staff)
     # No broker: the web process runs the job in a thread, as in the demo.
     web = start_web(REDIS_URL="")
-    context = chromium.new_context()
+    context = browser.new_context()
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
     )
