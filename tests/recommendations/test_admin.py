@@ -131,6 +131,7 @@ def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version
     assert "v1</a> (active)" in page
     listing = ops.get(RUNS).content.decode()
     assert f'data-run-id="{good.pk}" data-status="succeeded"' in listing
+    assert "chunks_seen=0, value=5" in listing
 
 
 @pytest.mark.django_db(transaction=True)
