@@ -202,6 +202,9 @@ class TrainingRunAdmin(admin.ModelAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
+        # Beat sweeps stale runs every minute; the demo has no beat, and staff looking at the list
+        # should never see a run "running" whose process is gone.
+        training.training_runs_fail_stale()
         in_progress = {run.kind: run for run in TrainingRun.objects.in_progress()}
         extra_context = {
             **(extra_context or {}),

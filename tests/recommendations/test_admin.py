@@ -1,9 +1,12 @@
 """The training admin: buttons, progress, cancel, rollback, schedule, and who may do what."""
 
+import datetime as dt
+
 import kombu.exceptions
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.utils import timezone
 
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.training import training_run_execute_in_process, training_run_request
@@ -208,3 +211,13 @@ def test_staff_without_training_permissions_cannot_start_or_cancel(db):
     assert intern.post(f"{RUNS}{run.pk}/cancel/").status_code == 403
     assert intern.get(f"{RUNS}progress/?ids={run.pk}").status_code == 403
     assert TrainingRun.objects.get().status == "queued"
+
+
+@pytest.mark.django_db
+def test_the_run_list_never_shows_a_run_whose_worker_is_gone_as_running(ops):
+    gone = TrainingRun.objects.create(
+        kind=KIND, status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    ops.get(RUNS)
+    gone.refresh_from_db()
+    assert (gone.status, gone.message) == ("failed", "Worker lost")
