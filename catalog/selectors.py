@@ -66,7 +66,9 @@ def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_pag
 
 @dataclass(frozen=True)
 class FacetValue:
-    code: int
+    # Usually one code; several when H&M's data gives one name several codes (two "Umbrella"
+    # product types, for instance): a shopper sees one value and it selects all of them.
+    codes: tuple[int, ...]
     name: str
     count: int
     selected: bool
@@ -96,17 +98,21 @@ def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: s
     if not parts:
         return []
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    names: dict[tuple[str, int], str] = {}
-    counts: dict[tuple[str, int], int] = {}
+    codes: dict[tuple[str, str], set[int]] = {}
+    counts: dict[tuple[str, str], int] = {}
     for param, code, name, count in combined:
-        # A code may carry two spellings of its name in H&M's data: count them as one value.
-        names.setdefault((param, code), name)
-        counts[(param, code)] = counts.get((param, code), 0) + count
+        codes.setdefault((param, name), set()).add(code)
+        counts[(param, name)] = counts.get((param, name), 0) + count
     result = []
     for facet in facets:
         values = [
-            FacetValue(code, names[(param, code)], count, selection.filters.is_selected(param, code))
-            for (param, code), count in counts.items()
+            FacetValue(
+                tuple(sorted(codes[(param, name)])),
+                name,
+                count,
+                any(selection.filters.is_selected(param, code) for code in codes[(param, name)]),
+            )
+            for (param, name), count in counts.items()
             if param == facet.param
         ]
         result.append(FacetCounts(facet, sorted(values, key=lambda value: (-value.count, value.name))))
