@@ -13,40 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recommendations.collaborative.parameters import AlsParameters
+
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix
 
 logger = logging.getLogger(__name__)
 
-# Defaults chosen on the demo data (benchmarks/recommendation_quality.py); H&M-scale
-# write-ups land in the same range (64-256 factors, a handful of iterations, alpha in the tens).
-DEFAULT_FACTORS = 64
-DEFAULT_REGULARIZATION = 0.05
-DEFAULT_ITERATIONS = 15
-DEFAULT_ALPHA = 20.0
-
 IterationCallback = Callable[[int, int], None]  # (iterations done, iterations planned)
-
-
-@dataclass(frozen=True)
-class AlsParameters:
-    factors: int = DEFAULT_FACTORS
-    regularization: float = DEFAULT_REGULARIZATION
-    iterations: int = DEFAULT_ITERATIONS
-    alpha: float = DEFAULT_ALPHA
-    random_state: int = 42
-    use_gpu: bool | None = None  # None: the GPU when implicit was built with CUDA and one is present
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> AlsParameters:
-        return cls(
-            factors=int(values.get("factors", DEFAULT_FACTORS)),
-            regularization=float(values.get("regularization", DEFAULT_REGULARIZATION)),
-            iterations=int(values.get("iterations", DEFAULT_ITERATIONS)),
-            alpha=float(values.get("alpha", DEFAULT_ALPHA)),
-            random_state=int(values.get("random_state", 42)),
-            use_gpu=values.get("use_gpu"),
-        )
 
 
 @dataclass

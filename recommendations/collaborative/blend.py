@@ -19,47 +19,20 @@ component that contributes most to an item names its reason on the page.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
 from recommendations.collaborative.catalogue import ArticleTable
+from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
+
+__all__ = ["ALS", "BUY_AGAIN", "TRENDING", "VARIANT", "BlendWeights", "HistoryItem", "Scored", "blend"]
 
 BUY_AGAIN = "buy_again"
 VARIANT = "variant"
 ALS = "als"
 TRENDING = "trending"
-
-
-@dataclass(frozen=True)
-class BlendWeights:
-    # Chosen on a validation week of the demo data, then checked on the held-out week and on
-    # other seeds and sizes (benchmarks/recommendation_quality.py).
-    buy_again: float = 1.0
-    variant: float = 0.3
-    als: float = 0.3
-    trending: float = 0.5
-    taste_trending: float = 1.0
-    # "At most a few items per product": more colours of one product crowd the feed.
-    per_product: int = 3
-    als_candidates: int = 100
-    buy_again_half_life_days: float = 30.0
-    # Only the most recent distinct articles of a long history are considered for buy-again.
-    history_limit: int = 50
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> BlendWeights:
-        known = {item.name: item.type for item in fields(cls)}
-        chosen: dict[str, Any] = {}
-        for name, value in values.items():
-            if name.startswith("blend_") and name[6:] in known:
-                chosen[name[6:]] = int(value) if known[name[6:]] in (int, "int") else float(value)
-        return cls(**chosen)
-
-    def as_parameters(self) -> dict[str, float | int]:
-        return {f"blend_{name}": value for name, value in asdict(self).items()}
 
 
 @dataclass(frozen=True)

@@ -17,36 +17,17 @@ from typing import Any, Protocol
 import numpy as np
 
 from recommendations.collaborative import ann, artifact
-from recommendations.collaborative.als import AlsParameters, Factors, fit_als
-from recommendations.collaborative.blend import BlendWeights
+from recommendations.collaborative.als import Factors, fit_als
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.evaluation import Evaluation, evaluate, refit_on_all_data, split_last_week
 from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, load_purchase_log
+from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights
 from recommendations.collaborative.popularity import TrendTable, trending_scores
 
 logger = logging.getLogger(__name__)
 
-# Iterations of the published fit when it continues the evaluation's factors (see
-# evaluation.refit_on_all_data): the extra week moves the factors little.
-DEFAULT_PUBLISH_ITERATIONS = 3
-# "Customers like you" looks for neighbours among customers who bought in these last days:
-# their recent purchases are what the widget shows, and it keeps that index small.
-DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS = 28
 # Queries sampled to measure each index's recall against exact search.
 RECALL_SAMPLE_QUERIES = 1000
-
-DEFAULT_PARAMETERS: dict[str, Any] = {
-    "factors": AlsParameters.factors,
-    "regularization": AlsParameters.regularization,
-    "iterations": AlsParameters.iterations,
-    "alpha": AlsParameters.alpha,
-    "matrix_half_life_days": 0,  # 0: every purchase counts 1, however old
-    "publish_iterations": DEFAULT_PUBLISH_ITERATIONS,
-    "evaluate": True,
-    "similar_customers_window_days": DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS,
-    "index_target_recall": ann.TARGET_RECALL,
-    **BlendWeights().as_parameters(),
-}
 
 
 class Context(Protocol):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import numpy as np
 
-from recommendations.collaborative.interactions import PurchaseLog, day_number
+from recommendations.collaborative.interactions import DAY_EPOCH, PurchaseLog, day_number
 
 LAST_DAY = dt.date(2020, 9, 22)
 
@@ -27,3 +27,39 @@ def two_taste_log(customers_per_taste=30, articles_per_taste=20, purchases_each=
 
 def day(date):
     return day_number(date)
+
+
+def store(log, product_code_of=lambda article_id: article_id, group_of=lambda article_id: "Ladieswear"):
+    """Saves a planted log to the database in bulk: customers with pk = the log's customer ids."""
+    from accounts.models import Customer, Purchase
+    from catalog.models import Article
+    from tests.factories import ArticleFactory, CustomerFactory
+
+    article_ids = sorted(set(log.articles.tolist()))
+    customer_ids = sorted(set(log.customers.tolist()))
+    Article.objects.bulk_create(
+        [
+            ArticleFactory.build(
+                article_id=article_id,
+                product_code=product_code_of(article_id),
+                index_group_name=group_of(article_id),
+                prod_name=f"Article {article_id}",
+            )
+            for article_id in article_ids
+        ]
+    )
+    Customer.objects.bulk_create([CustomerFactory.build(id=pk) for pk in customer_ids])
+    Purchase.objects.bulk_create(
+        [
+            Purchase(
+                customer_id=customer,
+                article_id=article,
+                t_dat=DAY_EPOCH + dt.timedelta(days=day),
+                price=0.02,
+                sales_channel_id=2,
+            )
+            for customer, article, day in zip(
+                log.customers.tolist(), log.articles.tolist(), log.days.tolist(), strict=True
+            )
+        ]
+    )
