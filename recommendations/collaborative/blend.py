@@ -112,7 +112,8 @@ def blend(
         score = sum(part for part, _ in parts)
         if score <= 0.0:
             continue
-        source = max(parts)[1]
+        # A re-purchase reads as one, whatever else recommends it.
+        source = BUY_AGAIN if article_id in recency else max(parts)[1]
         scored.append(Scored(article_id, score, source, group, related[1] if related else None))
     scored.sort(key=lambda item: (-item.score, item.article_id))
     return cap_per_product(scored, articles, product_of, per_product=weights.per_product, limit=limit)

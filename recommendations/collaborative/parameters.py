@@ -48,7 +48,7 @@ class AlsParameters:
 
 
 def _gpu_choice(value: Any) -> bool | None:
-    """"auto" (the GPU when implicit has CUDA), or a yes/no."""
+    """ "auto" (the GPU when implicit has CUDA), or a yes/no."""
     if value is None or isinstance(value, bool):
         return value
     text = str(value).lower()

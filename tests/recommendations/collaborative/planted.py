@@ -31,6 +31,9 @@ def day(date):
 
 def store(log, product_code_of=lambda article_id: article_id, group_of=lambda article_id: "Ladieswear"):
     """Saves a planted log to the database in bulk: customers with pk = the log's customer ids."""
+    from django.core.management.color import no_style
+    from django.db import connection
+
     from accounts.models import Customer, Purchase
     from catalog.models import Article
     from tests.factories import ArticleFactory, CustomerFactory
@@ -49,6 +52,10 @@ def store(log, product_code_of=lambda article_id: article_id, group_of=lambda ar
         ]
     )
     Customer.objects.bulk_create([CustomerFactory.build(id=pk) for pk in customer_ids])
+    # Explicit primary keys leave the identity sequence behind; later factories need it moved on.
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), [Customer]):
+            cursor.execute(sql)
     Purchase.objects.bulk_create(
         [
             Purchase(

@@ -144,3 +144,8 @@ def test_weights_round_trip_through_run_parameters():
     assert parameters["blend_als"] == 0.7
     assert BlendWeights.from_mapping({**parameters, "factors": 64}) == weights
     assert isinstance(BlendWeights.from_mapping({"blend_per_product": "4"}).per_product, int)
+
+
+def test_an_article_bought_before_reads_as_buy_again_even_when_als_likes_it_more():
+    ranked = _blend(_history((501, 0.1)), affinity=_affinity({501: 3.0}), als=[501])
+    assert [(item.article_id, item.source) for item in ranked] == [(501, BUY_AGAIN)]

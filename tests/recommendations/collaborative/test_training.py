@@ -3,6 +3,7 @@ import pytest
 
 from recommendations.collaborative import artifact
 from recommendations.collaborative.training import TrainingError, train
+from tests.recommendations.collaborative.conftest import SMALL, FakeContext
 from tests.recommendations.collaborative.planted import store, two_taste_log
 
 METRIC_NAMES = {
@@ -14,23 +15,6 @@ METRIC_NAMES = {
     "ann_recall12",
     "ann_speedup",
 }
-SMALL = {"factors": 4, "regularization": 0.5, "iterations": 5, "alpha": 1.0, "use_gpu": False}
-
-
-class FakeContext:
-    """Stands in for the registry's TrainingContext."""
-
-    def __init__(self, workdir, **parameters):
-        self.workdir = workdir
-        self.parameters = parameters
-        self.reports = []
-        self.cancel_checks = 0
-
-    def progress(self, percent, message=""):
-        self.reports.append((percent, message))
-
-    def check_cancelled(self):
-        self.cancel_checks += 1
 
 
 @pytest.mark.django_db
@@ -45,7 +29,7 @@ def test_a_run_records_every_metric_and_writes_a_loadable_artifact(tmp_path):
     assert metrics["ann_recall12"] >= 0.95 and metrics["purchases"] == len(log)
     percents = [percent for percent, _ in context.reports]
     assert percents == sorted(percents) and percents[-1] == 100
-    assert any("ALS iteration 5/5" in message for _, message in context.reports)
+    assert any("ALS iteration 6/6" in message for _, message in context.reports)
     assert context.cancel_checks >= 5
 
     model = artifact.load(tmp_path)

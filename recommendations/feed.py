@@ -1,0 +1,97 @@
+"""Personal recommendations for pages and the API: "For you", "Customers also bought",
+"Customers like you".
+
+The collaborative model (recommendations.collaborative) does the work; this module decides what
+to show when it cannot: a customer without purchases, or no trained model yet, gets trending,
+and the result says so. Heavy imports (numpy, hnswlib) happen inside the functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from accounts.models import Customer
+from catalog.models import Article
+from recommendations.types import Recommendation
+
+COLD_START_NOTE = "Trending - we'll personalise this once you've shopped"
+NO_MODEL_NOTE = "Trending - personal picks appear once the recommender has been trained"
+
+
+@dataclass(frozen=True)
+class FeedResult:
+    items: list[Recommendation] = field(default_factory=list)
+    # True when the items are not personal (trending instead); `note` tells the shopper why.
+    fallback: bool = False
+    note: str = ""
+
+
+def recommend_for_customer(customer: Customer, k: int = 12) -> FeedResult:
+    """The "For you" feed: buy-again, colour variants, ALS picks and trending in one ranking."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+    from recommendations.trending import trending_articles
+
+    purchases = personal.customer_history(customer)
+    if not purchases:
+        return FeedResult(trending_articles(None, k), fallback=True, note=COLD_START_NOTE)
+    model = active_collaborative_model()
+    if model is None:
+        return FeedResult(trending_articles(None, k), fallback=True, note=NO_MODEL_NOTE)
+    items = personal.for_you(model, customer, purchases, k)
+    if len(items) < k:
+        # A short history on a small catalogue can run out of candidates: trending in the
+        # customer's own index groups fills the row, then trending overall.
+        groups = list(dict.fromkeys(purchase.group_name for purchase in purchases))
+        items = _filled(
+            items, [trending_articles(group, k) for group in groups[:2]] + [trending_articles(None, k)], k
+        )
+    return FeedResult(items)
+
+
+def _filled(items: list[Recommendation], fillers: list[list[Recommendation]], k: int) -> list[Recommendation]:
+    seen = {item.article.article_id for item in items}
+    result = list(items)
+    for filler in fillers:
+        for item in filler:
+            if len(result) >= k:
+                return result
+            if item.article.article_id not in seen:
+                seen.add(item.article.article_id)
+                result.append(item)
+    return result
+
+
+def also_bought(article: Article, k: int = 12) -> list[Recommendation]:
+    """Articles of other products that the buyers of this one also bought (ALS item neighbours)."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    return personal.also_bought(model, article, k)
+
+
+def similar_customers(customer: Customer, k: int = 12) -> list[tuple[Customer, float]]:
+    """The customers whose purchases look most like this one's, with a cosine similarity."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    ranked = personal.similar_customers(model, customer, personal.customer_history(customer), k)
+    customers = Customer.objects.in_bulk([pk for pk, _ in ranked])
+    return [(customers[pk], similarity) for pk, similarity in ranked if pk in customers]
+
+
+def customers_like_you(customer: Customer, k: int = 12) -> list[Recommendation]:
+    """What the customers most like this one bought recently (and this one has not)."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    return personal.customers_like_you(model, customer, personal.customer_history(customer), k)
