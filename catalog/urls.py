@@ -1,5 +1,22 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+import catalog.converters  # noqa: F401  (registers the article_id converter)
+from catalog import views
 
 app_name = "catalog"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("search/", views.search, name="search"),
+    path("c/<slug:group_slug>/", views.browse, name="browse"),
+    path("c/<slug:group_slug>/<slug:section_slug>/", views.browse, name="browse-section"),
+    path(
+        "c/<slug:group_slug>/<slug:section_slug>/<slug:product_group_slug>/",
+        views.browse,
+        name="browse-product-group",
+    ),
+    path("p/<slug:slug>-<article_id:article_id>/", views.product, name="product"),
+    # The bare id (as printed on a tag) redirects to the canonical URL.
+    path("p/<article_id:article_id>/", views.product, name="product-by-id"),
+]

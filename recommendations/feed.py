@@ -14,8 +14,8 @@ from accounts.models import Customer
 from catalog.models import Article
 from recommendations.types import Recommendation
 
-COLD_START_NOTE = "Trending - we'll personalise this once you've shopped"
-NO_MODEL_NOTE = "Trending - personal picks appear once the recommender has been trained"
+COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
+NO_MODEL_NOTE = "Trending — personal picks appear once the recommender has been trained"
 
 
 @dataclass(frozen=True)

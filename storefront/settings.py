@@ -137,11 +137,37 @@ STORAGES = {
 }
 # Trained model artifacts (see recommendations/artifacts.py). A shared volume in production.
 ARTIFACTS_ROOT = Path(os.environ.get("ARTIFACTS_ROOT", BASE_DIR / "var" / "artifacts"))
+# Published versions kept per kind besides the active one, so that staff can roll back.
+ARTIFACTS_KEEP = int(os.environ.get("ARTIFACTS_KEEP", "5"))
+# Loading verifies every file's sha256 against the manifest (about 1 s per GB, once per version).
+ARTIFACTS_VERIFY_CHECKSUMS = env_bool("ARTIFACTS_VERIFY_CHECKSUMS", True)
+# Model kinds beyond recommendations.registry.KIND_MODULES (module paths defining KIND).
+EXTRA_KIND_MODULES = env_list("EXTRA_KIND_MODULES", "")
+# Web processes check which version is active at most this often (one cache read), and ask the
+# database at most this often when Redis is down or absent (recommendations/serving.py).
+SERVING_VERSION_CHECK_SECONDS = float(os.environ.get("SERVING_VERSION_CHECK_SECONDS", "2"))
+SERVING_DB_FALLBACK_SECONDS = float(os.environ.get("SERVING_DB_FALLBACK_SECONDS", "2"))
+# A running training run refreshes its heartbeat this often; one silent for TRAINING_STALE_SECONDS
+# is taken for a killed worker and failed, which releases the lock on its kind.
+TRAINING_HEARTBEAT_SECONDS = float(os.environ.get("TRAINING_HEARTBEAT_SECONDS", "10"))
+TRAINING_STALE_SECONDS = float(os.environ.get("TRAINING_STALE_SECONDS", "60"))
+# A run still queued after this long (no worker consumed it) is failed so its kind can train again.
+TRAINING_QUEUED_TIMEOUT_SECONDS = float(os.environ.get("TRAINING_QUEUED_TIMEOUT_SECONDS", str(24 * 3600)))
+# Celery time limits (workers/celery.py): a training run's finishing step and one chunk.
+TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("TRAINING_SOFT_TIME_LIMIT", str(6 * 3600)))
+TRAINING_CHUNK_SOFT_TIME_LIMIT = int(os.environ.get("TRAINING_CHUNK_SOFT_TIME_LIMIT", str(30 * 60)))
 
 # Redis is the Celery broker and the cache; without it tasks run in-process (the demo).
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            # Fail fast when Redis is unreachable: pages fall back instead of hanging on the cache.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = REDIS_URL or "memory://"
@@ -150,6 +176,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Content encoders (recommendations/encoders): "bundled" works offline; "clip" needs CLIP_MODEL.
 CONTENT_ENCODER = os.environ.get("CONTENT_ENCODER", "bundled")
 CLIP_MODEL = os.environ.get("CLIP_MODEL", "")
+# The storefront's search blends in text-to-photo matches through this function (catalog never
+# imports recommendations); empty turns the blend off.
+SEARCH_SEMANTIC_MATCHES = os.environ.get(
+    "SEARCH_SEMANTIC_MATCHES", "recommendations.content.search.semantic_matches"
+)
 
 # Uploads ("shop the look"): 10 MB is more than any phone photo needs.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

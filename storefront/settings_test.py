@@ -18,3 +18,7 @@ MEDIA_ROOT = _TEST_ROOT / "media"
 ARTIFACTS_ROOT = _TEST_ROOT / "artifacts"
 SERVE_MEDIA = True
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+# WhiteNoise wants its folder to exist; tests serve static files through the finders.
+STATIC_ROOT = _TEST_ROOT / "static"
+STATIC_ROOT.mkdir()
+WHITENOISE_USE_FINDERS = True

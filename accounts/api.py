@@ -1,0 +1,110 @@
+"""The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`.
+
+Both read only `request.user`'s customer record; there is no id in the URL to tamper with, so a
+customer can never reach another customer's purchases through these endpoints.
+"""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Customer, Purchase
+from accounts.selectors import customer_for_user
+from catalog.api import ArticleSerializer
+from catalog.pricing import display_price
+
+# Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
+# header from the first class; session authentication has none and would answer 403).
+AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
+LOGIN_HINT = (
+    "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
+    "username and password) or use the session of a browser logged in at /accounts/login/."
+)
+
+
+class LoggedInAPIView(APIView):
+    """For views of the caller's own data: 401 with how to authenticate, for anonymous callers."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> NoReturn:
+        if request.authenticators and not request.successful_authenticator:
+            raise NotAuthenticated(LOGIN_HINT)
+        super().permission_denied(request, message, code)
+
+
+class CustomerSerializer(serializers.ModelSerializer[Customer]):
+    class Meta:
+        model = Customer
+        fields = ["customer_id", "club_member_status", "fashion_news_frequency", "age"]
+
+
+class MeSerializer(serializers.Serializer[object]):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    is_staff = serializers.BooleanField()
+    customer = CustomerSerializer(allow_null=True, help_text="Null for logins without a customer record.")
+
+
+class PurchaseArticleSerializer(ArticleSerializer):
+    class Meta(ArticleSerializer.Meta):
+        fields = ["article_id", "name", "colour", "product_type", "thumbnail_url", "url"]
+
+
+class PurchaseSerializer(serializers.ModelSerializer[Purchase]):
+    date = serializers.DateField(source="t_dat")
+    display_price = serializers.SerializerMethodField()
+    article = PurchaseArticleSerializer()
+
+    class Meta:
+        model = Purchase
+        fields = ["date", "price", "display_price", "sales_channel_id", "article"]
+
+    def get_display_price(self, purchase: Purchase) -> str:
+        return display_price(purchase.price)
+
+
+class PurchasePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class MeView(LoggedInAPIView):
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        user = request.user
+        data = {
+            "username": user.get_username(),
+            "email": getattr(user, "email", ""),
+            "is_staff": user.is_staff,
+            "customer": customer_for_user(user),
+        }
+        return Response(MeSerializer(data, context={"request": request}).data)
+
+
+class MyPurchasesView(LoggedInAPIView, generics.ListAPIView[Purchase]):
+    """The logged-in customer's purchases, newest first (empty for logins without a customer)."""
+
+    serializer_class = PurchaseSerializer
+    pagination_class = PurchasePagination
+
+    def get_queryset(self) -> QuerySet[Purchase]:
+        customer = customer_for_user(self.request.user)
+        return Purchase.objects.for_customer(customer) if customer else Purchase.objects.none()

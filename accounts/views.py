@@ -1,0 +1,48 @@
+"""Account pages: sign-up, the account page with purchase history. Login, logout and password
+change are Django's own views with the shop's templates (see urls.py)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.forms import SignUpForm
+from accounts.selectors import customer_for_user, purchase_history_page
+from accounts.services import customer_sign_up
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = customer_sign_up(
+            username=form.cleaned_data["username"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Your account is ready.")
+        return redirect("accounts:account")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+@require_safe
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    customer = customer_for_user(request.user)
+    page = purchase_history_page(customer, request.GET.get("page")) if customer else None
+    context = {
+        "customer": customer,
+        "page_obj": page,
+        "purchases": page.object_list if page else [],
+        "page_range": list(page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1))
+        if page
+        else [],
+    }
+    return render(request, "accounts/account.html", context)

@@ -1,0 +1,264 @@
+"""The articles API: `GET /api/v1/articles/` (browse filters, `q`, ordering, pages) and one article."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.views import APIView
+
+from catalog.categories import category_slug, category_tree
+from catalog.filters import (
+    FACETS,
+    RELEVANCE,
+    SORT_OPTIONS,
+    ArticleFilters,
+    CategoryPath,
+    FacetSelection,
+    InvalidFilter,
+    parse_sort,
+)
+from catalog.models import Article, format_article_id
+from catalog.pricing import display_price
+from catalog.search import normalise_query
+from catalog.selectors import (
+    MAX_PAGE_SIZE,
+    PAGE_SIZE,
+    article_for_page,
+    article_variants,
+    filtered_articles,
+    ordered_articles,
+    with_variant_counts,
+)
+
+
+class ArticlePagination(PageNumberPagination):
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+
+def _media_url(request: Request | None, path: str) -> str | None:
+    if not path:
+        return None
+    url = default_storage.url(path)
+    return request.build_absolute_uri(url) if request is not None else url
+
+
+class ArticleSerializer(serializers.ModelSerializer[Article]):
+    article_id = serializers.SerializerMethodField(help_text="Zero-padded to 10 digits, as H&M prints it.")
+    name = serializers.CharField(source="prod_name")
+    colour = serializers.CharField(source="colour_group_name")
+    colour_code = serializers.IntegerField(source="colour_group_code")
+    product_type = serializers.CharField(source="product_type_name")
+    product_group = serializers.CharField(source="product_group_name")
+    pattern = serializers.CharField(source="graphical_appearance_name")
+    index_group = serializers.CharField(source="index_group_name")
+    section = serializers.CharField(source="section_name")
+    garment_group = serializers.CharField(source="garment_group_name")
+    department = serializers.CharField(source="department_name")
+    display_price = serializers.SerializerMethodField(help_text="The price as the shop shows it.")
+    image_url = serializers.SerializerMethodField()
+    thumbnail_url = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(help_text="The product page.")
+
+    class Meta:
+        model = Article
+        fields = [
+            "article_id",
+            "product_code",
+            "name",
+            "colour",
+            "colour_code",
+            "product_type",
+            "product_group",
+            "pattern",
+            "index_group",
+            "section",
+            "garment_group",
+            "department",
+            "price",
+            "display_price",
+            "first_sold_on",
+            "popularity",
+            "image_url",
+            "thumbnail_url",
+            "url",
+        ]
+
+    def get_article_id(self, article: Article) -> str:
+        return format_article_id(article.article_id)
+
+    def get_display_price(self, article: Article) -> str | None:
+        return display_price(article.price) or None
+
+    def get_image_url(self, article: Article) -> str | None:
+        return _media_url(self.context.get("request"), article.image)
+
+    def get_thumbnail_url(self, article: Article) -> str | None:
+        return _media_url(self.context.get("request"), article.image_thumbnail or article.image)
+
+    def get_url(self, article: Article) -> str:
+        request: Request | None = self.context.get("request")
+        path = article.get_absolute_url()
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ArticleListItemSerializer(ArticleSerializer):
+    variant_count = serializers.IntegerField(read_only=True, help_text="Colours this product comes in.")
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "variant_count"]
+
+
+class VariantSerializer(ArticleSerializer):
+    class Meta(ArticleSerializer.Meta):
+        fields = ["article_id", "colour", "colour_code", "price", "display_price", "thumbnail_url", "url"]
+
+
+class ArticleDetailSerializer(ArticleSerializer):
+    description = serializers.CharField(source="detail_desc")
+    variants = serializers.SerializerMethodField(help_text="Every colour of the product, this one included.")
+
+    class Meta(ArticleSerializer.Meta):
+        fields = [*ArticleSerializer.Meta.fields, "description", "variants"]
+
+    @extend_schema_field(VariantSerializer(many=True))
+    def get_variants(self, article: Article) -> list[dict[str, Any]]:
+        variants = self.context.get("variants")
+        if variants is None:
+            variants = article_variants(article)
+        return list(VariantSerializer(variants, many=True, context=self.context).data)
+
+
+class SearchRateThrottle(UserRateThrottle):
+    """Full-text queries cost far more than browsing: only requests with `q` count."""
+
+    scope = "search_user"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return not request.query_params.get("q") or super().allow_request(request, view)
+
+
+class AnonSearchRateThrottle(AnonRateThrottle):
+    scope = "search_anon"
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return not request.query_params.get("q") or super().allow_request(request, view)
+
+
+ORDERINGS = [RELEVANCE.key, *SORT_OPTIONS]
+LIST_PARAMETERS = [
+    OpenApiParameter(
+        "q", OpenApiTypes.STR, description="Full-text query (name, description, type, colour, ...)."
+    ),
+    OpenApiParameter(
+        "ordering",
+        OpenApiTypes.STR,
+        enum=ORDERINGS,
+        description="Default: relevance with `q`, otherwise popular. Relevance needs `q`.",
+    ),
+    OpenApiParameter(
+        "index_group", OpenApiTypes.STR, description="Index group slug or name, e.g. `ladieswear`."
+    ),
+    OpenApiParameter("section", OpenApiTypes.STR, description="Section slug or name (needs `index_group`)."),
+    OpenApiParameter("product_group", OpenApiTypes.STR, description="Product group slug or name."),
+    *[
+        OpenApiParameter(
+            facet.param,
+            OpenApiTypes.INT,
+            many=True,
+            description=f"{facet.label} code (`{facet.code_field}`); repeat for any of several.",
+        )
+        for facet in FACETS
+    ],
+]
+
+
+def _unknown(param: str, value: str, choices: list[str]) -> ValidationError:
+    return ValidationError(
+        {param: [f"Unknown {param.replace('_', ' ')} {value!r}; use one of: {', '.join(choices)}."]}
+    )
+
+
+def _category_path(params: Any) -> CategoryPath:
+    """Resolve `index_group`, `section`, `product_group` (slugs or names) to names, or say why not."""
+    group_param, section_param, product_group_param = (
+        (params.get(name) or "").strip() for name in ("index_group", "section", "product_group")
+    )
+    tree = category_tree()
+    group = tree.get(category_slug(group_param)) if group_param else None
+    if group_param and group is None:
+        raise _unknown("index_group", group_param, list(tree))
+    section = None
+    if section_param:
+        if group is None:
+            raise ValidationError(
+                {"section": ["Give `index_group` too: section names repeat across groups."]}
+            )
+        section = group.sections.get(category_slug(section_param))
+        if section is None:
+            raise _unknown("section", section_param, list(group.sections))
+    product_group_name = None
+    if product_group_param:
+        sections = (
+            [section]
+            if section
+            else [s for g in ([group] if group else tree.values()) for s in g.sections.values()]
+        )
+        known = {pg.slug: pg.name for sec in sections for pg in sec.product_groups.values()}
+        product_group_name = known.get(category_slug(product_group_param))
+        if product_group_name is None:
+            raise _unknown("product_group", product_group_param, sorted(known))
+    return CategoryPath(group.name if group else None, section.name if section else None, product_group_name)
+
+
+class ArticleListView(generics.ListAPIView[Article]):
+    """Articles with the browse filters, optional full-text `q`, an ordering, one page at a time."""
+
+    serializer_class = ArticleListItemSerializer
+    pagination_class = ArticlePagination
+    throttle_classes = [SearchRateThrottle, AnonSearchRateThrottle]
+
+    def get_queryset(self) -> QuerySet[Article]:
+        params = self.request.query_params
+        query = normalise_query(params.get("q"))
+        try:
+            filters = ArticleFilters.from_params(params)
+            sort = parse_sort(params.get("ordering"), allow_relevance=True)
+        except InvalidFilter as error:
+            raise ValidationError(
+                {"ordering" if error.param == "sort" else error.param: [error.message]}
+            ) from None
+        if sort.key == RELEVANCE.key and not query and params.get("ordering"):
+            raise ValidationError({"ordering": ["`relevance` needs a text query in `q`."]})
+        selection = FacetSelection(_category_path(params), filters)
+        return with_variant_counts(
+            ordered_articles(filtered_articles(selection=selection, query=query), sort, query)
+        )
+
+    @extend_schema(parameters=LIST_PARAMETERS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ArticleDetailView(APIView):
+    @extend_schema(responses=ArticleDetailSerializer)
+    def get(self, request: Request, article_id: int) -> Response:
+        article = article_for_page(article_id)
+        if article is None:
+            raise NotFound(
+                f"No article with id {format_article_id(article_id)}. Article ids are the 9-10 digit numbers "
+                "on product pages (leading zero optional); list them with GET /api/v1/articles/."
+            )
+        context = {"request": request, "variants": article_variants(article)}
+        return Response(ArticleDetailSerializer(article, context=context).data)

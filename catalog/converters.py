@@ -1,0 +1,22 @@
+"""URL converter for article ids: H&M prints them zero-padded to ten digits; both forms resolve."""
+
+from __future__ import annotations
+
+from django.urls import register_converter
+
+from catalog.models import format_article_id
+
+
+class ArticleIdConverter:
+    regex = "[0-9]{1,10}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int | str) -> str:
+        return format_article_id(int(value))
+
+
+# Registered here, once, because both catalog/urls.py and catalog/api_urls.py use it and either
+# may be imported first.
+register_converter(ArticleIdConverter, "article_id")

@@ -1,0 +1,316 @@
+"""Demo product photos: real Fashion-MNIST garments, coloured and patterned like their article.
+
+Each product uses one Fashion-MNIST photo of its type's class (colour variants share the shape);
+each article paints it in its colour group and draws its graphical appearance (stripes, checks,
+dots, ...) over the garment. Without the `dataset-fashion-mnist` package the shapes are drawn
+instead, so the demo still has pictures.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+from catalog.demo_data import vocab
+from catalog.demo_data.articles import Catalogue
+
+FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
+SOURCE_SIZE = 28
+IMAGE_SIZE = 224  # 8x the 28px source, the input size of common image encoders
+BACKGROUND = np.array([242, 241, 238], dtype=np.float32) / 255
+JPEG_QUALITY = 88
+# Below this many images a process pool costs more than it saves.
+POOL_THRESHOLD = 400
+
+
+class FashionMnistPhotos:
+    """The Fashion-MNIST training photos, grouped by class."""
+
+    def __init__(self, by_class: list[np.ndarray]) -> None:
+        self.by_class = by_class
+
+    @classmethod
+    def load(cls, directory: Path = FASHION_MNIST_DIR) -> FashionMnistPhotos | None:
+        images_path = directory / "train-images-idx3-ubyte.gz"
+        labels_path = directory / "train-labels-idx1-ubyte.gz"
+        if not images_path.exists() or not labels_path.exists():
+            return None
+        # idx format: a 16-byte header (magic, count, rows, cols) for images, 8 bytes for labels.
+        with gzip.open(images_path) as handle:
+            pixels = np.frombuffer(handle.read(), dtype=np.uint8, offset=16).reshape(
+                -1, SOURCE_SIZE, SOURCE_SIZE
+            )
+        with gzip.open(labels_path) as handle:
+            labels = np.frombuffer(handle.read(), dtype=np.uint8, offset=8)
+        return cls([pixels[labels == label] for label in range(len(vocab.PHOTO_CLASSES))])
+
+    def photo(self, photo_class: int, pick: float) -> np.ndarray:
+        photos = self.by_class[photo_class]
+        return photos[min(int(pick * len(photos)), len(photos) - 1)]
+
+
+# Silhouettes in unit coordinates (x, y) for the drawn fallback, one per Fashion-MNIST class.
+_SILHOUETTES = {
+    vocab.TSHIRT: [
+        (0.3, 0.12),
+        (0.42, 0.1),
+        (0.5, 0.16),
+        (0.58, 0.1),
+        (0.7, 0.12),
+        (0.92, 0.3),
+        (0.82, 0.42),
+        (0.74, 0.34),
+        (0.74, 0.9),
+        (0.26, 0.9),
+        (0.26, 0.34),
+        (0.18, 0.42),
+        (0.08, 0.3),
+    ],
+    vocab.TROUSER: [
+        (0.3, 0.08),
+        (0.7, 0.08),
+        (0.76, 0.92),
+        (0.56, 0.92),
+        (0.5, 0.35),
+        (0.44, 0.92),
+        (0.24, 0.92),
+    ],
+    vocab.PULLOVER: [
+        (0.3, 0.12),
+        (0.42, 0.1),
+        (0.5, 0.15),
+        (0.58, 0.1),
+        (0.7, 0.12),
+        (0.9, 0.4),
+        (0.94, 0.86),
+        (0.8, 0.88),
+        (0.74, 0.46),
+        (0.74, 0.9),
+        (0.26, 0.9),
+        (0.26, 0.46),
+        (0.2, 0.88),
+        (0.06, 0.86),
+        (0.1, 0.4),
+    ],
+    vocab.DRESS: [
+        (0.38, 0.08),
+        (0.62, 0.08),
+        (0.64, 0.3),
+        (0.58, 0.42),
+        (0.8, 0.92),
+        (0.2, 0.92),
+        (0.42, 0.42),
+        (0.36, 0.3),
+    ],
+    vocab.COAT: [
+        (0.28, 0.08),
+        (0.5, 0.14),
+        (0.72, 0.08),
+        (0.9, 0.36),
+        (0.94, 0.88),
+        (0.8, 0.9),
+        (0.76, 0.5),
+        (0.78, 0.96),
+        (0.22, 0.96),
+        (0.24, 0.5),
+        (0.2, 0.9),
+        (0.06, 0.88),
+        (0.1, 0.36),
+    ],
+    vocab.SANDAL: [
+        (0.06, 0.6),
+        (0.3, 0.46),
+        (0.4, 0.6),
+        (0.6, 0.44),
+        (0.7, 0.6),
+        (0.94, 0.6),
+        (0.94, 0.72),
+        (0.06, 0.72),
+    ],
+    vocab.SHIRT: [
+        (0.3, 0.1),
+        (0.44, 0.14),
+        (0.5, 0.24),
+        (0.56, 0.14),
+        (0.7, 0.1),
+        (0.88, 0.4),
+        (0.9, 0.86),
+        (0.78, 0.88),
+        (0.74, 0.46),
+        (0.74, 0.92),
+        (0.26, 0.92),
+        (0.26, 0.46),
+        (0.22, 0.88),
+        (0.1, 0.86),
+        (0.12, 0.4),
+    ],
+    vocab.SNEAKER: [(0.06, 0.5), (0.4, 0.42), (0.6, 0.3), (0.8, 0.32), (0.94, 0.5), (0.94, 0.7), (0.06, 0.7)],
+    vocab.BAG: [(0.15, 0.35), (0.85, 0.35), (0.9, 0.88), (0.1, 0.88)],
+    vocab.ANKLE_BOOT: [
+        (0.3, 0.1),
+        (0.6, 0.1),
+        (0.62, 0.55),
+        (0.94, 0.7),
+        (0.94, 0.86),
+        (0.1, 0.86),
+        (0.12, 0.6),
+        (0.3, 0.55),
+    ],
+}
+
+
+class DrawnGarments:
+    """Stand-in photos when Fashion-MNIST is not installed: shaded silhouettes, slightly varied."""
+
+    def photo(self, photo_class: int, pick: float) -> np.ndarray:
+        scale = 8
+        size = SOURCE_SIZE * scale
+        canvas = Image.new("L", (size, size), 0)
+        draw = ImageDraw.Draw(canvas)
+        stretch = 0.9 + 0.2 * pick
+        points = [(size * (0.5 + (x - 0.5) * stretch), size * y) for x, y in _SILHOUETTES[photo_class]]
+        draw.polygon(points, fill=200)
+        if photo_class == vocab.BAG:
+            draw.arc((size * 0.3, size * 0.12, size * 0.7, size * 0.55), 180, 360, fill=200, width=scale * 2)
+        gradient = np.linspace(1.1, 0.75, size, dtype=np.float32)[:, None]
+        shaded = np.asarray(canvas.filter(ImageFilter.GaussianBlur(scale)), dtype=np.float32) * gradient
+        small = Image.fromarray(np.clip(shaded, 0, 255).astype(np.uint8)).resize((SOURCE_SIZE, SOURCE_SIZE))
+        return np.asarray(small)
+
+
+PhotoSource = FashionMnistPhotos | DrawnGarments
+
+
+@dataclass(frozen=True)
+class ImageJob:
+    path: Path
+    photo: np.ndarray  # 28x28 grey garment on black
+    rgb: tuple[int, int, int]
+    pattern: str
+    seed: int
+
+
+def article_image_path(images_dir: Path, article_id: int) -> Path:
+    name = f"{article_id:010d}"
+    return images_dir / name[:3] / f"{name}.jpg"
+
+
+def write_images(
+    images_dir: Path,
+    catalogue: Catalogue,
+    source: PhotoSource,
+    seed: int,
+    on_progress: Callable[[int], None] | None = None,
+    workers: int | None = None,
+) -> int:
+    jobs = _jobs(images_dir, catalogue, source, seed)
+    for folder in sorted({f"{article_id:010d}"[:3] for article_id in catalogue.article_id.tolist()}):
+        (images_dir / folder).mkdir(parents=True, exist_ok=True)
+    workers = workers or min(os.cpu_count() or 1, 4)
+    if catalogue.size < POOL_THRESHOLD or workers == 1:
+        for job in jobs:
+            render_to_file(job)
+            if on_progress:
+                on_progress(1)
+        return catalogue.size
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for _ in pool.map(render_to_file, jobs, chunksize=64):
+            if on_progress:
+                on_progress(1)
+    return catalogue.size
+
+
+def _jobs(images_dir: Path, catalogue: Catalogue, source: PhotoSource, seed: int) -> Iterator[ImageJob]:
+    for position in range(catalogue.size):
+        product = catalogue.product[position]
+        colour = vocab.COLOURS[catalogue.colour[position]]
+        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        yield ImageJob(
+            path=article_image_path(images_dir, int(catalogue.article_id[position])),
+            photo=source.photo(photo_class, float(catalogue.photo_pick[product])),
+            rgb=colour.rgb,
+            pattern=vocab.APPEARANCES[catalogue.appearance[position]].pattern,
+            seed=seed * 1_000_003 + position,
+        )
+
+
+def render_to_file(job: ImageJob) -> None:
+    job.path.write_bytes(render(job))
+
+
+def render(job: ImageJob) -> bytes:
+    rng = np.random.default_rng(job.seed)
+    grey = (
+        np.asarray(
+            Image.fromarray(job.photo).resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BICUBIC),
+            dtype=np.float32,
+        )
+        / 255
+    )
+    alpha = np.clip((grey - 0.04) / 0.12, 0.0, 1.0)
+    inside = alpha > 0.5
+    # Fashion-MNIST brightness is the garment's lighting: keep it as shading around the colour.
+    mean = float(grey[inside].mean()) if inside.any() else 0.5
+    shade = np.clip(1.0 + 0.9 * (grey - mean), 0.55, 1.35)
+    base = np.array(job.rgb, dtype=np.float32) / 255
+    second = _contrast_colour(base, rng)
+    overlay, texture = _pattern(job.pattern, rng)
+    garment = (base * (1 - overlay[..., None]) + second * overlay[..., None]) * (shade * texture)[..., None]
+    pixels = BACKGROUND * (1 - alpha[..., None]) + np.clip(garment, 0, 1) * alpha[..., None]
+    buffer = io.BytesIO()
+    Image.fromarray((pixels * 255).round().astype(np.uint8), "RGB").save(buffer, "JPEG", quality=JPEG_QUALITY)
+    return buffer.getvalue()
+
+
+def _contrast_colour(base: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    luminance = float(base @ np.array([0.299, 0.587, 0.114], dtype=np.float32))
+    if luminance > 0.6:
+        options = [(30, 42, 84), (28, 28, 31), (196, 32, 46)]
+    else:
+        options = [(246, 246, 243), (226, 212, 186), (242, 212, 62)]
+    return np.array(options[int(rng.integers(len(options)))], dtype=np.float32) / 255
+
+
+def _pattern(pattern: str, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(share of the second colour, brightness texture) per pixel for a graphical appearance."""
+    size = IMAGE_SIZE
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    none = np.zeros((size, size), dtype=np.float32)
+    flat = np.ones((size, size), dtype=np.float32)
+    if pattern == "stripe":
+        width = float(rng.integers(6, 14))
+        return ((y // width) % 2 == 0).astype(np.float32), flat
+    if pattern == "check":
+        width = float(rng.integers(10, 20))
+        return 0.45 * (((x // width) % 2) + ((y // width) % 2)), flat
+    if pattern == "dot":
+        step = float(rng.integers(14, 22))
+        shifted = x + (step / 2) * ((y // step) % 2)
+        distance = (shifted % step - step / 2) ** 2 + (y % step - step / 2) ** 2
+        return (distance < (step / 4.5) ** 2).astype(np.float32), flat
+    if pattern == "allover":
+        blobs = Image.fromarray((rng.random((14, 14)) * 255).astype(np.uint8)).resize(
+            (size, size), Image.Resampling.BICUBIC
+        )
+        return (np.asarray(blobs, dtype=np.float32) / 255 > 0.68).astype(np.float32), flat
+    if pattern == "melange":
+        return none, 1.0 + 0.16 * rng.standard_normal((size, size)).astype(np.float32)
+    if pattern == "denim":
+        twill = np.where((x + y) % 6 < 3, 1.08, 0.92).astype(np.float32)
+        fade = 1.0 + 0.18 * np.exp(-(((x - size / 2) / (size / 5)) ** 2 + ((y - size / 2) / (size / 3)) ** 2))
+        return none, twill * fade * (1.0 + 0.05 * rng.standard_normal((size, size)).astype(np.float32))
+    if pattern == "front_print":
+        radius = size * float(rng.uniform(0.09, 0.15))
+        circle = (x - size / 2) ** 2 + (y - size * 0.42) ** 2 < radius**2
+        return circle.astype(np.float32), flat
+    if pattern == "blocking":
+        return (y > size * float(rng.uniform(0.45, 0.6))).astype(np.float32), flat
+    return none, flat

@@ -1,0 +1,100 @@
+"""Shoppers' tastes: taste segments and how much each segment likes each article.
+
+Every shopper belongs mostly to one segment (sometimes two). A segment centres on one index group
+(with plausible neighbours: Divided shoppers also buy some Ladieswear, parents buy Baby/Children),
+prefers some product types, colour families and appearances, and has a direction in the hidden
+style space. That is the structure collaborative filtering can learn and popularity cannot: two
+shoppers of one segment buy alike, shoppers of different segments buy differently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from catalog.demo_data import vocab
+from catalog.demo_data.articles import STYLE_DIMENSIONS, Catalogue
+
+# Enough segments that tastes are specific, few enough that each has many shoppers.
+SEGMENTS = 64
+# Log-preference for index groups other than the home group; neighbours are milder.
+OTHER_GROUP_PENALTY = -3.5
+NEIGHBOUR_GROUPS = {
+    ("Ladieswear", "Divided"): -1.0,
+    ("Divided", "Ladieswear"): -1.2,
+    ("Ladieswear", "Sport"): -1.8,
+    ("Menswear", "Sport"): -1.5,
+    ("Sport", "Ladieswear"): -1.5,
+    ("Sport", "Menswear"): -1.5,
+    ("Baby/Children", "Ladieswear"): -1.6,
+    ("Ladieswear", "Baby/Children"): -2.2,
+}
+# Spread (log scale) of preferences within the home group.
+TYPE_SPREAD = 0.8
+COLOUR_SPREAD = 0.6
+FAVOURITE_COLOUR_BOOST = 1.0
+APPEARANCE_SPREAD = 0.4
+STYLE_SPREAD = 0.5
+
+
+@dataclass
+class Tastes:
+    affinity: np.ndarray  # (SEGMENTS, n_articles) float32: log-preference of a segment for an article
+    home_group: np.ndarray  # (SEGMENTS,) position in vocab.INDEX_GROUPS
+    share: np.ndarray  # (SEGMENTS,) probability that a shopper's main segment is this one
+
+
+def draw_tastes(catalogue: Catalogue, rng: np.random.Generator) -> Tastes:
+    group_names = [group.name for group in vocab.INDEX_GROUPS]
+    shopper_share = np.array([group.shopper_share for group in vocab.INDEX_GROUPS])
+    home = rng.choice(len(group_names), size=SEGMENTS, p=shopper_share / shopper_share.sum())
+
+    group_preference = np.full((SEGMENTS, len(group_names)), OTHER_GROUP_PENALTY)
+    for segment, home_group in enumerate(home):
+        group_preference[segment, home_group] = 0.0
+        for other, name in enumerate(group_names):
+            penalty = NEIGHBOUR_GROUPS.get((group_names[home_group], name))
+            if penalty is not None:
+                group_preference[segment, other] = penalty
+
+    type_preference = rng.normal(0.0, TYPE_SPREAD, (SEGMENTS, len(vocab.PRODUCT_TYPES)))
+    colour_preference = rng.normal(0.0, COLOUR_SPREAD, (SEGMENTS, len(vocab.COLOUR_MASTERS)))
+    for segment in range(SEGMENTS):
+        favourites = rng.choice(len(vocab.COLOUR_MASTERS), size=2, replace=False)
+        colour_preference[segment, favourites] += FAVOURITE_COLOUR_BOOST
+    appearance_preference = rng.normal(0.0, APPEARANCE_SPREAD, (SEGMENTS, len(vocab.APPEARANCES)))
+    style_direction = rng.normal(0.0, STYLE_SPREAD, (SEGMENTS, STYLE_DIMENSIONS))
+
+    affinity = (
+        group_preference[:, catalogue.group]
+        + type_preference[:, catalogue.product_type]
+        + colour_preference[:, catalogue.colour_master]
+        + appearance_preference[:, catalogue.appearance]
+        + style_direction @ catalogue.style.T
+    ).astype(np.float32)
+    share = rng.dirichlet(np.full(SEGMENTS, 4.0)) * shopper_share[home] / shopper_share.mean()
+    return Tastes(affinity=affinity, home_group=home, share=share / share.sum())
+
+
+def week_demand(catalogue: Catalogue, week: int) -> np.ndarray:
+    """How much each article sells in a week before tastes: base popularity times its life cycle.
+
+    Demand ramps up over the launch week, peaks, then halves every `half_life` weeks; articles
+    not launched yet sell nothing.
+    """
+    age = week - catalogue.launch_week
+    ramp = 1.0 - np.exp(-(age + 1.0))
+    life = np.where(age >= 0, ramp * np.power(0.5, np.maximum(age, 0) / catalogue.half_life), 0.0)
+    return catalogue.popularity * life
+
+
+def segment_cdfs(tastes: Tastes, demand: np.ndarray) -> np.ndarray:
+    """Per segment, the cumulative distribution over articles of its next purchase this week."""
+    with np.errstate(divide="ignore"):
+        logits = tastes.affinity + np.log(demand).astype(np.float32)
+    logits -= logits.max(axis=1, keepdims=True)
+    weights = np.exp(logits, dtype=np.float64)
+    cdf = np.cumsum(weights, axis=1)
+    cdf /= cdf[:, -1:]
+    return cdf

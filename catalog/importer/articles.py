@@ -1,0 +1,174 @@
+"""articles.csv → catalog.Article: upserted, with slugs and (on PostgreSQL) the search document."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from catalog.importer import postgres_copy
+from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
+from catalog.importer.errors import ImportInputError
+from catalog.importer.report import FileReport
+from catalog.importer.schema import ARTICLES
+from catalog.importer.upserts import upsert_statement
+from catalog.models import Article
+from catalog.progress import Progress
+
+TABLE = Article._meta.db_table
+STAGING = "hm_import_articles"
+SLUGS = "hm_import_article_slugs"
+FIELDS = [column.field for column in ARTICLES.columns]
+# Columns the shop derives; on insert they start empty, on update the importer leaves images alone.
+DERIVED_ON_INSERT = ["slug", "image", "image_thumbnail", "image_sha256", "popularity"]
+SQLITE_BATCH = 2_000
+
+# The full-text document (PostgreSQL's english configuration): the name matters most, then what
+# the article is and its colour, then where it sits in the catalogue, then the description.
+SEARCH_CONFIG = "english"
+SEARCH_WEIGHTS = {
+    "A": ["prod_name"],
+    "B": ["product_type_name", "colour_group_name", "perceived_colour_master_name"],
+    "C": [
+        "graphical_appearance_name",
+        "product_group_name",
+        "department_name",
+        "index_name",
+        "index_group_name",
+        "section_name",
+        "garment_group_name",
+    ],
+    "D": ["detail_desc"],
+}
+
+
+def _weighted(weight: str, fields: list[str]) -> str:
+    text = f"concat_ws(' ', {', '.join(f's.{field}' for field in fields)})"
+    return f"setweight(to_tsvector('{SEARCH_CONFIG}', {text}), '{weight}')"
+
+
+SEARCH_DOCUMENT = " || ".join(_weighted(weight, fields) for weight, fields in SEARCH_WEIGHTS.items())
+
+
+def import_articles(path: Path, *, progress: Progress) -> FileReport:
+    started = time.monotonic()
+    columns = read_header(path, ARTICLES)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            rows, changed = _load_postgres(path, columns, progress)
+        else:
+            rows, changed = _load_sqlite(path, columns, progress)
+    return FileReport(ARTICLES.filename, rows=rows, changed=changed, seconds=time.monotonic() - started)
+
+
+def _slug(prod_name: str, colour_group_name: str) -> str:
+    return Article(prod_name=prod_name, colour_group_name=colour_group_name).make_slug()
+
+
+def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+    cursor = postgres_copy.raw_cursor()
+    postgres_copy.tune_session(cursor)
+    postgres_copy.create_staging_table(cursor, STAGING, ARTICLES.columns)
+    with progress.bar(ARTICLES.filename, total=estimate_rows(path)) as advance:
+        rows = postgres_copy.copy_file(cursor, STAGING, columns, path, ARTICLES, advance)
+
+    # Slugs come from the model's own method, computed once per distinct (name, colour).
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{SLUGS}")
+    cursor.execute(
+        f"CREATE TEMP TABLE {SLUGS} (prod_name text, colour_group_name text, slug text) ON COMMIT DROP"
+    )
+    cursor.execute(f"SELECT DISTINCT prod_name, colour_group_name FROM {STAGING}")
+    pairs = cursor.fetchall()
+    with cursor.copy(f"COPY {SLUGS} (prod_name, colour_group_name, slug) FROM STDIN") as copy:
+        for prod_name, colour in pairs:
+            copy.write_row((prod_name, colour, _slug(prod_name, colour)))
+
+    values = [f"coalesce(s.{field}, '')" if field == "detail_desc" else f"s.{field}" for field in FIELDS]
+    source = (
+        f"SELECT {', '.join(values)}, sl.slug, '', '', '', 0, {SEARCH_DOCUMENT} "
+        f"FROM {STAGING} s JOIN {SLUGS} sl ON sl.prod_name = s.prod_name "
+        "AND sl.colour_group_name = s.colour_group_name"
+    )
+    statement = upsert_statement(
+        table=TABLE,
+        columns=[*FIELDS, *DERIVED_ON_INSERT, "search_vector"],
+        source=source,
+        key="article_id",
+        updated=[*FIELDS[1:], "slug", "search_vector"],
+        vendor="postgresql",
+    )
+    try:
+        with transaction.atomic():
+            cursor.execute(statement)
+    except Exception as error:
+        duplicate = _duplicate_error(cursor)
+        if duplicate is None:
+            raise
+        raise duplicate from error
+    changed = int(cursor.rowcount)
+    cursor.execute(f"ANALYZE {TABLE}")
+    return rows, changed
+
+
+def _duplicate_error(cursor: Any) -> ImportInputError | None:
+    found = postgres_copy.first_duplicate(cursor, STAGING, "article_id")
+    if found is None:
+        return None
+    line, article_id = found
+    return ImportInputError(
+        ARTICLES.filename,
+        f"article_id {article_id:010d} appears more than once",
+        line=line,
+        field="article_id",
+    )
+
+
+def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+    placeholders = ", ".join(["%s"] * (len(FIELDS) + len(DERIVED_ON_INSERT)))
+    statement = upsert_statement(
+        table=TABLE,
+        columns=[*FIELDS, *DERIVED_ON_INSERT],
+        source=f"VALUES ({placeholders})",
+        key="article_id",
+        updated=[*FIELDS[1:], "slug"],
+        vendor="sqlite",
+    )
+    seen: set[int] = set()
+    slugs: dict[tuple[str, str], str] = {}
+    rows = changed = 0
+    batch: list[list[object]] = []
+    with connection.cursor() as cursor, progress.bar(ARTICLES.filename, total=estimate_rows(path)) as advance:
+        for line, values in parsed_rows(path, ARTICLES, columns):
+            article_id = values["article_id"]
+            assert isinstance(article_id, int)
+            if article_id in seen:
+                raise ImportInputError(
+                    ARTICLES.filename,
+                    f"article_id {article_id:010d} appears more than once",
+                    line=line,
+                    field="article_id",
+                )
+            seen.add(article_id)
+            values["detail_desc"] = values["detail_desc"] or ""
+            key = (str(values["prod_name"]), str(values["colour_group_name"]))
+            if key not in slugs:
+                slugs[key] = _slug(*key)
+            batch.append([*(values[field] for field in FIELDS), slugs[key], "", "", "", 0.0])
+            if len(batch) >= SQLITE_BATCH:
+                changed += _execute_batch(cursor, statement, batch)
+                rows += len(batch)
+                advance(len(batch))
+                batch = []
+        changed += _execute_batch(cursor, statement, batch)
+        rows += len(batch)
+        advance(len(batch))
+    return rows, changed
+
+
+def _execute_batch(cursor: Any, statement: str, batch: list[list[object]]) -> int:
+    if not batch:
+        return 0
+    cursor.executemany(statement, batch)
+    return max(int(cursor.rowcount), 0)

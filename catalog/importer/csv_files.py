@@ -1,0 +1,127 @@
+"""Reading the H&M csv files: the header check, raw chunks for COPY, parsed rows for SQLite."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import Column, FileSchema
+from catalog.progress import Advance
+
+# Big enough that per-chunk overhead vanishes, small enough that memory stays flat.
+CHUNK_BYTES = 1 << 20
+_HEADER_LIMIT = 1 << 16
+
+
+def read_header(path: Path, schema: FileSchema) -> list[Column]:
+    """Checks line 1 against the layout; returns the file's columns in the file's order.
+
+    Columns may come in any order (COPY and the SQLite path both map by name), but every column
+    of the layout must be present, once, and nothing else.
+    """
+    with path.open("rb") as handle:
+        first = handle.readline(_HEADER_LIMIT)
+    try:
+        text = first.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportInputError(schema.filename, "the header is not UTF-8 text", line=1) from None
+    names = [name.strip() for name in next(csv.reader([text]), [])]
+    expected = schema.header
+    missing = [name for name in expected if name not in names]
+    unexpected = [name for name in names if name not in expected]
+    if missing:
+        found = f" (found {', '.join(repr(name) for name in unexpected)} instead)" if unexpected else ""
+        raise ImportInputError(
+            schema.filename,
+            f"column {missing[0]!r} is missing{found}; expected the columns {', '.join(expected)}",
+            line=1,
+            field=missing[0],
+        )
+    if unexpected:
+        raise ImportInputError(schema.filename, "unexpected column", line=1, field=unexpected[0])
+    duplicated = next((name for name in names if names.count(name) > 1), None)
+    if duplicated is not None:
+        raise ImportInputError(schema.filename, "column appears twice", line=1, field=duplicated)
+    return [schema.column(name) for name in names]
+
+
+def estimate_rows(path: Path) -> int:
+    """Rows in a file, estimated from its size and its first megabyte (for progress bars)."""
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        sample = handle.read(CHUNK_BYTES)
+    lines = sample.count(b"\n")
+    if lines <= 1 or len(sample) >= size:
+        return max(lines - 1, 0)
+    return int(size / (len(sample) / lines)) - 1
+
+
+def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
+    """The file's bytes, header included, in chunks; advances the progress bar by rows read."""
+    with path.open("rb") as handle:
+        header_pending = True
+        while chunk := handle.read(CHUNK_BYTES):
+            rows = chunk.count(b"\n")
+            if header_pending and rows:
+                rows -= 1
+                header_pending = False
+            advance(rows)
+            yield chunk
+
+
+def line_chunks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the chunk's first line, lines) for the rows after the header."""
+    with path.open("rb") as handle:
+        handle.readline()
+        line_no = 2
+        while lines := handle.readlines(CHUNK_BYTES):
+            yield line_no, lines
+            line_no += len(lines)
+
+
+def parsed_rows(
+    path: Path, schema: FileSchema, columns: list[Column]
+) -> Iterator[tuple[int, dict[str, object]]]:
+    """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
+    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        line = 1
+        try:
+            next(reader)
+            for row in reader:
+                line = reader.line_num
+                yield line, parse_row(schema, columns, row, line)
+        except UnicodeDecodeError:
+            raise ImportInputError(schema.filename, "is not UTF-8 text", line=line + 1) from None
+        except csv.Error as error:
+            raise ImportInputError(
+                schema.filename, f"is not valid csv ({error})", line=reader.line_num
+            ) from None
+
+
+def parse_row(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> dict[str, object]:
+    if len(row) != len(columns):
+        raise ImportInputError(
+            schema.filename,
+            f"has {len(row)} fields, expected {len(columns)} ({', '.join(schema.header)})",
+            line=line,
+        )
+    values: dict[str, object] = {}
+    for column, raw in zip(columns, row, strict=True):
+        try:
+            values[column.field] = column.parse(raw)
+        except ValueError as error:
+            raise ImportInputError(schema.filename, str(error), line=line, field=column.name) from None
+    return values
+
+
+def split_csv_line(line: bytes) -> list[str] | None:
+    """Fields of one csv line (quotes handled), or None when it is not valid UTF-8."""
+    try:
+        text = line.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return next(csv.reader(io.StringIO(text)), [])

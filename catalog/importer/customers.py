@@ -1,0 +1,118 @@
+"""customers.csv → accounts.Customer, upserted by H&M's customer_id (the link to a user is kept)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from django.db import connection, transaction
+
+from accounts.models import Customer
+from catalog.importer import postgres_copy
+from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
+from catalog.importer.errors import ImportInputError
+from catalog.importer.report import FileReport
+from catalog.importer.schema import CUSTOMERS
+from catalog.importer.upserts import upsert_statement
+from catalog.progress import Progress
+
+TABLE = Customer._meta.db_table
+STAGING = "hm_import_customers"
+FIELDS = [column.field for column in CUSTOMERS.columns]
+# H&M leaves these blank for many customers; the model stores blanks as empty strings.
+TEXT_FIELDS = {"club_member_status", "fashion_news_frequency", "postal_code"}
+SQLITE_BATCH = 5_000
+
+
+def import_customers(path: Path, *, progress: Progress) -> FileReport:
+    started = time.monotonic()
+    columns = read_header(path, CUSTOMERS)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            rows, changed = _load_postgres(path, columns, progress)
+        else:
+            rows, changed = _load_sqlite(path, columns, progress)
+    return FileReport(CUSTOMERS.filename, rows=rows, changed=changed, seconds=time.monotonic() - started)
+
+
+def _duplicate(customer_id: object, line: int) -> ImportInputError:
+    return ImportInputError(
+        CUSTOMERS.filename,
+        f"customer_id {customer_id} appears more than once",
+        line=line,
+        field="customer_id",
+    )
+
+
+def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+    cursor = postgres_copy.raw_cursor()
+    postgres_copy.tune_session(cursor)
+    postgres_copy.create_staging_table(cursor, STAGING, CUSTOMERS.columns)
+    with progress.bar(CUSTOMERS.filename, total=estimate_rows(path)) as advance:
+        rows = postgres_copy.copy_file(cursor, STAGING, columns, path, CUSTOMERS, advance)
+
+    def value(field: str) -> str:
+        if field in TEXT_FIELDS:
+            return f"coalesce({field}, '')"
+        if field == "age":
+            return "round(age)::smallint"
+        return field
+
+    statement = upsert_statement(
+        table=TABLE,
+        columns=FIELDS,
+        source=f"SELECT {', '.join(value(field) for field in FIELDS)} FROM {STAGING}",
+        key="customer_id",
+        updated=FIELDS[1:],
+        vendor="postgresql",
+    )
+    try:
+        with transaction.atomic():
+            cursor.execute(statement)
+    except Exception as error:
+        found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
+        if found is None:
+            raise
+        raise _duplicate(found[1], found[0]) from error
+    changed = int(cursor.rowcount)
+    cursor.execute(f"ANALYZE {TABLE}")
+    return rows, changed
+
+
+def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+    statement = upsert_statement(
+        table=TABLE,
+        columns=FIELDS,
+        source=f"VALUES ({', '.join(['%s'] * len(FIELDS))})",
+        key="customer_id",
+        updated=FIELDS[1:],
+        vendor="sqlite",
+    )
+    seen: set[str] = set()
+    rows = changed = 0
+    batch: list[list[Any]] = []
+    with (
+        connection.cursor() as cursor,
+        progress.bar(CUSTOMERS.filename, total=estimate_rows(path)) as advance,
+    ):
+        for line, values in parsed_rows(path, CUSTOMERS, columns):
+            customer_id = str(values["customer_id"])
+            if customer_id in seen:
+                raise _duplicate(customer_id, line)
+            seen.add(customer_id)
+            batch.append(
+                ["" if values[field] is None and field in TEXT_FIELDS else values[field] for field in FIELDS]
+            )
+            if len(batch) >= SQLITE_BATCH:
+                cursor.executemany(statement, batch)
+                changed += max(cursor.rowcount, 0)
+                rows += len(batch)
+                advance(len(batch))
+                batch = []
+        if batch:
+            cursor.executemany(statement, batch)
+            changed += max(cursor.rowcount, 0)
+            rows += len(batch)
+            advance(len(batch))
+    return rows, changed

@@ -1,0 +1,165 @@
+"""PostgreSQL COPY: typed staging tables, streaming a file in, and turning COPY errors into ours.
+
+The server parses and checks every value while the file streams in (types, lengths, blanks and
+ranges are column types and constraints on the staging table), so Python touches bytes only.
+COPY's error context names the line and the column; we translate that back to the csv's names.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from django.db import connection
+
+from catalog.importer.csv_files import raw_chunks
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import Column, FileSchema, Kind
+from catalog.progress import Advance
+
+# Session settings for the import's transaction: hashes, sorts and index builds over millions of
+# rows stay in memory instead of spilling to disk (the defaults, 4MB/64MB, are for web queries).
+IMPORT_WORK_MEM = "256MB"
+IMPORT_MAINTENANCE_WORK_MEM = "512MB"
+
+
+def raw_cursor() -> Any:
+    """The psycopg cursor under Django's connection (for COPY); the caller holds a transaction."""
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
+def tune_session(cursor: Any) -> None:
+    cursor.execute(f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'")
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{IMPORT_MAINTENANCE_WORK_MEM}'")
+
+
+def create_staging_table(cursor: Any, table: str, columns: Iterable[Column]) -> None:
+    definitions = []
+    for column in columns:
+        definition = f"{column.field} {column.sql_type}"
+        if column.required:
+            definition += " NOT NULL"
+        check = _range_check(column)
+        if check:
+            # Named after the csv column, so that a violation names the field.
+            definition += f' CONSTRAINT "{column.name}" CHECK ({check})'
+        definitions.append(definition)
+    cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{table}")
+    cursor.execute(f"CREATE TEMP TABLE {table} ({', '.join(definitions)}) ON COMMIT DROP")
+
+
+def _range_check(column: Column) -> str:
+    parts = []
+    if column.kind is Kind.FLOAT:
+        # NaN sorts above Infinity in PostgreSQL, so this also rejects NaN.
+        parts.append(f"{column.field} > '-Infinity' AND {column.field} < 'Infinity'")
+    if column.min_value is not None:
+        parts.append(f"{column.field} >= {column.min_value}")
+    if column.max_value is not None and column.kind is not Kind.BIGINT:
+        parts.append(f"{column.field} <= {column.max_value}")
+    return " AND ".join(parts)
+
+
+def copy_file(
+    cursor: Any, table: str, columns: list[Column], path: Path, schema: FileSchema, advance: Advance
+) -> int:
+    """Streams the whole file (header included, so COPY's line numbers are the file's) into table."""
+    statement = (
+        f"COPY {table} ({', '.join(column.field for column in columns)}) "
+        "FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+    )
+    try:
+        with cursor.copy(statement) as copy:
+            for chunk in raw_chunks(path, advance):
+                copy.write(chunk)
+    except psycopg.Error as error:
+        raise copy_error(error, schema, columns) from None
+    return int(cursor.rowcount)
+
+
+def first_duplicate(cursor: Any, table: str, key: str) -> tuple[int, Any] | None:
+    """(file line, value) of the first row repeating an earlier row's key in a staging table.
+
+    Only called after an upsert failed, so the happy path pays nothing. A freshly filled staging
+    table holds rows in COPY order, so ctid order is file order and line = position + 1 (header).
+    """
+    cursor.execute(
+        f"""
+        SELECT line, {key} FROM (
+            SELECT {key}, row_number() OVER (ORDER BY ctid) + 1 AS line,
+                   row_number() OVER (PARTITION BY {key} ORDER BY ctid) AS occurrence
+            FROM {table}) numbered
+        WHERE occurrence = 2 ORDER BY line LIMIT 1
+        """
+    )
+    found = cursor.fetchone()
+    return (int(found[0]), found[1]) if found else None
+
+
+_CONTEXT = re.compile(r"line (?P<line>\d+)(?:, column (?P<column>\w+))?(?:: \"(?P<value>.*)\")?", re.DOTALL)
+_MISSING_COLUMN = re.compile(r'missing data for column "(?P<column>\w+)"')
+_KIND_WORDS = {
+    Kind.INTEGER: "a whole number",
+    Kind.BIGINT: "a whole number",
+    Kind.WHOLE_NUMBER: "a number",
+    Kind.FLOAT: "a number",
+    Kind.DATE: "a date (YYYY-MM-DD)",
+    Kind.TEXT: "text",
+}
+
+
+def copy_error(error: psycopg.Error, schema: FileSchema, columns: list[Column]) -> ImportInputError:
+    """Our error for a COPY failure: file, line and field from COPY's context, in the csv's words."""
+    diag = error.diag
+    primary = diag.message_primary or str(error)
+    context = _CONTEXT.search(diag.context or "")
+    line = int(context["line"]) if context else None
+    by_field = {column.field: column for column in columns}
+    by_name = {column.name: column for column in columns}
+    column: Column | None = None
+    for candidate in (
+        context["column"] if context else None,
+        diag.column_name,
+        (_MISSING_COLUMN.search(primary) or {"column": None})["column"],
+    ):
+        if candidate in by_field:
+            column = by_field[candidate]
+            break
+    if column is None and diag.constraint_name in by_name:
+        column = by_name[diag.constraint_name]
+    problem = _describe(error, primary, column, context["value"] if context and context["column"] else None)
+    return ImportInputError(schema.filename, problem, line=line, field=column.name if column else None)
+
+
+def _describe(error: psycopg.Error, primary: str, column: Column | None, value: str | None) -> str:
+    errors = psycopg.errors
+    if isinstance(error, errors.NotNullViolation):
+        return "is empty"
+    if isinstance(error, errors.CheckViolation) and column is not None:
+        return f"is out of range ({_range_words(column)})"
+    if isinstance(error, errors.StringDataRightTruncation) and column is not None:
+        return f"is longer than {column.max_length} characters"
+    if isinstance(error, errors.UniqueViolation | errors.CardinalityViolation):
+        return "appears more than once in the file"
+    if isinstance(error, errors.CharacterNotInRepertoire | errors.UntranslatableCharacter):
+        return "is not valid UTF-8 text"
+    if value is not None and column is not None:
+        return f"{value!r} is not {_KIND_WORDS[column.kind]} ({primary})"
+    if isinstance(error, errors.BadCopyFileFormat):
+        return f"is not a valid csv row: {primary}"
+    return primary
+
+
+def _range_words(column: Column) -> str:
+    words = []
+    if column.min_value is not None:
+        words.append(f"at least {column.min_value}")
+    if column.max_value is not None:
+        words.append(f"at most {column.max_value}")
+    if column.kind is Kind.FLOAT:
+        words.append("finite")
+    return ", ".join(words)

@@ -1,0 +1,192 @@
+"""The Kaggle H&M file layout: which columns each csv has, their types and limits.
+
+One description serves both load paths: PostgreSQL turns it into typed staging tables (the server
+parses and checks every value during COPY), SQLite into Python parsers. The demo-data generator
+writes its headers from here too, so generator and importer cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from dataclasses import dataclass
+
+
+class Kind(enum.Enum):
+    INTEGER = "integer"
+    BIGINT = "bigint"
+    # A whole number that H&M sometimes writes as a float ("49.0"): customers' ages.
+    WHOLE_NUMBER = "numeric"
+    FLOAT = "double precision"
+    DATE = "date"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str  # header in the csv
+    field: str  # column of the model's table
+    kind: Kind
+    required: bool = True
+    max_length: int | None = None
+    min_value: int | None = None
+    max_value: int | None = None
+
+    @property
+    def sql_type(self) -> str:
+        if self.kind is Kind.TEXT and self.max_length is not None:
+            return f"varchar({self.max_length})"
+        return self.kind.value
+
+    def parse(self, raw: str) -> object:
+        """Python-side parsing for the SQLite path; raises ValueError with a readable reason."""
+        if raw == "":
+            if self.required:
+                raise ValueError("is empty")
+            return None
+        value: object
+        if self.kind in (Kind.INTEGER, Kind.BIGINT):
+            value = _parse_integer(raw)
+        elif self.kind is Kind.WHOLE_NUMBER:
+            value = round(_parse_float(raw))
+        elif self.kind is Kind.FLOAT:
+            value = _parse_float(raw)
+        elif self.kind is Kind.DATE:
+            value = _parse_date(raw)
+        else:
+            if self.max_length is not None and len(raw) > self.max_length:
+                raise ValueError(f"is longer than {self.max_length} characters")
+            return raw
+        self._check_range(value)
+        return value
+
+    def _check_range(self, value: object) -> None:
+        if not isinstance(value, int | float):
+            return
+        if self.min_value is not None and value < self.min_value:
+            raise ValueError(f"{value!r} is below {self.min_value}")
+        if self.max_value is not None and value > self.max_value:
+            raise ValueError(f"{value!r} is above {self.max_value}")
+
+
+_INTEGER = re.compile(r"[+-]?\d+")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _parse_integer(raw: str) -> int:
+    if not _INTEGER.fullmatch(raw.strip()):
+        raise ValueError(f"{raw!r} is not a whole number")
+    return int(raw)
+
+
+def _parse_float(raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{raw!r} is not a finite number")
+    return value
+
+
+def _parse_date(raw: str) -> dt.date:
+    try:
+        if not _ISO_DATE.fullmatch(raw):
+            raise ValueError
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class FileSchema:
+    filename: str
+    columns: tuple[Column, ...]
+    # The column whose value must be unique within the file (upsert key), if any.
+    key: str | None = None
+
+    @property
+    def header(self) -> list[str]:
+        return [column.name for column in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(column for column in self.columns if column.name == name)
+
+    def by_field(self, field: str) -> Column:
+        return next(column for column in self.columns if column.field == field)
+
+
+# Limits mirror the model fields (catalog.models.Article, accounts.models.Customer/Purchase).
+_NAME = 100
+_INT32 = 2**31 - 1
+_SMALLINT = 2**15 - 1
+
+
+def _int(name: str, *, field: str | None = None, maximum: int = _INT32) -> Column:
+    return Column(name, field or name, Kind.INTEGER, min_value=0, max_value=maximum)
+
+
+def _text(name: str, max_length: int = _NAME, *, required: bool = True, field: str | None = None) -> Column:
+    return Column(name, field or name, Kind.TEXT, required=required, max_length=max_length)
+
+
+ARTICLES = FileSchema(
+    "articles.csv",
+    (
+        Column("article_id", "article_id", Kind.BIGINT, min_value=1, max_value=2**63 - 1),
+        _int("product_code"),
+        _text("prod_name", 255),
+        _int("product_type_no"),
+        _text("product_type_name"),
+        _text("product_group_name"),
+        _int("graphical_appearance_no"),
+        _text("graphical_appearance_name"),
+        _int("colour_group_code"),
+        _text("colour_group_name"),
+        _int("perceived_colour_value_id"),
+        _text("perceived_colour_value_name"),
+        _int("perceived_colour_master_id"),
+        _text("perceived_colour_master_name"),
+        _int("department_no"),
+        _text("department_name"),
+        _text("index_code", 4),
+        _text("index_name"),
+        _int("index_group_no"),
+        _text("index_group_name"),
+        _int("section_no"),
+        _text("section_name"),
+        _int("garment_group_no"),
+        _text("garment_group_name"),
+        Column("detail_desc", "detail_desc", Kind.TEXT, required=False),
+    ),
+    key="article_id",
+)
+
+CUSTOMERS = FileSchema(
+    "customers.csv",
+    (
+        _text("customer_id", 64),
+        Column("FN", "fn", Kind.FLOAT, required=False),
+        Column("Active", "active", Kind.FLOAT, required=False),
+        _text("club_member_status", 32, required=False),
+        _text("fashion_news_frequency", 32, required=False),
+        Column("age", "age", Kind.WHOLE_NUMBER, required=False, min_value=0, max_value=150),
+        _text("postal_code", 64, required=False),
+    ),
+    key="customer_id",
+)
+
+TRANSACTIONS = FileSchema(
+    "transactions_train.csv",
+    (
+        Column("t_dat", "t_dat", Kind.DATE),
+        _text("customer_id", 64),
+        Column("article_id", "article_id", Kind.BIGINT, min_value=1, max_value=2**63 - 1),
+        Column("price", "price", Kind.FLOAT, min_value=0),
+        _int("sales_channel_id", maximum=_SMALLINT),
+    ),
+)
+
+IMAGES_DIR = "images"

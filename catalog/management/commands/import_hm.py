@@ -1,0 +1,45 @@
+"""`python manage.py import_hm DATA_DIR`: load a folder in the Kaggle H&M layout."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from catalog.importer.dataset import import_dataset
+from catalog.importer.errors import ImportInputError
+from catalog.progress import command_progress
+
+
+class Command(BaseCommand):
+    help = (
+        "Import articles.csv, customers.csv, transactions_train.csv and images/ (any of them) from a "
+        "folder in the Kaggle H&M layout. Re-running is safe: articles and customers are upserted, the "
+        "dates in a transactions file replace those stored, unchanged photos are skipped."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("data_dir", type=Path)
+        parser.add_argument("--no-images", action="store_true", help="skip the images/ folder")
+        parser.add_argument(
+            "--image-workers", type=int, default=None, help="processes for photos (default: CPUs, ≤4)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        progress = command_progress(self, options["verbosity"])
+        try:
+            summary = import_dataset(
+                options["data_dir"],
+                progress=progress,
+                images=not options["no_images"],
+                image_workers=options["image_workers"],
+            )
+        except ImportInputError as error:
+            raise CommandError(f"{error} (nothing from {error.file} was imported)") from error
+        for report in summary.files:
+            self.stdout.write(report.summary())
+        if options["verbosity"] > 1:
+            for step, seconds in summary.timings.items():
+                self.stdout.write(f"  {step}: {seconds:.2f} s")

@@ -1,0 +1,167 @@
+"""Reads for the shopper pages and the articles API; each runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+
+from accounts.models import Purchase
+from catalog.categories import category_slug
+from catalog.filters import RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
+from catalog.models import Article
+from catalog.search import matching_articles, order_by_relevance
+
+# Four rows of six on a desktop, twelve rows of two on a phone.
+PAGE_SIZE = 24
+MAX_PAGE_SIZE = 100
+# "Best sellers of the last week" as H&M's own trending shelf reads it.
+BEST_SELLER_DAYS = 7
+BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v1:"
+# Cached rankings carry the catalogue generation they were computed in; clearing the catalogue
+# cache starts a new generation, which invalidates every ranking without listing their keys.
+CATALOG_GENERATION_KEY = "catalog:generation"
+# Sales totals change once a day when transactions are imported; five minutes stale is harmless
+# and saves a grouped scan over a week of purchases (~300k rows at H&M scale) on every home page.
+BEST_SELLERS_CACHE_SECONDS = 5 * 60
+# Cache a full shelf so that callers asking for fewer share one entry.
+BEST_SELLERS_CACHED_COUNT = 48
+
+
+def with_variant_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """Annotate `variant_count`: how many colours the article's product comes in (cards show it)."""
+    variants = (
+        Article.objects.filter(product_code=OuterRef("product_code"))
+        .order_by()
+        .values("product_code")
+        .annotate(count=Count("article_id"))
+        .values("count")
+    )
+    return queryset.annotate(variant_count=Subquery(variants, output_field=IntegerField()))
+
+
+def filtered_articles(*, selection: FacetSelection, query: str = "") -> QuerySet[Article]:
+    """Articles in the selection's category path and filters, matching `query` when given."""
+    queryset: QuerySet[Article] = Article.objects.browsable().filter(selection.q())
+    if query:
+        queryset = matching_articles(queryset, query)
+    return queryset
+
+
+def ordered_articles(queryset: QuerySet[Article], sort: SortOption, query: str = "") -> QuerySet[Article]:
+    if sort.key == RELEVANCE.key and query:
+        return order_by_relevance(queryset, query)
+    return queryset.order_by(*article_ordering(sort))
+
+
+def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
+    """The requested page of card-ready articles; a page number out of range gives the last page."""
+    paginator = Paginator(with_variant_counts(queryset), per_page)
+    return paginator.get_page(page_number)
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    # Usually one code; several when H&M's data gives one name several codes (two "Umbrella"
+    # product types, for instance): a shopper sees one value and it selects all of them.
+    codes: tuple[int, ...]
+    name: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FacetCounts:
+    facet: Facet
+    values: list[FacetValue]
+
+
+def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: str = "") -> list[FacetCounts]:
+    """Counts per value of each facet, in one query.
+
+    Each facet is counted with every other facet's selection applied but not its own, so that a
+    shopper who ticked "Black" still sees how many "White" there are (the usual shop behaviour).
+    """
+    parts = []
+    for facet in facets:
+        scoped = filtered_articles(selection=selection.without(facet.param), query=query)
+        parts.append(
+            scoped.order_by()
+            .values(code=F(facet.code_field), name=F(facet.name_field))
+            .annotate(facet=Value(facet.param, output_field=CharField()), count=Count("article_id"))
+            .values_list("facet", "code", "name", "count")
+        )
+    if not parts:
+        return []
+    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    codes: dict[tuple[str, str], set[int]] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for param, code, name, count in combined:
+        codes.setdefault((param, name), set()).add(code)
+        counts[(param, name)] = counts.get((param, name), 0) + count
+    result = []
+    for facet in facets:
+        values = [
+            FacetValue(
+                tuple(sorted(codes[(param, name)])),
+                name,
+                count,
+                any(selection.filters.is_selected(param, code) for code in codes[(param, name)]),
+            )
+            for (param, name), count in counts.items()
+            if param == facet.param
+        ]
+        result.append(FacetCounts(facet, sorted(values, key=lambda value: (-value.count, value.name))))
+    return result
+
+
+def article_for_page(article_id: int) -> Article | None:
+    return Article.objects.browsable().filter(article_id=article_id).first()
+
+
+def article_variants(article: Article) -> list[Article]:
+    """All colours of the article's product (itself included), for swatches."""
+    return list(Article.objects.browsable().variants_of(article.product_code))
+
+
+def latest_purchase_date() -> dt.date | None:
+    return Purchase.objects.order_by("-t_dat").values_list("t_dat", flat=True).first()
+
+
+def _best_seller_ids(index_group_name: str | None) -> list[tuple[int, int]]:
+    key = BEST_SELLERS_CACHE_PREFIX + (category_slug(index_group_name) if index_group_name else "")
+    found = cache.get_many([CATALOG_GENERATION_KEY, key])
+    generation = found.get(CATALOG_GENERATION_KEY)
+    cached = found.get(key)
+    if cached is not None and cached[0] == generation:
+        ranking_cached: list[tuple[int, int]] = cached[1]
+        return ranking_cached
+    latest = latest_purchase_date()
+    ranking: list[tuple[int, int]] = []
+    if latest is not None:
+        # "The last 7 days of the data", not of the calendar: the data set ends in the past.
+        purchases = Purchase.objects.filter(t_dat__gt=latest - dt.timedelta(days=BEST_SELLER_DAYS))
+        if index_group_name:
+            purchases = purchases.filter(article__index_group_name=index_group_name)
+        ranking = list(
+            purchases.order_by()
+            .values("article_id")
+            .annotate(sold=Count("id"))
+            .order_by("-sold", "article_id")
+            .values_list("article_id", "sold")[:BEST_SELLERS_CACHED_COUNT]
+        )
+    cache.set(key, (generation, ranking), BEST_SELLERS_CACHE_SECONDS)
+    return ranking
+
+
+def best_selling_articles(
+    *, index_group_name: str | None = None, limit: int = 12
+) -> list[tuple[Article, int]]:
+    """The best sellers of the last week in the data with their units sold, best first."""
+    ranking = _best_seller_ids(index_group_name)[:limit]
+    articles = Article.objects.browsable().in_bulk([article_id for article_id, _ in ranking])
+    return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles]

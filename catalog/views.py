@@ -1,0 +1,135 @@
+"""Shopper pages: home, browse by category, product, search; and a trivial health check."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
+
+from accounts.selectors import customer_for_user
+from catalog.categories import IndexGroupNode, ProductGroupNode, SectionNode, category_slug, category_tree
+from catalog.filters import (
+    FACETS,
+    INDEX_GROUP_FACET,
+    ArticleFilters,
+    CategoryPath,
+    FacetSelection,
+    InvalidFilter,
+    parse_sort,
+)
+from catalog.listing import result_page_context
+from catalog.models import Article
+from catalog.search import article_id_in_query, normalise_query
+from catalog.selectors import article_for_page, article_variants
+
+SEARCH_FACETS = (INDEX_GROUP_FACET, *FACETS)
+
+
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """The cheapest response the stack can give: the baseline of benchmarks/pages_bench.py."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "catalog/home.html", {"customer": customer_for_user(request.user)})
+
+
+def _bad_filter(request: HttpRequest, error: InvalidFilter) -> HttpResponse:
+    return render(request, "catalog/bad_filter.html", {"error": error, "reset_url": request.path}, status=400)
+
+
+@require_safe
+def browse(
+    request: HttpRequest,
+    group_slug: str,
+    section_slug: str | None = None,
+    product_group_slug: str | None = None,
+) -> HttpResponse:
+    group = category_tree().get(group_slug)
+    section = group.sections.get(section_slug) if group and section_slug else None
+    product_group = section.product_groups.get(product_group_slug) if section and product_group_slug else None
+    if group is None or (section_slug and section is None) or (product_group_slug and product_group is None):
+        raise Http404("No such category")
+    try:
+        filters = ArticleFilters.from_params(request.GET)
+        sort = parse_sort(request.GET.get("sort"))
+    except InvalidFilter as error:
+        return _bad_filter(request, error)
+    path = CategoryPath(
+        group.name, section.name if section else None, product_group.name if product_group else None
+    )
+    context = result_page_context(request, selection=FacetSelection(path, filters), facets=FACETS, sort=sort)
+    context.update(
+        group=group,
+        section=section,
+        product_group=product_group,
+        heading=(product_group or section or group).name,
+        current_group_slug=group.slug,
+        breadcrumb=_browse_breadcrumb(group, section, product_group),
+    )
+    return render(request, "catalog/browse.html", context)
+
+
+def _browse_breadcrumb(
+    group: IndexGroupNode, section: SectionNode | None, product_group: ProductGroupNode | None
+) -> list[tuple[str, str]]:
+    crumbs = [(group.name, f"/c/{group.slug}/")]
+    if section is not None:
+        crumbs.append((section.name, f"/c/{group.slug}/{section.slug}/"))
+        if product_group is not None:
+            crumbs.append((product_group.name, f"/c/{group.slug}/{section.slug}/{product_group.slug}/"))
+    return crumbs
+
+
+def article_breadcrumb(article: Article) -> list[tuple[str, str]]:
+    group = f"/c/{category_slug(article.index_group_name)}/"
+    section = f"{group}{category_slug(article.section_name)}/"
+    product_group = f"{section}{category_slug(article.product_group_name)}/"
+    return [
+        (article.index_group_name, group),
+        (article.section_name, section),
+        (article.product_group_name, product_group),
+    ]
+
+
+@require_safe
+def product(request: HttpRequest, article_id: int, slug: str = "") -> HttpResponse:
+    article = article_for_page(article_id)
+    if article is None:
+        raise Http404(f"No article with id {article_id:010d}")
+    canonical = article.get_absolute_url()
+    if request.path != canonical:
+        # A renamed article, an unpadded id or a hand-typed URL: one URL per product for search
+        # engines and shared links, and the query string survives (tracking, variant choice).
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{canonical}?{query}" if query else canonical)
+    context = {
+        "article": article,
+        "variants": article_variants(article),
+        "breadcrumb": article_breadcrumb(article),
+        "current_group_slug": category_slug(article.index_group_name),
+    }
+    return render(request, "catalog/product.html", context)
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = normalise_query(request.GET.get("q"))
+    try:
+        filters = ArticleFilters.from_params(request.GET, SEARCH_FACETS)
+        sort = parse_sort(request.GET.get("sort"), allow_relevance=True)
+    except InvalidFilter as error:
+        return _bad_filter(request, error)
+    if not query:
+        return render(request, "catalog/search.html", {"query": ""})
+    article_id = article_id_in_query(query)
+    if article_id is not None:
+        article = article_for_page(article_id)
+        if article is not None:
+            return redirect(article)
+    context = result_page_context(
+        request, selection=FacetSelection(filters=filters), facets=SEARCH_FACETS, sort=sort, query=query
+    )
+    return render(request, "catalog/search.html", context)

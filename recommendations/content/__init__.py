@@ -1,0 +1,1 @@
+"""Content-based recommendations: image and text embeddings (issue 6)."""

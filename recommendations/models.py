@@ -1,0 +1,187 @@
+"""Training runs, the model versions they publish, and the staff-editable training schedule."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class TrainingRunQuerySet(models.QuerySet["TrainingRun"]):
+    def in_progress(self) -> TrainingRunQuerySet:
+        return self.filter(status__in=TrainingRun.IN_PROGRESS)
+
+    def newest_first(self) -> TrainingRunQuerySet:
+        return self.order_by("-created_at", "-id")
+
+
+class TrainingRun(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    class Trigger(models.TextChoices):
+        ADMIN = "admin"
+        API = "api"
+        COMMAND = "command"
+        SCHEDULE = "schedule"
+
+    IN_PROGRESS = (Status.QUEUED, Status.RUNNING)
+    FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    kind = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=255, blank=True)
+    # The effective parameters (the kind's defaults with the trigger's overrides applied).
+    parameters = models.JSONField(default=dict, blank=True)
+    metrics = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    trigger = models.CharField(max_length=16, choices=Trigger.choices, default=Trigger.ADMIN)
+    triggered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Refreshed every few seconds by the process working on the run. A worker that is SIGKILLed
+    # stops refreshing it, which is how its run is found and failed (recommendations.training).
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Cancelling a running run is cooperative: the worker sees this at its next heartbeat.
+    cancel_requested = models.BooleanField(default=False)
+    # Fan-out bookkeeping for kinds that split their work into chunks.
+    chunks_total = models.PositiveIntegerField(default=0)
+    chunks_done = models.PositiveIntegerField(default=0)
+
+    objects = TrainingRunQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # The lock per kind: the database refuses a second queued/running run of a kind, so
+            # two simultaneous triggers (two admins, beat and the API) can never both start one.
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=Q(status__in=["queued", "running"]),
+                name="one_run_in_progress_per_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(progress__gte=0) & Q(progress__lte=100), name="progress_0_100"
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "-created_at"], name="trainingrun_kind_created")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} run {self.pk} ({self.status})"
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.status in self.IN_PROGRESS
+
+    @property
+    def duration(self) -> dt.timedelta | None:
+        if self.started_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.started_at
+
+
+class ModelVersionQuerySet(models.QuerySet["ModelVersion"]):
+    def active(self) -> ModelVersionQuerySet:
+        return self.filter(is_active=True)
+
+    def available(self) -> ModelVersionQuerySet:
+        """Versions whose files are still on disk (old ones are pruned, see versions.py)."""
+        return self.filter(pruned_at__isnull=True)
+
+
+class ModelVersion(models.Model):
+    """One published artifact folder of a kind. At most one version per kind is active."""
+
+    kind = models.CharField(max_length=64)
+    version = models.PositiveIntegerField()
+    # Relative to the artifact storage root (ARTIFACTS_ROOT), e.g. "trending/v0003".
+    path = models.CharField(max_length=255)
+    format_version = models.PositiveIntegerField()
+    manifest = models.JSONField(default=dict)
+    size_bytes = models.BigIntegerField(default=0)
+    run = models.OneToOneField(
+        TrainingRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="model_version"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=False)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the files were deleted to keep only the last ARTIFACTS_KEEP versions.
+    pruned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ModelVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="one_row_per_kind_version"),
+            # Serving reads "the" active version of a kind; the database guarantees there is one.
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(is_active=True), name="one_active_version_per_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.version}"
+
+
+# A slot missed by more than this (beat was down) is skipped rather than trained in the middle of
+# the shop's day; the next night's slot runs as usual.
+SCHEDULE_GRACE = dt.timedelta(hours=1)
+
+
+class TrainingSchedule(models.Model):
+    """When beat trains a kind: daily at hour:minute UTC. Staff edit these rows in the admin.
+
+    A row per kind is created with the nightly default the first time the schedule is read
+    (training_schedule_tick), so kinds added later get a schedule without a migration.
+    """
+
+    kind = models.CharField(max_length=64, unique=True)
+    enabled = models.BooleanField(default=True)
+    hour = models.PositiveSmallIntegerField(default=3, help_text="0-23, UTC")
+    minute = models.PositiveSmallIntegerField(default=0, help_text="0-59")
+    # Overrides of the kind's default parameters for scheduled runs.
+    parameters = models.JSONField(default=dict, blank=True)
+    last_triggered_at = models.DateTimeField(null=True, blank=True)
+    last_result = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["kind"]
+        constraints = [
+            models.CheckConstraint(condition=Q(hour__lte=23) & Q(minute__lte=59), name="schedule_time_valid"),
+        ]
+
+    def __str__(self) -> str:
+        state = "" if self.enabled else " (off)"
+        return f"{self.kind} daily at {self.hour:02d}:{self.minute:02d} UTC{state}"
+
+    def due_since(self, now: dt.datetime) -> dt.datetime | None:
+        """Today's scheduled moment if it passed (within the grace) and was not triggered, else None."""
+        if not self.enabled:
+            return None
+        slot = now.astimezone(dt.UTC).replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        if slot > now or now - slot > SCHEDULE_GRACE:
+            return None
+        if self.last_triggered_at is not None and self.last_triggered_at >= slot:
+            return None
+        return slot
+
+
+# The content job's image feature cache lives with the rest of the content code.
+from recommendations.content.models import ImageEmbedding  # noqa: E402
+
+__all__ = ["ImageEmbedding", "ModelVersion", "TrainingRun", "TrainingSchedule"]

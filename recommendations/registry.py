@@ -1,0 +1,175 @@
+"""The registry of model kinds: what can be trained, how, and how its artifact is loaded.
+
+A kind is a module listed in KIND_MODULES that defines `KIND = ModelKind(...)`; the app imports
+them all at start-up (RecommendationsConfig.ready). The backbone (recommendations.training,
+recommendations.versions) owns everything around a kind: TrainingRun rows, the lock per kind,
+the Celery fan-out, the manifest, the atomic rename, activation and rollback. A kind only writes
+its files into `ctx.workdir` and returns metrics, and turns a published folder back into an
+in-memory model.
+
+Kind modules are imported by every web process, so they must stay light: import numpy, torch,
+implicit or hnswlib inside the functions, not at module level.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+if TYPE_CHECKING:
+    from recommendations.models import TrainingRun
+
+logger = logging.getLogger(__name__)
+
+# Each module defines KIND. Helpers adding a kind append their module here.
+KIND_MODULES: list[str] = [
+    "recommendations.trending",
+    "recommendations.content.kind",
+]
+
+
+class TrainingCancelled(Exception):
+    """Raised by TrainingContext.check_cancelled when staff cancelled the run (or it was reaped)."""
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    name: str
+    label: str
+    # Bump when the artifact layout changes: older artifacts then load as None (callers fall
+    # back) and cannot be rolled back to.
+    format_version: int
+    # Writes the artifact's files into ctx.workdir and returns metrics (name -> number).
+    train: Callable[[TrainingContext], dict[str, float]]
+    # (artifact folder, manifest) -> the in-memory model. May raise; serving turns that into None.
+    load: Callable[[Path, dict[str, Any]], Any]
+    default_parameters: dict[str, Any] = field(default_factory=dict)
+    # Optional fan-out: chunks planned once, run by `run_chunk(run_id, chunk)` on any worker (the
+    # `chunks` queue), then `train` runs once as the finishing step and can read what they wrote
+    # (e.g. under ctx.scratch_dir, which every chunk can reach as artifacts.scratch_dir(run_id)).
+    plan_chunks: Callable[[TrainingContext], list[dict[str, Any]]] | None = None
+    run_chunk: Callable[[int, dict[str, Any]], None] | None = None
+
+    def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
+        """Defaults with the overrides applied; unknown names are refused with the known ones listed."""
+        overrides = overrides or {}
+        unknown = sorted(set(overrides) - set(self.default_parameters))
+        if unknown:
+            known = ", ".join(sorted(self.default_parameters)) or "none"
+            raise ValueError(f"Unknown parameter(s) for {self.name}: {', '.join(unknown)} (known: {known}).")
+        merged = dict(self.default_parameters)
+        for name, value in overrides.items():
+            merged[name] = _coerce_like(self.default_parameters[name], value, name=name)
+        return merged
+
+
+def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
+    """Give a parameter the type of its default (the command line passes strings)."""
+    if default is None or value is None:
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            return value.lower() in {"1", "true", "yes", "on"}
+        raise ValueError(f"Parameter {name} must be true or false, not {value!r}.")
+    if isinstance(default, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"Parameter {name} must be a number, not {value!r}.") from None
+        if isinstance(default, int) and number.is_integer():
+            return int(number)
+        return number
+    if isinstance(default, str):
+        return str(value)
+    return value
+
+
+_kinds: dict[str, ModelKind] = {}
+_kinds_lock = threading.Lock()
+
+
+def register_kind(kind: ModelKind) -> ModelKind:
+    with _kinds_lock:
+        existing = _kinds.get(kind.name)
+        if existing is not None and existing is not kind:
+            raise ValueError(f"A model kind named {kind.name!r} is already registered.")
+        _kinds[kind.name] = kind
+    return kind
+
+
+def unregister_kind(name: str) -> None:
+    """For tests that register a throwaway kind."""
+    with _kinds_lock:
+        _kinds.pop(name, None)
+
+
+def get_kind(name: str) -> ModelKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        known = ", ".join(sorted(_kinds)) or "none"
+        raise LookupError(f"Unknown model kind {name!r} (known: {known}).") from None
+
+
+def all_kinds() -> list[ModelKind]:
+    return sorted(_kinds.values(), key=lambda kind: kind.name)
+
+
+def load_kind_modules() -> None:
+    """Import every kind module (KIND_MODULES plus settings.EXTRA_KIND_MODULES) and register its KIND."""
+    for module_path in [*KIND_MODULES, *getattr(settings, "EXTRA_KIND_MODULES", [])]:
+        module = importlib.import_module(module_path)
+        kind = getattr(module, "KIND", None)
+        if not isinstance(kind, ModelKind):
+            raise TypeError(
+                f"{module_path} is listed as a model kind module but defines no KIND = ModelKind(...)."
+            )
+        register_kind(kind)
+
+
+class TrainingContext:
+    """What a kind's train/plan_chunks functions get: the run, a folder to write to, parameters.
+
+    `progress` and `check_cancelled` are cheap to call in a tight loop: progress is kept in memory
+    and written at most about once a second (the heartbeat flushes the latest value), and
+    cancellation is read from a flag that the heartbeat refreshes.
+    """
+
+    def __init__(
+        self,
+        *,
+        run: TrainingRun,
+        workdir: Path,
+        parameters: dict[str, Any],
+        scratch_dir: Path,
+        active_artifact: Path | None,
+        report_progress: Callable[[float, str], None],
+        is_cancelled: Callable[[], bool],
+    ) -> None:
+        self.run = run
+        # Empty folder inside the artifact storage; everything written here is published.
+        self.workdir = workdir
+        self.parameters = parameters
+        # Per-run folder shared with chunk tasks; removed when the run ends, never published.
+        self.scratch_dir = scratch_dir
+        # Folder of the version active when the run started (for incremental work), or None.
+        self.active_artifact = active_artifact
+        self._report_progress = report_progress
+        self._is_cancelled = is_cancelled
+
+    def progress(self, percent: float, message: str = "") -> None:
+        """Report how far the run is (0-100) and what it is doing, in words a person can read."""
+        self._report_progress(max(0.0, min(100.0, float(percent))), message)
+
+    def check_cancelled(self) -> None:
+        if self._is_cancelled():
+            raise TrainingCancelled(f"Training run {self.run.pk} was cancelled.")

@@ -1,0 +1,203 @@
+"""The models a web process serves: loaded lazily, kept in memory, swapped when a new one is active.
+
+`active_model(kind)` is called on every request that shows a recommendation, so it must be
+nearly free. Each process keeps the loaded model per kind and checks which version is active at
+most every SERVING_VERSION_CHECK_SECONDS, by reading one cache key (`active-version:<kind>`, set on
+activation). When the cache (Redis) is unavailable, or is a per-process cache (no REDIS_URL, the
+demo), it asks the database instead, at most every SERVING_DB_FALLBACK_SECONDS. So a new version
+is picked up within a few seconds, with neither a database query nor a load per request, and
+serving keeps going while Redis is down.
+
+When the active version cannot be loaded (missing, partial, corrupted, incompatible) the
+problem is logged, the previously loaded model (if any) keeps serving, and callers that get None
+fall back to their direct queries.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+
+from recommendations import artifacts
+from recommendations.models import ModelVersion
+from recommendations.registry import get_kind
+
+logger = logging.getLogger(__name__)
+
+# The cache key expires so that a missed announcement (Redis was down at activation) heals
+# itself: on a miss each process reads the database once and re-sets the key.
+ACTIVE_VERSION_CACHE_TTL_SECONDS = 60
+# A version that failed to load is retried after this long (e.g. a shared volume came back).
+BROKEN_VERSION_RETRY_SECONDS = 60
+NO_ACTIVE_VERSION = 0
+_UNKNOWN = -1
+
+
+def active_version_cache_key(kind_name: str) -> str:
+    return f"recommendations:active-version:{kind_name}"
+
+
+@dataclass
+class _Slot:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    checked_at: float = float("-inf")
+    db_checked_at: float = float("-inf")
+    # The version this process last saw as active, and the model it loaded for it.
+    version_id: int = _UNKNOWN
+    loaded_version: int | None = None
+    model: Any = None
+    failed_at: float | None = None
+
+
+_slots: dict[str, _Slot] = {}
+_slots_lock = threading.Lock()
+
+
+def _slot(kind_name: str) -> _Slot:
+    slot = _slots.get(kind_name)
+    if slot is None:
+        with _slots_lock:
+            slot = _slots.setdefault(kind_name, _Slot())
+    return slot
+
+
+def active_model(kind_name: str) -> Any | None:
+    """The in-memory model of the kind's active version, or None (callers fall back)."""
+    slot = _slot(kind_name)
+    if time.monotonic() - slot.checked_at < settings.SERVING_VERSION_CHECK_SECONDS:
+        return slot.model
+    with slot.lock:
+        # Another thread may have checked while this one waited for the lock.
+        now = time.monotonic()
+        if now - slot.checked_at < settings.SERVING_VERSION_CHECK_SECONDS:
+            return slot.model
+        slot.checked_at = now
+        version_id = _read_active_version_id(kind_name, slot, now)
+        if version_id == _UNKNOWN:
+            return slot.model
+        retry_broken = slot.failed_at is not None and now - slot.failed_at >= BROKEN_VERSION_RETRY_SECONDS
+        if version_id != slot.version_id or retry_broken:
+            _swap(kind_name, slot, version_id)
+        return slot.model
+
+
+def serving_state(kind_name: str) -> dict[str, Any]:
+    """What this process serves for a kind (for staff and tests): checks the version first."""
+    model = active_model(kind_name)
+    slot = _slot(kind_name)
+    return {
+        "kind": kind_name,
+        "active_version_id": None if slot.version_id in (_UNKNOWN, NO_ACTIVE_VERSION) else slot.version_id,
+        "loaded_version_id": slot.loaded_version,
+        "loaded": model is not None,
+    }
+
+
+def announce_active_version(kind_name: str, version_id: int | None) -> None:
+    """Tell every web process (through the cache) that a kind's active version changed."""
+    try:
+        cache.set(
+            active_version_cache_key(kind_name),
+            version_id or NO_ACTIVE_VERSION,
+            ACTIVE_VERSION_CACHE_TTL_SECONDS,
+        )
+    except Exception:
+        # Redis is down: processes fall back to the database and pick the change up from there.
+        logger.warning("Could not announce the new %s version through the cache.", kind_name, exc_info=True)
+
+
+def reset() -> None:
+    """Forget every loaded model (tests, and after fork in servers that preload)."""
+    with _slots_lock:
+        _slots.clear()
+
+
+def _cache_is_shared() -> bool:
+    """A per-process cache (no Redis: the demo) cannot carry announcements between processes."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return False
+    # While Redis is unreachable the resilient backend answers "nothing cached": poll the
+    # database at the slower fallback pace instead of on every request.
+    is_down = getattr(cache, "is_down", None)
+    return not (callable(is_down) and is_down())
+
+
+def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
+    use_cache = _cache_is_shared()
+    if use_cache:
+        try:
+            cached = cache.get(active_version_cache_key(kind_name))
+        except Exception:
+            use_cache = False
+            logger.debug("Cache unavailable while checking the %s version.", kind_name, exc_info=True)
+        else:
+            if cached is not None:
+                return int(cached)
+            # A cold cache (expired, or Redis restarted): one database read fills it for everyone.
+    # Without a usable shared cache, ask the database, but at most every SERVING_DB_FALLBACK_SECONDS
+    # (every request would otherwise turn into a query).
+    if not use_cache and now - slot.db_checked_at < settings.SERVING_DB_FALLBACK_SECONDS:
+        return _UNKNOWN
+    slot.db_checked_at = now
+    try:
+        version_id = (
+            ModelVersion.objects.active().filter(kind=kind_name).values_list("id", flat=True).first()
+            or NO_ACTIVE_VERSION
+        )
+    except Exception:
+        logger.warning("Could not read the active %s version from the database.", kind_name, exc_info=True)
+        return _UNKNOWN
+    if use_cache:
+        # add, not set: an activation announced between our query and now must not be
+        # overwritten with the older id we read.
+        try:
+            cache.add(active_version_cache_key(kind_name), version_id, ACTIVE_VERSION_CACHE_TTL_SECONDS)
+        except Exception:
+            logger.debug("Could not fill the %s version cache key.", kind_name, exc_info=True)
+    return version_id
+
+
+def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
+    slot.version_id = version_id
+    slot.failed_at = None
+    if version_id == NO_ACTIVE_VERSION:
+        # Nothing active (never trained, or every version deleted): callers fall back.
+        slot.model, slot.loaded_version = None, None
+        return
+    try:
+        kind = get_kind(kind_name)
+        path = ModelVersion.objects.filter(pk=version_id).values_list("path", flat=True).first()
+    except LookupError:
+        logger.error("No model kind %r is registered; serving nothing for it.", kind_name)
+        return
+    except Exception:
+        logger.warning("Could not look up %s version %s.", kind_name, version_id, exc_info=True)
+        slot.version_id = _UNKNOWN  # try again at the next check
+        return
+    if not path:
+        logger.error(
+            "%s version id %s is active but has no row; serving nothing for it.", kind_name, version_id
+        )
+    started = time.monotonic()
+    model = artifacts.load_artifact(path, kind) if path else None
+    if model is None:
+        slot.failed_at = time.monotonic()
+        if slot.model is not None:
+            logger.error(
+                "Keeping %s version id %s in service: the active version id %s could not be loaded.",
+                kind_name,
+                slot.loaded_version,
+                version_id,
+            )
+        return
+    slot.model, slot.loaded_version = model, version_id
+    logger.info(
+        "Serving %s version id %s (loaded in %.2f s).", kind_name, version_id, time.monotonic() - started
+    )

@@ -1,0 +1,22 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  document.documentElement.classList.add("js");
+
+  // Filters sit in a collapsed <details> on phones; on wide screens they are a sidebar, open.
+  var wide = window.matchMedia("(min-width: 64rem)");
+  function syncFilters() {
+    document.querySelectorAll("details[data-open-on-desktop]").forEach(function (details) {
+      if (wide.matches) details.open = true;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    syncFilters();
+    wide.addEventListener("change", syncFilters);
+    // Choosing a sort order applies it at once (the form's button is the no-JS fallback).
+    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  });
+})();

@@ -1,0 +1,57 @@
+import pytest
+
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_articles_are_searchable_by_id_and_name_with_a_photo_preview(staff_client):
+    ArticleFactory(article_id=108775015, prod_name="Strap top", image="images/010/0108775015.jpg")
+    ArticleFactory(prod_name="Denim skirt")
+    response = staff_client.get("/admin/catalog/article/", {"q": "denim"})
+    assert response.status_code == 200
+    assert "Denim skirt" in response.text
+    assert "Strap top" not in response.text
+    response = staff_client.get("/admin/catalog/article/")
+    assert '<img src="/media/images/010/0108775015.jpg" alt="Strap top, Black" height="72"' in response.text
+    assert "Strap top" in staff_client.get("/admin/catalog/article/", {"q": "108775015"}).text
+    change = staff_client.get("/admin/catalog/article/108775015/change/")
+    assert 'style="max-width:320px;height:auto"' in change.text
+
+
+def test_articles_filter_by_index_group(staff_client):
+    ArticleFactory(prod_name="Strap top")
+    ArticleFactory(prod_name="Suit trousers", index_group_name="Menswear")
+    response = staff_client.get("/admin/catalog/article/", {"index_group_name": "Menswear"})
+    assert "Suit trousers" in response.text
+    assert "Strap top" not in response.text
+
+
+def test_purchases_are_read_only_and_searchable_by_customer_id(staff_client):
+    alice, bob = CustomerFactory.create_batch(2)
+    PurchaseFactory(customer=alice, article=ArticleFactory(prod_name="Alice top"))
+    PurchaseFactory(customer=bob, article=ArticleFactory(prod_name="Bob coat"))
+    response = staff_client.get("/admin/accounts/purchase/", {"q": alice.customer_id})
+    assert response.status_code == 200
+    assert "Alice top" in response.text
+    assert "Bob coat" not in response.text
+    assert staff_client.get("/admin/accounts/purchase/add/").status_code == 403
+    assert "Add purchase" not in response.text
+
+
+def test_customers_are_searchable(staff_client):
+    alice = CustomerFactory(user=UserFactory(username="alice"))
+    CustomerFactory()
+    response = staff_client.get("/admin/accounts/customer/", {"q": "alice"})
+    assert alice.customer_id in response.text
+
+
+def test_shoppers_cannot_open_the_admin(client):
+    client.force_login(UserFactory(username="shopper"))
+    assert client.get("/admin/catalog/article/").status_code == 302

@@ -1,0 +1,131 @@
+import html
+
+import pytest
+from django.db import connection
+
+from catalog.models import Article
+from catalog.search import matching_articles
+from catalog.services import article_refresh_search_vectors
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(response):
+    return [article.prod_name for article in response.context["articles"]]
+
+
+def test_it_ranks_a_name_match_above_a_description_match(client, searchable):
+    ArticleFactory(prod_name="Basic tee", detail_desc="Goes with any denim skirt.", popularity=100)
+    ArticleFactory(prod_name="Denim skirt", detail_desc="Short skirt in washed denim.", popularity=1)
+    ArticleFactory(prod_name="Wool coat", detail_desc="Warm coat.")
+    searchable()
+    response = client.get("/search/?q=denim+skirt")
+    assert response.status_code == 200
+    assert names(response) == ["Denim skirt", "Basic tee"]
+
+
+def test_it_finds_articles_by_type_colour_and_department(client, searchable):
+    ArticleFactory(
+        prod_name="Tilly",
+        product_type_name="Blouse",
+        colour_group_name="Light Pink",
+        department_name="Blouse & Shirt",
+    )
+    ArticleFactory(prod_name="Other")
+    searchable()
+    for query in ["blouse", "pink", "blouses", "shirt"]:
+        assert names(client.get(f"/search/?q={query}")) == ["Tilly"], query
+
+
+def test_search_has_the_browse_filters_and_an_index_group_facet(client, searchable, menswear_trousers):
+    ArticleFactory(
+        prod_name="Black trousers",
+        colour_group_code=9,
+        colour_group_name="Black",
+        product_type_name="Trousers",
+    )
+    ArticleFactory(
+        prod_name="Red trousers", colour_group_code=42, colour_group_name="Red", product_type_name="Trousers"
+    )
+    menswear_trousers(prod_name="Men's trousers", colour_group_code=9, colour_group_name="Black")
+    searchable()
+    response = client.get("/search/?q=trousers&colour=9")
+    assert sorted(names(response)) == ["Black trousers", "Men's trousers"]
+    groups = {link.label: link for f in response.context["facets"] if f.param == "group" for link in f.links}
+    assert {label: link.count for label, link in groups.items()} == {"Ladieswear": 1, "Menswear": 1}
+    assert groups["Menswear"].url == "/search/?q=trousers&colour=9&group=3"
+    assert names(client.get("/search/?q=trousers&colour=9&group=3")) == ["Men's trousers"]
+
+
+def test_search_sorts_and_paginates(client, searchable):
+    ArticleFactory.create_batch(25, prod_name="Linen shirt")
+    ArticleFactory(prod_name="Linen shirt dear", price=0.9)
+    searchable()
+    response = client.get("/search/?q=linen&sort=price_desc")
+    assert names(response)[0] == "Linen shirt dear"
+    assert response.context["page_obj"].paginator.count == 26
+    assert 'href="?q=linen&amp;sort=price_desc&amp;page=2"' in response.text
+
+
+def test_an_empty_result_helps_the_shopper_on(client, searchable):
+    ArticleFactory(prod_name="Strap top")
+    searchable()
+    response = client.get("/search/?q=spacesuit")
+    page = html.unescape(response.text)
+    assert response.status_code == 200
+    assert "find anything for" in page
+    assert "spacesuit" in page
+    assert 'href="/c/ladieswear/"' in page
+    filtered = html.unescape(client.get("/search/?q=strap&colour=42").text)
+    assert "Search again without filters" in filtered
+
+
+def test_a_blank_query_shows_a_prompt(client):
+    response = client.get("/search/?q=++")
+    assert response.status_code == 200
+    assert "Type what you are looking for" in response.text
+
+
+def test_an_article_number_goes_straight_to_the_product(client):
+    article = ArticleFactory(article_id=108775015)
+    for query in ["0108775015", "108775015"]:
+        response = client.get(f"/search/?q={query}")
+        assert response.status_code == 302
+        assert response["Location"] == article.get_absolute_url()
+
+
+def test_shopper_syntax_never_breaks_the_search(client, searchable):
+    ArticleFactory(prod_name="Strap top")
+    searchable()
+    for query in ['"strap top"', "strap -dress", "top or skirt", "&|!():*", "'"]:
+        assert client.get("/search/", {"q": query}).status_code == 200, query
+
+
+def test_the_sqlite_fallback_matches_every_word_in_any_field(monkeypatch):
+    ArticleFactory(prod_name="Strap top", colour_group_name="Black")
+    ArticleFactory(prod_name="Strap dress", colour_group_name="Red")
+    # The demo runs on SQLite; the fallback is plain icontains, which PostgreSQL runs too.
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), "STRAP black")
+    assert [article.prod_name for article in found] == ["Strap top"]
+
+
+def test_refreshing_search_vectors_can_target_some_articles():
+    first, _second = ArticleFactory.create_batch(2)
+    assert article_refresh_search_vectors(article_ids=[first.article_id]) == 1
+    assert list(Article.objects.filter(search_vector__isnull=False).values_list("pk", flat=True)) == [
+        first.pk
+    ]
+    assert article_refresh_search_vectors() == 2
+    assert article_refresh_search_vectors(article_ids=[]) == 0
+
+
+def test_search_runs_a_fixed_number_of_queries(client, searchable, queries_for):
+    ArticleFactory.create_batch(2, prod_name="Linen shirt")
+    searchable()
+    client.get("/search/?q=linen")
+    few = queries_for(client, "/search/?q=linen")
+    ArticleFactory.create_batch(30, prod_name="Linen shirt")
+    searchable()
+    assert len(queries_for(client, "/search/?q=linen")) == len(few) == 3

@@ -1,0 +1,73 @@
+import pytest
+
+from recommendations import registry
+from recommendations.registry import ModelKind, get_kind, register_kind
+from tests.recommendations import dummy_kind
+
+
+def test_it_registers_trending_at_start_up():
+    assert get_kind("trending").label == "Trending now"
+    assert "trending" in [kind.name for kind in registry.all_kinds()]
+
+
+def test_it_names_the_known_kinds_when_one_is_unknown():
+    with pytest.raises(LookupError, match=r"Unknown model kind 'nope' \(known: .*trending"):
+        get_kind("nope")
+
+
+def test_it_refuses_a_second_kind_with_the_same_name(dummy_kind_registered):
+    copy = ModelKind(
+        name=dummy_kind.KIND_NAME,
+        label="Other",
+        format_version=1,
+        train=dummy_kind.train,
+        load=dummy_kind.load,
+    )
+    with pytest.raises(ValueError, match="already registered"):
+        register_kind(copy)
+    assert register_kind(dummy_kind_registered) is dummy_kind_registered  # the same object again is fine
+
+
+def test_it_merges_parameters_over_the_defaults_with_their_types():
+    merged = dummy_kind.KIND.merged_parameters({"sleep": "1.5", "value": "7", "fail": 3})
+    assert merged == {
+        "sleep": 1.5,
+        "fail": "3",
+        "value": 7,
+        "chunks": 0,
+        "fail_chunk": -1,
+        "transient_failures": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"slep": 1},
+            r"Unknown parameter\(s\) for test-dummy: slep "
+            r"\(known: chunks, fail, fail_chunk, sleep, transient_failures, value\)",
+        ),
+        ({"sleep": "soon"}, "Parameter sleep must be a number, not 'soon'"),
+    ],
+)
+def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        dummy_kind.KIND.merged_parameters(overrides)
+
+
+def test_a_listed_module_without_a_kind_is_a_clear_error(settings):
+    settings.EXTRA_KIND_MODULES = ["recommendations.types"]
+    with pytest.raises(
+        TypeError, match=r"recommendations\.types is listed as a model kind module but defines no KIND"
+    ):
+        registry.load_kind_modules()
+
+
+def test_extra_kind_modules_from_settings_are_registered(settings):
+    settings.EXTRA_KIND_MODULES = ["tests.recommendations.dummy_kind"]
+    try:
+        registry.load_kind_modules()
+        assert get_kind(dummy_kind.KIND_NAME) is dummy_kind.KIND
+    finally:
+        registry.unregister_kind(dummy_kind.KIND_NAME)

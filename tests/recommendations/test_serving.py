@@ -1,0 +1,147 @@
+"""Serving: lazy load, per-process cache, cheap version checks, and falling back when things break."""
+
+import logging
+
+import pytest
+from django.core.cache import cache
+
+from recommendations import serving, versions
+from recommendations.models import ModelVersion
+from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.recommendations import dummy_kind
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("dummy_kind_registered", "dispatched"),
+]
+KIND = dummy_kind.KIND_NAME
+DEAD_REDIS = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+def train(**parameters):
+    run = training_run_request(kind_name=KIND, parameters=parameters)
+    training_run_execute_in_process(run_id=run.pk)
+    return ModelVersion.objects.get(run=run)
+
+
+def test_nothing_trained_serves_none():
+    assert serving.active_model(KIND) is None
+
+
+def test_it_loads_once_and_then_serves_from_memory_without_queries(django_assert_num_queries):
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    with django_assert_num_queries(0):
+        for _ in range(100):
+            assert serving.active_model(KIND)["value"] == 1
+
+
+def test_a_version_check_reads_the_cache_not_the_database(settings, django_assert_num_queries):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    serving.active_model(KIND)
+    with django_assert_num_queries(0):
+        assert serving.active_model(KIND)["value"] == 1
+
+
+def test_a_newly_activated_version_is_served_after_the_check_interval(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0.3
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    train(value=2)
+    assert serving.active_model(KIND)["value"] == 1  # checked less than 0.3 s ago
+    import time
+
+    time.sleep(0.35)
+    assert serving.active_model(KIND)["value"] == 2
+
+
+def test_a_rollback_is_announced_to_running_processes(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    first = train(value=1)
+    train(value=2)
+    assert serving.active_model(KIND)["value"] == 2
+    versions.model_version_activate(version=first)
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def test_with_the_cache_down_it_asks_the_database_but_rarely(settings, django_assert_num_queries, caplog):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    settings.CACHES = DEAD_REDIS
+    with django_assert_num_queries(2):  # the active version's id, then its path
+        assert serving.active_model(KIND)["value"] == 1
+    with django_assert_num_queries(0):  # within SERVING_DB_FALLBACK_SECONDS: what is loaded keeps serving
+        for _ in range(20):
+            assert serving.active_model(KIND)["value"] == 1
+
+
+def test_with_the_cache_down_a_new_version_arrives_through_the_database(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    settings.SERVING_DB_FALLBACK_SECONDS = 0
+    train(value=1)
+    settings.CACHES = DEAD_REDIS
+    assert serving.active_model(KIND)["value"] == 1
+    train(value=2)  # its announcement fails (logged), the database still says which is active
+    assert serving.active_model(KIND)["value"] == 2
+
+
+def test_a_cold_cache_is_filled_from_the_database():
+    version = train(value=1)
+    cache.delete(serving.active_version_cache_key(KIND))
+    assert serving.active_model(KIND)["value"] == 1
+    assert cache.get(serving.active_version_cache_key(KIND)) == version.pk
+
+
+def test_a_corrupted_active_artifact_serves_none_and_is_logged(artifacts_root, caplog):
+    version = train(value=1)
+    path = artifacts_root / version.path / "value.json"
+    data = bytearray(path.read_bytes())
+    data[3] ^= 0x01
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.ERROR, logger="recommendations.artifacts"):
+        assert serving.active_model(KIND) is None
+    assert "checksum mismatch" in caplog.text
+
+
+def test_a_broken_new_version_leaves_the_loaded_one_serving(settings, artifacts_root, caplog):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    broken = train(value=2)
+    (artifacts_root / broken.path / "value.json").unlink()
+    with caplog.at_level(logging.ERROR):
+        assert serving.active_model(KIND)["value"] == 1
+    assert "listed in the manifest but missing" in caplog.text
+    assert "Keeping test-dummy version id" in caplog.text
+
+
+def test_serving_state_says_what_this_process_serves():
+    version = train(value=1)
+    assert serving.serving_state(KIND) == {
+        "kind": KIND,
+        "active_version_id": version.pk,
+        "loaded_version_id": version.pk,
+        "loaded": True,
+    }
+
+
+def test_without_redis_processes_learn_of_new_versions_from_the_database(settings, django_assert_num_queries):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    settings.SERVING_DB_FALLBACK_SECONDS = 0.3
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    train(value=2)  # announced only in the training process's own memory
+    with django_assert_num_queries(0):
+        assert serving.active_model(KIND)["value"] == 1
+    import time
+
+    time.sleep(0.35)
+    assert serving.active_model(KIND)["value"] == 2

@@ -1,0 +1,297 @@
+"""The training backbone, step by step in this process (the worker tests run the same steps in Celery)."""
+
+import datetime as dt
+import threading
+
+import pytest
+from django.utils import timezone
+
+from recommendations import artifacts, serving, training, versions
+from recommendations.artifacts import ArtifactError
+from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
+from recommendations.training import (
+    RunAlreadyInProgress,
+    training_run_execute_in_process,
+    training_run_request,
+)
+from tests.recommendations import dummy_kind
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("dummy_kind_registered", "dispatched"),
+]
+KIND = dummy_kind.KIND_NAME
+
+
+def train(**parameters):
+    run = training_run_request(kind_name=KIND, parameters=parameters)
+    training_run_execute_in_process(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def test_a_successful_run_publishes_and_activates_a_version(dispatched, artifacts_root):
+    run = train(value=4)
+    assert dispatched == [run.pk]
+    assert run.status == "succeeded"
+    assert run.progress == 100
+    assert run.metrics == {"value": 4.0, "chunks_seen": 0.0}
+    assert run.started_at <= run.finished_at
+    version = ModelVersion.objects.get()
+    assert version.run == run
+    assert version.is_active
+    assert version.manifest["metrics"] == run.metrics
+    assert (artifacts_root / version.path / "manifest.json").exists()
+    assert serving.active_model(KIND) == {"value": 4, "chunks_seen": [], "attempts": 1}
+
+
+def test_a_run_that_raises_is_failed_with_its_error_and_activates_nothing(artifacts_root):
+    good = train(value=1)
+    bad = train(fail="the data is on fire")
+    assert bad.status == "failed"
+    assert bad.message == "RuntimeError: the data is on fire"
+    assert "Traceback" in bad.error
+    assert "the data is on fire" in bad.error
+    assert ModelVersion.objects.get(is_active=True).run == good
+    assert ModelVersion.objects.count() == 1
+    # Its workdir went with it.
+    assert [path.name for path in (artifacts_root / KIND).iterdir()] == ["v0001"]
+
+
+def test_a_second_trigger_while_one_is_in_progress_is_refused():
+    first = training_run_request(kind_name=KIND)
+    with pytest.raises(
+        RunAlreadyInProgress, match=rf"run #{first.pk} is queued \(0%\)\. Wait for it to finish or cancel it"
+    ):
+        training_run_request(kind_name=KIND)
+    assert TrainingRun.objects.count() == 1
+
+
+def test_simultaneous_triggers_never_create_two_runs_of_a_kind():
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def trigger() -> None:
+        from django.db import connection
+
+        barrier.wait()
+        try:
+            training_run_request(kind_name=KIND)
+            outcomes.append("started")
+        except RunAlreadyInProgress:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=trigger) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["refused", "refused", "refused", "started"]
+    assert TrainingRun.objects.filter(kind=KIND).count() == 1
+
+
+def test_other_kinds_may_train_at_the_same_time():
+    training_run_request(kind_name=KIND)
+    training_run_request(kind_name="trending")
+    assert TrainingRun.objects.in_progress().count() == 2
+
+
+def test_a_cancelled_queued_run_never_starts():
+    run = training_run_request(kind_name=KIND)
+    assert "cancelled before it started" in training.training_run_cancel(run=run)
+    training_run_execute_in_process(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
+    settings.TRAINING_HEARTBEAT_SECONDS = 0.2
+    run = training_run_request(kind_name=KIND, parameters={"sleep": 20})
+    worker = run_in_thread(run.pk)
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "running")
+    assert "will stop at its next check" in training.training_run_cancel(run=run)
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    run.refresh_from_db()
+    assert run.status == "cancelled"
+    assert run.finished_at is not None
+    assert not ModelVersion.objects.exists()
+
+
+def test_progress_reaches_the_database_while_a_run_goes(settings):
+    settings.TRAINING_HEARTBEAT_SECONDS = 0.2
+    run = training_run_request(kind_name=KIND, parameters={"sleep": 2.5})
+    worker = run_in_thread(run.pk)
+    wait_for(lambda: 0 < TrainingRun.objects.get(pk=run.pk).progress < 100)
+    assert TrainingRun.objects.get(pk=run.pk).message == "Sleeping"
+    worker.join(timeout=10)
+    assert TrainingRun.objects.get(pk=run.pk).status == "succeeded"
+
+
+def test_a_run_whose_worker_stopped_beating_is_failed_and_releases_the_lock(settings):
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status="running", started_at=timezone.now(), heartbeat_at=timezone.now() - dt.timedelta(seconds=61)
+    )
+    assert training.training_runs_fail_stale() == 1
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "no heartbeat for over 60 s" in run.error
+    assert "the previous version keeps serving" in run.error
+    assert train().status == "succeeded"
+
+
+def test_a_trigger_fails_a_stale_run_of_its_kind_itself():
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status="running", heartbeat_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    assert train().status == "succeeded"
+    assert TrainingRun.objects.get(pk=run.pk).status == "failed"
+
+
+def test_a_run_reaped_while_it_trains_does_not_publish(settings):
+    settings.TRAINING_HEARTBEAT_SECONDS = 0.2
+    run = training_run_request(kind_name=KIND, parameters={"sleep": 20})
+    worker = run_in_thread(run.pk)
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "running")
+    TrainingRun.objects.filter(pk=run.pk).update(status="failed", error="reaped")
+    worker.join(timeout=10)
+    assert not worker.is_alive()
+    assert TrainingRun.objects.get(pk=run.pk).error == "reaped"
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_fanned_out_run_runs_every_chunk_then_trains_once():
+    run = train(chunks=3)
+    assert run.status == "succeeded"
+    assert (run.chunks_total, run.chunks_done) == (3, 3)
+    assert serving.active_model(KIND)["chunks_seen"] == ["chunk-0", "chunk-1", "chunk-2"]
+    assert not (artifacts.get_store().root / ".scratch" / f"run-{run.pk}").exists()
+
+
+def test_a_failing_chunk_fails_the_run():
+    run = train(chunks=3, fail_chunk=1)
+    assert run.status == "failed"
+    assert run.message == "Chunk 2 failed: RuntimeError: chunk 1 exploded"
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_transient_error_in_training_is_retried(monkeypatch):
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
+    run = train(transient_failures=2)
+    assert run.status == "succeeded"
+    assert serving.active_model(KIND)["attempts"] == 3
+
+
+def test_a_transient_error_that_persists_fails_the_run(monkeypatch):
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0,))
+    run = train(transient_failures=2)
+    assert run.status == "failed"
+    assert "OperationalError: server closed the connection unexpectedly (attempt 2)" in run.message
+
+
+def test_it_keeps_the_last_versions_and_the_active_one(settings, artifacts_root):
+    settings.ARTIFACTS_KEEP = 2
+    for value in range(4):
+        train(value=value)
+    versions_on_disk = sorted(path.name for path in (artifacts_root / KIND).iterdir())
+    assert versions_on_disk == ["v0003", "v0004"]
+    assert list(ModelVersion.objects.available().values_list("version", flat=True)) == [4, 3]
+    assert ModelVersion.objects.filter(pruned_at__isnull=False).count() == 2
+    # A rolled-back (active) old version survives pruning.
+    versions.model_version_activate(version=ModelVersion.objects.get(version=3))
+    assert versions.model_versions_prune(kind_name=KIND, keep=1) == 0
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003", "v0004"]
+    assert versions.model_versions_prune(kind_name=KIND, keep=0) == 1
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003"]
+
+
+def test_staff_roll_back_by_activating_an_older_version():
+    train(value=1)
+    train(value=2)
+    assert serving.active_model(KIND)["value"] == 2
+    old = ModelVersion.objects.get(version=1)
+    versions.model_version_activate(version=old)
+    assert ModelVersion.objects.get(is_active=True) == old
+    serving.reset()  # a fresh process; the cache announcement is tested in test_serving
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def test_rollback_to_a_corrupted_or_pruned_version_is_refused(artifacts_root):
+    train(value=1)
+    train(value=2)
+    old = ModelVersion.objects.get(version=1)
+    corrupt(artifacts_root / old.path / "value.json")
+    with pytest.raises(ArtifactError, match="checksum mismatch"):
+        versions.model_version_activate(version=old)
+    old.pruned_at = timezone.now()
+    with pytest.raises(ArtifactError, match="its files were removed"):
+        versions.model_version_activate(version=old)
+    assert ModelVersion.objects.get(is_active=True).version == 2
+
+
+def test_the_schedule_starts_a_nightly_run_once_per_slot(dispatched):
+    night = dt.datetime(2024, 5, 1, 2, 0, tzinfo=dt.UTC)
+    assert training.training_schedule_tick(now=night) == []  # rows are created, first slot is the next one
+    schedule = TrainingSchedule.objects.get(kind=KIND)
+    assert (schedule.hour, schedule.minute, schedule.enabled) == (3, 0, True)
+    TrainingSchedule.objects.exclude(kind=KIND).update(enabled=False)
+    slot = night.replace(hour=3, minute=1)
+    assert training.training_schedule_tick(now=slot) == [f"{KIND}: Started run #{dispatched[0]}"]
+    assert training.training_schedule_tick(now=slot + dt.timedelta(minutes=1)) == []
+    assert TrainingRun.objects.get().trigger == "schedule"
+
+
+def test_a_scheduled_slot_that_finds_a_run_in_progress_records_why():
+    night = dt.datetime(2024, 5, 1, 2, 0, tzinfo=dt.UTC)
+    training.training_schedule_tick(now=night)
+    TrainingSchedule.objects.exclude(kind=KIND).update(enabled=False)
+    training_run_request(kind_name=KIND)
+    training.training_schedule_tick(now=night.replace(hour=3))
+    assert "already in progress" in TrainingSchedule.objects.get(kind=KIND).last_result
+
+
+def wait_for(condition, timeout=10.0):
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def corrupt(path):
+    """Change one byte in the middle, keeping the size: only the checksum can tell."""
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def run_in_thread(run_id):
+    def execute():
+        from django.db import connection
+
+        try:
+            training_run_execute_in_process(run_id=run_id)
+        finally:
+            connection.close()  # or the test database cannot be dropped at the end
+
+    thread = threading.Thread(target=execute)
+    thread.start()
+    return thread
+
+
+def test_without_a_broker_a_trigger_runs_in_a_thread_of_this_process(settings, monkeypatch):
+    monkeypatch.undo()  # the real _enqueue
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    run = training_run_request(kind_name=KIND, parameters={"value": 7, "sleep": 0.3})
+    # The request returned at once; the run goes on in the background, like on a worker.
+    assert TrainingRun.objects.get(pk=run.pk).status in ("queued", "running")
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "succeeded")
+    assert serving.active_model(KIND)["value"] == 7
