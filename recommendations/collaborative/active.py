@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from recommendations.collaborative.parameters import KIND_NAME
+
 if TYPE_CHECKING:
     from recommendations.collaborative.model import CollaborativeModel
-
-KIND_NAME = "collaborative"
 
 
 def active_collaborative_model() -> CollaborativeModel | None:

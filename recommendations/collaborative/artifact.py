@@ -20,9 +20,9 @@ from recommendations.collaborative.blend import BlendWeights
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import IdMap
 from recommendations.collaborative.model import CollaborativeModel
+from recommendations.collaborative.parameters import FORMAT_VERSION
 from recommendations.collaborative.popularity import TrendTable
 
-FORMAT_VERSION = 1
 METADATA_FILE = "collaborative.json"
 ARRAY_FILES = (
     "customer_ids",

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+KIND_NAME = "collaborative"
+# 1: factors and id maps (.npy), three hnswlib indexes, catalogue and trending arrays,
+# collaborative.json (see artifact.py).
+FORMAT_VERSION = 1
+
 # ALS defaults chosen on the demo data (benchmarks/recommendation_quality.py); H&M-scale
 # write-ups land in the same range (64-256 factors, a handful of iterations, alpha in the tens).
 DEFAULT_FACTORS = 64

@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
-
 def is_held_out(product_code: int, fraction: float, seed: int) -> bool:
     """Stable per product (not per article): colour variants of a held-out product stay unseen too."""
     digest = hashlib.sha256(f"{seed}:{product_code}".encode()).digest()

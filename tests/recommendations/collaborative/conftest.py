@@ -1,4 +1,8 @@
+import contextlib
+
 import pytest
+from django.core.cache import cache
+from redis.exceptions import ConnectionError
 
 from recommendations.collaborative import artifact
 from recommendations.collaborative.training import train
@@ -49,3 +53,17 @@ def trained_model(planted_shop, tmp_path, monkeypatch):
         "recommendations.collaborative.active.active_collaborative_model", lambda: model, raising=True
     )
     return model
+
+
+@pytest.fixture(autouse=True)
+def forget_the_collaborative_announcement():
+    """No active collaborative version announced in the (shared) cache from an earlier test."""
+    from recommendations import serving
+
+    def forget():
+        with contextlib.suppress(ConnectionError):
+            cache.delete(serving.active_version_cache_key("collaborative"))
+
+    forget()
+    yield
+    forget()
