@@ -6,10 +6,13 @@ customer can never reach another customer's purchases through these endpoints.
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -24,6 +27,26 @@ from catalog.pricing import display_price
 # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
 # header from the first class; session authentication has none and would answer 403).
 AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+
+
+LOGIN_HINT = (
+    "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
+    "username and password) or use the session of a browser logged in at /accounts/login/."
+)
+
+
+class LoggedInAPIView(APIView):
+    """For views of the caller's own data: 401 with how to authenticate, for anonymous callers."""
+
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsAuthenticated]
+
+    def permission_denied(
+        self, request: Request, message: str | None = None, code: str | None = None
+    ) -> NoReturn:
+        if request.authenticators and not request.successful_authenticator:
+            raise NotAuthenticated(LOGIN_HINT)
+        super().permission_denied(request, message, code)
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
@@ -63,10 +86,7 @@ class PurchasePagination(PageNumberPagination):
     max_page_size = 200
 
 
-class MeView(APIView):
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
-
+class MeView(LoggedInAPIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         user = request.user
@@ -79,11 +99,9 @@ class MeView(APIView):
         return Response(MeSerializer(data, context={"request": request}).data)
 
 
-class MyPurchasesView(generics.ListAPIView[Purchase]):
+class MyPurchasesView(LoggedInAPIView, generics.ListAPIView[Purchase]):
     """The logged-in customer's purchases, newest first (empty for logins without a customer)."""
 
-    authentication_classes = AUTHENTICATION
-    permission_classes = [IsAuthenticated]
     serializer_class = PurchaseSerializer
     pagination_class = PurchasePagination
 

@@ -105,9 +105,13 @@ class ArticleFilters:
     def is_selected(self, param: str, code: int) -> bool:
         return code in self.selected.get(param, ())
 
-    def toggled(self, param: str, code: int) -> ArticleFilters:
+    def toggled(self, param: str, value_codes: Sequence[int]) -> ArticleFilters:
+        """Select the value (all its codes) if none of them is selected, else deselect it."""
         codes = set(self.selected.get(param, ()))
-        codes.symmetric_difference_update({code})
+        if codes.isdisjoint(value_codes):
+            codes.update(value_codes)
+        else:
+            codes.difference_update(value_codes)
         selected = {key: value for key, value in self.selected.items() if key != param}
         if codes:
             selected[param] = tuple(sorted(codes))

@@ -6,7 +6,7 @@ JavaScript, each state is bookmarkable, and the back button does what a shopper 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -65,12 +65,12 @@ def listing_url(
     return f"{path}?{urlencode(items)}" if items else path
 
 
-def _facet_view(counts: FacetCounts, *, url: Any) -> FacetView:
+def _facet_view(
+    counts: FacetCounts, *, filters: ArticleFilters, url_for: Callable[[ArticleFilters], str]
+) -> FacetView:
     param = counts.facet.param
     links = [
-        FacetLink(
-            value.name, value.count, value.selected, url(lambda f, code=value.code: f.toggled(param, code))
-        )
+        FacetLink(value.name, value.count, value.selected, url_for(filters.toggled(param, value.codes)))
         for value in counts.values
     ]
     # Selected values always stay visible, whatever their rank.
@@ -84,7 +84,7 @@ def _facet_view(counts: FacetCounts, *, url: Any) -> FacetView:
         links,
         visible,
         folded,
-        url(lambda f: f.without(param)) if selected_any else None,
+        url_for(filters.without(param)) if selected_any else None,
     )
 
 
@@ -102,13 +102,11 @@ def result_page_context(
     page: Page = paginate(articles, request.GET.get("page"))
     page.object_list = list(page.object_list)  # one query, however often the template reads it
 
-    def url(change: Any) -> str:
-        return listing_url(
-            request.path, filters=change(selection.filters), sort=sort, default_sort=default_sort, query=query
-        )
+    def url_for(filters: ArticleFilters) -> str:
+        return listing_url(request.path, filters=filters, sort=sort, default_sort=default_sort, query=query)
 
     facet_views = [
-        _facet_view(counts, url=url)
+        _facet_view(counts, filters=selection.filters, url_for=url_for)
         for counts in facet_counts(selection=selection, facets=facets, query=query)
     ]
     sort_links = [SortLink(RELEVANCE.key, RELEVANCE.label, sort.key == RELEVANCE.key)] if query else []
@@ -124,6 +122,6 @@ def result_page_context(
         "sort": sort,
         "filters": selection.filters,
         "filter_items": selection.filters.as_query_items(),
-        "clear_all_url": url(lambda f: ArticleFilters()) if selection.filters else None,
+        "clear_all_url": url_for(ArticleFilters()) if selection.filters else None,
         "query": query,
     }

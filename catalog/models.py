@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
@@ -13,6 +15,14 @@ ARTICLE_ID_DIGITS = 10
 
 def format_article_id(article_id: int) -> str:
     return str(article_id).zfill(ARTICLE_ID_DIGITS)
+
+
+@functools.cache
+def _product_url_pattern() -> str:
+    # reverse() walks the URL resolver on every call and a listing page links dozens of
+    # products; the pattern is resolved once per process and filled in with str.format.
+    placeholder = reverse("catalog:product", kwargs={"slug": "slug", "article_id": 0})
+    return placeholder.replace("slug-0000000000", "{slug}-{article_id}")
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -81,7 +91,7 @@ class Article(models.Model):
         return f"{self.prod_name} ({self.display_id})"
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product", kwargs={"slug": self.slug, "article_id": self.display_id})
+        return _product_url_pattern().format(slug=self.slug, article_id=self.display_id)
 
     @property
     def display_id(self) -> str:

@@ -7,11 +7,16 @@ pattern (B), then where it sits in the shop (C), then the free-text description 
 
 from __future__ import annotations
 
+import logging
 import re
+from typing import Any
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
+from django.utils.module_loading import import_string
 
 from catalog.models import Article
 
@@ -32,6 +37,10 @@ MAX_QUERY_CHARS = 200
 # SQLite's fallback ANDs one icontains per word; more words than this only slow it down.
 MAX_FALLBACK_TERMS = 8
 ARTICLE_ID_PATTERN = re.compile(r"^0?\d{8,10}$")
+# Reciprocal rank fusion's constant: 60 is the value its authors found robust across collections.
+RRF_K = 60
+
+logger = logging.getLogger(__name__)
 
 
 def normalise_query(raw: str | None) -> str:
@@ -48,10 +57,33 @@ def _search_query(query: str) -> SearchQuery:
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
+def semantic_matches(query: str) -> list[int]:
+    """Article ids that match `query` by meaning (their photos), best first; [] when unavailable.
+
+    The catalogue knows nothing of models: settings.SEARCH_SEMANTIC_MATCHES names a function
+    `(query) -> [article_id, ...]` (recommendations.content.search.semantic_matches in this shop),
+    so the dependency points from recommendations to catalog only. A failing ranker costs the
+    blend, never the search page.
+    """
+    ranker_path = getattr(settings, "SEARCH_SEMANTIC_MATCHES", "")
+    if not ranker_path:
+        return []
+    try:
+        return [int(article_id) for article_id in import_string(ranker_path)(query)]
+    except Exception:
+        logger.exception("Semantic search failed for %r; showing full-text results only", query)
+        return []
+
+
 def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
-    """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it)."""
+    """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it).
+
+    A match is lexical (the words) or semantic (photos that look like the words, see
+    `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
+    """
+    semantic = Q(article_id__in=semantic_matches(query))
     if connection.vendor == "postgresql":
-        return queryset.filter(search_vector=_search_query(query))
+        return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
     # The SQLite demo has no full-text engine: every word must appear in one of the fields.
     condition = Q()
     for term in query.split()[:MAX_FALLBACK_TERMS]:
@@ -64,13 +96,41 @@ def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Artic
             | Q(index_group_name__icontains=term)
             | Q(detail_desc__icontains=term)
         )
-    return queryset.filter(condition)
+    return queryset.filter(condition | semantic)
 
 
 def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
-    """Best match first (ties: the more popular article); SQLite only knows popularity."""
+    """Best match first (ties: the more popular article); SQLite only knows popularity.
+
+    With semantic matches the two rankings are merged by reciprocal rank fusion (Cormack, Clarke
+    and Büttcher, 2009): score = 1/(k + lexical position) + 1/(k + semantic position), each term
+    only for the ranking an article appears in. RRF needs no calibration between full-text ranks
+    and cosine similarities, which live on unrelated scales.
+    """
     if connection.vendor == "postgresql":
-        return queryset.annotate(rank=SearchRank(F("search_vector"), _search_query(query))).order_by(
-            F("rank").desc(), F("popularity").desc(), "article_id"
+        rank = SearchRank(F("search_vector"), _search_query(query))
+        lexical_order = [F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
+        queryset = queryset.annotate(rank=rank)
+    else:
+        lexical_order = [F("popularity").desc(), F("article_id").asc()]
+    semantic = semantic_matches(query)
+    if not semantic:
+        return queryset.order_by(*lexical_order)
+    semantic_position = Case(
+        *(
+            When(article_id=article_id, then=Value(position))
+            for position, article_id in enumerate(semantic, 1)
+        ),
+        default=None,
+        output_field=FloatField(),
+    )
+    lexical_score: Any = Value(1.0) / (Value(RRF_K) + Window(RowNumber(), order_by=lexical_order))
+    if connection.vendor == "postgresql":
+        # Semantic-only matches have no full-text rank and must not earn a lexical position.
+        lexical_score = Case(
+            When(rank__gt=0, then=lexical_score), default=Value(0.0), output_field=FloatField()
         )
-    return queryset.order_by(F("popularity").desc(), "article_id")
+    semantic_score = Coalesce(Value(1.0) / (Value(RRF_K) + semantic_position), Value(0.0))
+    return queryset.annotate(
+        relevance=ExpressionWrapper(lexical_score + semantic_score, FloatField())
+    ).order_by(F("relevance").desc(), *lexical_order)

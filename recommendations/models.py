@@ -179,3 +179,9 @@ class TrainingSchedule(models.Model):
         if self.last_triggered_at is not None and self.last_triggered_at >= slot:
             return None
         return slot
+
+
+# The content job's image feature cache lives with the rest of the content code.
+from recommendations.content.models import ImageEmbedding  # noqa: E402
+
+__all__ = ["ImageEmbedding", "ModelVersion", "TrainingRun", "TrainingSchedule"]

@@ -31,6 +31,8 @@ logger = logging.getLogger(__name__)
 # Each module defines KIND. Helpers adding a kind append their module here.
 KIND_MODULES: list[str] = [
     "recommendations.trending",
+    "recommendations.content.kind",
+    "recommendations.collaborative.kind",
 ]
 
 

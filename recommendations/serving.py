@@ -3,9 +3,10 @@
 `active_model(kind)` is called on every request that shows a recommendation, so it must be
 nearly free. Each process keeps the loaded model per kind and checks which version is active at
 most every SERVING_VERSION_CHECK_SECONDS, by reading one cache key (`active-version:<kind>`, set on
-activation). When the cache (Redis) is unavailable it asks the database instead, at most every
-SERVING_DB_FALLBACK_SECONDS. So a new version is picked up within a few seconds, with neither a
-database query nor a load per request, and serving keeps going while Redis is down.
+activation). When the cache (Redis) is unavailable, or is a per-process cache (no REDIS_URL, the
+demo), it asks the database instead, at most every SERVING_DB_FALLBACK_SECONDS. So a new version
+is picked up within a few seconds, with neither a database query nor a load per request, and
+serving keeps going while Redis is down.
 
 When the active version cannot be loaded (missing, partial, corrupted, incompatible) the
 problem is logged, the previously loaded model (if any) keeps serving, and callers that get None
@@ -117,20 +118,32 @@ def reset() -> None:
         _slots.clear()
 
 
+def _cache_is_shared() -> bool:
+    """A per-process cache (no Redis: the demo) cannot carry announcements between processes."""
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return False
+    # While Redis is unreachable the resilient backend answers "nothing cached": poll the
+    # database at the slower fallback pace instead of on every request.
+    is_down = getattr(cache, "is_down", None)
+    return not (callable(is_down) and is_down())
+
+
 def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
-    try:
-        cached = cache.get(active_version_cache_key(kind_name))
-    except Exception:
-        cached = None
-        cache_down = True
-        logger.debug("Cache unavailable while checking the %s version.", kind_name, exc_info=True)
-    else:
-        cache_down = False
-        if cached is not None:
-            return int(cached)
-    # A cold or unavailable cache: ask the database, but not more often than the fallback interval
-    # when the cache is down (every request would otherwise turn into a query).
-    if cache_down and now - slot.db_checked_at < settings.SERVING_DB_FALLBACK_SECONDS:
+    use_cache = _cache_is_shared()
+    if use_cache:
+        try:
+            cached = cache.get(active_version_cache_key(kind_name))
+        except Exception:
+            use_cache = False
+            logger.debug("Cache unavailable while checking the %s version.", kind_name, exc_info=True)
+        else:
+            if cached is not None:
+                return int(cached)
+            # A cold cache (expired, or Redis restarted): one database read fills it for everyone.
+    # Without a usable shared cache, ask the database, but at most every SERVING_DB_FALLBACK_SECONDS
+    # (every request would otherwise turn into a query).
+    if not use_cache and now - slot.db_checked_at < settings.SERVING_DB_FALLBACK_SECONDS:
         return _UNKNOWN
     slot.db_checked_at = now
     try:
@@ -141,8 +154,13 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
     except Exception:
         logger.warning("Could not read the active %s version from the database.", kind_name, exc_info=True)
         return _UNKNOWN
-    if not cache_down:
-        announce_active_version(kind_name, version_id)
+    if use_cache:
+        # add, not set: an activation announced between our query and now must not be
+        # overwritten with the older id we read.
+        try:
+            cache.add(active_version_cache_key(kind_name), version_id, ACTIVE_VERSION_CACHE_TTL_SECONDS)
+        except Exception:
+            logger.debug("Could not fill the %s version cache key.", kind_name, exc_info=True)
     return version_id
 
 

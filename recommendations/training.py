@@ -86,11 +86,13 @@ def training_run_request(
     parameters: dict[str, Any] | None = None,
     triggered_by: User | None = None,
     trigger: str = TrainingRun.Trigger.ADMIN,
+    dispatch: bool = True,
 ) -> TrainingRun:
     """Create a queued run and hand it to a worker (or a thread, without a broker).
 
-    Raises LookupError (unknown kind), ValueError (bad parameters), RunAlreadyInProgress, or
-    QueueUnavailable (the run is then recorded as failed, saying why).
+    With dispatch=False the caller runs it (training_run_execute_in_process). Raises LookupError
+    (unknown kind), ValueError (bad parameters), RunAlreadyInProgress, or QueueUnavailable (the
+    run is then recorded as failed, saying why).
     """
     kind = get_kind(kind_name)
     merged = kind.merged_parameters(parameters)
@@ -110,7 +112,8 @@ def training_run_request(
         raise RunAlreadyInProgress(kind_name, current) from None
     # The worker must find the committed row; outside any transaction this runs at once, so a
     # broker failure reaches the caller as QueueUnavailable.
-    transaction.on_commit(partial(_enqueue, run.pk))
+    if dispatch:
+        transaction.on_commit(partial(_enqueue, run.pk))
     return run
 
 
@@ -438,12 +441,19 @@ def training_housekeeping() -> int:
 # --- the schedule -------------------------------------------------------------------------------
 
 
+def training_schedules_ensure(*, now: dt.datetime | None = None) -> None:
+    """A schedule row per registered kind, with the nightly default, so staff can edit it."""
+    for kind in all_kinds():
+        # "Triggered now" so that a new row first fires at its next slot, not at once.
+        TrainingSchedule.objects.get_or_create(
+            kind=kind.name, defaults={"last_triggered_at": now or timezone.now()}
+        )
+
+
 def training_schedule_tick(*, now: dt.datetime | None = None) -> list[str]:
     """Start the runs whose daily slot has come. Returns one line per schedule that fired."""
     now = now or timezone.now()
-    for kind in all_kinds():
-        # New kinds get the nightly default; "triggered now" so that they first run at the next slot.
-        TrainingSchedule.objects.get_or_create(kind=kind.name, defaults={"last_triggered_at": now})
+    training_schedules_ensure(now=now)
     fired: list[str] = []
     for schedule in TrainingSchedule.objects.filter(enabled=True):
         if schedule.due_since(now) is None:

@@ -59,9 +59,7 @@ def activate_in_transaction(*, version: ModelVersion, activated_by: User | None 
     transaction.on_commit(partial(serving.announce_active_version, version.kind, version.pk))
 
 
-def model_version_activate(
-    *, version: ModelVersion, activated_by: User | None = None
-) -> ModelVersion:
+def model_version_activate(*, version: ModelVersion, activated_by: User | None = None) -> ModelVersion:
     """Roll back (or forward) to a published version after checking its files are intact."""
     if version.pruned_at is not None:
         raise ArtifactError(

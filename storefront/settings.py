@@ -144,9 +144,9 @@ ARTIFACTS_VERIFY_CHECKSUMS = env_bool("ARTIFACTS_VERIFY_CHECKSUMS", True)
 # Model kinds beyond recommendations.registry.KIND_MODULES (module paths defining KIND).
 EXTRA_KIND_MODULES = env_list("EXTRA_KIND_MODULES", "")
 # Web processes check which version is active at most this often (one cache read), and ask the
-# database at most this often while the cache is unavailable (recommendations/serving.py).
+# database at most this often when Redis is down or absent (recommendations/serving.py).
 SERVING_VERSION_CHECK_SECONDS = float(os.environ.get("SERVING_VERSION_CHECK_SECONDS", "2"))
-SERVING_DB_FALLBACK_SECONDS = float(os.environ.get("SERVING_DB_FALLBACK_SECONDS", "5"))
+SERVING_DB_FALLBACK_SECONDS = float(os.environ.get("SERVING_DB_FALLBACK_SECONDS", "2"))
 # A running training run refreshes its heartbeat this often; one silent for TRAINING_STALE_SECONDS
 # is taken for a killed worker and failed, which releases the lock on its kind.
 TRAINING_HEARTBEAT_SECONDS = float(os.environ.get("TRAINING_HEARTBEAT_SECONDS", "10"))
@@ -162,7 +162,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Fail fast when Redis is unreachable: pages fall back instead of hanging on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
@@ -176,6 +176,11 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 # Content encoders (recommendations/encoders): "bundled" works offline; "clip" needs CLIP_MODEL.
 CONTENT_ENCODER = os.environ.get("CONTENT_ENCODER", "bundled")
 CLIP_MODEL = os.environ.get("CLIP_MODEL", "")
+# The storefront's search blends in text-to-photo matches through this function (catalog never
+# imports recommendations); empty turns the blend off.
+SEARCH_SEMANTIC_MATCHES = os.environ.get(
+    "SEARCH_SEMANTIC_MATCHES", "recommendations.content.search.semantic_matches"
+)
 
 # Uploads ("shop the look"): 10 MB is more than any phone photo needs.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))

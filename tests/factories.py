@@ -25,6 +25,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     # without a save left the database with none, and force_login sessions were then rejected).
     password = factory.django.Password("correct-horse-battery")
 
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # set_password only changes the object; unsaved, the row keeps no usable password and
+        # Client.force_login's session hash never matches it, so the "logged in" user is anonymous.
+        if create and results:
+            instance.save(update_fields=["password"])
+
 
 class ArticleFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -82,3 +89,18 @@ class PurchaseFactory(factory.django.DjangoModelFactory):
     article = factory.SubFactory(ArticleFactory)
     price = 0.0169
     sales_channel_id = 2
+
+
+class StaffUserFactory(UserFactory):
+    """Staff with the training permissions (the admin's "ML operations" role)."""
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    is_staff = True
+
+    @factory.post_generation
+    def training_permissions(self, create, extracted, **kwargs):
+        if not create:
+            return
+        from django.contrib.auth.models import Permission
+
+        self.user_permissions.add(*Permission.objects.filter(content_type__app_label="recommendations"))

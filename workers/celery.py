@@ -27,9 +27,12 @@ HARD_LIMIT_MARGIN_SECONDS = 300
 
 app.conf.update(
     # Chords (chunks as a group, then the finishing step) need a result backend to count finished
-    # chunks; Redis is already there. Results are only bookkeeping: runs live in the database.
+    # chunks; Redis is already there. Results are only bookkeeping: runs live in the database ...
     result_backend=settings.REDIS_URL or None,
     result_expires=24 * 3600,
+    # ... so only chunk tasks store one; the rest ignore theirs (a sender would otherwise also
+    # need the result backend, and wait on it for 20 s when Redis is down before saying so).
+    task_ignore_result=True,
     # Every task is idempotent (it claims its run by id, chunks overwrite their own output), so
     # acknowledge after the work is done: a message whose worker dies is delivered again instead
     # of being lost ...
@@ -45,7 +48,9 @@ app.conf.update(
     worker_max_tasks_per_child=10,
     # Separate queues so that short chunk tasks are not stuck behind an hour-long finishing step,
     # and so machines can be dedicated to one kind of work; housekeeping (beat's ticks) is tiny.
-    task_queues=(Queue("training"), Queue("chunks"), Queue("housekeeping")),
+    # Each queue gets its own routing key: left to the defaults, all three would be bound to the
+    # default key and every message would be delivered to every queue.
+    task_queues=tuple(Queue(name, routing_key=name) for name in ("training", "chunks", "housekeeping")),
     task_default_queue="housekeeping",
     task_routes={
         "workers.tasks.train_run": {"queue": "training"},

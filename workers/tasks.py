@@ -47,6 +47,8 @@ def train_run(run_id: int) -> None:
 
 @app.task(
     bind=True,
+    # The chord counts finished chunks through their results.
+    ignore_result=False,
     max_retries=CHUNK_MAX_RETRIES,
     soft_time_limit=settings.TRAINING_CHUNK_SOFT_TIME_LIMIT,
     time_limit=settings.TRAINING_CHUNK_SOFT_TIME_LIMIT + HARD_LIMIT_MARGIN_SECONDS,

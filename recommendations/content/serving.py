@@ -1,13 +1,160 @@
-"""Serving side of the content model: "Looks like this" for product pages.
+"""Serving the content model: "Looks like this", search by text, search by photo.
 
-A minimal version until the content model (issue 6) replaces this body, keeping the signature.
+Each function reads the active content version through recommendations.serving.active_model
+(loaded lazily, once per process, reloaded when staff activate another version) and returns
+[] when there is none, so pages simply leave the slot out or fall back to lexical search.
+The towers behind the encoder are loaded once per process on first use.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
 from catalog.models import Article
 from recommendations.types import Recommendation
 
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from recommendations.content.artifact import ContentModel
+    from recommendations.content.vector_index import SearchHits, VectorIndex
+
+logger = logging.getLogger(__name__)
+
+# Colour variants of one product are listed as swatches already; "Looks like this" shows other
+# products, so it asks the index for enough extra neighbours to drop them (H&M products have at
+# most a few dozen variants).
+VARIANT_OVERFETCH = 32
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """Facet filters shared by search by text and by photo; empty strings mean "any"."""
+
+    index_group: str = ""
+    product_type: str = ""
+    colour: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        return {"index_group": self.index_group, "product_type": self.product_type, "colour": self.colour}
+
+    def matches(self, article: Article) -> bool:
+        return (
+            (not self.index_group or article.index_group_name == self.index_group)
+            and (not self.product_type or article.product_type_name == self.product_type)
+            and (not self.colour or article.colour_group_name == self.colour)
+        )
+
+
+@dataclass
+class SearchTimings:
+    """Where the time of one search went, in seconds (the benchmark reads it)."""
+
+    encode: float = 0.0
+    index: float = 0.0
+    database: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+
+def content_model() -> ContentModel | None:
+    from recommendations.content.artifact import ContentModel
+    from recommendations.serving import active_model
+
+    model = active_model("content")
+    return model if isinstance(model, ContentModel) else None
+
+
+def _articles_for(
+    model: ContentModel,
+    hits: SearchHits,
+    k: int,
+    reason: str,
+    filters: SearchFilters,
+    skip_product: int | None,
+) -> list[Recommendation]:
+    rows = [int(row) for row in hits.rows]
+    ids = [int(model.article_ids[row]) for row in rows]
+    articles = Article.objects.in_bulk(ids)
+    results: list[Recommendation] = []
+    for article_id, score in zip(ids, hits.scores, strict=True):
+        article = articles.get(article_id)
+        # Articles removed, or re-classified, since the index was built are left out.
+        if article is None or not filters.matches(article) or article.product_code == skip_product:
+            continue
+        results.append(Recommendation(article=article, reason=reason, score=float(score)))
+        if len(results) == k:
+            break
+    return results
+
+
+def _search(
+    model: ContentModel, index: VectorIndex, query: np.ndarray, k: int, filters: SearchFilters, extra: int = 0
+) -> SearchHits:
+    return index.search(query, k + extra, model.allowed_rows(filters.as_dict()))
+
 
 def similar_articles(article: Article, k: int = 12) -> list[Recommendation]:
-    return []
+    """Other products whose photos look like this article's, most similar first."""
+    model = content_model()
+    if model is None or k <= 0:
+        return []
+    row = model.row_of(article.article_id)
+    if row is None:
+        return []
+    index = model.similar_index
+    query = np.asarray(index.vectors[row], dtype=np.float32)
+    hits = _search(model, index, query, k, SearchFilters(), extra=VARIANT_OVERFETCH)
+    return _articles_for(
+        model, hits, k, "Looks like this", SearchFilters(), skip_product=article.product_code
+    )
+
+
+def search_by_text(
+    query: str, k: int = 24, filters: SearchFilters | None = None, timings: SearchTimings | None = None
+) -> list[Recommendation]:
+    """Articles whose photos match a shopper's words ("red striped top"), best first."""
+    import time
+
+    model = content_model()
+    query = " ".join(query.split())
+    if model is None or not query or k <= 0:
+        return []
+    filters = filters or SearchFilters()
+    timings = timings or SearchTimings()
+    started = time.perf_counter()
+    vector = model.encoder.embed_texts([query])[0]
+    timings.encode = time.perf_counter() - started
+    hits = _search(model, model.search_index, vector, k, filters)
+    timings.index = time.perf_counter() - started - timings.encode
+    results = _articles_for(model, hits, k, f"Matches “{query}”", filters, skip_product=None)
+    timings.database = time.perf_counter() - started - timings.encode - timings.index
+    return results
+
+
+def search_by_image(
+    image: Image, k: int = 24, filters: SearchFilters | None = None, timings: SearchTimings | None = None
+) -> list[Recommendation]:
+    """Articles that look like a shopper's photo (already validated and downscaled by uploads.py)."""
+    import time
+
+    model = content_model()
+    if model is None or k <= 0:
+        return []
+    filters = filters or SearchFilters()
+    timings = timings or SearchTimings()
+    started = time.perf_counter()
+    # The photo is compared in the space where photo-to-photo similarity measured best.
+    if model.looks_like_space == "raw":
+        vector = model.encoder.image_features([image])[0]
+    else:
+        vector = model.encoder.embed_images([image])[0]
+    timings.encode = time.perf_counter() - started
+    hits = _search(model, model.similar_index, vector, k, filters)
+    timings.index = time.perf_counter() - started - timings.encode
+    results = _articles_for(model, hits, k, "Similar to your photo", filters, skip_product=None)
+    timings.database = time.perf_counter() - started - timings.encode - timings.index
+    return results

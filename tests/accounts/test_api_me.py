@@ -21,7 +21,7 @@ def test_anonymous_requests_get_401_with_a_way_to_authenticate(client, url):
     response = client.get(url)
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
-    assert response.json()["detail"] == "Authentication credentials were not provided."
+    assert response.json()["detail"].startswith("Log in first: send `Authorization: Token <key>`")
 
 
 def test_me_describes_the_logged_in_customer(client, alice):

@@ -147,3 +147,27 @@ def test_browse_runs_the_same_few_queries_whatever_the_page_size(client, queries
     full = queries_for(client, "/c/ladieswear/?colour=9&colour=10")
     # A count, the page of articles (with colour counts), the facet counts (one UNION ALL).
     assert len(small) == len(full) == 3
+
+
+def test_one_name_with_several_codes_is_one_facet_value_selecting_them_all(client):
+    # H&M's data has product type names with two codes (e.g. two "Umbrella" types).
+    ArticleFactory(prod_name="Small umbrella", product_type_no=83, product_type_name="Umbrella")
+    ArticleFactory(prod_name="Big umbrella", product_type_no=532, product_type_name="Umbrella")
+    ArticleFactory(prod_name="Strap top")
+    umbrella = facet(client.get("/c/ladieswear/"), "type")["Umbrella"]
+    assert umbrella.count == 2
+    assert umbrella.url == "/c/ladieswear/?type=83&type=532"
+    response = client.get(umbrella.url)
+    assert sorted(result_names(response)) == ["Big umbrella", "Small umbrella"]
+    assert facet(response, "type")["Umbrella"].url == "/c/ladieswear/"
+
+
+def test_facet_counts_are_cached_per_selection_until_the_catalogue_changes(client, queries_for):
+    from catalog.services import catalog_cache_clear
+
+    ArticleFactory(colour_group_code=9, colour_group_name="Black")
+    assert len(queries_for(client, "/c/ladieswear/")) == 4  # + the category tree
+    assert len(queries_for(client, "/c/ladieswear/")) == 2  # count and page; facets from the cache
+    ArticleFactory(colour_group_code=42, colour_group_name="Red")
+    catalog_cache_clear()  # what an import does
+    assert set(facet(client.get("/c/ladieswear/"), "colour")) == {"Black", "Red"}

@@ -130,3 +130,18 @@ def test_serving_state_says_what_this_process_serves():
         "loaded_version_id": version.pk,
         "loaded": True,
     }
+
+
+def test_without_redis_processes_learn_of_new_versions_from_the_database(settings, django_assert_num_queries):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    settings.SERVING_DB_FALLBACK_SECONDS = 0.3
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    train(value=2)  # announced only in the training process's own memory
+    with django_assert_num_queries(0):
+        assert serving.active_model(KIND)["value"] == 1
+    import time
+
+    time.sleep(0.35)
+    assert serving.active_model(KIND)["value"] == 2

@@ -285,3 +285,13 @@ def run_in_thread(run_id):
     thread = threading.Thread(target=execute)
     thread.start()
     return thread
+
+
+def test_without_a_broker_a_trigger_runs_in_a_thread_of_this_process(settings, monkeypatch):
+    monkeypatch.undo()  # the real _enqueue
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    run = training_run_request(kind_name=KIND, parameters={"value": 7, "sleep": 0.3})
+    # The request returned at once; the run goes on in the background, like on a worker.
+    assert TrainingRun.objects.get(pk=run.pk).status in ("queued", "running")
+    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "succeeded")
+    assert serving.active_model(KIND)["value"] == 7

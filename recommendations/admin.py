@@ -1,0 +1,400 @@
+"""Admin for model operations: start and follow training runs, cancel them, roll back versions.
+
+Staff need `recommendations.add_trainingrun` to start runs, `change_trainingrun` to cancel them and
+`change_modelversion` to activate a version; everything else is read-only. The run list polls a
+small JSON view (progress/) every two seconds so that bars move while runs go.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from recommendations import training, versions
+from recommendations.artifacts import ArtifactError
+from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
+from recommendations.registry import all_kinds
+
+# Enough to compare runs at a glance without widening the list past a laptop screen.
+METRICS_IN_LIST = 4
+
+
+def _short_number(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _user(request: HttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def start_run(request: HttpRequest, kind_name: str) -> None:
+    """Start a run from the admin and say what happened, whatever happened (never a 500)."""
+    try:
+        run = training.training_run_request(
+            kind_name=kind_name, triggered_by=_user(request), trigger=TrainingRun.Trigger.ADMIN
+        )
+    except training.RunAlreadyInProgress as error:
+        messages.warning(request, str(error))
+    except (training.QueueUnavailable, LookupError, ValueError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Started {kind_name} run #{run.pk}.")
+
+
+def progress_bar(run: TrainingRun) -> str:
+    return format_html(
+        '<div class="training-progress" data-run-id="{}" data-status="{}" title="{}">'
+        '<div class="training-progress-bar" style="width: {}%"></div>'
+        '<span class="training-progress-label">{}%</span></div>',
+        run.pk,
+        run.status,
+        run.message,
+        f"{run.progress:.0f}",
+        f"{run.progress:.0f}",
+    )
+
+
+def format_duration(run: TrainingRun) -> str:
+    duration = run.duration
+    if duration is None:
+        return "—"
+    seconds = int(duration.total_seconds())
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+@admin.register(TrainingRun)
+class TrainingRunAdmin(admin.ModelAdmin):
+    change_list_template = "admin/recommendations/trainingrun/change_list.html"
+    change_form_template = "admin/recommendations/trainingrun/change_form.html"
+    list_display = [
+        "id",
+        "kind",
+        "status_badge",
+        "progress_display",
+        "message",
+        "duration",
+        "version",
+        "metrics_summary",
+        "trigger",
+        "triggered_by",
+        "created_at",
+    ]
+    list_filter = ["kind", "status", "trigger"]
+    list_select_related = ["triggered_by", "model_version"]
+    actions = ["train_again", "cancel_runs"]
+    fields = (
+        "kind",
+        "status_badge",
+        "progress_display",
+        "message",
+        "duration",
+        "version",
+        "parameters_display",
+        "metrics_display",
+        "error_display",
+        "trigger",
+        "triggered_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "cancel_requested",
+        "chunks_done",
+        "chunks_total",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are started with the buttons, which go through the lock per kind
+
+    def has_delete_permission(self, request: HttpRequest, obj: TrainingRun | None = None) -> bool:
+        return False  # the history of runs is the audit trail of what was published
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, run: TrainingRun) -> str:
+        return format_html(
+            '<span class="training-status training-status-{}">{}</span>', run.status, run.status
+        )
+
+    @admin.display(description="progress")
+    def progress_display(self, run: TrainingRun) -> str:
+        return progress_bar(run)
+
+    @admin.display(description="metrics")
+    def metrics_summary(self, run: TrainingRun) -> str:
+        """The first few metrics in one line; the run's page shows them all."""
+        shown = sorted(run.metrics.items())[:METRICS_IN_LIST]
+        text = ", ".join(f"{name}={_short_number(value)}" for name, value in shown)
+        return text + (" …" if len(run.metrics) > METRICS_IN_LIST else "") if text else "—"
+
+    @admin.display(description="duration")
+    def duration(self, run: TrainingRun) -> str:
+        return format_duration(run)
+
+    @admin.display(description="version produced")
+    def version(self, run: TrainingRun) -> str:
+        produced: ModelVersion | None = getattr(run, "model_version", None)
+        if produced is None:
+            return "—"
+        url = reverse("admin:recommendations_modelversion_change", args=[produced.pk])
+        return format_html(
+            '<a href="{}">v{}</a>{}', url, produced.version, " (active)" if produced.is_active else ""
+        )
+
+    @admin.display(description="parameters")
+    def parameters_display(self, run: TrainingRun) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(run.parameters, indent=2, sort_keys=True))
+
+    @admin.display(description="metrics")
+    def metrics_display(self, run: TrainingRun) -> str:
+        if not run.metrics:
+            return "—"
+        return format_html("<pre>{}</pre>", json.dumps(run.metrics, indent=2, sort_keys=True))
+
+    @admin.display(description="error")
+    def error_display(self, run: TrainingRun) -> str:
+        return format_html('<pre class="training-error">{}</pre>', run.error) if run.error else "—"
+
+    @admin.action(description="Train the selected runs' kinds again", permissions=["train"])
+    def train_again(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        for kind_name in sorted(set(queryset.values_list("kind", flat=True))):
+            start_run(request, kind_name)
+
+    @admin.action(description="Cancel the selected runs", permissions=["change"])
+    def cancel_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
+        for run in queryset.filter(status__in=TrainingRun.IN_PROGRESS):
+            messages.info(request, training.training_run_cancel(run=run))
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "train/",
+                self.admin_site.admin_view(self.train_view),
+                name="recommendations_trainingrun_train",
+            ),
+            path(
+                "progress/",
+                self.admin_site.admin_view(self.progress_view),
+                name="recommendations_trainingrun_progress",
+            ),
+            path(
+                "<int:pk>/cancel/",
+                self.admin_site.admin_view(self.cancel_view),
+                name="recommendations_trainingrun_cancel",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Beat sweeps stale runs every minute; the demo has no beat, and staff looking at the list
+        # should never see a run "running" whose process is gone.
+        training.training_runs_fail_stale()
+        in_progress = {run.kind: run for run in TrainingRun.objects.in_progress()}
+        extra_context = {
+            **(extra_context or {}),
+            "training_kinds": [{"kind": kind, "run": in_progress.get(kind.name)} for kind in all_kinds()],
+            "can_train": self.has_train_permission(request),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def has_train_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("recommendations.add_trainingrun")
+
+    @staticmethod
+    def _back_to_list() -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:recommendations_trainingrun_changelist"))
+
+    @method_decorator(require_POST)
+    def train_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_train_permission(request):
+            raise PermissionDenied
+        start_run(request, request.POST.get("kind", ""))
+        return self._back_to_list()
+
+    @method_decorator(require_POST)
+    def cancel_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if not request.user.has_perm("recommendations.change_trainingrun"):
+            raise PermissionDenied
+        run = get_object_or_404(TrainingRun, pk=pk)
+        try:
+            messages.info(request, training.training_run_cancel(run=run))
+        except ValueError as error:
+            messages.warning(request, str(error))
+        return HttpResponseRedirect(reverse("admin:recommendations_trainingrun_change", args=[pk]))
+
+    @method_decorator(require_GET)
+    def progress_view(self, request: HttpRequest) -> JsonResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][:200]
+        runs = TrainingRun.objects.filter(pk__in=ids)
+        return JsonResponse(
+            {
+                "runs": [
+                    {
+                        "id": run.pk,
+                        "status": run.status,
+                        "progress": round(run.progress, 1),
+                        "message": run.message,
+                        "duration": format_duration(run),
+                    }
+                    for run in runs
+                ]
+            }
+        )
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "version",
+        "active_badge",
+        "created_at",
+        "activated_at",
+        "size",
+        "run_link",
+        "files",
+        "activate_button",
+    ]
+    list_filter = ["kind", "is_active"]
+    list_select_related = ["run"]
+    actions = ["activate_selected"]
+    fields = (
+        "kind",
+        "version",
+        "active_badge",
+        "path",
+        "format_version",
+        "size",
+        "run_link",
+        "created_at",
+        "activated_at",
+        "activated_by",
+        "pruned_at",
+        "manifest_display",
+        "activate_button",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # versions are published by training runs
+
+    def has_delete_permission(self, request: HttpRequest, obj: ModelVersion | None = None) -> bool:
+        return False  # old versions are pruned with their files (ARTIFACTS_KEEP)
+
+    @admin.display(description="active", boolean=True, ordering="is_active")
+    def active_badge(self, version: ModelVersion) -> bool:
+        return version.is_active
+
+    @admin.display(description="size")
+    def size(self, version: ModelVersion) -> str:
+        return (
+            f"{version.size_bytes / 1e6:.1f} MB"
+            if version.size_bytes >= 1e5
+            else f"{version.size_bytes} bytes"
+        )
+
+    @admin.display(description="files", boolean=True)
+    def files(self, version: ModelVersion) -> bool:
+        return version.pruned_at is None
+
+    @admin.display(description="run")
+    def run_link(self, version: ModelVersion) -> str:
+        if version.run_id is None:
+            return "—"
+        url = reverse("admin:recommendations_trainingrun_change", args=[version.run_id])
+        return format_html('<a href="{}">#{}</a>', url, version.run_id)
+
+    @admin.display(description="manifest")
+    def manifest_display(self, version: ModelVersion) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(version.manifest, indent=2, sort_keys=True))
+
+    @admin.display(description="rollback")
+    def activate_button(self, version: ModelVersion) -> str:
+        if version.is_active or version.pruned_at is not None:
+            return "—"
+        url = reverse("admin:recommendations_modelversion_activate", args=[version.pk])
+        return format_html('<a class="button" href="{}">Activate v{}</a>', url, version.version)
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:pk>/activate/",
+                self.admin_site.admin_view(self.activate_view),
+                name="recommendations_modelversion_activate",
+            )
+        ]
+        return own + super().get_urls()
+
+    def _activate(self, request: HttpRequest, version: ModelVersion) -> None:
+        try:
+            activated = versions.model_version_activate(version=version, activated_by=_user(request))
+        except (ArtifactError, LookupError) as error:
+            messages.error(request, f"{version} was not activated: {error}")
+        else:
+            messages.success(
+                request, f"{activated} is now active; web processes switch to it within seconds."
+            )
+
+    @method_decorator(require_http_methods(["GET", "POST"]))
+    def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """GET asks for confirmation (like delete), POST activates."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(ModelVersion, pk=pk)
+        if request.method == "POST":
+            self._activate(request, version)
+            return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
+        active = ModelVersion.objects.active().filter(kind=version.kind).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Activate {version}?",
+            "version": version,
+            "active": active,
+        }
+        return TemplateResponse(
+            request, "admin/recommendations/modelversion/activate_confirmation.html", context
+        )
+
+    @admin.action(description="Activate the selected version (rollback)", permissions=["change"])
+    def activate_selected(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            messages.warning(request, "Select exactly one version to activate.")
+            return
+        self._activate(request, queryset.get())
+
+
+@admin.register(TrainingSchedule)
+class TrainingScheduleAdmin(admin.ModelAdmin):
+    list_display = ["kind", "enabled", "hour", "minute", "last_triggered_at", "last_result"]
+    list_editable = ["enabled", "hour", "minute"]
+    fields = ["kind", "enabled", "hour", "minute", "parameters", "last_triggered_at", "last_result"]
+    readonly_fields = ["kind", "last_triggered_at", "last_result"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # one row per registered kind, created automatically
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        training.training_schedules_ensure()
+        return super().changelist_view(request, extra_context)

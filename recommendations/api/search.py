@@ -1,0 +1,118 @@
+"""Content search API: by words, by photo, and "looks like this" for one article.
+
+    GET  /api/v1/search/?q=red+striped+top     full-text and text-to-photo, blended (paginated)
+    POST /api/v1/search/image/                 multipart: `image`, optional index_group, product_type, colour
+    GET  /api/v1/articles/<article_id>/similar/
+
+Search endpoints are throttled per user and per IP (settings: search_user, search_anon).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.api import LIST_PARAMETERS, ArticleListView, ArticleSerializer
+from catalog.models import format_article_id
+from catalog.search import normalise_query
+from catalog.selectors import article_for_page
+from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
+from recommendations.content.serving import content_model, search_by_image, similar_articles
+from recommendations.throttles import SEARCH_THROTTLES
+from recommendations.types import Recommendation
+from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+
+RESULTS_LIMIT = 24
+MAX_SIMILAR = 48
+
+
+class RecommendedArticleSerializer(serializers.Serializer[Recommendation]):
+    article = ArticleSerializer()
+    reason = serializers.CharField()
+    score = serializers.FloatField(help_text="Cosine similarity in the content space, higher is closer.")
+
+
+def _results(recommendations: list[Recommendation], request: Request) -> list[dict[str, Any]]:
+    context = {"request": request}
+    return [dict(RecommendedArticleSerializer(item, context=context).data) for item in recommendations]
+
+
+class SearchView(ArticleListView):
+    """Full-text search blended with text-to-photo similarity (reciprocal rank fusion), best first."""
+
+    throttle_classes = SEARCH_THROTTLES
+
+    def get_queryset(self) -> Any:
+        if not normalise_query(self.request.query_params.get("q")):
+            raise ValidationError({"q": ["Type what you are looking for, e.g. ?q=red+striped+top."]})
+        return super().get_queryset()
+
+    @extend_schema(parameters=[p for p in LIST_PARAMETERS if p.name != "ordering"], operation_id="search")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class ImageSearchView(APIView):
+    parser_classes = [MultiPartParser]
+    throttle_classes = SEARCH_THROTTLES
+
+    @extend_schema(
+        request={
+            "multipart/form-data": inline_serializer(
+                "ImageSearchRequest",
+                {
+                    "image": serializers.ImageField(help_text="JPEG, PNG or WebP, one photo."),
+                    "index_group": serializers.CharField(required=False),
+                    "product_type": serializers.CharField(required=False),
+                    "colour": serializers.CharField(required=False),
+                },
+            )
+        },
+        responses=inline_serializer(
+            "ImageSearchResponse",
+            {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            check_request_size(request._request)
+            filters = parse_search_filters(request.data)
+            photo = photo_from_request(request)
+        except UploadRejected as error:
+            return Response({"detail": error.message}, status=error.status)
+        except InvalidSearchFilter as error:
+            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+        available = content_model() is not None
+        results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+        return Response({"available": available, "results": _results(results, request)})
+
+
+class SimilarArticlesView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description=f"1-{MAX_SIMILAR}, default 12.")],
+        responses=inline_serializer(
+            "SimilarArticlesResponse",
+            {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
+        ),
+    )
+    def get(self, request: Request, article_id: int) -> Response:
+        article = article_for_page(article_id)
+        if article is None:
+            raise NotFound(f"No article with id {format_article_id(article_id)}.")
+        try:
+            limit = int(request.query_params.get("limit", 12))
+        except ValueError:
+            raise ValidationError({"limit": ["A whole number, e.g. 12."]}) from None
+        if not 1 <= limit <= MAX_SIMILAR:
+            raise ValidationError({"limit": [f"Between 1 and {MAX_SIMILAR}."]})
+        available = content_model() is not None
+        results = similar_articles(article, limit) if available else []
+        return Response({"available": available, "results": _results(results, request)})

@@ -1,0 +1,168 @@
+"""Staff API for training: start and follow runs, list versions, roll back, see what is served."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from recommendations import serving, training, versions
+from recommendations.artifacts import ArtifactError
+from recommendations.models import ModelVersion, TrainingRun
+from recommendations.registry import get_kind
+from recommendations.serializers import (
+    ModelVersionSerializer,
+    ServingStateSerializer,
+    TrainingRunRequestSerializer,
+    TrainingRunSerializer,
+)
+
+Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+
+
+def _staff_user(request: Request) -> User | None:
+    # IsAdminUser already let only staff through; this narrows the type for the services.
+    return request.user if isinstance(request.user, User) else None
+
+
+def _runs() -> QuerySet[TrainingRun]:
+    return TrainingRun.objects.newest_first().select_related("triggered_by", "model_version")
+
+
+@extend_schema(
+    methods=["GET"],
+    parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, description="Only runs of this kind"),
+        OpenApiParameter("status", OpenApiTypes.STR, description="Only runs with this status"),
+    ],
+    responses=TrainingRunSerializer(many=True),
+    description="Training runs, newest first. Staff only.",
+)
+@extend_schema(
+    methods=["POST"],
+    request=TrainingRunRequestSerializer,
+    responses={
+        202: TrainingRunSerializer,
+        400: OpenApiResponse(description="Unknown kind or bad parameters"),
+        409: OpenApiResponse(Detail, description="A run of this kind is already in progress"),
+        503: OpenApiResponse(Detail, description="The task queue (Redis) is unavailable"),
+    },
+    description="Start a training run of a kind. Staff only. Answers 202 with the queued run.",
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsAdminUser])
+def training_runs(request: Request) -> Response:
+    if request.method == "POST":
+        return _start_run(request)
+    runs = _runs()
+    if kind := request.query_params.get("kind"):
+        runs = runs.filter(kind=kind)
+    if run_status := request.query_params.get("status"):
+        runs = runs.filter(status=run_status)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(runs, request)
+    return paginator.get_paginated_response(TrainingRunSerializer(page, many=True).data)
+
+
+def _start_run(request: Request) -> Response:
+    payload = TrainingRunRequestSerializer(data=request.data)
+    payload.is_valid(raise_exception=True)
+    try:
+        run = training.training_run_request(
+            kind_name=payload.validated_data["kind"],
+            parameters=payload.validated_data["parameters"],
+            triggered_by=_staff_user(request),
+            trigger=TrainingRun.Trigger.API,
+        )
+    except training.RunAlreadyInProgress as error:
+        body = {"detail": str(error), "run": TrainingRunSerializer(error.run).data if error.run else None}
+        return Response(body, status=status.HTTP_409_CONFLICT)
+    except training.QueueUnavailable as error:
+        return Response({"detail": str(error)}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    run.refresh_from_db()
+    return Response(TrainingRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(responses=TrainingRunSerializer, description="One training run. Staff only.")
+@api_view(["GET"])
+@permission_classes([IsAdminUser])
+def training_run_detail(request: Request, pk: int) -> Response:
+    return Response(TrainingRunSerializer(get_object_or_404(_runs(), pk=pk)).data)
+
+
+@extend_schema(
+    request=None,
+    responses={202: TrainingRunSerializer, 409: OpenApiResponse(Detail, description="The run already ended")},
+    description="Cancel a queued run at once, or ask a running one to stop. Staff only.",
+)
+@api_view(["POST"])
+@permission_classes([IsAdminUser])
+def training_run_cancel(request: Request, pk: int) -> Response:
+    run = get_object_or_404(TrainingRun, pk=pk)
+    try:
+        message = training.training_run_cancel(run=run)
+    except ValueError as error:
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return Response(
+        {"detail": message, "run": TrainingRunSerializer(get_object_or_404(_runs(), pk=pk)).data},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("kind", OpenApiTypes.STR, description="Only versions of this kind")],
+    responses=ModelVersionSerializer(many=True),
+    description="Published model versions, newest first per kind. Staff only.",
+)
+@api_view(["GET"])
+@permission_classes([IsAdminUser])
+def model_versions(request: Request) -> Response:
+    found = ModelVersion.objects.order_by("kind", "-version")
+    if kind := request.query_params.get("kind"):
+        found = found.filter(kind=kind)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(found, request)
+    return paginator.get_paginated_response(ModelVersionSerializer(page, many=True).data)
+
+
+@extend_schema(
+    request=None,
+    responses={
+        200: ModelVersionSerializer,
+        409: OpenApiResponse(Detail, description="Files missing or broken"),
+    },
+    description="Activate a published version (roll back or forward). Staff only.",
+)
+@api_view(["POST"])
+@permission_classes([IsAdminUser])
+def model_version_activate(request: Request, pk: int) -> Response:
+    version = get_object_or_404(ModelVersion, pk=pk)
+    try:
+        version = versions.model_version_activate(version=version, activated_by=_staff_user(request))
+    except (ArtifactError, LookupError) as error:
+        return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
+    return Response(ModelVersionSerializer(version).data)
+
+
+@extend_schema(
+    parameters=[OpenApiParameter("kind", OpenApiTypes.STR, required=True)],
+    responses=ServingStateSerializer,
+    description="Which version of a kind the web process answering this request serves. Staff only.",
+)
+@api_view(["GET"])
+@permission_classes([IsAdminUser])
+def serving_state(request: Request) -> Response:
+    kind = request.query_params.get("kind", "")
+    try:
+        get_kind(kind)
+    except LookupError as error:
+        return Response({"kind": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(ServingStateSerializer(serving.serving_state(kind)).data)

@@ -1,0 +1,128 @@
+"""The content artifact: what a published version holds and how serving loads it.
+
+Files (inside the version folder the backbone publishes):
+  content.json                  encoder, spaces, counts (this module's own manifest)
+  article_ids.npy, product_codes.npy, index_group.npy, product_type.npy, colour.npy
+  heads.npz                     projection heads (bundled encoder only)
+  vectors.npy, hnsw.bin         catalogue photos in the shared text/image space
+  similar_vectors.npy, similar_hnsw.bin
+                                only when "Looks like this" measured better in the image tower's
+                                own space than in the shared one
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from django.conf import settings
+
+from recommendations.content.vector_index import VectorIndex
+from recommendations.encoders.base import ContentEncoder
+
+CONTENT_FILE = "content.json"
+HEADS_FILE = "heads.npz"
+SIMILAR_PREFIX = "similar_"
+FACETS = ("index_group", "product_type", "colour")
+
+
+@dataclass
+class ContentModel:
+    encoder: ContentEncoder
+    article_ids: npt.NDArray[np.int64]
+    product_codes: npt.NDArray[np.int64]
+    facets: dict[str, npt.NDArray[np.str_]]
+    search_index: VectorIndex
+    # The index "Looks like this" uses: the same object as search_index or one over raw features.
+    similar_index: VectorIndex
+    looks_like_space: str
+
+    def row_of(self, article_id: int) -> int | None:
+        row = int(np.searchsorted(self.article_ids, article_id))
+        if row < len(self.article_ids) and self.article_ids[row] == article_id:
+            return row
+        return None
+
+    def allowed_rows(self, filters: dict[str, str]) -> npt.NDArray[np.bool_] | None:
+        """Rows matching every facet filter (index_group, product_type, colour), or None for no filter."""
+        mask: npt.NDArray[np.bool_] | None = None
+        for facet, value in filters.items():
+            if not value:
+                continue
+            matches = self.facets[facet] == value
+            mask = matches if mask is None else mask & matches
+        return mask
+
+
+def save_content(
+    folder: Path,
+    *,
+    encoder: ContentEncoder,
+    backend: str,
+    article_ids: npt.NDArray[np.int64],
+    product_codes: npt.NDArray[np.int64],
+    facets: dict[str, list[str]],
+    search_index: VectorIndex,
+    similar_index: VectorIndex | None,
+) -> None:
+    np.save(folder / "article_ids.npy", article_ids.astype(np.int64), allow_pickle=False)
+    np.save(folder / "product_codes.npy", product_codes.astype(np.int64), allow_pickle=False)
+    for facet in FACETS:
+        np.save(folder / f"{facet}.npy", np.asarray(facets[facet], dtype=np.str_), allow_pickle=False)
+    heads = getattr(encoder, "heads", None)
+    if encoder.trains_heads and heads is not None:
+        heads.save(folder / HEADS_FILE)
+    search_index.save(folder)
+    if similar_index is not None:
+        similar_index.save(folder, SIMILAR_PREFIX)
+    description = {
+        "backend": backend,
+        "encoder": encoder.name,
+        "image_tower": encoder.image_tower_name,
+        "dimension": encoder.dimension,
+        "looks_like_space": "raw" if similar_index is not None else "projected",
+        "articles": len(article_ids),
+    }
+    (folder / CONTENT_FILE).write_text(json.dumps(description, indent=2))
+
+
+def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> ContentModel:
+    """Raises on anything missing or inconsistent; serving turns that into None and falls back."""
+    description = json.loads((folder / CONTENT_FILE).read_text())
+    backend = description["backend"]
+    if backend == "bundled":
+        from recommendations.encoders.bundled import BundledEncoder
+        from recommendations.encoders.heads import ProjectionHeads
+
+        encoder: ContentEncoder = BundledEncoder(ProjectionHeads.load(folder / HEADS_FILE))
+    elif backend == "clip":
+        from recommendations.encoders.clip import ClipEncoder
+
+        encoder = ClipEncoder(settings.CLIP_MODEL)
+    else:
+        raise ValueError(f"Unknown content encoder backend {backend!r} in {folder}.")
+    if encoder.name != description["encoder"]:
+        # Vectors from another model are meaningless to this one's queries.
+        raise ValueError(
+            f"{folder} was built with {description['encoder']}, this process has {encoder.name}."
+        )
+    article_ids = np.load(folder / "article_ids.npy", allow_pickle=False)
+    search_index = VectorIndex.load(folder)
+    if len(search_index) != len(article_ids):
+        raise ValueError(f"{folder}: {len(search_index)} vectors for {len(article_ids)} articles.")
+    similar_index = (
+        VectorIndex.load(folder, SIMILAR_PREFIX) if description["looks_like_space"] == "raw" else search_index
+    )
+    return ContentModel(
+        encoder=encoder,
+        article_ids=article_ids,
+        product_codes=np.load(folder / "product_codes.npy", allow_pickle=False),
+        facets={facet: np.load(folder / f"{facet}.npy", allow_pickle=False) for facet in FACETS},
+        search_index=search_index,
+        similar_index=similar_index,
+        looks_like_space=description["looks_like_space"],
+    )

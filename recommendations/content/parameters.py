@@ -1,0 +1,18 @@
+"""The content job's parameters and their defaults (import-light: read by every web process)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_PARAMETERS: dict[str, Any] = {
+    # "" means settings.CONTENT_ENCODER.
+    "encoder": "",
+    # Photos per chunk task (see recommendations.content.chunks).
+    "chunk_size": 256,
+    # A fifth of the products (all colour variants of each) is never seen by head training, to
+    # measure on.
+    "holdout_fraction": 0.2,
+    "texts_per_article": 8,
+    "epochs": 60,
+    "seed": 0,
+}

@@ -1,0 +1,59 @@
+"""Reads the content features need from the catalogue: filter choices and their validation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.cache import cache
+
+from catalog.models import Article
+from recommendations.content.serving import SearchFilters
+
+# Facet filter → Article field. The same three filters on the page, in the API, and in the index.
+FILTER_FIELDS = {
+    "index_group": "index_group_name",
+    "product_type": "product_type_name",
+    "colour": "colour_group_name",
+}
+FILTER_LABELS = {"index_group": "Department", "product_type": "Product type", "colour": "Colour"}
+# The catalogue changes with an import, at most daily; ten minutes stale is harmless.
+CHOICES_CACHE_SECONDS = 10 * 60
+CHOICES_CACHE_KEY = "content:filter-choices:v1"
+
+
+class InvalidSearchFilter(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def filter_choices() -> dict[str, list[str]]:
+    """Every value each filter can take, sorted, for the page's selects and for validation."""
+    cached: dict[str, list[str]] | None = cache.get(CHOICES_CACHE_KEY)
+    if cached is not None:
+        return cached
+    choices = {
+        name: sorted(
+            value for value in Article.objects.order_by().values_list(field, flat=True).distinct() if value
+        )
+        for name, field in FILTER_FIELDS.items()
+    }
+    cache.set(CHOICES_CACHE_KEY, choices, CHOICES_CACHE_SECONDS)
+    return choices
+
+
+def parse_search_filters(data: Mapping[str, Any]) -> SearchFilters:
+    """SearchFilters from form fields; an unknown value is refused with the field named."""
+    choices = filter_choices()
+    values: dict[str, str] = {}
+    for name in FILTER_FIELDS:
+        value = str(data.get(name) or "").strip()
+        if value and value not in choices[name]:
+            label = FILTER_LABELS[name].lower()
+            raise InvalidSearchFilter(
+                name, f"Unknown {label} “{value}”. Leave it empty or pick one from the list."
+            )
+        values[name] = value
+    return SearchFilters(**values)

@@ -1,0 +1,210 @@
+"""The finishing step of the content job: gather vectors, train heads, index, evaluate, write files.
+
+Runs once after the chunk tasks (or alone, when nothing needed embedding). Anything the chunks did
+not cover (a photo imported since planning, a chunk that failed) is embedded here, so the
+published index always covers every readable photo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import random
+from typing import TYPE_CHECKING
+
+import numpy as np
+from django.conf import settings
+
+from recommendations.content.artifact import save_content
+from recommendations.content.catalogue import CatalogueArticle, articles_with_photos
+from recommendations.content.catalogue_images import embed_missing
+from recommendations.content.evaluation import (
+    COLOUR_TYPE_KEY,
+    PATTERN_TYPE_KEY,
+    TYPE_KEY,
+    QuerySet,
+    ann_recall_at_k,
+    image_precision_at_k,
+    keyword_scores,
+    metadata_queries,
+    precision_at_k,
+    unseen_phrasing_queries,
+)
+from recommendations.content.feature_cache import cached_vectors
+from recommendations.content.texts import training_texts
+from recommendations.content.vector_index import VectorIndex
+from recommendations.encoders import get_encoder
+from recommendations.encoders.base import ContentEncoder, FloatMatrix
+from recommendations.encoders.heads import HeadTraining, ProjectionHeads, train_heads
+
+if TYPE_CHECKING:
+    from recommendations.registry import TrainingContext
+
+logger = logging.getLogger(__name__)
+
+
+def is_held_out(product_code: int, fraction: float, seed: int) -> bool:
+    """Stable per product (not per article): colour variants of a held-out product stay unseen too."""
+    digest = hashlib.sha256(f"{seed}:{product_code}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def _text_features_for(encoder: ContentEncoder, texts: list[str]) -> tuple[FloatMatrix, dict[str, int]]:
+    unique = sorted(set(texts))
+    return encoder.text_features(unique), {text: row for row, text in enumerate(unique)}
+
+
+def _train_heads(
+    ctx: TrainingContext, encoder: ContentEncoder, articles: list[CatalogueArticle], features: FloatMatrix
+) -> ProjectionHeads:
+    parameters = ctx.parameters
+    rng = random.Random(parameters["seed"])
+    texts: list[str] = []
+    owners: list[int] = []
+    for row, article in enumerate(articles):
+        for text in training_texts(article.text, int(parameters["texts_per_article"]), rng):
+            texts.append(text)
+            owners.append(row)
+    ctx.progress(45, f"Encoding {len(set(texts))} distinct shopper texts for {len(articles)} photos")
+    unique_features, position = _text_features_for(encoder, texts)
+    text_features = unique_features[[position[text] for text in texts]]
+    options = HeadTraining(epochs=int(parameters["epochs"]), seed=int(parameters["seed"]))
+
+    def on_epoch(epoch: int, loss: float) -> None:
+        ctx.check_cancelled()
+        ctx.progress(
+            55 + 25 * (epoch + 1) / options.epochs, f"Training heads: epoch {epoch + 1}, loss {loss:.3f}"
+        )
+
+    return train_heads(features, text_features, np.asarray(owners, dtype=np.int64), options, on_epoch)
+
+
+def _text_precision(encoder: ContentEncoder, queries: QuerySet, image_vectors: FloatMatrix) -> float:
+    if not queries.texts:
+        return 0.0
+    return precision_at_k(encoder.embed_texts(queries.texts) @ image_vectors.T, queries.relevant)
+
+
+def evaluate(
+    *,
+    trained: ContentEncoder,
+    untrained: ContentEncoder | None,
+    heldout: list[CatalogueArticle],
+    heldout_features: FloatMatrix,
+) -> dict[str, float]:
+    texts = [article.text for article in heldout]
+    vectors = trained.project_images(heldout_features)
+    colour_type = metadata_queries(texts, "{colour} {type}", COLOUR_TYPE_KEY)
+    metrics = {
+        "text_p10_type": _text_precision(trained, metadata_queries(texts, "{type}", TYPE_KEY), vectors),
+        "text_p10_colour_type": _text_precision(trained, colour_type, vectors),
+        "text_p10_pattern_type": _text_precision(
+            trained, metadata_queries(texts, "{pattern} {type}", PATTERN_TYPE_KEY), vectors
+        ),
+        "text_p10_unseen_phrasing": _text_precision(trained, unseen_phrasing_queries(texts), vectors),
+        "text_p10_colour_type_keyword": precision_at_k(
+            keyword_scores(colour_type.texts, [article.keyword_text for article in heldout]),
+            colour_type.relevant,
+        ),
+        "image_p10_type": image_precision_at_k(vectors, [article.product_type for article in heldout]),
+        "image_p10_type_raw": image_precision_at_k(
+            heldout_features, [article.product_type for article in heldout]
+        ),
+        "evaluation_articles": float(len(heldout)),
+        "evaluation_colour_type_queries": float(len(colour_type.texts)),
+    }
+    if untrained is not None:
+        metrics["text_p10_colour_type_untrained"] = _text_precision(
+            untrained, colour_type, untrained.project_images(heldout_features)
+        )
+    return metrics
+
+
+def train(ctx: TrainingContext) -> dict[str, float]:
+    parameters = ctx.parameters
+    backend = str(parameters.get("encoder") or settings.CONTENT_ENCODER)
+    encoder = get_encoder(backend)
+    ctx.progress(1, "Listing catalogue photos")
+    catalogue = articles_with_photos()
+    if not catalogue:
+        raise RuntimeError("No article has a photo yet: import a catalogue with images first.")
+
+    def on_batch(done: int, total: int) -> None:
+        ctx.check_cancelled()
+        ctx.progress(
+            5 + 30 * done / max(total, 1), f"Embedding photos the chunks did not cover: {done}/{total}"
+        )
+
+    embedded_here = embed_missing(encoder, [article.image for article in catalogue], on_batch)
+    ctx.progress(36, "Reading cached photo vectors")
+    by_hash = cached_vectors(encoder.image_tower_name, [article.image.sha256 for article in catalogue])
+    indexed = [article for article in catalogue if article.image.sha256 in by_hash]
+    if len(indexed) < len(catalogue):
+        logger.warning(
+            "Content run: %d photos could not be read and are left out", len(catalogue) - len(indexed)
+        )
+    features = np.stack([by_hash[article.image.sha256] for article in indexed]).astype(np.float32)
+
+    fraction, seed = float(parameters["holdout_fraction"]), int(parameters["seed"])
+    heldout_mask = np.array(
+        [is_held_out(article.product_code, fraction, seed) for article in indexed], dtype=bool
+    )
+    training_rows = np.flatnonzero(~heldout_mask)
+    heldout_rows = np.flatnonzero(heldout_mask)
+
+    untrained: ContentEncoder | None = None
+    trained = encoder
+    if encoder.trains_heads:
+        untrained = encoder
+        heads = _train_heads(ctx, encoder, [indexed[row] for row in training_rows], features[training_rows])
+        trained = encoder.with_heads(heads)
+
+    ctx.check_cancelled()
+    ctx.progress(82, f"Building the index over {len(indexed)} photos")
+    vectors = trained.project_images(features)
+    search_index = VectorIndex.build(vectors)
+
+    ctx.progress(88, "Evaluating on held-out products")
+    heldout = [indexed[row] for row in heldout_rows]
+    metrics = evaluate(
+        trained=trained, untrained=untrained, heldout=heldout, heldout_features=features[heldout_rows]
+    )
+    metrics["ann_recall10"] = ann_recall_at_k(
+        vectors, _recall_queries(trained, vectors, heldout), search_index.hnsw
+    )
+
+    # "Looks like this" uses whichever photo space finds same-type articles better.
+    similar_index = None
+    if metrics["image_p10_type_raw"] > metrics["image_p10_type"]:
+        similar_index = VectorIndex.build(features)
+    metrics["looks_like_uses_shared_space"] = float(similar_index is None)
+    metrics["articles_indexed"] = float(len(indexed))
+    metrics["photos_embedded_in_finishing_step"] = float(embedded_here)
+
+    ctx.progress(96, "Writing the artifact")
+    save_content(
+        ctx.workdir,
+        encoder=trained,
+        backend=backend,
+        article_ids=np.array([article.article_id for article in indexed], dtype=np.int64),
+        product_codes=np.array([article.product_code for article in indexed], dtype=np.int64),
+        facets={
+            "index_group": [article.index_group for article in indexed],
+            "product_type": [article.product_type for article in indexed],
+            "colour": [article.colour for article in indexed],
+        },
+        search_index=search_index,
+        similar_index=similar_index,
+    )
+    ctx.progress(100, "Content index ready")
+    return metrics
+
+
+def _recall_queries(
+    encoder: ContentEncoder, vectors: FloatMatrix, heldout: list[CatalogueArticle]
+) -> FloatMatrix:
+    """Photo queries (catalogue vectors) and text queries (held-out colour+type phrases), mixed."""
+    texts = sorted({article.text.fill("{colour} {type}") for article in heldout})
+    if not texts:
+        return vectors
+    return np.concatenate([vectors, encoder.embed_texts(texts)], axis=0)

@@ -1,0 +1,115 @@
+"""The content encoder interface: text and images into one L2-normalised vector space.
+
+Every backend is two frozen towers plus an optional projection into the shared space:
+
+    embed_images(images) = project_images(image_features(images))
+    embed_texts(texts)   = project_texts(text_features(texts))
+
+The split matters to the content job: `image_features` is the expensive, frozen part, so its
+output is cached per image (by content hash and `image_tower_name`) and reused across versions,
+while the cheap projection is retrained with each version.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from functools import cache
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
+
+    from recommendations.encoders.heads import ProjectionHeads
+
+FloatMatrix = npt.NDArray[np.float32]
+
+# Two threads suit both the 2-core development machines and a web worker that shares its box
+# with others; workers on bigger machines raise it through the environment.
+DEFAULT_TORCH_THREADS = 2
+
+
+def l2_normalise(vectors: npt.NDArray[np.floating]) -> FloatMatrix:
+    matrix = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    # A zero vector stays zero instead of becoming NaN.
+    return matrix / np.maximum(norms, np.float32(1e-12))
+
+
+@cache
+def configure_torch() -> None:
+    """Set torch's thread pools once per process, before the first forward pass."""
+    import torch
+
+    threads = int(os.environ.get("TORCH_NUM_THREADS", "0")) or min(DEFAULT_TORCH_THREADS, os.cpu_count() or 1)
+    torch.set_num_threads(threads)
+    # Inter-op parallelism only adds contention for the small sequential models used here. It can
+    # only be set before torch's first parallel work; if that already happened, keep what is set.
+    with contextlib.suppress(RuntimeError):
+        torch.set_num_interop_threads(1)
+
+
+class ContentEncoder(ABC):
+    """Texts and images → float32 (n, dimension), each row of unit length."""
+
+    #: Identifies the whole encoder (towers and projection), e.g. for the artifact manifest.
+    name: str
+    #: Identifies the frozen image tower alone: cached image features are keyed by it.
+    image_tower_name: str
+    #: Whether the projection heads are trained by the content job (False: the towers already share a space).
+    trains_heads: bool
+
+    @property
+    @abstractmethod
+    def dimension(self) -> int: ...
+
+    @property
+    @abstractmethod
+    def image_feature_dimension(self) -> int: ...
+
+    #: Images per forward pass of the image tower.
+    image_batch_size = 32
+
+    @abstractmethod
+    def preprocess_images(self, images: Sequence[Image]) -> np.ndarray:
+        """Decode-side work (resize, scale) that can run on another thread than the tower."""
+
+    @abstractmethod
+    def image_features_from_batch(self, batch: np.ndarray) -> FloatMatrix:
+        """The bare forward pass of the frozen image tower over a preprocessed batch, L2-normalised."""
+
+    def image_features(self, images: Sequence[Image]) -> FloatMatrix:
+        """The frozen image tower's output for RGB images (any size), L2-normalised."""
+        if not images:
+            return np.zeros((0, self.image_feature_dimension), dtype=np.float32)
+        size = self.image_batch_size
+        parts = [
+            self.image_features_from_batch(self.preprocess_images(images[start : start + size]))
+            for start in range(0, len(images), size)
+        ]
+        return np.concatenate(parts, axis=0)
+
+    @abstractmethod
+    def text_features(self, texts: Sequence[str]) -> FloatMatrix:
+        """The frozen text tower's output, L2-normalised."""
+
+    @abstractmethod
+    def project_images(self, features: FloatMatrix) -> FloatMatrix: ...
+
+    @abstractmethod
+    def project_texts(self, features: FloatMatrix) -> FloatMatrix: ...
+
+    def with_heads(self, heads: ProjectionHeads) -> ContentEncoder:
+        """The same towers with trained projection heads (only for encoders that train them)."""
+        raise NotImplementedError(f"{self.name} has no projection heads to train.")
+
+    def embed_images(self, images: Sequence[Image]) -> FloatMatrix:
+        return self.project_images(self.image_features(images))
+
+    def embed_texts(self, texts: Sequence[str]) -> FloatMatrix:
+        return self.project_texts(self.text_features(texts))

@@ -1,0 +1,29 @@
+"""Turning arbitrary RGB photos into the square tensors an image tower expects."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image, ImageOps
+
+# Product photos (H&M's and the demo's) sit on a light background, so padding with white keeps
+# a portrait garment whole and centred instead of cropping off its hem or stretching it.
+PAD_COLOUR = (255, 255, 255)
+
+
+def square_rgb(image: Image.Image, size: int) -> Image.Image:
+    """Fit the whole image into a size-by-size white square, keeping its aspect ratio."""
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    return ImageOps.pad(rgb, (size, size), method=Image.Resampling.BICUBIC, color=PAD_COLOUR)
+
+
+def to_batch(images: Sequence[Image.Image], size: int, mean: float, std: float) -> npt.NDArray[np.float32]:
+    """(n, size, size, 3) float32 scaled as (pixel - mean) / std, channels last."""
+    batch = np.empty((len(images), size, size, 3), dtype=np.float32)
+    for row, image in enumerate(images):
+        batch[row] = np.asarray(square_rgb(image, size), dtype=np.float32)
+    batch -= mean
+    batch /= std
+    return batch

@@ -1,0 +1,114 @@
+"""`python manage.py train KIND [--wait] [--in-process] [--param NAME=VALUE ...]`.
+
+The same service as the admin button, the API and beat (recommendations.training). With a broker
+(REDIS_URL) the run goes to the workers, and --wait follows it; without one, or with
+--in-process, it runs in this process and the command waits for it either way.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from tqdm import tqdm
+
+from recommendations import training
+from recommendations.models import TrainingRun
+from recommendations.registry import all_kinds
+
+POLL_SECONDS = 0.5
+
+
+class Command(BaseCommand):
+    help = "Train a model kind (e.g. trending) through the training backbone."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", help="One of: " + ", ".join(kind.name for kind in all_kinds()))
+        parser.add_argument(
+            "--wait", action="store_true", help="Follow the run until it ends (with a broker)."
+        )
+        parser.add_argument(
+            "--in-process", action="store_true", help="Run here instead of on a worker, even with a broker."
+        )
+        parser.add_argument(
+            "--param",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="Override a default parameter of the kind (repeatable).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        parameters = {}
+        for item in options["param"]:
+            name, separator, value = item.partition("=")
+            if not separator:
+                raise CommandError(f"--param {item!r}: expected NAME=VALUE.")
+            parameters[name.strip()] = value
+        in_process = options["in_process"] or settings.CELERY_TASK_ALWAYS_EAGER
+        try:
+            run = training.training_run_request(
+                kind_name=options["kind"],
+                parameters=parameters,
+                trigger=TrainingRun.Trigger.COMMAND,
+                dispatch=not in_process,
+            )
+        except (LookupError, ValueError, training.RunAlreadyInProgress, training.QueueUnavailable) as error:
+            raise CommandError(str(error)) from None
+
+        if in_process:
+            self.stdout.write(f"Training {run.kind} in this process (run #{run.pk}).")
+            worker = threading.Thread(target=self._execute, args=(run.pk,), name=f"training-run-{run.pk}")
+            worker.start()
+            try:
+                run = self._follow(run.pk, worker)
+            except KeyboardInterrupt:
+                self.stderr.write(training.training_run_cancel(run=run))
+                worker.join()
+                raise
+        elif options["wait"]:
+            self.stdout.write(
+                f"Queued {run.kind} run #{run.pk}; following it (Ctrl-C stops following, not the run)."
+            )
+            run = self._follow(run.pk, None)
+        else:
+            self.stdout.write(
+                f"Queued {run.kind} run #{run.pk}. Follow it in the admin, at "
+                f"/api/v1/training-runs/{run.pk}/, or run this command with --wait."
+            )
+            return
+        self._report(run)
+
+    @staticmethod
+    def _execute(run_id: int) -> None:
+        try:
+            training.training_run_execute_in_process(run_id=run_id)
+        finally:
+            connection.close()
+
+    def _follow(self, run_id: int, worker: threading.Thread | None) -> TrainingRun:
+        with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
+            while True:
+                run = TrainingRun.objects.get(pk=run_id)
+                bar.set_description(run.message[:60] or run.status)
+                bar.update(run.progress - bar.n)
+                if not run.is_in_progress and (worker is None or not worker.is_alive()):
+                    return run
+                time.sleep(POLL_SECONDS)
+
+    def _report(self, run: TrainingRun) -> None:
+        duration = run.duration.total_seconds() if run.duration else 0.0
+        if run.status != TrainingRun.Status.SUCCEEDED:
+            raise CommandError(
+                f"{run.kind} run #{run.pk} {run.status} after {duration:.1f} s: {run.message}\n{run.error}"
+            )
+        metrics = ", ".join(f"{name}={value}" for name, value in sorted(run.metrics.items()))
+        self.stdout.write(
+            self.style.SUCCESS(f"{run.kind} run #{run.pk} succeeded in {duration:.1f} s: {run.message}.")
+        )
+        if metrics:
+            self.stdout.write(f"Metrics: {metrics}")

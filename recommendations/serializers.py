@@ -1,0 +1,104 @@
+"""API representations of training runs and model versions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from recommendations.models import ModelVersion, TrainingRun
+from recommendations.registry import get_kind
+
+
+class ModelVersionSerializer(serializers.ModelSerializer[ModelVersion]):
+    run_id = serializers.IntegerField(allow_null=True, read_only=True)
+    files_available = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id",
+            "kind",
+            "version",
+            "format_version",
+            "is_active",
+            "created_at",
+            "activated_at",
+            "size_bytes",
+            "run_id",
+            "files_available",
+        ]
+
+    def get_files_available(self, version: ModelVersion) -> bool:
+        return version.pruned_at is None
+
+
+class ModelVersionSummarySerializer(serializers.ModelSerializer[ModelVersion]):
+    class Meta:
+        model = ModelVersion
+        fields = ["id", "version", "is_active"]
+
+
+class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
+    triggered_by = serializers.CharField(source="triggered_by.username", read_only=True, allow_null=True)
+    duration_seconds = serializers.SerializerMethodField()
+    model_version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TrainingRun
+        fields = [
+            "id",
+            "kind",
+            "status",
+            "progress",
+            "message",
+            "metrics",
+            "parameters",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration_seconds",
+            "heartbeat_at",
+            "error",
+            "trigger",
+            "triggered_by",
+            "cancel_requested",
+            "chunks_total",
+            "chunks_done",
+            "model_version",
+        ]
+        read_only_fields = fields
+
+    def get_duration_seconds(self, run: TrainingRun) -> float | None:
+        duration = run.duration
+        return None if duration is None else round(duration.total_seconds(), 1)
+
+    def get_model_version(self, run: TrainingRun) -> dict[str, Any] | None:
+        version = getattr(run, "model_version", None)  # the reverse one-to-one raises when absent
+        return None if version is None else dict(ModelVersionSummarySerializer(version).data)
+
+
+class TrainingRunRequestSerializer(serializers.Serializer[dict[str, Any]]):
+    kind = serializers.CharField(max_length=64)
+    parameters = serializers.DictField(required=False, default=dict)
+
+    def validate_kind(self, value: str) -> str:
+        try:
+            get_kind(value)
+        except LookupError as error:
+            raise serializers.ValidationError(str(error)) from None
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        try:
+            get_kind(attrs["kind"]).merged_parameters(attrs.get("parameters"))
+        except ValueError as error:
+            raise serializers.ValidationError({"parameters": [str(error)]}) from None
+        return attrs
+
+
+class ServingStateSerializer(serializers.Serializer[dict[str, Any]]):
+    kind = serializers.CharField()
+    active_version_id = serializers.IntegerField(allow_null=True)
+    loaded_version_id = serializers.IntegerField(allow_null=True)
+    loaded = serializers.BooleanField()

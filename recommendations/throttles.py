@@ -1,0 +1,70 @@
+"""Rate limits for the search endpoints: per signed-in user and per client IP.
+
+The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings; the
+pages (a plain Django view) use the same rates through `page_throttle_wait`, a fixed-window
+counter in the shared cache (Redis in production, so every web process counts together).
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+
+
+class SearchUserThrottle(UserRateThrottle):
+    """Signed-in shoppers, counted per user (anonymous requests fall through to the IP below)."""
+
+    scope = "search_user"
+
+
+class SearchAnonThrottle(AnonRateThrottle):
+    """Anonymous requests, counted per client IP."""
+
+    scope = "search_anon"
+
+
+SEARCH_THROTTLES: list[type[BaseThrottle]] = [SearchUserThrottle, SearchAnonThrottle]
+
+
+PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _rate(scope: str) -> tuple[int, int]:
+    """(requests, seconds) from a DRF rate string such as "60/min"."""
+    rate = str(api_settings.DEFAULT_THROTTLE_RATES[scope])
+    requests, period = rate.split("/")
+    return int(requests), PERIOD_SECONDS[period[0]]
+
+
+def _client_ip(request: HttpRequest) -> str:
+    # Behind a proxy the operator sets BEHIND_PROXY and the proxy sets REMOTE_ADDR correctly
+    # (X-Forwarded-For is client-controlled, so it is not trusted here).
+    return str(request.META.get("REMOTE_ADDR", "unknown"))
+
+
+def page_throttle_wait(request: HttpRequest, bucket: str) -> int | None:
+    """Count one request; None when allowed, else the seconds until the window resets."""
+    if request.user.is_authenticated:
+        scope, ident = "search_user", f"user-{request.user.pk}"
+    else:
+        scope, ident = "search_anon", f"ip-{_client_ip(request)}"
+    limit, window = _rate(scope)
+    now = int(time.time())
+    window_start = now - now % window
+    key = f"page-throttle:{bucket}:{ident}:{window_start}"
+    # add() is atomic: the first request of a window creates the counter with its expiry.
+    if cache.add(key, 1, timeout=window + 1):
+        return None
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        # Expired between add and incr: this request opens the next window.
+        cache.add(key, 1, timeout=window + 1)
+        return None
+    if count > limit:
+        return window_start + window - now
+    return None

@@ -1,0 +1,64 @@
+"""Shopper pages served by the recommendations app: "Shop the look" (search by photo)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from recommendations.content.selectors import (
+    FILTER_LABELS,
+    InvalidSearchFilter,
+    filter_choices,
+    parse_search_filters,
+)
+from recommendations.content.serving import SearchFilters, content_model, search_by_image
+from recommendations.throttles import page_throttle_wait
+from recommendations.uploads import MAX_UPLOAD_PIXELS, UploadRejected, check_request_size, photo_from_request
+
+RESULTS_LIMIT = 24
+TEMPLATE = "recommendations/shop_the_look.html"
+
+
+def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
+    choices = filter_choices()
+    selected = filters.as_dict()
+    return {
+        "filters": [
+            {"name": name, "label": label, "choices": choices[name], "selected": selected[name]}
+            for name, label in FILTER_LABELS.items()
+        ],
+        "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_megapixels": MAX_UPLOAD_PIXELS // 1_000_000,
+        **extra,
+    }
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def shop_the_look(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return render(request, TEMPLATE, _context(SearchFilters(), available=content_model() is not None))
+    wait = page_throttle_wait(request, "shop-the-look")
+    if wait is not None:
+        message = f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
+        response = render(
+            request, TEMPLATE, _context(SearchFilters(), error=message, available=True), status=429
+        )
+        response["Retry-After"] = str(wait)
+        return response
+    filters = SearchFilters()
+    try:
+        # The declared size first, before anything reads the body (request.POST included).
+        check_request_size(request)
+        filters = parse_search_filters(request.POST)
+        photo = photo_from_request(request)
+    except (UploadRejected, InvalidSearchFilter) as error:
+        status = error.status if isinstance(error, UploadRejected) else 400
+        context = _context(filters, error=error.message, available=True)
+        return render(request, TEMPLATE, context, status=status)
+    available = content_model() is not None
+    results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+    return render(request, TEMPLATE, _context(filters, results=results, searched=True, available=available))

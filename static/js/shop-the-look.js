@@ -1,0 +1,139 @@
+// "Shop the look": drag-and-drop, a photo preview and an optional crop, all progressive
+// enhancement over a plain multipart form (which works without this file).
+// The cropper is deliberately tiny: drag a rectangle over the preview; on submit the selected
+// region is drawn onto a canvas and sent instead of the whole photo.
+(function () {
+  "use strict";
+
+  var ACCEPTED = ["image/jpeg", "image/png", "image/webp"];
+  // Big enough for any model input, small enough to upload quickly over a phone connection.
+  var CROP_MAX_SIDE = 1600;
+  var MIN_CROP_PIXELS = 12;
+
+  function setFile(input, file) {
+    var transfer = new DataTransfer();
+    if (file) transfer.items.add(file);
+    input.files = transfer.files;
+  }
+
+  function init(form) {
+    var main = form.querySelector("[data-photo-input]:not([data-camera-input])");
+    var camera = form.querySelector("[data-camera-input]");
+    var zone = form.querySelector("[data-drop-zone]");
+    var area = form.querySelector("[data-crop-area]");
+    var stage = form.querySelector("[data-crop-stage]");
+    var preview = form.querySelector("[data-crop-image]");
+    var box = form.querySelector("[data-crop-box]");
+    var reset = form.querySelector("[data-crop-reset]");
+    var crop = null; // {x, y, w, h} in displayed pixels
+    var objectUrl = null;
+
+    function showError(message) {
+      var old = document.querySelector("[data-client-error]");
+      if (old) old.remove();
+      if (!message) return;
+      var div = document.createElement("div");
+      div.className = "form-error";
+      div.setAttribute("role", "alert");
+      div.setAttribute("data-client-error", "");
+      div.textContent = message;
+      form.parentNode.insertBefore(div, form);
+    }
+
+    function choose(file) {
+      showError("");
+      if (!file) return;
+      if (ACCEPTED.indexOf(file.type) === -1 && file.type !== "") {
+        // The server decides in the end; this only saves a pointless upload.
+        showError("Please choose a JPEG, PNG or WebP photo.");
+        return;
+      }
+      setFile(main, file);
+      setFile(camera, null);
+      crop = null;
+      box.hidden = true;
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      objectUrl = URL.createObjectURL(file);
+      preview.src = objectUrl;
+      area.hidden = false;
+    }
+
+    [main, camera].forEach(function (input) {
+      input.addEventListener("change", function () { choose(input.files[0]); });
+    });
+
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) { event.preventDefault(); zone.classList.add("is-over"); });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function () { zone.classList.remove("is-over"); });
+    });
+    zone.addEventListener("drop", function (event) {
+      event.preventDefault();
+      var files = event.dataTransfer.files;
+      if (files.length > 1) { showError("Please drop one photo at a time."); return; }
+      choose(files[0]);
+    });
+
+    // Cropping with pointer events (mouse, touch and pen alike).
+    var start = null;
+    function point(event) {
+      var rect = preview.getBoundingClientRect();
+      return {
+        x: Math.min(Math.max(event.clientX - rect.left, 0), rect.width),
+        y: Math.min(Math.max(event.clientY - rect.top, 0), rect.height)
+      };
+    }
+    function draw() {
+      box.hidden = !crop;
+      if (!crop) return;
+      box.style.left = crop.x + "px";
+      box.style.top = crop.y + "px";
+      box.style.width = crop.w + "px";
+      box.style.height = crop.h + "px";
+    }
+    stage.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      stage.setPointerCapture(event.pointerId);
+      start = point(event);
+      crop = { x: start.x, y: start.y, w: 0, h: 0 };
+      draw();
+    });
+    stage.addEventListener("pointermove", function (event) {
+      if (!start) return;
+      var now = point(event);
+      crop = {
+        x: Math.min(start.x, now.x), y: Math.min(start.y, now.y),
+        w: Math.abs(now.x - start.x), h: Math.abs(now.y - start.y)
+      };
+      draw();
+    });
+    stage.addEventListener("pointerup", function () {
+      start = null;
+      if (crop && (crop.w < MIN_CROP_PIXELS || crop.h < MIN_CROP_PIXELS)) crop = null;
+      draw();
+    });
+    reset.addEventListener("click", function () { crop = null; draw(); });
+
+    form.addEventListener("submit", function (event) {
+      if (!crop || !preview.naturalWidth) return; // the whole photo, as chosen
+      event.preventDefault();
+      var scale = preview.naturalWidth / preview.getBoundingClientRect().width;
+      var sx = crop.x * scale, sy = crop.y * scale, sw = crop.w * scale, sh = crop.h * scale;
+      var shrink = Math.min(1, CROP_MAX_SIDE / Math.max(sw, sh));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(sw * shrink);
+      canvas.height = Math.round(sh * shrink);
+      canvas.getContext("2d").drawImage(preview, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) {
+        if (blob) setFile(main, new File([blob], "crop.jpg", { type: "image/jpeg" }));
+        crop = null;
+        form.submit();
+      }, "image/jpeg", 0.92);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-look-form]").forEach(init);
+  });
+})();

@@ -1,0 +1,90 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+On failure every page the test visited is saved as a screenshot under test-artifacts/ (the CI
+keeps that folder), plus the page as it was when the test failed.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+class Steps:
+    """Screenshots of each step, kept in memory and written out only when the test fails."""
+
+    def __init__(self, page):
+        self.page = page
+        self.shots = []  # (step name, PNG bytes)
+
+    def shot(self, name: str) -> None:
+        self.shots.append((name, self.page.screenshot(full_page=True)))
+
+    def save(self, test_name: str) -> None:
+        folder = ARTIFACTS / re.sub(r"[^\w.-]+", "_", test_name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for number, (name, png) in enumerate(self.shots, start=1):
+            (folder / f"{number:02d}-{name}.png").write_bytes(png)
+        try:
+            self.page.screenshot(path=str(folder / "failed-here.png"), full_page=True)
+            (folder / "failed-here.html").write_text(self.page.content())
+        except Exception as error:  # the page itself may be what broke
+            (folder / "failed-here.txt").write_text(repr(error))
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.sh)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the ORM calls that the fixtures
+    # and the live server's teardown make are still synchronous and safe.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    steps = Steps(page)
+    page.steps = steps
+    yield page
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        steps.save(request.node.nodeid)
+    context.close()
+
+
+# The training admin's test runs a separate gunicorn process (tests/live_processes.py) rather
+# than the in-thread live server: it checks the demo's no-broker mode, where that process itself
+# runs the job in a thread.
+from tests.live_processes import artifacts_root, shared_artifacts_root, start_web  # noqa: E402, F401
+from tests.recommendations.conftest import dummy_kind_registered, fresh_serving_state  # noqa: E402, F401

@@ -1,0 +1,124 @@
+"""A shopper's path through the shop in a real browser: home → browse with a filter → product →
+another colour → search → log in → purchase history."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+from catalog.services import article_refresh_search_vectors
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAST_DAY = dt.date(2020, 9, 22)
+COLOURS = {"Black": (9, (25, 25, 25)), "Red": (42, (200, 40, 40)), "White": (10, (245, 245, 245))}
+
+
+def photographed(article_id: int, colour: str, **fields):
+    """An article with a real JPEG on disk, as the importer leaves it."""
+    code, rgb = COLOURS[colour]
+    path = f"images/{str(article_id).zfill(10)[:3]}/{str(article_id).zfill(10)}.jpg"
+    target = settings.MEDIA_ROOT / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    Image.new("RGB", (80, 120), rgb).save(buffer, "JPEG")
+    target.write_bytes(buffer.getvalue())
+    return ArticleFactory(
+        article_id=article_id,
+        colour_group_code=code,
+        colour_group_name=colour,
+        image=path,
+        image_thumbnail=path,
+        image_width=80,
+        image_height=120,
+        **fields,
+    )
+
+
+@pytest.fixture
+def shop():
+    red_top = photographed(108775015, "Red", product_code=108775, prod_name="Strap top", popularity=5)
+    photographed(108775044, "White", product_code=108775, prod_name="Strap top", popularity=4)
+    black_tee = photographed(110065001, "Black", product_code=110065, prod_name="Basic tee", popularity=3)
+    photographed(
+        111586001,
+        "Black",
+        product_code=111586,
+        prod_name="Denim skirt",
+        detail_desc="Short skirt in washed denim.",
+    )
+    alice = CustomerFactory(user=UserFactory(username="alice"))
+    PurchaseFactory(customer=alice, article=red_top, t_dat=LAST_DAY)
+    PurchaseFactory(customer=alice, article=black_tee, t_dat=LAST_DAY - dt.timedelta(days=20))
+    PurchaseFactory.create_batch(3, article=black_tee, t_dat=LAST_DAY)
+    article_refresh_search_vectors()
+    return alice
+
+
+def test_a_shopper_browses_filters_picks_a_colour_searches_and_sees_their_history(page, shop):
+    steps = page.steps
+    page.goto("/")
+    assert page.locator("[data-slot=trending] .card-title").first.inner_text() == "Basic tee"
+    steps.shot("home")
+
+    page.get_by_role("navigation", name="Departments").get_by_role("link", name="Ladieswear").click()
+    page.wait_for_url("**/c/ladieswear/")
+    assert page.get_by_test_id("results-count").inner_text() == "4 items"
+    page.locator("a[data-facet=colour]", has_text="Red").click()
+    page.wait_for_url("**/c/ladieswear/?colour=42")
+    assert page.get_by_test_id("results-count").inner_text() == "1 item"
+    steps.shot("browse-red")
+
+    page.get_by_test_id("results").get_by_role("link", name="Strap top").click()
+    page.wait_for_url("**/p/strap-top-red-0108775015/")
+    assert page.get_by_test_id("colour").inner_text() == "Red"
+    image = page.locator(".product-image img")
+    assert image.get_attribute("alt") == "Strap top, Red"
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 80
+    steps.shot("product-red")
+
+    page.get_by_role("navigation", name="Colours").get_by_role("link", name="White").click()
+    page.wait_for_url("**/p/strap-top-white-0108775044/")
+    assert page.get_by_test_id("colour").inner_text() == "White"
+    steps.shot("product-white")
+
+    page.get_by_label("Search products").first.fill("denim skirt")
+    page.get_by_label("Search products").first.press("Enter")
+    page.wait_for_url("**/search/?q=denim+skirt")
+    assert page.get_by_test_id("results").locator(".card-title").all_inner_texts() == ["Denim skirt"]
+    steps.shot("search")
+
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/search/?q=denim+skirt")  # back where the shopper was
+    page.get_by_test_id("account-link").click()
+    page.wait_for_url("**/accounts/")
+    days = page.get_by_test_id("history-day")
+    assert days.count() == 2
+    assert days.first.locator("time").inner_text() == "22 September 2020"
+    assert days.first.locator("img").get_attribute("alt") == "Strap top, Red"
+    assert page.locator("[data-slot=for-you]").is_visible()
+    steps.shot("account")
+
+
+def test_on_a_phone_the_filters_fold_away_and_the_grid_has_two_columns(page, shop):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/c/ladieswear/")
+    filters = page.locator("details.filters")
+    assert not filters.evaluate("details => details.open")
+    assert not page.locator("a[data-facet=colour]").first.is_visible()
+    page.locator("details.filters > summary").click()
+    assert page.locator("a[data-facet=colour]").first.is_visible()
+    columns = page.get_by_test_id("results").evaluate(
+        "grid => getComputedStyle(grid).gridTemplateColumns.split(' ').length"
+    )
+    assert columns == 2
+    # Nothing is wider than the screen (no sideways scrolling of the page itself).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

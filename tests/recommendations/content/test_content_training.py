@@ -1,0 +1,99 @@
+import json
+import shutil
+
+import pytest
+
+from recommendations.content import serving
+from recommendations.content.artifact import load_content
+from recommendations.content.serving import SearchFilters, search_by_image, search_by_text, similar_articles
+from tests.factories import ArticleFactory
+from tests.recommendations.photos import garment_photo
+
+pytestmark = pytest.mark.django_db
+
+METRICS = {
+    "text_p10_type",
+    "text_p10_colour_type",
+    "text_p10_pattern_type",
+    "text_p10_unseen_phrasing",
+    "text_p10_colour_type_untrained",
+    "text_p10_colour_type_keyword",
+    "image_p10_type",
+    "image_p10_type_raw",
+    "ann_recall10",
+}
+
+
+def test_training_records_every_metric_and_reports_progress(trained):
+    articles, ctx, metrics, _model = trained
+    assert set(metrics) >= METRICS
+    assert all(0.0 <= metrics[name] <= 1.0 for name in METRICS)
+    assert metrics["articles_indexed"] == len(articles)
+    # The chunks did not run here, so the finishing step embedded every photo itself.
+    assert metrics["photos_embedded_in_finishing_step"] == len(articles)
+    percents = [percent for percent, _ in ctx.progress_reports]
+    assert percents == sorted(percents) and percents[-1] == 100
+    assert any("epoch" in message for _, message in ctx.progress_reports)
+
+
+def test_the_published_model_finds_articles_by_words(trained):
+    _articles, _, _, _ = trained
+    results = search_by_text("red trousers", k=4)
+    assert len(results) == 4
+    assert results[0].article.product_type_name == "Trousers"
+    assert results[0].article.colour_group_name == "Red"
+    assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
+
+
+def test_filters_narrow_text_and_photo_search(trained):
+    results = search_by_text("top", k=50, filters=SearchFilters(index_group="Menswear", colour="Blue"))
+    assert results
+    assert all(
+        r.article.index_group_name == "Menswear" and r.article.colour_group_name == "Blue" for r in results
+    )
+    by_photo = search_by_image(garment_photo(8, "Black"), k=5, filters=SearchFilters(product_type="Bag"))
+    assert by_photo and all(r.article.product_type_name == "Bag" for r in by_photo)
+
+
+def test_looks_like_this_shows_other_products_only(trained):
+    articles, _, _, _ = trained
+    article = articles[0]
+    results = similar_articles(article, k=6)
+    assert len(results) == 6
+    assert all(r.article.product_code != article.product_code for r in results)
+    assert results[0].reason == "Looks like this"
+
+
+def test_a_photo_search_finds_the_same_kind_of_garment(trained):
+    results = search_by_image(garment_photo(8, "Blue", variant=30), k=3)
+    assert results[0].article.product_type_name == "Bag"
+
+
+def test_an_article_missing_from_the_index_gets_no_recommendations(trained):
+    articles, _, _, model = trained
+    stranger = articles[0].__class__(article_id=999, product_code=1)
+    assert similar_articles(stranger, k=5) == []
+    assert model.row_of(999) is None
+
+
+def test_loading_refuses_an_artifact_built_with_another_encoder(trained_content, tmp_path):
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
+    description = json.loads((tmp_path / "content.json").read_text())
+    description["encoder"] = "bundled:something-else"
+    (tmp_path / "content.json").write_text(json.dumps(description))
+    with pytest.raises(ValueError, match="something-else"):
+        load_content(tmp_path, {})
+
+
+def test_loading_fails_loudly_on_a_missing_file(trained_content, tmp_path):
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
+    (tmp_path / "heads.npz").unlink()
+    with pytest.raises(FileNotFoundError):
+        load_content(tmp_path, {})
+
+
+def test_without_an_active_model_every_feature_returns_nothing(monkeypatch):
+    monkeypatch.setattr(serving, "content_model", lambda: None)
+    assert search_by_text("red top") == []
+    assert search_by_image(garment_photo(0, "Red")) == []
+    assert similar_articles(ArticleFactory.build(), k=5) == []

@@ -1,0 +1,223 @@
+"""The training admin: buttons, progress, cancel, rollback, schedule, and who may do what."""
+
+import datetime as dt
+
+import kombu.exceptions
+import pytest
+from django.contrib.messages import get_messages
+from django.test import Client
+from django.utils import timezone
+
+from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
+from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.factories import StaffUserFactory, UserFactory
+from tests.recommendations import dummy_kind
+
+KIND = dummy_kind.KIND_NAME
+pytestmark = [pytest.mark.usefixtures("dummy_kind_registered", "dispatched")]
+RUNS = "/admin/recommendations/trainingrun/"
+VERSIONS = "/admin/recommendations/modelversion/"
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def ops(db):
+    return client_for(StaffUserFactory(username="olga_ops"))
+
+
+def texts(response):
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def train(**parameters):
+    run = training_run_request(kind_name=KIND, parameters=parameters)
+    training_run_execute_in_process(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+@pytest.mark.django_db
+def test_the_run_list_has_a_train_button_per_kind(ops):
+    page = ops.get(RUNS).content.decode()
+    assert "Train Trending now" in page
+    assert "Train Test dummy" in page
+    assert 'name="kind" value="trending"' in page
+    assert "training_runs.js" in page
+
+
+@pytest.mark.django_db
+def test_a_button_starts_a_run_and_a_second_click_is_refused_with_a_message(ops):
+    response = ops.post(f"{RUNS}train/", {"kind": KIND}, follow=True)
+    run = TrainingRun.objects.get()
+    assert (run.kind, run.status, run.trigger, run.triggered_by.username) == (
+        KIND,
+        "queued",
+        "admin",
+        "olga_ops",
+    )
+    assert f"Started {KIND} run #{run.pk}." in texts(response)
+    response = ops.post(f"{RUNS}train/", {"kind": KIND}, follow=True)
+    assert response.status_code == 200
+    assert any("already in progress" in text for text in texts(response))
+    assert TrainingRun.objects.count() == 1
+    assert "Train Test dummy (queued)" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_is_an_error_message_not_a_500(ops):
+    response = ops.post(f"{RUNS}train/", {"kind": "astrology"}, follow=True)
+    assert response.status_code == 200
+    assert any("Unknown model kind 'astrology'" in text for text in texts(response))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_queue_is_reported_on_the_page(ops, monkeypatch):
+    def refuse(run_id):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.undo()  # the real _enqueue this time, with a broker that refuses
+    monkeypatch.setattr("workers.tasks.train_run.delay", refuse)
+    response = ops.post(f"{RUNS}train/", {"kind": KIND}, follow=True)
+    assert response.status_code == 200
+    assert any(text.startswith("The task queue is unavailable") for text in texts(response))
+    assert TrainingRun.objects.get().status == "failed"
+
+
+@pytest.mark.django_db
+def test_the_train_again_action_starts_the_selected_kinds(ops):
+    old = TrainingRun.objects.create(kind=KIND, status="failed")
+    ops.post(RUNS, {"action": "train_again", "_selected_action": [old.pk]}, follow=True)
+    assert TrainingRun.objects.filter(kind=KIND, status="queued").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_cancel_action_and_button_cancel_runs(ops):
+    queued = TrainingRun.objects.create(kind=KIND)
+    response = ops.post(RUNS, {"action": "cancel_runs", "_selected_action": [queued.pk]}, follow=True)
+    assert f"Run #{queued.pk} was cancelled before it started." in texts(response)
+    running = TrainingRun.objects.create(kind="trending", status="running", heartbeat_at=queued.created_at)
+    page = ops.get(f"{RUNS}{running.pk}/change/").content.decode()
+    assert "Cancel this run" in page
+    response = ops.post(f"{RUNS}{running.pk}/cancel/", follow=True)
+    assert f"Run #{running.pk} will stop at its next check; nothing from it will be activated." in texts(
+        response
+    )
+    running.refresh_from_db()
+    assert (running.status, running.cancel_requested) == ("running", True)
+
+
+@pytest.mark.django_db
+def test_the_progress_view_reports_runs_as_json(ops):
+    run = TrainingRun.objects.create(kind=KIND, status="running", progress=42.5, message="Sleeping")
+    body = ops.get(f"{RUNS}progress/?ids={run.pk},junk").json()
+    assert body == {
+        "runs": [
+            {"id": run.pk, "status": "running", "progress": 42.5, "message": "Sleeping", "duration": "—"}
+        ]
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version(ops):
+    failed = train(fail="the data is on fire")
+    page = ops.get(f"{RUNS}{failed.pk}/change/").content.decode()
+    assert "RuntimeError: the data is on fire" in page
+    assert "Traceback" in page
+    good = train(value=5)
+    page = ops.get(f"{RUNS}{good.pk}/change/").content.decode()
+    assert "&quot;value&quot;: 5.0" in page
+    assert "v1</a> (active)" in page
+    listing = ops.get(RUNS).content.decode()
+    assert f'data-run-id="{good.pk}" data-status="succeeded"' in listing
+    assert "chunks_seen=0, value=5" in listing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_roll_back_to_an_older_version_after_confirming(ops):
+    train(value=1)
+    train(value=2)
+    old = ModelVersion.objects.get(version=1)
+    listing = ops.get(VERSIONS).content.decode()
+    assert f"{VERSIONS}{old.pk}/activate/" in listing
+    confirmation = ops.get(f"{VERSIONS}{old.pk}/activate/").content.decode()
+    assert f"instead of <strong>{KIND} v2</strong>" in confirmation
+    assert not ModelVersion.objects.get(pk=old.pk).is_active  # GET changes nothing
+    response = ops.post(f"{VERSIONS}{old.pk}/activate/", follow=True)
+    assert f"{KIND} v1 is now active; web processes switch to it within seconds." in texts(response)
+    assert ModelVersion.objects.get(is_active=True) == old
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_corrupted_version_is_not_activated_and_the_page_says_why(ops, artifacts_root):
+    train(value=1)
+    train(value=2)
+    old = ModelVersion.objects.get(version=1)
+    (artifacts_root / old.path / "value.json").unlink()
+    response = ops.post(VERSIONS, {"action": "activate_selected", "_selected_action": [old.pk]}, follow=True)
+    assert any("was not activated" in text and "missing" in text for text in texts(response))
+    assert ModelVersion.objects.get(is_active=True).version == 2
+
+
+@pytest.mark.django_db
+def test_staff_edit_the_schedule_of_every_kind(ops):
+    page = ops.get("/admin/recommendations/trainingschedule/").content.decode()
+    assert set(TrainingSchedule.objects.values_list("kind", flat=True)) >= {"trending", KIND}
+    assert "trending" in page
+    schedule = TrainingSchedule.objects.get(kind="trending")
+    response = ops.post(
+        f"/admin/recommendations/trainingschedule/{schedule.pk}/change/",
+        {"enabled": "on", "hour": "22", "minute": "30", "parameters": '{"window_days": 14}'},
+    )
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    assert (schedule.hour, schedule.minute, schedule.parameters) == (22, 30, {"window_days": 14})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", RUNS),
+        ("post", f"{RUNS}train/"),
+        ("get", f"{RUNS}progress/?ids=1"),
+        ("post", f"{RUNS}1/cancel/"),
+        ("get", VERSIONS),
+        ("post", f"{VERSIONS}1/activate/"),
+        ("get", "/admin/recommendations/trainingschedule/"),
+    ],
+)
+def test_shoppers_get_nothing_but_the_login_page(method, url):
+    TrainingRun.objects.create(pk=1, kind=KIND)
+    shopper = client_for(UserFactory(username="sam_shopper"))
+    for client in (shopper, Client()):
+        response = getattr(client, method)(url, {"kind": KIND})
+        assert response.status_code == 302
+        assert response["Location"].startswith("/admin/login/")
+    assert TrainingRun.objects.get(pk=1).status == "queued"
+    assert TrainingRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_without_training_permissions_cannot_start_or_cancel(db):
+    intern = client_for(UserFactory(username="ivy_intern", is_staff=True))
+    run = TrainingRun.objects.create(kind=KIND)
+    assert intern.get(RUNS).status_code == 403
+    assert intern.post(f"{RUNS}train/", {"kind": KIND}).status_code == 403
+    assert intern.post(f"{RUNS}{run.pk}/cancel/").status_code == 403
+    assert intern.get(f"{RUNS}progress/?ids={run.pk}").status_code == 403
+    assert TrainingRun.objects.get().status == "queued"
+
+
+@pytest.mark.django_db
+def test_the_run_list_never_shows_a_run_whose_worker_is_gone_as_running(ops):
+    gone = TrainingRun.objects.create(
+        kind=KIND, status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    ops.get(RUNS)
+    gone.refresh_from_db()
+    assert (gone.status, gone.message) == ("failed", "Worker lost")

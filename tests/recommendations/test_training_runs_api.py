@@ -1,0 +1,169 @@
+"""/api/v1/training-runs/ and /api/v1/model-versions/: staff only."""
+
+import kombu.exceptions
+import pytest
+from rest_framework.test import APIClient
+
+from recommendations.models import ModelVersion, TrainingRun
+from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.factories import StaffUserFactory, UserFactory
+from tests.recommendations import dummy_kind
+
+KIND = dummy_kind.KIND_NAME
+pytestmark = [pytest.mark.usefixtures("dummy_kind_registered")]
+
+
+@pytest.fixture
+def staff_client(db):
+    client = APIClient()
+    client.force_authenticate(StaffUserFactory(username="olga_ops"))
+    return client
+
+
+@pytest.fixture
+def shopper_client(db):
+    client = APIClient()
+    client.force_authenticate(UserFactory(username="sam_shopper"))
+    return client
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/api/v1/training-runs/"),
+        ("post", "/api/v1/training-runs/"),
+        ("get", "/api/v1/training-runs/1/"),
+        ("post", "/api/v1/training-runs/1/cancel/"),
+        ("get", "/api/v1/model-versions/"),
+        ("post", "/api/v1/model-versions/1/activate/"),
+        ("get", "/api/v1/model-versions/serving/?kind=trending"),
+    ],
+)
+def test_shoppers_and_anonymous_visitors_get_nothing(shopper_client, method, url):
+    TrainingRun.objects.create(pk=1, kind=KIND, status="failed", error="secret stack trace")
+    assert getattr(shopper_client, method)(url, {"kind": KIND}, format="json").status_code == 403
+    assert getattr(APIClient(), method)(url, {"kind": KIND}, format="json").status_code in (401, 403)
+    assert TrainingRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_staff_start_a_run_and_get_202_with_it(staff_client, dispatched, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/api/v1/training-runs/", {"kind": KIND, "parameters": {"value": 3}}, format="json"
+        )
+    assert response.status_code == 202
+    body = response.json()
+    run = TrainingRun.objects.get()
+    assert dispatched == [run.pk]
+    assert body["id"] == run.pk
+    assert body["kind"] == KIND
+    assert body["status"] == "queued"
+    assert body["progress"] == 0
+    assert body["parameters"]["value"] == 3
+    assert body["metrics"] == {}
+    assert body["triggered_by"] == "olga_ops"
+    assert body["trigger"] == "api"
+    for field in ("message", "started_at", "finished_at", "error", "model_version"):
+        assert field in body
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_or_parameter_is_a_400_that_says_why(staff_client, dispatched):
+    response = staff_client.post("/api/v1/training-runs/", {"kind": "astrology"}, format="json")
+    assert response.status_code == 400
+    assert "Unknown model kind 'astrology'" in response.json()["kind"][0]
+    body = {"kind": KIND, "parameters": {"speed": 1}}
+    response = staff_client.post("/api/v1/training-runs/", body, format="json")
+    assert response.status_code == 400
+    assert "Unknown parameter(s) for test-dummy: speed" in response.json()["parameters"][0]
+    assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_second_run_of_a_kind_in_progress_is_a_409(staff_client, dispatched):
+    first = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json").json()
+    response = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json")
+    assert response.status_code == 409
+    assert "already in progress" in response.json()["detail"]
+    assert response.json()["run"]["id"] == first["id"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreachable_queue_is_a_503_and_the_run_says_why(staff_client, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise kombu.exceptions.OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr("workers.tasks.train_run.delay", refuse)
+    response = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json")
+    assert response.status_code == 503
+    assert response.json()["detail"].startswith("The task queue is unavailable")
+    run = TrainingRun.objects.get()
+    assert run.status == "failed"
+    assert "Connection refused" in run.error
+    # The failed attempt does not hold the lock.
+    monkeypatch.undo()
+    monkeypatch.setattr("recommendations.training._enqueue", lambda run_id: None)
+    assert staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json").status_code == 202
+
+
+@pytest.mark.django_db
+def test_runs_are_listed_newest_first_and_filtered(staff_client, dispatched, django_assert_max_num_queries):
+    older = TrainingRun.objects.create(kind=KIND, status="failed")
+    newer = TrainingRun.objects.create(kind="trending", status="succeeded", metrics={"articles_ranked": 5.0})
+    with django_assert_max_num_queries(4):  # session-less auth: count + page, no query per run
+        body = staff_client.get("/api/v1/training-runs/").json()
+    assert [run["id"] for run in body["results"]] == [newer.pk, older.pk]
+    assert body["results"][0]["metrics"] == {"articles_ranked": 5.0}
+    filtered = staff_client.get(f"/api/v1/training-runs/?kind={KIND}").json()["results"]
+    assert [run["id"] for run in filtered] == [older.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_run_shows_its_metrics_and_version(staff_client, dispatched):
+    run = training_run_request(kind_name=KIND, parameters={"value": 8})
+    training_run_execute_in_process(run_id=run.pk)
+    body = staff_client.get(f"/api/v1/training-runs/{run.pk}/").json()
+    assert body["status"] == "succeeded"
+    assert body["metrics"] == {"value": 8.0, "chunks_seen": 0.0}
+    assert body["model_version"] == {"id": ModelVersion.objects.get().pk, "version": 1, "is_active": True}
+    assert body["duration_seconds"] >= 0
+
+
+@pytest.mark.django_db
+def test_staff_cancel_a_queued_run(staff_client, dispatched):
+    run = TrainingRun.objects.create(kind=KIND)
+    response = staff_client.post(f"/api/v1/training-runs/{run.pk}/cancel/")
+    assert response.status_code == 202
+    assert response.json()["run"]["status"] == "cancelled"
+    again = staff_client.post(f"/api/v1/training-runs/{run.pk}/cancel/")
+    assert again.status_code == 409
+    assert "already cancelled" in again.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_roll_back_through_the_api_and_see_what_is_served(staff_client, dispatched):
+    for value in (1, 2):
+        run = training_run_request(kind_name=KIND, parameters={"value": value})
+        training_run_execute_in_process(run_id=run.pk)
+    first = ModelVersion.objects.get(version=1)
+    listed = staff_client.get(f"/api/v1/model-versions/?kind={KIND}").json()["results"]
+    assert [(version["version"], version["is_active"]) for version in listed] == [(2, True), (1, False)]
+    response = staff_client.post(f"/api/v1/model-versions/{first.pk}/activate/")
+    assert response.status_code == 200
+    assert response.json()["is_active"] is True
+    serving = staff_client.get(f"/api/v1/model-versions/serving/?kind={KIND}").json()
+    assert serving == {
+        "kind": KIND,
+        "active_version_id": first.pk,
+        "loaded_version_id": first.pk,
+        "loaded": True,
+    }
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_training_endpoints(staff_client):
+    schema = staff_client.get("/api/schema/?format=json").json()
+    assert "/api/v1/training-runs/" in schema["paths"]
+    assert "202" in schema["paths"]["/api/v1/training-runs/"]["post"]["responses"]
