@@ -23,8 +23,8 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recommendations import training, versions
-from recommendations.collaborative import admin_chart
 from recommendations.artifacts import ArtifactError
+from recommendations.collaborative import admin_chart
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import all_kinds
 
