@@ -60,3 +60,14 @@ class ResilientRedisCache(RedisCache):
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         # Fails open: while Redis is down nothing is counted, so throttles let requests through.
         return self._guard(lambda: super(ResilientRedisCache, self).incr(key, delta, version), 0)
+
+    def set_many(
+        self, data: dict[Any, Any], timeout: Any = DEFAULT_TIMEOUT, version: int | None = None
+    ) -> list[Any]:
+        return self._guard(lambda: super(ResilientRedisCache, self).set_many(data, timeout, version), [])
+
+    def delete_many(self, keys: Iterable[Any], version: int | None = None) -> None:
+        self._guard(lambda: super(ResilientRedisCache, self).delete_many(keys, version), None)
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        return self._guard(lambda: super(ResilientRedisCache, self).has_key(key, version), False)

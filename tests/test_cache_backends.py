@@ -38,3 +38,10 @@ def test_it_caches_normally_when_redis_is_up(settings):
     assert cache.get("resilient-cache-test") == {"n": 1}
     assert not cache.is_down()
     cache.delete("resilient-cache-test")
+
+
+def test_bulk_writes_and_lookups_do_not_raise_while_redis_is_unreachable():
+    cache = unreachable_cache()
+    cache.set_many({"a": 1, "b": 2})
+    cache.delete_many(["a", "b"])
+    assert cache.has_key("a") is False

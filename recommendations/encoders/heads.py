@@ -128,6 +128,23 @@ def train_heads(
     `on_epoch(epoch, loss)` reports progress and may raise to cancel.
     """
     import torch
+
+    # Dropout draws from torch's global generator: fork and seed it so that one catalogue always
+    # trains to the same heads, whatever ran in this process before.
+    with torch.random.fork_rng():
+        torch.manual_seed(options.seed)
+        module = _fit(image_features, text_features, text_owner, options, on_epoch)
+    return ProjectionHeads(module)
+
+
+def _fit(
+    image_features: FloatMatrix,
+    text_features: FloatMatrix,
+    text_owner: npt.NDArray[np.int64],
+    options: HeadTraining,
+    on_epoch: Callable[[int, float], None] | None,
+) -> Any:
+    import torch
     import torch.nn.functional as functional
 
     module = _build_module(image_features.shape[1], text_features.shape[1], options.seed)
@@ -138,8 +155,11 @@ def train_heads(
     images = torch.from_numpy(np.ascontiguousarray(image_features, dtype=np.float32))
     texts = torch.from_numpy(np.ascontiguousarray(text_features, dtype=np.float32))
     rng = np.random.default_rng(options.seed)
-    texts_by_image = [np.flatnonzero(text_owner == row) for row in range(len(image_features))]
-    with_texts = np.array([row for row, owned in enumerate(texts_by_image) if len(owned)], dtype=np.int64)
+    # Texts grouped by the image they describe: image i owns by_owner[first[i] : first[i] + count[i]].
+    by_owner = np.argsort(text_owner, kind="stable")
+    count = np.bincount(text_owner, minlength=len(image_features))
+    first = np.concatenate([[0], np.cumsum(count)[:-1]])
+    with_texts = np.flatnonzero(count > 0)
     total_steps = options.epochs * max(1, -(-len(with_texts) // options.batch_size))
     scheduler = torch.optim.lr_scheduler.OneCycleLR(
         optimiser, max_lr=options.learning_rate, total_steps=total_steps
@@ -147,7 +167,7 @@ def train_heads(
 
     for epoch in range(options.epochs):
         order = rng.permutation(with_texts)
-        chosen_texts = np.array([rng.choice(texts_by_image[row]) for row in order], dtype=np.int64)
+        chosen_texts = by_owner[first[order] + (rng.random(len(order)) * count[order]).astype(np.int64)]
         epoch_loss = 0.0
         for start in range(0, len(order), options.batch_size):
             batch_images = images[torch.from_numpy(order[start : start + options.batch_size])]
@@ -168,4 +188,4 @@ def train_heads(
             epoch_loss += loss.item() * len(logits)
         if on_epoch is not None:
             on_epoch(epoch, epoch_loss / max(1, len(order)))
-    return ProjectionHeads(module)
+    return module

@@ -3,14 +3,10 @@ import shutil
 
 import pytest
 
-from catalog.models import Article
 from recommendations.content import serving
 from recommendations.content.artifact import load_content
-from recommendations.content.models import ImageEmbedding
 from recommendations.content.serving import SearchFilters, search_by_image, search_by_text, similar_articles
-from recommendations.content.training import train
 from tests.factories import ArticleFactory
-from tests.recommendations.content.catalogue import FakeTrainingContext, make_photo_catalogue
 from tests.recommendations.photos import garment_photo
 
 pytestmark = pytest.mark.django_db
@@ -26,28 +22,6 @@ METRICS = {
     "image_p10_type_raw",
     "ann_recall10",
 }
-
-
-@pytest.fixture(scope="module")
-def trained_once(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Train once for the module (a few seconds); rows are removed again at the end."""
-    workdir = tmp_path_factory.mktemp("content-artifact")
-    with django_db_blocker.unblock():
-        articles = make_photo_catalogue(variants=2)
-        ctx = FakeTrainingContext(workdir=workdir)
-        ctx.parameters.update(epochs=30, holdout_fraction=0.35)
-        metrics = train(ctx)
-        yield articles, ctx, metrics, workdir
-        Article.objects.filter(article_id__in=[article.article_id for article in articles]).delete()
-        ImageEmbedding.objects.all().delete()
-
-
-@pytest.fixture
-def trained(trained_once, monkeypatch):
-    articles, ctx, metrics, workdir = trained_once
-    model = load_content(workdir, {})
-    monkeypatch.setattr(serving, "content_model", lambda: model)
-    return articles, ctx, metrics, model
 
 
 def test_training_records_every_metric_and_reports_progress(trained):
@@ -92,7 +66,7 @@ def test_looks_like_this_shows_other_products_only(trained):
 
 def test_a_photo_search_finds_the_same_kind_of_garment(trained):
     results = search_by_image(garment_photo(8, "Blue", variant=30), k=3)
-    assert [r.article.product_type_name for r in results].count("Bag") >= 2
+    assert results[0].article.product_type_name == "Bag"
 
 
 def test_an_article_missing_from_the_index_gets_no_recommendations(trained):
@@ -102,8 +76,8 @@ def test_an_article_missing_from_the_index_gets_no_recommendations(trained):
     assert model.row_of(999) is None
 
 
-def test_loading_refuses_an_artifact_built_with_another_encoder(trained_once, tmp_path):
-    shutil.copytree(trained_once[3], tmp_path, dirs_exist_ok=True)
+def test_loading_refuses_an_artifact_built_with_another_encoder(trained_content, tmp_path):
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
     description = json.loads((tmp_path / "content.json").read_text())
     description["encoder"] = "bundled:something-else"
     (tmp_path / "content.json").write_text(json.dumps(description))
@@ -111,8 +85,8 @@ def test_loading_refuses_an_artifact_built_with_another_encoder(trained_once, tm
         load_content(tmp_path, {})
 
 
-def test_loading_fails_loudly_on_a_missing_file(trained_once, tmp_path):
-    shutil.copytree(trained_once[3], tmp_path, dirs_exist_ok=True)
+def test_loading_fails_loudly_on_a_missing_file(trained_content, tmp_path):
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
     (tmp_path / "heads.npz").unlink()
     with pytest.raises(FileNotFoundError):
         load_content(tmp_path, {})

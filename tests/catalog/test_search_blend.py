@@ -1,0 +1,72 @@
+"""The search page's blend: full-text ranking merged with a semantic ranker injected by settings."""
+
+import pytest
+from django.db import connection
+
+from catalog.models import Article
+from catalog.search import matching_articles, order_by_relevance, semantic_matches
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+# What the stub ranker answers, best first (set per test).
+SEMANTIC_ANSWER: list[int] = []
+
+
+def stub_ranker(query: str) -> list[int]:
+    return list(SEMANTIC_ANSWER)
+
+
+def broken_ranker(query: str) -> list[int]:
+    raise RuntimeError("model server on fire")
+
+
+@pytest.fixture
+def catalogue(settings):
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_blend.stub_ranker"
+    lexical_best = ArticleFactory(prod_name="Jersey top jersey", popularity=1)
+    lexical_and_semantic = ArticleFactory(prod_name="Jersey dress", popularity=1)
+    semantic_only = ArticleFactory(prod_name="Wrap dress", detail_desc="", popularity=1)
+    unrelated = ArticleFactory(prod_name="Denim shorts", detail_desc="", popularity=9)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_article SET search_vector = to_tsvector('english', prod_name)")
+    return lexical_best, lexical_and_semantic, semantic_only, unrelated
+
+
+def ranked(query: str) -> list[int]:
+    queryset = matching_articles(Article.objects.all(), query)
+    return list(order_by_relevance(queryset, query).values_list("article_id", flat=True))
+
+
+def test_an_article_in_both_rankings_comes_first(catalogue):
+    lexical_best, both, semantic_only, unrelated = catalogue
+    SEMANTIC_ANSWER[:] = [semantic_only.article_id, both.article_id]
+    order = ranked("jersey")
+    assert order[0] == both.article_id
+    assert set(order) == {lexical_best.article_id, both.article_id, semantic_only.article_id}
+    assert unrelated.article_id not in order
+
+
+def test_semantic_matches_join_the_results_when_no_word_matches(catalogue):
+    _, _, semantic_only, _ = catalogue
+    SEMANTIC_ANSWER[:] = [semantic_only.article_id]
+    assert ranked("burgundy evening gown") == [semantic_only.article_id]
+
+
+def test_without_semantic_matches_the_full_text_order_stands(catalogue):
+    lexical_best, both, _, _ = catalogue
+    SEMANTIC_ANSWER[:] = []
+    assert ranked("jersey") == [lexical_best.article_id, both.article_id]
+
+
+def test_a_failing_ranker_costs_the_blend_not_the_search(catalogue, settings):
+    lexical_best, both, _, _ = catalogue
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_blend.broken_ranker"
+    assert semantic_matches("jersey") == []
+    assert ranked("jersey") == [lexical_best.article_id, both.article_id]
+
+
+def test_the_blend_can_be_switched_off(catalogue, settings):
+    settings.SEARCH_SEMANTIC_MATCHES = ""
+    SEMANTIC_ANSWER[:] = [catalogue[2].article_id]
+    assert semantic_matches("jersey") == []

