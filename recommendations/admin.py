@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from recommendations import training, versions
 from recommendations.artifacts import ArtifactError
+from recommendations.collaborative import admin_chart
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import all_kinds
 
@@ -89,6 +90,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "duration",
         "version",
         "metrics_summary",
+        "map12_blend_display",
         "trigger",
         "triggered_by",
         "created_at",
@@ -104,6 +106,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "duration",
         "version",
         "parameters_display",
+        "map12_display",
         "metrics_display",
         "error_display",
         "trigger",
@@ -165,6 +168,15 @@ class TrainingRunAdmin(admin.ModelAdmin):
             return "—"
         return format_html("<pre>{}</pre>", json.dumps(run.metrics, indent=2, sort_keys=True))
 
+    @admin.display(description="held-out MAP@12")
+    def map12_display(self, run: TrainingRun) -> str:
+        return admin_chart.map12_table(run.metrics or {})
+
+    @admin.display(description="MAP@12 (blend)")
+    def map12_blend_display(self, run: TrainingRun) -> str:
+        value = (run.metrics or {}).get("map12_blend")
+        return f"{value:.4f}" if isinstance(value, int | float) else "—"
+
     @admin.display(description="error")
     def error_display(self, run: TrainingRun) -> str:
         return format_html('<pre class="training-error">{}</pre>', run.error) if run.error else "—"
@@ -210,6 +222,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "training_kinds": [{"kind": kind, "run": in_progress.get(kind.name)} for kind in all_kinds()],
             "can_train": self.has_train_permission(request),
+            "map12_chart": admin_chart.map12_chart(admin_chart.recent_collaborative_runs()),
         }
         return super().changelist_view(request, extra_context)
 

@@ -10,15 +10,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommendations import trending
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import PurchaseLog, purchase_weights
 
 WEEK_DAYS = 7
-# Trending: purchases of the last four weeks, halving every three days. Fast-fashion sales fade
-# within weeks; a three-day half-life keeps this week's launches on top without the noise of
-# one day.
-TRENDING_WINDOW_DAYS = 28
-TRENDING_HALF_LIFE_DAYS = 3.0
+# Trending means one thing in the shop: the trending kind's recipe (recommendations.trending),
+# sales of the data's last week halving every three days. The evaluation's trending baseline
+# and the blend's trending signal use the same window and half-life.
+TRENDING_WINDOW_DAYS = trending.DEFAULT_WINDOW_DAYS
+TRENDING_HALF_LIFE_DAYS = trending.DEFAULT_HALF_LIFE_DAYS
 # How many trending articles per index group the blend considers as candidates.
 TRENDING_CANDIDATES_PER_GROUP = 60
 

@@ -24,7 +24,7 @@ def _train():
 
 def test_the_kind_is_registered_with_its_parameters():
     kind = get_kind("collaborative")
-    assert kind.default_parameters["factors"] == 64 and "blend_buy_again" in kind.default_parameters
+    assert kind.default_parameters["factors"] == 32 and "blend_buy_again" in kind.default_parameters
     with pytest.raises(ValueError, match="Unknown parameter"):
         kind.merged_parameters({"factor": 3})
 
