@@ -6,10 +6,14 @@ from tests.recommendations.content.conftest import trained, trained_content  # n
 from tests.recommendations.hostile_files import encoded
 from tests.recommendations.photos import garment_photo
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("trained"),
+]
 
 
-def test_a_shopper_uploads_a_photo_crops_it_and_sees_similar_articles(page, trained, tmp_path):
+def test_a_shopper_uploads_a_photo_crops_it_and_sees_similar_articles(page, tmp_path):
     photo = tmp_path / "holiday.jpg"
     # A bag in the middle of a wider snapshot: the shopper frames just the bag.
     snapshot = garment_photo(8, "Blue", variant=30).resize((300, 300))
@@ -38,7 +42,7 @@ def test_a_shopper_uploads_a_photo_crops_it_and_sees_similar_articles(page, trai
     assert "Similar to your photo" in page.locator("[data-testid=look-results]").inner_text()
 
 
-def test_a_file_that_is_not_a_photo_gets_a_message(page, trained, tmp_path):
+def test_a_file_that_is_not_a_photo_gets_a_message(page, tmp_path):
     fake = tmp_path / "invoice.jpg"
     fake.write_bytes(b"%PDF-1.4 not a photo")
     page.goto("/shop-the-look/")
