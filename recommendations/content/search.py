@@ -46,10 +46,10 @@ def semantic_matches(query: str, limit: int = SEMANTIC_MATCHES_LIMIT) -> list[in
         if cached is not None and now - cached[0] < MEMO_SECONDS:
             return cached[1]
     vector = model.encoder.embed_texts([query])[0]
+    hits = model.search_index.search(vector, limit)
     vectors = model.search_index.vectors
     sample = vectors[:: max(1, len(vectors) // MEDIAN_SAMPLE_ROWS)]
     threshold = float(np.median(sample @ vector)) + MIN_MARGIN_OVER_MEDIAN
-    hits = model.search_index.search(vector, limit)
     ids = [
         int(model.article_ids[row])
         for row, score in zip(hits.rows, hits.scores, strict=True)
