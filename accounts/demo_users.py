@@ -8,16 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import Customer, Purchase
 
 STAFF_USERNAME = "admin"
-STAFF_PASSWORD = "demo-admin-password"
-SHOPPER_PASSWORD = "demo-shopper-password"
+# Published on purpose (README, command output): these logins exist only in the demo.
+STAFF_PASSWORD = "demo-admin-password"  # noqa: S105
+SHOPPER_PASSWORD = "demo-shopper-password"  # noqa: S105
 SHOPPERS = 3
 # Customers considered for the shopper logins: the most active ones, picked across index groups
 # so that the demo shows different tastes.
@@ -52,10 +52,8 @@ def _ensure_staff() -> DemoLogin:
     return DemoLogin(STAFF_USERNAME, STAFF_PASSWORD, staff=True)
 
 
-def _user(username: str) -> AbstractUser:
-    user_model = get_user_model()
-    user, _ = user_model.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
-    assert isinstance(user, AbstractUser)
+def _user(username: str) -> User:
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
     return user
 
 

@@ -27,6 +27,10 @@ class Customer(models.Model):
         return self.customer_id[:12]
 
 
+# Any real price is far below this; the constraint uses it to reject Infinity and NaN.
+PRICE_CEILING = 1e308
+
+
 class PurchaseQuerySet(models.QuerySet["Purchase"]):
     def for_customer(self, customer: Customer) -> PurchaseQuerySet:
         return self.filter(customer=customer).select_related("article").order_by("-t_dat", "-id")
@@ -49,6 +53,13 @@ class Purchase(models.Model):
             models.Index(fields=["customer", "-t_dat"], name="purchase_customer_date"),
             # Trending, evaluation splits and the importer's replace-by-date read by date.
             models.Index(fields=["t_dat"], name="purchase_date"),
+        ]
+        constraints = [
+            # Non-negative and finite: 1e308 is below the largest double, and PostgreSQL sorts NaN and
+            # Infinity above every number, so both fail. The importer's COPY relies on this check.
+            models.CheckConstraint(
+                condition=models.Q(price__gte=0, price__lte=PRICE_CEILING), name="purchase_price_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 
 from accounts.models import Customer, Purchase
+from catalog.selectors import CARD_DEFERRED_FIELDS
 
 # Purchases per page of the account history: a few months for a typical customer.
 HISTORY_PAGE_SIZE = 48
@@ -20,6 +21,9 @@ def customer_for_user(user: AbstractBaseUser | AnonymousUser) -> Customer | None
 
 def purchase_history_page(customer: Customer, page_number: str | int | None) -> Page:
     """One page of the customer's purchases, newest first, with their articles (two queries)."""
-    page = Paginator(Purchase.objects.for_customer(customer), HISTORY_PAGE_SIZE).get_page(page_number)
+    purchases = Purchase.objects.for_customer(customer).defer(
+        *(f"article__{name}" for name in CARD_DEFERRED_FIELDS)
+    )
+    page = Paginator(purchases, HISTORY_PAGE_SIZE).get_page(page_number)
     page.object_list = list(page.object_list)
     return page

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import signal
 import statistics
 import subprocess
@@ -123,7 +124,10 @@ def pickup_seconds(repeat: int, *, through_worker: bool) -> list[float]:
         assert server.stdout.readline().strip() == "ready"
         server.stdout.readline()  # the version it serves at start
         delays = []
+        interval = check_interval()
         for _ in range(repeat):
+            # Activations arrive at random moments of a process's check cycle, not right after a check.
+            time.sleep(random.uniform(0, interval))
             trigger_to_activation_seconds(through_worker=through_worker)
             version = ModelVersion.objects.get(kind="trending", is_active=True)
             assert version.activated_at is not None
@@ -136,6 +140,13 @@ def pickup_seconds(repeat: int, *, through_worker: bool) -> list[float]:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
+
+
+def check_interval() -> float:
+    """How often a running process looks for a new version: the cache key, or the database without Redis."""
+    if settings.REDIS_URL:
+        return float(settings.SERVING_VERSION_CHECK_SECONDS)
+    return float(max(settings.SERVING_VERSION_CHECK_SECONDS, settings.SERVING_DB_FALLBACK_SECONDS))
 
 
 def main() -> None:
@@ -171,11 +182,7 @@ def main() -> None:
             through = statistics.median(times)
             print(f"trigger -> active, through a worker:  {through:7.3f} s  ({through / bare:.2f}x baseline)")
         delays = pickup_seconds(args.repeat, through_worker=worker is not None)
-        interval = (
-            settings.SERVING_VERSION_CHECK_SECONDS
-            if settings.REDIS_URL
-            else settings.SERVING_DB_FALLBACK_SECONDS
-        )
+        interval = check_interval()
         print(
             f"active -> served by a running process: median {statistics.median(delays):.2f} s, "
             f"max {max(delays):.2f} s  (check interval {interval:.1f} s; "

@@ -36,8 +36,8 @@ from catalog.selectors import (
     article_for_page,
     article_variants,
     filtered_articles,
+    for_cards,
     ordered_articles,
-    with_variant_counts,
 )
 
 
@@ -242,9 +242,7 @@ class ArticleListView(generics.ListAPIView[Article]):
         if sort.key == RELEVANCE.key and not query and params.get("ordering"):
             raise ValidationError({"ordering": ["`relevance` needs a text query in `q`."]})
         selection = FacetSelection(_category_path(params), filters)
-        return with_variant_counts(
-            ordered_articles(filtered_articles(selection=selection, query=query), sort, query)
-        )
+        return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

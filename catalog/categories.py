@@ -8,6 +8,7 @@ it, so it is cached; importers call `catalog.services.catalog_cache_clear()` aft
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -92,13 +93,31 @@ def _build_tree() -> dict[str, IndexGroupNode]:
     return ordered
 
 
+# Each page reads the tree twice (header and view); fetching and unpickling the shared copy
+# (tens of kB at H&M scale) each time costs more than rendering the header, so every process
+# keeps its own copy for a few seconds. Other processes see a cleared cache within this time.
+PROCESS_COPY_SECONDS = 15.0
+_process_copy: tuple[float, dict[str, IndexGroupNode]] | None = None
+
+
 def category_tree() -> dict[str, IndexGroupNode]:
     """Index groups by slug, biggest first, each with its sections and their product groups."""
+    global _process_copy
+    now = time.monotonic()
+    copy = _process_copy
+    if copy is not None and copy[0] > now:
+        return copy[1]
     tree: dict[str, IndexGroupNode] | None = cache.get(CATEGORY_TREE_CACHE_KEY)
     if tree is None:
         tree = _build_tree()
         cache.set(CATEGORY_TREE_CACHE_KEY, tree, CATEGORY_TREE_CACHE_SECONDS)
+    _process_copy = (now + PROCESS_COPY_SECONDS, tree)
     return tree
+
+
+def forget_process_copy() -> None:
+    global _process_copy
+    _process_copy = None
 
 
 def index_group_by_name(name: str) -> IndexGroupNode | None:

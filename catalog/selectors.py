@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -25,11 +27,42 @@ BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v1:"
 # Cached rankings carry the catalogue generation they were computed in; clearing the catalogue
 # cache starts a new generation, which invalidates every ranking without listing their keys.
 CATALOG_GENERATION_KEY = "catalog:generation"
+FACETS_CACHE_PREFIX = "catalog:facets:v1:"
+# As stale as the best sellers may be, for the same reason: the catalogue changes by imports.
+FACETS_CACHE_SECONDS = 5 * 60
 # Sales totals change once a day when transactions are imported; five minutes stale is harmless
 # and saves a grouped scan over a week of purchases (~300k rows at H&M scale) on every home page.
 BEST_SELLERS_CACHE_SECONDS = 5 * 60
 # Cache a full shelf so that callers asking for fewer share one entry.
 BEST_SELLERS_CACHED_COUNT = 48
+
+
+# Article cards never show these; the search document alone is often larger than the rest of the row.
+CARD_DEFERRED_FIELDS = ("search_vector", "detail_desc")
+
+
+T = TypeVar("T")
+
+
+def cached_in_generation(key: str, seconds: int, compute: Callable[[], T]) -> T:
+    """`compute()`, cached under `key` until it expires or the catalogue generation changes.
+
+    One cache round trip on a hit: the generation is fetched with the value.
+    """
+    found = cache.get_many([CATALOG_GENERATION_KEY, key])
+    generation = found.get(CATALOG_GENERATION_KEY)
+    cached = found.get(key)
+    if cached is not None and cached[0] == generation:
+        value: T = cached[1]
+        return value
+    value = compute()
+    cache.set(key, (generation, value), seconds)
+    return value
+
+
+def for_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
+    """What listings need of each article: no search document or description, and colour counts."""
+    return with_variant_counts(queryset.defer(*CARD_DEFERRED_FIELDS))
 
 
 def with_variant_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
@@ -60,7 +93,7 @@ def ordered_articles(queryset: QuerySet[Article], sort: SortOption, query: str =
 
 def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
     """The requested page of card-ready articles; a page number out of range gives the last page."""
-    paginator = Paginator(with_variant_counts(queryset), per_page)
+    paginator = Paginator(for_cards(queryset), per_page)
     return paginator.get_page(page_number)
 
 
@@ -74,18 +107,17 @@ class FacetValue:
     selected: bool
 
 
+# (facet param, code, name, number of articles)
+FacetRow = tuple[str, int, str, int]
+
+
 @dataclass(frozen=True)
 class FacetCounts:
     facet: Facet
     values: list[FacetValue]
 
 
-def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: str = "") -> list[FacetCounts]:
-    """Counts per value of each facet, in one query.
-
-    Each facet is counted with every other facet's selection applied but not its own, so that a
-    shopper who ticked "Black" still sees how many "White" there are (the usual shop behaviour).
-    """
+def _facet_rows(selection: FacetSelection, facets: Sequence[Facet], query: str) -> list[FacetRow]:
     parts = []
     for facet in facets:
         scoped = filtered_articles(selection=selection.without(facet.param), query=query)
@@ -95,12 +127,28 @@ def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: s
             .annotate(facet=Value(facet.param, output_field=CharField()), count=Count("article_id"))
             .values_list("facet", "code", "name", "count")
         )
-    if not parts:
-        return []
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    return list(combined)
+
+
+def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: str = "") -> list[FacetCounts]:
+    """Counts per value of each facet, in one query, cached for a few minutes per selection.
+
+    Each facet is counted with every other facet's selection applied but not its own, so that a
+    shopper who ticked "Black" still sees how many "White" there are (the usual shop behaviour).
+    A department's landing page aggregates tens of thousands of rows per facet at H&M scale and
+    is the same for every visitor, hence the cache.
+    """
+    if not facets:
+        return []
+    key = (
+        FACETS_CACHE_PREFIX
+        + hashlib.sha256(repr((selection, [facet.param for facet in facets], query)).encode()).hexdigest()
+    )
+    rows = cached_in_generation(key, FACETS_CACHE_SECONDS, lambda: _facet_rows(selection, facets, query))
     codes: dict[tuple[str, str], set[int]] = {}
     counts: dict[tuple[str, str], int] = {}
-    for param, code, name, count in combined:
+    for param, code, name, count in rows:
         codes.setdefault((param, name), set()).add(code)
         counts[(param, name)] = counts.get((param, name), 0) + count
     result = []
@@ -125,7 +173,7 @@ def article_for_page(article_id: int) -> Article | None:
 
 def article_variants(article: Article) -> list[Article]:
     """All colours of the article's product (itself included), for swatches."""
-    return list(Article.objects.browsable().variants_of(article.product_code))
+    return list(Article.objects.browsable().variants_of(article.product_code).defer(*CARD_DEFERRED_FIELDS))
 
 
 def latest_purchase_date() -> dt.date | None:
@@ -134,12 +182,12 @@ def latest_purchase_date() -> dt.date | None:
 
 def _best_seller_ids(index_group_name: str | None) -> list[tuple[int, int]]:
     key = BEST_SELLERS_CACHE_PREFIX + (category_slug(index_group_name) if index_group_name else "")
-    found = cache.get_many([CATALOG_GENERATION_KEY, key])
-    generation = found.get(CATALOG_GENERATION_KEY)
-    cached = found.get(key)
-    if cached is not None and cached[0] == generation:
-        ranking_cached: list[tuple[int, int]] = cached[1]
-        return ranking_cached
+    return cached_in_generation(
+        key, BEST_SELLERS_CACHE_SECONDS, lambda: _count_best_sellers(index_group_name)
+    )
+
+
+def _count_best_sellers(index_group_name: str | None) -> list[tuple[int, int]]:
     latest = latest_purchase_date()
     ranking: list[tuple[int, int]] = []
     if latest is not None:
@@ -154,7 +202,6 @@ def _best_seller_ids(index_group_name: str | None) -> list[tuple[int, int]]:
             .order_by("-sold", "article_id")
             .values_list("article_id", "sold")[:BEST_SELLERS_CACHED_COUNT]
         )
-    cache.set(key, (generation, ranking), BEST_SELLERS_CACHE_SECONDS)
     return ranking
 
 
@@ -163,5 +210,9 @@ def best_selling_articles(
 ) -> list[tuple[Article, int]]:
     """The best sellers of the last week in the data with their units sold, best first."""
     ranking = _best_seller_ids(index_group_name)[:limit]
-    articles = Article.objects.browsable().in_bulk([article_id for article_id, _ in ranking])
+    articles = (
+        Article.objects.browsable()
+        .defer(*CARD_DEFERRED_FIELDS)
+        .in_bulk([article_id for article_id, _ in ranking])
+    )
     return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles]

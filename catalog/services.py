@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from django.core.cache import cache
 from django.db import connection, transaction
 
-from catalog.categories import CATEGORY_TREE_CACHE_KEY
+from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
 
@@ -37,7 +37,9 @@ def article_refresh_search_vectors(*, article_ids: Iterable[int] | None = None) 
 def catalog_cache_clear() -> None:
     """Forget cached catalogue structure and best sellers; importers call this after loading.
 
-    Touches only the cache (no database), so tests can call it before every test.
+    Touches only the cache (no database), so tests can call it before every test. Other web
+    processes drop their own short-lived copies of the tree within PROCESS_COPY_SECONDS.
     """
     cache.delete(CATEGORY_TREE_CACHE_KEY)
+    forget_process_copy()
     cache.set(CATALOG_GENERATION_KEY, uuid.uuid4().hex, timeout=None)

@@ -1,7 +1,9 @@
-"""Personal recommendations for pages: "For you", "Customers also bought", "Customers like you".
+"""Personal recommendations for pages and the API: "For you", "Customers also bought",
+"Customers like you".
 
-Minimal versions until the collaborative model (issue 5) replaces these bodies, keeping the
-signatures: "For you" falls back to trending and says so; the others show nothing yet.
+The collaborative model (recommendations.collaborative) does the work; this module decides what
+to show when it cannot: a customer without purchases, or no trained model yet, gets trending,
+and the result says so. Heavy imports (numpy, hnswlib) happen inside the functions.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from dataclasses import dataclass, field
 
 from accounts.models import Customer
 from catalog.models import Article
-from recommendations.trending import trending_articles
 from recommendations.types import Recommendation
 
 COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
@@ -26,17 +27,71 @@ class FeedResult:
 
 
 def recommend_for_customer(customer: Customer, k: int = 12) -> FeedResult:
-    has_history = customer.purchases.exists()
-    return FeedResult(
-        items=trending_articles(None, k),
-        fallback=True,
-        note=NO_MODEL_NOTE if has_history else COLD_START_NOTE,
-    )
+    """The "For you" feed: buy-again, colour variants, ALS picks and trending in one ranking."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+    from recommendations.trending import trending_articles
+
+    purchases = personal.customer_history(customer)
+    if not purchases:
+        return FeedResult(trending_articles(None, k), fallback=True, note=COLD_START_NOTE)
+    model = active_collaborative_model()
+    if model is None:
+        return FeedResult(trending_articles(None, k), fallback=True, note=NO_MODEL_NOTE)
+    items = personal.for_you(model, customer, purchases, k)
+    if len(items) < k:
+        # A short history on a small catalogue can run out of candidates: trending in the
+        # customer's own index groups fills the row, then trending overall.
+        groups = list(dict.fromkeys(purchase.group_name for purchase in purchases))
+        items = _filled(
+            items, [trending_articles(group, k) for group in groups[:2]] + [trending_articles(None, k)], k
+        )
+    return FeedResult(items)
+
+
+def _filled(items: list[Recommendation], fillers: list[list[Recommendation]], k: int) -> list[Recommendation]:
+    seen = {item.article.article_id for item in items}
+    result = list(items)
+    for filler in fillers:
+        for item in filler:
+            if len(result) >= k:
+                return result
+            if item.article.article_id not in seen:
+                seen.add(item.article.article_id)
+                result.append(item)
+    return result
 
 
 def also_bought(article: Article, k: int = 12) -> list[Recommendation]:
-    return []
+    """Articles of other products that the buyers of this one also bought (ALS item neighbours)."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    return personal.also_bought(model, article, k)
+
+
+def similar_customers(customer: Customer, k: int = 12) -> list[tuple[Customer, float]]:
+    """The customers whose purchases look most like this one's, with a cosine similarity."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    ranked = personal.similar_customers(model, customer, personal.customer_history(customer), k)
+    customers = Customer.objects.in_bulk([pk for pk, _ in ranked])
+    return [(customers[pk], similarity) for pk, similarity in ranked if pk in customers]
 
 
 def customers_like_you(customer: Customer, k: int = 12) -> list[Recommendation]:
-    return []
+    """What the customers most like this one bought recently (and this one has not)."""
+    from recommendations.collaborative import personal
+    from recommendations.collaborative.active import active_collaborative_model
+
+    model = active_collaborative_model()
+    if model is None:
+        return []
+    return personal.customers_like_you(model, customer, personal.customer_history(customer), k)

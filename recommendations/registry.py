@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 KIND_MODULES: list[str] = [
     "recommendations.trending",
     "recommendations.content.kind",
+    "recommendations.collaborative.kind",
 ]
 
 

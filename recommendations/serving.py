@@ -121,7 +121,12 @@ def reset() -> None:
 def _cache_is_shared() -> bool:
     """A per-process cache (no Redis: the demo) cannot carry announcements between processes."""
     backend = str(settings.CACHES["default"]["BACKEND"])
-    return not backend.endswith(("LocMemCache", "DummyCache"))
+    if backend.endswith(("LocMemCache", "DummyCache")):
+        return False
+    # While Redis is unreachable the resilient backend answers "nothing cached": poll the
+    # database at the slower fallback pace instead of on every request.
+    is_down = getattr(cache, "is_down", None)
+    return not (callable(is_down) and is_down())
 
 
 def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:

@@ -202,7 +202,14 @@ def trending_articles(index_group: str | None = None, limit: int = 12) -> list[R
 def best_sellers_last_week(index_group: str | None, limit: int) -> list[Recommendation]:
     """The fallback: best sellers of the data's last 7 days, counted by a direct query."""
     reason = trending_reason(index_group)
+    sold = best_selling_articles(index_group_name=index_group, limit=limit)
+    if sold:
+        return [Recommendation(article=article, reason=reason, score=float(count)) for article, count in sold]
+    # No sales at all yet (a catalogue imported without transactions): the stored popularity order.
+    articles = Article.objects.browsable()
+    if index_group:
+        articles = articles.filter(index_group_name=index_group)
     return [
-        Recommendation(article=article, reason=reason, score=float(sold))
-        for article, sold in best_selling_articles(index_group_name=index_group, limit=limit)
+        Recommendation(article=article, reason=reason, score=article.popularity)
+        for article in articles.filter(popularity__gt=0).order_by("-popularity", "article_id")[:limit]
     ]

@@ -162,7 +162,7 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             # Fail fast when Redis is unreachable: pages fall back instead of hanging on the cache.
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},

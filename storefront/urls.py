@@ -6,6 +6,8 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from storefront.api_errors import api_not_found
+
 api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("accounts.api_urls")),
@@ -17,6 +19,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("accounts/", include("accounts.urls")),
     path("", include("recommendations.urls")),
     path("", include("catalog.urls")),

@@ -1,9 +1,9 @@
 """Demo shoppers: customers.csv rows and the hidden traits that drive their purchases.
 
 Values follow H&M's customers.csv: 64-hex ids (sorted, as in the real file), FN/Active as "1.0"
-or blank (the file was written from floating-point columns, ages too: "49.0"), club_member_status ACTIVE/PRE-CREATE/LEFT CLUB, fashion_news_frequency NONE/Regularly/
-Monthly, ages clustered around the early twenties and around fifty, hashed postal codes of which
-one is shared by very many customers.
+or blank (the file was written from floating-point columns, ages too: "49.0"), club_member_status
+ACTIVE/PRE-CREATE/LEFT CLUB, fashion_news_frequency NONE/Regularly/Monthly, ages clustered around
+the early twenties and around fifty, hashed postal codes of which one is shared by very many.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ from catalog.importer.schema import CUSTOMERS
 MEAN_BASKETS_PER_WEEK = 0.3
 ACTIVITY_SIGMA = 1.1
 MAX_BASKETS_PER_WEEK = 5.0
-# Half the shoppers stick to one taste segment; the rest spend part of their baskets on a second.
+# Half the shoppers stick to one taste segment; the rest spend part of their baskets on a second,
+# usually one centred on the same index group (another Ladieswear style, say).
 SINGLE_SEGMENT_SHARE = 0.5
+SECOND_SEGMENT_SAME_GROUP = 0.7
+SECOND_SEGMENT_SHARE = (0.1, 0.35)
 # A third of the customers sign up during the period rather than before it.
 LATE_JOINER_SHARE = 0.3
 # Typical age per home index group: (mean, spread).
@@ -58,8 +61,15 @@ def draw_shoppers(n_customers: int, weeks: int, tastes: Tastes, rng: np.random.G
     segments = len(tastes.share)
     main = rng.choice(segments, size=n_customers, p=tastes.share)
     second = rng.choice(segments, size=n_customers, p=tastes.share)
+    for group in np.unique(tastes.home_group):
+        members = np.flatnonzero(tastes.home_group == group)
+        stays = (tastes.home_group[main] == group) & (rng.random(n_customers) < SECOND_SEGMENT_SAME_GROUP)
+        weights = tastes.share[members] / tastes.share[members].sum()
+        second[stays] = rng.choice(members, size=int(stays.sum()), p=weights)
     main_share = np.where(
-        rng.random(n_customers) < SINGLE_SEGMENT_SHARE, 1.0, rng.uniform(0.6, 0.85, n_customers)
+        rng.random(n_customers) < SINGLE_SEGMENT_SHARE,
+        1.0,
+        1.0 - rng.uniform(*SECOND_SEGMENT_SHARE, n_customers),
     )
     mu = np.log(MEAN_BASKETS_PER_WEEK) - ACTIVITY_SIGMA**2 / 2
     activity = np.minimum(np.exp(rng.normal(mu, ACTIVITY_SIGMA, n_customers)), MAX_BASKETS_PER_WEEK)

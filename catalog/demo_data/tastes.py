@@ -21,8 +21,8 @@ SEGMENTS = 64
 # Log-preference for index groups other than the home group; neighbours are milder.
 OTHER_GROUP_PENALTY = -3.5
 NEIGHBOUR_GROUPS = {
-    ("Ladieswear", "Divided"): -1.0,
-    ("Divided", "Ladieswear"): -1.2,
+    ("Ladieswear", "Divided"): -1.6,
+    ("Divided", "Ladieswear"): -1.6,
     ("Ladieswear", "Sport"): -1.8,
     ("Menswear", "Sport"): -1.5,
     ("Sport", "Ladieswear"): -1.5,
@@ -36,6 +36,9 @@ COLOUR_SPREAD = 0.6
 FAVOURITE_COLOUR_BOOST = 1.0
 APPEARANCE_SPREAD = 0.4
 STYLE_SPREAD = 0.5
+# How strongly an article's current demand (popularity x life cycle) sways every segment: below 1,
+# best sellers sell a lot without drowning out what each segment likes.
+DEMAND_WEIGHT = 0.75
 
 
 @dataclass
@@ -92,7 +95,7 @@ def week_demand(catalogue: Catalogue, week: int) -> np.ndarray:
 def segment_cdfs(tastes: Tastes, demand: np.ndarray) -> np.ndarray:
     """Per segment, the cumulative distribution over articles of its next purchase this week."""
     with np.errstate(divide="ignore"):
-        logits = tastes.affinity + np.log(demand).astype(np.float32)
+        logits = tastes.affinity + DEMAND_WEIGHT * np.log(demand).astype(np.float32)
     logits -= logits.max(axis=1, keepdims=True)
     weights = np.exp(logits, dtype=np.float64)
     cdf = np.cumsum(weights, axis=1)

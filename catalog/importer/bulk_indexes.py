@@ -3,12 +3,14 @@
 Maintaining a b-tree row by row costs far more than one sorted build at the end, and foreign-key
 triggers check every row one at a time; for a load that is a large share of the table, dropping
 them first and recreating them afterwards (in the same transaction, so readers never see a table
-without them) is the standard way. The definitions are read from the catalogue, so indexes other
-apps add later are kept too.
+without them: they wait for the load to commit) is the standard way. The definitions are read
+from the catalogue, so indexes other apps add later are kept too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,6 +53,10 @@ def is_referenced(cursor: Any, table: str) -> bool:
 def set_aside(cursor: Any, table: str) -> SetAside:
     """Drops the table's foreign keys and its indexes (the primary key too, unless referenced)."""
     aside = SetAside(table)
+    # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
+    # ALTER TABLE; run them now, as Django does before checking constraints, and defer again.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     keep_primary_key = is_referenced(cursor, table)
     cursor.execute(
         """
@@ -100,3 +106,25 @@ def restore(cursor: Any, aside: SetAside) -> None:
     # Adding a foreign key validates every row in one join, far cheaper than per-row triggers.
     for name, definition in foreign:
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def new_keys(cursor: Any, staging: str, table: str, key: str) -> int:
+    """How many staged rows an upsert will insert (the rest update, or leave alone, stored rows)."""
+    cursor.execute(
+        f"SELECT count(*) FROM {staging} s WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})"
+    )
+    return int(cursor.fetchone()[0])
+
+
+@contextmanager
+def rebuilt_after(cursor: Any, table: str, new_rows: int) -> Iterator[bool]:
+    """Around a load adding new_rows: sets the table's indexes aside first when it is a bulk load.
+
+    Re-importing a file adds nothing, so it keeps the indexes; a first import rebuilds them.
+    """
+    if not is_bulk(new_rows, estimated_rows(cursor, table)):
+        yield False
+        return
+    aside = set_aside(cursor, table)
+    yield True
+    restore(cursor, aside)

@@ -9,7 +9,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from accounts.models import Customer
-from catalog.importer import postgres_copy
+from catalog.importer import bulk_indexes, postgres_copy
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
 from catalog.importer.errors import ImportInputError
 from catalog.importer.report import FileReport
@@ -67,15 +67,18 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
         updated=FIELDS[1:],
         vendor="postgresql",
     )
-    try:
-        with transaction.atomic():
-            cursor.execute(statement)
-    except Exception as error:
-        found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
-        if found is None:
-            raise
-        raise _duplicate(found[1], found[0]) from error
-    changed = int(cursor.rowcount)
+    with bulk_indexes.rebuilt_after(
+        cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "customer_id")
+    ):
+        try:
+            with transaction.atomic():
+                cursor.execute(statement)
+        except Exception as error:
+            found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
+            if found is None:
+                raise
+            raise _duplicate(found[1], found[0]) from error
+        changed = int(cursor.rowcount)
     cursor.execute(f"ANALYZE {TABLE}")
     return rows, changed
 

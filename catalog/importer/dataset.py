@@ -13,10 +13,11 @@ from catalog.importer.articles import import_articles
 from catalog.importer.customers import import_customers
 from catalog.importer.errors import ImportInputError
 from catalog.importer.images import import_images
-from catalog.importer.report import ImportSummary
+from catalog.importer.report import FileReport, ImportSummary
 from catalog.importer.schema import ARTICLES, CUSTOMERS, IMAGES_DIR, TRANSACTIONS
 from catalog.importer.transactions import import_transactions
 from catalog.progress import Progress
+from catalog.services import catalog_cache_clear
 
 
 def import_dataset(
@@ -29,15 +30,22 @@ def import_dataset(
         raise ImportInputError(str(data_dir), f"holds none of {', '.join(names)}")
     summary = ImportSummary()
     if (data_dir / ARTICLES.filename).exists():
-        summary.files.append(import_articles(data_dir / ARTICLES.filename, progress=progress))
+        _loaded(summary, import_articles(data_dir / ARTICLES.filename, progress=progress))
     if (data_dir / CUSTOMERS.filename).exists():
-        summary.files.append(import_customers(data_dir / CUSTOMERS.filename, progress=progress))
+        _loaded(summary, import_customers(data_dir / CUSTOMERS.filename, progress=progress))
     if (data_dir / TRANSACTIONS.filename).exists():
-        summary.files.append(
-            import_transactions(data_dir / TRANSACTIONS.filename, progress=progress, timings=summary.timings)
+        _loaded(
+            summary,
+            import_transactions(data_dir / TRANSACTIONS.filename, progress=progress, timings=summary.timings),
         )
     if images and (data_dir / IMAGES_DIR).is_dir():
-        summary.files.append(import_images(data_dir / IMAGES_DIR, progress=progress, workers=image_workers))
+        _loaded(summary, import_images(data_dir / IMAGES_DIR, progress=progress, workers=image_workers))
     for report in summary.files:
         summary.timings[report.name] = report.seconds
     return summary
+
+
+def _loaded(summary: ImportSummary, report: FileReport) -> None:
+    summary.files.append(report)
+    # Pages cache the catalogue's structure and best sellers; they must see the new rows.
+    catalog_cache_clear()

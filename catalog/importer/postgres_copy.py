@@ -129,8 +129,11 @@ def copy_error(error: psycopg.Error, schema: FileSchema, columns: list[Column]) 
         if candidate in by_field:
             column = by_field[candidate]
             break
-    if column is None and diag.constraint_name in by_name:
-        column = by_name[diag.constraint_name]
+    if column is None and diag.constraint_name:
+        # Staging tables name checks after the csv column; the models' checks contain the field name.
+        column = by_name.get(diag.constraint_name) or next(
+            (c for c in sorted(columns, key=lambda c: -len(c.field)) if c.field in diag.constraint_name), None
+        )
     problem = _describe(error, primary, column, context["value"] if context and context["column"] else None)
     return ImportInputError(schema.filename, problem, line=line, field=column.name if column else None)
 
@@ -148,7 +151,11 @@ def _describe(error: psycopg.Error, primary: str, column: Column | None, value: 
     if isinstance(error, errors.CharacterNotInRepertoire | errors.UntranslatableCharacter):
         return "is not valid UTF-8 text"
     if value is not None and column is not None:
-        return f"{value!r} is not {_KIND_WORDS[column.kind]} ({primary})"
+        if isinstance(error, errors.NumericValueOutOfRange):
+            return f"{value!r} is out of range ({primary})"
+        if isinstance(error, errors.InvalidDatetimeFormat | errors.DatetimeFieldOverflow):
+            return f"{value!r} is not a date (YYYY-MM-DD)"
+        return f"{value!r} is not {_KIND_WORDS[column.kind]}"
     if isinstance(error, errors.BadCopyFileFormat):
         return f"is not a valid csv row: {primary}"
     return primary

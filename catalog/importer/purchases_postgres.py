@@ -89,6 +89,8 @@ def load(
     clock.lap("transactions: copy")
 
     if aside is not None:
+        rebuilt = f"{len(aside.indexes)} indexes and {len(aside.constraints)} keys"
+        progress.note(f"{TRANSACTIONS.filename}: rebuilding {rebuilt}")
         bulk_indexes.restore(cursor, aside)
         clock.lap("transactions: rebuild indexes")
     cursor.execute(f"ANALYZE {TABLE}")
@@ -98,6 +100,15 @@ def load(
 
 def stored_dates(cursor: Any) -> list[dt.date]:
     """Distinct purchase dates by skipping through the date index (a loose index scan)."""
+    cursor.execute(
+        "SELECT EXISTS (SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+        "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = 't_dat')",
+        [TABLE],
+    )
+    if not cursor.fetchone()[0]:
+        # Without an index on the date each skip would scan the table: one pass instead.
+        cursor.execute(f"SELECT DISTINCT t_dat FROM {TABLE} ORDER BY 1")
+        return [row[0] for row in cursor.fetchall()]
     cursor.execute(
         f"""
         WITH RECURSIVE dates AS (

@@ -40,6 +40,7 @@ def import_transactions(
         else:
             rows, notes = _load_sqlite(path, columns, progress)
         stats_started = time.monotonic()
+        progress.note(f"{TRANSACTIONS.filename}: refreshing the articles' price, first sale and popularity")
         refresh_article_stats()
         timings["transactions: article statistics"] = time.monotonic() - stats_started
     return FileReport(

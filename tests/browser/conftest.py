@@ -81,3 +81,10 @@ def page(request, browser, live_server):
     if report is not None and report.failed:
         steps.save(request.node.nodeid)
     context.close()
+
+
+# The training admin's test runs a separate gunicorn process (tests/live_processes.py) rather
+# than the in-thread live server: it checks the demo's no-broker mode, where that process itself
+# runs the job in a thread.
+from tests.live_processes import artifacts_root, shared_artifacts_root, start_web  # noqa: E402, F401
+from tests.recommendations.conftest import dummy_kind_registered, fresh_serving_state  # noqa: E402, F401

@@ -34,3 +34,20 @@ def menswear_trousers():
 def searchable():
     """Fill the full-text documents of every article created so far (the importer does it for real)."""
     return article_refresh_search_vectors
+
+
+@pytest.fixture(scope="session")
+def hm_demo_dir(tmp_path_factory):
+    """A small generated data set in the Kaggle layout (with photos), shared by the importer tests."""
+    from tests.catalog.hm_data import generate
+
+    return generate(tmp_path_factory.mktemp("hm") / "demo", articles=80, customers=200, weeks=4, seed=3)
+
+
+@pytest.fixture
+def hm_files(hm_demo_dir, tmp_path, settings):
+    """A private copy of the small data set to damage, and a private MEDIA_ROOT for its photos."""
+    from tests.catalog.hm_data import copy_dataset
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return copy_dataset(hm_demo_dir, tmp_path / "hm")

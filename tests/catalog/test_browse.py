@@ -160,3 +160,14 @@ def test_one_name_with_several_codes_is_one_facet_value_selecting_them_all(clien
     response = client.get(umbrella.url)
     assert sorted(result_names(response)) == ["Big umbrella", "Small umbrella"]
     assert facet(response, "type")["Umbrella"].url == "/c/ladieswear/"
+
+
+def test_facet_counts_are_cached_per_selection_until_the_catalogue_changes(client, queries_for):
+    from catalog.services import catalog_cache_clear
+
+    ArticleFactory(colour_group_code=9, colour_group_name="Black")
+    assert len(queries_for(client, "/c/ladieswear/")) == 4  # + the category tree
+    assert len(queries_for(client, "/c/ladieswear/")) == 2  # count and page; facets from the cache
+    ArticleFactory(colour_group_code=42, colour_group_name="Red")
+    catalog_cache_clear()  # what an import does
+    assert set(facet(client.get("/c/ladieswear/"), "colour")) == {"Black", "Red"}

@@ -1,9 +1,12 @@
 """The training admin: buttons, progress, cancel, rollback, schedule, and who may do what."""
 
+import datetime as dt
+
 import kombu.exceptions
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.utils import timezone
 
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.training import training_run_execute_in_process, training_run_request
@@ -131,6 +134,7 @@ def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version
     assert "v1</a> (active)" in page
     listing = ops.get(RUNS).content.decode()
     assert f'data-run-id="{good.pk}" data-status="succeeded"' in listing
+    assert "chunks_seen=0, value=5" in listing
 
 
 @pytest.mark.django_db(transaction=True)
@@ -207,3 +211,13 @@ def test_staff_without_training_permissions_cannot_start_or_cancel(db):
     assert intern.post(f"{RUNS}{run.pk}/cancel/").status_code == 403
     assert intern.get(f"{RUNS}progress/?ids={run.pk}").status_code == 403
     assert TrainingRun.objects.get().status == "queued"
+
+
+@pytest.mark.django_db
+def test_the_run_list_never_shows_a_run_whose_worker_is_gone_as_running(ops):
+    gone = TrainingRun.objects.create(
+        kind=KIND, status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=5)
+    )
+    ops.get(RUNS)
+    gone.refresh_from_db()
+    assert (gone.status, gone.message) == ("failed", "Worker lost")

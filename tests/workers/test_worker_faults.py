@@ -15,8 +15,8 @@ from recommendations import serving, training
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.training import RunAlreadyInProgress, training_run_request
 from tests.factories import ArticleFactory, PurchaseFactory, StaffUserFactory
+from tests.live_processes import STALE_SECONDS, HttpSession, wait_for_run
 from tests.recommendations import dummy_kind
-from tests.workers.conftest import STALE_SECONDS, HttpSession, wait_for_run
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
 KIND = dummy_kind.KIND_NAME

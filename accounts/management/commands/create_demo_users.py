@@ -27,4 +27,6 @@ class Command(BaseCommand):
                     f"({login.purchases} purchases, mostly {login.favourite_group or 'nothing yet'})"
                 )
         if len(logins) == 1:
-            self.stdout.write("  (no shopper logins: import purchases first, e.g. `manage.py import_hm DATA_DIR`)")
+            self.stdout.write(
+                "  (no shopper logins: import purchases first, e.g. `manage.py import_hm DATA_DIR`)"
+            )

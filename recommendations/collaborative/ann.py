@@ -1,0 +1,198 @@
+"""hnswlib indexes over ALS factors, with search parameters chosen by measuring recall.
+
+Every build measures recall@12 against exact search on a sample of real queries and the
+speed-up of one query over exact search (both on one thread: the cost of one web request), and
+raises `ef` (then `M`) until recall reaches the target. The figures go into the run's metrics.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from recommendations.collaborative.parameters import DEFAULT_TARGET_RECALL
+
+TOP_K = 12
+TARGET_RECALL = DEFAULT_TARGET_RECALL
+# hnswlib's documented sweet spot is M 12-48; ef_construction 200 gives a good graph at
+# a build cost that stays small next to the ALS fit.
+M_LADDER = (16, 32, 48)
+EF_CONSTRUCTION = 200
+EF_LADDER = (12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+SPACES = ("ip", "cosine")
+TIMING_QUERIES = 200
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    space: str
+    m: int
+    ef_construction: int
+    ef: int
+    recall: float
+    speedup: float
+    build_seconds: float
+    exact_query_ms: float
+    index_query_ms: float
+    size: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def indexable(vectors: np.ndarray, space: str, rows: np.ndarray | None = None) -> np.ndarray:
+    """Rows (of `rows`, default all) that can go into an index: cosine cannot place a zero vector."""
+    rows = np.arange(vectors.shape[0]) if rows is None else np.asarray(rows, dtype=np.int64)
+    if space == "cosine":
+        return rows[np.linalg.norm(vectors[rows], axis=1) > 0]
+    return rows
+
+
+def build_index(vectors: np.ndarray, labels: np.ndarray, *, space: str, m: int, ef_construction: int) -> Any:
+    import hnswlib
+
+    index = hnswlib.Index(space=space, dim=int(vectors.shape[1]))
+    index.init_index(max_elements=max(len(labels), 1), M=m, ef_construction=ef_construction, random_seed=42)
+    if len(labels):
+        index.add_items(vectors[labels], labels, num_threads=-1)
+    return index
+
+
+def exact_top_k(
+    vectors: np.ndarray, labels: np.ndarray, queries: np.ndarray, *, space: str, k: int
+) -> np.ndarray:
+    """Brute force: the labels of the k best vectors for each query, best first."""
+    candidates = vectors[labels]
+    if space == "cosine":
+        candidates = _normalise(candidates)
+        queries = _normalise(queries)
+    scores = queries @ candidates.T
+    k = min(k, len(labels))
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
+    return np.asarray(labels[np.take_along_axis(top, order, axis=1)])
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+
+
+def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
+    hits = sum(
+        len(set(row_found.tolist()) & set(row_truth.tolist()))
+        for row_found, row_truth in zip(found, truth, strict=True)
+    )
+    return hits / max(truth.size, 1)
+
+
+def build_measured_index(
+    vectors: np.ndarray,
+    queries: np.ndarray,
+    *,
+    space: str,
+    rows: np.ndarray | None = None,
+    k: int = TOP_K,
+    target_recall: float = TARGET_RECALL,
+    m_ladder: tuple[int, ...] = M_LADDER,
+    ef_construction: int = EF_CONSTRUCTION,
+) -> tuple[Any, IndexReport]:
+    """Builds an index over `vectors[rows]` (labels = row numbers) that reaches `target_recall`.
+
+    Tries `ef` values from small to large and `M` values from small to large; keeps the first
+    setting that reaches the target (or the best one found, with its honest recall).
+    """
+    labels = indexable(vectors, space, rows)
+    k = min(k, max(len(labels), 1))
+    truth = exact_top_k(vectors, labels, queries, space=space, k=k) if len(labels) else np.empty((0, 0))
+    best: tuple[Any, IndexReport] | None = None
+    for m in m_ladder:
+        started = time.perf_counter()
+        index = build_index(vectors, labels, space=space, m=m, ef_construction=ef_construction)
+        build_seconds = time.perf_counter() - started
+        for ef in EF_LADDER:
+            if ef < k:
+                continue
+            index.set_ef(ef)
+            found = index.knn_query(queries, k=k, num_threads=1)[0] if len(labels) else truth
+            recall = recall_at_k(found, truth) if len(labels) else 1.0
+            if best is None or recall > best[1].recall:
+                best = (index, _report(space, m, ef_construction, ef, recall, build_seconds, len(labels)))
+            if recall >= target_recall:
+                break
+        if best is not None and best[1].recall >= target_recall:
+            break
+    assert best is not None
+    index, report = best
+    index.set_ef(report.ef)
+    exact_ms, index_ms = _time_queries(index, vectors, labels, queries, space=space, k=k)
+    return index, IndexReport(
+        **{
+            **report.as_dict(),
+            "speedup": exact_ms / max(index_ms, 1e-9),
+            "exact_query_ms": exact_ms,
+            "index_query_ms": index_ms,
+        }
+    )
+
+
+def _report(
+    space: str, m: int, ef_construction: int, ef: int, recall: float, build_seconds: float, size: int
+) -> IndexReport:
+    return IndexReport(space, m, ef_construction, ef, recall, 0.0, build_seconds, 0.0, 0.0, size)
+
+
+def _time_queries(
+    index: Any, vectors: np.ndarray, labels: np.ndarray, queries: np.ndarray, *, space: str, k: int
+) -> tuple[float, float]:
+    """Milliseconds per single query, exact (numpy over all vectors) vs the index, one thread each."""
+    from threadpoolctl import threadpool_limits
+
+    if not len(labels):
+        return 0.0, 0.0
+    sample = queries[:TIMING_QUERIES]
+    candidates = vectors[labels]
+    if space == "cosine":
+        candidates = _normalise(candidates)
+    with threadpool_limits(limits=1, user_api="blas"):
+        started = time.perf_counter()
+        for query in sample:
+            scores = candidates @ (query / (np.linalg.norm(query) or 1.0) if space == "cosine" else query)
+            top = np.argpartition(-scores, k - 1)[:k]
+            labels[top[np.argsort(-scores[top])]]
+        exact = (time.perf_counter() - started) / len(sample)
+        started = time.perf_counter()
+        for query in sample:
+            index.knn_query(query, k=k, num_threads=1)
+        approximate = (time.perf_counter() - started) / len(sample)
+    return exact * 1000, approximate * 1000
+
+
+def save_index(index: Any, path: Path) -> None:
+    index.save_index(str(path))
+
+
+def load_index(path: Path, *, space: str, dim: int, ef: int) -> Any:
+    import hnswlib
+
+    index = hnswlib.Index(space=space, dim=dim)
+    index.load_index(str(path))
+    index.set_ef(ef)
+    index.set_num_threads(1)  # one web request, one thread: requests are the parallelism
+    return index
+
+
+def query(index: Any, vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(labels, similarities) best first; similarity = 1 - hnswlib distance for ip and cosine."""
+    count = index.get_current_count()
+    k = min(k, count)
+    if k <= 0:
+        return np.empty(0, np.int64), np.empty(0, np.float32)
+    # hnswlib searches with max(ef, k) itself, so asking for 100 candidates stays exact enough
+    # without touching the shared index's ef (set_ef is not thread-safe).
+    labels, distances = index.knn_query(vector.reshape(1, -1), k=k, num_threads=1)
+    return labels[0].astype(np.int64), (1.0 - distances[0]).astype(np.float32)

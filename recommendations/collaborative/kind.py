@@ -1,0 +1,35 @@
+"""The `collaborative` model kind: ALS over purchases, HNSW indexes, the For-you blend.
+
+Listed in recommendations.registry.KIND_MODULES. Kept import-light for web processes: the
+training and loading code (numpy, implicit, hnswlib) is imported inside the two functions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, FORMAT_VERSION, KIND_NAME
+from recommendations.registry import ModelKind, TrainingContext
+
+
+def _train(ctx: TrainingContext) -> dict[str, float]:
+    from recommendations.collaborative.training import train
+
+    return train(ctx)
+
+
+def _load(folder: Path, manifest: dict[str, Any]) -> Any:
+    from recommendations.collaborative.artifact import load
+
+    return load(folder)
+
+
+KIND = ModelKind(
+    name=KIND_NAME,
+    label="Collaborative (ALS: For you, also bought, customers like you)",
+    format_version=FORMAT_VERSION,
+    train=_train,
+    load=_load,
+    default_parameters=dict(DEFAULT_PARAMETERS),
+)

@@ -1,0 +1,52 @@
+"""The training run list's progress bar moves while a run goes, without reloading the page."""
+
+import pytest
+from django.test import Client
+from rest_framework.authtoken.models import Token
+
+from recommendations.models import TrainingRun
+from tests.factories import StaffUserFactory
+from tests.live_processes import HttpSession
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
+
+
+def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(browser, start_web):
+    staff = StaffUserFactory(username="olga_ops")
+    client = Client()
+    client.force_login(staff)
+    # No broker: the web process runs the job in a thread, as in the demo.
+    web = start_web(REDIS_URL="")
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
+    )
+    page = context.new_page()
+    api = HttpSession(web.base_url, token=Token.objects.create(user=staff).key)
+
+    response = api.request(
+        "POST", "/api/v1/training-runs/", json_body={"kind": "test-dummy", "parameters": {"sleep": 6}}
+    )
+    assert response.status == 202, response.text
+    run_id = response.json()["id"]
+    page.goto(f"{web.base_url}/admin/recommendations/trainingrun/")
+    bar = page.locator(f'.training-progress[data-run-id="{run_id}"]')
+    first = bar.locator(".training-progress-label").inner_text()
+
+    # Later readings differ from the first one while the page was never reloaded by hand.
+    page.wait_for_function(
+        "([selector, first]) => document.querySelector(selector).textContent.trim() !== first",
+        arg=[f'.training-progress[data-run-id="{run_id}"] .training-progress-label', first],
+        timeout=10_000,
+    )
+    assert TrainingRun.objects.get(pk=run_id).status == "running"
+
+    # When the run ends the page reloads once and shows the version it produced.
+    page.wait_for_selector(
+        f'.training-progress[data-run-id="{run_id}"][data-status="succeeded"]', timeout=20_000
+    )
+    page.wait_for_selector("text=(active)", timeout=10_000)
+    assert page.locator(
+        f'tr:has(.training-progress[data-run-id="{run_id}"]) .training-status'
+    ).inner_text() == ("succeeded")
+    context.close()

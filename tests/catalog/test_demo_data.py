@@ -1,0 +1,173 @@
+import hashlib
+import re
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+from catalog.demo_data import images as demo_images
+from catalog.demo_data import vocab
+from catalog.demo_data.articles import write_catalogue
+from catalog.demo_data.generate import DemoDataOptions, OutputNotEmpty, generate_demo_data
+from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
+from tests.catalog.hm_data import generate, read_rows
+
+SMALL = {"articles": 60, "customers": 120, "weeks": 3}
+
+
+def _fingerprint(folder):
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file() and not path.name.startswith(".")
+    }
+
+
+def test_the_same_seed_writes_the_same_files(tmp_path):
+    first = _fingerprint(generate(tmp_path / "a", seed=11, **SMALL))
+    second = _fingerprint(generate(tmp_path / "b", seed=11, **SMALL))
+
+    assert first == second
+    assert len(first) == 3 + SMALL["articles"]
+
+
+def test_another_seed_writes_other_data(tmp_path):
+    first = _fingerprint(generate(tmp_path / "a", seed=11, images=False, **SMALL))
+    second = _fingerprint(generate(tmp_path / "b", seed=12, images=False, **SMALL))
+
+    assert all(first[name] != second[name] for name in first)
+
+
+def test_the_files_have_the_kaggle_layout(hm_demo_dir):
+    for schema in (ARTICLES, CUSTOMERS, TRANSACTIONS):
+        header = (hm_demo_dir / schema.filename).read_text().split("\n", 1)[0]
+        assert header == ",".join(schema.header)
+    articles = read_rows(hm_demo_dir / "articles.csv")
+    for article in articles:
+        assert re.fullmatch(r"0\d{9}", article["article_id"])
+        assert re.fullmatch(r"0\d{6}", article["product_code"])
+        assert article["article_id"].startswith(article["product_code"])
+        assert re.fullmatch(r"\d\d", article["colour_group_code"])
+        photo = hm_demo_dir / "images" / article["article_id"][:3] / f"{article['article_id']}.jpg"
+        with Image.open(photo) as image:
+            assert (image.format, image.size) == ("JPEG", (224, 224))
+    for customer in read_rows(hm_demo_dir / "customers.csv"):
+        assert re.fullmatch(r"[0-9a-f]{64}", customer["customer_id"])
+        assert re.fullmatch(r"(\d+\.0)?", customer["age"])
+        assert customer["FN"] in ("", "1.0")
+    transactions = read_rows(hm_demo_dir / "transactions_train.csv")
+    assert transactions == sorted(transactions, key=lambda row: row["t_dat"])
+    for row in transactions[:500]:
+        assert re.fullmatch(r"2020-\d\d-\d\d", row["t_dat"])
+        assert re.fullmatch(r"0\.\d+", row["price"])
+        assert row["sales_channel_id"] in ("1", "2")
+    assert max(row["t_dat"] for row in transactions) == "2020-09-22"
+
+
+def test_colour_variants_share_product_code_name_and_type_but_not_colour(hm_demo_dir):
+    products = {}
+    for article in read_rows(hm_demo_dir / "articles.csv"):
+        products.setdefault(article["product_code"], []).append(article)
+    variants = [group for group in products.values() if len(group) > 1]
+
+    assert variants
+    for group in variants:
+        assert len({(a["prod_name"], a["product_type_name"], a["index_group_name"]) for a in group}) == 1
+        assert len({a["colour_group_code"] for a in group}) == len(group)
+
+
+def test_every_product_type_is_shown_by_the_matching_fashion_mnist_class():
+    expected = {
+        "T-shirt": "T-shirt/top", "Vest top": "T-shirt/top", "Top": "T-shirt/top", "Sweater": "Pullover",
+        "Hoodie": "Pullover", "Cardigan": "Pullover", "Shirt": "Shirt", "Blouse": "Shirt", "Dress": "Dress",
+        "Trousers": "Trouser", "Leggings/Tights": "Trouser", "Jacket": "Coat", "Coat": "Coat",
+        "Blazer": "Coat", "Sneakers": "Sneaker", "Sandals": "Sandal", "Boots": "Ankle boot", "Bag": "Bag",
+        "Backpack": "Bag",
+    }  # fmt: skip
+
+    assert {t.name: vocab.PHOTO_CLASSES[t.photo_class] for t in vocab.PRODUCT_TYPES} == expected
+
+
+def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
+    photos = demo_images.FashionMnistPhotos.load()
+    if photos is None:
+        pytest.skip("Fashion-MNIST (dataset-fashion-mnist) is not installed")
+    catalogue = write_catalogue(tmp_path / "articles.csv", 40, 3, np.random.default_rng(1))
+
+    jobs = list(demo_images._jobs(tmp_path, catalogue, photos, seed=1))
+
+    for position, job in enumerate(jobs):
+        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        assert any(np.array_equal(job.photo, candidate) for candidate in photos.by_class[photo_class])
+
+
+def test_photos_are_painted_in_the_article_colour(tmp_path):
+    photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
+    red = next(colour for colour in vocab.COLOURS if colour.name == "Red")
+    path = tmp_path / "red.jpg"
+    job = demo_images.ImageJob(path, photos.photo(vocab.DRESS, 0.3), red.rgb, "solid", seed=1)
+
+    demo_images.render_to_file(job)
+
+    pixels = np.asarray(Image.open(path).convert("RGB"), dtype=float)
+    garment = pixels[np.abs(pixels - demo_images.BACKGROUND * 255).sum(axis=2) > 60]
+    assert len(garment) > 2_000
+    r, g, b = garment.mean(axis=0)
+    assert r > g + 60 and r > b + 60
+
+
+def test_stripes_are_drawn_over_the_garment(tmp_path):
+    photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
+    black = next(colour for colour in vocab.COLOURS if colour.name == "Black")
+    shape = photos.photo(vocab.TSHIRT, 0.5)
+    solid, striped = tmp_path / "solid.jpg", tmp_path / "striped.jpg"
+    demo_images.render_to_file(demo_images.ImageJob(solid, shape, black.rgb, "solid", seed=2))
+    demo_images.render_to_file(demo_images.ImageJob(striped, shape, black.rgb, "stripe", seed=2))
+
+    def light_share(path):
+        pixels = np.asarray(Image.open(path).convert("L"), dtype=float)[60:170, 80:150]
+        return (pixels > 150).mean()
+
+    assert light_share(striped) > light_share(solid) + 0.15
+
+
+def test_without_fashion_mnist_it_draws_garments_and_warns(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo_images.FashionMnistPhotos, "load", classmethod(lambda cls, directory=None: None))
+    notes = []
+
+    class Recorder:
+        def bar(self, *args, **kwargs):
+            from catalog.progress import SilentProgress
+
+            return SilentProgress().bar(*args, **kwargs)
+
+        def note(self, message):
+            notes.append(message)
+
+    summary = generate_demo_data(
+        tmp_path / "drawn", options=DemoDataOptions(seed=1, **SMALL), progress=Recorder()
+    )
+
+    assert summary.photo_source == "drawn"
+    assert any("warning" in note and "dataset-fashion-mnist" in note for note in notes)
+    assert len(list((tmp_path / "drawn" / "images").rglob("*.jpg"))) == SMALL["articles"]
+
+
+def test_it_will_not_overwrite_a_folder_it_did_not_write(tmp_path):
+    (tmp_path / "articles.csv").write_text("a real download\n")
+
+    with pytest.raises(OutputNotEmpty):
+        generate_demo_data(tmp_path, options=DemoDataOptions(**SMALL), progress=None)
+    assert (tmp_path / "articles.csv").read_text() == "a real download\n"
+
+
+def test_the_command_reports_what_it_wrote(tmp_path, capsys):
+    call_command(
+        "generate_demo_data", str(tmp_path / "out"), "--articles", "30", "--customers", "40", "--weeks", "2",
+        "--no-images", verbosity=0,
+    )  # fmt: skip
+
+    assert re.search(
+        r"Wrote 30 articles, 40 customers, [\d,]+ transactions and 0 images", capsys.readouterr().out
+    )

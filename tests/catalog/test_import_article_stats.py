@@ -1,0 +1,92 @@
+"""Price, first sale and popularity, checked on purchases written by hand."""
+
+import datetime as dt
+
+import pytest
+
+from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
+from catalog.models import Article
+from tests.catalog.hm_data import read_rows, run_import, write_rows
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMER = "a" * 64
+
+
+@pytest.fixture
+def shop(hm_files, tmp_path):
+    """Three of the demo's articles and one customer; purchases come from each test."""
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    articles = read_rows(hm_files / "articles.csv")[:3]
+    write_rows(folder / ARTICLES.filename, ARTICLES.header, articles)
+    customer = dict.fromkeys(CUSTOMERS.header, "")
+    write_rows(folder / CUSTOMERS.filename, CUSTOMERS.header, [{**customer, "customer_id": CUSTOMER}])
+    return folder, [row["article_id"] for row in articles]
+
+
+def _purchases(folder, rows):
+    write_rows(
+        folder / TRANSACTIONS.filename,
+        TRANSACTIONS.header,
+        [[day, CUSTOMER, article, price, "2"] for day, article, price in rows],
+    )
+    run_import(folder)
+
+
+def test_price_is_the_median_of_the_last_30_days_of_the_data(shop):
+    folder, (first, second, _third) = shop
+    _purchases(
+        folder,
+        [
+            ("2020-06-01", first, "0.9"),  # outside the window: ignored while recent sales exist
+            ("2020-08-25", first, "0.01"),
+            ("2020-09-01", first, "0.03"),
+            ("2020-09-20", first, "0.02"),
+            ("2020-09-22", second, "0.05"),
+        ],
+    )
+
+    assert Article.objects.get(article_id=int(first)).price == pytest.approx(0.02)
+    assert Article.objects.get(article_id=int(second)).price == pytest.approx(0.05)
+
+
+def test_articles_not_sold_lately_are_priced_from_all_their_sales(shop):
+    folder, (first, second, _third) = shop
+    _purchases(
+        folder,
+        [
+            ("2020-03-01", first, "0.04"),
+            ("2020-03-02", first, "0.02"),
+            ("2020-09-22", second, "0.05"),
+        ],
+    )
+
+    assert Article.objects.get(article_id=int(first)).price == pytest.approx(0.03)
+
+
+def test_popularity_counts_the_last_week_with_a_three_day_half_life(shop):
+    folder, (first, second, third) = shop
+    _purchases(
+        folder,
+        [
+            ("2020-09-22", first, "0.01"),
+            ("2020-09-22", first, "0.01"),
+            ("2020-09-19", second, "0.01"),  # three days before the last day: half weight
+            ("2020-09-15", third, "0.01"),  # seven days before: outside the window
+        ],
+    )
+
+    popularity = dict(Article.objects.values_list("article_id", "popularity"))
+    assert popularity[int(first)] == pytest.approx(2.0)
+    assert popularity[int(second)] == pytest.approx(0.5)
+    assert popularity[int(third)] == 0
+    assert Article.objects.get(article_id=int(third)).first_sold_on == dt.date(2020, 9, 15)
+
+
+def test_articles_without_sales_have_no_price(shop):
+    folder, (first, _second, third) = shop
+    _purchases(folder, [("2020-09-22", first, "0.01")])
+
+    article = Article.objects.get(article_id=int(third))
+    assert (article.price, article.first_sold_on, article.popularity) == (None, None, 0)

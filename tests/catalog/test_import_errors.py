@@ -1,0 +1,214 @@
+"""Bad input stops the import with the file, line and field, and stores nothing of that file."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Customer, Purchase
+from catalog.importer.errors import ImportInputError
+from catalog.models import Article
+from tests.catalog.hm_data import read_rows, run_import, set_field
+
+pytestmark = pytest.mark.django_db
+
+
+def _rename_column(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    header, rest = text.split("\n", 1)
+    path.write_text(header.replace(old, new) + "\n" + rest)
+
+
+def _state():
+    return (
+        list(Article.objects.order_by("pk").values_list("pk", "prod_name", "slug")),
+        Customer.objects.count(),
+        list(Purchase.objects.order_by("pk").values_list("pk", "t_dat", "price")),
+    )
+
+
+@pytest.fixture
+def imported(hm_files):
+    """The data set imported once (photos aside): errors below must leave exactly this behind."""
+    run_import(hm_files, images=False)
+    return hm_files
+
+
+def _fails(data_dir, **options) -> ImportInputError:
+    with pytest.raises(ImportInputError) as caught:
+        run_import(data_dir, **options)
+    return caught.value
+
+
+def test_a_renamed_column_names_the_missing_one(imported):
+    _rename_column(imported / "articles.csv", "prod_name", "product_name")
+    before = _state()
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 1, "prod_name")
+    assert "'product_name'" in str(error)
+    assert _state() == before
+
+
+def test_a_missing_column_of_transactions_is_reported(imported):
+    path = imported / "transactions_train.csv"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line.rsplit(",", 1)[0] for line in lines) + "\n")
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 1, "sales_channel_id")
+
+
+def test_an_unparsable_date_names_its_line_and_nothing_of_the_file_is_kept(imported):
+    set_field(imported / "transactions_train.csv", 40, "t_dat", "2020-13-45")
+    set_field(imported / "articles.csv", 2, "prod_name", "Changed before the failure")
+    before = _state()
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 40, "t_dat")
+    assert "2020-13-45" in str(error)
+    # articles.csv came first and was fine: it is stored; the purchases are exactly as before.
+    assert Article.objects.filter(prod_name="Changed before the failure").exists()
+    assert _state()[2] == before[2]
+
+
+def test_an_unparsable_price_names_its_line(imported):
+    set_field(imported / "transactions_train.csv", 7, "price", "0,05x")
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 7, "price")
+
+
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "-0.01"])
+def test_a_price_that_is_not_a_finite_positive_number_is_out_of_range(imported, price):
+    set_field(imported / "transactions_train.csv", 8, "price", price)
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 8, "price")
+    assert "out of range" in error.problem
+
+
+def test_an_unparsable_number_in_articles_stores_no_article(hm_files):
+    set_field(hm_files / "articles.csv", 30, "product_type_no", "two hundred")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 30, "product_type_no")
+    assert not Article.objects.exists()
+
+
+def test_a_negative_age_is_out_of_range(hm_files):
+    set_field(hm_files / "customers.csv", 12, "age", "-4.0")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("customers.csv", 12, "age")
+    assert "out of range" in error.problem
+    assert not Customer.objects.exists()
+
+
+def test_an_empty_required_field_is_reported(hm_files):
+    set_field(hm_files / "articles.csv", 5, "prod_name", "")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field, error.problem) == (
+        "articles.csv",
+        5,
+        "prod_name",
+        "is empty",
+    )
+
+
+def test_an_unknown_article_in_transactions_names_its_line(imported):
+    set_field(imported / "transactions_train.csv", 25, "article_id", "0999999001")
+    before = _state()
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 25, "article_id")
+    assert "0999999001" in str(error)
+    assert _state() == before
+
+
+def test_an_unknown_customer_in_transactions_names_its_line(imported):
+    set_field(imported / "transactions_train.csv", 60, "customer_id", "f" * 64)
+    before = _state()
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 60, "customer_id")
+    assert _state() == before
+
+
+def test_a_row_with_too_many_fields_names_its_line(imported):
+    path = imported / "transactions_train.csv"
+    lines = path.read_text().splitlines()
+    lines[9] += ",2"
+    path.write_text("\n".join(lines) + "\n")
+
+    error = _fails(imported)
+
+    assert (error.file, error.line) == ("transactions_train.csv", 10)
+
+
+def test_an_article_listed_twice_names_the_second_line(hm_files):
+    path = hm_files / "articles.csv"
+    lines = path.read_text().splitlines()
+    lines.append(lines[3])
+    path.write_text("\n".join(lines) + "\n")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", len(lines), "article_id")
+    assert not Article.objects.exists()
+
+
+def test_a_file_that_is_not_an_image_is_named(hm_files):
+    article_id = read_rows(hm_files / "articles.csv")[10]["article_id"]
+    photo = hm_files / "images" / article_id[:3] / f"{article_id}.jpg"
+    photo.write_text("this is not a photo")
+
+    error = _fails(hm_files)
+
+    assert error.file == f"images/{article_id[:3]}/{article_id}.jpg"
+    assert "not a readable image" in str(error)
+    assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+def test_a_truncated_image_is_not_stored(hm_files):
+    article_id = read_rows(hm_files / "articles.csv")[11]["article_id"]
+    photo = hm_files / "images" / article_id[:3] / f"{article_id}.jpg"
+    photo.write_bytes(photo.read_bytes()[:300])
+
+    error = _fails(hm_files)
+
+    assert error.file.endswith(f"{article_id}.jpg")
+    assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+def test_the_command_turns_bad_input_into_a_command_error(hm_files):
+    set_field(hm_files / "customers.csv", 3, "FN", "yes")
+
+    with pytest.raises(CommandError, match=r"customers.csv, line 3, field FN: 'yes' is not a number"):
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+
+def test_the_command_exits_non_zero_with_the_message(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "import_hm", str(tmp_path / "missing")],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/bin:/bin", "ALLOW_INSECURE_SECRET_KEY": "1", "DATABASE_URL": "sqlite:///:memory:"},
+    )
+
+    assert result.returncode == 1
+    assert "missing: is not a folder" in result.stderr

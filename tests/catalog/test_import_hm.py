@@ -1,0 +1,203 @@
+import datetime as dt
+import shutil
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from accounts.models import Customer, Purchase
+from catalog.importer import bulk_indexes
+from catalog.models import Article
+from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, write_rows
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _schema_of_purchases():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_purchase' ORDER BY 1")
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'accounts_purchase'::regclass "
+            "ORDER BY 1"
+        )
+        return indexes, cursor.fetchall()
+
+
+def test_it_imports_every_row_of_every_file(hm_files):
+    run_import(hm_files)
+
+    assert Article.objects.count() == line_count(hm_files / "articles.csv") - 1
+    assert Customer.objects.count() == line_count(hm_files / "customers.csv") - 1
+    assert Purchase.objects.count() == line_count(hm_files / "transactions_train.csv") - 1
+    first = read_rows(hm_files / "articles.csv")[0]
+    article = Article.objects.get(article_id=int(first["article_id"]))
+    assert article.prod_name == first["prod_name"]
+    assert article.colour_group_code == int(first["colour_group_code"])
+    assert article.slug == article.make_slug()
+    assert Article.objects.filter(search_vector__isnull=True).count() == 0
+
+
+def test_it_derives_price_first_sale_and_popularity_from_purchases(hm_files):
+    run_import(hm_files)
+
+    sold = Article.objects.filter(purchases__isnull=False).distinct()
+    assert sold.exists()
+    assert not sold.filter(price__isnull=True).exists()
+    assert not sold.filter(first_sold_on__isnull=True).exists()
+    last_day = Purchase.objects.latest("t_dat").t_dat
+    recent = Article.objects.filter(purchases__t_dat__gt=last_day - dt.timedelta(days=7)).distinct()
+    assert not recent.filter(popularity=0).exists()
+    assert not Article.objects.exclude(pk__in=recent).exclude(popularity=0).exists()
+
+
+def test_running_it_twice_on_the_same_files_changes_nothing(hm_files):
+    run_import(hm_files)
+    counts = (Article.objects.count(), Customer.objects.count(), Purchase.objects.count())
+    before = list(Article.objects.values_list("article_id", "slug", "price", "popularity", "image_sha256"))
+
+    summary = run_import(hm_files)
+
+    assert (Article.objects.count(), Customer.objects.count(), Purchase.objects.count()) == counts
+    assert (
+        list(Article.objects.values_list("article_id", "slug", "price", "popularity", "image_sha256"))
+        == before
+    )
+    assert summary.report("articles.csv").changed == 0
+    assert summary.report("customers.csv").changed == 0
+    assert summary.report("images").changed == 0
+
+
+def test_a_weekly_file_replaces_only_the_dates_it_holds(hm_files, tmp_path):
+    run_import(hm_files)
+    rows = read_rows(hm_files / "transactions_train.csv")
+    last_day = max(row["t_dat"] for row in rows)
+    older = Purchase.objects.exclude(t_dat=dt.date.fromisoformat(last_day)).count()
+    weekly = tmp_path / "weekly"
+    weekly.mkdir()
+    last_rows = [row for row in rows if row["t_dat"] == last_day]
+    write_rows(weekly / "transactions_train.csv", list(rows[0]), last_rows[:3])
+
+    run_import(weekly)
+
+    assert Purchase.objects.count() == older + 3
+    assert Purchase.objects.filter(t_dat=dt.date.fromisoformat(last_day)).count() == 3
+
+
+def test_purchases_of_a_new_date_are_added_to_the_stored_ones(hm_files, tmp_path):
+    run_import(hm_files)
+    stored = Purchase.objects.count()
+    rows = read_rows(hm_files / "transactions_train.csv")
+    weekly = tmp_path / "weekly"
+    weekly.mkdir()
+    write_rows(weekly / "transactions_train.csv", list(rows[0]), [{**rows[0], "t_dat": "2020-09-23"}])
+
+    run_import(weekly)
+
+    assert Purchase.objects.count() == stored + 1
+    assert Purchase.objects.latest("t_dat").t_dat == dt.date(2020, 9, 23)
+
+
+def test_a_large_load_rebuilds_the_indexes_and_keys_it_set_aside(hm_files):
+    before = _schema_of_purchases()
+
+    summary = run_import(hm_files)
+
+    assert "indexes rebuilt after the load" in summary.report("transactions_train.csv").notes
+    assert _schema_of_purchases() == before
+    assert all(validated for _name, validated in before[1])
+
+
+def test_a_small_load_keeps_the_indexes_in_place(hm_files, tmp_path):
+    run_import(hm_files)
+    rows = read_rows(hm_files / "transactions_train.csv")
+    weekly = tmp_path / "weekly"
+    weekly.mkdir()
+    write_rows(weekly / "transactions_train.csv", list(rows[0]), [{**rows[0], "t_dat": "2020-09-23"}])
+
+    summary = run_import(weekly)
+
+    assert "indexes rebuilt after the load" not in summary.report("transactions_train.csv").notes
+
+
+def test_it_reads_unpadded_ids_quoted_fields_and_other_column_orders(hm_files):
+    rows = read_rows(hm_files / "transactions_train.csv")
+    header = ["article_id", "t_dat", "price", "sales_channel_id", "customer_id"]
+    # H&M pads article ids to ten digits; tools that read them as numbers write them unpadded.
+    unpadded = [{**row, "article_id": str(int(row["article_id"]))} for row in rows]
+    with (hm_files / "transactions_train.csv").open("w", newline="") as handle:
+        handle.write(",".join(header) + "\n")
+        for row in unpadded:
+            handle.write(",".join(f'"{row[name]}"' for name in header) + "\n")
+
+    run_import(hm_files)
+
+    assert Purchase.objects.count() == len(rows)
+    assert Purchase.objects.filter(article_id=int(rows[0]["article_id"])).exists()
+
+
+def test_changed_articles_are_updated_and_keep_their_photos(hm_files):
+    run_import(hm_files)
+    first = read_rows(hm_files / "articles.csv")[0]
+    set_field(hm_files / "articles.csv", 2, "prod_name", "Renamed Tilly top")
+    shutil.rmtree(hm_files / "images")
+
+    summary = run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(first["article_id"]))
+    assert summary.report("articles.csv").changed == 1
+    assert article.prod_name == "Renamed Tilly top"
+    assert article.slug.startswith("renamed-tilly-top-")
+    assert article.image
+    assert Article.objects.filter(pk=article.pk, search_vector="renamed").exists()
+
+
+def test_customers_keep_their_login_when_reimported(hm_files):
+    run_import(hm_files)
+    customer = Customer.objects.order_by("pk").first()
+    customer.user = UserFactory()
+    customer.save(update_fields=["user"])
+
+    run_import(hm_files)
+
+    customer.refresh_from_db()
+    assert customer.user is not None
+
+
+def test_ages_written_as_integers_or_floats_both_load(hm_files):
+    set_field(hm_files / "customers.csv", 2, "age", "31")
+    set_field(hm_files / "customers.csv", 3, "age", "32.0")
+    rows = read_rows(hm_files / "customers.csv")
+
+    run_import(hm_files)
+
+    assert Customer.objects.get(customer_id=rows[0]["customer_id"]).age == 31
+    assert Customer.objects.get(customer_id=rows[1]["customer_id"]).age == 32
+
+
+def test_the_command_prints_what_it_did(hm_files, capsys):
+    call_command("import_hm", str(hm_files), verbosity=1)
+
+    output = capsys.readouterr()
+    assert "articles.csv: 80 rows, 80 new or changed" in output.out
+    assert "transactions_train.csv" in output.err  # the progress bar, with rows per second
+    assert "rows/s" in output.err
+
+
+def test_a_folder_with_only_some_files_imports_those(hm_files):
+    (hm_files / "transactions_train.csv").unlink()
+    shutil.rmtree(hm_files / "images")
+
+    summary = run_import(hm_files)
+
+    assert [report.name for report in summary.files] == ["articles.csv", "customers.csv"]
+    assert Article.objects.exists()
+    assert not Purchase.objects.exists()
+
+
+def test_bulk_share_decides_between_rebuilding_and_maintaining():
+    assert bulk_indexes.is_bulk(new_rows=1_000, kept_rows=0)
+    assert bulk_indexes.is_bulk(new_rows=1_000, kept_rows=2_000)
+    assert not bulk_indexes.is_bulk(new_rows=1_000, kept_rows=10_000)
+    assert not bulk_indexes.is_bulk(new_rows=0, kept_rows=0)

@@ -1,0 +1,92 @@
+import hashlib
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from PIL import Image
+
+from catalog.importer import images as image_import
+from catalog.importer.image_files import THUMBNAIL_WIDTH
+from catalog.models import Article
+from tests.catalog.hm_data import read_rows, run_import
+
+pytestmark = pytest.mark.django_db
+
+
+def _photo(data_dir: Path, article_id: str) -> Path:
+    return data_dir / "images" / article_id[:3] / f"{article_id}.jpg"
+
+
+def test_photos_are_copied_thumbnailed_and_recorded(hm_files):
+    run_import(hm_files)
+
+    article_id = read_rows(hm_files / "articles.csv")[0]["article_id"]
+    article = Article.objects.get(article_id=int(article_id))
+    source = _photo(hm_files, article_id)
+    assert article.image == f"articles/{article_id[:3]}/{article_id}.jpg"
+    stored = Path(settings.MEDIA_ROOT) / article.image
+    assert stored.read_bytes() == source.read_bytes()
+    assert article.image_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
+    with Image.open(source) as original:
+        assert (article.image_width, article.image_height) == original.size
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image_thumbnail) as thumbnail:
+        assert thumbnail.format == "WEBP"
+        assert thumbnail.width <= THUMBNAIL_WIDTH
+    assert Article.objects.filter(image="").count() == 0
+
+
+def test_large_photos_get_a_thumbnail_256_pixels_wide(hm_files):
+    article_id = read_rows(hm_files / "articles.csv")[1]["article_id"]
+    # H&M's own photos are 1166x1750.
+    Image.new("RGB", (1166, 1750), (200, 30, 40)).save(_photo(hm_files, article_id), "JPEG")
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    assert (article.image_width, article.image_height) == (1166, 1750)
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image_thumbnail) as thumbnail:
+        assert thumbnail.size == (256, 384)
+
+
+def test_unchanged_photos_are_skipped_and_changed_ones_replaced(hm_files):
+    run_import(hm_files)
+    article_id = read_rows(hm_files / "articles.csv")[2]["article_id"]
+    Image.new("RGB", (300, 450), (10, 120, 40)).save(_photo(hm_files, article_id), "JPEG")
+
+    report = run_import(hm_files).report("images")
+
+    assert report.changed == 1
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_width == 300
+    assert (Path(settings.MEDIA_ROOT) / article.image).read_bytes() == _photo(
+        hm_files, article_id
+    ).read_bytes()
+
+
+def test_a_photo_deleted_from_media_is_restored_on_the_next_import(hm_files):
+    run_import(hm_files)
+    article = Article.objects.order_by("article_id").first()
+    (Path(settings.MEDIA_ROOT) / article.image_thumbnail).unlink()
+
+    assert run_import(hm_files).report("images").changed == 1
+    assert (Path(settings.MEDIA_ROOT) / article.image_thumbnail).exists()
+
+
+def test_photos_of_unknown_articles_and_stray_files_are_skipped_with_a_note(hm_files):
+    (hm_files / "images" / "099").mkdir()
+    Image.new("RGB", (20, 30)).save(hm_files / "images" / "099" / "0999999001.jpg", "JPEG")
+    (hm_files / "images" / "Thumbs.db").write_text("windows")
+
+    report = run_import(hm_files).report("images")
+
+    assert "1 photos of unknown articles skipped" in report.notes
+    assert "1 files not named like 0108775015.jpg ignored" in report.notes
+
+
+def test_worker_processes_produce_the_same_records(hm_files, monkeypatch):
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+
+    run_import(hm_files, image_workers=2)
+
+    assert Article.objects.filter(image="").count() == 0
+    assert Article.objects.exclude(image_width=224).count() == 0

@@ -1,0 +1,83 @@
+"""The demo runs on SQLite: the same command imports there (Python parsing, batched upserts)."""
+
+import os
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from tests.catalog.hm_data import copy_dataset, line_count, set_field
+
+
+def _manage(*args, database, media):
+    env = {
+        **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
+        "ALLOW_INSECURE_SECRET_KEY": "1",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(media),
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+
+
+def _counts(database):
+    with sqlite3.connect(database) as db:
+        return tuple(
+            db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("catalog_article", "accounts_customer", "accounts_purchase")
+        )
+
+
+@pytest.fixture
+def sqlite_shop(hm_demo_dir, tmp_path):
+    database = tmp_path / "demo.sqlite3"
+    migrated = _manage("migrate", "--no-input", database=database, media=tmp_path / "media")
+    assert migrated.returncode == 0, migrated.stderr
+    return database, copy_dataset(hm_demo_dir, tmp_path / "hm"), tmp_path / "media"
+
+
+def test_it_imports_into_sqlite_and_a_second_run_changes_nothing(sqlite_shop):
+    database, data, media = sqlite_shop
+    expected = tuple(
+        line_count(data / name) - 1 for name in ("articles.csv", "customers.csv", "transactions_train.csv")
+    )
+
+    first = _manage("import_hm", str(data), database=database, media=media)
+    assert first.returncode == 0, first.stderr
+    assert _counts(database) == expected
+    second = _manage("import_hm", str(data), database=database, media=media)
+
+    assert second.returncode == 0, second.stderr
+    assert _counts(database) == expected
+    assert "articles.csv: 80 rows, 0 new or changed" in second.stdout
+    with sqlite3.connect(database) as db:
+        unpriced = db.execute(
+            "SELECT count(*) FROM catalog_article a WHERE price IS NULL "
+            "AND EXISTS (SELECT 1 FROM accounts_purchase p WHERE p.article_id = a.article_id)"
+        ).fetchone()[0]
+        thumbnails = db.execute(
+            "SELECT count(*) FROM catalog_article WHERE image_thumbnail != ''"
+        ).fetchone()[0]
+    assert unpriced == 0
+    assert thumbnails == expected[0]
+
+
+def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
+    database, data, media = sqlite_shop
+    set_field(data / "transactions_train.csv", 9, "t_dat", "22/09/2020")
+
+    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+
+    assert result.returncode == 1
+    assert (
+        "transactions_train.csv, line 9, field t_dat: '22/09/2020' is not a date (YYYY-MM-DD)"
+        in result.stderr
+    )
+    assert _counts(database)[2] == 0

@@ -1,0 +1,101 @@
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from recommendations.collaborative.interactions import (
+    IdMap,
+    PurchaseLog,
+    build_matrix,
+    day_number,
+    load_purchase_log,
+    purchase_weights,
+)
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory
+
+
+@pytest.mark.django_db
+def test_it_reads_every_purchase_from_postgres_with_copy():
+    ada, bob = CustomerFactory(), CustomerFactory()
+    top, skirt = ArticleFactory(article_id=959461001), ArticleFactory()
+    PurchaseFactory(customer=ada, article=top, t_dat=dt.date(2020, 9, 1))
+    PurchaseFactory(customer=ada, article=top, t_dat=dt.date(2020, 9, 3))
+    PurchaseFactory(customer=bob, article=skirt, t_dat=dt.date(2019, 1, 31))
+
+    log = load_purchase_log()
+
+    rows = sorted(zip(log.customers.tolist(), log.articles.tolist(), log.days.tolist(), strict=True))
+    assert rows == sorted(
+        [
+            (ada.pk, 959461001, day_number(dt.date(2020, 9, 1))),
+            (ada.pk, 959461001, day_number(dt.date(2020, 9, 3))),
+            (bob.pk, skirt.article_id, day_number(dt.date(2019, 1, 31))),
+        ]
+    )
+    assert log.customers.dtype == np.int32 and log.articles.dtype == np.int64 and log.days.dtype == np.int32
+
+
+@pytest.mark.django_db
+def test_it_reads_an_empty_table():
+    assert len(load_purchase_log()) == 0
+
+
+@pytest.mark.django_db
+def test_it_streams_more_rows_than_one_parse_block(monkeypatch):
+    from recommendations.collaborative import interactions
+
+    monkeypatch.setattr(interactions, "COPY_BLOCK_ROWS", 2)
+    customer, article = CustomerFactory(), ArticleFactory()
+    PurchaseFactory.create_batch(5, customer=customer, article=article)
+    seen = []
+
+    log = load_purchase_log(progress=seen.append)
+
+    assert len(log) == 5 and set(log.customers.tolist()) == {customer.pk}
+    assert seen and seen[-1] <= 5
+
+
+def test_id_maps_give_dense_positions_and_minus_one_for_strangers():
+    ids = IdMap.of(np.array([30, 10, 20, 10]))
+    assert ids.ids.tolist() == [10, 20, 30]
+    assert ids.positions(np.array([20, 30, 99, 10])).tolist() == [1, 2, -1, 0]
+    assert ids.position(99) is None and ids.position(30) == 2
+    assert IdMap.of(np.array([], dtype=np.int64)).positions(np.array([1])).tolist() == [-1]
+
+
+def test_the_matrix_sums_purchase_counts_per_customer_and_article():
+    day = dt.date(2020, 9, 20)
+    log = PurchaseLog.from_rows([(1, 500, day), (1, 500, day), (1, 600, day), (2, 600, day)])
+    customers, articles = IdMap.of(log.customers), IdMap.of(log.articles)
+
+    matrix = build_matrix(log, customers=customers, articles=articles)
+
+    assert matrix.shape == (2, 2) and matrix.dtype == np.float32
+    assert matrix.toarray().tolist() == [[2.0, 1.0], [0.0, 1.0]]
+
+
+def test_time_decay_halves_a_purchase_every_half_life():
+    last = dt.date(2020, 9, 22)
+    log = PurchaseLog.from_rows(
+        [(1, 500, last), (1, 500, last - dt.timedelta(days=14)), (1, 600, last - dt.timedelta(days=28))]
+    )
+
+    matrix = build_matrix(
+        log, customers=IdMap.of(log.customers), articles=IdMap.of(log.articles), half_life_days=14
+    )
+
+    assert matrix.toarray()[0].tolist() == pytest.approx([1.0 + 0.5, 0.25])
+
+
+def test_purchases_after_the_reference_day_are_not_boosted():
+    weights = purchase_weights(np.array([100, 110]), reference_day=105, half_life_days=5)
+    assert weights.tolist() == pytest.approx([0.5, 1.0])
+
+
+def test_the_matrix_drops_purchases_outside_the_id_maps():
+    day = dt.date(2020, 9, 20)
+    log = PurchaseLog.from_rows([(1, 500, day), (2, 600, day), (3, 700, day)])
+
+    matrix = build_matrix(log, customers=IdMap(np.array([1, 2])), articles=IdMap(np.array([500, 700])))
+
+    assert matrix.toarray().tolist() == [[1.0, 0.0], [0.0, 0.0]]

@@ -1,0 +1,34 @@
+import pytest
+
+from recommendations.collaborative.metrics import average_precision, mean_average_precision
+
+
+def test_it_scores_a_perfect_prediction_as_one():
+    assert average_precision({1, 2}, [1, 2, 3]) == 1.0
+
+
+def test_it_matches_a_hand_computed_case():
+    # Hits at ranks 1 and 3: (1/1 + 2/3) / min(3 actual, 12) = 5/9.
+    assert average_precision({10, 30, 99}, [10, 20, 30, 40]) == pytest.approx(5 / 9)
+
+
+def test_it_divides_by_twelve_when_more_than_twelve_were_bought():
+    actual = set(range(100, 120))
+    predicted = [100] + [0] * 11
+    assert average_precision(actual, predicted) == pytest.approx(1 / 12)
+
+
+def test_it_ignores_predictions_after_the_twelfth():
+    assert average_precision({13}, list(range(1, 14))) == 0.0
+
+
+def test_it_counts_a_repeated_prediction_once():
+    # 7 at ranks 1 and 2: the second copy is not a new hit; 8 at rank 3 scores 2/3.
+    assert average_precision({7, 8}, [7, 7, 8]) == pytest.approx((1 + 2 / 3) / 2)
+
+
+def test_the_mean_counts_customers_without_predictions_as_zero():
+    actual = {1: {5}, 2: {6}}
+    assert mean_average_precision(actual, {1: [5]}) == pytest.approx(0.5)
+    # Kaggle: a hit at rank 2 for one customer, nothing for the other → (1/2 + 0) / 2.
+    assert mean_average_precision(actual, {1: [0, 5], 2: [1]}) == pytest.approx(0.25)
