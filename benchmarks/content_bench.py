@@ -257,10 +257,10 @@ def bench_quality() -> None:
         print(f"   text_p10_colour_type / {baseline.removeprefix('text_p10_')}: {ratio:.1f}x (target >= 2x)")
 
     try:
-        from catalog.demo_data import vocab
+        from catalog.demo_data import hierarchy
     except ImportError:
         return
-    visual = {product_type.name: str(product_type.photo_class) for product_type in vocab.PRODUCT_TYPES}
+    visual = {product_type.name: str(product_type.photo_class) for product_type in hierarchy.PRODUCT_TYPES}
     model = content_model()
     assert model is not None
     parameters = version.run.parameters if version.run else {}
