@@ -1,6 +1,6 @@
 """Demo product photos: real Fashion-MNIST garments, coloured and patterned like their article.
 
-Each product uses one Fashion-MNIST photo of its type's class (colour variants share the shape);
+Each product uses one Fashion-MNIST photo in its type's own look (colour variants share the shape);
 each article paints it in its colour group and draws its graphical appearance (stripes, checks,
 dots, ...) over the garment. Without the `dataset-fashion-mnist` package the shapes are drawn
 instead, so the demo still has pictures.
@@ -35,10 +35,17 @@ JOB_BATCH = 2_048
 
 
 class FashionMnistPhotos:
-    """The Fashion-MNIST training photos, grouped by class."""
+    """The Fashion-MNIST training photos, grouped by class and split into one look per product type.
+
+    Several product types share a Fashion-MNIST class (T-shirt, Vest top and Top are all class 0).
+    Drawing their photos from the whole class at random would make the types impossible to tell
+    apart by eye, unlike a real catalogue; so each class is split by k-means on the pixels into as
+    many clusters as types share it, and each type draws from its own cluster.
+    """
 
     def __init__(self, by_class: list[np.ndarray]) -> None:
         self.by_class = by_class
+        self._by_type: dict[int, np.ndarray] = {}
 
     @classmethod
     def load(cls, directory: Path = FASHION_MNIST_DIR) -> FashionMnistPhotos | None:
@@ -58,6 +65,46 @@ class FashionMnistPhotos:
     def photo(self, photo_class: int, pick: float) -> np.ndarray:
         photos = self.by_class[photo_class]
         return photos[min(int(pick * len(photos)), len(photos) - 1)]
+
+    def photo_for_type(self, product_type: int, pick: float) -> np.ndarray:
+        """A photo in `product_type`'s own look (an index into hierarchy.PRODUCT_TYPES)."""
+        if product_type not in self._by_type:
+            self._split_class(hierarchy.PRODUCT_TYPES[product_type].photo_class)
+        photos = self._by_type[product_type]
+        return photos[min(int(pick * len(photos)), len(photos) - 1)]
+
+    def _split_class(self, photo_class: int) -> None:
+        sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
+        photos = self.by_class[photo_class]
+        labels = _kmeans_labels(photos, len(sharing))
+        # Clusters ordered by how much of the frame the garment fills, so the split is stable.
+        ink = [photos[labels == cluster].mean() for cluster in range(len(sharing))]
+        for product_type, cluster in zip(sharing, np.argsort(ink), strict=True):
+            self._by_type[product_type] = photos[labels == cluster]
+
+
+# k-means on 14x14 thumbnails: enough to separate sleeve lengths and silhouettes, and quick
+# (a class is 6,000 photos); a fixed seed keeps the demo deterministic.
+KMEANS_ITERATIONS = 15
+KMEANS_SEED = 7
+
+
+def _kmeans_labels(photos: np.ndarray, clusters: int) -> np.ndarray:
+    if clusters == 1:
+        return np.zeros(len(photos), dtype=np.int64)
+    points = photos.reshape(len(photos), SOURCE_SIZE // 2, 2, SOURCE_SIZE // 2, 2).mean(axis=(2, 4))
+    points = points.reshape(len(photos), -1).astype(np.float32) / 255
+    rng = np.random.default_rng(KMEANS_SEED)
+    centres = points[rng.choice(len(points), clusters, replace=False)]
+    labels = np.zeros(len(points), dtype=np.int64)
+    for _ in range(KMEANS_ITERATIONS):
+        distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        labels = distances.argmin(axis=1)
+        for cluster in range(clusters):
+            members = points[labels == cluster]
+            if len(members):
+                centres[cluster] = members.mean(axis=0)
+    return labels
 
 
 # Silhouettes in unit coordinates (x, y) for the drawn fallback, one per Fashion-MNIST class.
@@ -181,12 +228,18 @@ _SILHOUETTES = {
 class DrawnGarments:
     """Stand-in photos when Fashion-MNIST is not installed: shaded silhouettes, slightly varied."""
 
-    def photo(self, photo_class: int, pick: float) -> np.ndarray:
+    def photo_for_type(self, product_type: int, pick: float) -> np.ndarray:
+        # Types sharing a silhouette differ in width, so each still has a look of its own.
+        photo_class = hierarchy.PRODUCT_TYPES[product_type].photo_class
+        sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
+        return self.photo(photo_class, pick, slot=sharing.index(product_type))
+
+    def photo(self, photo_class: int, pick: float, slot: int = 0) -> np.ndarray:
         scale = 8
         size = SOURCE_SIZE * scale
         canvas = Image.new("L", (size, size), 0)
         draw = ImageDraw.Draw(canvas)
-        stretch = 0.9 + 0.2 * pick
+        stretch = 0.75 + 0.2 * slot + 0.1 * pick
         points = [(size * (0.5 + (x - 0.5) * stretch), size * y) for x, y in _SILHOUETTES[photo_class]]
         draw.polygon(points, fill=200)
         if photo_class == hierarchy.BAG:
@@ -246,10 +299,10 @@ def _jobs(images_dir: Path, catalogue: Catalogue, source: PhotoSource, seed: int
     for position in range(catalogue.size):
         product = catalogue.product[position]
         colour = vocab.COLOURS[catalogue.colour[position]]
-        photo_class = hierarchy.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        product_type = int(catalogue.product_type[position])
         yield ImageJob(
             path=article_image_path(images_dir, int(catalogue.article_id[position])),
-            photo=source.photo(photo_class, float(catalogue.photo_pick[product])),
+            photo=source.photo_for_type(product_type, float(catalogue.photo_pick[product])),
             rgb=colour.rgb,
             pattern=vocab.APPEARANCES[catalogue.appearance[position]].pattern,
             seed=seed * 1_000_003 + position,

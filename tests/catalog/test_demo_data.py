@@ -171,3 +171,21 @@ def test_the_command_reports_what_it_wrote(tmp_path, capsys):
     assert re.search(
         r"Wrote 30 articles, 40 customers, [\d,]+ transactions and 0 images", capsys.readouterr().out
     )
+
+
+def test_types_sharing_a_photo_class_each_get_their_own_look():
+    photos = demo_images.FashionMnistPhotos.load()
+    if photos is None:
+        pytest.skip("Fashion-MNIST (dataset-fashion-mnist) is not installed")
+    names = [t.name for t in hierarchy.PRODUCT_TYPES]
+    tops = [names.index(name) for name in ("T-shirt", "Vest top", "Top")]
+    looks = [np.stack([photos.photo_for_type(t, pick) for pick in np.linspace(0, 0.999, 200)]) for t in tops]
+    centres = [look.reshape(len(look), -1).mean(axis=0) for look in looks]
+
+    for own, look in enumerate(looks):
+        flat = look.reshape(len(look), -1).astype(np.float32)
+        distances = [np.linalg.norm(flat - centre, axis=1).mean() for centre in centres]
+        # Each type's photos sit closer to their own type's average photo than to the others'.
+        assert int(np.argmin(distances)) == own
+    # The same pick gives different photos for different types (no photo shared between types).
+    assert not (looks[0][0] == looks[1][0]).all()
