@@ -7,7 +7,8 @@ Files (inside the version folder the backbone publishes):
   vectors.npy, hnsw.bin         catalogue photos in the shared text/image space
   similar_vectors.npy, similar_hnsw.bin
                                 only when "Looks like this" measured better in the image tower's
-                                own space than in the shared one
+                                own space (silhouette weighted by content.json's
+                                shape_weight) than in the shared one
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 
 from recommendations.content.vector_index import VectorIndex
-from recommendations.encoders.base import ContentEncoder
+from recommendations.encoders.base import ContentEncoder, reweight_shape
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 CONTENT_FILE = "content.json"
 HEADS_FILE = "heads.npz"
@@ -40,6 +44,15 @@ class ContentModel:
     # The index "Looks like this" uses: the same object as search_index or one over raw features.
     similar_index: VectorIndex
     looks_like_space: str
+    # Weight of the silhouette part in the raw space (recommendations.encoders.base.reweight_shape).
+    shape_weight: float = 1.0
+
+    def similar_query(self, image: Image) -> npt.NDArray[np.float32]:
+        """A photo as a vector in the space of similar_index."""
+        if self.looks_like_space != "raw":
+            return self.encoder.embed_images([image])[0]
+        features = self.encoder.image_features([image])
+        return reweight_shape(features, self.encoder.shape_feature_dimension, self.shape_weight)[0]
 
     def row_of(self, article_id: int) -> int | None:
         row = int(np.searchsorted(self.article_ids, article_id))
@@ -68,6 +81,7 @@ def save_content(
     facets: dict[str, list[str]],
     search_index: VectorIndex,
     similar_index: VectorIndex | None,
+    shape_weight: float = 1.0,
 ) -> None:
     np.save(folder / "article_ids.npy", article_ids.astype(np.int64), allow_pickle=False)
     np.save(folder / "product_codes.npy", product_codes.astype(np.int64), allow_pickle=False)
@@ -85,6 +99,7 @@ def save_content(
         "image_tower": encoder.image_tower_name,
         "dimension": encoder.dimension,
         "looks_like_space": "raw" if similar_index is not None else "projected",
+        "shape_weight": shape_weight,
         "articles": len(article_ids),
     }
     (folder / CONTENT_FILE).write_text(json.dumps(description, indent=2))
@@ -125,4 +140,5 @@ def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> Conten
         search_index=search_index,
         similar_index=similar_index,
         looks_like_space=description["looks_like_space"],
+        shape_weight=float(description.get("shape_weight", 1.0)),
     )

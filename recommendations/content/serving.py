@@ -148,10 +148,7 @@ def search_by_image(
     timings = timings or SearchTimings()
     started = time.perf_counter()
     # The photo is compared in the space where photo-to-photo similarity measured best.
-    if model.looks_like_space == "raw":
-        vector = model.encoder.image_features([image])[0]
-    else:
-        vector = model.encoder.embed_images([image])[0]
+    vector = model.similar_query(image)
     timings.encode = time.perf_counter() - started
     hits = _search(model, model.similar_index, vector, k, filters)
     timings.index = time.perf_counter() - started - timings.encode

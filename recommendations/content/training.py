@@ -28,19 +28,24 @@ from recommendations.content.evaluation import (
     keyword_scores,
     metadata_queries,
     precision_at_k,
+    tune_shape_weight,
     unseen_phrasing_queries,
 )
 from recommendations.content.feature_cache import cached_vectors
 from recommendations.content.texts import training_texts
 from recommendations.content.vector_index import VectorIndex
 from recommendations.encoders import get_encoder
-from recommendations.encoders.base import ContentEncoder, FloatMatrix, batch_torch_threads
+from recommendations.encoders.base import ContentEncoder, FloatMatrix, batch_torch_threads, reweight_shape
 from recommendations.encoders.heads import HeadTraining, ProjectionHeads, train_heads
 
 if TYPE_CHECKING:
     from recommendations.registry import TrainingContext
 
 logger = logging.getLogger(__name__)
+
+# Photo-to-photo precision compares every pair: a seeded sample of the training split keeps the
+# silhouette-weight tuning to a second or two on a full catalogue.
+MAX_TUNING_PHOTOS = 3000
 
 
 def is_held_out(product_code: int, fraction: float, seed: int) -> bool:
@@ -91,6 +96,7 @@ def evaluate(
     untrained: ContentEncoder | None,
     heldout: list[CatalogueArticle],
     heldout_features: FloatMatrix,
+    shape_weight: float = 1.0,
 ) -> dict[str, float]:
     texts = [article.text for article in heldout]
     vectors = trained.project_images(heldout_features)
@@ -107,8 +113,10 @@ def evaluate(
             colour_type.relevant,
         ),
         "image_p10_type": image_precision_at_k(vectors, [article.product_type for article in heldout]),
+        # The image tower's own features, silhouette weighted as "Looks like this" would use them.
         "image_p10_type_raw": image_precision_at_k(
-            heldout_features, [article.product_type for article in heldout]
+            reweight_shape(heldout_features, trained.shape_feature_dimension, shape_weight),
+            [article.product_type for article in heldout],
         ),
         "evaluation_articles": float(len(heldout)),
         "evaluation_colour_type_queries": float(len(colour_type.texts)),
@@ -165,6 +173,8 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         trained = encoder.with_heads(heads)
 
     ctx.check_cancelled()
+    ctx.progress(81, "Weighing photo silhouettes against appearance on the training split")
+    shape_weight, by_weight = _tune_shape_weight(trained, indexed, features, training_rows, seed)
     ctx.progress(82, f"Building the index over {len(indexed)} photos")
     vectors = trained.project_images(features)
     search_index = VectorIndex.build(vectors)
@@ -172,7 +182,11 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
     ctx.progress(88, "Evaluating on held-out products")
     heldout = [indexed[row] for row in heldout_rows]
     metrics = evaluate(
-        trained=trained, untrained=untrained, heldout=heldout, heldout_features=features[heldout_rows]
+        trained=trained,
+        untrained=untrained,
+        heldout=heldout,
+        heldout_features=features[heldout_rows],
+        shape_weight=shape_weight,
     )
     metrics["ann_recall10"] = ann_recall_at_k(
         vectors, _recall_queries(trained, vectors, heldout), search_index.hnsw
@@ -181,8 +195,15 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
     # "Looks like this" uses whichever photo space finds same-type articles better.
     similar_index = None
     if metrics["image_p10_type_raw"] > metrics["image_p10_type"]:
-        similar_index = VectorIndex.build(features)
+        similar_index = VectorIndex.build(
+            reweight_shape(features, trained.shape_feature_dimension, shape_weight)
+        )
     metrics["looks_like_uses_shared_space"] = float(similar_index is None)
+    metrics["looks_like_shape_weight"] = shape_weight
+    if by_weight:
+        # On the training split, beside appearance alone: what the silhouette part adds.
+        metrics["train_image_p10_type_shape_weighted"] = by_weight[shape_weight]
+        metrics["train_image_p10_type_appearance_only"] = by_weight[0.0]
     metrics["articles_indexed"] = float(len(indexed))
     metrics["photos_embedded_in_finishing_step"] = float(embedded_here)
 
@@ -200,9 +221,25 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         },
         search_index=search_index,
         similar_index=similar_index,
+        shape_weight=shape_weight,
     )
     ctx.progress(100, "Content index ready")
     return metrics
+
+
+def _tune_shape_weight(
+    encoder: ContentEncoder,
+    indexed: list[CatalogueArticle],
+    features: FloatMatrix,
+    training_rows: np.ndarray,
+    seed: int,
+) -> tuple[float, dict[float, float]]:
+    rows = training_rows
+    if len(rows) > MAX_TUNING_PHOTOS:
+        rows = np.sort(np.random.default_rng(seed).choice(rows, MAX_TUNING_PHOTOS, replace=False))
+    return tune_shape_weight(
+        features[rows], [indexed[row].product_type for row in rows], encoder.shape_feature_dimension
+    )
 
 
 def _recall_queries(

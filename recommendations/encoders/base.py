@@ -44,6 +44,16 @@ def l2_normalise(vectors: npt.NDArray[np.floating]) -> FloatMatrix:
     return matrix / np.maximum(norms, np.float32(1e-12))
 
 
+def reweight_shape(features: FloatMatrix, shape_dimension: int, weight: float) -> FloatMatrix:
+    """Features whose last `shape_dimension` columns (the silhouette part) count `weight` times as
+    much as the rest, L2-normalised. The cached form has both parts at equal weight (weight 1)."""
+    if shape_dimension == 0 or weight == 1.0:
+        return features
+    scaled = np.array(features, dtype=np.float32, copy=True)
+    scaled[:, -shape_dimension:] *= np.float32(weight)
+    return l2_normalise(scaled)
+
+
 @cache
 def configure_torch() -> None:
     """Set torch's thread pools once per process, before the first forward pass."""
@@ -81,6 +91,9 @@ class ContentEncoder(ABC):
     image_tower_name: str
     #: Whether the projection heads are trained by the content job (False: the towers already share a space).
     trains_heads: bool
+    #: How many trailing columns of image_features are the garment's silhouette (0: none), which
+    #: the content job weighs against the rest for photo-to-photo similarity (reweight_shape).
+    shape_feature_dimension: int = 0
 
     @property
     @abstractmethod

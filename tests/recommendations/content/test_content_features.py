@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 
+from catalog.models import Article
 from recommendations.throttles import SearchAnonThrottle, SearchUserThrottle
 from tests.factories import UserFactory
 from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
@@ -226,7 +227,12 @@ def test_the_search_page_shows_photo_matches_and_still_finds_names(client, train
 def test_nonsense_words_match_no_photos(trained):
     from recommendations.content.search import semantic_matches
 
-    assert len(semantic_matches("red trousers")) >= 3
+    matches = semantic_matches("red trousers")
+    # The fixture's model learns from 31 photos: a couple of its photos clear the margin that was
+    # measured on the demo catalogue, and the best of them must be what was asked for.
+    assert len(matches) >= 2
+    best = Article.objects.get(article_id=matches[0])
+    assert (best.product_type_name, best.colour_group_name) == ("Trousers", "Red")
     assert semantic_matches("xyzzy qwerty") == []
 
 

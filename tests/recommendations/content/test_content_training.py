@@ -1,11 +1,16 @@
+import dataclasses
 import json
 import shutil
 
+import numpy as np
 import pytest
 
 from recommendations.content import serving
 from recommendations.content.artifact import load_content
+from recommendations.content.catalogue_images import open_catalogue_image
+from recommendations.content.evaluation import SHAPE_WEIGHTS
 from recommendations.content.serving import SearchFilters, search_by_image, search_by_text, similar_articles
+from recommendations.encoders.base import reweight_shape
 from tests.factories import ArticleFactory
 from tests.recommendations.photos import garment_photo
 
@@ -97,3 +102,17 @@ def test_without_an_active_model_every_feature_returns_nothing(monkeypatch):
     assert search_by_text("red top") == []
     assert search_by_image(garment_photo(0, "Red")) == []
     assert similar_articles(ArticleFactory.build(), k=5) == []
+
+
+def test_looks_like_this_uses_the_silhouette_weight_tuned_on_the_training_split(trained):
+    _articles, _, metrics, model = trained
+    assert metrics["looks_like_shape_weight"] in SHAPE_WEIGHTS
+    assert model.shape_weight == metrics["looks_like_shape_weight"]
+    assert metrics["train_image_p10_type_shape_weighted"] >= metrics["train_image_p10_type_appearance_only"]
+    # When "Looks like this" uses the raw space, an uploaded photo is weighted the same way.
+    raw = dataclasses.replace(model, looks_like_space="raw", shape_weight=3.0)
+    photo = open_catalogue_image(str(_articles[0].image))
+    features = model.encoder.image_features([photo])
+    expected = reweight_shape(features, model.encoder.shape_feature_dimension, 3.0)[0]
+    np.testing.assert_allclose(raw.similar_query(photo), expected, atol=1e-6)
+    assert float(expected @ features[0]) < 0.99
