@@ -97,3 +97,15 @@ def test_als_and_the_blend_learn_planted_tastes_that_popularity_misses():
     assert metrics["map12_blend"] > 1.2 * popular
     # Factors cover every customer and article of the whole log, ready for the published refit.
     assert evaluation.factors.customers.shape[0] == len(set(log.customers.tolist()))
+
+
+def test_a_sample_of_held_out_customers_can_be_scored():
+    metrics = evaluate(
+        _small_log(),
+        _catalogue([10, 20, 30, 40]),
+        als=SMALL_ALS,
+        weights=BlendWeights(),
+        matrix_half_life_days=None,
+        sample_customers=2,
+    ).metrics
+    assert metrics["eval_customers"] == 2
