@@ -240,6 +240,7 @@ def bench_quality() -> None:
     from recommendations.content.feature_cache import cached_vectors
     from recommendations.content.serving import content_model
     from recommendations.content.training import is_held_out
+    from recommendations.encoders.base import reweight_shape
     from recommendations.models import ModelVersion
 
     version = ModelVersion.objects.filter(kind="content", is_active=True).select_related("run").first()
@@ -251,6 +252,16 @@ def bench_quality() -> None:
         target = TARGETS.get(name)
         verdict = "" if target is None else ("ok" if metrics[name] >= target else "below")
         print(f"   {name:<32} {metrics[name]:6.3f}  {'' if target is None else f'>= {target}':>7} {verdict}")
+    # "Looks like this" and shop-the-look use whichever of the two photo spaces measured better.
+    used_space = (
+        "image_p10_type" if metrics.get("looks_like_uses_shared_space", 1.0) else "image_p10_type_raw"
+    )
+    used = metrics.get(used_space, 0.0)
+    target = TARGETS["image_p10_type"]
+    print(
+        f"   {'image->image as served':<32} {used:6.3f}  {f'>= {target}':>7} "
+        f"{'ok' if used >= target else 'below'} ({used_space})"
+    )
     colour_type = metrics["text_p10_colour_type"]
     for baseline in ("text_p10_colour_type_untrained", "text_p10_colour_type_keyword"):
         ratio = colour_type / max(metrics.get(baseline, 0.0), 1e-9)
@@ -296,7 +307,8 @@ def bench_quality() -> None:
         return precision_at_k(scores, np.array([seen[text] for text in texts]))
 
     everything = np.ones(len(heldout), dtype=bool)
-    label_sets = {"image_p10_type": photos, "image_p10_type_raw": heldout_features}
+    raw = reweight_shape(heldout_features, model.encoder.shape_feature_dimension, model.shape_weight)
+    label_sets = {"image_p10_type": photos, "image_p10_type_raw": raw}
     print("   The same rankings with product types that share a Fashion-MNIST class counted as one type:")
     print(f"   {'text_p10_type':<32} {widened('{type}', lambda a: everything):6.3f}")
     print(f"   {'text_p10_colour_type':<32} {widened('{colour} {type}', lambda a: colours == a.colour):6.3f}")
