@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -75,16 +74,8 @@ def semantic_matches(query: str) -> list[int]:
         return []
 
 
-def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
-    """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it).
-
-    A match is lexical (the words) or semantic (photos that look like the words, see
-    `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
-    """
-    semantic = Q(article_id__in=semantic_matches(query))
-    if connection.vendor == "postgresql":
-        return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
-    # The SQLite demo has no full-text engine: every word must appear in one of the fields.
+def _fallback_condition(query: str) -> Q:
+    """The SQLite demo has no full-text engine: every word must appear in one of the fields."""
     condition = Q()
     for term in query.split()[:MAX_FALLBACK_TERMS]:
         condition &= (
@@ -96,7 +87,19 @@ def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Artic
             | Q(index_group_name__icontains=term)
             | Q(detail_desc__icontains=term)
         )
-    return queryset.filter(condition | semantic)
+    return condition
+
+
+def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
+    """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it).
+
+    A match is lexical (the words) or semantic (photos that look like the words, see
+    `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
+    """
+    semantic = Q(article_id__in=semantic_matches(query))
+    if connection.vendor == "postgresql":
+        return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
+    return queryset.filter(_fallback_condition(query) | semantic)
 
 
 def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
@@ -112,7 +115,10 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
         lexical_order = [F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
         queryset = queryset.annotate(rank=rank)
     else:
-        lexical_order = [F("popularity").desc(), F("article_id").asc()]
+        # Word matches first, so that semantic-only matches do not take their lexical positions.
+        word_match = Case(When(_fallback_condition(query), then=Value(1)), default=Value(0))
+        queryset = queryset.annotate(rank=word_match)
+        lexical_order = [F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
     semantic = semantic_matches(query)
     if not semantic:
         return queryset.order_by(*lexical_order)
@@ -124,12 +130,13 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
         default=None,
         output_field=FloatField(),
     )
-    lexical_score: Any = Value(1.0) / (Value(RRF_K) + Window(RowNumber(), order_by=lexical_order))
-    if connection.vendor == "postgresql":
-        # Semantic-only matches have no full-text rank and must not earn a lexical position.
-        lexical_score = Case(
-            When(rank__gt=0, then=lexical_score), default=Value(0.0), output_field=FloatField()
-        )
+    lexical_position = Window(RowNumber(), order_by=lexical_order)
+    # Semantic-only matches have no full-text rank and must not earn a lexical position.
+    lexical_score = Case(
+        When(rank__gt=0, then=Value(1.0) / (Value(RRF_K) + lexical_position)),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
     semantic_score = Coalesce(Value(1.0) / (Value(RRF_K) + semantic_position), Value(0.0))
     return queryset.annotate(
         relevance=ExpressionWrapper(lexical_score + semantic_score, FloatField())

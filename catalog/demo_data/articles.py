@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.demo_data import vocab
+from catalog.demo_data import hierarchy, vocab
 from catalog.importer.schema import ARTICLES
 
 # H&M's product codes run from 0108775 to 0959461; article_id = product_code * 1000 + variant.
@@ -44,8 +44,8 @@ class Catalogue:
 
     article_id: np.ndarray  # int64
     product: np.ndarray  # product position, int
-    group: np.ndarray  # position in vocab.INDEX_GROUPS
-    product_type: np.ndarray  # position in vocab.PRODUCT_TYPES
+    group: np.ndarray  # position in hierarchy.INDEX_GROUPS
+    product_type: np.ndarray  # position in hierarchy.PRODUCT_TYPES
     colour: np.ndarray  # position in vocab.COLOURS
     colour_master: np.ndarray  # position in vocab.COLOUR_MASTERS
     appearance: np.ndarray  # position in vocab.APPEARANCES
@@ -72,7 +72,7 @@ def write_catalogue(path: Path, n_articles: int, weeks: int, rng: np.random.Gene
         raise ValueError(f"{n_articles} articles need more product codes than H&M's range holds")
     codes = np.sort(rng.choice(high - low, size=n_products, replace=False) + low)
 
-    groups = rng.choice(len(vocab.INDEX_GROUPS), size=n_products, p=_group_shares())
+    groups = rng.choice(len(hierarchy.INDEX_GROUPS), size=n_products, p=_group_shares())
     types = np.array([_pick_type(int(group), rng) for group in groups])
     launch = np.where(
         rng.random(n_products) < LAUNCHED_BEFORE_SHARE,
@@ -101,8 +101,8 @@ def write_catalogue(path: Path, n_articles: int, weeks: int, rng: np.random.Gene
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(ARTICLES.header)
         for product in range(n_products):
-            product_type = vocab.PRODUCT_TYPES[types[product]]
-            group = vocab.INDEX_GROUPS[groups[product]]
+            product_type = hierarchy.PRODUCT_TYPES[types[product]]
+            group = hierarchy.INDEX_GROUPS[groups[product]]
             index = _pick_index(group.no, product_type, rng)
             section_no, section_name = _pick_section(index, product_type, rng)
             department_no, department_name = _department(index, product_type)
@@ -121,10 +121,10 @@ def write_catalogue(path: Path, n_articles: int, weeks: int, rng: np.random.Gene
                 colours[position] = product_colours[variant]
                 appearances[position] = vocab.APPEARANCES.index(appearance)
                 garment_group = product_type.garment_group
-                if pattern == "denim" and product_type.photo_class == vocab.TROUSER:
-                    garment_group = vocab.DENIM_GARMENT_GROUP
+                if pattern == "denim" and product_type.photo_class == hierarchy.TROUSER:
+                    garment_group = hierarchy.DENIM_GARMENT_GROUP
                 if product_type.name == "Dress" and group.no == 4:
-                    garment_group = vocab.KIDS_DRESS_GARMENT_GROUP
+                    garment_group = hierarchy.KIDS_DRESS_GARMENT_GROUP
                 writer.writerow(
                     [
                         f"{int(codes[product]) * 1000 + variant + 1:010d}",
@@ -193,14 +193,14 @@ def _variant_counts(n_articles: int, rng: np.random.Generator) -> np.ndarray:
 
 
 def _group_shares() -> np.ndarray:
-    shares = np.array([CATALOGUE_GROUP_SHARES[group.no] for group in vocab.INDEX_GROUPS])
+    shares = np.array([CATALOGUE_GROUP_SHARES[group.no] for group in hierarchy.INDEX_GROUPS])
     return shares / shares.sum()
 
 
 def _pick_type(group_position: int, rng: np.random.Generator) -> int:
-    group_no = vocab.INDEX_GROUPS[group_position].no
+    group_no = hierarchy.INDEX_GROUPS[group_position].no
     weights = np.array(
-        [dict(product_type.group_weights).get(group_no, 0.0) for product_type in vocab.PRODUCT_TYPES]
+        [dict(product_type.group_weights).get(group_no, 0.0) for product_type in hierarchy.PRODUCT_TYPES]
     )
     return int(rng.choice(len(weights), p=weights / weights.sum()))
 
@@ -209,15 +209,17 @@ def _pick_type(group_position: int, rng: np.random.Generator) -> int:
 _LINGERIE_TYPES = {"Leggings/Tights", "Vest top", "Top"}
 
 
-def _pick_index(group_no: int, product_type: vocab.ProductType, rng: np.random.Generator) -> vocab.Index:
+def _pick_index(
+    group_no: int, product_type: hierarchy.ProductType, rng: np.random.Generator
+) -> hierarchy.Index:
     kind = (
         product_type.product_group
-        if product_type.product_group in (vocab.SHOES, vocab.ACCESSORIES)
+        if product_type.product_group in (hierarchy.SHOES, hierarchy.ACCESSORIES)
         else "garments"
     )
     candidates = [
         index
-        for index in vocab.INDEXES
+        for index in hierarchy.INDEXES
         if index.group_no == group_no
         and kind in index.sells
         and (index.code != "B" or product_type.name in _LINGERIE_TYPES)
@@ -226,26 +228,26 @@ def _pick_index(group_no: int, product_type: vocab.ProductType, rng: np.random.G
 
 
 def _pick_section(
-    index: vocab.Index, product_type: vocab.ProductType, rng: np.random.Generator
+    index: hierarchy.Index, product_type: hierarchy.ProductType, rng: np.random.Generator
 ) -> tuple[int, str]:
     def sells(name: str) -> str:
         lowered = name.lower()
         if "shoes" in lowered:
-            return vocab.SHOES
+            return hierarchy.SHOES
         if "accessories" in lowered or "complements other" in lowered:
-            return vocab.ACCESSORIES
+            return hierarchy.ACCESSORIES
         return "garments"
 
     kind = (
         product_type.product_group
-        if product_type.product_group in (vocab.SHOES, vocab.ACCESSORIES)
+        if product_type.product_group in (hierarchy.SHOES, hierarchy.ACCESSORIES)
         else "garments"
     )
     candidates = [section for section in index.sections if sells(section[1]) == kind] or list(index.sections)
     return candidates[int(rng.integers(len(candidates)))]
 
 
-_FAMILIES = tuple(dict.fromkeys(product_type.family for product_type in vocab.PRODUCT_TYPES))
+_FAMILIES = tuple(dict.fromkeys(product_type.family for product_type in hierarchy.PRODUCT_TYPES))
 _DEPARTMENT_PREFIX = {
     "B": "Lingerie",
     "D": "Divided",
@@ -258,19 +260,21 @@ _DEPARTMENT_PREFIX = {
 }
 
 
-def _department(index: vocab.Index, product_type: vocab.ProductType) -> tuple[int, str]:
+def _department(index: hierarchy.Index, product_type: hierarchy.ProductType) -> tuple[int, str]:
     # One department per (index, family), numbered like H&M's four-digit department numbers.
-    number = 1000 + 100 * vocab.INDEXES.index(index) + _FAMILIES.index(product_type.family)
+    number = 1000 + 100 * hierarchy.INDEXES.index(index) + _FAMILIES.index(product_type.family)
     prefix = _DEPARTMENT_PREFIX.get(index.code)
     return number, f"{prefix} {product_type.family}" if prefix else product_type.family
 
 
-def _pick_pattern(product_type: vocab.ProductType, rng: np.random.Generator) -> str:
+def _pick_pattern(product_type: hierarchy.ProductType, rng: np.random.Generator) -> str:
     weights = np.array([vocab.APPEARANCE_BY_PATTERN[pattern].weight for pattern in product_type.patterns])
     return product_type.patterns[int(rng.choice(len(weights), p=weights / weights.sum()))]
 
 
-def _product_name(group: vocab.IndexGroup, product_type: vocab.ProductType, rng: np.random.Generator) -> str:
+def _product_name(
+    group: hierarchy.IndexGroup, product_type: hierarchy.ProductType, rng: np.random.Generator
+) -> str:
     noun = product_type.name_nouns[int(rng.integers(len(product_type.name_nouns)))]
     if rng.random() < 0.6:
         return f"{group.given_names[int(rng.integers(len(group.given_names)))]} {noun}"
@@ -289,7 +293,7 @@ class _Wording:
     closer: str
 
     @classmethod
-    def draw(cls, product_type: vocab.ProductType, rng: np.random.Generator) -> _Wording:
+    def draw(cls, product_type: hierarchy.ProductType, rng: np.random.Generator) -> _Wording:
         photo_class = product_type.photo_class
 
         def pick(options: tuple[str, ...]) -> str:
@@ -304,7 +308,7 @@ class _Wording:
             pick(vocab.CLOSERS),
         )
 
-    def describe(self, product_type: vocab.ProductType, appearance: vocab.Appearance) -> str:
+    def describe(self, product_type: hierarchy.ProductType, appearance: vocab.Appearance) -> str:
         material = self.material
         if appearance.pattern == "denim":
             material = "washed denim"

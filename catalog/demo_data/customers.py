@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from catalog.demo_data import vocab
+from catalog.demo_data import hierarchy
 from catalog.demo_data.tastes import Tastes
 from catalog.importer.schema import CUSTOMERS
 
@@ -126,8 +126,8 @@ def write_customers(path: Path, shoppers: Shoppers, tastes: Tastes, rng: np.rand
 
 
 def _ages(home_groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    means = np.array([AGE_BY_GROUP[group.name][0] for group in vocab.INDEX_GROUPS])[home_groups]
-    spreads = np.array([AGE_BY_GROUP[group.name][1] for group in vocab.INDEX_GROUPS])[home_groups]
+    means = np.array([AGE_BY_GROUP[group.name][0] for group in hierarchy.INDEX_GROUPS])[home_groups]
+    spreads = np.array([AGE_BY_GROUP[group.name][1] for group in hierarchy.INDEX_GROUPS])[home_groups]
     ages = np.clip(np.rint(rng.normal(means, spreads)), 16, 99).astype(np.int64)
     # About 1% of H&M's customers have no age on file.
     return np.where(rng.random(len(ages)) < 0.011, 0, ages)

@@ -1,6 +1,6 @@
 """Demo product photos: real Fashion-MNIST garments, coloured and patterned like their article.
 
-Each product uses one Fashion-MNIST photo of its type's class (colour variants share the shape);
+Each product uses one Fashion-MNIST photo in its type's own look (colour variants share the shape);
 each article paints it in its colour group and draws its graphical appearance (stripes, checks,
 dots, ...) over the garment. Without the `dataset-fashion-mnist` package the shapes are drawn
 instead, so the demo still has pictures.
@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import gzip
 import io
+import itertools
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -19,7 +21,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from catalog.demo_data import vocab
+from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data.articles import Catalogue
 
 FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
@@ -29,13 +31,23 @@ BACKGROUND = np.array([242, 241, 238], dtype=np.float32) / 255
 JPEG_QUALITY = 88
 # Below this many images a process pool costs more than it saves.
 POOL_THRESHOLD = 400
+JOB_BATCH = 2_048
 
 
 class FashionMnistPhotos:
-    """The Fashion-MNIST training photos, grouped by class."""
+    """The Fashion-MNIST training photos, grouped by class and split into one look per product type.
+
+    Several product types share a Fashion-MNIST class (T-shirt, Vest top and Top are all class 0).
+    Drawing their photos from the whole class at random would make the types impossible to tell
+    apart by eye, unlike a real catalogue; so each class is split by k-means on the pixels into as
+    many clusters as types share it, and each type draws from its own cluster.
+    """
 
     def __init__(self, by_class: list[np.ndarray]) -> None:
         self.by_class = by_class
+        self._by_type: dict[int, np.ndarray] = {}
+        # Each type's photos as Fashion-MNIST has them, before reshape_for_slot.
+        self.sources: dict[int, np.ndarray] = {}
 
     @classmethod
     def load(cls, directory: Path = FASHION_MNIST_DIR) -> FashionMnistPhotos | None:
@@ -50,16 +62,91 @@ class FashionMnistPhotos:
             )
         with gzip.open(labels_path) as handle:
             labels = np.frombuffer(handle.read(), dtype=np.uint8, offset=8)
-        return cls([pixels[labels == label] for label in range(len(vocab.PHOTO_CLASSES))])
+        return cls([pixels[labels == label] for label in range(len(hierarchy.PHOTO_CLASSES))])
 
     def photo(self, photo_class: int, pick: float) -> np.ndarray:
         photos = self.by_class[photo_class]
         return photos[min(int(pick * len(photos)), len(photos) - 1)]
 
+    def photo_for_type(self, product_type: int, pick: float) -> np.ndarray:
+        """A photo in `product_type`'s own look (an index into hierarchy.PRODUCT_TYPES)."""
+        photos = self.pool(product_type)
+        return photos[min(int(pick * len(photos)), len(photos) - 1)]
+
+    def pool(self, product_type: int) -> np.ndarray:
+        """Every photo `product_type` draws from, reshaped to its look."""
+        if product_type not in self._by_type:
+            self._split_class(hierarchy.PRODUCT_TYPES[product_type].photo_class)
+        return self._by_type[product_type]
+
+    def _split_class(self, photo_class: int) -> None:
+        sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
+        photos = self.by_class[photo_class]
+        labels, typical = _kmeans_labels(photos, len(sharing))
+        # Clusters ordered by how much of the frame the garment fills, so the split is stable.
+        ink = [photos[labels == cluster].mean() for cluster in range(len(sharing))]
+        for slot, (product_type, cluster) in enumerate(zip(sharing, np.argsort(ink), strict=True)):
+            self.sources[product_type] = photos[(labels == cluster) & typical]
+            self._by_type[product_type] = np.stack(
+                [reshape_for_slot(photo, slot) for photo in self.sources[product_type]]
+            )
+
+
+# The second and third type of a class are cut narrower or shorter (a vest top beside a T-shirt,
+# a crop top beside a top), so the silhouette tells them apart even under busy patterns.
+SLOT_SCALES = ((1.0, 1.0), (0.75, 1.0), (1.0, 0.72))
+
+
+def reshape_for_slot(photo: np.ndarray, slot: int) -> np.ndarray:
+    width_scale, height_scale = SLOT_SCALES[slot % len(SLOT_SCALES)]
+    if (width_scale, height_scale) == (1.0, 1.0):
+        return photo
+    width = round(SOURCE_SIZE * width_scale)
+    height = round(SOURCE_SIZE * height_scale)
+    resized = np.asarray(Image.fromarray(photo).resize((width, height), Image.Resampling.BILINEAR))
+    canvas = np.zeros_like(photo)
+    left = (SOURCE_SIZE - width) // 2
+    canvas[:height, left : left + width] = resized
+    return canvas
+
+
+# k-means on 14x14 thumbnails: enough to separate sleeve lengths and silhouettes, and quick
+# (a class is 6,000 photos); a fixed seed keeps the demo deterministic.
+KMEANS_ITERATIONS = 15
+KMEANS_SEED = 7
+
+
+def _kmeans_labels(photos: np.ndarray, clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster labels, and which photos are typical of their cluster (the clearer half)."""
+    if clusters == 1:
+        return np.zeros(len(photos), dtype=np.int64), np.ones(len(photos), dtype=bool)
+    points = photos.reshape(len(photos), SOURCE_SIZE // 2, 2, SOURCE_SIZE // 2, 2).mean(axis=(2, 4))
+    points = points.reshape(len(photos), -1).astype(np.float32) / 255
+    rng = np.random.default_rng(KMEANS_SEED)
+    centres = points[rng.choice(len(points), clusters, replace=False)]
+    distances = np.zeros((len(points), clusters), dtype=np.float32)
+    for _ in range(KMEANS_ITERATIONS):
+        distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        labels = distances.argmin(axis=1)
+        for cluster in range(clusters):
+            members = points[labels == cluster]
+            if len(members):
+                centres[cluster] = members.mean(axis=0)
+    labels = distances.argmin(axis=1)
+    # Photos on the border between two looks would blur the types again: keep, per cluster, the
+    # half that is most clearly closer to its own centre than to any other.
+    ranked = np.sort(distances, axis=1)
+    clarity = ranked[:, 0] / np.maximum(ranked[:, 1], 1e-9)
+    typical = np.zeros(len(points), dtype=bool)
+    for cluster in range(clusters):
+        members = labels == cluster
+        typical[members] = clarity[members] <= np.median(clarity[members])
+    return labels, typical
+
 
 # Silhouettes in unit coordinates (x, y) for the drawn fallback, one per Fashion-MNIST class.
 _SILHOUETTES = {
-    vocab.TSHIRT: [
+    hierarchy.TSHIRT: [
         (0.3, 0.12),
         (0.42, 0.1),
         (0.5, 0.16),
@@ -74,7 +161,7 @@ _SILHOUETTES = {
         (0.18, 0.42),
         (0.08, 0.3),
     ],
-    vocab.TROUSER: [
+    hierarchy.TROUSER: [
         (0.3, 0.08),
         (0.7, 0.08),
         (0.76, 0.92),
@@ -83,7 +170,7 @@ _SILHOUETTES = {
         (0.44, 0.92),
         (0.24, 0.92),
     ],
-    vocab.PULLOVER: [
+    hierarchy.PULLOVER: [
         (0.3, 0.12),
         (0.42, 0.1),
         (0.5, 0.15),
@@ -100,7 +187,7 @@ _SILHOUETTES = {
         (0.06, 0.86),
         (0.1, 0.4),
     ],
-    vocab.DRESS: [
+    hierarchy.DRESS: [
         (0.38, 0.08),
         (0.62, 0.08),
         (0.64, 0.3),
@@ -110,7 +197,7 @@ _SILHOUETTES = {
         (0.42, 0.42),
         (0.36, 0.3),
     ],
-    vocab.COAT: [
+    hierarchy.COAT: [
         (0.28, 0.08),
         (0.5, 0.14),
         (0.72, 0.08),
@@ -125,7 +212,7 @@ _SILHOUETTES = {
         (0.06, 0.88),
         (0.1, 0.36),
     ],
-    vocab.SANDAL: [
+    hierarchy.SANDAL: [
         (0.06, 0.6),
         (0.3, 0.46),
         (0.4, 0.6),
@@ -135,7 +222,7 @@ _SILHOUETTES = {
         (0.94, 0.72),
         (0.06, 0.72),
     ],
-    vocab.SHIRT: [
+    hierarchy.SHIRT: [
         (0.3, 0.1),
         (0.44, 0.14),
         (0.5, 0.24),
@@ -152,9 +239,17 @@ _SILHOUETTES = {
         (0.1, 0.86),
         (0.12, 0.4),
     ],
-    vocab.SNEAKER: [(0.06, 0.5), (0.4, 0.42), (0.6, 0.3), (0.8, 0.32), (0.94, 0.5), (0.94, 0.7), (0.06, 0.7)],
-    vocab.BAG: [(0.15, 0.35), (0.85, 0.35), (0.9, 0.88), (0.1, 0.88)],
-    vocab.ANKLE_BOOT: [
+    hierarchy.SNEAKER: [
+        (0.06, 0.5),
+        (0.4, 0.42),
+        (0.6, 0.3),
+        (0.8, 0.32),
+        (0.94, 0.5),
+        (0.94, 0.7),
+        (0.06, 0.7),
+    ],
+    hierarchy.BAG: [(0.15, 0.35), (0.85, 0.35), (0.9, 0.88), (0.1, 0.88)],
+    hierarchy.ANKLE_BOOT: [
         (0.3, 0.1),
         (0.6, 0.1),
         (0.62, 0.55),
@@ -170,15 +265,22 @@ _SILHOUETTES = {
 class DrawnGarments:
     """Stand-in photos when Fashion-MNIST is not installed: shaded silhouettes, slightly varied."""
 
-    def photo(self, photo_class: int, pick: float) -> np.ndarray:
+    def photo_for_type(self, product_type: int, pick: float) -> np.ndarray:
+        # Types sharing a silhouette differ in width, so each still has a look of its own.
+        photo_class = hierarchy.PRODUCT_TYPES[product_type].photo_class
+        sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
+        slot = sharing.index(product_type)
+        return reshape_for_slot(self.photo(photo_class, pick, slot=slot), slot)
+
+    def photo(self, photo_class: int, pick: float, slot: int = 0) -> np.ndarray:
         scale = 8
         size = SOURCE_SIZE * scale
         canvas = Image.new("L", (size, size), 0)
         draw = ImageDraw.Draw(canvas)
-        stretch = 0.9 + 0.2 * pick
+        stretch = 0.75 + 0.2 * slot + 0.1 * pick
         points = [(size * (0.5 + (x - 0.5) * stretch), size * y) for x, y in _SILHOUETTES[photo_class]]
         draw.polygon(points, fill=200)
-        if photo_class == vocab.BAG:
+        if photo_class == hierarchy.BAG:
             draw.arc((size * 0.3, size * 0.12, size * 0.7, size * 0.55), 180, 360, fill=200, width=scale * 2)
         gradient = np.linspace(1.1, 0.75, size, dtype=np.float32)[:, None]
         shaded = np.asarray(canvas.filter(ImageFilter.GaussianBlur(scale)), dtype=np.float32) * gradient
@@ -221,10 +323,13 @@ def write_images(
             if on_progress:
                 on_progress(1)
         return catalogue.size
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(render_to_file, jobs, chunksize=64):
-            if on_progress:
-                on_progress(1)
+    # spawn: the workers need nothing of this process (forking one with threads running is unsafe).
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # map() queues everything it is given: feed it a batch at a time so memory stays flat.
+        while batch := list(itertools.islice(jobs, JOB_BATCH)):
+            for _ in pool.map(render_to_file, batch, chunksize=64):
+                if on_progress:
+                    on_progress(1)
     return catalogue.size
 
 
@@ -232,10 +337,10 @@ def _jobs(images_dir: Path, catalogue: Catalogue, source: PhotoSource, seed: int
     for position in range(catalogue.size):
         product = catalogue.product[position]
         colour = vocab.COLOURS[catalogue.colour[position]]
-        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
+        product_type = int(catalogue.product_type[position])
         yield ImageJob(
             path=article_image_path(images_dir, int(catalogue.article_id[position])),
-            photo=source.photo(photo_class, float(catalogue.photo_pick[product])),
+            photo=source.photo_for_type(product_type, float(catalogue.photo_pick[product])),
             rgb=colour.rgb,
             pattern=vocab.APPEARANCES[catalogue.appearance[position]].pattern,
             seed=seed * 1_000_003 + position,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from catalog.demo_data import vocab
+from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data.articles import STYLE_DIMENSIONS, Catalogue
 
 # Enough segments that tastes are specific, few enough that each has many shoppers.
@@ -44,13 +44,13 @@ DEMAND_WEIGHT = 0.75
 @dataclass
 class Tastes:
     affinity: np.ndarray  # (SEGMENTS, n_articles) float32: log-preference of a segment for an article
-    home_group: np.ndarray  # (SEGMENTS,) position in vocab.INDEX_GROUPS
+    home_group: np.ndarray  # (SEGMENTS,) position in hierarchy.INDEX_GROUPS
     share: np.ndarray  # (SEGMENTS,) probability that a shopper's main segment is this one
 
 
 def draw_tastes(catalogue: Catalogue, rng: np.random.Generator) -> Tastes:
-    group_names = [group.name for group in vocab.INDEX_GROUPS]
-    shopper_share = np.array([group.shopper_share for group in vocab.INDEX_GROUPS])
+    group_names = [group.name for group in hierarchy.INDEX_GROUPS]
+    shopper_share = np.array([group.shopper_share for group in hierarchy.INDEX_GROUPS])
     home = rng.choice(len(group_names), size=SEGMENTS, p=shopper_share / shopper_share.sum())
 
     group_preference = np.full((SEGMENTS, len(group_names)), OTHER_GROUP_PENALTY)
@@ -61,7 +61,7 @@ def draw_tastes(catalogue: Catalogue, rng: np.random.Generator) -> Tastes:
             if penalty is not None:
                 group_preference[segment, other] = penalty
 
-    type_preference = rng.normal(0.0, TYPE_SPREAD, (SEGMENTS, len(vocab.PRODUCT_TYPES)))
+    type_preference = rng.normal(0.0, TYPE_SPREAD, (SEGMENTS, len(hierarchy.PRODUCT_TYPES)))
     colour_preference = rng.normal(0.0, COLOUR_SPREAD, (SEGMENTS, len(vocab.COLOUR_MASTERS)))
     for segment in range(SEGMENTS):
         favourites = rng.choice(len(vocab.COLOUR_MASTERS), size=2, replace=False)

@@ -22,8 +22,9 @@ from catalog.progress import Advance
 
 # Session settings for the import's transaction: hashes, sorts and index builds over millions of
 # rows stay in memory instead of spilling to disk (the defaults, 4MB/64MB, are for web queries).
+# 1GB lets the (customer, date) index over H&M's 31.8M purchases sort in memory.
 IMPORT_WORK_MEM = "256MB"
-IMPORT_MAINTENANCE_WORK_MEM = "512MB"
+IMPORT_MAINTENANCE_WORK_MEM = "1GB"
 
 
 def raw_cursor() -> Any:

@@ -16,6 +16,7 @@ from recommendations.content.catalogue_images import CatalogueImage, embed_missi
 from recommendations.content.feature_cache import cached_hashes
 from recommendations.content.parameters import DEFAULT_PARAMETERS
 from recommendations.encoders import get_encoder
+from recommendations.encoders.base import batch_torch_threads
 
 if TYPE_CHECKING:
     from recommendations.registry import TrainingContext
@@ -58,5 +59,6 @@ def run_chunk(run_id: int, chunk: dict[str, Any]) -> None:
         .exclude(image_sha256="")
         .values_list("image", "image_sha256")
     ]
-    embedded = embed_missing(encoder, images)
+    with batch_torch_threads():
+        embedded = embed_missing(encoder, images)
     logger.info("Content run %s: embedded %d of %d photos in this chunk", run_id, embedded, len(images))

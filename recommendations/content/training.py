@@ -34,7 +34,7 @@ from recommendations.content.feature_cache import cached_vectors
 from recommendations.content.texts import training_texts
 from recommendations.content.vector_index import VectorIndex
 from recommendations.encoders import get_encoder
-from recommendations.encoders.base import ContentEncoder, FloatMatrix
+from recommendations.encoders.base import ContentEncoder, FloatMatrix, batch_torch_threads
 from recommendations.encoders.heads import HeadTraining, ProjectionHeads, train_heads
 
 if TYPE_CHECKING:
@@ -121,6 +121,11 @@ def evaluate(
 
 
 def train(ctx: TrainingContext) -> dict[str, float]:
+    with batch_torch_threads():
+        return _train(ctx)
+
+
+def _train(ctx: TrainingContext) -> dict[str, float]:
     parameters = ctx.parameters
     backend = str(parameters.get("encoder") or settings.CONTENT_ENCODER)
     encoder = get_encoder(backend)

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
+from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data import images as demo_images
-from catalog.demo_data import vocab
 from catalog.demo_data.articles import write_catalogue
 from catalog.demo_data.generate import DemoDataOptions, OutputNotEmpty, generate_demo_data
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
@@ -86,7 +86,7 @@ def test_every_product_type_is_shown_by_the_matching_fashion_mnist_class():
         "Backpack": "Bag",
     }  # fmt: skip
 
-    assert {t.name: vocab.PHOTO_CLASSES[t.photo_class] for t in vocab.PRODUCT_TYPES} == expected
+    assert {t.name: hierarchy.PHOTO_CLASSES[t.photo_class] for t in hierarchy.PRODUCT_TYPES} == expected
 
 
 def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
@@ -98,15 +98,19 @@ def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
     jobs = list(demo_images._jobs(tmp_path, catalogue, photos, seed=1))
 
     for position, job in enumerate(jobs):
-        photo_class = vocab.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
-        assert any(np.array_equal(job.photo, candidate) for candidate in photos.by_class[photo_class])
+        product_type = int(catalogue.product_type[position])
+        photo_class = hierarchy.PRODUCT_TYPES[product_type].photo_class
+        # The photo is from the type's own pool, and that pool was cut from the type's class.
+        assert (photos.pool(product_type) == job.photo).all(axis=(1, 2)).any()
+        sources = photos.sources[product_type]
+        assert (photos.by_class[photo_class][:, None] == sources[None, :8]).all(axis=(2, 3)).any(axis=0).all()
 
 
 def test_photos_are_painted_in_the_article_colour(tmp_path):
     photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
     red = next(colour for colour in vocab.COLOURS if colour.name == "Red")
     path = tmp_path / "red.jpg"
-    job = demo_images.ImageJob(path, photos.photo(vocab.DRESS, 0.3), red.rgb, "solid", seed=1)
+    job = demo_images.ImageJob(path, photos.photo(hierarchy.DRESS, 0.3), red.rgb, "solid", seed=1)
 
     demo_images.render_to_file(job)
 
@@ -120,7 +124,7 @@ def test_photos_are_painted_in_the_article_colour(tmp_path):
 def test_stripes_are_drawn_over_the_garment(tmp_path):
     photos = demo_images.FashionMnistPhotos.load() or demo_images.DrawnGarments()
     black = next(colour for colour in vocab.COLOURS if colour.name == "Black")
-    shape = photos.photo(vocab.TSHIRT, 0.5)
+    shape = photos.photo(hierarchy.TSHIRT, 0.5)
     solid, striped = tmp_path / "solid.jpg", tmp_path / "striped.jpg"
     demo_images.render_to_file(demo_images.ImageJob(solid, shape, black.rgb, "solid", seed=2))
     demo_images.render_to_file(demo_images.ImageJob(striped, shape, black.rgb, "stripe", seed=2))
@@ -171,3 +175,21 @@ def test_the_command_reports_what_it_wrote(tmp_path, capsys):
     assert re.search(
         r"Wrote 30 articles, 40 customers, [\d,]+ transactions and 0 images", capsys.readouterr().out
     )
+
+
+def test_types_sharing_a_photo_class_each_get_their_own_look():
+    photos = demo_images.FashionMnistPhotos.load()
+    if photos is None:
+        pytest.skip("Fashion-MNIST (dataset-fashion-mnist) is not installed")
+    names = [t.name for t in hierarchy.PRODUCT_TYPES]
+    tops = [names.index(name) for name in ("T-shirt", "Vest top", "Top")]
+    looks = [np.stack([photos.photo_for_type(t, pick) for pick in np.linspace(0, 0.999, 200)]) for t in tops]
+    centres = [look.reshape(len(look), -1).mean(axis=0) for look in looks]
+
+    for own, look in enumerate(looks):
+        flat = look.reshape(len(look), -1).astype(np.float32)
+        distances = [np.linalg.norm(flat - centre, axis=1).mean() for centre in centres]
+        # Each type's photos sit closer to their own type's average photo than to the others'.
+        assert int(np.argmin(distances)) == own
+    # The same pick gives different photos for different types (no photo shared between types).
+    assert not (looks[0][0] == looks[1][0]).all()

@@ -223,6 +223,13 @@ def test_the_search_page_shows_photo_matches_and_still_finds_names(client, train
     assert named.article_id in [int(item["article_id"]) for item in lexical]
 
 
+def test_nonsense_words_match_no_photos(trained):
+    from recommendations.content.search import semantic_matches
+
+    assert len(semantic_matches("red trousers")) >= 3
+    assert semantic_matches("xyzzy qwerty") == []
+
+
 def test_the_search_api_needs_words(client):
     response = client.get("/api/v1/search/")
     assert response.status_code == 400

@@ -20,7 +20,7 @@ def test_exact_search_returns_the_best_rows_first(vectors):
 
 def test_it_saves_and_loads_with_the_same_answers(vectors, tmp_path, monkeypatch):
     # Force the HNSW graph even for this small index, in both build and load.
-    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_ROWS", 10)
+    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_CELLS", 10)
     index = VectorIndex.build(vectors)
     index.save(tmp_path)
     loaded = VectorIndex.load(tmp_path)
@@ -30,7 +30,7 @@ def test_it_saves_and_loads_with_the_same_answers(vectors, tmp_path, monkeypatch
 
 
 def test_the_graph_finds_almost_all_exact_neighbours(vectors, monkeypatch):
-    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_ROWS", 10)
+    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_CELLS", 10)
     index = VectorIndex.build(vectors)
     found = 0
     queries = l2_normalise(np.random.default_rng(1).normal(size=(50, 32)))
@@ -45,7 +45,7 @@ def test_filters_restrict_results_on_both_paths(vectors, monkeypatch):
     allowed[::7] = True
     exact_rows = VectorIndex.build(vectors).search(vectors[3], 5, allowed).rows
     assert allowed[exact_rows].all()
-    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_ROWS", 10)
+    monkeypatch.setattr(vector_index, "EXACT_SEARCH_MAX_CELLS", 10)
     graph_rows = VectorIndex.build(vectors).search(vectors[3], 5, allowed).rows
     assert allowed[graph_rows].all()
     assert len(graph_rows) == 5

@@ -84,3 +84,17 @@ def test_heads_survive_a_save_and_load(encoder, photos, tmp_path):
 def test_an_unknown_backend_is_refused_by_name():
     with pytest.raises(ValueError, match="bundled, clip"):
         get_encoder("resnet")
+
+
+def test_batch_work_gets_every_core_and_serving_gets_its_own_setting_back(encoder):
+    import os
+
+    import torch
+
+    from recommendations.encoders.base import batch_torch_threads
+
+    encoder.embed_texts(["configure the process"])
+    serving_threads = torch.get_num_threads()
+    with batch_torch_threads():
+        assert torch.get_num_threads() == (os.cpu_count() or 1)
+    assert torch.get_num_threads() == serving_threads
