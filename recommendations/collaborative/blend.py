@@ -146,7 +146,8 @@ def blend(
     variant[at] = sibling_weight[strongest]
     variant_from[at] = sibling_source[strongest]
     components[1] = weights.variant * variant
-    was_bought = components[0] > 0
+    was_bought = np.zeros(candidates.size, dtype=bool)
+    was_bought[np.searchsorted(candidates, bought)] = True
     components[1, was_bought] = 0.0
     variant_from[was_bought] = -1
     taste = np.maximum(model.affinity(vector, candidates), 0.0)
@@ -159,7 +160,7 @@ def blend(
     scores = components.sum(axis=0)
     source = components.argmax(axis=0)
     # A re-purchase reads as one, whatever else recommends it.
-    source[components[0] > 0] = 0
+    source[was_bought] = 0
 
     ranked = np.lexsort((catalogue.article_ids[candidates], -scores))
     ranked = ranked[scores[ranked] > 0]
