@@ -123,14 +123,9 @@ def blend(
     share = np.bincount(groups, weights=recency, minlength=len(catalogue.group_names)).astype(np.float32)
     share /= max(float(share.sum()), 1e-12)
 
+    # Colour variants; one the customer bought too counts as buy-again instead (zeroed below).
     siblings, source_index = catalogue.same_product(bought)
-    sibling_weight = recency[source_index]
-    fresh = ~np.isin(siblings, bought)
-    siblings, sibling_weight, sibling_source = (
-        siblings[fresh],
-        sibling_weight[fresh],
-        bought[source_index[fresh]],
-    )
+    sibling_weight, sibling_source = recency[source_index], bought[source_index]
 
     trending_candidates = [model.trend.top_by_group.get(int(group), _NONE) for group in np.flatnonzero(share)]
     candidates = np.unique(
@@ -151,6 +146,10 @@ def blend(
     variant[at] = sibling_weight[strongest]
     variant_from[at] = sibling_source[strongest]
     components[1] = weights.variant * variant
+    was_bought = np.zeros(candidates.size, dtype=bool)
+    was_bought[np.searchsorted(candidates, bought)] = True
+    components[1, was_bought] = 0.0
+    variant_from[was_bought] = -1
     taste = np.maximum(model.affinity(vector, candidates), 0.0)
     best_taste = float(taste.max(initial=0.0))
     if best_taste > 0:
@@ -161,7 +160,7 @@ def blend(
     scores = components.sum(axis=0)
     source = components.argmax(axis=0)
     # A re-purchase reads as one, whatever else recommends it.
-    source[components[0] > 0] = 0
+    source[was_bought] = 0
 
     ranked = np.lexsort((catalogue.article_ids[candidates], -scores))
     ranked = ranked[scores[ranked] > 0]

@@ -8,7 +8,7 @@ everyone, trending for everyone, buy-again alone, ALS alone; then the blend serv
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -101,6 +101,10 @@ class Evaluation:
     factors: Factors  # fitted on the training weeks, in the id space of the full log
     customer_map: IdMap
     article_map: IdMap
+    # What each recommender predicted for each scored customer, and what they bought (for
+    # per-customer analysis such as paired standard errors in benchmarks).
+    predictions: dict[str, dict[int, list[int]]] = field(default_factory=dict)
+    truth: dict[int, set[int]] = field(default_factory=dict)
 
 
 def evaluate(
@@ -143,7 +147,7 @@ def evaluate(
         name: mean_average_precision(split.truth, predicted) for name, predicted in predictions.items()
     }
     metrics["eval_customers"] = float(len(split.truth))
-    return Evaluation(metrics, factors, customer_map, article_map)
+    return Evaluation(metrics, factors, customer_map, article_map, predictions, split.truth)
 
 
 def predict_held_out(

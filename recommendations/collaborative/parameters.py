@@ -20,14 +20,17 @@ FORMAT_VERSION = 1
 # Real H&M data, with 105k articles, may want more factors: they are a run parameter.
 DEFAULT_FACTORS = 32
 DEFAULT_REGULARIZATION = 5.0
-DEFAULT_ITERATIONS = 15
+# MAP@12 stopped moving after 6-8 iterations (4: -1%, 10, 15 and 25 within 0.3%).
+DEFAULT_ITERATIONS = 10
 DEFAULT_ALPHA = 5.0
 # Purchases lose half their weight in the matrix every 30 days: tastes drift with the season
 # (30 days beat 90 and no decay by 10-15% on the validation week).
 DEFAULT_MATRIX_HALF_LIFE_DAYS = 30.0
 # Iterations of the published fit when it continues the evaluation's factors (see
-# evaluation.refit_on_all_data): one more week of data moves the factors little.
-DEFAULT_PUBLISH_ITERATIONS = 3
+# evaluation.refit_on_all_data): one more week of data moves the factors little. Measured on a
+# later week of generated data (30,000 customers): 1 warm iteration scored the same MAP@12 as a
+# 15-iteration fit from scratch (blend 0.0921 vs 0.0923, ALS 0.0833 vs 0.0833), 0 did not.
+DEFAULT_PUBLISH_ITERATIONS = 1
 # "Customers like you" looks for neighbours among customers who bought in these last days:
 # their recent purchases are what the widget shows, and it keeps that index small.
 DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS = 28
