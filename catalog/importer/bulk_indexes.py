@@ -9,7 +9,7 @@ from the catalogue, so indexes other apps add later are kept too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +25,8 @@ class SetAside:
     table: str
     indexes: list[str] = field(default_factory=list)  # CREATE INDEX statements
     constraints: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
+    # Foreign keys whose every new row the loader checked itself: re-added without a scan.
+    checked: set[str] = field(default_factory=set)
 
 
 def is_bulk(new_rows: int, kept_rows: int) -> bool:
@@ -50,8 +52,12 @@ def is_referenced(cursor: Any, table: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def set_aside(cursor: Any, table: str) -> SetAside:
-    """Drops the table's foreign keys and its indexes (the primary key too, unless referenced)."""
+def set_aside(cursor: Any, table: str, checked_columns: Collection[str] = ()) -> SetAside:
+    """Drops the table's foreign keys and its indexes (the primary key too, unless referenced).
+
+    checked_columns: columns whose values the loader has checked against the referenced tables
+    itself, row by row, with errors naming the line; their foreign keys come back NOT VALID.
+    """
     aside = SetAside(table)
     # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
     # ALTER TABLE; run them now, as Django does before checking constraints, and defer again.
@@ -60,16 +66,21 @@ def set_aside(cursor: Any, table: str) -> SetAside:
     keep_primary_key = is_referenced(cursor, table)
     cursor.execute(
         """
-        SELECT conname, pg_get_constraintdef(oid), contype FROM pg_constraint
+        SELECT conname, pg_get_constraintdef(c.oid), contype,
+               ARRAY(SELECT attname::text FROM pg_attribute
+                     WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey) ORDER BY attname)
+        FROM pg_constraint c
         WHERE conrelid = %s::regclass AND contype IN ('f', 'p')
         ORDER BY contype DESC, conname
         """,
         [table],
     )
-    for name, definition, kind in cursor.fetchall():
+    for name, definition, kind, columns in cursor.fetchall():
         if kind == "p" and keep_primary_key:
             continue
         aside.constraints.append((name, definition))
+        if kind == "f" and set(columns) <= set(checked_columns):
+            aside.checked.add(name)
     # Indexes that back a constraint go with the constraint; unique indexes stay (upserts need them).
     cursor.execute(
         """
@@ -103,8 +114,15 @@ def restore(cursor: Any, aside: SetAside) -> None:
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
     for definition in aside.indexes:
         cursor.execute(definition)
-    # Adding a foreign key validates every row in one join, far cheaper than per-row triggers.
+    # Adding a foreign key validates every row in one join (0.3-0.4 s per key over 2.8M purchases),
+    # far cheaper than per-row triggers. Keys the loader vouches for skip even that: it looked up
+    # every new row's value while streaming (an unknown id is an error naming file, line and field),
+    # the rows it kept were checked when they were written, and dropping and re-adding the key holds
+    # a lock on the referenced table until commit, so no referenced row can vanish in between.
+    # NOT VALID only skips the scan of existing rows: the key still checks every later write.
     for name, definition in foreign:
+        if name in aside.checked and "NOT VALID" not in definition:
+            definition += " NOT VALID"
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
 
 

@@ -30,6 +30,9 @@ from catalog.models import Article
 from catalog.progress import Progress
 
 TABLE = Purchase._meta.db_table
+# The converter looks up every row's customer and article (purchase_lines): their foreign keys
+# need no validating scan after a bulk load.
+CHECKED_COLUMNS = ("customer_id", "article_id")
 
 
 def load(
@@ -61,7 +64,7 @@ def load(
     estimate = estimate_rows(path)
     aside = None
     if bulk_indexes.is_bulk(estimate, kept):
-        aside = bulk_indexes.set_aside(cursor, TABLE)
+        aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
         notes.append("indexes rebuilt after the load")
 
     converter = PurchaseLineConverter(
