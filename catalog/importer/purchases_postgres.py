@@ -37,8 +37,8 @@ CHECKED_COLUMNS = ("customer_id", "article_id")
 
 def load(
     path: Path, columns: list[Column], progress: Progress, timings: dict[str, float]
-) -> tuple[int, list[str]]:
-    """Loads the file; returns (rows, notes for the report)."""
+) -> tuple[int, list[str], set[dt.date] | None]:
+    """Loads the file; returns (rows, notes for the report, the dates it changed: None for all)."""
     cursor = postgres_copy.raw_cursor()
     postgres_copy.tune_session(cursor)
     notes: list[str] = []
@@ -46,9 +46,13 @@ def load(
 
     stored = stored_dates(cursor)
     kept = 0
+    changed_dates: set[dt.date] | None = None
     if stored:
-        replaced = set(stored) & file_dates(path, columns)
+        changed_dates = file_dates(path, columns)
+        replaced = set(stored) & changed_dates
         clock.lap("transactions: dates")
+        if replaced == set(stored):
+            changed_dates = None  # every stored row is replaced
         if replaced == set(stored) and not bulk_indexes.is_referenced(cursor, TABLE):
             cursor.execute(f"TRUNCATE {TABLE}")
             notes.append(f"replaced all {len(stored)} stored dates")
@@ -98,7 +102,7 @@ def load(
         clock.lap("transactions: rebuild indexes")
     cursor.execute(f"ANALYZE {TABLE}")
     clock.lap("transactions: analyze")
-    return rows, notes
+    return rows, notes, changed_dates
 
 
 def stored_dates(cursor: Any) -> list[dt.date]:
