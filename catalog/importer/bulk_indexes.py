@@ -52,11 +52,15 @@ def is_referenced(cursor: Any, table: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def set_aside(cursor: Any, table: str, checked_columns: Collection[str] = ()) -> SetAside:
+def set_aside(
+    cursor: Any, table: str, checked_columns: Collection[str] = (), *, unique: bool = False
+) -> SetAside:
     """Drops the table's foreign keys and its indexes (the primary key too, unless referenced).
 
     checked_columns: columns whose values the loader has checked against the referenced tables
     itself, row by row, with errors naming the line; their foreign keys come back NOT VALID.
+    unique: unique constraints and indexes go too (a plain load into an empty table: no upsert
+    needs them, and rebuilding them still rejects duplicates).
     """
     aside = SetAside(table)
     # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
@@ -70,10 +74,13 @@ def set_aside(cursor: Any, table: str, checked_columns: Collection[str] = ()) ->
                ARRAY(SELECT attname::text FROM pg_attribute
                      WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey) ORDER BY attname)
         FROM pg_constraint c
-        WHERE conrelid = %s::regclass AND contype IN ('f', 'p')
+        WHERE conrelid = %s::regclass AND contype = ANY(%s)
+          -- A unique key another table's foreign key points at must stay.
+          AND NOT (contype = 'u' AND EXISTS (
+              SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
         ORDER BY contype DESC, conname
         """,
-        [table],
+        [table, ["f", "p", "u"] if unique else ["f", "p"]],
     )
     for name, definition, kind, columns in cursor.fetchall():
         if kind == "p" and keep_primary_key:
@@ -81,15 +88,16 @@ def set_aside(cursor: Any, table: str, checked_columns: Collection[str] = ()) ->
         aside.constraints.append((name, definition))
         if kind == "f" and set(columns) <= set(checked_columns):
             aside.checked.add(name)
-    # Indexes that back a constraint go with the constraint; unique indexes stay (upserts need them).
+    # Indexes that back a constraint go with the constraint; unique indexes stay (upserts need
+    # them) unless asked for.
     cursor.execute(
         """
         SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
-        WHERE i.indrelid = %s::regclass AND NOT i.indisunique AND NOT i.indisprimary
+        WHERE i.indrelid = %s::regclass AND (%s OR NOT i.indisunique) AND NOT i.indisprimary
           AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
         ORDER BY 1
         """,
-        [table],
+        [table, unique],
     )
     index_rows = cursor.fetchall()
     for name, _definition in reversed(aside.constraints):
@@ -101,16 +109,16 @@ def set_aside(cursor: Any, table: str, checked_columns: Collection[str] = ()) ->
 
 
 def restore(cursor: Any, aside: SetAside) -> None:
-    """Recreates what set_aside dropped: primary key first, then indexes, then foreign keys."""
-    primary = [
-        (name, definition) for name, definition in aside.constraints if definition.startswith("PRIMARY KEY")
-    ]
-    foreign = [
+    """Recreates what set_aside dropped: primary and unique keys, then indexes, then foreign keys."""
+    keys = [
         (name, definition)
         for name, definition in aside.constraints
-        if not definition.startswith("PRIMARY KEY")
+        if not definition.startswith("FOREIGN KEY")
     ]
-    for name, definition in primary:
+    foreign = [
+        (name, definition) for name, definition in aside.constraints if definition.startswith("FOREIGN KEY")
+    ]
+    for name, definition in keys:
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
     for definition in aside.indexes:
         cursor.execute(definition)
