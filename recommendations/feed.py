@@ -16,6 +16,7 @@ from recommendations.types import Recommendation
 
 COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
 NO_MODEL_NOTE = "Trending — personal picks appear once the recommender has been trained"
+NEWER_THAN_MODEL_NOTE = "Trending — picks for your latest purchases appear after the next model update"
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ def recommend_for_customer(customer: Customer, k: int = 12) -> FeedResult:
     if model is None:
         return FeedResult(trending_articles(None, k), fallback=True, note=NO_MODEL_NOTE)
     items = personal.for_you(model, customer, purchases, k)
+    if not items:
+        # Everything they bought is newer than the model (it learns those articles tonight).
+        return FeedResult(trending_articles(None, k), fallback=True, note=NEWER_THAN_MODEL_NOTE)
     if len(items) < k:
         # A short history on a small catalogue can run out of candidates: trending in the
         # customer's own index groups fills the row, then trending overall.

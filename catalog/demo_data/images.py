@@ -46,6 +46,8 @@ class FashionMnistPhotos:
     def __init__(self, by_class: list[np.ndarray]) -> None:
         self.by_class = by_class
         self._by_type: dict[int, np.ndarray] = {}
+        # Each type's photos as Fashion-MNIST has them, before reshape_for_slot.
+        self.sources: dict[int, np.ndarray] = {}
 
     @classmethod
     def load(cls, directory: Path = FASHION_MNIST_DIR) -> FashionMnistPhotos | None:
@@ -68,19 +70,44 @@ class FashionMnistPhotos:
 
     def photo_for_type(self, product_type: int, pick: float) -> np.ndarray:
         """A photo in `product_type`'s own look (an index into hierarchy.PRODUCT_TYPES)."""
+        photos = self.pool(product_type)
+        return photos[min(int(pick * len(photos)), len(photos) - 1)]
+
+    def pool(self, product_type: int) -> np.ndarray:
+        """Every photo `product_type` draws from, reshaped to its look."""
         if product_type not in self._by_type:
             self._split_class(hierarchy.PRODUCT_TYPES[product_type].photo_class)
-        photos = self._by_type[product_type]
-        return photos[min(int(pick * len(photos)), len(photos) - 1)]
+        return self._by_type[product_type]
 
     def _split_class(self, photo_class: int) -> None:
         sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
         photos = self.by_class[photo_class]
-        labels = _kmeans_labels(photos, len(sharing))
+        labels, typical = _kmeans_labels(photos, len(sharing))
         # Clusters ordered by how much of the frame the garment fills, so the split is stable.
         ink = [photos[labels == cluster].mean() for cluster in range(len(sharing))]
-        for product_type, cluster in zip(sharing, np.argsort(ink), strict=True):
-            self._by_type[product_type] = photos[labels == cluster]
+        for slot, (product_type, cluster) in enumerate(zip(sharing, np.argsort(ink), strict=True)):
+            self.sources[product_type] = photos[(labels == cluster) & typical]
+            self._by_type[product_type] = np.stack(
+                [reshape_for_slot(photo, slot) for photo in self.sources[product_type]]
+            )
+
+
+# The second and third type of a class are cut narrower or shorter (a vest top beside a T-shirt,
+# a crop top beside a top), so the silhouette tells them apart even under busy patterns.
+SLOT_SCALES = ((1.0, 1.0), (0.75, 1.0), (1.0, 0.72))
+
+
+def reshape_for_slot(photo: np.ndarray, slot: int) -> np.ndarray:
+    width_scale, height_scale = SLOT_SCALES[slot % len(SLOT_SCALES)]
+    if (width_scale, height_scale) == (1.0, 1.0):
+        return photo
+    width = round(SOURCE_SIZE * width_scale)
+    height = round(SOURCE_SIZE * height_scale)
+    resized = np.asarray(Image.fromarray(photo).resize((width, height), Image.Resampling.BILINEAR))
+    canvas = np.zeros_like(photo)
+    left = (SOURCE_SIZE - width) // 2
+    canvas[:height, left : left + width] = resized
+    return canvas
 
 
 # k-means on 14x14 thumbnails: enough to separate sleeve lengths and silhouettes, and quick
@@ -89,14 +116,15 @@ KMEANS_ITERATIONS = 15
 KMEANS_SEED = 7
 
 
-def _kmeans_labels(photos: np.ndarray, clusters: int) -> np.ndarray:
+def _kmeans_labels(photos: np.ndarray, clusters: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster labels, and which photos are typical of their cluster (the clearer half)."""
     if clusters == 1:
-        return np.zeros(len(photos), dtype=np.int64)
+        return np.zeros(len(photos), dtype=np.int64), np.ones(len(photos), dtype=bool)
     points = photos.reshape(len(photos), SOURCE_SIZE // 2, 2, SOURCE_SIZE // 2, 2).mean(axis=(2, 4))
     points = points.reshape(len(photos), -1).astype(np.float32) / 255
     rng = np.random.default_rng(KMEANS_SEED)
     centres = points[rng.choice(len(points), clusters, replace=False)]
-    labels = np.zeros(len(points), dtype=np.int64)
+    distances = np.zeros((len(points), clusters), dtype=np.float32)
     for _ in range(KMEANS_ITERATIONS):
         distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
         labels = distances.argmin(axis=1)
@@ -104,7 +132,16 @@ def _kmeans_labels(photos: np.ndarray, clusters: int) -> np.ndarray:
             members = points[labels == cluster]
             if len(members):
                 centres[cluster] = members.mean(axis=0)
-    return labels
+    labels = distances.argmin(axis=1)
+    # Photos on the border between two looks would blur the types again: keep, per cluster, the
+    # half that is most clearly closer to its own centre than to any other.
+    ranked = np.sort(distances, axis=1)
+    clarity = ranked[:, 0] / np.maximum(ranked[:, 1], 1e-9)
+    typical = np.zeros(len(points), dtype=bool)
+    for cluster in range(clusters):
+        members = labels == cluster
+        typical[members] = clarity[members] <= np.median(clarity[members])
+    return labels, typical
 
 
 # Silhouettes in unit coordinates (x, y) for the drawn fallback, one per Fashion-MNIST class.
@@ -232,7 +269,8 @@ class DrawnGarments:
         # Types sharing a silhouette differ in width, so each still has a look of its own.
         photo_class = hierarchy.PRODUCT_TYPES[product_type].photo_class
         sharing = [i for i, t in enumerate(hierarchy.PRODUCT_TYPES) if t.photo_class == photo_class]
-        return self.photo(photo_class, pick, slot=sharing.index(product_type))
+        slot = sharing.index(product_type)
+        return reshape_for_slot(self.photo(photo_class, pick, slot=slot), slot)
 
     def photo(self, photo_class: int, pick: float, slot: int = 0) -> np.ndarray:
         scale = 8

@@ -18,10 +18,11 @@ from recommendations.collaborative.parameters import DEFAULT_TARGET_RECALL
 
 TOP_K = 12
 TARGET_RECALL = DEFAULT_TARGET_RECALL
-# hnswlib's documented sweet spot is M 12-48; ef_construction 200 gives a good graph at
-# a build cost that stays small next to the ALS fit.
+# hnswlib's documented sweet spot is M 12-48. Build time grows with ef_construction; at 100 the
+# search-time ef found by measuring still reaches the target recall (tried 48-200 on 64k customer
+# vectors: all reached 0.97, 100 built about twice as fast as 200).
 M_LADDER = (16, 32, 48)
-EF_CONSTRUCTION = 200
+EF_CONSTRUCTION = 100
 EF_LADDER = (12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 SPACES = ("ip", "cosine")
 TIMING_QUERIES = 200

@@ -16,7 +16,7 @@ import numpy as np
 
 from recommendations.collaborative import ann
 from recommendations.collaborative.als import Factors
-from recommendations.collaborative.blend import BlendWeights
+from recommendations.collaborative.blend import BlendModel, BlendWeights
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import IdMap
 from recommendations.collaborative.model import CollaborativeModel
@@ -64,7 +64,7 @@ class TrainedModel:
 
 def save(model: TrainedModel, folder: Path) -> list[str]:
     """Writes every file of the artifact into `folder`; returns the file names written."""
-    trend_ids, trend_scores = model.trend.arrays()
+    trend_ids, trend_scores = model.trend.arrays(model.catalogue)
     arrays = {
         "customer_ids": model.customer_map.ids.astype(np.int32),
         "article_ids": model.article_map.ids.astype(np.int64),
@@ -88,8 +88,6 @@ def save(model: TrainedModel, folder: Path) -> list[str]:
         "dim": int(model.factors.articles.shape[1]),
         "indexes": {key: report.as_dict() for key, (_, report) in model.indexes.items()},
         "group_names": model.catalogue.group_names,
-        "trending_top_by_group": {str(group): ids for group, ids in model.trend.top_by_group.items()},
-        "trending_top_overall": model.trend.top_overall,
         "weights": model.weights.as_parameters(),
         "alpha": model.alpha,
         "regularization": model.regularization,
@@ -134,28 +132,17 @@ def load(folder: Path) -> CollaborativeModel:
         arrays["catalogue_group_codes"],
         list(metadata["group_names"]),
     )
-    trend = TrendTable(
-        scores=dict(
-            zip(
-                arrays["trending_article_ids"].tolist(),
-                arrays["trending_scores"].astype(float).tolist(),
-                strict=True,
-            )
-        ),
-        top_overall=[int(article_id) for article_id in metadata["trending_top_overall"]],
-        top_by_group={int(group): ids for group, ids in metadata["trending_top_by_group"].items()},
-    )
+    trend = TrendTable.build(arrays["trending_article_ids"], arrays["trending_scores"], catalogue)
+    article_map = IdMap(arrays["article_ids"])
     return CollaborativeModel(
         version=folder.name,
         customer_map=IdMap(arrays["customer_ids"]),
-        article_map=IdMap(arrays["article_ids"]),
+        article_map=article_map,
         customer_factors=customers,
-        article_factors=np.ascontiguousarray(articles),
         article_index=indexes["article_index"],
         similar_article_index=indexes["similar_article_index"],
         customer_index=indexes["customer_index"],
-        catalogue=catalogue,
-        trend=trend,
+        blend_model=BlendModel.build(catalogue, trend, np.ascontiguousarray(articles), article_map.ids),
         weights=BlendWeights.from_mapping(metadata["weights"]),
         alpha=float(metadata["alpha"]),
         regularization=float(metadata["regularization"]),

@@ -1,24 +1,25 @@
 """The "For you" ranking: buy-again, colour variants, ALS taste and trending in one score.
 
-One pure function ranks the candidates for one customer; serving (recommendations.feed) and the
+One function ranks the candidates for one customer; serving (recommendations.feed) and the
 evaluation (held-out week) both call it, so the MAP@12 recorded for the blend is the MAP@12 of
 what shoppers are shown. Scores add up per article:
 
-    score = buy_again · R  +  variant · V  +  als · A  +  trending · T · G  +  taste_trending · T · A
+    score = buy_again * R + variant * V + als * A + taste_trending * T * A + trending * T * G
 
 R  the customer's purchases of the article, each halved every `buy_again_half_life_days`;
 V  R of the colour variant they bought (articles sharing its product code);
-A  the ALS affinity u·v, clipped at 0 and scaled by the best ALS candidate's affinity;
+A  the ALS affinity u.v, clipped at 0 and scaled by the best candidate's affinity;
 T  the article's trending score scaled by the best seller's;
 G  the share of the customer's (decayed) purchases in the article's index group.
 
-T·A is what fast fashion rewards: this week's launches that match the customer's taste. The
-component that contributes most to an item names its reason on the page.
+T*A is what fast fashion rewards: this week's sellers that match the customer's taste. The
+component that contributes most to an item names its reason on the page. Candidates are the
+customer's purchases and their colour variants, the ALS index's nearest articles and the
+trending articles of the customer's index groups: a few hundred, scored with numpy.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,22 +28,69 @@ from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
 
-__all__ = ["ALS", "BUY_AGAIN", "TRENDING", "VARIANT", "BlendWeights", "HistoryItem", "Scored", "blend"]
+__all__ = [
+    "ALS",
+    "BUY_AGAIN",
+    "TRENDING",
+    "VARIANT",
+    "BlendModel",
+    "BlendWeights",
+    "History",
+    "Scored",
+    "blend",
+]
 
 BUY_AGAIN = "buy_again"
 VARIANT = "variant"
 ALS = "als"
 TRENDING = "trending"
+# Component order in the score matrix; ties name the earlier one.
+SOURCES = (BUY_AGAIN, VARIANT, ALS, TRENDING)
 
 
 @dataclass(frozen=True)
-class HistoryItem:
-    """One article the customer bought, with its decayed purchase weight R."""
+class History:
+    """The customer's distinct purchased articles (catalogue positions), most recent first, with
+    their decayed purchase weights R."""
 
-    article_id: int
-    weight: float
-    product_code: int | None
-    group: int | None
+    positions: np.ndarray  # int64
+    weights: np.ndarray  # float32
+
+    @classmethod
+    def empty(cls) -> History:
+        return cls(np.empty(0, np.int64), np.empty(0, np.float32))
+
+    def __len__(self) -> int:
+        return int(self.positions.shape[0])
+
+
+@dataclass(frozen=True)
+class BlendModel:
+    """What the blend reads besides the customer: the catalogue, trending and ALS item factors."""
+
+    catalogue: ArticleTable
+    trend: TrendTable
+    article_factors: np.ndarray  # (ALS columns, factors)
+    column_of_position: np.ndarray  # ALS column of each catalogue position, -1 without factors
+
+    @classmethod
+    def build(
+        cls, catalogue: ArticleTable, trend: TrendTable, article_factors: np.ndarray, column_ids: np.ndarray
+    ) -> BlendModel:
+        """`column_ids`: the article id of each ALS column (the model's article id map)."""
+        column_of_position = np.full(len(catalogue), -1, dtype=np.int64)
+        positions = catalogue.positions(column_ids)
+        known = positions >= 0
+        column_of_position[positions[known]] = np.flatnonzero(known)
+        return cls(catalogue, trend, article_factors, column_of_position)
+
+    def affinity(self, vector: np.ndarray | None, positions: np.ndarray) -> np.ndarray:
+        """Raw ALS scores u.v of catalogue positions (0 where the model has no factors)."""
+        if vector is None or not positions.size:
+            return np.zeros(positions.shape, dtype=np.float32)
+        columns = self.column_of_position[positions]
+        values = self.article_factors[np.maximum(columns, 0)] @ vector
+        return np.where(columns >= 0, values, 0.0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -54,99 +102,103 @@ class Scored:
     related_to: int | None  # for a colour variant: the article the customer bought
 
 
-Affinity = Callable[[Sequence[int]], np.ndarray]  # article ids → raw ALS scores u·v (0 if unknown)
-
-
 def blend(
-    history: Sequence[HistoryItem],
+    history: History,
     *,
-    affinity: Affinity | None,
-    als_candidates: Sequence[int],
-    articles: ArticleTable,
-    trend: TrendTable,
+    vector: np.ndarray | None,
+    als_candidates: np.ndarray,
+    model: BlendModel,
     weights: BlendWeights,
     limit: int,
 ) -> list[Scored]:
-    """Ranks candidate article ids for one customer, best first, at most `per_product` per product."""
-    recency: dict[int, float] = {}
-    groups: dict[int | None, float] = {}
-    product_of: dict[int, int | None] = {}
-    group_of: dict[int, int | None] = {}
-    for item in history[: weights.history_limit]:
-        recency[item.article_id] = recency.get(item.article_id, 0.0) + item.weight
-        groups[item.group] = groups.get(item.group, 0.0) + item.weight
-        product_of[item.article_id] = item.product_code
-        group_of[item.article_id] = item.group
-    total = sum(groups.values()) or 1.0
-    share = {group: weight / total for group, weight in groups.items()}
+    """Ranks articles for one customer, best first, at most `per_product` per product.
 
-    variant_of: dict[int, tuple[float, int]] = {}
-    for article_id, weight in recency.items():
-        code = product_of[article_id]
-        if code is None:
-            continue
-        for sibling in articles.variants_of(code).tolist():
-            if sibling not in recency and weight > variant_of.get(sibling, (0.0, 0))[0]:
-                variant_of[sibling] = (weight, article_id)
+    `vector` is the customer's ALS factors (None when the model has none); `als_candidates`
+    the catalogue positions of the customer's nearest articles in the ALS index.
+    """
+    catalogue = model.catalogue
+    bought = history.positions[: weights.history_limit]
+    recency = history.weights[: weights.history_limit].astype(np.float32)
+    groups = catalogue.group_codes[bought]
+    share = np.bincount(groups, weights=recency, minlength=len(catalogue.group_names)).astype(np.float32)
+    share /= max(float(share.sum()), 1e-12)
 
-    candidates: dict[int, None] = dict.fromkeys(recency)
-    candidates.update(dict.fromkeys(variant_of))
-    candidates.update(dict.fromkeys(als_candidates))
-    for group in share:
-        if group is not None:
-            candidates.update(dict.fromkeys(trend.top_by_group.get(group, ())))
-    ids = list(candidates)
+    siblings, source_index = catalogue.same_product(bought)
+    sibling_weight = recency[source_index]
+    fresh = ~np.isin(siblings, bought)
+    siblings, sibling_weight, sibling_source = (
+        siblings[fresh],
+        sibling_weight[fresh],
+        bought[source_index[fresh]],
+    )
 
-    taste = _scaled_affinity(affinity, ids)
-    scored: list[Scored] = []
-    for article_id, article_taste in zip(ids, taste.tolist(), strict=True):
-        group = group_of[article_id] if article_id in group_of else articles.group(article_id)
-        trending = trend.scores.get(article_id, 0.0)
-        related = variant_of.get(article_id)
-        parts = (
-            (weights.buy_again * recency.get(article_id, 0.0), BUY_AGAIN),
-            (weights.variant * (related[0] if related else 0.0), VARIANT),
-            (weights.als * article_taste + weights.taste_trending * trending * article_taste, ALS),
-            (weights.trending * trending * share.get(group, 0.0), TRENDING),
-        )
-        score = sum(part for part, _ in parts)
-        if score <= 0.0:
-            continue
-        # A re-purchase reads as one, whatever else recommends it.
-        source = BUY_AGAIN if article_id in recency else max(parts)[1]
-        scored.append(Scored(article_id, score, source, group, related[1] if related else None))
-    scored.sort(key=lambda item: (-item.score, item.article_id))
-    return cap_per_product(scored, articles, product_of, per_product=weights.per_product, limit=limit)
+    trending_candidates = [model.trend.top_by_group.get(int(group), _NONE) for group in np.flatnonzero(share)]
+    candidates = np.unique(
+        np.concatenate([bought, siblings, np.asarray(als_candidates, np.int64), *trending_candidates])
+    )
+    if not candidates.size:
+        return []
 
+    components = np.zeros((len(SOURCES), candidates.size), dtype=np.float32)
+    components[0, np.searchsorted(candidates, bought)] = weights.buy_again * recency
+    variant = np.zeros(candidates.size, dtype=np.float32)
+    variant_from = np.full(candidates.size, -1, dtype=np.int64)
+    # A sibling of two purchases takes the heavier one: sort by sibling, then weight; keep the last.
+    order = np.lexsort((sibling_weight, siblings))
+    last = np.r_[siblings[order][1:] != siblings[order][:-1], True] if order.size else order.astype(bool)
+    strongest = order[last]
+    at = np.searchsorted(candidates, siblings[strongest])
+    variant[at] = sibling_weight[strongest]
+    variant_from[at] = sibling_source[strongest]
+    components[1] = weights.variant * variant
+    taste = np.maximum(model.affinity(vector, candidates), 0.0)
+    best_taste = float(taste.max(initial=0.0))
+    if best_taste > 0:
+        taste /= best_taste
+    trend = model.trend.scores[candidates]
+    components[2] = weights.als * taste + weights.taste_trending * trend * taste
+    components[3] = weights.trending * trend * share[catalogue.group_codes[candidates]]
+    scores = components.sum(axis=0)
+    source = components.argmax(axis=0)
+    # A re-purchase reads as one, whatever else recommends it.
+    source[components[0] > 0] = 0
 
-def _scaled_affinity(affinity: Affinity | None, ids: list[int]) -> np.ndarray:
-    """A⁺ for each id: u·v clipped at 0, divided by the best ALS candidate's u·v."""
-    if affinity is None or not ids:
-        return np.zeros(len(ids), dtype=np.float32)
-    raw = np.maximum(np.asarray(affinity(ids), dtype=np.float32), 0.0)
-    # The ALS candidates are the customer's best matches (they are among `ids`), so the largest
-    # raw affinity is theirs: scaling by it puts A⁺ in [0, 1].
-    best = float(raw.max(initial=0.0))
-    return raw / best if best > 0 else raw
+    ranked = np.lexsort((catalogue.article_ids[candidates], -scores))
+    ranked = ranked[scores[ranked] > 0]
+    return _capped(ranked, candidates, scores, source, variant_from, catalogue, weights.per_product, limit)
 
 
-def cap_per_product(
-    ranked: Sequence[Scored],
-    articles: ArticleTable,
-    known_products: dict[int, int | None],
-    *,
+_NONE = np.empty(0, np.int64)
+
+
+def _capped(
+    ranked: np.ndarray,
+    candidates: np.ndarray,
+    scores: np.ndarray,
+    source: np.ndarray,
+    variant_from: np.ndarray,
+    catalogue: ArticleTable,
     per_product: int,
     limit: int,
 ) -> list[Scored]:
     kept: list[Scored] = []
     per_code: dict[int, int] = {}
-    for item in ranked:
-        code = known_products.get(item.article_id) or articles.product_code(item.article_id)
-        if code is not None:
-            if per_code.get(code, 0) >= per_product:
-                continue
-            per_code[code] = per_code.get(code, 0) + 1
-        kept.append(item)
+    for index in ranked.tolist():
+        position = int(candidates[index])
+        code = int(catalogue.product_codes[position])
+        if per_code.get(code, 0) >= per_product:
+            continue
+        per_code[code] = per_code.get(code, 0) + 1
+        related = int(variant_from[index])
+        kept.append(
+            Scored(
+                article_id=int(catalogue.article_ids[position]),
+                score=float(scores[index]),
+                source=SOURCES[int(source[index])],
+                group=int(catalogue.group_codes[position]),
+                related_to=int(catalogue.article_ids[related]) if related >= 0 else None,
+            )
+        )
         if len(kept) >= limit:
             break
     return kept

@@ -13,14 +13,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.collaborative.als import AlsParameters, Factors, IterationCallback, fit_als
-from recommendations.collaborative.blend import BlendWeights, HistoryItem, blend
+from recommendations.collaborative.blend import BlendModel, BlendWeights, History, blend
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, purchase_weights
 from recommendations.collaborative.metrics import K, mean_average_precision
-from recommendations.collaborative.model import affinity_scorer
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 
 HOLDOUT_DAYS = 7
+SAMPLE_SEED = 42
 # Customers scored per matrix product when ranking every article by ALS (bounds memory at
 # H&M scale: 512 x 105k floats ≈ 200 MB).
 SCORING_BATCH = 512
@@ -49,38 +49,41 @@ def histories_from_log(
     reference_day: int,
     half_life_days: float,
     articles: ArticleTable,
-) -> dict[int, list[HistoryItem]]:
+) -> dict[int, History]:
     """Each customer's purchased articles, most recently bought first, with decayed weights."""
-    mask = np.isin(log.customers, np.asarray(customers, dtype=np.int32))
-    chosen = log.where(mask)
+    chosen = log.where(np.isin(log.customers, np.asarray(customers, dtype=np.int32)))
+    positions = articles.positions(chosen.articles)
+    chosen = chosen.where(positions >= 0)
+    positions = positions[positions >= 0]
     weights = purchase_weights(chosen.days, reference_day=reference_day, half_life_days=half_life_days)
     # One row per (customer, article): summed weight and the last day it was bought.
-    order = np.lexsort((chosen.articles, chosen.customers))
-    pair_customers, pair_articles = chosen.customers[order], chosen.articles[order]
+    order = np.lexsort((positions, chosen.customers))
+    pair_customers, pair_positions = chosen.customers[order], positions[order]
     starts = np.flatnonzero(
-        np.r_[True, (pair_customers[1:] != pair_customers[:-1]) | (pair_articles[1:] != pair_articles[:-1])]
+        np.r_[True, (pair_customers[1:] != pair_customers[:-1]) | (pair_positions[1:] != pair_positions[:-1])]
     )
-    summed = np.add.reduceat(weights[order], starts) if len(starts) else np.empty(0, np.float32)
-    last = np.maximum.reduceat(chosen.days[order], starts) if len(starts) else np.empty(0, np.int32)
-    pair_customers, pair_articles = pair_customers[starts], pair_articles[starts]
-    newest_first = np.lexsort((pair_articles, -last, pair_customers))
-    result: dict[int, list[HistoryItem]] = {}
-    for customer, article, weight in zip(
-        pair_customers[newest_first].tolist(),
-        pair_articles[newest_first].tolist(),
-        summed[newest_first].tolist(),
-        strict=True,
-    ):
-        result.setdefault(customer, []).append(
-            HistoryItem(article, weight, articles.product_code(article), articles.group(article))
-        )
-    return result
+    if not starts.size:
+        return {}
+    summed = np.add.reduceat(weights[order], starts).astype(np.float32)
+    last = np.maximum.reduceat(chosen.days[order], starts)
+    pair_customers, pair_positions = pair_customers[starts], pair_positions[starts]
+    newest_first = np.lexsort((pair_positions, -last, pair_customers))
+    pair_customers, pair_positions, summed = (
+        pair_customers[newest_first],
+        pair_positions[newest_first],
+        summed[newest_first],
+    )
+    bounds = np.flatnonzero(np.r_[True, pair_customers[1:] != pair_customers[:-1], True])
+    return {
+        int(pair_customers[start]): History(pair_positions[start:end], summed[start:end])
+        for start, end in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True)
+    }
 
 
-def top_by_affinity(factors: Factors, rows: np.ndarray, article_map: IdMap, k: int) -> dict[int, list[int]]:
-    """Exact top-k article ids by u·v for the given matrix rows (row → ids, best first)."""
-    result: dict[int, list[int]] = {}
-    k = min(k, len(article_map))
+def top_by_affinity(factors: Factors, rows: np.ndarray, k: int) -> dict[int, np.ndarray]:
+    """Exact top-k ALS columns by u.v for the given matrix rows (row -> columns, best first)."""
+    result: dict[int, np.ndarray] = {}
+    k = min(k, factors.articles.shape[0])
     for start in range(0, len(rows), SCORING_BATCH):
         batch = rows[start : start + SCORING_BATCH]
         scores = factors.customers[batch] @ factors.articles.T
@@ -88,7 +91,7 @@ def top_by_affinity(factors: Factors, rows: np.ndarray, article_map: IdMap, k: i
         order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
         best = np.take_along_axis(top, order, axis=1)
         for row, columns in zip(batch.tolist(), best, strict=True):
-            result[row] = article_map.ids[columns].tolist()
+            result[row] = columns
     return result
 
 
@@ -110,13 +113,20 @@ def evaluate(
     on_iteration: IterationCallback | None = None,
     holdout_days: int = HOLDOUT_DAYS,
     check: Callable[[], None] | None = None,
+    sample_customers: int = 0,
 ) -> Evaluation:
     """Fits ALS on the training weeks and scores every recommender on the held-out week.
 
     Id maps cover the whole log (customers first seen in the held-out week get empty rows), so
-    the fitted factors can warm-start the published fit on all data.
+    the fitted factors can warm-start the published fit on all data. With `sample_customers`,
+    a seeded random sample of that many held-out customers is scored (all when 0).
     """
     split = split_last_week(log, holdout_days)
+    if 0 < sample_customers < len(split.truth):
+        chosen = np.random.default_rng(SAMPLE_SEED).choice(
+            sorted(split.truth), sample_customers, replace=False
+        )
+        split.truth = {int(customer): split.truth[int(customer)] for customer in chosen}
     customer_map, article_map = IdMap.of(log.customers), IdMap.of(log.articles)
     matrix = build_matrix(
         split.train,
@@ -149,6 +159,7 @@ def predict_held_out(
     popular = popular_last_week(split.train, reference_day=split.cutoff, k=K)
     trend = TrendTable.build(*trending_scores(split.train, reference_day=split.cutoff), articles)
     trending = trend.top_overall[:K]
+    model = BlendModel.build(articles, trend, factors.articles, article_map.ids)
     histories = histories_from_log(
         split.train,
         customers,
@@ -157,9 +168,8 @@ def predict_held_out(
         articles=articles,
     )
     rows = customer_map.positions(np.asarray(customers))
-    known = rows[rows >= 0]
-    candidates = top_by_affinity(factors, known, article_map, max(weights.als_candidates, K))
-    column_of = {int(article_id): column for column, article_id in enumerate(article_map.ids.tolist())}
+    candidates = top_by_affinity(factors, rows[rows >= 0], max(weights.als_candidates, K))
+    position_of_column = articles.positions(article_map.ids)
 
     predictions: dict[str, dict[int, list[int]]] = {
         "map12_popular_last_week": {},
@@ -169,29 +179,34 @@ def predict_held_out(
         "map12_blend": {},
     }
     for customer, row in zip(customers, rows.tolist(), strict=True):
-        history = histories.get(customer, [])
+        history = histories.get(customer, History.empty())
         predictions["map12_popular_last_week"][customer] = popular
         predictions["map12_trending"][customer] = trending
-        by_weight = sorted(history, key=lambda item: -item.weight)
-        predictions["map12_buy_again"][customer] = [item.article_id for item in by_weight[:K]]
-        als_ids = candidates.get(row, []) if row >= 0 and history else []
-        predictions["map12_als"][customer] = als_ids[:K]
-        if not history:
+        by_weight = history.positions[np.argsort(-history.weights, kind="stable")[:K]]
+        predictions["map12_buy_again"][customer] = articles.article_ids[by_weight].tolist()
+        columns = candidates[row] if row >= 0 and len(history) else _NO_COLUMNS
+        predictions["map12_als"][customer] = article_map.ids[columns[:K]].tolist()
+        if not len(history):
             # Cold start: the feed shows trending, exactly as serving does.
             predictions["map12_blend"][customer] = trending
             continue
-        vector = factors.customers[row]
         ranked = blend(
             history,
-            affinity=affinity_scorer(vector, factors.articles, column_of),
-            als_candidates=als_ids[: weights.als_candidates],
-            articles=articles,
-            trend=trend,
+            vector=factors.customers[row] if row >= 0 else None,
+            als_candidates=_known(position_of_column[columns[: weights.als_candidates]]),
+            model=model,
             weights=weights,
             limit=K,
         )
         predictions["map12_blend"][customer] = [item.article_id for item in ranked]
     return predictions
+
+
+_NO_COLUMNS = np.empty(0, np.int64)
+
+
+def _known(positions: np.ndarray) -> np.ndarray:
+    return positions[positions >= 0]
 
 
 def refit_on_all_data(

@@ -31,6 +31,10 @@ DEFAULT_PUBLISH_ITERATIONS = 3
 # "Customers like you" looks for neighbours among customers who bought in these last days:
 # their recent purchases are what the widget shows, and it keeps that index small.
 DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS = 28
+# Held-out customers scored per run (a seeded random sample when the week has more): MAP@12 of
+# 20,000 customers has a standard error near 0.001 at H&M's level (~0.02), and the blend and the
+# baselines are compared on the same customers. 0 scores them all (68k in H&M's last week).
+DEFAULT_EVALUATION_CUSTOMERS = 20_000
 # The issue asks for recall@12 >= 0.95; aiming a little higher keeps a fresh sample of queries
 # above it too.
 DEFAULT_TARGET_RECALL = 0.97
@@ -111,6 +115,7 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "matrix_half_life_days": DEFAULT_MATRIX_HALF_LIFE_DAYS,  # 0: every purchase counts 1, however old
     "publish_iterations": DEFAULT_PUBLISH_ITERATIONS,
     "evaluate": True,
+    "evaluation_customers": DEFAULT_EVALUATION_CUSTOMERS,
     "similar_customers_window_days": DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS,
     "index_target_recall": DEFAULT_TARGET_RECALL,
     **BlendWeights().as_parameters(),

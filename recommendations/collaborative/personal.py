@@ -14,7 +14,7 @@ import numpy as np
 
 from accounts.models import Customer, Purchase
 from catalog.models import Article
-from recommendations.collaborative.blend import ALS, BUY_AGAIN, TRENDING, VARIANT, HistoryItem, Scored, blend
+from recommendations.collaborative.blend import ALS, BUY_AGAIN, TRENDING, VARIANT, History, Scored, blend
 from recommendations.collaborative.interactions import day_date, day_number, purchase_weights
 from recommendations.collaborative.model import CollaborativeModel
 from recommendations.types import Recommendation
@@ -49,24 +49,26 @@ def customer_history(customer: Customer) -> list[PastPurchase]:
     return [PastPurchase(row[0], day_number(row[1]), row[2], row[3], row[4]) for row in rows]
 
 
-def history_items(model: CollaborativeModel, purchases: list[PastPurchase]) -> list[HistoryItem]:
-    """One item per distinct article, most recently bought first, weighted as in training."""
+def history(model: CollaborativeModel, purchases: list[PastPurchase]) -> History:
+    """Distinct articles, most recently bought first, weighted as the evaluation weighs them.
+
+    Articles newer than the model's catalogue snapshot are left out until the next retrain.
+    """
+    if not purchases:
+        return History.empty()
+    positions = model.catalogue.positions([purchase.article_id for purchase in purchases])
     weights = purchase_weights(
         np.array([purchase.day for purchase in purchases], dtype=np.int32),
         reference_day=model.reference_day,
         half_life_days=model.weights.buy_again_half_life_days,
     )
-    summed: dict[int, float] = {}
-    first: dict[int, PastPurchase] = {}
-    for purchase, weight in zip(purchases, weights.tolist(), strict=True):
-        summed[purchase.article_id] = summed.get(purchase.article_id, 0.0) + weight
-        first.setdefault(purchase.article_id, purchase)
-    return [
-        HistoryItem(
-            article_id, summed[article_id], past.product_code, model.catalogue.group_code(past.group_name)
-        )
-        for article_id, past in first.items()
-    ]
+    known = positions >= 0
+    positions, weights = positions[known], weights[known]
+    # Purchases come newest first, so each article's first index is its most recent purchase.
+    unique, first, inverse = np.unique(positions, return_index=True, return_inverse=True)
+    summed = np.bincount(inverse, weights=weights, minlength=len(unique)).astype(np.float32)
+    order = np.argsort(first, kind="stable")
+    return History(unique[order], summed[order])
 
 
 def customer_vector(
@@ -81,16 +83,18 @@ def ranked_for_customer(
     model: CollaborativeModel, customer: Customer, purchases: list[PastPurchase], limit: int
 ) -> list[Scored]:
     vector = customer_vector(model, customer, purchases)
-    candidates = model.als_candidates(vector, model.weights.als_candidates) if vector is not None else []
+    candidates = model.als_candidates(vector, model.weights.als_candidates) if vector is not None else _NONE
     return blend(
-        history_items(model, purchases),
-        affinity=model.affinity(vector) if vector is not None else None,
+        history(model, purchases),
+        vector=vector,
         als_candidates=candidates,
-        articles=model.catalogue,
-        trend=model.trend,
+        model=model.blend_model,
         weights=model.weights,
         limit=limit,
     )
+
+
+_NONE = np.empty(0, np.int64)
 
 
 def for_you(
@@ -125,20 +129,20 @@ class _Explainer:
     """Names the purchase whose ALS factors are closest to a recommended article's."""
 
     def __init__(self, model: CollaborativeModel, bought: list[int], names: dict[int, str]) -> None:
-        columns = [(article_id, model.column_of.get(article_id)) for article_id in dict.fromkeys(bought)]
-        known = [(article_id, column) for article_id, column in columns if column is not None]
+        ids = np.array(list(dict.fromkeys(bought)), dtype=np.int64)
+        columns = model.article_map.positions(ids).astype(np.int64)
         self._model = model
-        self._ids = [article_id for article_id, _ in known]
-        self._names = [names[article_id] for article_id, _ in known]
-        self._factors = _unit_rows(model.article_factors[[column for _, column in known]]) if known else None
+        self._ids = ids[columns >= 0]
+        self._names = [names[int(article_id)] for article_id in self._ids.tolist()]
+        self._factors = _unit_rows(model.article_factors[columns[columns >= 0]])
 
     def __call__(self, article_id: int) -> str | None:
-        column = self._model.column_of.get(article_id)
-        if column is None or self._factors is None:
+        column = self._model.article_map.position(article_id)
+        if column is None or not self._ids.size:
             return None
         similarities = self._factors @ self._model.article_factors[column]
         # The article itself (when bought before) explains nothing.
-        similarities[[bought == article_id for bought in self._ids]] = -np.inf
+        similarities[self._ids == article_id] = -np.inf
         best = int(np.argmax(similarities))
         return self._names[best] if np.isfinite(similarities[best]) else None
 

@@ -49,11 +49,12 @@ def trending_scores(
 
 @dataclass(frozen=True)
 class TrendTable:
-    """Trending scores scaled to [0, 1] by the best seller, and the top articles of each group."""
+    """Trending scores per catalogue position, scaled to [0, 1] by the best seller, and the top
+    positions of each index group (the blend's trending candidates)."""
 
-    scores: dict[int, float]
-    top_overall: list[int]
-    top_by_group: dict[int, list[int]]
+    scores: np.ndarray  # float32, one per catalogue position
+    top_overall: list[int]  # article ids, best first
+    top_by_group: dict[int, np.ndarray]  # group code -> catalogue positions, best first
 
     @classmethod
     def build(
@@ -63,26 +64,23 @@ class TrendTable:
         articles: ArticleTable,
         per_group: int = TRENDING_CANDIDATES_PER_GROUP,
     ) -> TrendTable:
-        if not len(article_ids):
-            return cls({}, [], {})
-        order = np.lexsort((article_ids, -scores))
-        ranked_ids = article_ids[order]
-        ranked = scores[order] / max(float(scores[order[0]]), 1e-12)
-        top_by_group: dict[int, list[int]] = {}
-        for article_id in ranked_ids.tolist():
-            group = articles.group(article_id)
-            if group is None:
-                continue
-            members = top_by_group.setdefault(group, [])
-            if len(members) < per_group:
-                members.append(article_id)
+        by_position = np.zeros(len(articles), dtype=np.float32)
+        positions = articles.positions(article_ids)
+        known = positions >= 0  # articles no longer in the catalogue cannot be shown anyway
+        by_position[positions[known]] = scores[known]
+        best = float(by_position.max(initial=0.0))
+        if best > 0:
+            by_position /= best
+        ranked = np.lexsort((articles.article_ids, -by_position))
+        ranked = ranked[by_position[ranked] > 0]
+        groups = articles.group_codes[ranked]
         return cls(
-            scores=dict(zip(ranked_ids.tolist(), ranked.astype(float).tolist(), strict=True)),
-            top_overall=ranked_ids[:per_group].tolist(),
-            top_by_group=top_by_group,
+            scores=by_position,
+            top_overall=articles.article_ids[ranked[:per_group]].tolist(),
+            top_by_group={int(group): ranked[groups == group][:per_group] for group in np.unique(groups)},
         )
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        ids = np.fromiter(self.scores.keys(), dtype=np.int64, count=len(self.scores))
-        values = np.fromiter(self.scores.values(), dtype=np.float32, count=len(self.scores))
-        return ids, values
+    def arrays(self, articles: ArticleTable) -> tuple[np.ndarray, np.ndarray]:
+        """(article ids, scaled scores) of the articles that sold: what the artifact stores."""
+        sold = np.flatnonzero(self.scores > 0)
+        return articles.article_ids[sold], self.scores[sold]

@@ -26,8 +26,9 @@ from recommendations.collaborative.popularity import TrendTable, trending_scores
 
 logger = logging.getLogger(__name__)
 
-# Queries sampled to measure each index's recall against exact search.
-RECALL_SAMPLE_QUERIES = 1000
+# Queries sampled to measure each index's recall against exact search: 500 x 12 neighbours put
+# the standard error of a recall near 0.97 at about 0.002.
+RECALL_SAMPLE_QUERIES = 500
 
 
 class Context(Protocol):
@@ -171,6 +172,7 @@ def _evaluate(
         als=als,
         weights=weights,
         matrix_half_life_days=half_life,
+        sample_customers=int(parameters["evaluation_customers"]),
         on_iteration=Stage(stage.context, stage.start, stage.end - 5).iterations("Evaluation"),
         check=stage.context.check_cancelled,
     )

@@ -98,8 +98,12 @@ def test_each_article_gets_a_photo_of_its_type_class(tmp_path):
     jobs = list(demo_images._jobs(tmp_path, catalogue, photos, seed=1))
 
     for position, job in enumerate(jobs):
-        photo_class = hierarchy.PRODUCT_TYPES[catalogue.product_type[position]].photo_class
-        assert (photos.by_class[photo_class] == job.photo).all(axis=(1, 2)).any()
+        product_type = int(catalogue.product_type[position])
+        photo_class = hierarchy.PRODUCT_TYPES[product_type].photo_class
+        # The photo is from the type's own pool, and that pool was cut from the type's class.
+        assert (photos.pool(product_type) == job.photo).all(axis=(1, 2)).any()
+        sources = photos.sources[product_type]
+        assert (photos.by_class[photo_class][:, None] == sources[None, :8]).all(axis=(2, 3)).any(axis=0).all()
 
 
 def test_photos_are_painted_in_the_article_colour(tmp_path):

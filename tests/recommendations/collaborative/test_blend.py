@@ -6,18 +6,17 @@ from recommendations.collaborative.blend import (
     BUY_AGAIN,
     TRENDING,
     VARIANT,
+    BlendModel,
     BlendWeights,
-    HistoryItem,
+    History,
     blend,
 )
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.popularity import TrendTable
 
 LADIES, MEN = 0, 1
-
-
-def _catalogue():
-    rows = [
+CATALOGUE = ArticleTable.from_rows(
+    [
         (101, 1, "Ladieswear"),  # dress, two colours
         (102, 1, "Ladieswear"),
         (201, 2, "Ladieswear"),  # top, five colours
@@ -29,45 +28,50 @@ def _catalogue():
         (401, 4, "Ladieswear"),
         (501, 5, "Menswear"),
     ]
-    return ArticleTable.from_rows(rows)
+)
 
 
 def _history(*items):
-    catalogue = _catalogue()
-    return [
-        HistoryItem(article, weight, catalogue.product_code(article), catalogue.group(article))
-        for article, weight in items
-    ]
-
-
-def _affinity(scores):
-    return lambda ids: np.array([scores.get(article_id, 0.0) for article_id in ids], dtype=np.float32)
-
-
-def _trend(scores):
-    catalogue = _catalogue()
-    return TrendTable.build(
-        np.array(list(scores), dtype=np.int64), np.array(list(scores.values()), np.float32), catalogue
+    """(article id, weight) pairs, most recent first."""
+    return History(
+        CATALOGUE.positions([article for article, _ in items]), np.array([w for _, w in items], np.float32)
     )
 
 
-def _blend(history, affinity=None, als=(), trend=None, limit=12, **weights):
+def _model(trend=None, tastes=None):
+    """ALS with one factor: an article's factor is its taste score; the customer vector is [1]."""
+    tastes = tastes or {}
+    ids = np.array(sorted(tastes) or [101], dtype=np.int64)
+    factors = np.array([[tastes.get(int(article_id), 0.0)] for article_id in ids], dtype=np.float32)
+    trend = trend or {}
+    table = TrendTable.build(
+        np.array(list(trend), np.int64), np.array(list(trend.values()), np.float32), CATALOGUE
+    )
+    return BlendModel.build(CATALOGUE, table, factors, ids)
+
+
+def _blend(history, tastes=None, trend=None, limit=12, **weights):
+    tastes = tastes or {}
     return blend(
         history,
-        affinity=affinity,
-        als_candidates=list(als),
-        articles=_catalogue(),
-        trend=trend or _trend({}),
+        vector=np.ones(1, np.float32) if tastes else None,
+        als_candidates=CATALOGUE.positions(list(tastes)),
+        model=_model(trend, tastes),
         weights=BlendWeights(**weights),
         limit=limit,
     )
 
 
-def test_the_catalogue_knows_colour_variants_and_groups():
-    catalogue = _catalogue()
-    assert catalogue.variants_of(1).tolist() == [101, 102]
-    assert catalogue.group(301) == MEN and catalogue.group_names[LADIES] == "Ladieswear"
-    assert catalogue.product_code(999) is None and catalogue.variants_of(99).tolist() == []
+def test_the_catalogue_finds_positions_and_colour_variants():
+    positions = CATALOGUE.positions([102, 999, 301])
+    assert positions.tolist()[1] == -1 and CATALOGUE.article_ids[positions[[0, 2]]].tolist() == [102, 301]
+    siblings, source = CATALOGUE.same_product(CATALOGUE.positions([101, 301]))
+    assert sorted(CATALOGUE.article_ids[siblings].tolist()) == [101, 102, 301]
+    assert source.tolist() == [0, 0, 1]
+    assert (
+        CATALOGUE.group_codes[CATALOGUE.position(301)] == MEN
+        and CATALOGUE.group_names[LADIES] == "Ladieswear"
+    )
 
 
 def test_it_offers_bought_articles_again_and_their_other_colours():
@@ -75,57 +79,59 @@ def test_it_offers_bought_articles_again_and_their_other_colours():
 
     assert [(item.article_id, item.source) for item in ranked] == [(101, BUY_AGAIN), (102, VARIANT)]
     assert ranked[1].related_to == 101
-    assert ranked[0].score > ranked[1].score
+    assert ranked[0].score == pytest.approx(BlendWeights().buy_again)
+    assert ranked[1].score == pytest.approx(BlendWeights().variant)
+
+
+def test_a_variant_of_two_purchases_comes_from_the_heavier_one():
+    ranked = _blend(_history((203, 0.2), (201, 0.9)), buy_again=0.0)
+    variants = {item.article_id: item for item in ranked if item.source == VARIANT}
+    assert set(variants) == {202, 204, 205}
+    assert all(item.related_to == 201 for item in variants.values())
 
 
 def test_recent_purchases_rank_above_old_ones():
-    ranked = _blend(_history((301, 0.2), (401, 0.9)), variant=0.0)
+    ranked = _blend(_history((401, 0.9), (301, 0.2)), variant=0.0)
     assert [item.article_id for item in ranked] == [401, 301]
 
 
 def test_als_candidates_score_by_taste_and_name_their_source():
-    ranked = _blend(
-        _history((101, 0.1)), affinity=_affinity({501: 2.0, 301: 1.0}), als=[501, 301], variant=0.0
-    )
+    ranked = _blend(_history((101, 0.1)), tastes={501: 2.0, 301: 1.0}, variant=0.0, buy_again=0.0)
 
-    assert [(item.article_id, item.source) for item in ranked][:2] == [(501, ALS), (301, ALS)]
+    assert [(item.article_id, item.source) for item in ranked] == [(501, ALS), (301, ALS)]
     # Scaled by the best candidate: 501 contributes `als` in full, 301 half of it.
     assert ranked[0].score == pytest.approx(BlendWeights().als)
     assert ranked[1].score == pytest.approx(BlendWeights().als / 2)
 
 
 def test_trending_fills_only_from_the_customers_index_groups():
-    trend = _trend({401: 10.0, 501: 20.0})
-
-    ranked = _blend(_history((101, 1.0)), trend=trend, variant=0.0)
+    ranked = _blend(_history((101, 1.0)), trend={401: 10.0, 501: 20.0}, variant=0.0)
 
     assert [(item.article_id, item.source) for item in ranked] == [(101, BUY_AGAIN), (401, TRENDING)]
     assert ranked[1].group == LADIES
+    # 401 sells half as much as the best seller (501); the customer buys only Ladieswear.
+    assert ranked[1].score == pytest.approx(BlendWeights().trending * 0.5)
 
 
 def test_trending_articles_matching_the_taste_get_both_boosts():
-    trend = _trend({401: 10.0, 301: 10.0})
-    affinity = _affinity({401: 1.0, 301: 1.0})
-
     ranked = _blend(
         _history((101, 1.0), (501, 1.0)),
-        affinity=affinity,
-        als=[401, 301],
-        trend=trend,
+        tastes={401: 1.0, 301: 1.0},
+        trend={401: 10.0, 301: 10.0},
         buy_again=0.0,
         variant=0.0,
     )
 
     scores = {item.article_id: item.score for item in ranked}
     weights = BlendWeights()
+    # Half of the customer's purchases are Ladieswear, half Menswear.
     assert scores[401] == pytest.approx(weights.als + weights.taste_trending + weights.trending * 0.5)
 
 
 def test_it_never_repeats_an_article_and_caps_items_per_product():
-    affinity = _affinity({201: 5, 202: 4, 203: 3, 204: 2, 205: 1, 301: 0.5})
-    history = _history((201, 1.0))
+    tastes = {201: 5, 202: 4, 203: 3, 204: 2, 205: 1, 301: 0.5}
 
-    ranked = _blend(history, affinity=affinity, als=[201, 202, 203, 204, 205, 301, 201], per_product=3)
+    ranked = _blend(_history((201, 1.0)), tastes=tastes, per_product=3)
 
     ids = [item.article_id for item in ranked]
     assert len(ids) == len(set(ids))
@@ -134,8 +140,16 @@ def test_it_never_repeats_an_article_and_caps_items_per_product():
 
 
 def test_it_stops_at_the_limit():
-    ranked = _blend(_history((101, 1.0), (301, 1.0), (401, 1.0)), limit=2)
-    assert len(ranked) == 2
+    assert len(_blend(_history((101, 1.0), (301, 1.0), (401, 1.0)), limit=2)) == 2
+
+
+def test_an_article_bought_before_reads_as_buy_again_even_when_als_likes_it_more():
+    ranked = _blend(_history((501, 0.1)), tastes={501: 3.0})
+    assert [(item.article_id, item.source) for item in ranked] == [(501, BUY_AGAIN)]
+
+
+def test_a_customer_without_history_or_taste_gets_nothing_to_rank():
+    assert _blend(History.empty()) == []
 
 
 def test_weights_round_trip_through_run_parameters():
@@ -144,8 +158,3 @@ def test_weights_round_trip_through_run_parameters():
     assert parameters["blend_als"] == 0.7
     assert BlendWeights.from_mapping({**parameters, "factors": 64}) == weights
     assert isinstance(BlendWeights.from_mapping({"blend_per_product": "4"}).per_product, int)
-
-
-def test_an_article_bought_before_reads_as_buy_again_even_when_als_likes_it_more():
-    ranked = _blend(_history((501, 0.1)), affinity=_affinity({501: 3.0}), als=[501])
-    assert [(item.article_id, item.source) for item in ranked] == [(501, BUY_AGAIN)]

@@ -44,19 +44,24 @@ def test_the_split_holds_out_the_last_seven_days():
 
 def test_histories_aggregate_purchases_newest_first_with_decay():
     log = PurchaseLog.from_rows(
-        [(1, 10, _days_ago(30)), (1, 10, _days_ago(0)), (1, 20, _days_ago(10)), (2, 30, _days_ago(0))]
+        [
+            (1, 10, _days_ago(30)),
+            (1, 10, _days_ago(0)),
+            (1, 20, _days_ago(10)),
+            (2, 30, _days_ago(0)),
+            (1, 99, _days_ago(1)),
+        ]
     )
+    catalogue = _catalogue([10, 20, 30])  # 99 left the catalogue
 
     histories = histories_from_log(
-        log, [1], reference_day=day_number(LAST_DAY), half_life_days=30, articles=_catalogue([10, 20, 30])
+        log, [1], reference_day=day_number(LAST_DAY), half_life_days=30, articles=catalogue
     )
 
     assert list(histories) == [1]
-    assert [(item.article_id, round(item.weight, 4)) for item in histories[1]] == [
-        (10, 1.5),
-        (20, round(0.5 ** (1 / 3), 4)),
-    ]
-    assert histories[1][0].product_code == 10
+    history = histories[1]
+    assert catalogue.article_ids[history.positions].tolist() == [10, 20]
+    assert history.weights.tolist() == pytest.approx([1.5, 0.5 ** (1 / 3)])
 
 
 def test_baselines_score_as_computed_by_hand():
@@ -92,3 +97,15 @@ def test_als_and_the_blend_learn_planted_tastes_that_popularity_misses():
     assert metrics["map12_blend"] > 1.2 * popular
     # Factors cover every customer and article of the whole log, ready for the published refit.
     assert evaluation.factors.customers.shape[0] == len(set(log.customers.tolist()))
+
+
+def test_a_sample_of_held_out_customers_can_be_scored():
+    metrics = evaluate(
+        _small_log(),
+        _catalogue([10, 20, 30, 40]),
+        als=SMALL_ALS,
+        weights=BlendWeights(),
+        matrix_half_life_days=None,
+        sample_customers=2,
+    ).metrics
+    assert metrics["eval_customers"] == 2

@@ -99,3 +99,19 @@ def test_the_matrix_drops_purchases_outside_the_id_maps():
     matrix = build_matrix(log, customers=IdMap(np.array([1, 2])), articles=IdMap(np.array([500, 700])))
 
     assert matrix.toarray().tolist() == [[1.0, 0.0], [0.0, 0.0]]
+
+
+@pytest.mark.django_db
+def test_the_cursor_path_for_other_databases_reads_the_same_rows():
+    from django.db import connection
+
+    from recommendations.collaborative import interactions
+
+    PurchaseFactory.create_batch(3, t_dat=dt.date(2020, 9, 1))
+    PurchaseFactory(t_dat=dt.date(2020, 9, 2))
+
+    by_copy = load_purchase_log()
+    by_cursor = interactions._load_with_cursor(connection, None)
+
+    for name in ("customers", "articles", "days"):
+        assert sorted(getattr(by_cursor, name).tolist()) == sorted(getattr(by_copy, name).tolist())

@@ -65,3 +65,15 @@ def test_a_customer_without_purchases_gets_trending_and_is_told_why(planted_shop
 
     assert result.fallback and result.note == feed.COLD_START_NOTE and len(result.items) == 6
     assert all(item.reason.startswith("Popular") for item in result.items)
+
+
+def test_a_customer_whose_purchases_are_all_newer_than_the_model_is_told_so(planted_shop):
+    from tests.factories import ArticleFactory, PurchaseFactory
+
+    _train()
+    customer = CustomerFactory()
+    PurchaseFactory(customer=customer, article=ArticleFactory(article_id=9_000_001))
+
+    result = feed.recommend_for_customer(customer, 4)
+
+    assert result.fallback and result.note == feed.NEWER_THAN_MODEL_NOTE and len(result.items) == 4

@@ -38,7 +38,8 @@ def test_a_run_records_every_metric_and_writes_a_loadable_artifact(tmp_path):
     vector = model.customer_vector(customer, [], [])
     assert vector is not None and np.any(vector)
     # The published model still knows the planted tastes: even customers' best match is taste 0.
-    assert model.als_candidates(vector, 1)[0] // 1000 == 1
+    best = model.catalogue.article_ids[model.als_candidates(vector, 1)[0]]
+    assert best // 1000 == 1
 
 
 @pytest.mark.django_db
@@ -48,5 +49,24 @@ def test_a_run_without_purchases_says_what_is_missing(tmp_path):
 
 
 def test_a_folder_without_the_files_does_not_load(tmp_path):
+    with pytest.raises(artifact.ArtifactError):
+        artifact.load(tmp_path)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("damage", ["format_version", "missing_index", "short_factors"])
+def test_a_damaged_artifact_refuses_to_load(tmp_path, damage):
+    import json
+
+    store(two_taste_log()[0])
+    train(FakeContext(tmp_path, **SMALL))
+    if damage == "format_version":
+        metadata = json.loads((tmp_path / "collaborative.json").read_text())
+        (tmp_path / "collaborative.json").write_text(json.dumps({**metadata, "format_version": 99}))
+    elif damage == "missing_index":
+        (tmp_path / "articles_ip.hnsw").unlink()
+    else:
+        np.save(tmp_path / "customer_factors.npy", np.zeros((3, 4), np.float32))
+
     with pytest.raises(artifact.ArtifactError):
         artifact.load(tmp_path)
