@@ -78,15 +78,15 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
                 """,
                 {"last_day": last_day, "dates": sorted(changed_dates or ())},
             )
-            # Articles not sold lately: the median of all their sales. Analysed first, so that the
-            # planner sees how few they usually are and reads their rows through the article index.
-            cursor.execute(f"ANALYZE {STATS}")
+            # Articles not sold lately: the median of all their sales. As an array, the planner
+            # reads just their rows through the article index (a bitmap scan, in table order);
+            # as IN (subquery) it hashed them and scanned the whole table: 0.34 s -> 0.12 s here.
             cursor.execute(
                 f"""
                 UPDATE {STATS} s SET price = o.price
                 FROM (SELECT p.article_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price) AS price
                       FROM {PURCHASES} p
-                      WHERE p.article_id IN (SELECT article_id FROM {STATS} WHERE price IS NULL)
+                      WHERE p.article_id = ANY(ARRAY(SELECT article_id FROM {STATS} WHERE price IS NULL))
                       GROUP BY p.article_id) o
                 WHERE o.article_id = s.article_id
                 """
