@@ -130,6 +130,9 @@ def _first_sales_sql(changed_dates: Collection[dt.date] | None) -> str:
     With changed dates, the stored first_sold_on stands for the unchanged rows (the importer is
     the only writer of purchases and of this column), unless it is one of the changed dates: then
     the article's unchanged rows are looked up through the article index (a few articles).
+    `min(t_dat + 0)`, not `min(t_dat)`: the planner turns the latter into "walk the date index
+    from the oldest day until a row of this article turns up", most of the table for an article
+    first sold lately (a weekly file of the benchmark took 80 s instead of 0.1 s).
     """
     if changed_dates is None:
         return f"SELECT article_id, min(t_dat) AS first_sold_on FROM {PURCHASES} GROUP BY article_id"
@@ -137,7 +140,7 @@ def _first_sales_sql(changed_dates: Collection[dt.date] | None) -> str:
         SELECT a.article_id,
                least(n.first_sold_on,
                      CASE WHEN a.first_sold_on = ANY(%(dates)s::date[])
-                          THEN (SELECT min(p.t_dat) FROM {PURCHASES} p
+                          THEN (SELECT min(p.t_dat + 0) FROM {PURCHASES} p
                                 WHERE p.article_id = a.article_id AND p.t_dat <> ALL(%(dates)s::date[]))
                           ELSE a.first_sold_on END) AS first_sold_on
         FROM {ARTICLES} a
