@@ -6,7 +6,8 @@
 - popularity: purchases over the data's last POPULARITY_WINDOW_DAYS days, each weighted by
   0.5 ** (days before the last day / POPULARITY_HALF_LIFE_DAYS), so yesterday's sales count most.
 "The last day" is the newest purchase date in the data, not today: the data set is historical.
-On PostgreSQL this is one UPDATE over aggregates; on SQLite (the demo) Python does the medians.
+On PostgreSQL the figures are gathered in a temporary table, then one UPDATE writes those that
+changed; on SQLite (the demo) Python does the medians.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
+from collections.abc import Collection
 from typing import Any
 
 from django.db import connection
@@ -27,53 +29,125 @@ POPULARITY_HALF_LIFE_DAYS = 3.0
 
 PURCHASES = Purchase._meta.db_table
 ARTICLES = Article._meta.db_table
+STATS = "hm_import_article_stats"
 
 
-def refresh_article_stats() -> None:
-    """Recomputes the three columns for every article; the caller holds the transaction."""
+def refresh_article_stats(changed_dates: Collection[dt.date] | None = None) -> None:
+    """Recomputes the three columns for every article; the caller holds the transaction.
+
+    changed_dates: the purchase dates whose rows the caller replaced or added (None: all of them).
+    Only first_sold_on uses it; price and popularity depend on the data's last day, which any
+    load can move, and are recomputed from the recent rows every time.
+    """
     if connection.vendor == "postgresql":
-        _refresh_postgres()
+        _refresh_postgres(changed_dates)
     else:
         _refresh_in_python()
 
 
-def _refresh_postgres() -> None:
+def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
+    """Per-article figures into a temporary table, then one UPDATE of the articles that differ.
+
+    Each figure reads only the rows it needs: price and popularity the data's last
+    PRICE_WINDOW_DAYS days through the date index (no per-row weight over the whole table), the
+    overall median only the rows of articles not sold in that window, first_sold_on only the
+    changed dates' rows (so a weekly file no longer scans the whole table for it; a first or
+    full import still does).
+    """
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT max(t_dat) FROM {PURCHASES}")
+        last_day = cursor.fetchone()[0]
+        cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STATS}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {STATS} (article_id bigint PRIMARY KEY, first_sold_on date, "
+            "popularity float8 NOT NULL DEFAULT 0, price float8) ON COMMIT DROP"
+        )
+        if last_day is not None:
+            cursor.execute(
+                f"""
+                INSERT INTO {STATS} (article_id, first_sold_on, popularity, price)
+                WITH recent AS (
+                    SELECT article_id,
+                           {_popularity_sql()} AS popularity,
+                           percentile_cont(0.5) WITHIN GROUP (ORDER BY price) AS price
+                    FROM {PURCHASES} WHERE t_dat > %(last_day)s::date - {PRICE_WINDOW_DAYS}
+                    GROUP BY article_id),
+                first_sales AS ({_first_sales_sql(changed_dates)})
+                SELECT article_id, f.first_sold_on, coalesce(r.popularity, 0), r.price
+                FROM first_sales f FULL JOIN recent r USING (article_id)
+                """,
+                {"last_day": last_day, "dates": sorted(changed_dates or ())},
+            )
+            # Articles not sold lately: the median of all their sales. As an array, the planner
+            # reads just their rows through the article index (a bitmap scan, in table order);
+            # as IN (subquery) it hashed them and scanned the whole table: 0.34 s -> 0.12 s here.
+            cursor.execute(
+                f"""
+                UPDATE {STATS} s SET price = o.price
+                FROM (SELECT p.article_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price) AS price
+                      FROM {PURCHASES} p
+                      WHERE p.article_id = ANY(ARRAY(SELECT article_id FROM {STATS} WHERE price IS NULL))
+                      GROUP BY p.article_id) o
+                WHERE o.article_id = s.article_id
+                """
+            )
+        new_values = (
+            f"SELECT a.article_id, s.first_sold_on, coalesce(s.popularity, 0) AS popularity, s.price "
+            f"FROM {ARTICLES} a LEFT JOIN {STATS} s USING (article_id)"
+        )
+        differs = (
+            "(a.first_sold_on, a.popularity, a.price) "
+            "IS DISTINCT FROM (n.first_sold_on, n.popularity, n.price)"
+        )
+        # In place: setting the articles' nine indexes aside (their search document's GIN among
+        # them) and rebuilding them measured slower than updating through them, even for every row.
         cursor.execute(
             f"""
-            WITH bounds AS (SELECT max(t_dat) AS last_day FROM {PURCHASES}),
-            per_article AS (
-                SELECT p.article_id, min(p.t_dat) AS first_sold_on,
-                       sum(CASE WHEN p.t_dat > b.last_day - {POPULARITY_WINDOW_DAYS}
-                                THEN power(0.5::float8,
-                                           (b.last_day - p.t_dat)::float8 / {POPULARITY_HALF_LIFE_DAYS})
-                                ELSE 0 END) AS popularity
-                FROM {PURCHASES} p CROSS JOIN bounds b GROUP BY p.article_id),
-            recent AS (
-                SELECT p.article_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price) AS price
-                FROM {PURCHASES} p CROSS JOIN bounds b
-                WHERE p.t_dat > b.last_day - {PRICE_WINDOW_DAYS} GROUP BY p.article_id),
-            -- Articles with no recent sale: only their rows are sorted for the overall median.
-            stale AS (SELECT article_id FROM per_article EXCEPT SELECT article_id FROM recent),
-            overall AS (
-                SELECT p.article_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price) AS price
-                FROM {PURCHASES} p JOIN stale ON stale.article_id = p.article_id
-                GROUP BY p.article_id),
-            stats AS (
-                SELECT a.article_id, s.first_sold_on, coalesce(s.popularity, 0) AS popularity,
-                       coalesce(r.price, o.price) AS price
-                FROM {ARTICLES} a
-                LEFT JOIN per_article s ON s.article_id = a.article_id
-                LEFT JOIN recent r ON r.article_id = a.article_id
-                LEFT JOIN overall o ON o.article_id = a.article_id)
             UPDATE {ARTICLES} a
-            SET first_sold_on = s.first_sold_on, popularity = s.popularity, price = s.price
-            FROM stats s
-            WHERE a.article_id = s.article_id
-              AND (a.first_sold_on, a.popularity, a.price)
-                  IS DISTINCT FROM (s.first_sold_on, s.popularity, s.price)
+            SET first_sold_on = n.first_sold_on, popularity = n.popularity, price = n.price
+            FROM ({new_values}) n
+            WHERE a.article_id = n.article_id AND {differs}
             """
         )
+
+
+def _popularity_sql() -> str:
+    """Sales per day of the window (exact counts) times the day's weight, summed in a fixed order.
+
+    A plain sum of per-row weights would depend on the order rows are read (index or table scan),
+    and a re-import would then change the last digit of some articles' popularity.
+    """
+    return " + ".join(
+        f"count(*) FILTER (WHERE t_dat = %(last_day)s::date - {days_before})"
+        f" * power(0.5::float8, {days_before}::float8 / {POPULARITY_HALF_LIFE_DAYS})"
+        for days_before in range(POPULARITY_WINDOW_DAYS)
+    )
+
+
+def _first_sales_sql(changed_dates: Collection[dt.date] | None) -> str:
+    """(article_id, first_sold_on) of every article with a purchase, as SQL.
+
+    With changed dates, the stored first_sold_on stands for the unchanged rows (the importer is
+    the only writer of purchases and of this column), unless it is one of the changed dates: then
+    the article's unchanged rows are looked up through the article index (a few articles).
+    `min(t_dat + 0)`, not `min(t_dat)`: the planner turns the latter into "walk the date index
+    from the oldest day until a row of this article turns up", most of the table for an article
+    first sold lately (a weekly file of the benchmark took 80 s instead of 0.1 s).
+    """
+    if changed_dates is None:
+        return f"SELECT article_id, min(t_dat) AS first_sold_on FROM {PURCHASES} GROUP BY article_id"
+    return f"""
+        SELECT a.article_id,
+               least(n.first_sold_on,
+                     CASE WHEN a.first_sold_on = ANY(%(dates)s::date[])
+                          THEN (SELECT min(p.t_dat + 0) FROM {PURCHASES} p
+                                WHERE p.article_id = a.article_id AND p.t_dat <> ALL(%(dates)s::date[]))
+                          ELSE a.first_sold_on END) AS first_sold_on
+        FROM {ARTICLES} a
+        LEFT JOIN (SELECT article_id, min(t_dat) AS first_sold_on FROM {PURCHASES}
+                   WHERE t_dat = ANY(%(dates)s::date[]) GROUP BY article_id) n USING (article_id)
+        WHERE n.first_sold_on IS NOT NULL OR a.first_sold_on IS NOT NULL
+        """
 
 
 def _refresh_in_python() -> None:

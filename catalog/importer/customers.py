@@ -59,28 +59,46 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
             return "round(age)::smallint"
         return field
 
+    source = f"SELECT {', '.join(value(field) for field in FIELDS)} FROM {STAGING}"
+    try:
+        with transaction.atomic():
+            if postgres_copy.is_empty(cursor, TABLE):
+                changed = _insert_into_empty_table(cursor, source)
+            else:
+                changed = _upsert(cursor, source)
+    except Exception as error:
+        found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
+        if found is None:
+            raise
+        raise _duplicate(found[1], found[0]) from error
+    cursor.execute(f"ANALYZE {TABLE}")
+    return rows, changed
+
+
+def _insert_into_empty_table(cursor: Any, source: str) -> int:
+    """A first import: a plain INSERT with every index and key set aside, rebuilt afterwards.
+
+    Nothing to upsert into, so the unique index on H&M's 64-character id (random keys, one page
+    split after another) need not be maintained row by row: building it once at the end takes a
+    tenth of the time, and still rejects a customer listed twice.
+    """
+    aside = bulk_indexes.set_aside(cursor, TABLE, unique=True)
+    cursor.execute(f"INSERT INTO {TABLE} ({', '.join(FIELDS)}) {source}")
+    changed = int(cursor.rowcount)
+    bulk_indexes.restore(cursor, aside)
+    return changed
+
+
+def _upsert(cursor: Any, source: str) -> int:
     statement = upsert_statement(
-        table=TABLE,
-        columns=FIELDS,
-        source=f"SELECT {', '.join(value(field) for field in FIELDS)} FROM {STAGING}",
-        key="customer_id",
-        updated=FIELDS[1:],
-        vendor="postgresql",
+        table=TABLE, columns=FIELDS, source=source, key="customer_id", updated=FIELDS[1:], vendor="postgresql"
     )
     with bulk_indexes.rebuilt_after(
         cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "customer_id")
     ):
-        try:
-            with transaction.atomic():
-                cursor.execute(statement)
-        except Exception as error:
-            found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
-            if found is None:
-                raise
-            raise _duplicate(found[1], found[0]) from error
+        cursor.execute(statement)
         changed = int(cursor.rowcount)
-    cursor.execute(f"ANALYZE {TABLE}")
-    return rows, changed
+    return changed
 
 
 def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:

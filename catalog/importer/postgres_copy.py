@@ -82,6 +82,11 @@ def copy_file(
     return int(cursor.rowcount)
 
 
+def is_empty(cursor: Any, table: str) -> bool:
+    cursor.execute(f"SELECT NOT EXISTS (SELECT 1 FROM {table})")
+    return bool(cursor.fetchone()[0])
+
+
 def first_duplicate(cursor: Any, table: str, key: str) -> tuple[int, Any] | None:
     """(file line, value) of the first row repeating an earlier row's key in a staging table.
 

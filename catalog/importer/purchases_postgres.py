@@ -30,12 +30,15 @@ from catalog.models import Article
 from catalog.progress import Progress
 
 TABLE = Purchase._meta.db_table
+# The converter looks up every row's customer and article (purchase_lines): their foreign keys
+# need no validating scan after a bulk load.
+CHECKED_COLUMNS = ("customer_id", "article_id")
 
 
 def load(
     path: Path, columns: list[Column], progress: Progress, timings: dict[str, float]
-) -> tuple[int, list[str]]:
-    """Loads the file; returns (rows, notes for the report)."""
+) -> tuple[int, list[str], set[dt.date] | None]:
+    """Loads the file; returns (rows, notes for the report, the dates it changed: None for all)."""
     cursor = postgres_copy.raw_cursor()
     postgres_copy.tune_session(cursor)
     notes: list[str] = []
@@ -43,9 +46,13 @@ def load(
 
     stored = stored_dates(cursor)
     kept = 0
+    changed_dates: set[dt.date] | None = None
     if stored:
-        replaced = set(stored) & file_dates(path, columns)
+        changed_dates = file_dates(path, columns)
+        replaced = set(stored) & changed_dates
         clock.lap("transactions: dates")
+        if replaced == set(stored):
+            changed_dates = None  # every stored row is replaced
         if replaced == set(stored) and not bulk_indexes.is_referenced(cursor, TABLE):
             cursor.execute(f"TRUNCATE {TABLE}")
             notes.append(f"replaced all {len(stored)} stored dates")
@@ -61,7 +68,7 @@ def load(
     estimate = estimate_rows(path)
     aside = None
     if bulk_indexes.is_bulk(estimate, kept):
-        aside = bulk_indexes.set_aside(cursor, TABLE)
+        aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
         notes.append("indexes rebuilt after the load")
 
     converter = PurchaseLineConverter(
@@ -95,7 +102,7 @@ def load(
         clock.lap("transactions: rebuild indexes")
     cursor.execute(f"ANALYZE {TABLE}")
     clock.lap("transactions: analyze")
-    return rows, notes
+    return rows, notes, changed_dates
 
 
 def stored_dates(cursor: Any) -> list[dt.date]:

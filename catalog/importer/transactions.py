@@ -35,13 +35,14 @@ def import_transactions(
     timings = timings if timings is not None else {}
     columns = read_header(path, TRANSACTIONS)
     with transaction.atomic():
+        changed_dates: set[dt.date] | None = None
         if connection.vendor == "postgresql":
-            rows, notes = purchases_postgres.load(path, columns, progress, timings)
+            rows, notes, changed_dates = purchases_postgres.load(path, columns, progress, timings)
         else:
             rows, notes = _load_sqlite(path, columns, progress)
         stats_started = time.monotonic()
         progress.note(f"{TRANSACTIONS.filename}: refreshing the articles' price, first sale and popularity")
-        refresh_article_stats()
+        refresh_article_stats(changed_dates)
         timings["transactions: article statistics"] = time.monotonic() - stats_started
     return FileReport(
         TRANSACTIONS.filename, rows=rows, changed=rows, seconds=time.monotonic() - started, notes=notes

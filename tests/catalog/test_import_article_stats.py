@@ -90,3 +90,29 @@ def test_articles_without_sales_have_no_price(shop):
 
     article = Article.objects.get(article_id=int(third))
     assert (article.price, article.first_sold_on, article.popularity) == (None, None, 0)
+
+
+def test_a_weekly_file_leaves_the_same_figures_as_a_full_recount(hm_files, tmp_path):
+    from catalog.importer.article_stats import refresh_article_stats
+
+    run_import(hm_files)
+    rows = read_rows(hm_files / TRANSACTIONS.filename)
+    days = sorted({row["t_dat"] for row in rows})
+    # The first day (many articles' first sale) loses most of its rows, one sale moves a day
+    # later, and a new last day moves the price and popularity windows.
+    first_day = [row for row in rows if row["t_dat"] == days[0]]
+    weekly = tmp_path / "weekly"
+    weekly.mkdir()
+    write_rows(
+        weekly / TRANSACTIONS.filename,
+        TRANSACTIONS.header,
+        [*first_day[:2], {**first_day[2], "t_dat": days[1]}, {**rows[-1], "t_dat": "2020-12-31"}],
+    )
+    run_import(weekly)
+    figures = "article_id", "first_sold_on", "popularity", "price"
+    incremental = list(Article.objects.order_by("article_id").values_list(*figures))
+
+    refresh_article_stats()
+
+    assert incremental == list(Article.objects.order_by("article_id").values_list(*figures))
+    assert sum(first is not None for _id, first, _pop, _price in incremental) > 10

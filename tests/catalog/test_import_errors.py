@@ -171,6 +171,19 @@ def test_an_article_listed_twice_names_the_second_line(hm_files):
     assert not Article.objects.exists()
 
 
+def test_a_customer_listed_twice_names_the_second_line(hm_files):
+    stored = list(Customer.objects.order_by("pk").values_list("customer_id", "age"))
+    path = hm_files / "customers.csv"
+    lines = path.read_text().splitlines()
+    lines.insert(7, lines[2])
+    path.write_text("\n".join(lines) + "\n")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("customers.csv", 8, "customer_id")
+    assert list(Customer.objects.order_by("pk").values_list("customer_id", "age")) == stored
+
+
 def test_a_file_that_is_not_an_image_is_named(hm_files):
     article_id = read_rows(hm_files / "articles.csv")[10]["article_id"]
     photo = hm_files / "images" / article_id[:3] / f"{article_id}.jpg"
