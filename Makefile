@@ -23,17 +23,19 @@ venv: $(BIN)/.installed
 system-packages:
 	./scripts/system-packages.sh
 
+# Models train in this process during set-up (no worker needed yet); serve-demo.sh starts a
+# worker beside the web server when REDIS_URL is set.
 demo: venv system-packages
 	mkdir -p var  # the demo's SQLite file and media live here
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
 	$(DEMO_ENV) $(BIN)/python manage.py collectstatic --no-input -v 0
 	$(DEMO_ENV) $(BIN)/python manage.py generate_demo_data $(DEMO_DIR)
 	$(DEMO_ENV) $(BIN)/python manage.py import_hm $(DEMO_DIR)
-	$(DEMO_ENV) $(BIN)/python manage.py train trending --wait
-	$(DEMO_ENV) $(BIN)/python manage.py train collaborative --wait
-	$(DEMO_ENV) $(BIN)/python manage.py train content --wait
+	$(DEMO_ENV) $(BIN)/python manage.py train trending --in-process
+	$(DEMO_ENV) $(BIN)/python manage.py train collaborative --in-process
+	$(DEMO_ENV) $(BIN)/python manage.py train content --in-process
 	$(DEMO_ENV) $(BIN)/python manage.py create_demo_users
-	$(DEMO_ENV) $(BIN)/gunicorn storefront.wsgi --bind 127.0.0.1:8000 --workers 2 --timeout 120
+	$(DEMO_ENV) ./scripts/serve-demo.sh
 
 lint: venv
 	$(BIN)/ruff check .
