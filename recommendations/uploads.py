@@ -178,12 +178,11 @@ def _flatten_to_rgb(image: Image.Image) -> Image.Image:
 
 
 def photo_from_request(request: HttpRequest) -> Image.Image:
-    """The request's photo, validated and normalised, or UploadRejected."""
-    check_request_size(request)
+    """The request's photo, validated and normalised, or UploadRejected.
+
+    Callers run check_request_size first, before anything (request.POST included) reads the body.
+    The size limit itself is enforced by validate_photo: read_limited never reads past it.
+    """
     upload = uploaded_photo(request)
-    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
-        raise UploadRejected(
-            f"That photo is too large. The limit is {_megabytes(settings.MAX_UPLOAD_BYTES)}.", status=413
-        )
     upload.seek(0)
     return validate_photo(read_limited(upload, settings.MAX_UPLOAD_BYTES))
