@@ -9,6 +9,8 @@ The towers behind the encoder are loaded once per process on first use.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -113,45 +115,60 @@ def similar_articles(article: Article, k: int = 12) -> list[Recommendation]:
     )
 
 
+def _timed_search(
+    model: ContentModel,
+    index: VectorIndex,
+    encode: Callable[[], np.ndarray],
+    k: int,
+    filters: SearchFilters,
+    reason: str,
+    timings: SearchTimings | None,
+) -> list[Recommendation]:
+    """Encode the query, search `index`, fetch the articles, noting how long each step took."""
+    timings = timings or SearchTimings()
+    started = time.perf_counter()
+    vector = encode()
+    timings.encode = time.perf_counter() - started
+    hits = _search(model, index, vector, k, filters)
+    timings.index = time.perf_counter() - started - timings.encode
+    results = _articles_for(model, hits, k, reason, filters, skip_product=None)
+    timings.database = time.perf_counter() - started - timings.encode - timings.index
+    return results
+
+
 def search_by_text(
     query: str, k: int = 24, filters: SearchFilters | None = None, timings: SearchTimings | None = None
 ) -> list[Recommendation]:
     """Articles whose photos match a shopper's words ("red striped top"), best first."""
-    import time
-
     model = content_model()
     query = " ".join(query.split())
     if model is None or not query or k <= 0:
         return []
-    filters = filters or SearchFilters()
-    timings = timings or SearchTimings()
-    started = time.perf_counter()
-    vector = model.encoder.embed_texts([query])[0]
-    timings.encode = time.perf_counter() - started
-    hits = _search(model, model.search_index, vector, k, filters)
-    timings.index = time.perf_counter() - started - timings.encode
-    results = _articles_for(model, hits, k, f"Matches “{query}”", filters, skip_product=None)
-    timings.database = time.perf_counter() - started - timings.encode - timings.index
-    return results
+    return _timed_search(
+        model,
+        model.search_index,
+        lambda: model.encoder.embed_texts([query])[0],
+        k,
+        filters or SearchFilters(),
+        f"Matches “{query}”",
+        timings,
+    )
 
 
 def search_by_image(
     image: Image, k: int = 24, filters: SearchFilters | None = None, timings: SearchTimings | None = None
 ) -> list[Recommendation]:
     """Articles that look like a shopper's photo (already validated and downscaled by uploads.py)."""
-    import time
-
     model = content_model()
     if model is None or k <= 0:
         return []
-    filters = filters or SearchFilters()
-    timings = timings or SearchTimings()
-    started = time.perf_counter()
     # The photo is compared in the space where photo-to-photo similarity measured best.
-    vector = model.similar_query(image)
-    timings.encode = time.perf_counter() - started
-    hits = _search(model, model.similar_index, vector, k, filters)
-    timings.index = time.perf_counter() - started - timings.encode
-    results = _articles_for(model, hits, k, "Similar to your photo", filters, skip_product=None)
-    timings.database = time.perf_counter() - started - timings.encode - timings.index
-    return results
+    return _timed_search(
+        model,
+        model.similar_index,
+        lambda: model.similar_query(image),
+        k,
+        filters or SearchFilters(),
+        "Similar to your photo",
+        timings,
+    )
