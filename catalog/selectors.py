@@ -168,7 +168,8 @@ def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: s
 
 
 def article_for_page(article_id: int) -> Article | None:
-    return Article.objects.browsable().filter(article_id=article_id).first()
+    # Product pages show the description but never read the search document, often the bigger half.
+    return Article.objects.browsable().defer("search_vector").filter(article_id=article_id).first()
 
 
 def article_variants(article: Article) -> list[Article]:
