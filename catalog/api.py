@@ -140,20 +140,19 @@ class ArticleDetailSerializer(ArticleSerializer):
         return list(VariantSerializer(variants, many=True, context=self.context).data)
 
 
-class SearchRateThrottle(UserRateThrottle):
+class SearchOnlyThrottleMixin:
     """Full-text queries cost far more than browsing: only requests with `q` count."""
 
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return not request.query_params.get("q") or super().allow_request(request, view)  # type: ignore[misc]
+
+
+class SearchRateThrottle(SearchOnlyThrottleMixin, UserRateThrottle):
     scope = "search_user"
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        return not request.query_params.get("q") or super().allow_request(request, view)
 
-
-class AnonSearchRateThrottle(AnonRateThrottle):
+class AnonSearchRateThrottle(SearchOnlyThrottleMixin, AnonRateThrottle):
     scope = "search_anon"
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        return not request.query_params.get("q") or super().allow_request(request, view)
 
 
 ORDERINGS = [RELEVANCE.key, *SORT_OPTIONS]
