@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.selectors import customer_for_user
-from catalog.categories import IndexGroupNode, ProductGroupNode, SectionNode, category_slug, category_tree
+from catalog.categories import category_slug, category_tree
 from catalog.filters import (
     FACETS,
     INDEX_GROUP_FACET,
@@ -18,7 +21,6 @@ from catalog.filters import (
     parse_sort,
 )
 from catalog.listing import result_page_context
-from catalog.models import Article
 from catalog.search import article_id_in_query, normalise_query
 from catalog.selectors import article_for_page, article_variants
 
@@ -67,30 +69,20 @@ def browse(
         product_group=product_group,
         heading=(product_group or section or group).name,
         current_group_slug=group.slug,
-        breadcrumb=_browse_breadcrumb(group, section, product_group),
+        breadcrumb=category_breadcrumb([node.name for node in (group, section, product_group) if node]),
     )
     return render(request, "catalog/browse.html", context)
 
 
-def _browse_breadcrumb(
-    group: IndexGroupNode, section: SectionNode | None, product_group: ProductGroupNode | None
-) -> list[tuple[str, str]]:
-    crumbs = [(group.name, f"/c/{group.slug}/")]
-    if section is not None:
-        crumbs.append((section.name, f"/c/{group.slug}/{section.slug}/"))
-        if product_group is not None:
-            crumbs.append((product_group.name, f"/c/{group.slug}/{section.slug}/{product_group.slug}/"))
-    return crumbs
+# The browse URL for each depth of a category path: group, section, product group.
+BROWSE_URL_NAMES = ("catalog:browse", "catalog:browse-section", "catalog:browse-product-group")
 
 
-def article_breadcrumb(article: Article) -> list[tuple[str, str]]:
-    group = f"/c/{category_slug(article.index_group_name)}/"
-    section = f"{group}{category_slug(article.section_name)}/"
-    product_group = f"{section}{category_slug(article.product_group_name)}/"
+def category_breadcrumb(names: Sequence[str]) -> list[tuple[str, str]]:
+    """(name, browse URL) for each level of a category path, top first."""
+    slugs = [category_slug(name) for name in names]
     return [
-        (article.index_group_name, group),
-        (article.section_name, section),
-        (article.product_group_name, product_group),
+        (name, reverse(BROWSE_URL_NAMES[depth], args=slugs[: depth + 1])) for depth, name in enumerate(names)
     ]
 
 
@@ -108,7 +100,9 @@ def product(request: HttpRequest, article_id: int, slug: str = "") -> HttpRespon
     context = {
         "article": article,
         "variants": article_variants(article),
-        "breadcrumb": article_breadcrumb(article),
+        "breadcrumb": category_breadcrumb(
+            [article.index_group_name, article.section_name, article.product_group_name]
+        ),
         "current_group_slug": category_slug(article.index_group_name),
     }
     return render(request, "catalog/product.html", context)
