@@ -118,7 +118,3 @@ def category_tree() -> dict[str, IndexGroupNode]:
 def forget_process_copy() -> None:
     global _process_copy
     _process_copy = None
-
-
-def index_group_by_name(name: str) -> IndexGroupNode | None:
-    return category_tree().get(category_slug(name))

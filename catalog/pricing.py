@@ -16,8 +16,3 @@ def display_price(price: float | None) -> str:
     if price is None:
         return ""
     return f"{CURRENCY_SYMBOL}{price * PRICE_DISPLAY_MULTIPLIER:,.2f}"
-
-
-def display_price_value(price: float | None) -> float | None:
-    """The shown amount as a number (the API gives both the raw price and this)."""
-    return None if price is None else round(price * PRICE_DISPLAY_MULTIPLIER, 2)

@@ -67,11 +67,6 @@ def swatch(article: Article) -> str:
     return swatch_colour(article.colour_group_name, article.perceived_colour_master_name)
 
 
-@register.filter
-def swatch_for_name(colour_group_name: str) -> str:
-    return swatch_colour(colour_group_name)
-
-
 @register.simple_tag
 def facet_link(link: Any, param: str) -> SafeString:
     """One facet value as a toggle link. Rendered here rather than by an included template because
