@@ -24,7 +24,7 @@ from django.db.models import Count, Max
 
 from accounts.models import Purchase
 from catalog.models import Article
-from catalog.selectors import best_selling_articles
+from catalog.selectors import CARD_DEFERRED_FIELDS, best_selling_articles
 from recommendations import serving
 from recommendations.registry import ModelKind, TrainingContext
 from recommendations.types import Recommendation
@@ -187,7 +187,12 @@ def trending_articles(index_group: str | None = None, limit: int = 12) -> list[R
     if model is not None:
         # A few spare ids in case some articles were removed from the catalogue since training.
         ranked = model.top(index_group, limit + 8)
-        articles = Article.objects.browsable().in_bulk([article_id for article_id, _ in ranked])
+        # Cards never show the description or the search vector: do not fetch them per request.
+        articles = (
+            Article.objects.browsable()
+            .defer(*CARD_DEFERRED_FIELDS)
+            .in_bulk([article_id for article_id, _ in ranked])
+        )
         reason = trending_reason(index_group)
         items = [
             Recommendation(article=articles[article_id], reason=reason, score=score)
@@ -206,7 +211,7 @@ def best_sellers_last_week(index_group: str | None, limit: int) -> list[Recommen
     if sold:
         return [Recommendation(article=article, reason=reason, score=float(count)) for article, count in sold]
     # No sales at all yet (a catalogue imported without transactions): the stored popularity order.
-    articles = Article.objects.browsable()
+    articles = Article.objects.browsable().defer(*CARD_DEFERRED_FIELDS)
     if index_group:
         articles = articles.filter(index_group_name=index_group)
     return [
