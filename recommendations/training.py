@@ -122,7 +122,7 @@ def _enqueue(run_id: int) -> None:
         # No broker (the demo): run in a thread of this process, so the admin shows progress
         # instead of the request blocking until training ends.
         threading.Thread(
-            target=_execute_in_thread, args=(run_id,), name=f"training-run-{run_id}", daemon=True
+            target=training_run_execute_in_thread, args=(run_id,), name=f"training-run-{run_id}", daemon=True
         ).start()
         return
     from workers.tasks import train_run  # workers imports this module; import at call time
@@ -146,7 +146,8 @@ def _enqueue(run_id: int) -> None:
         raise QueueUnavailable(message) from error
 
 
-def _execute_in_thread(run_id: int) -> None:
+def training_run_execute_in_thread(run_id: int) -> None:
+    """training_run_execute_in_process as the body of a thread: logs a crash, closes its connections."""
     try:
         training_run_execute_in_process(run_id=run_id)
     except Exception:

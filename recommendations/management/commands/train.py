@@ -13,7 +13,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 from tqdm import tqdm
 
 from recommendations import training
@@ -62,7 +61,9 @@ class Command(BaseCommand):
 
         if in_process:
             self.stdout.write(f"Training {run.kind} in this process (run #{run.pk}).")
-            worker = threading.Thread(target=self._execute, args=(run.pk,), name=f"training-run-{run.pk}")
+            worker = threading.Thread(
+                target=training.training_run_execute_in_thread, args=(run.pk,), name=f"training-run-{run.pk}"
+            )
             worker.start()
             try:
                 run = self._follow(run.pk, worker)
@@ -82,13 +83,6 @@ class Command(BaseCommand):
             )
             return
         self._report(run)
-
-    @staticmethod
-    def _execute(run_id: int) -> None:
-        try:
-            training.training_run_execute_in_process(run_id=run_id)
-        finally:
-            connection.close()
 
     def _follow(self, run_id: int, worker: threading.Thread | None) -> TrainingRun:
         with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
