@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -120,6 +121,11 @@ class TrainingRunAdmin(admin.ModelAdmin):
         "chunks_total",
     )
     readonly_fields = fields
+
+    class Media:
+        # The progress bars' styles and polling, on the list and on each run's page.
+        css = {"all": ["recommendations/admin/training_runs.css"]}
+        js = [forms.Script("recommendations/admin/training_runs.js", defer=True)]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started with the buttons, which go through the lock per kind
