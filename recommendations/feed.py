@@ -8,6 +8,7 @@ and the result says so. Heavy imports (numpy, hnswlib) happen inside the functio
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from accounts.models import Customer
@@ -27,42 +28,53 @@ class FeedResult:
     note: str = ""
 
 
-def recommend_for_customer(customer: Customer, k: int = 12) -> FeedResult:
-    """The "For you" feed: buy-again, colour variants, ALS picks and trending in one ranking."""
+def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult:
+    """The "For you" feed: buy-again, colour variants, ALS picks and trending in one ranking.
+
+    `None` (a login without a customer record, staff say) has no purchases: a cold start.
+    """
     from recommendations.collaborative import personal
     from recommendations.collaborative.active import active_collaborative_model
     from recommendations.trending import trending_articles
 
-    purchases = personal.customer_history(customer)
-    if not purchases:
-        return FeedResult(trending_articles(None, k), fallback=True, note=COLD_START_NOTE)
+    purchases = personal.customer_history(customer) if customer is not None else []
+    if customer is None or not purchases:
+        return _trending_instead(k, COLD_START_NOTE)
     model = active_collaborative_model()
     if model is None:
-        return FeedResult(trending_articles(None, k), fallback=True, note=NO_MODEL_NOTE)
+        return _trending_instead(k, NO_MODEL_NOTE)
     items = personal.for_you(model, customer, purchases, k)
     if not items:
         # Everything they bought is newer than the model (it learns those articles tonight).
-        return FeedResult(trending_articles(None, k), fallback=True, note=NEWER_THAN_MODEL_NOTE)
+        return _trending_instead(k, NEWER_THAN_MODEL_NOTE)
     if len(items) < k:
         # A short history on a small catalogue can run out of candidates: trending in the
-        # customer's own index groups fills the row, then trending overall.
+        # customer's own index groups fills the row, then trending overall. A generator, so
+        # that each trending list (a query) is read only while the row still has gaps.
         groups = list(dict.fromkeys(purchase.group_name for purchase in purchases))
-        items = _filled(
-            items, [trending_articles(group, k) for group in groups[:2]] + [trending_articles(None, k)], k
-        )
+        items = _filled(items, (trending_articles(group, k) for group in [*groups[:2], None]), k)
     return FeedResult(items)
 
 
-def _filled(items: list[Recommendation], fillers: list[list[Recommendation]], k: int) -> list[Recommendation]:
+def _trending_instead(k: int, note: str) -> FeedResult:
+    from recommendations.trending import trending_articles
+
+    return FeedResult(trending_articles(None, k), fallback=True, note=note)
+
+
+def _filled(
+    items: list[Recommendation], fillers: Iterable[list[Recommendation]], k: int
+) -> list[Recommendation]:
     seen = {item.article.article_id for item in items}
     result = list(items)
     for filler in fillers:
         for item in filler:
-            if len(result) >= k:
-                return result
             if item.article.article_id not in seen:
                 seen.add(item.article.article_id)
                 result.append(item)
+            # Checked after adding, so that a full row never asks the next filler.
+            if len(result) >= k:
+                return result
     return result
 
 

@@ -88,13 +88,7 @@ def parse_k(request: Request) -> int:
 
 
 def _feed_response(customer: Customer | None, k: int, request: Request) -> Response:
-    if customer is None:
-        # A login without a customer record (staff, say) has no purchases to learn from.
-        from recommendations.trending import trending_articles
-
-        result = feed.FeedResult(trending_articles(None, k), fallback=True, note=feed.COLD_START_NOTE)
-    else:
-        result = feed.recommend_for_customer(customer, k)
+    result = feed.recommend_for_customer(customer, k)
     return Response(
         {"fallback": result.fallback, "note": result.note, "items": serialise_items(result.items, request)}
     )
