@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import QuerySet
 
 from accounts.models import Customer, Purchase
 from catalog.models import Article
+from catalog.selectors import CARD_DEFERRED_FIELDS
 from recommendations.collaborative.blend import ALS, BUY_AGAIN, TRENDING, VARIANT, History, Scored, blend
 from recommendations.collaborative.interactions import day_date, day_number, purchase_weights
 from recommendations.collaborative.model import CollaborativeModel
@@ -101,7 +103,7 @@ def for_you(
     model: CollaborativeModel, customer: Customer, purchases: list[PastPurchase], k: int
 ) -> list[Recommendation]:
     ranked = ranked_for_customer(model, customer, purchases, k + SPARE_CANDIDATES)
-    articles = Article.objects.browsable().in_bulk([item.article_id for item in ranked])
+    articles = _cards().in_bulk([item.article_id for item in ranked])
     shown = [item for item in ranked if item.article_id in articles][:k]
     names = {purchase.article_id: purchase.name for purchase in purchases}
     explain = _Explainer(model, [purchase.article_id for purchase in purchases], names)
@@ -156,7 +158,7 @@ def also_bought(model: CollaborativeModel, article: Article, k: int) -> list[Rec
     """Nearest articles by ALS item factors (cosine), other products only, a few colours each."""
     neighbours = model.similar_articles(article.article_id, 3 * k + SPARE_CANDIDATES)
     articles = (
-        Article.objects.browsable()
+        _cards()
         .exclude(product_code=article.product_code)
         .in_bulk([article_id for article_id, _ in neighbours])
     )
@@ -204,7 +206,7 @@ def customers_like_you(
     ranked = sorted(scores, key=lambda article_id: (-scores[article_id], article_id))[
         : 3 * k + SPARE_CANDIDATES
     ]
-    articles = Article.objects.browsable().in_bulk(ranked)
+    articles = _cards().in_bulk(ranked)
     return _capped(
         (
             Recommendation(
@@ -216,6 +218,11 @@ def customers_like_you(
         model.weights.per_product,
         k,
     )
+
+
+def _cards() -> QuerySet[Article]:
+    """Articles a shelf may show, without what cards never display (description, search vector)."""
+    return Article.objects.browsable().defer(*CARD_DEFERRED_FIELDS)
 
 
 def _like_you_reason(count: int) -> str:
