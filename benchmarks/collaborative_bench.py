@@ -43,12 +43,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import Customer, Purchase  # noqa: E402
+from catalog.demo_data.generate import MARKER  # noqa: E402
 from catalog.models import Article  # noqa: E402
 
 # The demo generator sells about this many rows per customer over its default 26 weeks
 # (98,721 rows for 5,000 customers); weeks scale the purchases roughly linearly.
 ROWS_PER_CUSTOMER_PER_WEEK = 98_721 / 5_000 / 26
-MARKER = ".generated-by-generate_demo_data.json"
 
 SERVER_SNIPPET = r"""
 import json, os, random, statistics, sys, time

@@ -36,13 +36,13 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
+from catalog.demo_data.generate import MARKER  # noqa: E402
 from recommendations.collaborative.catalogue import ArticleTable  # noqa: E402
 from recommendations.collaborative.evaluation import evaluate  # noqa: E402
 from recommendations.collaborative.interactions import PurchaseLog, day_number  # noqa: E402
 from recommendations.collaborative.metrics import average_precision  # noqa: E402
 from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights  # noqa: E402
 
-MARKER = ".generated-by-generate_demo_data.json"
 COLUMNS = ("map12_popular_last_week", "map12_trending", "map12_buy_again", "map12_als", "map12_blend")
 
 

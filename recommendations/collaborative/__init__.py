@@ -7,6 +7,6 @@ serving share the same code:
 - `als`: the `implicit` fit with limited BLAS threads and per-iteration progress;
 - `ann`: hnswlib indexes whose search parameters are chosen by measuring recall;
 - `blend`: the "For you" ranking (buy-again, ALS, trending) used by serving *and* evaluation;
-- `metrics`, `baselines`, `evaluation`: MAP@12 on a held-out week against simple baselines;
+- `metrics`, `popularity`, `evaluation`: MAP@12 on a held-out week against simple baselines;
 - `training`, `artifact`, `kind`: the `collaborative` model kind of the registry.
 """

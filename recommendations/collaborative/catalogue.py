@@ -56,9 +56,6 @@ class ArticleTable:
         position = int(self.positions([article_id])[0])
         return None if position < 0 else position
 
-    def group_code(self, name: str) -> int | None:
-        return self.group_names.index(name) if name in self.group_names else None
-
     @cached_property
     def _products(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(dense product number per position, positions ordered by product, product start offsets)."""
