@@ -12,7 +12,7 @@ import numpy as np
 
 from recommendations import trending
 from recommendations.collaborative.catalogue import ArticleTable
-from recommendations.collaborative.interactions import PurchaseLog, purchase_weights
+from recommendations.collaborative.interactions import PurchaseLog
 
 WEEK_DAYS = 7
 # Trending means one thing in the shop: the trending kind's recipe (recommendations.trending),
@@ -41,10 +41,10 @@ def trending_scores(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(article ids, scores): time-decayed sales in the window ending on `reference_day`."""
     recent = (log.days > reference_day - window_days) & (log.days <= reference_day)
-    weights = purchase_weights(log.days[recent], reference_day=reference_day, half_life_days=half_life_days)
-    ids, inverse = np.unique(log.articles[recent], return_inverse=True)
-    scores = np.bincount(inverse, weights=weights, minlength=len(ids)).astype(np.float32)
-    return ids.astype(np.int64), scores
+    ages = (reference_day - log.days[recent]).astype(np.float64)
+    return trending.decayed_sales(
+        log.articles[recent], ages, np.ones(len(ages)), half_life_days=half_life_days
+    )
 
 
 @dataclass(frozen=True)
