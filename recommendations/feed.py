@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from accounts.models import Customer
 from catalog.models import Article
 from recommendations.types import Recommendation
+
+if TYPE_CHECKING:
+    from recommendations.collaborative.personal import PastPurchase
 
 COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
 NO_MODEL_NOTE = "Trending — personal picks appear once the recommender has been trained"
@@ -37,7 +41,7 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
     from recommendations.collaborative.active import active_collaborative_model
     from recommendations.trending import trending_articles
 
-    purchases = personal.customer_history(customer) if customer is not None else []
+    purchases = _history(customer) if customer is not None else []
     if customer is None or not purchases:
         return _trending_instead(k, COLD_START_NOTE)
     model = active_collaborative_model()
@@ -97,7 +101,7 @@ def similar_customers(customer: Customer, k: int = 12) -> list[tuple[Customer, f
     model = active_collaborative_model()
     if model is None:
         return []
-    ranked = personal.similar_customers(model, customer, personal.customer_history(customer), k)
+    ranked = personal.similar_customers(model, customer, _history(customer), k)
     customers = Customer.objects.in_bulk([pk for pk, _ in ranked])
     return [(customers[pk], similarity) for pk, similarity in ranked if pk in customers]
 
@@ -110,4 +114,19 @@ def customers_like_you(customer: Customer, k: int = 12) -> list[Recommendation]:
     model = active_collaborative_model()
     if model is None:
         return []
-    return personal.customers_like_you(model, customer, personal.customer_history(customer), k)
+    return personal.customers_like_you(model, customer, _history(customer), k)
+
+
+def _history(customer: Customer) -> list[PastPurchase]:
+    """The customer's recent purchases, read once per Customer instance.
+
+    The account page shows "For you" and "Customers like you" for the same customer (one instance
+    per request): both need the same history, so the second asks no query.
+    """
+    from recommendations.collaborative import personal
+
+    cached: list[PastPurchase] | None = getattr(customer, "_recent_purchases", None)
+    if cached is None:
+        cached = personal.customer_history(customer)
+        customer._recent_purchases = cached  # type: ignore[attr-defined]
+    return cached

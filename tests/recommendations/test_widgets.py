@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from django.template import Context, Template
 
+from accounts.models import Customer
 from recommendations import feed
 from recommendations.types import Recommendation
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory
@@ -34,8 +35,9 @@ def test_for_you_says_it_is_trending_until_a_model_personalises_it():
         "{% for_you customer %}", customer=shopper
     )
     PurchaseFactory(customer=shopper)
+    # A later page view: a new request reads the customer afresh.
     assert "personal picks appear once the recommender has been trained" in render(
-        "{% for_you customer %}", customer=shopper
+        "{% for_you customer %}", customer=Customer.objects.get(pk=shopper.pk)
     )
 
 

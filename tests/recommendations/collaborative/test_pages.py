@@ -63,3 +63,15 @@ def test_the_personal_feed_costs_a_fixed_handful_of_queries(client, trained_mode
         client.get("/")
 
     assert len(with_feed) - len(without_customer) <= 4, [query["sql"] for query in with_feed]
+
+
+def test_the_account_page_reads_the_customers_history_once(client, trained_model):
+    """ "For you" and "Customers like you" share one read of the recent purchases."""
+    _log_in_as_customer(client, 4)
+    client.get("/accounts/")
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/accounts/")
+
+    history_reads = [query["sql"] for query in queries if "article__prod_name" in query["sql"]]
+    assert len(history_reads) == 1, history_reads
