@@ -164,6 +164,57 @@ def test_articles_launch_and_fade_week_by_week(purchases):
     assert (first_sale_week[sold] >= week.max() - 2).mean() > 0.05
 
 
+def test_an_article_sells_most_in_its_first_three_weeks(purchases):
+    week = purchases.day // 7
+    last_week = week.max()
+    first_sale_week = np.full(purchases.n_articles, last_week + 1)
+    np.minimum.at(first_sale_week, purchases.article, week)
+    sales = np.bincount(purchases.article, minlength=purchases.n_articles)
+    in_first_three_weeks = week <= first_sale_week[purchases.article] + 2
+    early = np.bincount(purchases.article, weights=in_first_three_weeks, minlength=purchases.n_articles)
+    # Launched during the data (not before it), with six weeks left to watch it fade.
+    launched = (first_sale_week >= 1) & (first_sale_week <= last_week - 5) & (sales >= 10)
+
+    assert launched.sum() > 100
+    # A 5-week median half-life gave 0.45; fast fashion's is well above half.
+    assert np.median(early[launched] / sales[launched]) > 0.55
+
+
+def test_last_week_best_sellers_take_a_good_share_of_the_next_week(purchases):
+    week = purchases.day // 7
+    covered = []
+    for current in range(1, week.max() + 1):
+        best = np.argsort(np.bincount(purchases.article[week == current - 1], minlength=purchases.n_articles))
+        covered.append(np.isin(purchases.article[week == current], best[-12:]).mean())
+
+    # 12 of 1,500 articles; 0.08 before shoppers bought this week's hits on impulse.
+    assert np.mean(covered) > 0.14
+
+
+def test_basics_are_bought_again_and_again_by_the_same_customer(purchases):
+    week = purchases.day // 7
+    weeks_sold = np.array(
+        [np.unique(week[purchases.article == article]).size for article in range(purchases.n_articles)]
+    )
+    steady = weeks_sold >= week.max()  # sold in (nearly) every week: the basics
+
+    def bought_in_three_weeks_or_more(articles):
+        chosen = articles[purchases.article]
+        visits = np.unique(
+            np.stack([purchases.customer[chosen], purchases.article[chosen], week[chosen]]), axis=1
+        )
+        _, weeks_per_buyer = np.unique(visits[:2], axis=1, return_counts=True)
+        return (weeks_per_buyer >= 3).mean()
+
+    steady_cycles = bought_in_three_weeks_or_more(steady)
+    other_cycles = bought_in_three_weeks_or_more(~steady & (weeks_sold > 0))
+
+    assert steady.sum() > 30
+    # Seeds 5-8 gave 0.09-0.12 against 0.016-0.023 for other articles (uniform repeats: 0.04).
+    assert steady_cycles > 0.06
+    assert steady_cycles > 3 * other_cycles
+
+
 def _map_at_12(recommended: dict[int, list[int]], truth: dict[int, set[int]]) -> float:
     scores = []
     for customer, bought in truth.items():
@@ -176,8 +227,12 @@ def _map_at_12(recommended: dict[int, list[int]], truth: dict[int, set[int]]) ->
     return float(np.mean(scores))
 
 
-def test_personal_tastes_predict_the_last_week_far_better_than_popularity(purchases):
-    """What recommenders will be judged on: learnable signal beyond best sellers."""
+def test_personal_tastes_predict_the_last_week_clearly_better_than_popularity(purchases):
+    """What recommenders will be judged on: learnable signal beyond best sellers.
+
+    Not far beyond: on H&M's data last week's best sellers beat a plain ALS, and shoppers here buy
+    hits on impulse too (the blend scored 1.46x popularity on this set).
+    """
     test = purchases.day > purchases.day.max() - 7
     train = ~test
     truth: dict[int, set[int]] = {}
@@ -210,4 +265,4 @@ def test_personal_tastes_predict_the_last_week_far_better_than_popularity(purcha
     popularity_map = _map_at_12({c: popular for c in truth}, truth)
     personal_map = _map_at_12(personal, truth)
 
-    assert personal_map > 1.5 * popularity_map, (personal_map, popularity_map)
+    assert personal_map > 1.25 * popularity_map, (personal_map, popularity_map)
