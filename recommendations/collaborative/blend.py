@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.collaborative.catalogue import ArticleTable
+from recommendations.collaborative.interactions import sorted_distinct
 from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
 
@@ -214,7 +215,7 @@ def blend_many(
     sibling_weight, sibling_source = recency[source_index], bought[source_index]
 
     trending_owners, trending_candidates = _trending_candidates(model.trend, share)
-    candidates = _distinct(
+    candidates = sorted_distinct(
         np.concatenate(
             [
                 owners * size + bought,
@@ -270,12 +271,6 @@ def blend_many(
 
 _NONE = np.empty(0, np.int64)
 _NO_WEIGHTS = np.empty(0, np.float32)
-
-
-def _distinct(keys: np.ndarray) -> np.ndarray:
-    """Sorted distinct keys: np.unique, without numpy 2's hash table (several times slower here)."""
-    keys = np.sort(keys)
-    return keys[np.r_[True, keys[1:] != keys[:-1]]] if keys.size else keys
 
 
 def _rank_within(owners: np.ndarray) -> np.ndarray:

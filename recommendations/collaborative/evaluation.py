@@ -124,6 +124,16 @@ def top_by_affinity(factors: Factors, rows: np.ndarray, k: int) -> np.ndarray:
 
 
 @dataclass
+class HeldOutFit:
+    """ALS fitted on the weeks before the held-out one, in the id space of the whole log."""
+
+    split: Split
+    factors: Factors
+    customer_map: IdMap
+    article_map: IdMap
+
+
+@dataclass
 class Evaluation:
     metrics: dict[str, float]
     factors: Factors  # fitted on the training weeks, in the id space of the full log
@@ -147,7 +157,30 @@ def evaluate(
     check: Callable[[], None] | None = None,
     sample_customers: int = 0,
 ) -> Evaluation:
-    """Fits ALS on the training weeks and scores every recommender on the held-out week.
+    """Fits ALS on the training weeks and scores every recommender on the held-out week."""
+    fit = fit_held_out(
+        log,
+        als=als,
+        matrix_half_life_days=matrix_half_life_days,
+        on_iteration=on_iteration,
+        holdout_days=holdout_days,
+        sample_customers=sample_customers,
+    )
+    if check:
+        check()
+    return score_held_out(fit, articles, weights)
+
+
+def fit_held_out(
+    log: PurchaseLog,
+    *,
+    als: AlsParameters,
+    matrix_half_life_days: float | None,
+    on_iteration: IterationCallback | None = None,
+    holdout_days: int = HOLDOUT_DAYS,
+    sample_customers: int = 0,
+) -> HeldOutFit:
+    """Splits off the held-out week and fits ALS on the weeks before it.
 
     Id maps cover the whole log (customers first seen in the held-out week get empty rows), so
     the fitted factors can warm-start the published fit on all data. With `sample_customers`,
@@ -167,15 +200,18 @@ def evaluate(
         half_life_days=matrix_half_life_days,
         reference_day=split.cutoff,
     )
-    factors = fit_als(matrix, als, on_iteration=on_iteration)
-    if check:
-        check()
-    predictions = predict_held_out(split, articles, factors, customer_map, article_map, weights)
+    return HeldOutFit(split, fit_als(matrix, als, on_iteration=on_iteration), customer_map, article_map)
+
+
+def score_held_out(fit: HeldOutFit, articles: ArticleTable, weights: BlendWeights) -> Evaluation:
+    """MAP@12 of every recommender on the held-out week, from the held-out fit's factors."""
+    split = fit.split
+    predictions = predict_held_out(split, articles, fit.factors, fit.customer_map, fit.article_map, weights)
     metrics = {
         name: mean_average_precision(split.truth, predicted) for name, predicted in predictions.items()
     }
     metrics["eval_customers"] = float(len(split.truth))
-    return Evaluation(metrics, factors, customer_map, article_map, predictions, split.truth)
+    return Evaluation(metrics, fit.factors, fit.customer_map, fit.article_map, predictions, split.truth)
 
 
 def predict_held_out(
@@ -300,7 +336,7 @@ def _split(values: np.ndarray, bounds: np.ndarray) -> list[list[int]]:
 
 def refit_on_all_data(
     log: PurchaseLog,
-    evaluation: Evaluation,
+    held_out: HeldOutFit,
     *,
     als: AlsParameters,
     iterations: int,
@@ -314,11 +350,9 @@ def refit_on_all_data(
     """
     matrix = build_matrix(
         log,
-        customers=evaluation.customer_map,
-        articles=evaluation.article_map,
+        customers=held_out.customer_map,
+        articles=held_out.article_map,
         half_life_days=matrix_half_life_days,
         reference_day=log.last_day,
     )
-    return fit_als(
-        matrix, als, warm_start=evaluation.factors, iterations=iterations, on_iteration=on_iteration
-    )
+    return fit_als(matrix, als, warm_start=held_out.factors, iterations=iterations, on_iteration=on_iteration)
