@@ -1,8 +1,8 @@
 """The "For you" ranking: buy-again, colour variants, ALS taste and trending in one score.
 
-One function ranks the candidates for one customer; serving (recommendations.feed) and the
-evaluation (held-out week) both call it, so the MAP@12 recorded for the blend is the MAP@12 of
-what shoppers are shown. Scores add up per article:
+One function ranks the candidates: `blend_many` for many customers at once (the held-out week's
+evaluation), `blend` for one (serving, recommendations.feed) through the same code, so the MAP@12
+recorded for the blend is the MAP@12 of what shoppers are shown. Scores add up per article:
 
     score = buy_again * R + variant * V + als * A + taste_trending * T * A + trending * T * G
 
@@ -36,9 +36,13 @@ __all__ = [
     "VARIANT",
     "BlendModel",
     "BlendWeights",
+    "Histories",
     "History",
+    "Ranking",
     "Scored",
     "blend",
+    "blend_many",
+    "rank_within",
 ]
 
 BUY_AGAIN = "buy_again"
@@ -194,7 +198,7 @@ def blend_many(
     """
     catalogue = model.catalogue
     size = len(catalogue)
-    kept = _rank_within(histories.owners) < weights.history_limit
+    kept = rank_within(histories.owners) < weights.history_limit
     owners, bought = histories.owners[kept], histories.positions[kept]
     recency = histories.weights[kept].astype(np.float32)
     customers, group_count = vectors.shape[0], len(catalogue.group_names)
@@ -227,7 +231,7 @@ def blend_many(
     )
     if not candidates.size:
         return Ranking(_NONE, _NONE, _NO_WEIGHTS, _NONE, _NONE)
-    candidate_owners, positions = np.divmod(candidates, size)
+    pair_owners, positions = np.divmod(candidates, size)
 
     components = np.zeros((len(SOURCES), candidates.size), dtype=np.float32)
     bought_at = np.searchsorted(candidates, owners * size + bought)
@@ -249,23 +253,23 @@ def blend_many(
     was_bought[bought_at] = True
     components[1, was_bought] = 0.0
     variant_from[was_bought] = -1
-    taste = np.maximum(model.affinities(vectors, candidate_owners, positions), 0.0)
+    taste = np.maximum(model.affinities(vectors, pair_owners, positions), 0.0)
     best_taste = np.zeros(customers, dtype=np.float32)
-    np.maximum.at(best_taste, candidate_owners, taste)
-    taste /= np.where(best_taste > 0, best_taste, np.float32(1.0))[candidate_owners]
+    np.maximum.at(best_taste, pair_owners, taste)
+    taste /= np.where(best_taste > 0, best_taste, np.float32(1.0))[pair_owners]
     trend = model.trend.scores[positions]
     components[2] = weights.als * taste + weights.taste_trending * trend * taste
-    components[3] = weights.trending * trend * share[candidate_owners, catalogue.group_codes[positions]]
+    components[3] = weights.trending * trend * share[pair_owners, catalogue.group_codes[positions]]
     scores = components.sum(axis=0)
     source = components.argmax(axis=0)
     # A re-purchase reads as one, whatever else recommends it.
     source[was_bought] = 0
 
-    ranked = np.lexsort((catalogue.article_ids[positions], -scores, candidate_owners))
+    ranked = np.lexsort((catalogue.article_ids[positions], -scores, pair_owners))
     ranked = ranked[scores[ranked] > 0]
-    ranked = _capped(ranked, candidate_owners, catalogue.product_codes[positions], weights.per_product, limit)
+    ranked = _capped(ranked, pair_owners, catalogue.product_codes[positions], weights.per_product, limit)
     return Ranking(
-        candidate_owners[ranked], positions[ranked], scores[ranked], source[ranked], variant_from[ranked]
+        pair_owners[ranked], positions[ranked], scores[ranked], source[ranked], variant_from[ranked]
     )
 
 
@@ -273,8 +277,8 @@ _NONE = np.empty(0, np.int64)
 _NO_WEIGHTS = np.empty(0, np.float32)
 
 
-def _rank_within(owners: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal (sorted) owners."""
+def rank_within(owners: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items)."""
     return np.arange(owners.size) - np.searchsorted(owners, owners)
 
 
@@ -302,7 +306,7 @@ def _capped(
     within_product = np.empty(ranked.size, dtype=np.int64)
     within_product[by_product] = np.arange(ranked.size) - group_start
     ranked = ranked[within_product < per_product]
-    return ranked[_rank_within(owners[ranked]) < limit]
+    return ranked[rank_within(owners[ranked]) < limit]
 
 
 _NO_BOOL = np.empty(0, bool)

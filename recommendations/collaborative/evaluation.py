@@ -13,7 +13,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from recommendations.collaborative.als import AlsParameters, Factors, IterationCallback, fit_als
-from recommendations.collaborative.blend import BlendModel, BlendWeights, Histories, History, blend_many
+from recommendations.collaborative.blend import (
+    BlendModel,
+    BlendWeights,
+    Histories,
+    History,
+    blend_many,
+    rank_within,
+)
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, purchase_weights
 from recommendations.collaborative.metrics import K, mean_average_precision
@@ -247,7 +254,7 @@ def predict_held_out(
         article_map.ids[columns[:, :K]].ravel(), np.arange(len(known) + 1) * min(K, columns.shape[1])
     )
     by_weight = np.lexsort((np.arange(owners.size), -history_weights, owners))
-    buy_again = by_weight[_rank_within(owners[by_weight], history_bounds) < K]
+    buy_again = by_weight[rank_within(owners[by_weight]) < K]
     buy_again_lists = _split(
         articles.article_ids[history_positions[buy_again]],
         np.searchsorted(owners[buy_again], np.arange(len(customers) + 1)),
@@ -321,11 +328,6 @@ def _blend_lists(
             )
         )
     return lists
-
-
-def _rank_within(owners: np.ndarray, bounds: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each owner's run of a sorted owner array (`bounds`: each owner's start)."""
-    return np.arange(owners.size) - bounds[owners]
 
 
 def _split(values: np.ndarray, bounds: np.ndarray) -> list[list[int]]:
