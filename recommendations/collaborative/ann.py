@@ -28,6 +28,9 @@ M_LADDER = (16, 32, 48)
 EF_CONSTRUCTION = 32
 EF_LADDER = (12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 SPACES = ("ip", "cosine")
+# Column blocks per wanted neighbour in top_k_columns: 2, 4, 8 and 16 cost within 15% of each
+# other (20,000 customers x 10k articles, k = 100: 1.6 CPU-s at 4, 3.4 with argpartition).
+BLOCKS_PER_K = 4
 TIMING_QUERIES = 200
 
 
@@ -74,11 +77,29 @@ def exact_top_k(
     if space == "cosine":
         candidates = _normalise(candidates)
         queries = _normalise(queries)
-    scores = queries @ candidates.T
-    k = min(k, len(labels))
-    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-    order = np.take_along_axis(scores, top, axis=1).argsort(axis=1)[:, ::-1]
-    return np.asarray(labels[np.take_along_axis(top, order, axis=1)])
+    return np.asarray(labels[top_k_columns(queries @ candidates.T, min(k, len(labels)))])
+
+
+def top_k_columns(scores: np.ndarray, k: int) -> np.ndarray:
+    """The k best columns of each row of `scores`, best first (ties by column).
+
+    Selecting k of every score with argpartition costs about 15 ns a score; instead, the k-th
+    best of the maxima of `BLOCKS_PER_K * k` column blocks is a score at most the k-th best (k
+    blocks each hold a score at least that high), so only the scores above it, a few per hundred,
+    are sorted.
+    """
+    count = scores.shape[1]
+    if k <= 0:
+        return np.empty((len(scores), 0), dtype=np.int64)
+    width = max(1, count // (BLOCKS_PER_K * k))
+    blocks = count // width
+    maxima = scores[:, : blocks * width].reshape(len(scores), width, blocks).max(axis=1)
+    threshold = np.partition(maxima, blocks - k, axis=1)[:, blocks - k]
+    row, column = np.nonzero(scores >= threshold[:, None])
+    # np.nonzero lists each row's columns in order and lexsort is stable: ties stay by column.
+    order = np.lexsort((-scores[row, column], row))
+    first = np.searchsorted(row, np.arange(len(scores)))
+    return np.asarray(column[order][first[:, None] + np.arange(k)])
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from recommendations.collaborative import ann
 from recommendations.collaborative.als import AlsParameters, Factors, IterationCallback, fit_als
 from recommendations.collaborative.blend import (
     BlendModel,
@@ -31,9 +32,6 @@ SAMPLE_SEED = 42
 # Customers scored per matrix product when ranking every article by ALS (bounds memory at
 # H&M scale: 512 x 105k floats ≈ 200 MB).
 SCORING_BATCH = 512
-# Column blocks per wanted candidate in top_by_affinity: 2, 4, 8 and 16 cost within 15% of each
-# other (20,000 customers x 10k articles, k = 100: 1.6 CPU-s at 4, 3.4 with argpartition).
-TOP_K_BLOCKS_PER_K = 4
 # Held-out customers ranked by the blend per numpy pass (a few hundred candidates each). The
 # whole scoring of 20,000 customers took 6.0-6.3 CPU-s at 100 and 250, about 15% more at 1,000
 # as the arrays outgrow the caches; small passes also bound memory however many are scored.
@@ -107,26 +105,12 @@ def history_arrays(
 
 def top_by_affinity(factors: Factors, rows: np.ndarray, k: int) -> np.ndarray:
     """Exact top-k ALS columns by u.v for the given matrix rows: one row of columns each, best
-    first (ties by column).
-
-    Selecting k of every score with argpartition costs 15 ns a score; instead, the k-th best of
-    the maxima of `TOP_K_BLOCKS_PER_K * k` column blocks is a score at most the k-th best (k
-    blocks each hold a score at least that high), so only the scores above it, a few per
-    hundred, are sorted.
-    """
-    count = factors.articles.shape[0]
-    k = min(k, count)
-    width = max(1, count // (TOP_K_BLOCKS_PER_K * k))
-    blocks = count // width
+    first (ties by column)."""
+    k = min(k, factors.articles.shape[0])
     result = np.empty((len(rows), k), dtype=np.int64)
     for start in range(0, len(rows), SCORING_BATCH):
         scores = factors.customers[rows[start : start + SCORING_BATCH]] @ factors.articles.T
-        maxima = scores[:, : blocks * width].reshape(len(scores), width, blocks).max(axis=1)
-        threshold = np.partition(maxima, blocks - k, axis=1)[:, blocks - k]
-        row, column = np.nonzero(scores >= threshold[:, None])
-        order = np.lexsort((column, -scores[row, column], row))
-        first = np.searchsorted(row, np.arange(len(scores)))
-        result[start : start + len(scores)] = column[order][first[:, None] + np.arange(k)]
+        result[start : start + len(scores)] = ann.top_k_columns(scores, k)
     return result
 
 
