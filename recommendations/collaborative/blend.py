@@ -160,20 +160,24 @@ def blend(
         weights=weights,
         limit=limit,
     )
+    # Plain Python values first: indexing numpy arrays item by item cost more than the ranking.
+    positions = ranking.positions
     catalogue = model.catalogue
+    related = np.where(ranking.variant_from >= 0, catalogue.article_ids[ranking.variant_from], -1)
     return [
         Scored(
-            article_id=int(catalogue.article_ids[position]),
-            score=float(score),
-            source=SOURCES[int(source)],
-            group=int(catalogue.group_codes[position]),
-            related_to=int(catalogue.article_ids[related]) if related >= 0 else None,
+            article_id=article_id,
+            score=score,
+            source=SOURCES[source],
+            group=group,
+            related_to=related_to if related_to >= 0 else None,
         )
-        for position, score, source, related in zip(
-            ranking.positions.tolist(),
+        for article_id, score, source, group, related_to in zip(
+            catalogue.article_ids[positions].tolist(),
             ranking.scores.tolist(),
             ranking.sources.tolist(),
-            ranking.variant_from.tolist(),
+            catalogue.group_codes[positions].tolist(),
+            related.tolist(),
             strict=True,
         )
     ]
@@ -242,7 +246,9 @@ def blend_many(
     sibling_keys = sibling_owners * size + siblings
     order = np.lexsort((sibling_weight, sibling_keys))
     last = (
-        np.r_[sibling_keys[order][1:] != sibling_keys[order][:-1], True] if order.size else order.astype(bool)
+        np.append(sibling_keys[order][1:] != sibling_keys[order][:-1], True)
+        if order.size
+        else order.astype(bool)
     )
     strongest = order[last]
     at = np.searchsorted(candidates, sibling_keys[strongest])
@@ -300,7 +306,9 @@ def _capped(
     by_product = np.lexsort((np.arange(ranked.size), codes[ranked], owners[ranked]))
     product_keys = np.stack([owners[ranked][by_product], codes[ranked][by_product]])
     new_product = (
-        np.r_[True, (product_keys[:, 1:] != product_keys[:, :-1]).any(axis=0)] if ranked.size else _NO_BOOL
+        np.concatenate(([True], (product_keys[:, 1:] != product_keys[:, :-1]).any(axis=0)))
+        if ranked.size
+        else _NO_BOOL
     )
     group_start = np.maximum.accumulate(np.where(new_product, np.arange(ranked.size), 0))
     within_product = np.empty(ranked.size, dtype=np.int64)
