@@ -1,8 +1,8 @@
 """The "For you" ranking: buy-again, colour variants, ALS taste and trending in one score.
 
-One function ranks the candidates for one customer; serving (recommendations.feed) and the
-evaluation (held-out week) both call it, so the MAP@12 recorded for the blend is the MAP@12 of
-what shoppers are shown. Scores add up per article:
+One function ranks the candidates: `blend_many` for many customers at once (the held-out week's
+evaluation), `blend` for one (serving, recommendations.feed) through the same code, so the MAP@12
+recorded for the blend is the MAP@12 of what shoppers are shown. Scores add up per article:
 
     score = buy_again * R + variant * V + als * A + taste_trending * T * A + trending * T * G
 
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from recommendations.collaborative.catalogue import ArticleTable
+from recommendations.collaborative.interactions import sorted_distinct
 from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
 
@@ -35,9 +36,13 @@ __all__ = [
     "VARIANT",
     "BlendModel",
     "BlendWeights",
+    "Histories",
     "History",
+    "Ranking",
     "Scored",
     "blend",
+    "blend_many",
+    "rank_within",
 ]
 
 BUY_AGAIN = "buy_again"
@@ -84,12 +89,11 @@ class BlendModel:
         column_of_position[positions[known]] = np.flatnonzero(known)
         return cls(catalogue, trend, article_factors, column_of_position)
 
-    def affinity(self, vector: np.ndarray | None, positions: np.ndarray) -> np.ndarray:
-        """Raw ALS scores u.v of catalogue positions (0 where the model has no factors)."""
-        if vector is None or not positions.size:
-            return np.zeros(positions.shape, dtype=np.float32)
+    def affinities(self, vectors: np.ndarray, owners: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Raw ALS scores u.v of each (customer row of `vectors`, catalogue position) pair (0 where
+        the model has no factors for the article)."""
         columns = self.column_of_position[positions]
-        values = self.article_factors[np.maximum(columns, 0)] @ vector
+        values = np.einsum("ij,ij->i", self.article_factors[np.maximum(columns, 0)], vectors[owners])
         return np.where(columns >= 0, values, 0.0).astype(np.float32)
 
 
@@ -100,6 +104,36 @@ class Scored:
     source: str  # the component that contributed most: buy_again, variant, als or trending
     group: int | None
     related_to: int | None  # for a colour variant: the article the customer bought
+
+
+@dataclass(frozen=True)
+class Histories:
+    """Many customers' histories in flat arrays: `owners[i]` is the customer (0..n-1, in order)
+    that `positions[i]` and `weights[i]` belong to, each customer's articles most recent first."""
+
+    owners: np.ndarray  # int64, non-decreasing
+    positions: np.ndarray  # int64
+    weights: np.ndarray  # float32
+
+    @classmethod
+    def of(cls, histories: list[History]) -> Histories:
+        lengths = [len(history) for history in histories]
+        return cls(
+            np.repeat(np.arange(len(histories), dtype=np.int64), lengths),
+            np.concatenate([history.positions for history in histories] or [_NONE]).astype(np.int64),
+            np.concatenate([history.weights for history in histories] or [_NO_WEIGHTS]).astype(np.float32),
+        )
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """Ranked lists of many customers in flat arrays, each customer's best first."""
+
+    owners: np.ndarray  # int64: the customer of each item (0..n-1), non-decreasing
+    positions: np.ndarray  # catalogue positions
+    scores: np.ndarray
+    sources: np.ndarray  # index into SOURCES
+    variant_from: np.ndarray  # for a colour variant: catalogue position of the bought article, else -1
 
 
 def blend(
@@ -116,88 +150,171 @@ def blend(
     `vector` is the customer's ALS factors (None when the model has none); `als_candidates`
     the catalogue positions of the customer's nearest articles in the ALS index.
     """
+    dim = model.article_factors.shape[1]
+    ranking = blend_many(
+        Histories.of([history]),
+        vectors=(np.zeros(dim, np.float32) if vector is None else vector).reshape(1, dim),
+        candidate_owners=np.zeros(len(als_candidates), np.int64),
+        als_candidates=np.asarray(als_candidates, np.int64),
+        model=model,
+        weights=weights,
+        limit=limit,
+    )
+    # Plain Python values first: indexing numpy arrays item by item cost more than the ranking.
+    positions = ranking.positions
     catalogue = model.catalogue
-    bought = history.positions[: weights.history_limit]
-    recency = history.weights[: weights.history_limit].astype(np.float32)
-    groups = catalogue.group_codes[bought]
-    share = np.bincount(groups, weights=recency, minlength=len(catalogue.group_names)).astype(np.float32)
-    share /= max(float(share.sum()), 1e-12)
+    related = np.where(ranking.variant_from >= 0, catalogue.article_ids[ranking.variant_from], -1)
+    return [
+        Scored(
+            article_id=article_id,
+            score=score,
+            source=SOURCES[source],
+            group=group,
+            related_to=related_to if related_to >= 0 else None,
+        )
+        for article_id, score, source, group, related_to in zip(
+            catalogue.article_ids[positions].tolist(),
+            ranking.scores.tolist(),
+            ranking.sources.tolist(),
+            catalogue.group_codes[positions].tolist(),
+            related.tolist(),
+            strict=True,
+        )
+    ]
+
+
+def blend_many(
+    histories: Histories,
+    *,
+    vectors: np.ndarray,
+    candidate_owners: np.ndarray,
+    als_candidates: np.ndarray,
+    model: BlendModel,
+    weights: BlendWeights,
+    limit: int,
+) -> Ranking:
+    """`blend` for many customers at once, with numpy over flat arrays instead of a Python loop.
+
+    `vectors` holds one row per customer (zeros where the model has none: no ALS affinity);
+    `als_candidates[i]` is a catalogue position offered to customer `candidate_owners[i]`.
+    Every step works per customer exactly as it would for that customer alone: the pairs
+    (customer, article) are keyed `owner * len(catalogue) + position`.
+    """
+    catalogue = model.catalogue
+    size = len(catalogue)
+    kept = rank_within(histories.owners) < weights.history_limit
+    owners, bought = histories.owners[kept], histories.positions[kept]
+    recency = histories.weights[kept].astype(np.float32)
+    customers, group_count = vectors.shape[0], len(catalogue.group_names)
+    share = (
+        np.bincount(
+            owners * group_count + catalogue.group_codes[bought],
+            weights=recency,
+            minlength=customers * group_count,
+        )
+        .astype(np.float32)
+        .reshape(customers, group_count)
+    )
+    share /= np.maximum(share.sum(axis=1, keepdims=True), np.float32(1e-12))
 
     # Colour variants; one the customer bought too counts as buy-again instead (zeroed below).
     siblings, source_index = catalogue.same_product(bought)
+    sibling_owners = owners[source_index]
     sibling_weight, sibling_source = recency[source_index], bought[source_index]
 
-    trending_candidates = [model.trend.top_by_group.get(int(group), _NONE) for group in np.flatnonzero(share)]
-    candidates = np.unique(
-        np.concatenate([bought, siblings, np.asarray(als_candidates, np.int64), *trending_candidates])
+    trending_owners, trending_candidates = _trending_candidates(model.trend, share)
+    candidates = sorted_distinct(
+        np.concatenate(
+            [
+                owners * size + bought,
+                sibling_owners * size + siblings,
+                np.asarray(candidate_owners, np.int64) * size + np.asarray(als_candidates, np.int64),
+                trending_owners * size + trending_candidates,
+            ]
+        )
     )
     if not candidates.size:
-        return []
+        return Ranking(_NONE, _NONE, _NO_WEIGHTS, _NONE, _NONE)
+    pair_owners, positions = np.divmod(candidates, size)
 
     components = np.zeros((len(SOURCES), candidates.size), dtype=np.float32)
-    components[0, np.searchsorted(candidates, bought)] = weights.buy_again * recency
+    bought_at = np.searchsorted(candidates, owners * size + bought)
+    components[0, bought_at] = weights.buy_again * recency
     variant = np.zeros(candidates.size, dtype=np.float32)
     variant_from = np.full(candidates.size, -1, dtype=np.int64)
     # A sibling of two purchases takes the heavier one: sort by sibling, then weight; keep the last.
-    order = np.lexsort((sibling_weight, siblings))
-    last = np.r_[siblings[order][1:] != siblings[order][:-1], True] if order.size else order.astype(bool)
+    sibling_keys = sibling_owners * size + siblings
+    order = np.lexsort((sibling_weight, sibling_keys))
+    last = (
+        np.append(sibling_keys[order][1:] != sibling_keys[order][:-1], True)
+        if order.size
+        else order.astype(bool)
+    )
     strongest = order[last]
-    at = np.searchsorted(candidates, siblings[strongest])
+    at = np.searchsorted(candidates, sibling_keys[strongest])
     variant[at] = sibling_weight[strongest]
     variant_from[at] = sibling_source[strongest]
     components[1] = weights.variant * variant
     was_bought = np.zeros(candidates.size, dtype=bool)
-    was_bought[np.searchsorted(candidates, bought)] = True
+    was_bought[bought_at] = True
     components[1, was_bought] = 0.0
     variant_from[was_bought] = -1
-    taste = np.maximum(model.affinity(vector, candidates), 0.0)
-    best_taste = float(taste.max(initial=0.0))
-    if best_taste > 0:
-        taste /= best_taste
-    trend = model.trend.scores[candidates]
+    taste = np.maximum(model.affinities(vectors, pair_owners, positions), 0.0)
+    best_taste = np.zeros(customers, dtype=np.float32)
+    np.maximum.at(best_taste, pair_owners, taste)
+    taste /= np.where(best_taste > 0, best_taste, np.float32(1.0))[pair_owners]
+    trend = model.trend.scores[positions]
     components[2] = weights.als * taste + weights.taste_trending * trend * taste
-    components[3] = weights.trending * trend * share[catalogue.group_codes[candidates]]
+    components[3] = weights.trending * trend * share[pair_owners, catalogue.group_codes[positions]]
     scores = components.sum(axis=0)
     source = components.argmax(axis=0)
     # A re-purchase reads as one, whatever else recommends it.
     source[was_bought] = 0
 
-    ranked = np.lexsort((catalogue.article_ids[candidates], -scores))
+    ranked = np.lexsort((catalogue.article_ids[positions], -scores, pair_owners))
     ranked = ranked[scores[ranked] > 0]
-    return _capped(ranked, candidates, scores, source, variant_from, catalogue, weights.per_product, limit)
+    ranked = _capped(ranked, pair_owners, catalogue.product_codes[positions], weights.per_product, limit)
+    return Ranking(
+        pair_owners[ranked], positions[ranked], scores[ranked], source[ranked], variant_from[ranked]
+    )
 
 
 _NONE = np.empty(0, np.int64)
+_NO_WEIGHTS = np.empty(0, np.float32)
+
+
+def rank_within(owners: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items)."""
+    return np.arange(owners.size) - np.searchsorted(owners, owners)
+
+
+def _trending_candidates(trend: TrendTable, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, position) of the trending articles of every index group each customer bought in."""
+    owners, groups = np.nonzero(share)
+    per_group = [trend.top_by_group.get(group, _NONE) for group in range(share.shape[1])]
+    sizes = np.array([len(top) for top in per_group], dtype=np.int64)
+    starts, lengths = (np.cumsum(sizes) - sizes)[groups], sizes[groups]
+    flat = np.concatenate([*per_group, _NONE]).astype(np.int64)
+    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+    return np.repeat(owners.astype(np.int64), lengths), flat[offsets]
 
 
 def _capped(
-    ranked: np.ndarray,
-    candidates: np.ndarray,
-    scores: np.ndarray,
-    source: np.ndarray,
-    variant_from: np.ndarray,
-    catalogue: ArticleTable,
-    per_product: int,
-    limit: int,
-) -> list[Scored]:
-    kept: list[Scored] = []
-    per_code: dict[int, int] = {}
-    for index in ranked.tolist():
-        position = int(candidates[index])
-        code = int(catalogue.product_codes[position])
-        if per_code.get(code, 0) >= per_product:
-            continue
-        per_code[code] = per_code.get(code, 0) + 1
-        related = int(variant_from[index])
-        kept.append(
-            Scored(
-                article_id=int(catalogue.article_ids[position]),
-                score=float(scores[index]),
-                source=SOURCES[int(source[index])],
-                group=int(catalogue.group_codes[position]),
-                related_to=int(catalogue.article_ids[related]) if related >= 0 else None,
-            )
-        )
-        if len(kept) >= limit:
-            break
-    return kept
+    ranked: np.ndarray, owners: np.ndarray, codes: np.ndarray, per_product: int, limit: int
+) -> np.ndarray:
+    """The ranked items kept: at most `per_product` per (customer, product), `limit` per customer."""
+    by_product = np.lexsort((np.arange(ranked.size), codes[ranked], owners[ranked]))
+    product_keys = np.stack([owners[ranked][by_product], codes[ranked][by_product]])
+    new_product = (
+        np.concatenate(([True], (product_keys[:, 1:] != product_keys[:, :-1]).any(axis=0)))
+        if ranked.size
+        else _NO_BOOL
+    )
+    group_start = np.maximum.accumulate(np.where(new_product, np.arange(ranked.size), 0))
+    within_product = np.empty(ranked.size, dtype=np.int64)
+    within_product[by_product] = np.arange(ranked.size) - group_start
+    ranked = ranked[within_product < per_product]
+    return ranked[rank_within(owners[ranked]) < limit]
+
+
+_NO_BOOL = np.empty(0, bool)

@@ -161,6 +161,13 @@ def _concatenate(blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Pur
     return PurchaseLog(*(np.concatenate([block[i] for block in blocks]) for i in range(3)))
 
 
+def sorted_distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique(values) by sorting: numpy 2's hash table took 0.52 CPU-s where sorting took 0.12
+    (3M purchases' customer ids, 118k distinct)."""
+    values = np.sort(values)
+    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+
+
 @dataclass(frozen=True)
 class IdMap:
     """Sorted external ids ↔ dense positions (matrix rows for customers, columns for articles)."""
@@ -169,7 +176,7 @@ class IdMap:
 
     @classmethod
     def of(cls, values: np.ndarray) -> IdMap:
-        return cls(np.unique(values))
+        return cls(sorted_distinct(values))
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,8 +20,20 @@ import numpy as np
 from recommendations.collaborative import ann, artifact
 from recommendations.collaborative.als import Factors, fit_als
 from recommendations.collaborative.catalogue import ArticleTable
-from recommendations.collaborative.evaluation import Evaluation, evaluate, refit_on_all_data, split_last_week
-from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, load_purchase_log
+from recommendations.collaborative.evaluation import (
+    HeldOutFit,
+    fit_held_out,
+    refit_on_all_data,
+    score_held_out,
+    split_last_week,
+)
+from recommendations.collaborative.interactions import (
+    IdMap,
+    PurchaseLog,
+    build_matrix,
+    load_purchase_log,
+    sorted_distinct,
+)
 from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights
 from recommendations.collaborative.popularity import TrendTable, trending_scores
 
@@ -83,38 +96,64 @@ def train(context: Context) -> dict[str, float]:
 
     metrics: dict[str, float] = {}
     started = time.perf_counter()
-    evaluation = _evaluate(log, catalogue, als, weights, half_life, parameters, Stage(context, 5, 55))
-    if evaluation is not None:
-        metrics.update(evaluation.metrics)
-        timings["evaluation_seconds"] = time.perf_counter() - started
-        started = time.perf_counter()
-        factors = refit_on_all_data(
-            log,
-            evaluation,
-            als=als,
-            iterations=int(parameters["publish_iterations"]),
-            matrix_half_life_days=half_life,
-            on_iteration=Stage(context, 55, 70).iterations("Training on all data"),
-        )
-        customer_map, article_map = evaluation.customer_map, evaluation.article_map
+    held_out = _fit_held_out(log, als, half_life, parameters, Stage(context, 5, 45))
+    if held_out is not None:
+        customer_map, article_map = held_out.customer_map, held_out.article_map
     else:
         customer_map, article_map = IdMap.of(log.customers), IdMap.of(log.articles)
-        matrix = build_matrix(log, customers=customer_map, articles=article_map, half_life_days=half_life)
-        factors = fit_als(matrix, als, on_iteration=Stage(context, 5, 70).iterations("Training on all data"))
-    timings["publish_fit_seconds"] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    indexes = build_indexes(
-        factors,
-        recent_customers=customer_map.positions(
-            np.unique(
-                log.customers[log.days > log.last_day - int(parameters["similar_customers_window_days"])]
+    def publish() -> tuple[Factors, dict[str, tuple[Any, ann.IndexReport]]]:
+        """The published fit on all data and its three indexes."""
+        started = time.perf_counter()
+        if held_out is not None:
+            factors = refit_on_all_data(
+                log,
+                held_out,
+                als=als,
+                iterations=int(parameters["publish_iterations"]),
+                matrix_half_life_days=half_life,
+                on_iteration=Stage(context, 55, 70).iterations("Training on all data"),
             )
-        ),
-        target_recall=float(parameters["index_target_recall"]),
-        progress=Stage(context, 70, 95),
-    )
-    timings["index_seconds"] = time.perf_counter() - started
+        else:
+            matrix = build_matrix(log, customers=customer_map, articles=article_map, half_life_days=half_life)
+            factors = fit_als(
+                matrix, als, on_iteration=Stage(context, 5, 70).iterations("Training on all data")
+            )
+        timings["publish_fit_seconds"] = time.perf_counter() - started
+        started = time.perf_counter()
+        indexes = build_indexes(
+            factors,
+            recent_customers=customer_map.positions(
+                sorted_distinct(
+                    log.customers[log.days > log.last_day - int(parameters["similar_customers_window_days"])]
+                )
+            ),
+            target_recall=float(parameters["index_target_recall"]),
+            progress=Stage(context, 70, 95),
+        )
+        timings["index_seconds"] = time.perf_counter() - started
+        return factors, indexes
+
+    if held_out is None:
+        factors, indexes = publish()
+    else:
+        from threadpoolctl import threadpool_limits
+
+        # The published fit and its indexes start from the held-out fit's factors, so they run
+        # beside the scoring of the held-out week: implicit and hnswlib release the GIL and use
+        # every core, the scoring (numpy, mostly one core) the rest. The run publishes only
+        # after both, so the evaluation still comes first. BLAS stays at one thread throughout:
+        # fit_als limits it too, and two threads entering and leaving their own limits would
+        # leave it at whatever the last one restored.
+        with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=1) as pool:
+            published = pool.submit(publish)
+            context.progress(45, "Scoring the held-out week")
+            evaluation = score_held_out(held_out, catalogue, weights)
+            timings["evaluation_seconds"] = time.perf_counter() - started
+            factors, indexes = published.result()
+        metrics.update(evaluation.metrics)
+        context.progress(95, f"Held-out MAP@12: blend {evaluation.metrics['map12_blend']:.4f}")
+
     report = indexes["article_index"][1]
     metrics.update(
         ann_recall12=report.recall,
@@ -150,15 +189,9 @@ def train(context: Context) -> dict[str, float]:
     return metrics
 
 
-def _evaluate(
-    log: PurchaseLog,
-    catalogue: ArticleTable,
-    als: AlsParameters,
-    weights: BlendWeights,
-    half_life: float | None,
-    parameters: dict[str, Any],
-    stage: Stage,
-) -> Evaluation | None:
+def _fit_held_out(
+    log: PurchaseLog, als: AlsParameters, half_life: float | None, parameters: dict[str, Any], stage: Stage
+) -> HeldOutFit | None:
     if not parameters["evaluate"]:
         return None
     split = split_last_week(log)
@@ -166,18 +199,15 @@ def _evaluate(
         logger.warning("Less than eight days of purchases: skipping the held-out evaluation")
         return None
     stage(0, "Evaluating on the last week")
-    evaluation = evaluate(
+    fit = fit_held_out(
         log,
-        catalogue,
         als=als,
-        weights=weights,
         matrix_half_life_days=half_life,
         sample_customers=int(parameters["evaluation_customers"]),
-        on_iteration=Stage(stage.context, stage.start, stage.end - 5).iterations("Evaluation"),
-        check=stage.context.check_cancelled,
+        on_iteration=stage.iterations("Evaluation"),
     )
-    stage(1, f"Held-out MAP@12: blend {evaluation.metrics['map12_blend']:.4f}")
-    return evaluation
+    stage.context.check_cancelled()
+    return fit
 
 
 def build_indexes(

@@ -56,3 +56,13 @@ def test_saved_indexes_load_with_their_search_setting(tmp_path):
     loaded = ann.load_index(tmp_path / "index.hnsw", space="ip", dim=16, ef=report.ef)
 
     assert ann.query(loaded, vectors[5], 4)[0].tolist() == ann.query(index, vectors[5], 4)[0].tolist()
+
+
+@pytest.mark.parametrize("columns,k", [(5000, 100), (5000, 12), (150, 100), (7, 7), (30, 1)])
+def test_top_k_columns_match_a_full_sort_ties_by_column(columns, k):
+    rng = np.random.default_rng(columns + k)
+    # Rounded scores make ties common; the expected order breaks them by column.
+    scores = np.round(rng.normal(size=(40, columns)), 1).astype(np.float32)
+    expected = np.lexsort((np.broadcast_to(np.arange(columns), scores.shape), -scores), axis=1)[:, :k]
+
+    assert ann.top_k_columns(scores, k).tolist() == expected.tolist()

@@ -1,12 +1,14 @@
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from recommendations.collaborative.als import AlsParameters
-from recommendations.collaborative.blend import BlendWeights
+from recommendations.collaborative.blend import BlendModel, BlendWeights, blend
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.evaluation import evaluate, histories_from_log, split_last_week
 from recommendations.collaborative.interactions import PurchaseLog, day_number
+from recommendations.collaborative.popularity import TrendTable, trending_scores
 from tests.recommendations.collaborative.planted import LAST_DAY, two_taste_log
 
 SMALL_ALS = AlsParameters(factors=4, regularization=0.5, iterations=5, alpha=1.0, use_gpu=False)
@@ -109,3 +111,47 @@ def test_a_sample_of_held_out_customers_can_be_scored():
         sample_customers=2,
     ).metrics
     assert metrics["eval_customers"] == 2
+
+
+def test_the_evaluation_ranks_every_customer_as_the_serving_blend_ranks_them_one_by_one():
+    log, _ = two_taste_log(customers_per_taste=40, articles_per_taste=15, purchases_each=8)
+    groups = ["Divided", "Ladieswear", "Menswear"]
+    # Three colours per product and three index groups, so variants, the per-product cap and
+    # trending per group all shape the lists; a short history limit cuts some histories.
+    catalogue = ArticleTable.from_rows(
+        [
+            (article_id, article_id // 3, groups[article_id // 3 % 3])
+            for article_id in set(log.articles.tolist())
+        ]
+    )
+    weights = BlendWeights(per_product=1, history_limit=5, als_candidates=10)
+    split = split_last_week(log)
+    evaluation = evaluate(log, catalogue, als=SMALL_ALS, weights=weights, matrix_half_life_days=None)
+    trend = TrendTable.build(*trending_scores(split.train, reference_day=split.cutoff), catalogue)
+    model = BlendModel.build(catalogue, trend, evaluation.factors.articles, evaluation.article_map.ids)
+    histories = histories_from_log(
+        split.train,
+        sorted(split.truth),
+        reference_day=split.cutoff,
+        half_life_days=weights.buy_again_half_life_days,
+        articles=catalogue,
+    )
+
+    one_by_one = {}
+    for customer, history in histories.items():
+        vector = evaluation.factors.customers[evaluation.customer_map.position(customer)]
+        columns = np.argsort(-(evaluation.factors.articles @ vector), kind="stable")[: weights.als_candidates]
+        ranked = blend(
+            history,
+            vector=vector,
+            als_candidates=catalogue.positions(evaluation.article_map.ids[columns]),
+            model=model,
+            weights=weights,
+            limit=12,
+        )
+        one_by_one[customer] = [item.article_id for item in ranked]
+
+    assert len(one_by_one) > 40 and any(len(history) > 5 for history in histories.values())
+    assert {
+        customer: evaluation.predictions["map12_blend"][customer] for customer in one_by_one
+    } == one_by_one
