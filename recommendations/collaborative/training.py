@@ -145,9 +145,10 @@ def train(context: Context) -> dict[str, float]:
         # after both, so the evaluation still comes first. BLAS stays at one thread throughout:
         # fit_als limits it too, and two threads entering and leaving their own limits would
         # leave it at whatever the last one restored.
+        # Reported before the thread starts, so that its 55-95% never goes back to 45.
+        context.progress(45, "Scoring the held-out week")
         with threadpool_limits(limits=1, user_api="blas"), ThreadPoolExecutor(max_workers=1) as pool:
             published = pool.submit(publish)
-            context.progress(45, "Scoring the held-out week")
             evaluation = score_held_out(held_out, catalogue, weights)
             timings["evaluation_seconds"] = time.perf_counter() - started
             factors, indexes = published.result()

@@ -96,12 +96,12 @@ def test_recent_purchases_rank_above_old_ones():
 
 
 def test_als_candidates_score_by_taste_and_name_their_source():
-    ranked = _blend(_history((101, 0.1)), tastes={501: 2.0, 301: 1.0}, variant=0.0, buy_again=0.0)
+    ranked = _blend(_history((101, 0.1)), tastes={501: 2.0, 301: 0.4, 401: -1.0}, variant=0.0, buy_again=0.0)
 
     assert [(item.article_id, item.source) for item in ranked] == [(501, ALS), (301, ALS)]
-    # Scaled by the best candidate: 501 contributes `als` in full, 301 half of it.
+    # u.v as it is, clipped to [0, 1]: 501 contributes `als` in full, 301 0.4 of it, 401 nothing.
     assert ranked[0].score == pytest.approx(BlendWeights().als)
-    assert ranked[1].score == pytest.approx(BlendWeights().als / 2)
+    assert ranked[1].score == pytest.approx(BlendWeights().als * 0.4)
 
 
 def test_trending_fills_only_from_the_customers_index_groups():
