@@ -305,18 +305,10 @@ def _capped(
     ranked: np.ndarray, owners: np.ndarray, codes: np.ndarray, per_product: int, limit: int
 ) -> np.ndarray:
     """The ranked items kept: at most `per_product` per (customer, product), `limit` per customer."""
-    by_product = np.lexsort((np.arange(ranked.size), codes[ranked], owners[ranked]))
-    product_keys = np.stack([owners[ranked][by_product], codes[ranked][by_product]])
-    new_product = (
-        np.concatenate(([True], (product_keys[:, 1:] != product_keys[:, :-1]).any(axis=0)))
-        if ranked.size
-        else _NO_BOOL
-    )
-    group_start = np.maximum.accumulate(np.where(new_product, np.arange(ranked.size), 0))
+    # One key per (customer, product); a stable sort keeps each key's items in ranked order.
+    keys = owners[ranked] * (int(codes.max(initial=0)) + 1) + codes[ranked]
+    by_product = np.argsort(keys, kind="stable")
     within_product = np.empty(ranked.size, dtype=np.int64)
-    within_product[by_product] = np.arange(ranked.size) - group_start
+    within_product[by_product] = rank_within(keys[by_product])
     ranked = ranked[within_product < per_product]
     return ranked[rank_within(owners[ranked]) < limit]
-
-
-_NO_BOOL = np.empty(0, bool)
