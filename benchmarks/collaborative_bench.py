@@ -43,6 +43,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import Customer, Purchase  # noqa: E402
+from benchmarks.generated_data import generated  # noqa: E402
 from catalog.demo_data.generate import MARKER  # noqa: E402
 from catalog.models import Article  # noqa: E402
 
@@ -89,23 +90,7 @@ print(json.dumps({
 
 def prepare_data(customers: int, articles: int, purchases: int, seed: int) -> dict[str, int]:
     weeks = max(8, round(purchases / (customers * ROWS_PER_CUSTOMER_PER_WEEK)))
-    folder = REPO_ROOT / "var" / "bench" / f"collab-{customers}c-{articles}a-{weeks}w-s{seed}"
-    if not (folder / MARKER).exists():
-        print(
-            f"Generating {customers:,} customers, {articles:,} articles, {weeks} weeks into {folder}",
-            flush=True,
-        )
-        call_command(
-            "generate_demo_data",
-            str(folder),
-            articles=articles,
-            customers=customers,
-            weeks=weeks,
-            seed=seed,
-            no_images=True,
-            force=True,
-            verbosity=0,
-        )
+    folder = generated("collab", customers=customers, articles=articles, weeks=weeks, seed=seed)
     summary = json.loads((folder / MARKER).read_text())["summary"]
     call_command("migrate", verbosity=0)  # a fresh database gets the tables first
     expected = {

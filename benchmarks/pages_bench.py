@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.generated_data import ensure_database  # noqa: E402
+
 PYTHON = sys.executable
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/storefront_bench"
 SEARCH_TERMS = [
@@ -56,18 +60,6 @@ def manage(env: dict[str, str], *args: str) -> str:
 
 def shell(env: dict[str, str], code: str) -> str:
     return manage(env, "shell", "--no-imports", "-c", code).strip()
-
-
-def ensure_database(database_url: str) -> None:
-    """Create the benchmark database if it is missing (the server's `postgres` db must exist)."""
-    import psycopg
-
-    name = database_url.rsplit("/", 1)[1]
-    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def load_demo_data(env: dict[str, str], reload: bool, data_dir: Path) -> None:

@@ -36,9 +36,8 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 
-from catalog.demo_data.generate import MARKER  # noqa: E402
+from benchmarks.generated_data import generated  # noqa: E402
 from recommendations.collaborative.catalogue import ArticleTable  # noqa: E402
 from recommendations.collaborative.evaluation import evaluate  # noqa: E402
 from recommendations.collaborative.interactions import PurchaseLog, day_number  # noqa: E402
@@ -48,23 +47,6 @@ from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsPara
 COLUMNS = ("map12_popular_last_week", "map12_trending", "map12_buy_again", "map12_als", "map12_blend")
 CLEAR_RATIO = 1.10
 CLEAR_STANDARD_ERRORS = 3.0
-
-
-def generated(customers: int, articles: int, weeks: int, seed: int) -> Path:
-    folder = REPO_ROOT / "var" / "bench" / f"quality-{customers}c-{articles}a-{weeks}w-s{seed}"
-    if not (folder / MARKER).exists():
-        call_command(
-            "generate_demo_data",
-            str(folder),
-            customers=customers,
-            articles=articles,
-            weeks=weeks,
-            seed=seed,
-            no_images=True,
-            force=True,
-            verbosity=0,
-        )
-    return folder
 
 
 def read_csvs(folder: Path) -> tuple[PurchaseLog, ArticleTable]:
@@ -117,10 +99,19 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=26)
     options = parser.parse_args()
     sets = [
-        ("demo default (seed 42)", generated(5_000, 2_000, options.weeks, 42)),
+        (
+            "demo default (seed 42)",
+            generated("quality", customers=5_000, articles=2_000, weeks=options.weeks, seed=42),
+        ),
         (
             f"larger (seed 3, {options.large_customers:,} customers)",
-            generated(options.large_customers, options.large_articles, options.weeks, 3),
+            generated(
+                "quality",
+                customers=options.large_customers,
+                articles=options.large_articles,
+                weeks=options.weeks,
+                seed=3,
+            ),
         ),
     ]
     header = f"{'data set':<40} {'week':<11}" + "".join(f"{name[6:]:>18}" for name in COLUMNS)

@@ -1,0 +1,47 @@
+"""What several benchmarks share: generated data sets under var/bench/, and their own databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def generated(name: str, *, customers: int, articles: int, weeks: int, seed: int) -> Path:
+    """A demo data set without photos in var/bench/NAME-..., generated once and then reused.
+
+    Needs Django set up (it runs the generate_demo_data command).
+    """
+    from django.core.management import call_command
+
+    from catalog.demo_data.generate import MARKER
+
+    folder = REPO_ROOT / "var" / "bench" / f"{name}-{customers}c-{articles}a-{weeks}w-s{seed}"
+    if not (folder / MARKER).exists():
+        print(
+            f"Generating {customers:,} customers, {articles:,} articles, {weeks} weeks into {folder}",
+            flush=True,
+        )
+        call_command(
+            "generate_demo_data",
+            str(folder),
+            customers=customers,
+            articles=articles,
+            weeks=weeks,
+            seed=seed,
+            no_images=True,
+            force=True,
+            verbosity=0,
+        )
+    return folder
+
+
+def ensure_database(database_url: str) -> None:
+    """Create the benchmark database if it is missing (the server's `postgres` db must exist)."""
+    import psycopg
+
+    name = database_url.rsplit("/", 1)[1]
+    admin_url = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        if not connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            connection.execute(f'CREATE DATABASE "{name}"')
