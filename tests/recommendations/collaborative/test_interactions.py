@@ -3,6 +3,7 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from accounts.models import Purchase
 from recommendations.collaborative.interactions import (
     IdMap,
     PurchaseLog,
@@ -15,7 +16,7 @@ from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory
 
 
 @pytest.mark.django_db
-def test_it_reads_every_purchase_from_postgres_with_copy():
+def test_it_reads_every_purchase_from_postgres_in_packed_blocks():
     ada, bob = CustomerFactory(), CustomerFactory()
     top, skirt = ArticleFactory(article_id=959461001), ArticleFactory()
     PurchaseFactory(customer=ada, article=top, t_dat=dt.date(2020, 9, 1))
@@ -41,10 +42,10 @@ def test_it_reads_an_empty_table():
 
 
 @pytest.mark.django_db
-def test_it_streams_more_rows_than_one_parse_block(monkeypatch):
+def test_it_reads_a_table_of_many_blocks_inside_a_transaction(monkeypatch):
     from recommendations.collaborative import interactions
 
-    monkeypatch.setattr(interactions, "COPY_BLOCK_ROWS", 2)
+    monkeypatch.setattr(interactions, "BLOCK_PAGES", 1)
     customer, article = CustomerFactory(), ArticleFactory()
     PurchaseFactory.create_batch(5, customer=customer, article=article)
     seen = []
@@ -53,6 +54,30 @@ def test_it_streams_more_rows_than_one_parse_block(monkeypatch):
 
     assert len(log) == 5 and set(log.customers.tolist()) == {customer.pk}
     assert seen and seen[-1] <= 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_committed_purchases_are_read_over_several_connections_in_page_order(monkeypatch):
+    from recommendations.collaborative import interactions
+
+    monkeypatch.setattr(interactions, "BLOCK_PAGES", 1)
+    customers, articles = CustomerFactory.create_batch(3), ArticleFactory.create_batch(4)
+    # Enough rows for a dozen heap pages, so both connections read several blocks each.
+    days = [dt.date(2020, 1, 1) + dt.timedelta(days=i % 300) for i in range(1500)]
+    Purchase.objects.bulk_create(
+        Purchase(
+            customer=customers[i % 3], article=articles[i % 4], t_dat=day, price=0.01, sales_channel_id=1
+        )
+        for i, day in enumerate(days)
+    )
+    seen = []
+
+    log = load_purchase_log(progress=seen.append)
+
+    assert log.days.tolist() == [day_number(day) for day in days]  # insertion order is page order
+    assert log.customers.tolist() == [customers[i % 3].pk for i in range(1500)]
+    assert log.articles.tolist() == [articles[i % 4].article_id for i in range(1500)]
+    assert len(seen) > 10 and seen[-1] == 1500
 
 
 def test_id_maps_give_dense_positions_and_minus_one_for_strangers():
