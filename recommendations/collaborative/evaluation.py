@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, purchase_weights
 from recommendations.collaborative.metrics import K, mean_average_precision
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
+
+if TYPE_CHECKING:
+    from scipy.sparse import csr_matrix
 
 HOLDOUT_DAYS = 7
 SAMPLE_SEED = 42
@@ -122,6 +126,7 @@ class HeldOutFit:
     factors: Factors
     customer_map: IdMap
     article_map: IdMap
+    matrix: csr_matrix  # what the fit learnt from: the training weeks, decayed to the cutoff
 
 
 @dataclass
@@ -191,7 +196,8 @@ def fit_held_out(
         half_life_days=matrix_half_life_days,
         reference_day=split.cutoff,
     )
-    return HeldOutFit(split, fit_als(matrix, als, on_iteration=on_iteration), customer_map, article_map)
+    factors = fit_als(matrix, als, on_iteration=on_iteration)
+    return HeldOutFit(split, factors, customer_map, article_map, matrix)
 
 
 def score_held_out(fit: HeldOutFit, articles: ArticleTable, weights: BlendWeights) -> Evaluation:
@@ -334,11 +340,23 @@ def refit_on_all_data(
     Adding one week to months of history moves the factors a little, so a few warm-started
     iterations land where a full fit from scratch would, at a fraction of the cost.
     """
-    matrix = build_matrix(
-        log,
+    matrix = all_data_matrix(log, held_out, half_life_days=matrix_half_life_days)
+    return fit_als(matrix, als, warm_start=held_out.factors, iterations=iterations, on_iteration=on_iteration)
+
+
+def all_data_matrix(log: PurchaseLog, held_out: HeldOutFit, *, half_life_days: float | None) -> csr_matrix:
+    """`build_matrix` of the whole log, from the held-out fit's matrix: the training weeks decayed
+    on to the last day (every weight shrinks by the same factor) plus the held-out week. One
+    sparse addition instead of sorting every purchase again."""
+    cutoff = held_out.split.cutoff
+    shift = purchase_weights(np.array([cutoff]), reference_day=log.last_day, half_life_days=half_life_days)
+    week = build_matrix(
+        log.where(log.days > cutoff),
         customers=held_out.customer_map,
         articles=held_out.article_map,
-        half_life_days=matrix_half_life_days,
+        half_life_days=half_life_days,
         reference_day=log.last_day,
     )
-    return fit_als(matrix, als, warm_start=held_out.factors, iterations=iterations, on_iteration=on_iteration)
+    matrix = (held_out.matrix * shift[0] + week).tocsr()
+    matrix.sort_indices()
+    return matrix

@@ -6,8 +6,14 @@ import pytest
 from recommendations.collaborative.als import AlsParameters
 from recommendations.collaborative.blend import BlendModel, BlendWeights, blend
 from recommendations.collaborative.catalogue import ArticleTable
-from recommendations.collaborative.evaluation import evaluate, histories_from_log, split_last_week
-from recommendations.collaborative.interactions import PurchaseLog, day_number
+from recommendations.collaborative.evaluation import (
+    all_data_matrix,
+    evaluate,
+    fit_held_out,
+    histories_from_log,
+    split_last_week,
+)
+from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, day_number
 from recommendations.collaborative.popularity import TrendTable, trending_scores
 from tests.recommendations.collaborative.planted import LAST_DAY, two_taste_log
 
@@ -100,6 +106,22 @@ def test_als_and_the_blend_learn_planted_tastes_that_popularity_misses():
     assert metrics["map12_blend"] > 1.15 * popular
     # Factors cover every customer and article of the whole log, ready for the published refit.
     assert evaluation.factors.customers.shape[0] == len(set(log.customers.tolist()))
+
+
+@pytest.mark.parametrize("half_life", [None, 14.0])
+def test_the_published_matrix_from_the_held_out_one_equals_a_matrix_of_the_whole_log(half_life):
+    log, _ = two_taste_log()
+    held_out = fit_held_out(log, als=SMALL_ALS, matrix_half_life_days=half_life)
+
+    derived = all_data_matrix(log, held_out, half_life_days=half_life)
+
+    direct = build_matrix(
+        log, customers=IdMap.of(log.customers), articles=IdMap.of(log.articles), half_life_days=half_life
+    )
+    assert derived.shape == direct.shape and derived.has_sorted_indices
+    assert (derived.indptr == direct.indptr).all() and (derived.indices == direct.indices).all()
+    assert derived.data == pytest.approx(direct.data, rel=1e-5)
+    assert (held_out.matrix != direct).nnz > 0  # the held-out week and the decay changed it
 
 
 def test_a_sample_of_held_out_customers_can_be_scored():
