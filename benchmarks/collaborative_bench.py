@@ -43,7 +43,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 from accounts.models import Customer, Purchase  # noqa: E402
-from benchmarks.generated_data import generated  # noqa: E402
+from benchmarks.generated_data import ensure_database, generated  # noqa: E402
 from catalog.demo_data.generate import MARKER  # noqa: E402
 from catalog.models import Article  # noqa: E402
 
@@ -90,6 +90,8 @@ print(json.dumps({
 
 def prepare_data(customers: int, articles: int, purchases: int, seed: int) -> dict[str, int]:
     weeks = max(8, round(purchases / (customers * ROWS_PER_CUSTOMER_PER_WEEK)))
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        ensure_database(os.environ["DATABASE_URL"])  # a fresh name gets its database
     folder = generated("collab", customers=customers, articles=articles, weeks=weeks, seed=seed)
     summary = json.loads((folder / MARKER).read_text())["summary"]
     call_command("migrate", verbosity=0)  # a fresh database gets the tables first
