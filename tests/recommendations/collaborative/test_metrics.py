@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from recommendations.collaborative.metrics import average_precision, mean_average_precision
@@ -32,3 +34,18 @@ def test_the_mean_counts_customers_without_predictions_as_zero():
     assert mean_average_precision(actual, {1: [5]}) == pytest.approx(0.5)
     # Kaggle: a hit at rank 2 for one customer, nothing for the other → (1/2 + 0) / 2.
     assert mean_average_precision(actual, {1: [0, 5], 2: [1]}) == pytest.approx(0.25)
+
+
+def test_the_mean_equals_the_mean_of_each_customers_average_precision():
+    rng = random.Random(7)
+    actual = {customer: {rng.randrange(30) for _ in range(rng.randrange(1, 16))} for customer in range(300)}
+    # Lists of 0-20 items (repeats included), some customers with none at all.
+    predicted = {
+        customer: [rng.randrange(30) for _ in range(rng.randrange(21))]
+        for customer in range(300)
+        if customer % 7
+    }
+    expected = sum(
+        average_precision(items, predicted.get(customer, [])) for customer, items in actual.items()
+    )
+    assert mean_average_precision(actual, predicted) == pytest.approx(expected / len(actual), rel=1e-12)
