@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from recommendations.collaborative.ann import descending_order
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import sorted_distinct
 from recommendations.collaborative.parameters import BlendWeights
@@ -269,12 +270,11 @@ def blend_many(
     components[2] = weights.als * taste + weights.taste_trending * trend * taste
     components[3] = weights.trending * trend * share[pair_owners, catalogue.group_codes[positions]]
     scores = components.sum(axis=0)
-    source = components.argmax(axis=0)
+    source = _largest(components)
     # A re-purchase reads as one, whatever else recommends it.
     source[was_bought] = 0
 
-    ranked = np.lexsort((catalogue.article_ids[positions], -scores, pair_owners))
-    ranked = ranked[scores[ranked] > 0]
+    ranked = _ranked(pair_owners, scores)
     ranked = _capped(ranked, pair_owners, catalogue.product_codes[positions], weights.per_product, limit)
     return Ranking(
         pair_owners[ranked], positions[ranked], scores[ranked], source[ranked], variant_from[ranked]
@@ -282,12 +282,30 @@ def blend_many(
 
 
 _NONE = np.empty(0, np.int64)
+# Items per wanted item in the head of each customer's ranking that `_capped` caps first.
+CAP_HEAD_PER_ITEM = 3
 _NO_WEIGHTS = np.empty(0, np.float32)
 
 
 def rank_within(owners: np.ndarray) -> np.ndarray:
-    """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items)."""
-    return np.arange(owners.size) - np.searchsorted(owners, owners)
+    """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items).
+
+    From the runs' starts: ten times faster than np.searchsorted(owners, owners) at 75k items."""
+    if not owners.size:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    return np.arange(owners.size) - np.repeat(starts, np.diff(np.r_[starts, owners.size]))
+
+
+def _largest(components: np.ndarray) -> np.ndarray:
+    """components.argmax(axis=0), the first on ties, in half the time (row by row, no strides)."""
+    best = components[0].copy()
+    largest = np.zeros(components.shape[1], dtype=np.int64)
+    for row in range(1, components.shape[0]):
+        larger = components[row] > best
+        largest[larger] = row
+        np.maximum(best, components[row], out=best)
+    return largest
 
 
 def _trending_candidates(trend: TrendTable, share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,10 +319,46 @@ def _trending_candidates(trend: TrendTable, share: np.ndarray) -> tuple[np.ndarr
     return np.repeat(owners.astype(np.int64), lengths), flat[offsets]
 
 
+def _ranked(owners: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Indexes of the positive scores, by owner, then best score first, then by index.
+
+    One stable sort of an int64 key instead of a three-key lexsort (40% of the held-out week's
+    blend). The candidates are in (owner, catalogue position) order, positions in article id
+    order, so a tie keeps the lower article id first.
+    """
+    positive = np.flatnonzero(scores > 0)
+    keys = (owners[positive].astype(np.int64) << 32) | descending_order(scores[positive])
+    return positive[np.argsort(keys, kind="stable")]
+
+
 def _capped(
     ranked: np.ndarray, owners: np.ndarray, codes: np.ndarray, per_product: int, limit: int
 ) -> np.ndarray:
-    """The ranked items kept: at most `per_product` per (customer, product), `limit` per customer."""
+    """The ranked items kept: at most `per_product` per (customer, product), `limit` per customer.
+
+    Whether an item is kept depends only on the items ranked above it, so each customer's first
+    few items are capped first; only a customer whose head leaves fewer than `limit` items has
+    the rest of their list capped too.
+    """
+    owner_of = owners[ranked]
+    within = rank_within(owner_of)
+    head = limit * CAP_HEAD_PER_ITEM
+    kept = _capped_all(ranked[within < head], owners, codes, per_product, limit)
+    customers = int(owner_of.max(initial=-1)) + 1
+    redo = (np.bincount(owners[kept], minlength=customers) < limit) & (
+        np.bincount(owner_of, minlength=customers) > head
+    )
+    if not redo.any():
+        return kept
+    merged = np.concatenate(
+        [kept[~redo[owners[kept]]], _capped_all(ranked[redo[owner_of]], owners, codes, per_product, limit)]
+    )
+    return merged[np.argsort(owners[merged], kind="stable")]
+
+
+def _capped_all(
+    ranked: np.ndarray, owners: np.ndarray, codes: np.ndarray, per_product: int, limit: int
+) -> np.ndarray:
     # One key per (customer, product); a stable sort keeps each key's items in ranked order.
     keys = owners[ranked] * (int(codes.max(initial=0)) + 1) + codes[ranked]
     by_product = np.argsort(keys, kind="stable")

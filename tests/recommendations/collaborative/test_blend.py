@@ -9,6 +9,7 @@ from recommendations.collaborative.blend import (
     BlendModel,
     BlendWeights,
     History,
+    _capped,
     blend,
 )
 from recommendations.collaborative.catalogue import ArticleTable
@@ -158,3 +159,26 @@ def test_weights_round_trip_through_run_parameters():
     assert parameters["blend_als"] == 0.7
     assert BlendWeights.from_mapping({**parameters, "factors": 64}) == weights
     assert isinstance(BlendWeights.from_mapping({"blend_per_product": "4"}).per_product, int)
+
+
+@pytest.mark.parametrize("per_product", [1, 3])
+def test_capping_many_customers_at_once_keeps_what_capping_each_alone_keeps(per_product):
+    rng = np.random.default_rng(per_product)
+    # 60 customers with 0-120 ranked items from 1-40 products: some lists are long runs of one
+    # product, so their first items leave fewer than the limit and the rest must be read too.
+    owners = np.repeat(np.arange(60), rng.integers(0, 120, 60))
+    codes = np.where(rng.random(owners.size) < 0.5, 0, rng.integers(1, 40, owners.size))
+    ranked = rng.permutation(owners.size)
+    ranked = ranked[np.argsort(owners[ranked], kind="stable")]  # by owner, then any order
+
+    expected = []
+    for owner in range(60):
+        taken: dict[int, int] = {}
+        kept = []
+        for item in ranked[owners[ranked] == owner].tolist():
+            if taken.get(codes[item], 0) < per_product and len(kept) < 12:
+                taken[codes[item]] = taken.get(codes[item], 0) + 1
+                kept.append(item)
+        expected.extend(kept)
+
+    assert _capped(ranked, owners, codes, per_product, 12).tolist() == expected
