@@ -8,7 +8,9 @@ raises `ef` (then `M`) until recall reaches the target. The figures go into the 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -138,28 +140,31 @@ def build_measured_index(
 ) -> tuple[Any, IndexReport]:
     """Builds an index over `vectors[rows]` (labels = row numbers) that reaches `target_recall`.
 
-    Tries `ef` values from small to large and `M` values from small to large; keeps the first
-    setting that reaches the target (or the best one found, with its honest recall).
+    For each `M` from small to large: the largest `ef` first, and when even that misses the
+    target, the next `M` (a denser graph) without trying the smaller ones; else the smallest
+    `ef` that reaches it, by bisection (recall grows with ef). Keeps the first setting that
+    reaches the target, or the best one found, with its honest recall.
     """
     labels = indexable(vectors, space, rows)
     k = min(k, max(len(labels), 1))
     truth = exact_top_k(vectors, labels, queries, space=space, k=k) if len(labels) else np.empty((0, 0))
+    ladder = [ef for ef in EF_LADDER if ef >= k] or [max(EF_LADDER)]
     best: tuple[Any, IndexReport] | None = None
     for m in m_ladder:
         started = time.perf_counter()
         index = build_index(vectors, labels, space=space, m=m, ef_construction=ef_construction)
         build_seconds = time.perf_counter() - started
-        for ef in EF_LADDER:
-            if ef < k:
-                continue
-            index.set_ef(ef)
-            found = index.knn_query(queries, k=k, num_threads=1)[0] if len(labels) else truth
-            recall = recall_at_k(found, truth) if len(labels) else 1.0
-            if best is None or recall > best[1].recall:
-                best = (index, _report(space, m, ef_construction, ef, recall, build_seconds, len(labels)))
-            if recall >= target_recall:
-                break
-        if best is not None and best[1].recall >= target_recall:
+        recalls: dict[int, float] = {}  # ladder position → measured recall
+        measure = partial(_recall, index, ladder, queries, truth, recalls)
+        position = _smallest_reaching(len(ladder), measure, target_recall)
+        if position is None:
+            position = max(recalls, key=lambda tried: recalls[tried])
+        report = _report(
+            space, m, ef_construction, ladder[position], recalls[position], build_seconds, len(labels)
+        )
+        if best is None or report.recall >= target_recall or report.recall > best[1].recall:
+            best = (index, report)
+        if report.recall >= target_recall:
             break
     assert best is not None
     index, report = best
@@ -173,6 +178,39 @@ def build_measured_index(
             "index_query_ms": index_ms,
         }
     )
+
+
+def _smallest_reaching(steps: int, recall_at: Callable[[int], float], target: float) -> int | None:
+    """The first of `steps` ladder positions whose recall reaches `target`, by bisection (recall
+    grows with ef); None when even the last misses, and a denser graph is needed."""
+    if recall_at(steps - 1) < target:
+        return None
+    low, high = 0, steps - 1  # high reaches the target
+    while low < high:
+        middle = (low + high) // 2
+        if recall_at(middle) >= target:
+            high = middle
+        else:
+            low = middle + 1
+    return high
+
+
+def _recall(
+    index: Any,
+    ladder: list[int],
+    queries: np.ndarray,
+    truth: np.ndarray,
+    recalls: dict[int, float],
+    position: int,
+) -> float:
+    """Recall@k of `index` searched with ef = ladder[position], noted in `recalls`."""
+    if not truth.size:
+        recalls[position] = 1.0
+        return 1.0
+    index.set_ef(ladder[position])
+    found = index.knn_query(queries, k=truth.shape[1], num_threads=1)[0]
+    recalls[position] = recall_at_k(found, truth)
+    return recalls[position]
 
 
 def _report(
