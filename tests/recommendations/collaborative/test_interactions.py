@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from accounts.models import Purchase
+from recommendations.collaborative import interactions
 from recommendations.collaborative.interactions import (
     IdMap,
     PurchaseLog,
@@ -86,6 +87,23 @@ def test_id_maps_give_dense_positions_and_minus_one_for_strangers():
     assert ids.positions(np.array([20, 30, 99, 10])).tolist() == [1, 2, -1, 0]
     assert ids.position(99) is None and ids.position(30) == 2
     assert IdMap.of(np.array([], dtype=np.int64)).positions(np.array([1])).tolist() == [-1]
+
+
+@pytest.mark.parametrize("spacing", [1, 3, 1_000_003])  # a lookup table (dense ids), else sorting
+def test_id_maps_look_up_many_ids_at_once_as_they_look_up_each(monkeypatch, spacing):
+    monkeypatch.setattr(interactions, "BULK_LOOKUP", 10)
+    rng = np.random.default_rng(spacing)
+    ids = IdMap.of(np.arange(5, 4_005) * spacing)
+    # Known ids, strangers between, below and above them, and repeats, in any order.
+    values = np.concatenate(
+        [ids.ids[rng.integers(0, len(ids), 3_000)], rng.integers(-50, 4_100 * spacing, 500)]
+    )
+    rng.shuffle(values)
+
+    one_by_one = [ids.position(int(value)) for value in values]
+
+    assert ids.positions(values).tolist() == [-1 if found is None else found for found in one_by_one]
+    assert ids.positions(values.reshape(50, -1)).tolist() == ids.positions(values).reshape(50, -1).tolist()
 
 
 def test_the_matrix_sums_purchase_counts_per_customer_and_article():
