@@ -66,3 +66,11 @@ def test_top_k_columns_match_a_full_sort_ties_by_column(columns, k):
     expected = np.lexsort((np.broadcast_to(np.arange(columns), scores.shape), -scores), axis=1)[:, :k]
 
     assert ann.top_k_columns(scores, k).tolist() == expected.tolist()
+
+
+def test_an_index_without_sample_queries_is_built_and_says_it_measured_nothing():
+    vectors = _clustered_vectors(count=200)
+
+    index, report = ann.build_measured_index(vectors, vectors[:0], space="cosine")
+
+    assert index.get_current_count() == 200 and report.speedup == 0.0 and report.exact_query_ms == 0.0
