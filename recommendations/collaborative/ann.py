@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from recommendations.collaborative.interactions import best_first
 from recommendations.collaborative.parameters import DEFAULT_TARGET_RECALL
 
 TOP_K = 12
@@ -114,20 +115,12 @@ def top_k_columns(scores: np.ndarray, k: int) -> np.ndarray:
     maxima = scores[:, : blocks * width].reshape(len(scores), width, blocks).max(axis=1)
     threshold = np.partition(maxima, blocks - k, axis=1)[:, blocks - k]
     # flatnonzero lists each row's columns in order and the sort is stable: ties stay by column.
-    # (2-D np.nonzero and a two-key lexsort cost ten times as much.)
+    # (2-D np.nonzero cost ten times as much.)
     chosen = np.flatnonzero(scores >= threshold[:, None])
     row, column = np.divmod(chosen, count)
-    order = np.argsort((row << 32) | descending_order(scores.ravel()[chosen]), kind="stable")
+    order = best_first(row, scores.ravel()[chosen])
     first = np.searchsorted(row, np.arange(len(scores)))  # row is sorted, and the sort keeps it so
     return np.asarray(column[order][first[:, None] + np.arange(k)])
-
-
-def descending_order(values: np.ndarray) -> np.ndarray:
-    """int64 keys in [0, 2**32) that sort float32 `values` from the largest to the smallest
-    (equal values get equal keys): the sign-folded bit patterns, reversed."""
-    bits = (np.asarray(values, dtype=np.float32) + np.float32(0)).view(np.int32).astype(np.int64)  # -0 → 0
-    ascending = np.where(bits < 0, -(2**31) - bits - 1, bits)
-    return (2**31 - 1) - ascending
 
 
 def _normalise(vectors: np.ndarray) -> np.ndarray:

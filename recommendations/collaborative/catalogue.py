@@ -13,6 +13,8 @@ from functools import cached_property
 
 import numpy as np
 
+from recommendations.collaborative.interactions import IdMap
+
 
 @dataclass
 class ArticleTable:
@@ -46,11 +48,7 @@ class ArticleTable:
 
     def positions(self, article_ids: np.ndarray | list[int]) -> np.ndarray:
         """Positions of article ids (int64); -1 for ids the snapshot does not know."""
-        ids = np.asarray(article_ids, dtype=np.int64)
-        if not len(self):
-            return np.full(ids.shape, -1, dtype=np.int64)
-        found = np.minimum(np.searchsorted(self.article_ids, ids), len(self) - 1)
-        return np.where(self.article_ids[found] == ids, found, -1).astype(np.int64)
+        return IdMap(self.article_ids).positions(np.asarray(article_ids, dtype=np.int64)).astype(np.int64)
 
     def position(self, article_id: int) -> int | None:
         position = int(self.positions([article_id])[0])

@@ -21,10 +21,15 @@ from recommendations.collaborative.blend import (
     Histories,
     History,
     blend_many,
-    rank_within,
 )
 from recommendations.collaborative.catalogue import ArticleTable
-from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, purchase_weights
+from recommendations.collaborative.interactions import (
+    IdMap,
+    PurchaseLog,
+    build_matrix,
+    purchase_weights,
+    rank_within,
+)
 from recommendations.collaborative.metrics import K, mean_average_precision
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 

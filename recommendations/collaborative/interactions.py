@@ -205,6 +205,26 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
 
 
+def rank_within(owners: np.ndarray) -> np.ndarray:
+    """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items).
+
+    From the runs' starts: ten times faster than np.searchsorted(owners, owners) at 75k items."""
+    if not owners.size:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    return np.arange(owners.size) - np.repeat(starts, np.diff(np.r_[starts, owners.size]))
+
+
+def best_first(owners: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """The order that sorts items by owner (ints below 2**31), then by float32 score from the
+    best, equal scores keeping their order: one stable sort of an int64 key, where a multi-key
+    lexsort cost ten times as much. The score's bit pattern, sign-folded and reversed, fills the
+    key's low 32 bits (equal scores get equal bits; -0 counts as 0)."""
+    bits = (np.asarray(scores, dtype=np.float32) + np.float32(0)).view(np.int32).astype(np.int64)
+    descending = (2**31 - 1) - np.where(bits < 0, -(2**31) - bits - 1, bits)
+    return np.argsort((np.asarray(owners, dtype=np.int64) << 32) | descending, kind="stable")
+
+
 # IdMap.positions: lookups of at least this many ids read a table or sort them; fewer are
 # binary-searched. A table is used when the ids span at most DENSE_SPAN times their number.
 BULK_LOOKUP = 100_000

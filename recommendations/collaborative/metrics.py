@@ -13,6 +13,8 @@ from itertools import chain
 
 import numpy as np
 
+from recommendations.collaborative.interactions import rank_within
+
 K = 12
 
 
@@ -57,10 +59,9 @@ def mean_average_precision(
     first = np.zeros(keys.size, dtype=bool)
     first[np.unique(keys, return_index=True)[1]] = True
     relevant &= first
-    starts = np.searchsorted(owners, owners)
-    rank = np.arange(keys.size) - starts + 1
+    rank = rank_within(owners) + 1
     hits = np.cumsum(relevant)
-    hits -= (hits - relevant)[starts]  # hits so far within the customer's own list
+    hits -= (hits - relevant)[np.arange(keys.size) - rank + 1]  # hits within the customer's own list
     precision_sums = np.bincount(
         owners, weights=np.where(relevant, hits / rank, 0.0), minlength=len(customers)
     )
