@@ -118,12 +118,18 @@ _KIND_WORDS = {
 }
 
 
-def copy_error(error: psycopg.Error, schema: FileSchema, columns: list[Column]) -> ImportInputError:
-    """Our error for a COPY failure: file, line and field from COPY's context, in the csv's words."""
+def copy_error(
+    error: psycopg.Error, schema: FileSchema, columns: list[Column], *, line_offset: int = 0
+) -> ImportInputError:
+    """Our error for a COPY failure: file, line and field from COPY's context, in the csv's words.
+
+    line_offset: what to add to COPY's line number to get the file's (1 for binary rows, which
+    COPY counts from the first data row).
+    """
     diag = error.diag
     primary = diag.message_primary or str(error)
     context = _CONTEXT.search(diag.context or "")
-    line = int(context["line"]) if context else None
+    line = int(context["line"]) + line_offset if context else None
     by_field = {column.field: column for column in columns}
     by_name = {column.name: column for column in columns}
     column: Column | None = None

@@ -6,8 +6,8 @@
    else DELETE those dates.
 3. When the new rows are a large share of the table, set its indexes and foreign keys aside
    (bulk_indexes) and rebuild them after the load; otherwise maintain them row by row.
-4. COPY the file straight into the purchase table, customer ids rewritten on the way
-   (purchase_lines); the server parses and checks dates, prices and channels.
+4. COPY the file into the purchase table as binary rows (purchase_rows): parsed, checked and
+   numbered here, customer ids rewritten on the way; the server applies the range checks.
 5. ANALYZE, then refresh the articles' price, first sale and popularity (article_stats).
 Everything happens inside the caller's transaction: any error leaves the table as it was.
 """
@@ -24,13 +24,21 @@ import psycopg
 from accounts.models import Customer, Purchase
 from catalog.importer import bulk_indexes, postgres_copy
 from catalog.importer.csv_files import estimate_rows, line_chunks, split_csv_line
-from catalog.importer.purchase_lines import PurchaseLineConverter, load_article_keys, load_customer_ids
+from catalog.importer.purchase_rows import (
+    COPY_COLUMNS,
+    HEADER,
+    TRAILER,
+    ArticleKeys,
+    CustomerKeys,
+    PurchaseRowConverter,
+    line_blocks,
+)
 from catalog.importer.schema import TRANSACTIONS, Column
 from catalog.models import Article
 from catalog.progress import Progress
 
 TABLE = Purchase._meta.db_table
-# The converter looks up every row's customer and article (purchase_lines): their foreign keys
+# The converter looks up every row's customer and article (purchase_rows): their foreign keys
 # need no validating scan after a bulk load.
 CHECKED_COLUMNS = ("customer_id", "article_id")
 
@@ -43,6 +51,10 @@ def load(
     postgres_copy.tune_session(cursor)
     notes: list[str] = []
     clock = _Clock(timings)
+    # Every other writer of purchases waits until commit (readers go on): the load numbers the
+    # rows itself (reserve_ids), and two imports cannot interleave. Taken first, before any
+    # weaker lock, so that two imports queue instead of deadlocking.
+    cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
 
     stored = stored_dates(cursor)
     kept = 0
@@ -71,28 +83,31 @@ def load(
         aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
         notes.append("indexes rebuilt after the load")
 
-    converter = PurchaseLineConverter(
+    first_id, sequence = reserve_ids(cursor)
+    converter = PurchaseRowConverter(
         columns,
-        load_customer_ids(cursor, Customer._meta.db_table),
-        load_article_keys(cursor, Article._meta.db_table),
+        CustomerKeys.load(cursor, Customer._meta.db_table),
+        ArticleKeys.load(cursor, Article._meta.db_table),
+        first_id,
     )
     clock.lap("transactions: prepare")
-    statement = (
-        f"COPY {TABLE} ({', '.join(column.field for column in columns)}) "
-        "FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
-    )
+    statement = f"COPY {TABLE} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
     rows = 0
     with progress.bar(TRANSACTIONS.filename, total=estimate) as advance:
         try:
             with cursor.copy(statement) as copy:
-                with path.open("rb") as handle:
-                    copy.write(handle.readline())  # the header: keeps COPY's line numbers the file's
-                for first_line, lines in line_chunks(path):
-                    copy.write(converter.convert(first_line, lines))
-                    rows += len(lines)
-                    advance(len(lines))
+                copy.write(HEADER)
+                for first_line, block in line_blocks(path):
+                    data, count = converter.convert(first_line, block)
+                    copy.write(data)
+                    rows += count
+                    advance(count)
+                copy.write(TRAILER)
         except psycopg.Error as error:
-            raise postgres_copy.copy_error(error, TRANSACTIONS, columns) from None
+            # COPY counts binary rows from 1; the file's first row is line 2.
+            raise postgres_copy.copy_error(error, TRANSACTIONS, columns, line_offset=1) from None
+    if rows:
+        cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + rows - 1])
     clock.lap("transactions: copy")
 
     if aside is not None:
@@ -103,6 +118,18 @@ def load(
     cursor.execute(f"ANALYZE {TABLE}")
     clock.lap("transactions: analyze")
     return rows, notes, changed_dates
+
+
+def reserve_ids(cursor: Any) -> tuple[int, str]:
+    """(the first id for the new rows, the id sequence): the importer numbers the rows itself.
+
+    The caller holds the table's write lock (load), so nobody else draws ids from the sequence
+    while the load numbers its rows on from first_id; the caller moves the sequence past the last.
+    """
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
+    sequence = cursor.fetchone()[0]
+    cursor.execute("SELECT nextval(%s)", [sequence])
+    return int(cursor.fetchone()[0]), sequence
 
 
 def stored_dates(cursor: Any) -> list[dt.date]:

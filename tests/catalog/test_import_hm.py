@@ -127,6 +127,29 @@ def test_keys_re_added_without_a_validating_scan_still_check_later_writes(hm_fil
             connection.check_constraints()
 
 
+def test_purchases_are_numbered_in_file_order_and_later_writes_get_new_ids(hm_files):
+    run_import(hm_files)
+    rows = read_rows(hm_files / "transactions_train.csv")
+
+    stored = list(Purchase.objects.order_by("id").values_list("id", "t_dat", "price"))
+
+    assert [(day.isoformat(), price) for _id, day, price in stored] == [
+        (row["t_dat"], float(row["price"])) for row in rows
+    ]
+    first = stored[0][0]
+    assert [purchase_id for purchase_id, *_ in stored] == list(range(first, first + len(rows)))
+    # The importer numbered the rows itself; the id sequence must have moved past them.
+    last = Purchase.objects.get(id=stored[-1][0])
+    added = Purchase.objects.create(
+        t_dat=last.t_dat,
+        customer_id=last.customer_id,
+        article_id=last.article_id,
+        price=1.0,
+        sales_channel_id=1,
+    )
+    assert added.id > stored[-1][0]
+
+
 def test_a_small_load_keeps_the_indexes_in_place(hm_files, tmp_path):
     run_import(hm_files)
     rows = read_rows(hm_files / "transactions_train.csv")

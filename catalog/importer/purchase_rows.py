@@ -1,0 +1,325 @@
+"""transactions_train.csv → COPY's binary rows for accounts.Purchase, customer hex ids → Customer.id.
+
+Binary rows spare the server the text parsing (dates, floats) and the table's identity default
+(the importer numbers the rows itself): the server's share of the load is about half of a csv
+COPY's. The exact Kaggle layout (10-character date, 64-character customer id, 10-digit article
+id, a plain decimal price, a one-digit channel) is converted a block of lines at a time with
+numpy. A block holding anything else (quotes, another column order, Windows line ends, a bad
+value, an unknown customer or article) goes line by line instead, and the first bad value stops
+the import with its line and field. Ranges (a price that is negative or not finite, a negative
+channel) are the table's check constraints, which the server applies to every row either way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from catalog.importer.csv_files import CHUNK_BYTES, split_csv_line
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import TRANSACTIONS, Column
+
+# The order the rows' fields are sent in: COPY (these columns) FROM STDIN WITH (FORMAT binary).
+COPY_COLUMNS = ("id", "t_dat", "price", "sales_channel_id", "article_id", "customer_id")
+# COPY's binary layout: a signature and two zero words, then per row the field count and each
+# field as (byte length, big-endian value); a -1 field count ends the data.
+HEADER = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
+TRAILER = b"\xff\xff"
+ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("id_size", ">i4"), ("id", ">i8"),
+        ("t_dat_size", ">i4"), ("t_dat", ">i4"),  # days since 2000-01-01
+        ("price_size", ">i4"), ("price", ">f8"),
+        ("channel_size", ">i4"), ("channel", ">i2"),
+        ("article_size", ">i4"), ("article", ">i8"),
+        ("customer_size", ">i4"), ("customer", ">i8"),
+    ]
+)  # fmt: skip
+_SIZES = {
+    "id_size": 8,
+    "t_dat_size": 4,
+    "price_size": 8,
+    "channel_size": 2,
+    "article_size": 8,
+    "customer_size": 8,
+}
+POSTGRES_EPOCH = np.datetime64("2000-01-01", "D")
+
+ID_LENGTH = 64  # H&M's customer ids: 64 hex characters, eight 8-byte words
+_WORDS = ID_LENGTH // 8
+# Kaggle layout: YYYY-MM-DD,<64 characters>,<10 digits>,<price>,<digit>
+_CUSTOMER_AT, _ARTICLE_AT, _PRICE_AT = 11, 76, 87
+_ARTICLE_DIGITS = np.arange(_ARTICLE_AT, _ARTICLE_AT + 10)
+_DECIMAL_PLACES = 10 ** np.arange(9, -1, -1, dtype=np.int64)
+_SHORTEST_LINE = _PRICE_AT + 3  # a one-character price, a comma and the channel
+_PRICE_WIDTH = 24  # longer prices go line by line
+_DATE_DIGITS = np.array([0, 1, 2, 3, 5, 6, 8, 9])
+_PRICE_CHARACTERS = np.zeros(256, bool)
+_PRICE_CHARACTERS[np.frombuffer(b"0123456789.eE+-", np.uint8)] = True
+_COMMA, _DASH, _NEWLINE, _ZERO = (ord(c) for c in ",-\n0")
+_STANDARD_ORDER = [column.field for column in TRANSACTIONS.columns]
+_FLOAT = re.compile(
+    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE
+)
+_WHOLE_NUMBER = re.compile(r"\s*\+?\d+\s*")
+
+
+def _word_hash(words: np.ndarray) -> np.ndarray:
+    """One uint64 per row of 8-byte words (FNV-1a over words): the key of the customer lookup."""
+    hashed = np.full(len(words), 0xCBF29CE484222325, np.uint64)
+    for column in range(words.shape[1]):
+        hashed ^= words[:, column]
+        hashed *= np.uint64(0x100000001B3)
+    return hashed
+
+
+class CustomerKeys:
+    """Customer.id by H&M customer id, looked up for whole blocks of lines at once.
+
+    64-byte ids are hashed into a sorted array: a block's ids are found by one searchsorted and
+    then compared in full, so a hash that matches the wrong customer is never taken for it. Ids
+    of any other length (hand-made data) sit in a dict for the line-by-line path.
+    """
+
+    def __init__(self, keys: np.ndarray, ids: np.ndarray, others: dict[bytes, int]) -> None:
+        words = np.ascontiguousarray(keys).view("<u8").reshape(len(keys), _WORDS)
+        hashed = _word_hash(words)
+        order = np.argsort(hashed, kind="stable")
+        self.hashes, self.words, self.ids = hashed[order], words[order], ids[order]
+        # Two customers with one hash (never seen, but possible): then every line goes the slow way.
+        self.usable = bool(np.all(self.hashes[1:] != self.hashes[:-1]))
+        self.others = others
+
+    @classmethod
+    def load(cls, cursor: Any, table: str) -> CustomerKeys:
+        with cursor.copy(
+            f"COPY (SELECT convert_to(customer_id, 'UTF8'), id FROM {table} "
+            f"WHERE octet_length(customer_id) = {ID_LENGTH}) TO STDOUT WITH (FORMAT binary)"
+        ) as copy:
+            data = b"".join(bytes(block) for block in copy)
+        layout = np.dtype([("fields", ">i2"), ("key_size", ">i4"), ("key", "u1", ID_LENGTH),
+                           ("id_size", ">i4"), ("id", ">i8")])  # fmt: skip
+        rows = np.frombuffer(
+            data, layout, offset=len(HEADER), count=(len(data) - len(HEADER) - 2) // layout.itemsize
+        )
+        cursor.execute(
+            f"SELECT convert_to(customer_id, 'UTF8'), id FROM {table} WHERE octet_length(customer_id) <> %s",
+            [ID_LENGTH],
+        )
+        others = {bytes(key): int(key_id) for key, key_id in cursor.fetchall()}
+        return cls(rows["key"], rows["id"].astype(np.int64), others)
+
+    def find(self, words: np.ndarray) -> np.ndarray:
+        """Customer.id for each row of 8 words, -1 for ids we do not know."""
+        if not len(self.hashes):
+            return np.full(len(words), -1, np.int64)
+        hashed = _word_hash(words)
+        at = np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1)
+        same = (self.hashes[at] == hashed) & np.all(self.words[at] == words, axis=1)
+        return np.where(same, self.ids[at], -1)
+
+    def get(self, customer_id: bytes) -> int | None:
+        if len(customer_id) != ID_LENGTH:
+            return self.others.get(customer_id)
+        found = int(self.find(np.frombuffer(customer_id, "<u8").reshape(1, _WORDS))[0])
+        return found if found >= 0 else None
+
+
+class ArticleKeys:
+    def __init__(self, ids: np.ndarray) -> None:
+        self.ids = np.unique(ids.astype(np.int64))
+
+    @classmethod
+    def load(cls, cursor: Any, table: str) -> ArticleKeys:
+        cursor.execute(f"SELECT article_id FROM {table}")
+        return cls(np.array([row[0] for row in cursor.fetchall()], np.int64))
+
+    def known(self, ids: np.ndarray) -> np.ndarray:
+        if not len(self.ids):
+            return np.zeros(len(ids), bool)
+        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return self.ids[at] == ids
+
+
+def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(number of the block's first line, whole lines) after the header; every block ends in \\n."""
+    with path.open("rb") as handle:
+        handle.readline()
+        line_no, rest = 2, b""
+        while data := handle.read(CHUNK_BYTES):
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                block, rest = data[:cut], data[cut:]
+                yield line_no, block
+                line_no += block.count(b"\n")
+            else:
+                rest = data
+        if rest:
+            yield line_no, rest + b"\n"
+
+
+class PurchaseRowConverter:
+    """Turns blocks of csv lines into binary COPY rows, numbering the purchases from first_id."""
+
+    def __init__(
+        self, columns: list[Column], customers: CustomerKeys, articles: ArticleKeys, first_id: int
+    ) -> None:
+        self.columns = columns
+        self.customers = customers
+        self.articles = articles
+        self.next_id = first_id
+        self.fast = [column.field for column in columns] == _STANDARD_ORDER and customers.usable
+
+    def convert(self, first_line: int, block: bytes) -> tuple[bytes, int]:
+        """(binary rows, how many) for a block of whole lines."""
+        values = self._convert_quickly(block) if self.fast else None
+        if values is None:
+            values = self._convert_slowly(first_line, block)
+        rows = _pack(self.next_id, *values)
+        self.next_id += len(rows)
+        return rows.tobytes(), len(rows)
+
+    def _convert_quickly(self, block: bytes) -> tuple[np.ndarray, ...] | None:
+        """The block's columns when every line has the Kaggle layout and known ids; else None."""
+        # Zero padding lets the word reads near the block's end stay inside the buffer.
+        buffer = np.frombuffer(block + bytes(_PRICE_WIDTH), np.uint8)
+        ends = np.flatnonzero(buffer[: len(block)] == _NEWLINE)
+        starts = np.empty_like(ends)
+        starts[0], starts[1:] = 0, ends[:-1] + 1
+        if (ends - starts).min() < _SHORTEST_LINE:
+            return None
+        words = np.ndarray((len(buffer) - 7,), "<u8", buffer, strides=(1,))  # 8 bytes from any offset
+        channel = buffer[ends - 1] - np.uint8(_ZERO)
+        date = buffer[starts[:, None] + _DATE_DIGITS] - np.uint8(_ZERO)
+        article = buffer[starts[:, None] + _ARTICLE_DIGITS] - np.uint8(_ZERO)
+        price_length = ends - 2 - (starts + _PRICE_AT)
+        separators_in_place = all(
+            np.all(buffer[at] == separator)
+            for at, separator in (
+                (starts + 4, _DASH), (starts + 7, _DASH), (starts + _CUSTOMER_AT - 1, _COMMA),
+                (starts + _ARTICLE_AT - 1, _COMMA), (starts + _PRICE_AT - 1, _COMMA), (ends - 2, _COMMA),
+            )
+        )  # fmt: skip
+        digits_in_place = np.all(channel <= 9) and np.all(date <= 9) and np.all(article <= 9)
+        if not (separators_in_place and digits_in_place and price_length.max() <= _PRICE_WIDTH):
+            return None
+        days = _days(date.astype(np.int32))
+        if days is None:
+            return None
+
+        price_bytes = _bytes_at(words, starts + _PRICE_AT, _PRICE_WIDTH)
+        inside = np.arange(_PRICE_WIDTH) < price_length[:, None]
+        if not np.all(_PRICE_CHARACTERS[price_bytes] | ~inside):
+            return None
+        try:
+            price = (
+                np.where(inside, price_bytes, 0)
+                .astype(np.uint8)
+                .view(f"S{_PRICE_WIDTH}")
+                .ravel()
+                .astype(np.float64)
+            )
+        except ValueError:  # "1e", "-", "1.2.3": the line-by-line path names it
+            return None
+
+        customer = self.customers.find(_bytes_at(words, starts + _CUSTOMER_AT, ID_LENGTH).view("<u8"))
+        article_id = article.astype(np.int64) @ _DECIMAL_PLACES
+        if np.any(customer < 0) or not np.all(self.articles.known(article_id)):
+            return None
+        return days, price, channel.astype(np.int16), article_id, customer
+
+    def _convert_slowly(self, first_line: int, block: bytes) -> tuple[np.ndarray, ...]:
+        rows = [
+            self._parse_line(first_line + offset, line) for offset, line in enumerate(block.split(b"\n")[:-1])
+        ]
+        days, price, channel, article, customer = zip(*rows, strict=True) if rows else ((),) * 5
+        return (
+            np.array(days, np.int32), np.array(price, np.float64), np.array(channel, np.int16),
+            np.array(article, np.int64), np.array(customer, np.int64),
+        )  # fmt: skip
+
+    def _parse_line(self, line_no: int, line: bytes) -> tuple[int, float, int, int, int]:
+        fields = split_csv_line(line)
+        if fields is None:
+            raise ImportInputError(TRANSACTIONS.filename, "is not UTF-8 text", line=line_no)
+        if len(fields) != len(self.columns):
+            raise ImportInputError(
+                TRANSACTIONS.filename,
+                f"has {len(fields)} fields, expected {len(self.columns)} ({', '.join(TRANSACTIONS.header)})",
+                line=line_no,
+            )
+        raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
+        by_field = {column.field: column for column in self.columns}
+
+        def fail(field: str, problem: str) -> ImportInputError:
+            return ImportInputError(TRANSACTIONS.filename, problem, line=line_no, field=by_field[field].name)
+
+        def parsed(field: str) -> Any:
+            try:
+                return by_field[field].parse(raw[field])
+            except ValueError as error:
+                raise fail(field, str(error)) from None
+
+        day = parsed("t_dat")
+        assert isinstance(day, dt.date)
+        customer_id = raw["customer_id"].strip()
+        customer = self.customers.get(customer_id.encode())
+        if customer is None:
+            raise fail(
+                "customer_id", f"unknown customer {customer_id!r}: not in customers.csv or the database"
+            )
+        if not _WHOLE_NUMBER.fullmatch(raw["article_id"]):
+            raise fail("article_id", f"{raw['article_id']!r} is not a whole number")
+        article = parsed("article_id")
+        if not self.articles.known(np.array([article], np.int64))[0]:
+            raise fail(
+                "article_id",
+                f"unknown article {raw['article_id'].strip()}: not in articles.csv or the database",
+            )
+        if raw["price"] == "":
+            raise fail("price", "is empty")
+        if not _FLOAT.fullmatch(raw["price"]):
+            raise fail("price", f"{raw['price']!r} is not a number")
+        # Negative or not finite: the table's check constraint says so, with this line.
+        price = float(raw["price"])
+        channel = parsed("sales_channel_id")
+        return (day - dt.date(2000, 1, 1)).days, price, channel, article, customer
+
+
+def _bytes_at(words: np.ndarray, positions: np.ndarray, width: int) -> np.ndarray:
+    """(rows, width) bytes read from each position, 8 at a time (width: a multiple of 8)."""
+    gathered = np.stack([words[positions + offset] for offset in range(0, width, 8)], axis=1)
+    return gathered.view(np.uint8).reshape(len(positions), width)
+
+
+def _days(digits: np.ndarray) -> np.ndarray | None:
+    """Days since 2000-01-01 from YYYYMMDD digit columns; None when any date does not exist."""
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    if np.any(year < 1) or np.any((month < 1) | (month > 12)) or np.any(day < 1):
+        return None
+    first_of_month = (year - 1970).astype("M8[Y]").astype("M8[M]") + (month - 1)
+    month_length = ((first_of_month + 1).astype("M8[D]") - first_of_month.astype("M8[D]")).astype(np.int32)
+    if np.any(day > month_length):
+        return None
+    return ((first_of_month.astype("M8[D]") + (day - 1)) - POSTGRES_EPOCH).astype(np.int32)
+
+
+def _pack(first_id: int, days: np.ndarray, price: np.ndarray, channel: np.ndarray,
+          article: np.ndarray, customer: np.ndarray) -> np.ndarray:  # fmt: skip
+    rows = np.empty(len(days), ROW)
+    rows["fields"] = len(COPY_COLUMNS)
+    for size_field, size in _SIZES.items():
+        rows[size_field] = size
+    rows["id"] = np.arange(first_id, first_id + len(days), dtype=np.int64)
+    rows["t_dat"], rows["price"], rows["channel"] = days, price, channel
+    rows["article"], rows["customer"] = article, customer
+    return rows

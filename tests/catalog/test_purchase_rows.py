@@ -1,0 +1,159 @@
+"""The binary row converter: its numpy path and its line-by-line path read every value alike."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from catalog.importer import purchase_rows
+from catalog.importer.errors import ImportInputError
+from catalog.importer.purchase_rows import ROW, ArticleKeys, CustomerKeys, PurchaseRowConverter, line_blocks
+from catalog.importer.schema import TRANSACTIONS
+
+CUSTOMERS = [bytes(f"{n:064x}", "ascii") for n in (7, 11, 2**200 + 5)]
+ARTICLES = [108775015, 108775044, 953450001]
+PRICES = ["0.0508474576271186", "0.03", "1e-3", ".5", "7.", "0.016932203389830508", "12", "3E+2"]
+DATES = ["2018-09-20", "2019-02-28", "2020-02-29", "2020-12-31", "2000-01-01", "1999-12-31"]
+
+
+def _keys() -> tuple[CustomerKeys, ArticleKeys]:
+    keys = np.frombuffer(b"".join(CUSTOMERS), np.uint8).reshape(len(CUSTOMERS), 64)
+    customers = CustomerKeys(keys, np.array([101, 102, 103]), {b"short-id": 104})
+    return customers, ArticleKeys(np.array(ARTICLES))
+
+
+def _lines(count: int) -> list[str]:
+    return [
+        f"{DATES[n % len(DATES)]},{CUSTOMERS[n % 3].decode()},{ARTICLES[n % 3]:010d},"
+        f"{PRICES[n % len(PRICES)]},{1 + n % 2}\n"
+        for n in range(count)
+    ]
+
+
+def _converter(first_id: int = 1) -> PurchaseRowConverter:
+    return PurchaseRowConverter(list(TRANSACTIONS.columns), *_keys(), first_id)
+
+
+def _rows(data: bytes) -> np.ndarray:
+    return np.frombuffer(data, ROW)
+
+
+def _expected(line: str) -> tuple:
+    day, customer, article, price, channel = line.strip().split(",")
+    return (
+        (dt.date.fromisoformat(day) - dt.date(2000, 1, 1)).days,
+        float(price),
+        int(channel),
+        int(article),
+        101 + CUSTOMERS.index(customer.encode()),
+    )
+
+
+def test_the_numpy_path_reads_every_value_as_python_does():
+    lines = _lines(50)
+    converter = _converter(first_id=500)
+
+    quick = converter._convert_quickly("".join(lines).encode())
+
+    assert quick is not None
+    assert [tuple(column[n].item() for column in quick) for n in range(50)] == [
+        _expected(line) for line in lines
+    ]
+
+
+def test_both_paths_write_the_same_rows_and_number_them_on():
+    block = "".join(_lines(40)).encode()
+    fast = _converter(first_id=500)
+    slow = _converter(first_id=500)
+    slow.fast = False
+
+    data, count = fast.convert(2, block)
+    again, _ = fast.convert(42, block)
+
+    assert count == 40
+    assert data == slow.convert(2, block)[0]
+    assert list(_rows(data)["id"]) == list(range(500, 540))
+    assert list(_rows(again)["id"]) == list(range(540, 580))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda line: line.replace("\n", "\r\n"),  # Windows line ends
+        lambda line: f'"{line[:10]}"{line[10:]}',  # a quoted field
+        lambda line: line.replace(",0", ", 0", 1),  # a space before the article id
+        lambda line: line.rsplit(",", 1)[0] + ",12\n",  # a two-digit channel
+    ],
+)
+def test_a_block_with_an_unusual_line_is_read_line_by_line_with_the_same_values(change):
+    lines = _lines(20)
+    lines[7] = change(lines[7])
+    converter = _converter()
+
+    assert converter._convert_quickly("".join(lines).encode()) is None
+    rows = _rows(converter.convert(2, "".join(lines).encode())[0])
+
+    expected = [_expected(line) for line in _lines(20)]
+    expected[7] = (*expected[7][:2], 12 if "12\n" in lines[7] else expected[7][2], *expected[7][3:])
+    got = [
+        (int(r["t_dat"]), float(r["price"]), int(r["channel"]), int(r["article"]), int(r["customer"]))
+        for r in rows
+    ]
+    assert got == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "problem"),
+    [
+        ("t_dat", "2021-02-29", "'2021-02-29' is not a date (YYYY-MM-DD)"),
+        ("t_dat", "2020-00-10", "'2020-00-10' is not a date (YYYY-MM-DD)"),
+        ("customer_id", "e" * 64, f"unknown customer {'e' * 64!r}: not in customers.csv or the database"),
+        ("article_id", "0108775099", "unknown article 0108775099: not in articles.csv or the database"),
+        ("price", "1.2.3", "'1.2.3' is not a number"),
+        ("price", "1_0", "'1_0' is not a number"),
+        ("price", "", "is empty"),
+    ],
+)
+def test_a_bad_value_in_a_block_names_its_own_line(field, value, problem):
+    lines = _lines(30)
+    position = TRANSACTIONS.header.index(field)
+    fields = lines[12].strip().split(",")
+    fields[position] = value
+    lines[12] = ",".join(fields) + "\n"
+
+    with pytest.raises(ImportInputError) as caught:
+        _converter().convert(100, "".join(lines).encode())
+
+    assert (caught.value.line, caught.value.field, caught.value.problem) == (112, field, problem)
+
+
+def test_customer_ids_of_other_lengths_are_found_line_by_line():
+    line = f"2020-09-01,short-id,{ARTICLES[0]:010d},0.5,2\n"
+
+    rows = _rows(_converter().convert(2, (_lines(3)[0] + line).encode())[0])
+
+    assert list(rows["customer"]) == [101, 104]
+
+
+def test_a_customer_is_found_only_by_its_whole_id():
+    customers, _ = _keys()
+    near = CUSTOMERS[0][:-1] + b"8"  # shares 63 of 64 characters
+
+    words = np.frombuffer(b"".join([CUSTOMERS[2], near, CUSTOMERS[0]]), "<u8").reshape(3, 8)
+
+    assert list(customers.find(words)) == [103, -1, 101]
+
+
+def test_blocks_hold_whole_lines_and_count_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(purchase_rows, "CHUNK_BYTES", 250)
+    lines = _lines(9)
+    path = tmp_path / "transactions_train.csv"
+    path.write_text(",".join(TRANSACTIONS.header) + "\n" + "".join(lines).rstrip("\n"))  # no final newline
+
+    blocks = list(line_blocks(path))
+
+    assert len(blocks) > 2
+    assert b"".join(block for _, block in blocks).decode() == "".join(lines)
+    firsts = [first for first, _ in blocks]
+    counts = [block.count(b"\n") for _, block in blocks]
+    assert firsts == [2 + sum(counts[:n]) for n in range(len(blocks))]
