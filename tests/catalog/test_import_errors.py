@@ -2,12 +2,14 @@
 
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from accounts.models import Customer, Purchase
+from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import, set_field
@@ -225,3 +227,47 @@ def test_the_command_exits_non_zero_with_the_message(tmp_path):
 
     assert result.returncode == 1
     assert "missing: is not a folder" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_articles_and_customers_load_side_by_side(hm_files, monkeypatch):
+    """Committed imports (the command's way) load the two files on two connections, then purchases."""
+    threads = {}
+    for name in ("import_articles", "import_customers"):
+        importer = getattr(dataset, name)
+
+        def recorded(path, *, progress, importer=importer, name=name):
+            threads[name] = threading.current_thread().name
+            return importer(path, progress=progress)
+
+        monkeypatch.setattr(dataset, name, recorded)
+
+    run_import(hm_files, images=False)
+
+    assert threads["import_articles"] != threads["import_customers"]
+    assert Article.objects.count() == len(read_rows(hm_files / "articles.csv"))
+    assert Customer.objects.count() == len(read_rows(hm_files / "customers.csv"))
+    assert Purchase.objects.count() == len(read_rows(hm_files / "transactions_train.csv"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_a_bad_articles_file_is_reported_after_the_good_customers_file_is_stored(hm_files):
+    set_field(hm_files / "articles.csv", 30, "product_type_no", "two hundred")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 30, "product_type_no")
+    assert not Article.objects.exists()
+    assert Customer.objects.count() == len(read_rows(hm_files / "customers.csv"))
+    assert not Purchase.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_side_by_side_two_bad_files_report_the_first_in_file_order(hm_files):
+    set_field(hm_files / "articles.csv", 30, "product_type_no", "two hundred")
+    set_field(hm_files / "customers.csv", 12, "age", "-4.0")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line) == ("articles.csv", 30)
+    assert not Article.objects.exists() and not Customer.objects.exists()
