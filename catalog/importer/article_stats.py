@@ -58,14 +58,17 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
         cursor.execute(f"SELECT max(t_dat) FROM {PURCHASES}")
         last_day = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STATS}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {STATS} (article_id bigint PRIMARY KEY, first_sold_on date, "
-            "popularity float8 NOT NULL DEFAULT 0, price float8) ON COMMIT DROP"
-        )
-        if last_day is not None:
+        if last_day is None:
+            cursor.execute(
+                f"CREATE TEMP TABLE {STATS} (article_id bigint PRIMARY KEY, first_sold_on date, "
+                "popularity float8 NOT NULL DEFAULT 0, price float8) ON COMMIT DROP"
+            )
+        else:
+            # CREATE TABLE AS, not INSERT ... SELECT: only the former lets the scan of the
+            # purchases run on parallel workers (0.51 s -> 0.39 s over 2.8M purchases).
             cursor.execute(
                 f"""
-                INSERT INTO {STATS} (article_id, first_sold_on, popularity, price)
+                CREATE TEMP TABLE {STATS} ON COMMIT DROP AS
                 WITH recent AS (
                     SELECT article_id,
                            {_popularity_sql()} AS popularity,
@@ -73,11 +76,12 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
                     FROM {PURCHASES} WHERE t_dat > %(last_day)s::date - {PRICE_WINDOW_DAYS}
                     GROUP BY article_id),
                 first_sales AS ({_first_sales_sql(changed_dates)})
-                SELECT article_id, f.first_sold_on, coalesce(r.popularity, 0), r.price
+                SELECT article_id, f.first_sold_on, coalesce(r.popularity, 0) AS popularity, r.price
                 FROM first_sales f FULL JOIN recent r USING (article_id)
                 """,
                 {"last_day": last_day, "dates": sorted(changed_dates or ())},
             )
+            cursor.execute(f"ALTER TABLE {STATS} ADD PRIMARY KEY (article_id)")
             # Articles not sold lately: the median of all their sales. As an array, the planner
             # reads just their rows through the article index (a bitmap scan, in table order);
             # as IN (subquery) it hashed them and scanned the whole table: 0.34 s -> 0.12 s here.
