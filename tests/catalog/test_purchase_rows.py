@@ -144,6 +144,17 @@ def test_a_customer_is_found_only_by_its_whole_id():
     assert list(customers.find(words)) == [103, -1, 101]
 
 
+def test_customers_sharing_a_hash_are_still_told_apart(monkeypatch):
+    monkeypatch.setattr(purchase_rows, "_word_hash", lambda words: np.zeros(len(words), np.uint64))
+    converter = _converter()
+    lines = _lines(6)
+
+    rows = _rows(converter.convert(2, "".join(lines).encode())[0])
+
+    assert not converter.fast
+    assert list(rows["customer"]) == [_expected(line)[4] for line in lines]
+
+
 def test_blocks_hold_whole_lines_and_count_them(tmp_path, monkeypatch):
     monkeypatch.setattr(purchase_rows, "CHUNK_BYTES", 250)
     lines = _lines(9)
