@@ -53,6 +53,7 @@ _SIZES = {
 POSTGRES_EPOCH = np.datetime64("2000-01-01", "D")
 
 ID_LENGTH = 64  # H&M's customer ids: 64 hex characters, eight 8-byte words
+CUSTOMER_BATCH = 1 << 17  # customer keys read this many Customer.id values at a time
 _WORDS = ID_LENGTH // 8
 # Kaggle layout: YYYY-MM-DD,<64 characters>,<10 digits>,<price>,<digit>
 _CUSTOMER_AT, _ARTICLE_AT, _PRICE_AT = 11, 76, 87
@@ -88,45 +89,64 @@ class CustomerKeys:
     of any other length (hand-made data) sit in a dict for the line-by-line path.
     """
 
-    def __init__(self, keys: np.ndarray, ids: np.ndarray, others: dict[bytes, int]) -> None:
-        words = np.ascontiguousarray(keys).view("<u8").reshape(len(keys), _WORDS)
+    def __init__(self, words: np.ndarray, ids: np.ndarray, others: dict[bytes, int]) -> None:
+        """words: each 64-byte id as eight little-endian uint64, in the order of ids."""
+        self.words, self.ids = words, ids
         hashed = _word_hash(words)
-        order = np.argsort(hashed, kind="stable")
-        self.hashes, self.words, self.ids = hashed[order], words[order], ids[order]
+        # The hashes sorted, and where each one's id sits: the ids themselves stay where they are
+        # (a sorted copy of them would double their 88 MB at H&M scale).
+        self.order = np.argsort(hashed, kind="stable")
+        self.hashes = hashed[self.order]
         # Two customers with one hash (never seen, but possible): then every line goes the slow
         # way, which looks every id up in the dict.
         self.usable = bool(np.all(self.hashes[1:] != self.hashes[:-1]))
         self.others = others
         if not self.usable:
-            self.others.update(zip((bytes(row) for row in keys), ids.tolist(), strict=True))
+            self.others.update(zip((row.tobytes() for row in words), ids.tolist(), strict=True))
 
     @classmethod
     def load(cls, cursor: Any, table: str) -> CustomerKeys:
-        # One bytea of (id bytes, big-endian Customer.id) records: half the time of a binary COPY,
-        # which hands each row over as its own message. A plain psycopg cursor takes binary results.
+        cursor.execute(f"SELECT min(id), max(id) FROM {table}")
+        first, last = cursor.fetchone()
+        first, last = (first, last) if first is not None else (0, -1)
+        # Room for every id in the range, whoever commits meanwhile; untouched room costs nothing.
+        words = np.empty((last - first + 1, _WORDS), "<u8")
+        ids = np.empty(last - first + 1, np.int64)
+        filled = 0
+        record = ID_LENGTH + 8
+        # Batches of packed (id bytes, big-endian Customer.id) records, one bytea each: half the
+        # time of a binary COPY (which hands over every row as its own message), and a few MB at a
+        # time. A plain psycopg cursor takes binary results.
         with psycopg.Cursor(cursor.connection) as binary_cursor:
-            binary_cursor.execute(
-                f"SELECT string_agg(convert_to(customer_id, 'UTF8') || int8send(id), ''::bytea) "
-                f"FROM {table} WHERE octet_length(customer_id) = {ID_LENGTH}",
-                binary=True,
-            )
-            (packed,) = binary_cursor.fetchone() or (None,)
-        packed = packed or b""
-        rows = np.frombuffer(packed, [("key", "u1", ID_LENGTH), ("id", ">i8")])
+            for start in range(first, last + 1, CUSTOMER_BATCH):
+                binary_cursor.execute(
+                    f"SELECT string_agg(convert_to(customer_id, 'UTF8') || int8send(id), ''::bytea) "
+                    f"FROM {table} WHERE id >= %s AND id < %s AND octet_length(customer_id) = %s",
+                    [start, min(start + CUSTOMER_BATCH, last + 1), ID_LENGTH],
+                    binary=True,
+                )
+                (packed,) = binary_cursor.fetchone() or (None,)
+                batch = len(packed or b"") // record
+                if batch:
+                    words[filled : filled + batch] = np.ndarray(
+                        (batch, _WORDS), "<u8", packed, strides=(record, 8)
+                    )
+                    ids[filled : filled + batch] = np.ndarray((batch,), ">i8", packed, ID_LENGTH, (record,))
+                    filled += batch
         cursor.execute(
             f"SELECT convert_to(customer_id, 'UTF8'), id FROM {table} WHERE octet_length(customer_id) <> %s",
             [ID_LENGTH],
         )
         others = {bytes(key): int(key_id) for key, key_id in cursor.fetchall()}
-        return cls(rows["key"], rows["id"].astype(np.int64), others)
+        return cls(words[:filled], ids[:filled], others)
 
     def find(self, words: np.ndarray) -> np.ndarray:
         """Customer.id for each row of 8 words, -1 for ids we do not know."""
         if not len(self.hashes):
             return np.full(len(words), -1, np.int64)
         hashed = _word_hash(words)
-        at = np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1)
-        same = (self.hashes[at] == hashed) & np.all(self.words[at] == words, axis=1)
+        at = self.order[np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1)]
+        same = np.all(self.words[at] == words, axis=1)
         return np.where(same, self.ids[at], -1)
 
     def get(self, customer_id: bytes) -> int | None:

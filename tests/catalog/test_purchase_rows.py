@@ -4,11 +4,14 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from django.db import connection
 
+from accounts.models import Customer
 from catalog.importer import purchase_rows
 from catalog.importer.errors import ImportInputError
 from catalog.importer.purchase_rows import ROW, ArticleKeys, CustomerKeys, PurchaseRowConverter, line_blocks
 from catalog.importer.schema import TRANSACTIONS
+from tests.factories import CustomerFactory
 
 CUSTOMERS = [bytes(f"{n:064x}", "ascii") for n in (7, 11, 2**200 + 5)]
 ARTICLES = [108775015, 108775044, 953450001]
@@ -17,8 +20,8 @@ DATES = ["2018-09-20", "2019-02-28", "2020-02-29", "2020-12-31", "2000-01-01", "
 
 
 def _keys() -> tuple[CustomerKeys, ArticleKeys]:
-    keys = np.frombuffer(b"".join(CUSTOMERS), np.uint8).reshape(len(CUSTOMERS), 64)
-    customers = CustomerKeys(keys, np.array([101, 102, 103]), {b"short-id": 104})
+    words = np.frombuffer(b"".join(CUSTOMERS), "<u8").reshape(len(CUSTOMERS), 8)
+    customers = CustomerKeys(words, np.array([101, 102, 103]), {b"short-id": 104})
     return customers, ArticleKeys(np.array(ARTICLES))
 
 
@@ -168,3 +171,20 @@ def test_blocks_hold_whole_lines_and_count_them(tmp_path, monkeypatch):
     firsts = [first for first, _ in blocks]
     counts = [block.count(b"\n") for _, block in blocks]
     assert firsts == [2 + sum(counts[:n]) for n in range(len(blocks))]
+
+
+@pytest.mark.django_db
+def test_customer_keys_load_every_customer_in_batches(monkeypatch):
+    monkeypatch.setattr(purchase_rows, "CUSTOMER_BATCH", 4)
+    customers = CustomerFactory.create_batch(11)
+    customers[5].delete()  # a gap in the ids
+    short = CustomerFactory(customer_id="hand-made")
+    cursor = connection.connection.cursor()
+
+    keys = CustomerKeys.load(cursor, Customer._meta.db_table)
+
+    kept = [customer for n, customer in enumerate(customers) if n != 5]
+    words = np.frombuffer(b"".join(c.customer_id.encode() for c in kept), "<u8").reshape(len(kept), 8)
+    assert list(keys.find(words)) == [customer.id for customer in kept]
+    assert keys.get(customers[5].customer_id.encode()) is None
+    assert keys.get(b"hand-made") == short.id
