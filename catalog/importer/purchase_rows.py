@@ -42,14 +42,7 @@ ROW = np.dtype(
         ("customer_size", ">i4"), ("customer", ">i8"),
     ]
 )  # fmt: skip
-_SIZES = {
-    "id_size": 8,
-    "t_dat_size": 4,
-    "price_size": 8,
-    "channel_size": 2,
-    "article_size": 8,
-    "customer_size": 8,
-}
+_VALUES = ("id", "t_dat", "price", "channel", "article", "customer")
 POSTGRES_EPOCH = np.datetime64("2000-01-01", "D")
 
 ID_LENGTH = 64  # H&M's customer ids: 64 hex characters, eight 8-byte words
@@ -342,8 +335,8 @@ def _pack(first_id: int, days: np.ndarray, price: np.ndarray, channel: np.ndarra
           article: np.ndarray, customer: np.ndarray) -> np.ndarray:  # fmt: skip
     rows = np.empty(len(days), ROW)
     rows["fields"] = len(COPY_COLUMNS)
-    for size_field, size in _SIZES.items():
-        rows[size_field] = size
+    for value in _VALUES:
+        rows[f"{value}_size"] = ROW[value].itemsize
     rows["id"] = np.arange(first_id, first_id + len(days), dtype=np.int64)
     rows["t_dat"], rows["price"], rows["channel"] = days, price, channel
     rows["article"], rows["customer"] = article, customer
