@@ -99,12 +99,11 @@ class CustomerKeys:
 
     @classmethod
     def load(cls, cursor: Any, table: str) -> CustomerKeys:
-        cursor.execute(f"SELECT min(id), max(id) FROM {table}")
-        first, last = cursor.fetchone()
-        first, last = (first, last) if first is not None else (0, -1)
-        # Room for every id in the range, whoever commits meanwhile; untouched room costs nothing.
-        words = np.empty((last - first + 1, _WORDS), "<u8")
-        ids = np.empty(last - first + 1, np.int64)
+        cursor.execute(f"SELECT count(*), min(id), max(id) FROM {table}")
+        count, first, last = cursor.fetchone()
+        first, last = (first, last) if count else (0, -1)
+        words = np.empty((count, _WORDS), "<u8")
+        ids = np.empty(count, np.int64)
         filled = 0
         record = ID_LENGTH + 8
         # Batches of packed (id bytes, big-endian Customer.id) records, one bytea each: half the
@@ -120,12 +119,15 @@ class CustomerKeys:
                 )
                 (packed,) = binary_cursor.fetchone() or (None,)
                 batch = len(packed or b"") // record
-                if batch:
-                    words[filled : filled + batch] = np.ndarray(
-                        (batch, _WORDS), "<u8", packed, strides=(record, 8)
-                    )
-                    ids[filled : filled + batch] = np.ndarray((batch,), ">i8", packed, ID_LENGTH, (record,))
-                    filled += batch
+                if not batch:
+                    continue
+                if filled + batch > len(ids):  # customers committed since the count
+                    words = np.concatenate([words[:filled], np.empty((batch, _WORDS), "<u8")])
+                    ids = np.concatenate([ids[:filled], np.empty(batch, np.int64)])
+                rows = slice(filled, filled + batch)
+                words[rows] = np.ndarray((batch, _WORDS), "<u8", packed, strides=(record, 8))
+                ids[rows] = np.ndarray((batch,), ">i8", packed, ID_LENGTH, (record,))
+                filled += batch
         cursor.execute(
             f"SELECT convert_to(customer_id, 'UTF8'), id FROM {table} WHERE octet_length(customer_id) <> %s",
             [ID_LENGTH],

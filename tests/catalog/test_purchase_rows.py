@@ -188,3 +188,31 @@ def test_customer_keys_load_every_customer_in_batches(monkeypatch):
     assert list(keys.find(words)) == [customer.id for customer in kept]
     assert keys.get(customers[5].customer_id.encode()) is None
     assert keys.get(b"hand-made") == short.id
+
+
+class _Undercounting:
+    """A cursor whose customer count comes out as 1, as if the others committed after it."""
+
+    def __init__(self, cursor):
+        self.cursor, self.connection, self.counting = cursor, cursor.connection, False
+
+    def execute(self, sql, params=None):
+        self.counting = sql.startswith("SELECT count(*)")
+        return self.cursor.execute(sql, params)
+
+    def fetchone(self):
+        row = self.cursor.fetchone()
+        return (1, *row[1:]) if self.counting else row
+
+    def fetchall(self):
+        return self.cursor.fetchall()
+
+
+@pytest.mark.django_db
+def test_customer_keys_make_room_for_customers_committed_after_the_count(monkeypatch):
+    monkeypatch.setattr(purchase_rows, "CUSTOMER_BATCH", 3)
+    customers = CustomerFactory.create_batch(7)
+
+    keys = CustomerKeys.load(_Undercounting(connection.connection.cursor()), Customer._meta.db_table)
+
+    assert [keys.get(customer.customer_id.encode()) for customer in customers] == [c.id for c in customers]
