@@ -72,14 +72,22 @@ def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
             yield chunk
 
 
-def line_chunks(path: Path) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the chunk's first line, lines) for the rows after the header."""
+def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(number of the block's first line, whole lines) after the header; every block ends in \\n."""
     with path.open("rb") as handle:
         handle.readline()
-        line_no = 2
-        while lines := handle.readlines(CHUNK_BYTES):
-            yield line_no, lines
-            line_no += len(lines)
+        line_no, rest = 2, b""
+        while data := handle.read(CHUNK_BYTES):
+            data = rest + data
+            cut = data.rfind(b"\n") + 1
+            if cut:
+                block, rest = data[:cut], data[cut:]
+                yield line_no, block
+                line_no += block.count(b"\n")
+            else:
+                rest = data
+        if rest:
+            yield line_no, rest + b"\n"
 
 
 def parsed_rows(

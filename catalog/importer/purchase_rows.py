@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import psycopg
 
-from catalog.importer.csv_files import CHUNK_BYTES, split_csv_line
+from catalog.importer.csv_files import split_csv_line
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import TRANSACTIONS, Column
 
@@ -43,7 +41,7 @@ ROW = np.dtype(
     ]
 )  # fmt: skip
 _VALUES = ("id", "t_dat", "price", "channel", "article", "customer")
-POSTGRES_EPOCH = np.datetime64("2000-01-01", "D")
+POSTGRES_EPOCH = dt.date(2000, 1, 1)  # binary COPY counts dates in days from it
 
 ID_LENGTH = 64  # H&M's customer ids: 64 hex characters, eight 8-byte words
 CUSTOMER_BATCH = 1 << 17  # customer keys read this many Customer.id values at a time
@@ -63,6 +61,12 @@ _FLOAT = re.compile(
     r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE
 )
 _WHOLE_NUMBER = re.compile(r"\s*\+?\d+\s*")
+
+
+def _nearest(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Where each value is, or would go, in a non-empty sorted array, kept inside it: the caller
+    compares what is there with what it looked for."""
+    return np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
 
 
 def _word_hash(words: np.ndarray) -> np.ndarray:
@@ -140,7 +144,7 @@ class CustomerKeys:
         if not len(self.hashes):
             return np.full(len(words), -1, np.int64)
         hashed = _word_hash(words)
-        at = self.order[np.minimum(np.searchsorted(self.hashes, hashed), len(self.hashes) - 1)]
+        at = self.order[_nearest(self.hashes, hashed)]
         same = np.all(self.words[at] == words, axis=1)
         return np.where(same, self.ids[at], -1)
 
@@ -163,26 +167,7 @@ class ArticleKeys:
     def known(self, ids: np.ndarray) -> np.ndarray:
         if not len(self.ids):
             return np.zeros(len(ids), bool)
-        at = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        return self.ids[at] == ids
-
-
-def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(number of the block's first line, whole lines) after the header; every block ends in \\n."""
-    with path.open("rb") as handle:
-        handle.readline()
-        line_no, rest = 2, b""
-        while data := handle.read(CHUNK_BYTES):
-            data = rest + data
-            cut = data.rfind(b"\n") + 1
-            if cut:
-                block, rest = data[:cut], data[cut:]
-                yield line_no, block
-                line_no += block.count(b"\n")
-            else:
-                rest = data
-        if rest:
-            yield line_no, rest + b"\n"
+        return self.ids[_nearest(self.ids, ids)] == ids
 
 
 class PurchaseRowConverter:
@@ -196,6 +181,7 @@ class PurchaseRowConverter:
         self.articles = articles
         self.next_id = first_id
         self.fast = [column.field for column in columns] == _STANDARD_ORDER and customers.usable
+        self.by_field = {column.field: column for column in columns}
 
     def convert(self, first_line: int, block: bytes) -> tuple[bytes, int]:
         """(binary rows, how many) for a block of whole lines."""
@@ -234,7 +220,7 @@ class PurchaseRowConverter:
         if days is None:
             return None
 
-        price_bytes = _bytes_at(words, starts + _PRICE_AT, _PRICE_WIDTH)
+        price_bytes = _words_at(words, starts + _PRICE_AT, _PRICE_WIDTH // 8).view(np.uint8)
         inside = np.arange(_PRICE_WIDTH) < price_length[:, None]
         if not np.all(_PRICE_CHARACTERS[price_bytes] | ~inside):
             return None
@@ -249,7 +235,7 @@ class PurchaseRowConverter:
         except ValueError:  # "1e", "-", "1.2.3": the line-by-line path names it
             return None
 
-        customer = self.customers.find(_bytes_at(words, starts + _CUSTOMER_AT, ID_LENGTH).view("<u8"))
+        customer = self.customers.find(_words_at(words, starts + _CUSTOMER_AT, _WORDS))
         article_id = article.astype(np.int64) @ _DECIMAL_PLACES
         if np.any(customer < 0) or not np.all(self.articles.known(article_id)):
             return None
@@ -276,7 +262,7 @@ class PurchaseRowConverter:
                 line=line_no,
             )
         raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
-        by_field = {column.field: column for column in self.columns}
+        by_field = self.by_field
 
         def fail(field: str, problem: str) -> ImportInputError:
             return ImportInputError(TRANSACTIONS.filename, problem, line=line_no, field=by_field[field].name)
@@ -310,13 +296,12 @@ class PurchaseRowConverter:
         # Negative or not finite: the table's check constraint says so, with this line.
         price = float(raw["price"])
         channel = parsed("sales_channel_id")
-        return (day - dt.date(2000, 1, 1)).days, price, channel, article, customer
+        return (day - POSTGRES_EPOCH).days, price, channel, article, customer
 
 
-def _bytes_at(words: np.ndarray, positions: np.ndarray, width: int) -> np.ndarray:
-    """(rows, width) bytes read from each position, 8 at a time (width: a multiple of 8)."""
-    gathered = np.stack([words[positions + offset] for offset in range(0, width, 8)], axis=1)
-    return gathered.view(np.uint8).reshape(len(positions), width)
+def _words_at(words: np.ndarray, positions: np.ndarray, count: int) -> np.ndarray:
+    """(rows, count) uint64: the count 8-byte words that follow each position."""
+    return np.stack([words[positions + 8 * word] for word in range(count)], axis=1)
 
 
 def _days(digits: np.ndarray) -> np.ndarray | None:
@@ -330,7 +315,8 @@ def _days(digits: np.ndarray) -> np.ndarray | None:
     month_length = ((first_of_month + 1).astype("M8[D]") - first_of_month.astype("M8[D]")).astype(np.int32)
     if np.any(day > month_length):
         return None
-    return ((first_of_month.astype("M8[D]") + (day - 1)) - POSTGRES_EPOCH).astype(np.int32)
+    dates = first_of_month.astype("M8[D]") + (day - 1)
+    return (dates - np.datetime64(POSTGRES_EPOCH, "D")).astype(np.int32)
 
 
 def _pack(first_id: int, days: np.ndarray, price: np.ndarray, channel: np.ndarray,

@@ -23,7 +23,7 @@ import psycopg
 
 from accounts.models import Customer, Purchase
 from catalog.importer import bulk_indexes, postgres_copy
-from catalog.importer.csv_files import estimate_rows, line_chunks, split_csv_line
+from catalog.importer.csv_files import estimate_rows, line_blocks, split_csv_line
 from catalog.importer.purchase_rows import (
     COPY_COLUMNS,
     HEADER,
@@ -31,7 +31,6 @@ from catalog.importer.purchase_rows import (
     ArticleKeys,
     CustomerKeys,
     PurchaseRowConverter,
-    line_blocks,
 )
 from catalog.importer.schema import TRANSACTIONS, Column
 from catalog.models import Article
@@ -161,7 +160,8 @@ def file_dates(path: Path, columns: list[Column]) -> set[dt.date]:
     """The dates a transactions file holds. Unparsable ones are skipped: COPY reports them later."""
     position = next(i for i, column in enumerate(columns) if column.field == "t_dat")
     raw: set[bytes] = set()
-    for _, lines in line_chunks(path):
+    for _, block in line_blocks(path):
+        lines = block.split(b"\n")[:-1]
         if position == 0:
             raw.update(line[:10] for line in lines if line[10:11] == b",")
             unusual = [line for line in lines if line[10:11] != b","]

@@ -7,9 +7,10 @@ import pytest
 from django.db import connection
 
 from accounts.models import Customer
-from catalog.importer import purchase_rows
+from catalog.importer import csv_files, purchase_rows
+from catalog.importer.csv_files import line_blocks
 from catalog.importer.errors import ImportInputError
-from catalog.importer.purchase_rows import ROW, ArticleKeys, CustomerKeys, PurchaseRowConverter, line_blocks
+from catalog.importer.purchase_rows import ROW, ArticleKeys, CustomerKeys, PurchaseRowConverter
 from catalog.importer.schema import TRANSACTIONS
 from tests.factories import CustomerFactory
 
@@ -159,7 +160,7 @@ def test_customers_sharing_a_hash_are_still_told_apart(monkeypatch):
 
 
 def test_blocks_hold_whole_lines_and_count_them(tmp_path, monkeypatch):
-    monkeypatch.setattr(purchase_rows, "CHUNK_BYTES", 250)
+    monkeypatch.setattr(csv_files, "CHUNK_BYTES", 250)
     lines = _lines(9)
     path = tmp_path / "transactions_train.csv"
     path.write_text(",".join(TRANSACTIONS.header) + "\n" + "".join(lines).rstrip("\n"))  # no final newline
