@@ -202,16 +202,19 @@ def sorted_distinct(values: np.ndarray) -> np.ndarray:
     """np.unique(values) by sorting: numpy 2's hash table took 0.52 CPU-s where sorting took 0.12
     (3M purchases' customer ids, 118k distinct)."""
     values = np.sort(values)
-    return values[np.concatenate(([True], values[1:] != values[:-1]))] if values.size else values
+    return values[run_starts(values)]
+
+
+def run_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal neighbours begins (indexes into values; none for no values)."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if values.size else np.zeros(0, np.int64)
 
 
 def rank_within(owners: np.ndarray) -> np.ndarray:
     """0, 1, 2, ... within each run of equal values of a sorted array (each owner's items).
 
     From the runs' starts: ten times faster than np.searchsorted(owners, owners) at 75k items."""
-    if not owners.size:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+    starts = run_starts(owners)
     return np.arange(owners.size) - np.repeat(starts, np.diff(np.r_[starts, owners.size]))
 
 
@@ -281,7 +284,7 @@ class IdMap:
         keys = np.sort((shifted << index_bits) | np.arange(values.size, dtype=np.int64))
         order = keys & ((1 << index_bits) - 1)
         keys >>= index_bits
-        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+        starts = run_starts(keys)
         result = np.empty(values.size, dtype=np.int32)
         result[order] = np.repeat(self._searched(keys[starts] + low), np.diff(np.r_[starts, values.size]))
         return result.reshape(shape)

@@ -13,7 +13,7 @@ from itertools import chain
 
 import numpy as np
 
-from recommendations.collaborative.interactions import rank_within
+from recommendations.collaborative.interactions import IdMap, rank_within
 
 K = 12
 
@@ -48,19 +48,17 @@ def mean_average_precision(
     owners, items = _flatten([predicted.get(customer, ())[:k] for customer in customers])
     # Only predictions of an article someone bought can score: code those articles, then key
     # every (customer, article) pair.
-    articles = np.unique(truth_items)
-    codes = np.minimum(np.searchsorted(articles, items), max(articles.size - 1, 0))
-    known = articles[codes] == items if articles.size else np.zeros(items.size, dtype=bool)
-    keys = np.where(known, owners * articles.size + codes, -1)
-    truth_keys = np.sort(truth_owners * articles.size + np.searchsorted(articles, truth_items))
-    at = np.minimum(np.searchsorted(truth_keys, keys), max(truth_keys.size - 1, 0))
-    relevant = known & (truth_keys[at] == keys)
+    articles = IdMap.of(truth_items)
+    codes = articles.positions(items).astype(np.int64)
+    keys = np.where(codes >= 0, owners * len(articles) + codes, -1)
+    truth_keys = IdMap.of(truth_owners * len(articles) + articles.positions(truth_items))
+    relevant = truth_keys.positions(keys) >= 0
     # A repeated prediction counts once: only each key's first place (lists are in rank order).
     first = np.zeros(keys.size, dtype=bool)
     first[np.unique(keys, return_index=True)[1]] = True
     relevant &= first
     rank = rank_within(owners) + 1
-    hits = np.cumsum(relevant)
+    hits = np.cumsum(relevant, dtype=np.int64)
     hits -= (hits - relevant)[np.arange(keys.size) - rank + 1]  # hits within the customer's own list
     precision_sums = np.bincount(
         owners, weights=np.where(relevant, hits / rank, 0.0), minlength=len(customers)
