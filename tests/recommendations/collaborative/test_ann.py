@@ -31,6 +31,21 @@ def test_a_measured_index_reaches_the_target_recall(space):
     assert report.ef >= 12 and report.size == 3000 and report.speedup > 0
 
 
+@pytest.mark.parametrize("steps", [1, 2, 7, 15])
+def test_the_ef_ladder_finds_the_first_reaching_rung_without_measuring_far_above_it(steps):
+    for answer in range(steps + 1):  # `steps`: no rung reaches the target
+        measured = []
+
+        def recall_at(position, answer=answer, measured=measured):
+            measured.append(position)
+            return 0.98 if position >= answer else 0.5
+
+        found = ann._smallest_reaching(steps, recall_at, 0.97)
+
+        assert found == (answer if answer < steps else None)
+        assert max(measured) <= min(2 * answer + 1, steps - 1)
+
+
 def test_a_cosine_index_leaves_out_zero_vectors_and_keeps_row_numbers_as_labels():
     vectors = _clustered_vectors(count=50)
     vectors[[0, 7]] = 0.0
