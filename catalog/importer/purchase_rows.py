@@ -40,7 +40,7 @@ ROW = np.dtype(
         ("customer_size", ">i4"), ("customer", ">i8"),
     ]
 )  # fmt: skip
-_VALUES = ("id", "t_dat", "price", "channel", "article", "customer")
+_VALUES = tuple(name for name in ROW.names or () if name != "fields" and not name.endswith("_size"))
 POSTGRES_EPOCH = dt.date(2000, 1, 1)  # binary COPY counts dates in days from it
 
 ID_LENGTH = 64  # H&M's customer ids: 64 hex characters, eight 8-byte words

@@ -157,7 +157,8 @@ def stored_dates(cursor: Any) -> list[dt.date]:
 
 
 def file_dates(path: Path, columns: list[Column]) -> set[dt.date]:
-    """The dates a transactions file holds. Unparsable ones are skipped: COPY reports them later."""
+    """The dates a transactions file holds. Unparsable ones are skipped: the row converter reports
+    them later, with their line and field."""
     position = next(i for i, column in enumerate(columns) if column.field == "t_dat")
     raw: set[bytes] = set()
     for _, block in line_blocks(path):
