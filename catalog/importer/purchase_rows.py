@@ -63,10 +63,49 @@ _FLOAT = re.compile(
 _WHOLE_NUMBER = re.compile(r"\s*\+?\d+\s*")
 
 
-def _nearest(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Where each value is, or would go, in a non-empty sorted array, kept inside it: the caller
-    compares what is there with what it looked for."""
-    return np.minimum(np.searchsorted(sorted_values, values), len(sorted_values) - 1)
+class _Slots:
+    """Where each of a set of distinct uint64 keys sits in its array, looked up for whole arrays.
+
+    An open-addressing table (at least two slots per key, linear probing): a lookup reads one or
+    two slots, where a binary search in a sorted copy reads log2(n) scattered ones. 2.8M lookups
+    among 1.37M keys: 0.15 s against 1.1 s; among 20,000: 0.08 s against 0.24 s.
+    """
+
+    def __init__(self, keys: np.ndarray) -> None:
+        self.keys = keys
+        self.bits = max(2 * len(keys) - 1, 1).bit_length()
+        self.table = np.full(1 << self.bits, -1, np.int32 if len(keys) < 2**31 else np.int64)
+        slot = self._home(keys)
+        waiting = np.arange(len(keys))
+        while len(waiting):
+            tried = slot[waiting]
+            free = self.table[tried] < 0
+            # Of the keys waiting on each free slot, the first takes it; the rest try the next one.
+            taken, first = np.unique(tried[free], return_index=True)
+            placed = waiting[free][first]
+            self.table[taken] = placed
+            waiting = np.setdiff1d(waiting, placed, assume_unique=True)
+            slot[waiting] = (slot[waiting] + 1) & (len(self.table) - 1)
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        # Fibonacci hashing: the top bits of key x 2^64/phi, spread even for keys that run in steps.
+        return ((keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - self.bits)).astype(np.int64)
+
+    def find(self, keys: np.ndarray) -> np.ndarray:
+        """The position of each key in the table's keys; -1 for keys it does not hold."""
+        found = np.full(len(keys), -1, np.int64)
+        slot = self._home(keys)
+        looking = np.arange(len(keys))
+        while len(looking):
+            at = self.table[slot[looking]]
+            held = at >= 0
+            same = np.zeros(len(looking), bool)
+            same[held] = self.keys[at[held]] == keys[looking[held]]
+            found[looking[same]] = at[same]
+            # Past a slot holding another key; an empty slot ends the search.
+            looking = looking[held & ~same]
+            slot[looking] = (slot[looking] + 1) & (len(self.table) - 1)
+        return found
 
 
 def _word_hash(words: np.ndarray) -> np.ndarray:
@@ -81,22 +120,20 @@ def _word_hash(words: np.ndarray) -> np.ndarray:
 class CustomerKeys:
     """Customer.id by H&M customer id, looked up for whole blocks of lines at once.
 
-    64-byte ids are hashed into a sorted array: a block's ids are found by one searchsorted and
-    then compared in full, so a hash that matches the wrong customer is never taken for it. Ids
-    of any other length (hand-made data) sit in a dict for the line-by-line path.
+    64-byte ids are found by their hash in a hash table (_Slots) and then compared in full, so a
+    hash that matches the wrong customer is never taken for it. Ids of any other length
+    (hand-made data) sit in a dict for the line-by-line path.
     """
 
     def __init__(self, words: np.ndarray, ids: np.ndarray, others: dict[bytes, int]) -> None:
         """words: each 64-byte id as eight little-endian uint64, in the order of ids."""
         self.words, self.ids = words, ids
         hashed = _word_hash(words)
-        # The hashes sorted, and where each one's id sits: the ids themselves stay where they are
-        # (a sorted copy of them would double their 88 MB at H&M scale).
-        self.order = np.argsort(hashed, kind="stable")
-        self.hashes = hashed[self.order]
         # Two customers with one hash (never seen, but possible): then every line goes the slow
         # way, which looks every id up in the dict.
-        self.usable = bool(np.all(self.hashes[1:] != self.hashes[:-1]))
+        ordered = np.sort(hashed)  # (np.unique took 1.3 s for 1.37M hashes, sorting 0.1 s)
+        self.usable = not np.any(ordered[1:] == ordered[:-1])
+        self.slots = _Slots(hashed if self.usable else np.empty(0, np.uint64))
         self.others = others
         if not self.usable:
             self.others.update(zip((row.tobytes() for row in words), ids.tolist(), strict=True))
@@ -141,11 +178,11 @@ class CustomerKeys:
 
     def find(self, words: np.ndarray) -> np.ndarray:
         """Customer.id for each row of 8 words, -1 for ids we do not know."""
-        if not len(self.hashes):
+        if not len(self.ids):
             return np.full(len(words), -1, np.int64)
-        hashed = _word_hash(words)
-        at = self.order[_nearest(self.hashes, hashed)]
-        same = np.all(self.words[at] == words, axis=1)
+        at = self.slots.find(_word_hash(words))
+        # Rows whose hash the table lacks (-1) are compared with the first customer, then dropped.
+        same = (at >= 0) & np.all(self.words.take(np.maximum(at, 0), axis=0) == words, axis=1)
         return np.where(same, self.ids[at], -1)
 
     def get(self, customer_id: bytes) -> int | None:
@@ -157,7 +194,7 @@ class CustomerKeys:
 
 class ArticleKeys:
     def __init__(self, ids: np.ndarray) -> None:
-        self.ids = np.unique(ids.astype(np.int64))
+        self.slots = _Slots(np.unique(ids.astype(np.int64)).astype(np.uint64))
 
     @classmethod
     def load(cls, cursor: Any, table: str) -> ArticleKeys:
@@ -165,9 +202,7 @@ class ArticleKeys:
         return cls(np.array([row[0] for row in cursor.fetchall()], np.int64))
 
     def known(self, ids: np.ndarray) -> np.ndarray:
-        if not len(self.ids):
-            return np.zeros(len(ids), bool)
-        return self.ids[_nearest(self.ids, ids)] == ids
+        return self.slots.find(ids.astype(np.uint64)) >= 0
 
 
 class PurchaseRowConverter:

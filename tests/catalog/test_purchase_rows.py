@@ -217,3 +217,20 @@ def test_customer_keys_make_room_for_customers_committed_after_the_count(monkeyp
     keys = CustomerKeys.load(_Undercounting(connection.connection.cursor()), Customer._meta.db_table)
 
     assert [keys.get(customer.customer_id.encode()) for customer in customers] == [c.id for c in customers]
+
+
+def test_no_customers_and_no_articles_know_nothing():
+    customers = CustomerKeys(np.empty((0, 8), "<u8"), np.empty(0, np.int64), {})
+    words = np.frombuffer(CUSTOMERS[0], "<u8").reshape(1, 8)
+
+    assert list(customers.find(words)) == [-1]
+    assert list(ArticleKeys(np.empty(0, np.int64)).known(np.array(ARTICLES))) == [False, False, False]
+
+
+def test_article_keys_tell_every_stored_id_from_its_neighbours():
+    # Ids that run in steps, as H&M's colour variants do, so that many share their low bits.
+    stored = np.arange(108775001, 108775001 + 3000 * 1000, 1000)
+    keys = ArticleKeys(stored)
+
+    assert keys.known(stored).all()
+    assert not keys.known(np.concatenate([stored + 1, stored - 1, [0, -5, 2**62]])).any()
