@@ -13,7 +13,11 @@ channel) are the table's check constraints, which the server applies to every ro
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from collections import deque
+from collections.abc import Generator, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -61,6 +65,12 @@ _FLOAT = re.compile(
     r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE
 )
 _WHOLE_NUMBER = re.compile(r"\s*\+?\d+\s*")
+# Blocks parsed ahead of the one being sent: each worker has the next one queued, and memory stays
+# a few blocks (about 1 MB of text each) however long the file.
+BLOCKS_AHEAD_PER_WORKER = 2
+# Past this many threads the server's side of the COPY (about 1 s of one core per 2.8M rows, 60%
+# of what parsing costs) is the limit.
+MAX_WORKERS = 4
 
 
 class _Slots:
@@ -220,9 +230,39 @@ class PurchaseRowConverter:
 
     def convert(self, first_line: int, block: bytes) -> tuple[bytes, int]:
         """(binary rows, how many) for a block of whole lines."""
+        return self._number(self._values(first_line, block))
+
+    def convert_blocks(
+        self, blocks: Iterable[tuple[int, bytes]], workers: int | None = None
+    ) -> Generator[tuple[bytes, int]]:
+        """`convert` of each (first line, block), in file order, parsing on worker threads.
+
+        numpy lets go of the GIL for its array work, so the blocks parse side by side (2.8M rows:
+        1.6-1.8 s on one core, 1.2 s on two); only the numbering, in order, stays in this thread.
+        The first bad line in file order stops it, as one thread would.
+        """
+        workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
+        if workers == 1:
+            yield from (self.convert(first_line, block) for first_line, block in blocks)
+            return
+        pending: deque[Future[tuple[np.ndarray, ...]]] = deque()
+        pool = ThreadPoolExecutor(workers, thread_name_prefix="purchase-rows")
+        try:
+            for first_line, block in blocks:
+                pending.append(pool.submit(self._values, first_line, block))
+                if len(pending) > workers * BLOCKS_AHEAD_PER_WORKER:
+                    yield self._number(pending.popleft().result())
+            while pending:
+                yield self._number(pending.popleft().result())
+        finally:
+            # On an error (here or in the caller's COPY), blocks still queued are not parsed.
+            pool.shutdown(cancel_futures=True)
+
+    def _values(self, first_line: int, block: bytes) -> tuple[np.ndarray, ...]:
         values = self._convert_quickly(block) if self.fast else None
-        if values is None:
-            values = self._convert_slowly(first_line, block)
+        return self._convert_slowly(first_line, block) if values is None else values
+
+    def _number(self, values: tuple[np.ndarray, ...]) -> tuple[bytes, int]:
         rows = _pack(self.next_id, *values)
         self.next_id += len(rows)
         return rows.tobytes(), len(rows)

@@ -6,14 +6,16 @@
    else DELETE those dates.
 3. When the new rows are a large share of the table, set its indexes and foreign keys aside
    (bulk_indexes) and rebuild them after the load; otherwise maintain them row by row.
-4. COPY the file into the purchase table as binary rows (purchase_rows): parsed, checked and
-   numbered here, customer ids rewritten on the way; the server applies the range checks.
+4. COPY the file into the purchase table as binary rows (purchase_rows): parsed and checked here
+   on worker threads, customer ids rewritten on the way, numbered in file order; the server
+   applies the range checks.
 5. ANALYZE, then refresh the articles' price, first sale and popularity (article_stats).
 Everything happens inside the caller's transaction: any error leaves the table as it was.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from pathlib import Path
@@ -94,10 +96,11 @@ def load(
     rows = 0
     with progress.bar(TRANSACTIONS.filename, total=estimate) as advance:
         try:
-            with cursor.copy(statement) as copy:
+            blocks = converter.convert_blocks(line_blocks(path))
+            # closing: a failed COPY stops the parsing threads at once, not when the error is freed.
+            with cursor.copy(statement) as copy, contextlib.closing(blocks):
                 copy.write(HEADER)
-                for first_line, block in line_blocks(path):
-                    data, count = converter.convert(first_line, block)
+                for data, count in blocks:
                     copy.write(data)
                     rows += count
                     advance(count)

@@ -80,6 +80,36 @@ def test_both_paths_write_the_same_rows_and_number_them_on():
     assert list(_rows(again)["id"]) == list(range(540, 580))
 
 
+def _blocks(lines: list[str], size: int) -> list[tuple[int, bytes]]:
+    starts = range(0, len(lines), size)
+    return [(2 + start, "".join(lines[start : start + size]).encode()) for start in starts]
+
+
+def test_blocks_parsed_on_threads_come_back_in_file_order_numbered_on():
+    lines = _lines(300)
+    lines[101] = f'"{lines[101][:10]}"{lines[101][10:]}'  # one block goes line by line
+    blocks = _blocks(lines, 7)  # more blocks than the workers have queued
+
+    threaded = list(_converter(first_id=500).convert_blocks(blocks, workers=3))
+
+    one_thread = _converter(first_id=500)
+    assert threaded == [one_thread.convert(first, block) for first, block in blocks]
+    assert list(np.frombuffer(b"".join(data for data, _ in threaded), ROW)["id"]) == list(range(500, 800))
+
+
+def test_the_first_bad_line_in_file_order_stops_threaded_parsing():
+    lines = _lines(200)
+    for bad in (60, 180):  # in the second and the fourth block
+        lines[bad] = "2021-02-30" + lines[bad][10:]
+    converted = _converter().convert_blocks(_blocks(lines, 50), workers=4)
+
+    assert next(converted)[1] == 50
+    with pytest.raises(ImportInputError) as caught:
+        list(converted)
+
+    assert (caught.value.line, caught.value.field) == (62, "t_dat")
+
+
 @pytest.mark.parametrize(
     "change",
     [
