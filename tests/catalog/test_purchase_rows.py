@@ -264,3 +264,18 @@ def test_article_keys_tell_every_stored_id_from_its_neighbours():
 
     assert keys.known(stored).all()
     assert not keys.known(np.concatenate([stored + 1, stored - 1, [0, -5, 2**62]])).any()
+
+
+@pytest.mark.parametrize("home", ["first", "last"])
+def test_keys_that_all_want_one_slot_are_each_found(monkeypatch, home):
+    # Every key hashed to the table's first slot, or to its last, where the run of taken slots
+    # has to go on past the end.
+    def one_slot(self, keys):
+        return np.full(len(keys), 0 if home == "first" else (1 << self.bits) - 1, np.int64)
+
+    monkeypatch.setattr(purchase_rows._Slots, "_home", one_slot)
+    stored = np.arange(1000, 1000 + 7 * 300, 7, dtype=np.int64)
+    keys = ArticleKeys(stored[::-1])
+
+    assert keys.known(stored).all()
+    assert not keys.known(np.concatenate([stored + 1, [0, 2**40]])).any()
