@@ -270,10 +270,10 @@ def test_article_keys_tell_every_stored_id_from_its_neighbours():
 def test_keys_that_all_want_one_slot_are_each_found(monkeypatch, home):
     # Every key hashed to the table's first slot, or to its last, where the run of taken slots
     # has to go on past the end.
-    def one_slot(self, keys):
-        return np.full(len(keys), 0 if home == "first" else (1 << self.bits) - 1, np.int64)
+    def one_slot(self, mixed):
+        return np.full(len(mixed), 0 if home == "first" else (1 << self.bits) - 1, np.int64)
 
-    monkeypatch.setattr(purchase_rows._Slots, "_home", one_slot)
+    monkeypatch.setattr(purchase_rows._Slots, "_top_bits", one_slot)
     stored = np.arange(1000, 1000 + 7 * 300, 7, dtype=np.int64)
     keys = ArticleKeys(stored[::-1])
 
