@@ -13,7 +13,6 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from catalog.categories import category_slug, category_tree
@@ -39,6 +38,7 @@ from catalog.selectors import (
     for_cards,
     ordered_articles,
 )
+from storefront.throttles import QueryAnonThrottle, QueryUserThrottle
 
 
 class ArticlePagination(PageNumberPagination):
@@ -140,21 +140,6 @@ class ArticleDetailSerializer(ArticleSerializer):
         return list(VariantSerializer(variants, many=True, context=self.context).data)
 
 
-class SearchOnlyThrottleMixin:
-    """Full-text queries cost far more than browsing: only requests with `q` count."""
-
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        return not request.query_params.get("q") or super().allow_request(request, view)  # type: ignore[misc]
-
-
-class SearchRateThrottle(SearchOnlyThrottleMixin, UserRateThrottle):
-    scope = "search_user"
-
-
-class AnonSearchRateThrottle(SearchOnlyThrottleMixin, AnonRateThrottle):
-    scope = "search_anon"
-
-
 ORDERINGS = [RELEVANCE.key, *SORT_OPTIONS]
 LIST_PARAMETERS = [
     OpenApiParameter(
@@ -226,7 +211,7 @@ class ArticleListView(generics.ListAPIView[Article]):
 
     serializer_class = ArticleListItemSerializer
     pagination_class = ArticlePagination
-    throttle_classes = [SearchRateThrottle, AnonSearchRateThrottle]
+    throttle_classes = [QueryUserThrottle, QueryAnonThrottle]
 
     def get_queryset(self) -> QuerySet[Article]:
         params = self.request.query_params

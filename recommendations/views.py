@@ -16,8 +16,8 @@ from recommendations.content.selectors import (
     parse_search_filters,
 )
 from recommendations.content.serving import SearchFilters, content_model, search_by_image
-from recommendations.throttles import page_throttle_wait
 from recommendations.uploads import MAX_UPLOAD_PIXELS, UploadRejected, check_request_size, photo_from_request
+from storefront.throttles import page_throttle_wait
 
 RESULTS_LIMIT = 24
 TEMPLATE = "recommendations/shop_the_look.html"

@@ -43,6 +43,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
+# Set when a reverse proxy of ours (nginx, a load balancer) terminates TLS in front of the app: its
+# X-Forwarded-Proto and the last address of X-Forwarded-For are then trusted.
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -196,6 +199,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
+    # Client IPs for throttling come from REMOTE_ADDR, or behind our proxy from the address it
+    # appended to X-Forwarded-For; unset, DRF would trust whatever X-Forwarded-For a client sends.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
     "DEFAULT_THROTTLE_RATES": {
         "search_user": os.environ.get("SEARCH_THROTTLE_USER", "120/min"),
         "search_anon": os.environ.get("SEARCH_THROTTLE_ANON", "60/min"),
@@ -219,7 +225,7 @@ CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = HTTPS
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY", False) else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

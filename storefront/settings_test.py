@@ -6,6 +6,10 @@ from pathlib import Path
 
 os.environ.setdefault("ALLOW_INSECURE_SECRET_KEY", "1")
 os.environ.setdefault("HTTPS", "0")
+# Every test client is 127.0.0.1: searches from the whole suite must not add up to a limit. Tests of
+# throttling set their own rates and clients.
+os.environ.setdefault("SEARCH_THROTTLE_USER", "100000/min")
+os.environ.setdefault("SEARCH_THROTTLE_ANON", "100000/min")
 
 from storefront.settings import *  # noqa: F403
 

@@ -26,9 +26,9 @@ from catalog.search import normalise_query
 from catalog.selectors import article_for_page
 from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
-from recommendations.throttles import SEARCH_THROTTLES
 from recommendations.types import Recommendation
 from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from storefront.throttles import SEARCH_THROTTLES
 
 RESULTS_LIMIT = 24
 MAX_SIMILAR = 48

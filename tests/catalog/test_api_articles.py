@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from catalog.api import AnonSearchRateThrottle
+from storefront.throttles import QueryAnonThrottle
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -122,7 +122,7 @@ def test_an_unknown_article_is_a_json_404_that_says_what_to_do(client):
 def test_text_queries_are_throttled_but_browsing_is_not(client, monkeypatch, searchable):
     ArticleFactory(prod_name="Linen shirt")
     searchable()
-    monkeypatch.setattr(AnonSearchRateThrottle, "THROTTLE_RATES", {"search_anon": "2/min"})
+    monkeypatch.setattr(QueryAnonThrottle, "THROTTLE_RATES", {"search_anon": "2/min"})
     assert [client.get("/api/v1/articles/?q=linen").status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/api/v1/articles/").status_code == 200
 

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import Article
-from recommendations.throttles import SearchAnonThrottle, SearchUserThrottle
+from storefront.throttles import SearchAnonThrottle, SearchUserThrottle
 from tests.factories import UserFactory
 from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
 from tests.recommendations.photos import garment_photo

@@ -1,8 +1,12 @@
-"""Rate limits for the search endpoints: per signed-in user and per client IP.
+"""Rate limits for searches (by words or by photo): per signed-in user and per client IP.
 
 The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings; the
-pages (a plain Django view) use the same rates through `page_throttle_wait`, a fixed-window
+pages (plain Django views) use the same rates through `page_throttle_wait`, a fixed-window
 counter in the shared cache (Redis in production, so every web process counts together).
+
+The client IP is REMOTE_ADDR. X-Forwarded-For is written by the client unless a proxy we run
+rewrites it, so it is read only with BEHIND_PROXY set, and then only its last address (the one
+our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages' share.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import time
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
+from rest_framework.views import APIView
 
 
 class SearchUserThrottle(UserRateThrottle):
@@ -30,6 +36,21 @@ class SearchAnonThrottle(AnonRateThrottle):
 SEARCH_THROTTLES: list[type[BaseThrottle]] = [SearchUserThrottle, SearchAnonThrottle]
 
 
+class QueryOnlyThrottleMixin:
+    """For endpoints that both list and search: only requests with a query `q` are counted."""
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        return not request.query_params.get("q") or super().allow_request(request, view)  # type: ignore[misc]
+
+
+class QueryUserThrottle(QueryOnlyThrottleMixin, SearchUserThrottle):
+    pass
+
+
+class QueryAnonThrottle(QueryOnlyThrottleMixin, SearchAnonThrottle):
+    pass
+
+
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -41,9 +62,8 @@ def _rate(scope: str) -> tuple[int, int]:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    # Behind a proxy the operator sets BEHIND_PROXY and the proxy sets REMOTE_ADDR correctly
-    # (X-Forwarded-For is client-controlled, so it is not trusted here).
-    return str(request.META.get("REMOTE_ADDR", "unknown"))
+    # DRF's rule reads only request.META, which a Django request has too.
+    return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]
 
 
 def page_throttle_wait(request: HttpRequest, bucket: str) -> int | None:

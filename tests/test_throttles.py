@@ -1,0 +1,58 @@
+"""Searches are rate-limited per client IP, and a client cannot choose its IP by a header."""
+
+import itertools
+
+import pytest
+from django.test import Client
+
+from storefront.throttles import QueryAnonThrottle
+
+pytestmark = pytest.mark.django_db
+
+SEARCH_API = "/api/v1/articles/"
+SEARCH_PAGE = "/search/"
+# A fresh address per client, so that counts left by other tests (the same minute) never mix in.
+_addresses = (f"203.0.113.{n}" for n in itertools.count(1))
+
+
+@pytest.fixture
+def two_a_minute(monkeypatch, settings):
+    monkeypatch.setattr(QueryAnonThrottle, "THROTTLE_RATES", {"search_anon": "2/min"})
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"search_user": "2/min", "search_anon": "2/min"},
+    }
+
+
+def searches(url, client, forwarded_for):
+    """Statuses of one search per X-Forwarded-For value, all from the client's own address."""
+    return [
+        client.get(url, {"q": "linen"}, HTTP_X_FORWARDED_FOR=address).status_code for address in forwarded_for
+    ]
+
+
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_a_made_up_forwarded_for_header_buys_no_more_searches(two_a_minute, url):
+    client = Client(REMOTE_ADDR=next(_addresses))
+    assert searches(url, client, ["10.0.0.1", "10.0.0.2", "10.0.0.3"]) == [200, 200, 429]
+
+
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_behind_our_proxy_the_address_it_appended_is_the_client(two_a_minute, settings, url):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    proxy = Client(REMOTE_ADDR="10.9.9.9")
+    shopper, other_shopper = next(_addresses), next(_addresses)
+    # Whatever a client puts first, our proxy appends the address it saw last.
+    assert searches(url, proxy, [f"1.1.1.{n}, {shopper}" for n in range(3)]) == [200, 200, 429]
+    assert searches(url, proxy, [other_shopper]) == [200]
+
+
+def test_the_search_page_says_how_long_to_wait(two_a_minute):
+    client = Client(REMOTE_ADDR=next(_addresses))
+    for _ in range(2):
+        assert client.get(SEARCH_PAGE, {"q": "linen"}).status_code == 200
+    response = client.get(SEARCH_PAGE, {"q": "linen"})
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert "Please wait" in response.content.decode()
+    # The empty search page runs no query and is not counted.
+    assert client.get(SEARCH_PAGE).status_code == 200
