@@ -17,7 +17,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +28,7 @@ from catalog.api import ArticleSerializer
 from catalog.models import Article, format_article_id
 from catalog.selectors import article_for_page
 from recommendations import feed
+from recommendations.api.permissions import staff_with
 from recommendations.types import Recommendation
 
 DEFAULT_K = 12
@@ -101,9 +101,10 @@ class MyRecommendationsView(LoggedInAPIView):
 
 
 class CustomerRecommendationsView(LoggedInAPIView):
-    """Staff: the feed a given customer sees (customer_id is H&M's 64-character hex id)."""
+    """Staff: the feed a given customer sees (customer_id is H&M's 64-character hex id). It shows what
+    they bought, so it asks for the admin's permission to view customers."""
 
-    permission_classes = [IsAdminUser]
+    permission_classes = [staff_with(GET="accounts.view_customer")]
 
     @extend_schema(parameters=[K_PARAMETER], responses=FeedResponse, operation_id="customer_recommendations")
     def get(self, request: Request, customer_id: str) -> Response:

@@ -10,11 +10,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from recommendations import serving, training, versions
+from recommendations.api.permissions import staff_with
 from recommendations.artifacts import ArtifactError
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.registry import get_kind
@@ -27,9 +27,16 @@ from recommendations.serializers import (
 
 Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 
+# The admin's permissions for the same actions (recommendations/admin.py).
+RUNS = staff_with(GET="recommendations.view_trainingrun", POST="recommendations.add_trainingrun")
+RUN = staff_with(GET="recommendations.view_trainingrun")
+RUN_CANCEL = staff_with(POST="recommendations.change_trainingrun")
+VERSIONS = staff_with(GET="recommendations.view_modelversion")
+VERSION_ACTIVATE = staff_with(POST="recommendations.change_modelversion")
+
 
 def _staff_user(request: Request) -> User | None:
-    # IsAdminUser already let only staff through; this narrows the type for the services.
+    # The permission already let only staff through; this narrows the type for the services.
     return request.user if isinstance(request.user, User) else None
 
 
@@ -58,7 +65,7 @@ def _runs() -> QuerySet[TrainingRun]:
     description="Start a training run of a kind. Staff only. Answers 202 with the queued run.",
 )
 @api_view(["GET", "POST"])
-@permission_classes([IsAdminUser])
+@permission_classes([RUNS])
 def training_runs(request: Request) -> Response:
     if request.method == "POST":
         return _start_run(request)
@@ -93,7 +100,7 @@ def _start_run(request: Request) -> Response:
 
 @extend_schema(responses=TrainingRunSerializer, description="One training run. Staff only.")
 @api_view(["GET"])
-@permission_classes([IsAdminUser])
+@permission_classes([RUN])
 def training_run_detail(request: Request, pk: int) -> Response:
     return Response(TrainingRunSerializer(get_object_or_404(_runs(), pk=pk)).data)
 
@@ -104,7 +111,7 @@ def training_run_detail(request: Request, pk: int) -> Response:
     description="Cancel a queued run at once, or ask a running one to stop. Staff only.",
 )
 @api_view(["POST"])
-@permission_classes([IsAdminUser])
+@permission_classes([RUN_CANCEL])
 def training_run_cancel(request: Request, pk: int) -> Response:
     run = get_object_or_404(TrainingRun, pk=pk)
     try:
@@ -123,7 +130,7 @@ def training_run_cancel(request: Request, pk: int) -> Response:
     description="Published model versions, newest first per kind. Staff only.",
 )
 @api_view(["GET"])
-@permission_classes([IsAdminUser])
+@permission_classes([VERSIONS])
 def model_versions(request: Request) -> Response:
     found = ModelVersion.objects.order_by("kind", "-version")
     if kind := request.query_params.get("kind"):
@@ -142,7 +149,7 @@ def model_versions(request: Request) -> Response:
     description="Activate a published version (roll back or forward). Staff only.",
 )
 @api_view(["POST"])
-@permission_classes([IsAdminUser])
+@permission_classes([VERSION_ACTIVATE])
 def model_version_activate(request: Request, pk: int) -> Response:
     version = get_object_or_404(ModelVersion, pk=pk)
     try:
@@ -158,7 +165,7 @@ def model_version_activate(request: Request, pk: int) -> Response:
     description="Which version of a kind the web process answering this request serves. Staff only.",
 )
 @api_view(["GET"])
-@permission_classes([IsAdminUser])
+@permission_classes([VERSIONS])
 def serving_state(request: Request) -> Response:
     kind = request.query_params.get("kind", "")
     try:

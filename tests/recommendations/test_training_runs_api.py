@@ -2,6 +2,7 @@
 
 import kombu.exceptions
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from recommendations.models import ModelVersion, TrainingRun
@@ -45,6 +46,39 @@ def test_shoppers_and_anonymous_visitors_get_nothing(shopper_client, method, url
     assert getattr(shopper_client, method)(url, {"kind": KIND}, format="json").status_code == 403
     assert getattr(APIClient(), method)(url, {"kind": KIND}, format="json").status_code in (401, 403)
     assert TrainingRun.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "url", "permission"),
+    [
+        ("get", "/api/v1/training-runs/", "view_trainingrun"),
+        ("post", "/api/v1/training-runs/", "add_trainingrun"),
+        ("get", "/api/v1/training-runs/1/", "view_trainingrun"),
+        ("post", "/api/v1/training-runs/1/cancel/", "change_trainingrun"),
+        ("get", "/api/v1/model-versions/", "view_modelversion"),
+        ("post", "/api/v1/model-versions/1/activate/", "change_modelversion"),
+        ("get", "/api/v1/model-versions/serving/?kind=trending", "view_modelversion"),
+    ],
+)
+def test_staff_need_the_admins_permission_for_each_action(method, url, permission):
+    """A catalogue clerk (staff, no training permissions) may not retrain or roll back models."""
+    TrainingRun.objects.create(pk=1, kind=KIND, status="queued")
+    ModelVersion.objects.create(pk=1, kind=KIND, version=1, path="x", format_version=1)
+    clerk = UserFactory(username="carl_clerk", is_staff=True)
+    # Every other recommendations permission, so that only the one asked for is missing.
+    clerk.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="recommendations").exclude(codename=permission)
+    )
+    client = APIClient()
+    client.force_authenticate(clerk)
+
+    response = getattr(client, method)(url, {"kind": KIND}, format="json")
+
+    assert response.status_code == 403
+    assert f"recommendations.{permission}" in response.json()["detail"]
+    assert TrainingRun.objects.get().status == "queued" and TrainingRun.objects.count() == 1
+    assert ModelVersion.objects.get().activated_at is None
 
 
 @pytest.mark.django_db

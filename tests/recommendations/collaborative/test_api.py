@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from accounts.models import Customer
@@ -13,6 +14,13 @@ def _client(user=None):
     if user is not None:
         client.force_authenticate(user)
     return client
+
+
+def _staff(*, may_view_customers=True):
+    user = UserFactory(is_staff=True)
+    if may_view_customers:
+        user.user_permissions.add(Permission.objects.get(codename="view_customer"))
+    return user
 
 
 def _shopper(pk):
@@ -65,7 +73,7 @@ def test_a_bad_k_is_refused_with_a_message(trained_model, k, message):
 
 def test_staff_can_read_any_customers_feed(trained_model):
     customer = Customer.objects.get(pk=4)
-    staff = UserFactory(is_staff=True)
+    staff = _staff()
 
     response = _client(staff).get(f"/api/v1/customers/{customer.customer_id}/recommendations/", {"k": 4})
 
@@ -80,8 +88,16 @@ def test_a_customer_cannot_read_another_customers_feed(trained_model):
     assert _client().get(f"/api/v1/customers/{other.customer_id}/recommendations/").status_code == 401
 
 
+def test_staff_without_the_permission_to_view_customers_cannot_read_their_feeds(trained_model):
+    customer = Customer.objects.get(pk=4)
+    response = _client(_staff(may_view_customers=False)).get(
+        f"/api/v1/customers/{customer.customer_id}/recommendations/"
+    )
+    assert response.status_code == 403 and "accounts.view_customer" in response.json()["detail"]
+
+
 def test_an_unknown_customer_is_a_404_for_staff(trained_model):
-    response = _client(UserFactory(is_staff=True)).get(f"/api/v1/customers/{'f' * 64}/recommendations/")
+    response = _client(_staff()).get(f"/api/v1/customers/{'f' * 64}/recommendations/")
     assert response.status_code == 404 and "64-character hex" in response.json()["detail"]
 
 
