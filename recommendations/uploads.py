@@ -6,9 +6,10 @@ Checks, in order, each failing with a message a shopper can act on:
   - a JPEG, PNG or WebP by its content, not its name: Pillow opens it with only those three
     decoders (other formats get a message that names them when their signature is recognised);
   - at most MAX_UPLOAD_PIXELS, with Pillow's decompression-bomb warning turned into an error;
-  - a single frame (no animations or multi-page files);
+  - a single frame (no animations or multi-page files; the extra images phones embed in a JPEG
+    are ignored);
   - fully decoded before use (a truncated file fails here, not inside the model);
-then the photo is turned upright by its EXIF orientation, downscaled, and re-encoded in memory, so
+then the photo is downscaled, turned upright by its EXIF orientation and re-encoded in memory, so
 the model only ever sees a clean, small RGB image. Nothing is written to permanent storage: the
 upload lives in memory (or Django's temporary file for large bodies) for one request.
 """
@@ -23,7 +24,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # 40 megapixels admits every common phone photo (12-24 MP, and 48 MP sensors save 12 MP by
@@ -33,6 +34,18 @@ MAX_UPLOAD_PIXELS = 40_000_000
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
 MODEL_MAX_SIDE = 640
 REENCODE_QUALITY = 90
+# What ImageOps.exif_transpose does for each EXIF orientation, applied here to the shrunk image.
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+# Modes Image.reduce accepts (it refuses bilevel, palette and 16-bit greyscale).
+REDUCIBLE_MODES = ("L", "LA", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F")
 FIELD_NAME = "image"
 # Multipart framing and form fields around the photo itself.
 REQUEST_OVERHEAD_BYTES = 64 * 1024
@@ -147,16 +160,25 @@ def _decode(image: Image.Image) -> Image.Image:
         width, height = image.size
         if width <= 0 or height <= 0 or width * height > MAX_UPLOAD_PIXELS:
             raise UploadRejected(_too_many_pixels_message(), status=413)
-        if getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False):
+        # Phones save HDR gain maps and depth maps as further images inside a JPEG (MPO): the
+        # first image is the photo.
+        jpeg = image.format in ("JPEG", "MPO")
+        if not jpeg and (getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False)):
             raise UploadRejected(
                 "Animated or multi-page images are not accepted. Please upload a single photo."
             )
-        if image.format == "JPEG":
+        if jpeg:
             # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 40 MP photo then costs a few MB.
             image.draft("RGB", (MODEL_MAX_SIDE, MODEL_MAX_SIDE))
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = _flatten_to_rgb(upright)
+        orientation = image.getexif().get(ExifTags.Base.Orientation)
+        # Shrunk first, so that turning and flattening copy a small image. A 40 MP PNG with an
+        # alpha channel peaks at about 320 MB (decoded, premultiplied); it was 650 MB when every
+        # step copied the full-size image.
+        small = _shrunk(image)
+    rgb = _flatten_to_rgb(small)
+    if orientation in ORIENTATION_TRANSPOSE:
+        rgb = rgb.transpose(ORIENTATION_TRANSPOSE[orientation])
     rgb.thumbnail((MODEL_MAX_SIDE, MODEL_MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     # Re-encoding drops whatever else the file carried (metadata, odd colour modes, trailing data).
@@ -165,6 +187,20 @@ def _decode(image: Image.Image) -> Image.Image:
     clean = Image.open(buffer, formats=["JPEG"])
     clean.load()
     return clean
+
+
+def _shrunk(image: Image.Image) -> Image.Image:
+    """The image at no more than about twice MODEL_MAX_SIDE a side, in its own mode, averaging
+    whole blocks of pixels. `reduce` allocates only the result, except for transparent images,
+    which it premultiplies by their alpha first (one full-size copy, so that the colour of
+    transparent pixels does not bleed into the edges)."""
+    factor = max(image.size) // (2 * MODEL_MAX_SIDE)
+    if factor < 2:
+        return image
+    if image.mode in REDUCIBLE_MODES:
+        return image.reduce(factor)
+    # Bilevel, palette and 16-bit greyscale: resize handles them (palettes by nearest pixel).
+    return image.resize((max(1, image.width // factor), max(1, image.height // factor)), Image.Resampling.BOX)
 
 
 def _flatten_to_rgb(image: Image.Image) -> Image.Image:

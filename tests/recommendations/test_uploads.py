@@ -1,7 +1,10 @@
 """Every hostile upload is refused with a message a person understands; good photos come out clean."""
 
+import io
+
+import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from recommendations.uploads import MAX_UPLOAD_PIXELS, MODEL_MAX_SIDE, UploadRejected, validate_photo
 from tests.recommendations.hostile_files import (
@@ -43,6 +46,54 @@ def test_exif_orientation_turns_the_photo_upright():
     # Orientation 6: the camera was turned; the upright photo is taller than wide.
     assert validate_photo(jpeg_with_orientation(6)).size == (100, 200)
     assert validate_photo(jpeg_with_orientation(1)).size == (200, 100)
+
+
+def _red_corners(image: Image.Image) -> list[bool]:
+    """Which corners (top left, top right, bottom left, bottom right) are red."""
+    green = np.asarray(image.convert("RGB"))[:, :, 1]
+    top, left, bottom, right = (
+        green.shape[0] // 10,
+        green.shape[1] // 10,
+        -green.shape[0] // 10,
+        -green.shape[1] // 10,
+    )
+    return [bool(green[y, x] < 100) for y, x in ((top, left), (top, right), (bottom, left), (bottom, right))]
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("size", [(200, 100), (3000, 1500)], ids=["small", "shrunk-before-turning"])
+def test_every_exif_orientation_turns_the_photo_as_pillow_does(orientation, size):
+    photo = Image.new("RGB", size, "white")
+    photo.paste((200, 30, 30), (0, 0, size[0] // 3, size[1] // 3))  # the stored top left is red
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = encoded(photo, "PNG", exif=exif.tobytes())
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+
+    clean = validate_photo(data)
+
+    assert (clean.width > clean.height) == (expected.width > expected.height)
+    assert _red_corners(clean) == _red_corners(expected) and sum(_red_corners(clean)) == 1
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "P", "I;16", "RGB", "RGBA", "LA"])
+def test_a_large_image_of_any_mode_comes_out_small_and_rgb(mode):
+    image = Image.new("RGB", (3000, 2000), (30, 30, 200)).convert(mode if mode != "I;16" else "L")
+    if mode == "I;16":
+        image = image.convert("I").point(lambda value: value * 256).convert("I;16")
+    clean = validate_photo(encoded(image, "PNG"))
+    assert clean.mode == "RGB" and clean.width == MODEL_MAX_SIDE and abs(clean.height - 427) <= 1
+
+
+def test_a_jpeg_carrying_further_images_is_read_as_its_first_image():
+    """Phones store HDR gain maps and depth maps as extra images in the JPEG (the MPO layout)."""
+    photo, gain_map = Image.new("RGB", (120, 160), (200, 30, 30)), Image.new("L", (60, 80), 128)
+    data = encoded(photo, "MPO", save_all=True, append_images=[gain_map])
+    assert Image.open(io.BytesIO(data)).n_frames == 2
+
+    clean = validate_photo(data)
+
+    assert clean.size == (120, 160) and clean.getpixel((60, 80))[0] > 150
 
 
 def test_transparency_becomes_a_white_background():
