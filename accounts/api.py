@@ -1,4 +1,5 @@
-"""The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`.
+"""The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`; and
+`POST /api/v1/auth/token/` for the key to send with them.
 
 Both read only `request.user`'s customer record; there is no id in the URL to tamper with, so a
 customer can never reach another customer's purchases through these endpoints.
@@ -12,13 +13,15 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
-from rest_framework.exceptions import NotAuthenticated
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated, Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import login_limits
 from accounts.models import Customer, Purchase
 from accounts.selectors import customer_for_user
 from catalog.api import ArticleSerializer
@@ -47,6 +50,17 @@ class LoggedInAPIView(APIView):
         if request.authenticators and not request.successful_authenticator:
             raise NotAuthenticated(LOGIN_HINT)
         super().permission_denied(request, message, code)
+
+
+class TokenView(ObtainAuthToken):
+    """DRF's username + password → token, answering 429 with the reason once failed logins from the
+    caller's address or for the username have reached their limit (accounts/login_limits.py)."""
+
+    def post(self, request: Request, *args: object, **kwargs: object) -> Response:
+        username = request.data.get("username")
+        if isinstance(username, str) and login_limits.logins_refused(request, username):
+            raise Throttled(detail=login_limits.refused_message())
+        return super().post(request, *args, **kwargs)
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+
+from accounts import login_limits
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form that says so when failed logins have reached their limit."""
+
+    def clean(self) -> dict[str, object]:
+        username = self.cleaned_data.get("username")
+        if username and self.request is not None and login_limits.logins_refused(self.request, username):
+            raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
+        return super().clean()
 
 
 class SignUpForm(UserCreationForm):

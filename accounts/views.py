@@ -26,7 +26,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user)
         messages.success(request, "Welcome! Your account is ready.")
         return redirect("accounts:account")
     return render(request, "accounts/signup.html", {"form": form})

@@ -115,6 +115,12 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "catalog:home"
+# Failed logins allowed per client address and per username within the window, after which every
+# login there is refused until the window ends (accounts/login_limits.py).
+AUTHENTICATION_BACKENDS = ["accounts.login_limits.LoginLimitBackend"]
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
+LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

@@ -7,9 +7,12 @@ from pathlib import Path
 os.environ.setdefault("ALLOW_INSECURE_SECRET_KEY", "1")
 os.environ.setdefault("HTTPS", "0")
 # Every test client is 127.0.0.1: searches from the whole suite must not add up to a limit. Tests of
-# throttling set their own rates and clients.
+# limits set their own and use clients of their own.
 os.environ.setdefault("SEARCH_THROTTLE_USER", "100000/min")
 os.environ.setdefault("SEARCH_THROTTLE_ANON", "100000/min")
+# Likewise failed logins (counted across runs of the suite for 15 minutes).
+os.environ.setdefault("LOGIN_FAILURES_PER_ADDRESS", "100000")
+os.environ.setdefault("LOGIN_FAILURES_PER_USERNAME", "100000")
 
 from storefront.settings import *  # noqa: F403
 

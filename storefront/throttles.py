@@ -61,7 +61,7 @@ def _rate(scope: str) -> tuple[int, int]:
     return int(requests), PERIOD_SECONDS[period[0]]
 
 
-def _client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str:
     # DRF's rule reads only request.META, which a Django request has too.
     return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]
 
@@ -71,7 +71,7 @@ def page_throttle_wait(request: HttpRequest, bucket: str) -> int | None:
     if request.user.is_authenticated:
         scope, ident = "search_user", f"user-{request.user.pk}"
     else:
-        scope, ident = "search_anon", f"ip-{_client_ip(request)}"
+        scope, ident = "search_anon", f"ip-{client_ip(request)}"
     limit, window = _rate(scope)
     now = int(time.time())
     window_start = now - now % window

@@ -1,0 +1,105 @@
+"""Failed logins are limited per client address and per username, on every way in."""
+
+import time
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct-horse-battery"
+LOGIN = "/accounts/login/"
+TOKEN = "/api/v1/auth/token/"
+
+
+def new_address():
+    """An address of its own (IPv6 documentation range) for each client: counts live in Redis for
+    their window, across tests and runs of the suite, and must not mix in."""
+    return "2001:db8::" + ":".join(uuid.uuid4().hex[i : i + 4] for i in range(0, 16, 4))
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 3
+    settings.LOGIN_FAILURES_PER_ADDRESS = 5
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+
+@pytest.fixture
+def shopper():
+    return UserFactory(username=f"shopper-{uuid.uuid4().hex[:12]}")
+
+
+def client_from_new_address():
+    return Client(REMOTE_ADDR=new_address())
+
+
+def log_in(client, username, password):
+    """True when the login page let the user in."""
+    client.post(LOGIN, {"username": username, "password": password})
+    return "_auth_user_id" in client.session
+
+
+def test_after_the_limit_even_the_right_password_is_refused_with_the_reason(shopper):
+    client = client_from_new_address()
+    for _ in range(3):
+        assert not log_in(client, shopper.username, "wrong")
+
+    response = client.post(LOGIN, {"username": shopper.username, "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed attempts to log in" in response.text and "15 minutes" in response.text
+    # The username is locked from every address, whatever the case it is typed in.
+    assert not log_in(client_from_new_address(), shopper.username.upper(), PASSWORD)
+    # Another shopper on the same address is not (3 failures are under the address's limit of 5).
+    other = UserFactory(username=f"other-{uuid.uuid4().hex[:12]}")
+    assert log_in(client, other.username, PASSWORD)
+
+
+def test_one_address_guessing_at_many_usernames_is_stopped():
+    client = client_from_new_address()
+    for _ in range(5):
+        assert not log_in(client, f"nobody-{uuid.uuid4().hex}", "guess")
+    victim = UserFactory(username=f"victim-{uuid.uuid4().hex[:12]}")
+
+    assert not log_in(client, victim.username, PASSWORD)
+    assert log_in(client_from_new_address(), victim.username, PASSWORD)
+
+
+def test_a_successful_login_clears_the_usernames_failures(shopper):
+    client = client_from_new_address()
+    for _ in range(2):
+        assert not log_in(client, shopper.username, "wrong")
+    assert log_in(client, shopper.username, PASSWORD)
+    client.post("/accounts/logout/")
+    for _ in range(2):
+        assert not log_in(client, shopper.username, "wrong")
+    assert log_in(client, shopper.username, PASSWORD)
+
+
+def test_the_limit_ends_with_its_window(settings, shopper):
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 1
+    client = client_from_new_address()
+    for _ in range(3):
+        assert not log_in(client, shopper.username, "wrong")
+    assert not log_in(client, shopper.username, PASSWORD)
+    time.sleep(1.5)
+    assert log_in(client, shopper.username, PASSWORD)
+
+
+def test_the_api_token_and_the_admin_login_count_and_refuse_too(shopper):
+    client = client_from_new_address()
+    for _ in range(3):
+        assert client.post(TOKEN, {"username": shopper.username, "password": "wrong"}).status_code == 400
+
+    response = client.post(TOKEN, {"username": shopper.username, "password": PASSWORD})
+
+    assert response.status_code == 429
+    assert "Too many failed attempts to log in" in response.json()["detail"]
+    get_user_model().objects.filter(pk=shopper.pk).update(is_staff=True)
+    client.post("/admin/login/", {"username": shopper.username, "password": PASSWORD, "next": "/admin/"})
+    assert "_auth_user_id" not in client.session
