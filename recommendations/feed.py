@@ -8,13 +8,14 @@ and the result says so. Heavy imports (numpy, hnswlib) happen inside the functio
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from accounts.models import Customer
 from catalog.models import Article
-from recommendations.types import Recommendation
+from recommendations.types import Recommendation, at_most_per_product
 
 if TYPE_CHECKING:
     from recommendations.collaborative.personal import PastPurchase
@@ -39,43 +40,58 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
     """
     from recommendations.collaborative import personal
     from recommendations.collaborative.active import active_collaborative_model
+    from recommendations.collaborative.parameters import BlendWeights
     from recommendations.trending import trending_articles
 
+    model = active_collaborative_model()
+    per_product = (model.weights if model is not None else BlendWeights()).per_product
     purchases = _history(customer) if customer is not None else []
     if customer is None or not purchases:
-        return _trending_instead(k, COLD_START_NOTE)
-    model = active_collaborative_model()
+        return _trending_instead(k, per_product, COLD_START_NOTE)
     if model is None:
-        return _trending_instead(k, NO_MODEL_NOTE)
+        return _trending_instead(k, per_product, NO_MODEL_NOTE)
     items = personal.for_you(model, customer, purchases, k)
     if not items:
         # Everything they bought is newer than the model (it learns those articles tonight).
-        return _trending_instead(k, NEWER_THAN_MODEL_NOTE)
+        return _trending_instead(k, per_product, NEWER_THAN_MODEL_NOTE)
     if len(items) < k:
         # A short history on a small catalogue can run out of candidates: trending in the
         # customer's own index groups fills the row, then trending overall. A generator, so
         # that each trending list (a query) is read only while the row still has gaps.
         groups = list(dict.fromkeys(purchase.group_name for purchase in purchases))
-        items = _filled(items, (trending_articles(group, k) for group in [*groups[:2], None]), k)
+        fillers = (trending_articles(group, k * per_product) for group in [*groups[:2], None])
+        items = _filled(items, fillers, k, per_product)
     return FeedResult(items)
 
 
-def _trending_instead(k: int, note: str) -> FeedResult:
+def _trending_instead(k: int, per_product: int, note: str) -> FeedResult:
     from recommendations.trending import trending_articles
 
-    return FeedResult(trending_articles(None, k), fallback=True, note=note)
+    # Enough to fill the row even when the best sellers are mostly colours of a few products.
+    items = at_most_per_product(trending_articles(None, k * per_product), per_product, k)
+    return FeedResult(items, fallback=True, note=note)
 
 
 def _filled(
-    items: list[Recommendation], fillers: Iterable[list[Recommendation]], k: int
+    items: list[Recommendation], fillers: Iterable[list[Recommendation]], k: int, per_product: int
 ) -> list[Recommendation]:
-    seen = {item.article.article_id for item in items}
+    """`items` topped up to k from the fillers in turn: no article twice, at most `per_product` of
+    a product, and each added item scored below every one before it, so that the scores of the
+    row stay in its order (trending counts sales, on another scale than the blend)."""
     result = list(items)
+    seen = {item.article.article_id for item in result}
+    per_code = Counter(item.article.product_code for item in result)
+    score = min(item.score for item in result)
+    step = max(abs(score), 1e-3) / (k + 1)
     for filler in fillers:
         for item in filler:
-            if item.article.article_id not in seen:
-                seen.add(item.article.article_id)
-                result.append(item)
+            code = item.article.product_code
+            if item.article.article_id in seen or per_code[code] >= per_product:
+                continue
+            seen.add(item.article.article_id)
+            per_code[code] += 1
+            score -= step
+            result.append(replace(item, score=score))
             # Checked after adding, so that a full row never asks the next filler.
             if len(result) >= k:
                 return result

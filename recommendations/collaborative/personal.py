@@ -7,7 +7,6 @@ loaded per request.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +18,7 @@ from catalog.selectors import CARD_DEFERRED_FIELDS
 from recommendations.collaborative.blend import ALS, BUY_AGAIN, TRENDING, VARIANT, History, Scored, blend
 from recommendations.collaborative.interactions import day_date, day_number, purchase_weights
 from recommendations.collaborative.model import CollaborativeModel
-from recommendations.types import Recommendation
+from recommendations.types import Recommendation, at_most_per_product
 
 # A long-standing customer's newest purchases are plenty for buy-again and for folding them in.
 HISTORY_ROWS = 200
@@ -162,7 +161,7 @@ def also_bought(model: CollaborativeModel, article: Article, k: int) -> list[Rec
         .exclude(product_code=article.product_code)
         .in_bulk([article_id for article_id, _ in neighbours])
     )
-    return _capped(
+    return at_most_per_product(
         (
             Recommendation(articles[article_id], "Customers who bought this also bought", similarity)
             for article_id, similarity in neighbours
@@ -207,7 +206,7 @@ def customers_like_you(
         : 3 * k + SPARE_CANDIDATES
     ]
     articles = _cards().in_bulk(ranked)
-    return _capped(
+    return at_most_per_product(
         (
             Recommendation(
                 articles[article_id], _like_you_reason(len(buyers[article_id])), scores[article_id]
@@ -229,17 +228,3 @@ def _like_you_reason(count: int) -> str:
     if count == 1:
         return "Bought recently by a customer with your taste"
     return f"Bought recently by {count} customers with your taste"
-
-
-def _capped(items: Iterable[Recommendation], per_product: int, k: int) -> list[Recommendation]:
-    kept: list[Recommendation] = []
-    per_code: dict[int, int] = {}
-    for item in items:
-        code = item.article.product_code
-        if per_code.get(code, 0) >= per_product:
-            continue
-        per_code[code] = per_code.get(code, 0) + 1
-        kept.append(item)
-        if len(kept) >= k:
-            break
-    return kept
