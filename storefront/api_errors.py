@@ -1,8 +1,16 @@
-"""JSON answers for API paths that match no endpoint (Django's own 404 page is HTML)."""
+"""JSON answers for API paths where Django's own would be HTML: no such endpoint, a server error,
+and addresses with a NUL character (which PostgreSQL text cannot hold, so no view may see one)."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.views.defaults import server_error as page_server_error
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
 
 
 def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
@@ -10,3 +18,32 @@ def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
         {"detail": f"No API endpoint at {request.path}. The endpoints are listed at /api/docs/."},
         status=404,
     )
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the shop's error page, or JSON on the API."""
+    if _is_api(request):
+        return JsonResponse(
+            {"detail": "Something went wrong on our side. Please try again later."}, status=500
+        )
+    return page_server_error(request)
+
+
+class RejectNulCharacters:
+    """Middleware: 400 for a path or query string with a NUL character (%00), before any view."""
+
+    MESSAGE = "The address contains a NUL character (%00), which no page or parameter accepts."
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.GET
+        if any(
+            "\x00" in text
+            for text in [request.path, *query, *(v for key in query for v in query.getlist(key))]
+        ):
+            if _is_api(request):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

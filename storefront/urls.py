@@ -8,6 +8,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from storefront.api_errors import api_not_found
 
+handler500 = "storefront.api_errors.server_error"
+
 api_v1 = [
     path("", include("catalog.api_urls")),
     path("", include("accounts.api_urls")),

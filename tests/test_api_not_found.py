@@ -1,5 +1,48 @@
+import pytest
+from django.test import Client
+
+
 def test_an_unknown_api_path_answers_json_404(client):
     response = client.get("/api/v1/no-such-thing/")
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert "/api/docs/" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/search/?q=%00",
+        "/api/v1/articles/?q=dress%00",
+        "/api/v1/customers/ab%00cd/recommendations/",
+        "/api/v1/training-runs/?kind=%00",
+        "/api/v1/articles/?%00=1",
+    ],
+)
+def test_a_nul_character_in_an_api_address_is_a_json_400(admin_client, url):
+    # PostgreSQL text cannot hold NUL: such a value reaching a query was a 500.
+    response = admin_client.get(url)
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+def test_a_nul_character_in_a_page_address_is_a_400(client):
+    response = client.get("/search/?q=dress%00")
+    assert response.status_code == 400 and "NUL" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_server_error_on_the_api_answers_json_and_a_page_html(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("catalog.api.ArticleListView.get_queryset", broken)
+    monkeypatch.setattr("catalog.views.render", broken)
+    client = Client(raise_request_exception=False)
+
+    api = client.get("/api/v1/articles/")
+    assert api.status_code == 500 and "Something went wrong" in api.json()["detail"]
+    page = client.get("/search/?q=dress")
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
