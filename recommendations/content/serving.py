@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 # products, so it asks the index for enough extra neighbours to drop them (H&M products have at
 # most a few dozen variants).
 VARIANT_OVERFETCH = 32
+# Searches ask the index for a few more hits than they show: articles removed from the catalogue
+# since the index was built are skipped, and the list should still be full.
+SPARE_HITS = 8
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def _timed_search(
     started = time.perf_counter()
     vector = encode()
     timings.encode = time.perf_counter() - started
-    hits = _search(model, index, vector, k, filters)
+    hits = _search(model, index, vector, k, filters, extra=SPARE_HITS)
     timings.index = time.perf_counter() - started - timings.encode
     results = _articles_for(model, hits, k, reason, filters, skip_product=None)
     timings.database = time.perf_counter() - started - timings.encode - timings.index

@@ -5,6 +5,7 @@ import shutil
 import numpy as np
 import pytest
 
+from catalog.models import Article
 from recommendations.content import serving
 from recommendations.content.artifact import load_content
 from recommendations.content.catalogue_images import open_catalogue_image
@@ -72,6 +73,16 @@ def test_looks_like_this_shows_other_products_only(trained):
 def test_a_photo_search_finds_the_same_kind_of_garment(trained):
     results = search_by_image(garment_photo(8, "Blue", variant=30), k=3)
     assert results[0].article.product_type_name == "Bag"
+
+
+def test_articles_removed_since_training_leave_the_results_full(trained):
+    photo, words = garment_photo(8, "Blue", variant=30), "red trousers"
+    first_by_photo, first_by_words = search_by_image(photo, k=5), search_by_text(words, k=5)
+    removed = {r.article.article_id for r in first_by_photo[:3] + first_by_words[:3]}
+    Article.objects.filter(article_id__in=removed).delete()
+
+    for results in (search_by_image(photo, k=5), search_by_text(words, k=5)):
+        assert len(results) == 5 and not removed & {r.article.article_id for r in results}
 
 
 def test_an_article_missing_from_the_index_gets_no_recommendations(trained):
