@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -26,6 +28,21 @@ from recommendations.serializers import (
 )
 
 Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
+PAGE_PARAMETER = OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1")
+
+
+def _page_of(name: str, items: serializers.BaseSerializer[Any]) -> serializers.Serializer[Any]:
+    """The schema of one page of PageNumberPagination, as these function views answer."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": items,
+        },
+    )
+
 
 # The admin's permissions for the same actions (recommendations/admin.py).
 RUNS = staff_with(GET="recommendations.view_trainingrun", POST="recommendations.add_trainingrun")
@@ -49,8 +66,10 @@ def _runs() -> QuerySet[TrainingRun]:
     parameters=[
         OpenApiParameter("kind", OpenApiTypes.STR, description="Only runs of this kind"),
         OpenApiParameter("status", OpenApiTypes.STR, description="Only runs with this status"),
+        PAGE_PARAMETER,
     ],
-    responses=TrainingRunSerializer(many=True),
+    responses=_page_of("PaginatedTrainingRunList", TrainingRunSerializer(many=True)),
+    operation_id="v1_training_runs_list",
     description="Training runs, newest first. Staff only.",
 )
 @extend_schema(
@@ -125,8 +144,12 @@ def training_run_cancel(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("kind", OpenApiTypes.STR, description="Only versions of this kind")],
-    responses=ModelVersionSerializer(many=True),
+    parameters=[
+        OpenApiParameter("kind", OpenApiTypes.STR, description="Only versions of this kind"),
+        PAGE_PARAMETER,
+    ],
+    responses=_page_of("PaginatedModelVersionList", ModelVersionSerializer(many=True)),
+    operation_id="v1_model_versions_list",
     description="Published model versions, newest first per kind. Staff only.",
 )
 @api_view(["GET"])

@@ -201,3 +201,14 @@ def test_the_schema_documents_the_training_endpoints(staff_client):
     schema = staff_client.get("/api/schema/?format=json").json()
     assert "/api/v1/training-runs/" in schema["paths"]
     assert "202" in schema["paths"]["/api/v1/training-runs/"]["post"]["responses"]
+    # The lists answer one page at a time, and the schema says so.
+    for path in ("/api/v1/training-runs/", "/api/v1/model-versions/"):
+        listing = schema["paths"][path]["get"]
+        assert "page" in [parameter["name"] for parameter in listing["parameters"]]
+        page = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        assert set(schema["components"]["schemas"][page]["properties"]) == {
+            "count",
+            "next",
+            "previous",
+            "results",
+        }
