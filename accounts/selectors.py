@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.paginator import Page, Paginator
 
 from accounts.models import Customer, Purchase
-from catalog.selectors import CARD_DEFERRED_FIELDS
+from catalog.selectors import CARD_DEFERRED_FIELDS, page_of
 
 # Purchases per page of the account history: a few months for a typical customer.
 HISTORY_PAGE_SIZE = 48
@@ -24,6 +24,6 @@ def purchase_history_page(customer: Customer, page_number: str | int | None) -> 
     purchases = Purchase.objects.for_customer(customer).defer(
         *(f"article__{name}" for name in CARD_DEFERRED_FIELDS)
     )
-    page = Paginator(purchases, HISTORY_PAGE_SIZE).get_page(page_number)
+    page = page_of(Paginator(purchases, HISTORY_PAGE_SIZE), page_number)
     page.object_list = list(page.object_list)
     return page

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -92,8 +92,17 @@ def ordered_articles(queryset: QuerySet[Article], sort: SortOption, query: str =
 
 
 def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of card-ready articles; a page number out of range gives the last page."""
-    paginator = Paginator(for_cards(queryset), per_page)
+    """The requested page of card-ready articles (see `page_of`)."""
+    return page_of(Paginator(for_cards(queryset), per_page), page_number)
+
+
+def page_of(paginator: Paginator[Any], page_number: str | int | None) -> Page:
+    """The requested page: 0 or below gives the first, past the end the last, not a number the first.
+    (Django's get_page gives the last for 0 and below.)"""
+    try:
+        page_number = max(int(page_number or 1), 1)
+    except (TypeError, ValueError):
+        page_number = 1
     return paginator.get_page(page_number)
 
 

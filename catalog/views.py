@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
@@ -40,7 +41,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _bad_filter(request: HttpRequest, error: InvalidFilter) -> HttpResponse:
-    return render(request, "catalog/bad_filter.html", {"error": error, "reset_url": request.path}, status=400)
+    # Without the filters, but still the search the shopper asked for.
+    query = normalise_query(request.GET.get("q"))
+    reset_url = f"{request.path}?{urlencode({'q': query})}" if query else request.path
+    return render(request, "catalog/bad_filter.html", {"error": error, "reset_url": reset_url}, status=400)
 
 
 @require_safe

@@ -46,6 +46,10 @@
       if (ACCEPTED.indexOf(file.type) === -1 && file.type !== "") {
         // The server decides in the end; this only saves a pointless upload.
         showError("Please choose a JPEG, PNG or WebP photo.");
+        // The refused file leaves the form, so that "Find" cannot upload it after all.
+        setFile(main, null);
+        setFile(camera, null);
+        area.hidden = true;
         return;
       }
       setFile(main, file);

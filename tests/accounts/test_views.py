@@ -97,6 +97,7 @@ def test_the_account_page_groups_purchase_history_by_date_with_images(client, al
     PurchaseFactory(article=ArticleFactory(prod_name="Someone else's coat"))
     client.force_login(alice.user)
     page = client.get("/accounts/").text
+    assert "Club status: Active" in page  # H&M writes ACTIVE
     # The shelves above show other shoppers' best sellers; the history is its own section.
     page = page[page.index('id="history-heading"') :]
     days = re.findall(r'<time datetime="([\d-]+)">', page)

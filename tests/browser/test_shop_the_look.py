@@ -51,3 +51,12 @@ def test_a_file_that_is_not_a_photo_gets_a_message(page, tmp_path):
     alert = page.locator("[data-testid=upload-error]")
     alert.wait_for()
     assert "PDF files are not accepted" in alert.inner_text()
+
+
+def test_a_file_the_page_recognises_as_no_photo_is_taken_out_of_the_form(page, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a photo")
+    page.goto("/shop-the-look/")
+    page.set_input_files("#look-photo", str(notes))
+    assert "Please choose a JPEG, PNG or WebP photo" in page.locator("[data-client-error]").inner_text()
+    assert page.eval_on_selector("#look-photo", "input => input.files.length") == 0

@@ -117,8 +117,10 @@ def test_it_paginates_and_keeps_filters_in_page_links(client, settings):
     assert 'href="?colour=9&amp;page=2"' in response.text
     second = client.get("/c/ladieswear/?colour=9&page=2")
     assert len(second.context["articles"]) == 2
-    # A page past the end shows the last page rather than an error.
+    # A page past the end shows the last page rather than an error; 0, below 0 or no number the first.
     assert client.get("/c/ladieswear/?page=99").context["page_obj"].number == 2
+    for page in ("0", "-1", "abc", ""):
+        assert client.get(f"/c/ladieswear/?page={page}").context["page_obj"].number == 1, page
 
 
 def test_it_explains_a_filter_it_cannot_read(client):
@@ -129,6 +131,9 @@ def test_it_explains_a_filter_it_cannot_read(client):
     response = client.get("/c/ladieswear/?sort=cheapest")
     assert response.status_code == 400
     assert "popular, newest, price_asc, price_desc" in html.unescape(response.text)
+    # The way out drops the filters, not the search.
+    response = client.get("/search/?q=black+dress&sort=cheapest")
+    assert response.status_code == 400 and 'href="/search/?q=black+dress"' in response.text
 
 
 def test_the_header_lists_index_groups_biggest_first(client, menswear_trousers):
