@@ -8,7 +8,8 @@
     {% looks_like_this article limit=12 %}
 
 A shelf is an extra on a page whose main content is something else, so a recommender that fails
-is logged and its shelf left out instead of turning a product page into a 500.
+is logged and its shelf left out instead of turning a product page into a 500. When "For you" falls
+back to trending, a "Trending now" shelf later on the same page is left out: it would repeat it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ register = template.Library()
 logger = logging.getLogger(__name__)
 
 WIDGET_TEMPLATE = "recommendations/widget.html"
+# Set in the page's context by a "For you" shelf that shows trending instead.
+TRENDING_SHOWN = "_trending_shown"
 
 
 def _shelf(title: str, items: list[Recommendation], note: str = "", slot: str = "") -> dict[str, Any]:
@@ -44,16 +47,20 @@ def _safely(title: str, load: Callable[[], list[Recommendation]]) -> list[Recomm
         return []
 
 
-@register.inclusion_tag(WIDGET_TEMPLATE)
-def trending_now(index_group: str | None = None, limit: int = 12) -> dict[str, Any]:
+@register.inclusion_tag(WIDGET_TEMPLATE, takes_context=True)
+def trending_now(
+    context: template.Context, index_group: str | None = None, limit: int = 12
+) -> dict[str, Any]:
     title = f"Trending in {index_group}" if index_group else "Trending now"
+    if index_group is None and context.get(TRENDING_SHOWN):
+        return _shelf(title, [])
     return _shelf(
         title, _safely(title, lambda: trending.trending_articles(index_group, limit)), slot="trending"
     )
 
 
-@register.inclusion_tag(WIDGET_TEMPLATE)
-def for_you(customer: Customer | None, limit: int = 12) -> dict[str, Any]:
+@register.inclusion_tag(WIDGET_TEMPLATE, takes_context=True)
+def for_you(context: template.Context, customer: Customer | None, limit: int = 12) -> dict[str, Any]:
     if customer is None:
         return _shelf("For you", [])
     try:
@@ -61,6 +68,8 @@ def for_you(customer: Customer | None, limit: int = 12) -> dict[str, Any]:
     except Exception:
         logger.exception("The 'For you' shelf failed; the page is shown without it")
         return _shelf("For you", [])
+    if result.fallback and result.items:
+        context[TRENDING_SHOWN] = True
     return _shelf("For you", result.items, note=result.note if result.fallback else "", slot="for-you")
 
 

@@ -41,6 +41,21 @@ def test_for_you_says_it_is_trending_until_a_model_personalises_it():
     )
 
 
+def test_trending_now_is_left_out_after_a_for_you_that_shows_trending():
+    PurchaseFactory(article=ArticleFactory(prod_name="Best seller"), t_dat=dt.date(2020, 9, 20))
+    newcomer, regular = CustomerFactory(), CustomerFactory()
+    PurchaseFactory(customer=regular)
+    page = "{% for_you customer %}{% trending_now %}"
+
+    # The newcomer's For you is trending already: the page shows it once.
+    html = render(page, customer=newcomer)
+    assert "once you&#x27;ve shopped" in html and "Trending now" not in html
+    assert html.count('<section class="shelf"') == 1
+    # A customer with purchases and no model yet also gets trending; without For you, the shelf shows.
+    assert "Trending now" not in render(page, customer=regular)
+    assert "Trending now" in render(page, customer=None)
+
+
 def test_a_shelf_shows_each_items_reason_and_price(monkeypatch):
     article = ArticleFactory(prod_name="Linen shirt", price=0.02)
     monkeypatch.setattr(feed, "also_bought", lambda a, k: [Recommendation(article, "Bought with this", 1.0)])
