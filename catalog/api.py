@@ -28,7 +28,7 @@ from catalog.filters import (
 )
 from catalog.models import Article, format_article_id
 from catalog.pricing import display_price
-from catalog.search import normalise_query
+from catalog.search import article_id_in_query, normalise_query
 from catalog.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
@@ -225,6 +225,12 @@ class ArticleListView(generics.ListAPIView[Article]):
             ) from None
         if sort.key == RELEVANCE.key and not query and params.get("ordering"):
             raise ValidationError({"ordering": ["`relevance` needs a text query in `q`."]})
+        article_id = article_id_in_query(query) if query else None
+        if article_id is not None:
+            pasted = Article.objects.browsable().filter(article_id=article_id)
+            if pasted.exists():
+                # The id printed on a tag, as the search page takes it: that one article.
+                return for_cards(pasted)
         selection = FacetSelection(_category_path(params), filters)
         return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
 

@@ -133,3 +133,14 @@ def test_the_list_runs_a_fixed_number_of_queries(client, queries_for):
     few = queries_for(client, "/api/v1/articles/")
     ArticleFactory.create_batch(30)
     assert len(queries_for(client, "/api/v1/articles/")) == len(few) == 2
+
+
+def test_a_pasted_article_id_finds_that_article(client, searchable):
+    article = ArticleFactory(article_id=108775015, prod_name="Strap top")
+    ArticleFactory(prod_name="Other")
+    searchable()
+    for url in ("/api/v1/articles/?q=0108775015", "/api/v1/search/?q=108775015"):
+        results = client.get(url).json()["results"]
+        assert [result["article_id"] for result in results] == [article.display_id], url
+    # An id that is no article is searched as text (and finds nothing here).
+    assert client.get("/api/v1/articles/?q=0999999999").json()["results"] == []
