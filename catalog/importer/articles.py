@@ -52,6 +52,9 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
     postgres_copy.create_staging_table(cursor, STAGING, ARTICLES.columns)
     with progress.bar(ARTICLES.filename, total=estimate_rows(path)) as advance:
         rows = postgres_copy.copy_file(cursor, STAGING, columns, path, ARTICLES, advance)
+    duplicate = _duplicate_error(cursor)
+    if duplicate is not None:
+        raise duplicate
 
     # Slugs come from the model's own method, computed once per distinct (name, colour).
     cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{SLUGS}")
@@ -80,14 +83,7 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
     with bulk_indexes.rebuilt_after(
         cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "article_id")
     ):
-        try:
-            with transaction.atomic():
-                cursor.execute(statement)
-        except Exception as error:
-            duplicate = _duplicate_error(cursor)
-            if duplicate is None:
-                raise
-            raise duplicate from error
+        cursor.execute(statement)
         changed = int(cursor.rowcount)
     cursor.execute(f"ANALYZE {TABLE}")
     return rows, changed

@@ -41,7 +41,9 @@ def tune_session(cursor: Any) -> None:
 def create_staging_table(cursor: Any, table: str, columns: Iterable[Column]) -> None:
     definitions = []
     for column in columns:
-        definition = f"{column.field} {column.sql_type}"
+        # Text is staged as text with its length checked: varchar(n) would quietly drop spaces
+        # past n characters instead of refusing the value, as the SQLite path does.
+        definition = f"{column.field} {column.kind.value}"
         if column.required:
             definition += " NOT NULL"
         check = _range_check(column)
@@ -54,6 +56,8 @@ def create_staging_table(cursor: Any, table: str, columns: Iterable[Column]) -> 
 
 
 def _range_check(column: Column) -> str:
+    if column.kind is Kind.TEXT:
+        return f"char_length({column.field}) <= {column.max_length}" if column.max_length else ""
     parts = []
     if column.kind is Kind.FLOAT:
         # NaN sorts above Infinity in PostgreSQL, so this also rejects NaN.
@@ -71,7 +75,9 @@ def copy_file(
     """Streams the whole file (header included, so COPY's line numbers are the file's) into table."""
     statement = (
         f"COPY {table} ({', '.join(column.field for column in columns)}) "
-        "FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8')"
+        "FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8', "
+        # A quoted empty field ("") is blank too, as Python's csv reader (the SQLite path) reads it.
+        f"FORCE_NULL ({', '.join(column.field for column in columns)}))"
     )
     try:
         with cursor.copy(statement) as copy:
@@ -90,9 +96,15 @@ def is_empty(cursor: Any, table: str) -> bool:
 def first_duplicate(cursor: Any, table: str, key: str) -> tuple[int, Any] | None:
     """(file line, value) of the first row repeating an earlier row's key in a staging table.
 
-    Only called after an upsert failed, so the happy path pays nothing. A freshly filled staging
-    table holds rows in COPY order, so ctid order is file order and line = position + 1 (header).
+    Checked before every upsert: ON CONFLICT DO UPDATE fails on a repeated key only when both rows
+    would change a stored one, so a file listing a customer twice was otherwise accepted or refused
+    depending on what the table held. One hash aggregate answers whether any key repeats; only
+    then are rows numbered. A freshly filled staging table holds rows in COPY order, so ctid order
+    is file order and line = position + 1 (header).
     """
+    cursor.execute(f"SELECT EXISTS (SELECT FROM {table} GROUP BY {key} HAVING count(*) > 1)")
+    if not cursor.fetchone()[0]:
+        return None
     cursor.execute(
         f"""
         SELECT line, {key} FROM (
@@ -154,10 +166,10 @@ def _describe(error: psycopg.Error, primary: str, column: Column | None, value: 
     errors = psycopg.errors
     if isinstance(error, errors.NotNullViolation):
         return "is empty"
-    if isinstance(error, errors.CheckViolation) and column is not None:
+    if isinstance(error, errors.CheckViolation | errors.StringDataRightTruncation) and column is not None:
+        if column.kind is Kind.TEXT:
+            return f"is longer than {column.max_length} characters"
         return f"is out of range ({_range_words(column)})"
-    if isinstance(error, errors.StringDataRightTruncation) and column is not None:
-        return f"is longer than {column.max_length} characters"
     if isinstance(error, errors.UniqueViolation | errors.CardinalityViolation):
         return "appears more than once in the file"
     if isinstance(error, errors.CharacterNotInRepertoire | errors.UntranslatableCharacter):

@@ -13,6 +13,8 @@ import math
 import re
 from dataclasses import dataclass
 
+from accounts.models import PRICE_CEILING
+
 
 class Kind(enum.Enum):
     INTEGER = "integer"
@@ -31,11 +33,12 @@ class Column:
     kind: Kind
     required: bool = True
     max_length: int | None = None
-    min_value: int | None = None
-    max_value: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
 
     @property
     def sql_type(self) -> str:
+        """The model's column type (benchmarks/import_bench.py builds its plain tables with it)."""
         if self.kind is Kind.TEXT and self.max_length is not None:
             return f"varchar({self.max_length})"
         return self.kind.value
@@ -184,7 +187,7 @@ TRANSACTIONS = FileSchema(
         Column("t_dat", "t_dat", Kind.DATE),
         _text("customer_id", 64),
         Column("article_id", "article_id", Kind.BIGINT, min_value=1, max_value=2**63 - 1),
-        Column("price", "price", Kind.FLOAT, min_value=0),
+        Column("price", "price", Kind.FLOAT, min_value=0, max_value=PRICE_CEILING),
         _int("sales_channel_id", maximum=_SMALLINT),
     ),
 )

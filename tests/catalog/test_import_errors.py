@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Customer, Purchase
 from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import TRANSACTIONS
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import, set_field
 
@@ -87,7 +88,7 @@ def test_an_unparsable_price_names_its_line(imported):
     assert (error.file, error.line, error.field) == ("transactions_train.csv", 7, "price")
 
 
-@pytest.mark.parametrize("price", ["NaN", "Infinity", "-0.01"])
+@pytest.mark.parametrize("price", ["NaN", "Infinity", "-0.01", "1.5e308"])
 def test_a_price_that_is_not_a_finite_positive_number_is_out_of_range(imported, price):
     set_field(imported / "transactions_train.csv", 8, "price", price)
 
@@ -95,6 +96,13 @@ def test_a_price_that_is_not_a_finite_positive_number_is_out_of_range(imported, 
 
     assert (error.file, error.line, error.field) == ("transactions_train.csv", 8, "price")
     assert "out of range" in error.problem
+
+
+@pytest.mark.parametrize("price", ["nan", "inf", "-0.01", "1.5e308"])
+def test_the_sqlite_parser_refuses_the_same_prices_as_postgresql(price):
+    # 1.5e308 is a finite double but above the stored check (PRICE_CEILING): it was a traceback.
+    with pytest.raises(ValueError):
+        TRANSACTIONS.column("price").parse(price)
 
 
 def test_an_unparsable_number_in_articles_stores_no_article(hm_files):
@@ -114,6 +122,39 @@ def test_a_negative_age_is_out_of_range(hm_files):
     assert (error.file, error.line, error.field) == ("customers.csv", 12, "age")
     assert "out of range" in error.problem
     assert not Customer.objects.exists()
+
+
+def _set_raw(path: Path, line: int, field: str, raw: str) -> None:
+    """Like set_field, but `raw` goes into the file as written (quotes and all)."""
+    set_field(path, line, field, "RAW-VALUE")
+    path.write_text(path.read_text().replace("RAW-VALUE", raw))
+
+
+def test_a_quoted_empty_field_is_blank_as_on_sqlite(hm_files):
+    """Python's csv reader (the SQLite path) reads "" as blank; COPY read it as an empty string."""
+    _set_raw(hm_files / "customers.csv", 3, "FN", '""')
+    run_import(hm_files, images=False)
+    assert Customer.objects.filter(fn__isnull=True).exists()
+
+    _set_raw(hm_files / "articles.csv", 5, "prod_name", '""')
+    error = _fails(hm_files)
+    assert (error.file, error.line, error.field, error.problem) == (
+        "articles.csv",
+        5,
+        "prod_name",
+        "is empty",
+    )
+
+
+def test_text_past_its_length_is_refused_even_when_the_excess_is_spaces(hm_files):
+    # PostgreSQL's varchar(4) would have stored "A   " without a word.
+    _set_raw(hm_files / "articles.csv", 6, "index_code", "A    ")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 6, "index_code")
+    assert error.problem == "is longer than 4 characters"
+    assert not Article.objects.exists()
 
 
 def test_an_empty_required_field_is_reported(hm_files):
@@ -184,6 +225,25 @@ def test_a_customer_listed_twice_names_the_second_line(hm_files):
 
     assert (error.file, error.line, error.field) == ("customers.csv", 8, "customer_id")
     assert list(Customer.objects.order_by("pk").values_list("customer_id", "age")) == stored
+
+
+@pytest.mark.parametrize("filename, key", [("customers.csv", "customer_id"), ("articles.csv", "article_id")])
+@pytest.mark.parametrize("repeat", ["the same row", "a changed row"])
+def test_a_row_listed_twice_is_refused_on_a_re_import_too(imported, filename, key, repeat):
+    """Into a filled table the load is an upsert, whose own conflict check misses some repeats."""
+    customers = Customer.objects.order_by("pk").values_list("customer_id", "age", "postal_code")
+    before = _state(), list(customers)
+    path = imported / filename
+    lines = path.read_text().splitlines()
+    copy = lines[2] if repeat == "the same row" else lines[2].replace(",", ",9", 1)
+    lines.append(copy)
+    path.write_text("\n".join(lines) + "\n")
+
+    error = _fails(imported, images=False)
+
+    assert (error.file, error.line, error.field) == (filename, len(lines), key)
+    assert "appears more than once" in error.problem
+    assert (_state(), list(customers.all())) == before
 
 
 def test_a_file_that_is_not_an_image_is_named(hm_files):
