@@ -71,7 +71,11 @@ def process_image(task: ImageTask) -> ImageResult:
                 buffer = io.BytesIO()
                 image.convert("RGB").save(buffer, "JPEG", quality=90)
                 data = buffer.getvalue()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+    except UnidentifiedImageError:
+        # Pillow's own message names an in-memory buffer; say what is wrong with the file instead.
+        problem = "the file is empty" if not data else f"{len(data):,} bytes in no image format Pillow reads"
+        return ImageResult(task.article_id, task.source, stored=False, problem=problem)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
         return ImageResult(
             task.article_id, task.source, stored=False, problem=str(error) or type(error).__name__
         )

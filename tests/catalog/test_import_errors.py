@@ -254,8 +254,10 @@ def test_a_file_that_is_not_an_image_is_named(hm_files):
     error = _fails(hm_files)
 
     assert error.file == f"images/{article_id[:3]}/{article_id}.jpg"
-    assert "not a readable image" in str(error)
+    assert "not a readable image (19 bytes in no image format Pillow reads)" in str(error)
     assert Article.objects.get(article_id=int(article_id)).image == ""
+    photo.write_bytes(b"")
+    assert "not a readable image (the file is empty)" in str(_fails(hm_files))
 
 
 def test_a_truncated_image_is_not_stored(hm_files):
