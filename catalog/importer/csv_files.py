@@ -59,11 +59,39 @@ def estimate_rows(path: Path) -> int:
     return int(size / (len(sample) / lines)) - 1
 
 
+def content_end(path: Path) -> int:
+    """Where the file's rows end: after the last row's line break, before any blank lines that
+    editors and exports leave at the end of a file (which are no rows, and no error)."""
+    with path.open("rb") as handle:
+        end = handle.seek(0, io.SEEK_END)
+        while end:
+            start = max(0, end - CHUNK_BYTES)
+            handle.seek(start)
+            kept = handle.read(end - start).rstrip(b"\r\n")
+            if kept:
+                end = start + len(kept)
+                handle.seek(end)
+                return end + len(_line_break(handle.read(2)))
+            end = start
+    return 0
+
+
+def _line_break(after: bytes) -> bytes:
+    return b"\r\n" if after.startswith(b"\r\n") else after[:1] if after[:1] in (b"\n", b"\r") else b""
+
+
+def _chunks(handle: io.BufferedReader, end: int) -> Iterator[bytes]:
+    while (left := end - handle.tell()) > 0 and (chunk := handle.read(min(CHUNK_BYTES, left))):
+        yield chunk
+
+
 def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
-    """The file's bytes, header included, in chunks; advances the progress bar by rows read."""
+    """The file's bytes up to its content's end (header included), in chunks; advances the progress
+    bar by rows read."""
+    end = content_end(path)
     with path.open("rb") as handle:
         header_pending = True
-        while chunk := handle.read(CHUNK_BYTES):
+        for chunk in _chunks(handle, end):
             rows = chunk.count(b"\n")
             if header_pending and rows:
                 rows -= 1
@@ -74,10 +102,11 @@ def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
 
 def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
     """(number of the block's first line, whole lines) after the header; every block ends in \\n."""
+    end = content_end(path)
     with path.open("rb") as handle:
         handle.readline()
         line_no, rest = 2, b""
-        while data := handle.read(CHUNK_BYTES):
+        for data in _chunks(handle, end):
             data = rest + data
             cut = data.rfind(b"\n") + 1
             if cut:
@@ -97,10 +126,16 @@ def parsed_rows(
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
         reader = csv.reader(handle)
         line = 1
+        blank: int | None = None
         try:
             next(reader)
             for row in reader:
                 line = reader.line_num
+                if not row:  # blank lines at the end only, where the PostgreSQL path stops reading too
+                    blank = blank or line
+                    continue
+                if blank is not None:
+                    raise ImportInputError(schema.filename, "is an empty line", line=blank)
                 yield line, parse_row(schema, columns, row, line)
         except UnicodeDecodeError:
             raise ImportInputError(schema.filename, "is not UTF-8 text", line=line + 1) from None
@@ -110,13 +145,19 @@ def parsed_rows(
             ) from None
 
 
-def parse_row(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> dict[str, object]:
+def check_field_count(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> None:
+    if not row:
+        raise ImportInputError(schema.filename, "is an empty line", line=line)
     if len(row) != len(columns):
         raise ImportInputError(
             schema.filename,
             f"has {len(row)} fields, expected {len(columns)} ({', '.join(schema.header)})",
             line=line,
         )
+
+
+def parse_row(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> dict[str, object]:
+    check_field_count(schema, columns, row, line)
     values: dict[str, object] = {}
     for column, raw in zip(columns, row, strict=True):
         try:

@@ -142,6 +142,9 @@ def copy_error(
     primary = diag.message_primary or str(error)
     context = _CONTEXT.search(diag.context or "")
     line = int(context["line"]) + line_offset if context else None
+    if isinstance(error, psycopg.errors.BadCopyFileFormat) and context and context["value"] == "":
+        # COPY quotes the whole line when no column is to blame: here, none at all.
+        return ImportInputError(schema.filename, "is an empty line", line=line)
     by_field = {column.field: column for column in columns}
     by_name = {column.name: column for column in columns}
     column: Column | None = None

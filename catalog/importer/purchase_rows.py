@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
-from catalog.importer.csv_files import split_csv_line
+from catalog.importer.csv_files import check_field_count, split_csv_line
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import TRANSACTIONS, Column
 
@@ -339,12 +339,7 @@ class PurchaseRowConverter:
         fields = split_csv_line(line)
         if fields is None:
             raise ImportInputError(TRANSACTIONS.filename, "is not UTF-8 text", line=line_no)
-        if len(fields) != len(self.columns):
-            raise ImportInputError(
-                TRANSACTIONS.filename,
-                f"has {len(fields)} fields, expected {len(self.columns)} ({', '.join(TRANSACTIONS.header)})",
-                line=line_no,
-            )
+        check_field_count(TRANSACTIONS, self.columns, fields, line_no)
         raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
         by_field = self.by_field
 

@@ -7,6 +7,9 @@ from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Customer, Purchase
 from catalog.importer import bulk_indexes
+from catalog.importer.csv_files import parsed_rows, read_header
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import CUSTOMERS
 from catalog.models import Article
 from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, write_rows
 from tests.factories import UserFactory
@@ -176,6 +179,47 @@ def test_it_reads_unpadded_ids_quoted_fields_and_other_column_orders(hm_files):
 
     assert Purchase.objects.count() == len(rows)
     assert Purchase.objects.filter(article_id=int(rows[0]["article_id"])).exists()
+
+
+@pytest.mark.parametrize("ending", ["\n\n", "\r\n\r\n\r\n", "\n" * 70_000])
+def test_blank_lines_at_the_end_of_a_file_are_no_rows(hm_files, ending):
+    names = ("articles.csv", "customers.csv", "transactions_train.csv")
+    expected = [line_count(hm_files / name) - 1 for name in names]
+    for name in names:
+        with (hm_files / name).open("a", newline="") as handle:
+            handle.write(ending)
+
+    run_import(hm_files, images=False)
+
+    assert [Article.objects.count(), Customer.objects.count(), Purchase.objects.count()] == expected
+
+
+@pytest.mark.parametrize("name", ["customers.csv", "transactions_train.csv"])  # staged COPY, binary COPY
+def test_a_blank_line_between_rows_is_refused_with_its_line(hm_files, name):
+    path = hm_files / name
+    lines = path.read_text().splitlines()
+    lines.insert(4, "")
+    path.write_text("\n".join(lines) + "\n")
+
+    with pytest.raises(ImportInputError) as caught:
+        run_import(hm_files, images=False)
+
+    assert (caught.value.file, caught.value.line, caught.value.problem) == (name, 5, "is an empty line")
+    assert not Purchase.objects.exists()
+
+
+def test_the_sqlite_reader_allows_blank_lines_at_the_end_only(tmp_path):
+    path = tmp_path / "customers.csv"
+    header = ",".join(CUSTOMERS.header)
+    row = "0" * 64 + ",1.0,1.0,ACTIVE,NONE,30," + "a" * 64
+    path.write_text(f"{header}\n{row}\n\r\n\n")
+    columns = read_header(path, CUSTOMERS)
+    assert [line for line, _values in parsed_rows(path, CUSTOMERS, columns)] == [2]
+
+    path.write_text(f"{header}\n\n{row}\n")
+    with pytest.raises(ImportInputError) as caught:
+        list(parsed_rows(path, CUSTOMERS, columns))
+    assert (caught.value.line, caught.value.problem) == (2, "is an empty line")
 
 
 def test_changed_articles_are_updated_and_keep_their_photos(hm_files):
