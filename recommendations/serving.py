@@ -26,7 +26,7 @@ from django.core.cache import cache
 
 from recommendations import artifacts
 from recommendations.models import ModelVersion
-from recommendations.registry import get_kind
+from recommendations.registry import all_kinds, get_kind
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,18 @@ def active_model(kind_name: str) -> Any | None:
         if version_id != slot.version_id or retry_broken:
             _swap(kind_name, slot, version_id)
         return slot.model
+
+
+def warm_up() -> None:
+    """Loads every kind's active version now. Servers call it as each worker process starts
+    (gunicorn.conf.py), so that the first shoppers after a deploy do not wait for the loads."""
+    for kind in all_kinds():
+        try:
+            active_model(kind.name)
+        except Exception:
+            logger.warning(
+                "Could not load the %s model at start; requests will retry.", kind.name, exc_info=True
+            )
 
 
 def serving_state(kind_name: str) -> dict[str, Any]:

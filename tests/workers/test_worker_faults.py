@@ -202,6 +202,18 @@ def test_a_version_activated_by_the_worker_is_served_by_a_running_web_process_wi
     assert served[1] > served[0]
 
 
+def test_a_web_worker_loads_the_active_models_before_its_first_request(celery_worker, start_web):
+    shop_with_sales()
+    trained = wait_for_run(training_run_request(kind_name="trending").pk, ("succeeded", "failed"))
+    assert trained.status == "succeeded", trained.error
+    version = ModelVersion.objects.get(run=trained)
+
+    web = start_web()
+
+    # It has only answered the login page (to show it is up), which shows no model.
+    assert f"Serving trending version id {version.pk}" in web.log()
+
+
 def _activated(version):
     """The activation moment on this process's monotonic clock."""
     from django.utils import timezone
