@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.cache import cache
 
+from catalog.categories import category_slug
 from catalog.models import Article
 from recommendations.content.serving import SearchFilters
 
@@ -45,15 +46,21 @@ def filter_choices() -> dict[str, list[str]]:
 
 
 def parse_search_filters(data: Mapping[str, Any]) -> SearchFilters:
-    """SearchFilters from form fields; an unknown value is refused with the field named."""
+    """SearchFilters from form fields; an unknown value is refused with the field named.
+
+    A value is a name as the catalogue writes it ("Ladieswear"), in any case, or its slug as the
+    category URLs and the articles API take it ("ladieswear", "baby-children").
+    """
     choices = filter_choices()
     values: dict[str, str] = {}
     for name in FILTER_FIELDS:
         value = str(data.get(name) or "").strip()
         if value and value not in choices[name]:
-            label = FILTER_LABELS[name].lower()
-            raise InvalidSearchFilter(
-                name, f"Unknown {label} “{value}”. Leave it empty or pick one from the list."
-            )
+            value = {category_slug(choice): choice for choice in choices[name]}.get(category_slug(value), "")
+            if not value:
+                label = FILTER_LABELS[name].lower()
+                raise InvalidSearchFilter(
+                    name, f"Unknown {label} “{data.get(name)}”. Leave it empty or pick one from the list."
+                )
         values[name] = value
     return SearchFilters(**values)

@@ -50,8 +50,9 @@ def test_a_photo_finds_articles_of_the_same_kind(client, trained):
     assert set(body["results"][0]) == {"article", "reason", "score"}
 
 
-def test_photo_search_applies_the_filters(client, trained):
-    response = client.post(IMAGE_API, {"image": photo_file(), "colour": "Red", "index_group": "Menswear"})
+@pytest.mark.parametrize("colour, index_group", [("Red", "Menswear"), ("red", "menswear")])  # names, slugs
+def test_photo_search_applies_the_filters(client, trained, colour, index_group):
+    response = client.post(IMAGE_API, {"image": photo_file(), "colour": colour, "index_group": index_group})
     results = response.json()["results"]
     assert results
     assert {(r["article"]["colour"], r["article"]["index_group"]) for r in results} == {("Red", "Menswear")}
