@@ -78,8 +78,23 @@ def format_duration(run: TrainingRun) -> str:
     return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
+class ReadOnlyPageAdmin(admin.ModelAdmin):
+    """Pages whose every field is read-only (what changes them are buttons and actions): without
+    Save buttons, which could only save nothing."""
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        buttons = {"show_save": False, "show_save_and_continue": False, "show_save_and_add_another": False}
+        return super().change_view(request, object_id, form_url, {**buttons, **(extra_context or {})})
+
+
 @admin.register(TrainingRun)
-class TrainingRunAdmin(admin.ModelAdmin):
+class TrainingRunAdmin(ReadOnlyPageAdmin):
     change_list_template = "admin/recommendations/trainingrun/change_list.html"
     change_form_template = "admin/recommendations/trainingrun/change_form.html"
     list_display = [
@@ -280,7 +295,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(ReadOnlyPageAdmin):
     list_display = [
         "__str__",
         "kind",

@@ -103,6 +103,7 @@ def test_the_cancel_action_and_button_cancel_runs(ops):
     running = TrainingRun.objects.create(kind="trending", status="running", heartbeat_at=queued.created_at)
     page = ops.get(f"{RUNS}{running.pk}/change/").content.decode()
     assert "Cancel this run" in page
+    assert 'name="_save"' not in page and 'name="_continue"' not in page  # nothing on it to save
     response = ops.post(f"{RUNS}{running.pk}/cancel/", follow=True)
     assert f"Run #{running.pk} will stop at its next check; nothing from it will be activated." in texts(
         response
