@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from accounts.limits import PRICE_CEILING
 from catalog.models import Article
 
 
@@ -27,8 +28,6 @@ class Customer(models.Model):
         return self.customer_id[:12]
 
 
-# Any real price is far below this; the constraint uses it to reject Infinity and NaN.
-PRICE_CEILING = 1e308
 
 
 class PurchaseQuerySet(models.QuerySet["Purchase"]):

@@ -13,7 +13,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from accounts.models import PRICE_CEILING
+from accounts.limits import PRICE_CEILING
 
 
 class Kind(enum.Enum):

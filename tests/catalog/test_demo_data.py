@@ -166,6 +166,16 @@ def test_it_will_not_overwrite_a_folder_it_did_not_write(tmp_path):
     assert (tmp_path / "articles.csv").read_text() == "a real download\n"
 
 
+def test_a_catalogue_large_enough_for_worker_processes_gets_its_photos(tmp_path, monkeypatch):
+    """From POOL_THRESHOLD articles the photos are drawn in spawned processes, which start without
+    Django: what they import must not need it (an import of a model module broke `make demo`)."""
+    monkeypatch.setattr(demo_images.os, "cpu_count", lambda: 2)  # the pool even on one core
+    articles = demo_images.POOL_THRESHOLD
+    out = generate(tmp_path / "out", articles=articles, customers=20, weeks=1)
+
+    assert len(list((out / "images").rglob("*.jpg"))) == articles
+
+
 def test_the_command_reports_what_it_wrote(tmp_path, capsys):
     call_command(
         "generate_demo_data", str(tmp_path / "out"), "--articles", "30", "--customers", "40", "--weeks", "2",
