@@ -12,11 +12,13 @@ from typing import Any
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-# The evaluation's metric names (the issue fixes them) with labels and colours for the chart.
+# The evaluation's metric names (the issue fixes five of them) with labels and colours for the chart.
 MAP12_SERIES = (
     ("map12_blend", "Blend (For you)", "#c0392b"),
     ("map12_als", "ALS alone", "#2471a3"),
+    ("map12_als_popular", "ALS, then popular", "#5dade2"),
     ("map12_buy_again", "Buy again", "#239b56"),
+    ("map12_buy_again_popular", "Buy again, then popular", "#17a589"),
     ("map12_trending", "Trending", "#b9770e"),
     ("map12_popular_last_week", "Popular last week", "#7d3c98"),
 )

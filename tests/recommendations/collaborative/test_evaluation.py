@@ -84,6 +84,11 @@ def test_baselines_score_as_computed_by_hand():
     assert metrics["map12_popular_last_week"] == pytest.approx(0.25)
     # Buy-again: customer 1 re-buys 10 (AP 1); customer 2 bought 20, then 30 (AP 0); 3 and 4 have no history.
     assert metrics["map12_buy_again"] == pytest.approx(0.25)
+    # Topped up with the best seller 20: customer 1 gets [10, 20] (AP 1), 2 [20] (AP 0), 3 [20]
+    # (AP 0), and 4, new since the cutoff, [20] (AP 1) → 2/4.
+    assert metrics["map12_buy_again_popular"] == pytest.approx(0.5)
+    # ALS has no list for customer 3 (nothing bought before the cutoff) nor 4: [20] for both, AP 0 and 1.
+    assert metrics["map12_als_popular"] >= 0.25
     for name in METRICS:
         assert 0.0 <= metrics[name] <= 1.0
 
