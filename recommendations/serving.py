@@ -92,7 +92,13 @@ def warm_up() -> None:
     (gunicorn.conf.py), so that the first shoppers after a deploy do not wait for the loads."""
     for kind in all_kinds():
         try:
-            active_model(kind.name)
+            model = active_model(kind.name)
+            # A model whose first use builds more (the content model's text and image towers).
+            warm = getattr(model, "warm", None)
+            if callable(warm):
+                started = time.monotonic()
+                warm()
+                logger.info("Warmed the %s model up in %.2f s.", kind.name, time.monotonic() - started)
         except Exception:
             logger.warning(
                 "Could not load the %s model at start; requests will retry.", kind.name, exc_info=True

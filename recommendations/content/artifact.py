@@ -47,6 +47,14 @@ class ContentModel:
     # Weight of the silhouette part in the raw space (recommendations.encoders.base.reweight_shape).
     shape_weight: float = 1.0
 
+    def warm(self) -> None:
+        """Runs both towers once: their first use builds them (about 2 s for the text tower), which
+        a server does before its first shopper searches (serving.warm_up)."""
+        from PIL import Image as PILImage
+
+        self.encoder.embed_texts(["warm up"])
+        self.encoder.embed_images([PILImage.new("RGB", (64, 64), "white")])
+
     def similar_query(self, image: Image) -> npt.NDArray[np.float32]:
         """A photo as a vector in the space of similar_index."""
         if self.looks_like_space != "raw":

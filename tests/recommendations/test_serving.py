@@ -145,3 +145,24 @@ def test_without_redis_processes_learn_of_new_versions_from_the_database(setting
 
     time.sleep(0.35)
     assert serving.active_model(KIND)["value"] == 2
+
+
+def test_warm_up_loads_every_kind_and_warms_the_models_that_can(monkeypatch, caplog):
+    class Warmable:
+        warmed = 0
+
+        def warm(self):
+            Warmable.warmed += 1
+
+    def active_model(name):
+        if name == KIND:
+            raise RuntimeError("a broken artifact")
+        return Warmable() if name == "content" else None
+
+    monkeypatch.setattr(serving, "active_model", active_model)
+    with caplog.at_level(logging.INFO, logger="recommendations.serving"):
+        serving.warm_up()
+
+    assert Warmable.warmed == 1
+    assert "Warmed the content model up" in caplog.text
+    assert f"Could not load the {KIND} model at start" in caplog.text  # and the others still were

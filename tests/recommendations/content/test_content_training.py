@@ -85,6 +85,12 @@ def test_articles_removed_since_training_leave_the_results_full(trained):
         assert len(results) == 5 and not removed & {r.article.article_id for r in results}
 
 
+def test_warming_the_model_runs_both_towers(trained):
+    _articles, _, _, model = trained
+    model.warm()  # a server's start-up calls this; it must not need a request or a database
+    assert search_by_text("red trousers", k=1)
+
+
 def test_an_article_missing_from_the_index_gets_no_recommendations(trained):
     articles, _, _, model = trained
     stranger = articles[0].__class__(article_id=999, product_code=1)
