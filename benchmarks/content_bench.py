@@ -59,6 +59,7 @@ def setup_django(database_url: str) -> None:
 def ensure_catalogue_and_model(data_dir: Path) -> None:
     from django.core.management import call_command
 
+    from catalog.demo_data.generate import interrupted
     from catalog.models import Article
     from recommendations.content.serving import content_model
     from recommendations.training import training_run_execute_in_process, training_run_request
@@ -66,7 +67,7 @@ def ensure_catalogue_and_model(data_dir: Path) -> None:
     call_command("migrate", "--no-input", verbosity=0)
     if not Article.objects.exclude(image="").exists():
         print("Loading the demo catalogue (once)...", flush=True)
-        if not (data_dir / "articles.csv").exists():
+        if not (data_dir / "articles.csv").exists() or interrupted(data_dir):
             call_command("generate_demo_data", str(data_dir))
         call_command("import_hm", str(data_dir))
     if content_model() is None:

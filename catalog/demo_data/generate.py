@@ -21,6 +21,9 @@ from catalog.progress import Progress
 # Written into every generated folder, so that a second run may overwrite it but never a folder
 # holding something else (a real H&M download, say).
 MARKER = ".generated-by-generate_demo_data.json"
+# Present while a run writes the folder: one that stopped half way (an error, Ctrl-C) is still ours
+# to overwrite, and benchmarks know to write it again rather than use it.
+IN_PROGRESS = ".generating-by-generate_demo_data"
 
 
 class OutputNotEmpty(Exception):
@@ -100,16 +103,24 @@ def generate_demo_data(
     (out_dir / MARKER).write_text(
         json.dumps({"options": asdict(options), "summary": asdict(summary)}, indent=2)
     )
+    (out_dir / IN_PROGRESS).unlink()
     return summary
 
 
+def interrupted(out_dir: Path) -> bool:
+    """A folder generate_demo_data was writing when it stopped."""
+    return (out_dir / IN_PROGRESS).exists()
+
+
 def _prepare(out_dir: Path, *, force: bool) -> None:
-    if out_dir.exists() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists() and not force:
+    ours = (out_dir / MARKER).exists() or interrupted(out_dir)
+    if out_dir.exists() and any(out_dir.iterdir()) and not ours and not force:
         raise OutputNotEmpty(
             f"{out_dir} is not empty and was not written by generate_demo_data; "
             "choose an empty folder or pass --force to overwrite its H&M files"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / IN_PROGRESS).touch()
     (out_dir / MARKER).unlink(missing_ok=True)
     # Images of a previous, larger run must not outlive it.
     shutil.rmtree(out_dir / IMAGES_DIR, ignore_errors=True)

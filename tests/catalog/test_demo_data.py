@@ -9,8 +9,15 @@ from PIL import Image
 from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data import images as demo_images
 from catalog.demo_data.articles import write_catalogue
-from catalog.demo_data.generate import DemoDataOptions, OutputNotEmpty, generate_demo_data
+from catalog.demo_data.generate import (
+    MARKER,
+    DemoDataOptions,
+    OutputNotEmpty,
+    generate_demo_data,
+    interrupted,
+)
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
+from catalog.progress import SilentProgress
 from tests.catalog.hm_data import generate, read_rows
 
 SMALL = {"articles": 60, "customers": 120, "weeks": 3}
@@ -174,6 +181,21 @@ def test_a_catalogue_large_enough_for_worker_processes_gets_its_photos(tmp_path,
     out = generate(tmp_path / "out", articles=articles, customers=20, weeks=1)
 
     assert len(list((out / "images").rglob("*.jpg"))) == articles
+
+
+def test_a_run_that_stopped_half_way_can_be_run_again(tmp_path, monkeypatch):
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("catalog.demo_data.generate.write_images", crash)
+    with pytest.raises(KeyboardInterrupt):
+        generate_demo_data(tmp_path, options=DemoDataOptions(**SMALL), progress=SilentProgress())
+    assert interrupted(tmp_path) and (tmp_path / "articles.csv").exists()
+    monkeypatch.undo()
+
+    generate(tmp_path, **SMALL)  # no --force needed: the folder is its own
+
+    assert not interrupted(tmp_path) and (tmp_path / MARKER).exists()
 
 
 def test_the_command_reports_what_it_wrote(tmp_path, capsys):
