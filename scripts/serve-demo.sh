@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Serves the demo on http://127.0.0.1:8000. With REDIS_URL set, also runs a Celery worker with
-# beat beside it, so runs started from the admin or the API have somewhere to go; both stop
+# Serves the demo on http://127.0.0.1:8000 (or $PORT). With REDIS_URL set, also runs a Celery worker
+# with beat beside it, so runs started from the admin or the API have somewhere to go; both stop
 # together on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,4 +12,4 @@ if [ -n "${REDIS_URL:-}" ]; then
     trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
     echo "Celery worker (with beat) started as process $worker."
 fi
-"$BIN/gunicorn" storefront.wsgi --bind 127.0.0.1:8000 --workers 2 --timeout 120
+"$BIN/gunicorn" storefront.wsgi --bind "127.0.0.1:${PORT:-8000}" --workers 2 --timeout 120
