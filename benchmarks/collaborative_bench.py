@@ -35,6 +35,10 @@ sys.path.insert(0, str(REPO_ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
 os.environ.setdefault("ALLOW_INSECURE_SECRET_KEY", "1")
 
+from benchmarks.generated_data import own_artifacts_root  # noqa: E402
+
+os.environ.setdefault("ARTIFACTS_ROOT", own_artifacts_root(os.environ.get("DATABASE_URL", "sqlite")))
+
 import django  # noqa: E402
 
 django.setup()

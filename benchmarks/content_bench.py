@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.generated_data import ensure_database  # noqa: E402
+from benchmarks.generated_data import ensure_database, own_artifacts_root  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/storefront_content_bench"
 TARGETS = {
@@ -47,6 +47,7 @@ TEXT_QUERIES = ["red striped top", "black trousers", "blue denim jeans", "white 
 
 def setup_django(database_url: str) -> None:
     os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("ARTIFACTS_ROOT", own_artifacts_root(database_url))
     os.environ.setdefault("ALLOW_INSECURE_SECRET_KEY", "1")
     os.environ.setdefault("HTTPS", "0")
     os.environ.pop("REDIS_URL", None)

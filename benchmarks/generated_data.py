@@ -36,6 +36,13 @@ def generated(name: str, *, customers: int, articles: int, weeks: int, seed: int
     return folder
 
 
+def own_artifacts_root(database_url: str) -> str:
+    """var/bench/artifacts/<database>: run ids and version numbers are per database, so two
+    benchmark databases sharing the shop's artifacts folder would mix their scratch and version
+    folders (and one's clean-up could remove the other's work in progress)."""
+    return str(REPO_ROOT / "var" / "bench" / "artifacts" / database_url.rsplit("/", 1)[-1])
+
+
 def ensure_database(database_url: str) -> None:
     """Create the benchmark database if it is missing (the server's `postgres` db must exist)."""
     import psycopg
