@@ -191,16 +191,19 @@ def training_run_start(*, run_id: int) -> list[dict[str, Any]] | None:
     if plan_chunks is None:
         return []
     store = artifacts.get_store()
-    workdir = store.new_workdir(kind.name)
     try:
-        with RunHeartbeat(run_id, span=0.0) as beat:
-            context = _context(run, kind, workdir, beat)
-            chunks: list[dict[str, Any]] = _with_transient_retries(lambda: plan_chunks(context), beat)
+        # Inside the try: a folder that cannot be created (permissions, a full disk) fails the run
+        # with its reason at once, instead of leaving it running until it is reaped as lost.
+        workdir = store.new_workdir(kind.name)
+        try:
+            with RunHeartbeat(run_id, span=0.0) as beat:
+                context = _context(run, kind, workdir, beat)
+                chunks: list[dict[str, Any]] = _with_transient_retries(lambda: plan_chunks(context), beat)
+        finally:
+            store.discard(workdir)
     except Exception as error:
         _fail_from_exception(run_id, error, cancelled_message="Cancelled while planning")
         return None
-    finally:
-        store.discard(workdir)
     TrainingRun.objects.filter(pk=run_id).update(
         chunks_total=len(chunks), message=f"Planned {len(chunks)} chunks" if chunks else "Training"
     )

@@ -173,6 +173,19 @@ def test_a_fanned_out_run_runs_every_chunk_then_trains_once():
     assert not (artifacts.get_store().root / ".scratch" / f"run-{run.pk}").exists()
 
 
+def test_an_artifacts_folder_it_cannot_write_fails_a_fanned_out_run_at_once(monkeypatch):
+    def refuse(kind_name):
+        raise PermissionError(f"[Errno 13] Permission denied: '{kind_name}/.incoming-x'")
+
+    monkeypatch.setattr(
+        artifacts.LocalArtifactStore, "new_workdir", lambda self, kind_name: refuse(kind_name)
+    )
+    run = train(chunks=3)
+    assert run.status == "failed"
+    assert run.message.startswith("PermissionError: [Errno 13] Permission denied")
+    assert not ModelVersion.objects.exists()
+
+
 def test_a_failing_chunk_fails_the_run():
     run = train(chunks=3, fail_chunk=1)
     assert run.status == "failed"
