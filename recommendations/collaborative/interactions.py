@@ -12,6 +12,7 @@ CSR matrix about 8 bytes per distinct (customer, article) pair: comfortably insi
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ FETCH_BATCH_ROWS = 50_000
 # hold at most a few million rows, a few tens of MB of bytea, far below its 1 GB limit.
 BLOCK_PAGES = 8192
 READ_CONNECTIONS = 2
+PURCHASE_TABLE = "accounts_purchase"
+LOCK_RETRY_SECONDS = 2
 # The last block reaches past any page the table can have.
 _LAST_PAGE = 2**32 - 1
 # customer_id::int4, article_id::int8, t_dat (days since 2000-01-01), big-endian, 16 bytes a row.
@@ -101,20 +104,42 @@ def load_purchase_log(connection: Any = None, progress: Callable[[int], None] | 
     # autocommit: the transactions below begin explicitly, with their isolation level.
     readers = [psycopg.connect(**parameters, autocommit=True) for _ in range(READ_CONNECTIONS)]
     try:
-        # One snapshot for every reader, as pg_dump's parallel jobs share one: the blocks add up
-        # to the table as it was at one moment, whatever commits meanwhile.
-        snapshot = None
-        for reader in readers:
-            reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-            reader.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
-            if snapshot is None:
-                snapshot = reader.execute("SELECT pg_export_snapshot()").fetchall()[0][0]
-            else:
-                reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
+        while True:
+            try:
+                _share_one_snapshot(readers, sql)
+                break
+            except psycopg.errors.LockNotAvailable:
+                # An import asked for the table between two readers' locks: let it go first.
+                for reader in readers:
+                    reader.execute("ROLLBACK")
+                time.sleep(LOCK_RETRY_SECONDS)
         return _load_in_blocks(readers, progress)
     finally:
         for reader in readers:
             reader.close()
+
+
+def _share_one_snapshot(readers: list[Any], sql: Any) -> None:
+    """Every reader in one snapshot, as pg_dump's parallel jobs share one: the blocks add up to the
+    table as it was at one moment, whatever commits meanwhile.
+
+    Each locks the table (ACCESS SHARE) before the snapshot is taken: an import that truncated it
+    or set its keys aside (ACCESS EXCLUSIVE) is waited for, where a snapshot taken first would see
+    the truncated table as empty. The first reader waits as long as that takes; the others give
+    up after a moment, since an import that queued behind the first one's lock would wait for it,
+    and they for the import, with neither able to see it from the server's side.
+    """
+    first, *others = readers
+    first.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    first.execute("SET LOCAL jit = off")  # compiling costs more than it saves here
+    first.execute(f"LOCK TABLE {PURCHASE_TABLE} IN ACCESS SHARE MODE")
+    snapshot = first.execute("SELECT pg_export_snapshot()").fetchall()[0][0]
+    for reader in others:
+        reader.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        reader.execute("SET LOCAL jit = off")
+        reader.execute(f"SET LOCAL lock_timeout = '{LOCK_RETRY_SECONDS}s'")
+        reader.execute(f"LOCK TABLE {PURCHASE_TABLE} IN ACCESS SHARE MODE")
+        reader.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot)))
 
 
 def _load_in_blocks(readers: list[Any], progress: Callable[[int], None] | None) -> PurchaseLog:

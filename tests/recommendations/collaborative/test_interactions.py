@@ -81,6 +81,63 @@ def test_committed_purchases_are_read_over_several_connections_in_page_order(mon
     assert len(seen) > 10 and seen[-1] == 1500
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_read_during_an_import_that_truncated_the_table_waits_and_sees_its_rows(monkeypatch):
+    """TRUNCATE is not MVCC-safe: a snapshot taken while an import holds the truncated table saw
+    it empty after the import committed (a retrain then failed: 'no purchases to learn from')."""
+    import threading
+    import time
+
+    import psycopg
+    from django.db import connection
+
+    customer, article = CustomerFactory(), ArticleFactory()
+    PurchaseFactory(customer=customer, article=article)
+    parameters = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context")
+    }
+    importer = psycopg.connect(**parameters)  # its own transaction, as import_hm's
+    importer.execute("TRUNCATE accounts_purchase")
+    importer.execute(
+        "INSERT INTO accounts_purchase (t_dat, customer_id, article_id, price, sales_channel_id) "
+        "SELECT DATE '2020-09-01', %s, %s, 0.01, 1 FROM generate_series(1, 3)",
+        [customer.pk, article.article_id],
+    )
+    logs = []
+    reader = threading.Thread(target=lambda: logs.append(load_purchase_log()))
+    reader.start()
+    time.sleep(0.5)  # the reader is waiting for the import's lock by now
+    assert not logs
+    importer.commit()
+    importer.close()
+    reader.join(timeout=30)
+
+    assert len(logs[0]) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_readers_that_could_not_all_lock_the_table_let_go_and_start_again(monkeypatch):
+    import psycopg
+
+    PurchaseFactory.create_batch(2)
+    real = interactions._share_one_snapshot
+    attempts = []
+
+    def first_attempt_times_out(readers, sql):
+        attempts.append(len(readers))
+        real(readers, sql)
+        if len(attempts) == 1:
+            raise psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+
+    monkeypatch.setattr(interactions, "_share_one_snapshot", first_attempt_times_out)
+    monkeypatch.setattr(interactions.time, "sleep", lambda seconds: None)
+
+    assert len(load_purchase_log()) == 2
+    assert len(attempts) == 2  # the first attempt's transactions were rolled back, then begun anew
+
+
 def test_id_maps_give_dense_positions_and_minus_one_for_strangers():
     ids = IdMap.of(np.array([30, 10, 20, 10]))
     assert ids.ids.tolist() == [10, 20, 30]
