@@ -4,7 +4,9 @@ One daemon thread per running step does every database write for the run while t
 code runs in the main thread, so a training loop never waits on the database. Every tick it
 flushes the latest progress (at most about once a second); every TRAINING_HEARTBEAT_SECONDS it
 refreshes `heartbeat_at` and reads whether staff asked to cancel. A worker killed with SIGKILL
-stops the heartbeat, which is how recommendations.training finds and fails its run.
+stops the heartbeat, which is how recommendations.training finds and fails its run. Entering and
+leaving a step counts it in `steps_running`: a run with no step executing (its next ones queued)
+beats no heart, and is not lost for that.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from types import TracebackType
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from recommendations.models import TrainingRun
@@ -52,6 +56,9 @@ class RunHeartbeat:
         )
 
     def __enter__(self) -> RunHeartbeat:
+        TrainingRun.objects.filter(pk=self.run_id).update(
+            steps_running=F("steps_running") + 1, heartbeat_at=timezone.now()
+        )
         self._thread.start()
         return self
 
@@ -60,6 +67,7 @@ class RunHeartbeat:
     ) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        TrainingRun.objects.filter(pk=self.run_id).update(steps_running=Greatest(F("steps_running") - 1, 0))
 
     def progress(self, percent: float, message: str) -> None:
         if not self.report_progress:

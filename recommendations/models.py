@@ -53,6 +53,9 @@ class TrainingRun(models.Model):
     # Refreshed every few seconds by the process working on the run. A worker that is SIGKILLed
     # stops refreshing it, which is how its run is found and failed (recommendations.training).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Steps (planning, chunks, the finishing step) executing now. Only while one is does a silent
+    # heartbeat mean a lost worker; between steps the next ones may wait in the queue for minutes.
+    steps_running = models.PositiveSmallIntegerField(default=0)
     # Cancelling a running run is cooperative: the worker sees this at its next heartbeat.
     cancel_requested = models.BooleanField(default=False)
     # Fan-out bookkeeping for kinds that split their work into chunks.

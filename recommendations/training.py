@@ -7,7 +7,9 @@ behind it (a queue of identical retrains would only train on the same data twice
 
 A worker that dies (SIGKILL, OOM, lost machine) cannot say so. Its run stops refreshing
 `heartbeat_at`, and `training_runs_fail_stale` (called by beat every minute and before every
-trigger of the kind) fails it after TRAINING_STALE_SECONDS, which releases the lock. Nothing is
+trigger of the kind) fails it after TRAINING_STALE_SECONDS, which releases the lock. That holds
+while one of the run's steps executes (`steps_running`); between steps, queued behind other work,
+a run waits up to TRAINING_QUEUED_TIMEOUT_SECONDS, as a queued run does. Nothing is
 activated until the very end, in one transaction, so a dead or failed run never touches serving.
 
 The steps are called by the Celery tasks in workers/tasks.py, or one after another in-process by
@@ -392,11 +394,15 @@ def training_run_cancel(*, run: TrainingRun) -> str:
         return f"Run #{run.pk} was cancelled before it started."
     stale_before = timezone.now() - dt.timedelta(seconds=settings.TRAINING_STALE_SECONDS)
     if TrainingRun.objects.filter(
-        pk=run.pk, status=TrainingRun.Status.RUNNING, heartbeat_at__lt=stale_before
+        pk=run.pk, status=TrainingRun.Status.RUNNING, heartbeat_at__lt=stale_before, steps_running__gt=0
     ).exists():
         # Nobody is working on it any more: nothing would see the request.
         _end_run(run.pk, TrainingRun.Status.CANCELLED, message="Cancelled (its worker had stopped)")
         return f"Run #{run.pk} was cancelled (its worker had stopped responding)."
+    if TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING, steps_running=0).exists():
+        # Between steps: its queued steps see the run ended and do nothing.
+        _end_run(run.pk, TrainingRun.Status.CANCELLED, message="Cancelled between its steps")
+        return f"Run #{run.pk} was cancelled; nothing from it will be activated."
     if TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.RUNNING).update(
         cancel_requested=True, message="Cancelling"
     ):
@@ -414,8 +420,12 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     stale_before = now - dt.timedelta(seconds=settings.TRAINING_STALE_SECONDS)
     never_taken_before = now - dt.timedelta(seconds=settings.TRAINING_QUEUED_TIMEOUT_SECONDS)
     silent = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+    # A step that executes beats; steps waiting in the queue (behind another kind's long run on a
+    # busy worker) do not, and get as long as a queued run does.
+    executing = Q(steps_running__gt=0)
+    waiting_too_long = Q(steps_running=0, heartbeat_at__lt=never_taken_before)
     ended = 0
-    for run in runs.filter(Q(status=TrainingRun.Status.RUNNING) & silent):
+    for run in runs.filter(Q(status=TrainingRun.Status.RUNNING) & silent & executing):
         last = f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if run.heartbeat_at else "never"
         error = (
             f"The worker stopped reporting (no heartbeat for over {settings.TRAINING_STALE_SECONDS:.0f} s; "
@@ -426,6 +436,9 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     for run in runs.filter(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before):
         error = "No worker picked the run up in time; is a Celery worker consuming the `training` queue?"
         ended += _end_run(run.pk, TrainingRun.Status.FAILED, message="Never started", error=error)
+    for run in runs.filter(Q(status=TrainingRun.Status.RUNNING) & waiting_too_long):
+        error = "No worker took the run's next step in time; is a Celery worker consuming the `chunks` queue?"
+        ended += _end_run(run.pk, TrainingRun.Status.FAILED, message="Never continued", error=error)
     if ended:
         logger.warning("Failed %d training run(s) whose worker had stopped.", ended)
     return ended

@@ -100,7 +100,9 @@ def test_the_cancel_action_and_button_cancel_runs(ops):
     queued = TrainingRun.objects.create(kind=KIND)
     response = ops.post(RUNS, {"action": "cancel_runs", "_selected_action": [queued.pk]}, follow=True)
     assert f"Run #{queued.pk} was cancelled before it started." in texts(response)
-    running = TrainingRun.objects.create(kind="trending", status="running", heartbeat_at=queued.created_at)
+    running = TrainingRun.objects.create(
+        kind="trending", status="running", heartbeat_at=queued.created_at, steps_running=1
+    )
     page = ops.get(f"{RUNS}{running.pk}/change/").content.decode()
     assert "Cancel this run" in page
     assert 'name="_save"' not in page and 'name="_continue"' not in page  # nothing on it to save
@@ -217,7 +219,7 @@ def test_staff_without_training_permissions_cannot_start_or_cancel(db):
 @pytest.mark.django_db
 def test_the_run_list_never_shows_a_run_whose_worker_is_gone_as_running(ops):
     gone = TrainingRun.objects.create(
-        kind=KIND, status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=5)
+        kind=KIND, status="running", heartbeat_at=timezone.now() - dt.timedelta(minutes=5), steps_running=1
     )
     ops.get(RUNS)
     gone.refresh_from_db()

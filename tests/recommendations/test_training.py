@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from recommendations import artifacts, serving, training, versions
 from recommendations.artifacts import ArtifactError
+from recommendations.heartbeat import RunHeartbeat
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.training import (
     RunAlreadyInProgress,
@@ -134,7 +135,10 @@ def test_progress_reaches_the_database_while_a_run_goes(settings):
 def test_a_run_whose_worker_stopped_beating_is_failed_and_releases_the_lock(settings):
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(
-        status="running", started_at=timezone.now(), heartbeat_at=timezone.now() - dt.timedelta(seconds=61)
+        status="running",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now() - dt.timedelta(seconds=61),
+        steps_running=1,  # a step began, and its worker stopped beating
     )
     assert training.training_runs_fail_stale() == 1
     run.refresh_from_db()
@@ -144,10 +148,42 @@ def test_a_run_whose_worker_stopped_beating_is_failed_and_releases_the_lock(sett
     assert train().status == "succeeded"
 
 
+def test_a_run_whose_next_steps_wait_in_the_queue_is_not_taken_for_lost(settings):
+    run = training_run_request(kind_name=KIND)
+    quiet_since = timezone.now() - dt.timedelta(minutes=5)  # behind another kind's long run
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=quiet_since, steps_running=0)
+
+    assert training.training_runs_fail_stale() == 0
+    assert TrainingRun.objects.get(pk=run.pk).status == "running"
+
+    settings.TRAINING_QUEUED_TIMEOUT_SECONDS = 60  # but not for ever
+    assert training.training_runs_fail_stale() == 1
+    run.refresh_from_db()
+    assert (run.status, run.message) == ("failed", "Never continued")
+
+
+def test_cancelling_a_run_between_its_steps_ends_it_at_once():
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=timezone.now())
+
+    assert "was cancelled" in training.training_run_cancel(run=run)
+    assert TrainingRun.objects.get(pk=run.pk).status == "cancelled"
+
+
+def test_a_step_counts_itself_in_while_it_executes():
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running")
+    with RunHeartbeat(run.pk):
+        assert TrainingRun.objects.get(pk=run.pk).steps_running == 1
+        with RunHeartbeat(run.pk):  # two chunks at once
+            assert TrainingRun.objects.get(pk=run.pk).steps_running == 2
+    assert TrainingRun.objects.get(pk=run.pk).steps_running == 0
+
+
 def test_a_trigger_fails_a_stale_run_of_its_kind_itself():
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(
-        status="running", heartbeat_at=timezone.now() - dt.timedelta(hours=1)
+        status="running", heartbeat_at=timezone.now() - dt.timedelta(hours=1), steps_running=1
     )
     assert train().status == "succeeded"
     assert TrainingRun.objects.get(pk=run.pk).status == "failed"
