@@ -53,7 +53,12 @@ def is_referenced(cursor: Any, table: str) -> bool:
 
 
 def set_aside(
-    cursor: Any, table: str, checked_columns: Collection[str] = (), *, unique: bool = False
+    cursor: Any,
+    table: str,
+    checked_columns: Collection[str] = (),
+    *,
+    unique: bool = False,
+    foreign_keys: bool = True,
 ) -> SetAside:
     """Drops the table's foreign keys and its indexes (the primary key too, unless referenced).
 
@@ -61,6 +66,9 @@ def set_aside(
     itself, row by row, with errors naming the line; their foreign keys come back NOT VALID.
     unique: unique constraints and indexes go too (a plain load into an empty table: no upsert
     needs them, and rebuilding them still rejects duplicates).
+    foreign_keys: False keeps them. Dropping a foreign key locks the table it refers to (ACCESS
+    EXCLUSIVE, until commit: no page can read it meanwhile), so keys that cost the load nothing
+    (a column the load leaves empty) stay.
     """
     aside = SetAside(table)
     # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
@@ -80,7 +88,7 @@ def set_aside(
               SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
         ORDER BY contype DESC, conname
         """,
-        [table, ["f", "p", "u"] if unique else ["f", "p"]],
+        [table, ["p", *(["u"] if unique else []), *(["f"] if foreign_keys else [])]],
     )
     for name, definition, kind, columns in cursor.fetchall():
         if kind == "p" and keep_primary_key:
@@ -118,6 +126,10 @@ def restore(cursor: Any, aside: SetAside) -> None:
     foreign = [
         (name, definition) for name, definition in aside.constraints if definition.startswith("FOREIGN KEY")
     ]
+    # Keys that stayed (foreign_keys=False) queued their deferred checks of the loaded rows, which
+    # ALTER TABLE refuses to run past: run them now, as set_aside does.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     for name, definition in keys:
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
     for definition in aside.indexes:
@@ -143,7 +155,7 @@ def new_keys(cursor: Any, staging: str, table: str, key: str) -> int:
 
 
 @contextmanager
-def rebuilt_after(cursor: Any, table: str, new_rows: int) -> Iterator[bool]:
+def rebuilt_after(cursor: Any, table: str, new_rows: int, *, foreign_keys: bool = True) -> Iterator[bool]:
     """Around a load adding new_rows: sets the table's indexes aside first when it is a bulk load.
 
     Re-importing a file adds nothing, so it keeps the indexes; a first import rebuilds them.
@@ -151,6 +163,6 @@ def rebuilt_after(cursor: Any, table: str, new_rows: int) -> Iterator[bool]:
     if not is_bulk(new_rows, estimated_rows(cursor, table)):
         yield False
         return
-    aside = set_aside(cursor, table)
+    aside = set_aside(cursor, table, foreign_keys=foreign_keys)
     yield True
     restore(cursor, aside)

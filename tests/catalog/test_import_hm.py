@@ -281,6 +281,32 @@ def test_a_folder_with_only_some_files_imports_those(hm_files):
     assert not Purchase.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("foreign_keys", [True, False])
+def test_setting_a_tables_keys_aside_locks_the_tables_they_refer_to_unless_kept(foreign_keys):
+    """Customers keep their one foreign key (to the users table) through a bulk load: dropping it
+    would hold every signed-in page until the import commits."""
+    import psycopg
+
+    parameters = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context")
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        bulk_indexes.set_aside(cursor.cursor, "accounts_customer", foreign_keys=foreign_keys)
+        with psycopg.connect(**parameters, autocommit=True) as page:
+            page.execute("SET lock_timeout = '500ms'")
+            try:
+                page.execute("SELECT count(*) FROM auth_user")
+                readable = True
+            except psycopg.errors.LockNotAvailable:
+                readable = False
+        transaction.set_rollback(True)
+
+    assert readable is not foreign_keys
+
+
 def test_bulk_share_decides_between_rebuilding_and_maintaining():
     assert bulk_indexes.is_bulk(new_rows=1_000, kept_rows=0)
     assert bulk_indexes.is_bulk(new_rows=1_000, kept_rows=2_000)
