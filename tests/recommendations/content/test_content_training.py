@@ -133,3 +133,34 @@ def test_looks_like_this_uses_the_silhouette_weight_tuned_on_the_training_split(
     expected = reweight_shape(features, model.encoder.shape_feature_dimension, 3.0)[0]
     np.testing.assert_allclose(raw.similar_query(photo), expected, atol=1e-6)
     assert float(expected @ features[0]) < 0.99
+
+
+def test_encoding_the_shopper_texts_stops_at_a_cancel_between_batches(tmp_path, monkeypatch):
+    from recommendations.content import training as content_training
+    from recommendations.registry import TrainingCancelled
+    from tests.recommendations.content.catalogue import FakeTrainingContext
+
+    class CountingEncoder:
+        batches = 0
+
+        def text_features(self, texts):
+            CountingEncoder.batches += 1
+            return np.zeros((len(texts), 4), dtype=np.float32)
+
+    class CancelledAfterOneBatch(FakeTrainingContext):
+        def check_cancelled(self):
+            if CountingEncoder.batches >= 1:
+                raise TrainingCancelled("Cancelled by staff")
+
+    monkeypatch.setattr(content_training, "TEXT_BATCH", 10)
+    texts = [f"text {n}" for n in range(100)]
+    with pytest.raises(TrainingCancelled):
+        content_training._text_features_for(
+            CancelledAfterOneBatch(workdir=tmp_path), CountingEncoder(), texts
+        )
+    assert CountingEncoder.batches == 1  # of 10
+
+    features, rows = content_training._text_features_for(
+        FakeTrainingContext(workdir=tmp_path), CountingEncoder(), texts
+    )
+    assert features.shape == (100, 4) and rows["text 42"] == sorted(set(texts)).index("text 42")
