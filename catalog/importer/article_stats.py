@@ -32,7 +32,9 @@ ARTICLES = Article._meta.db_table
 STATS = "hm_import_article_stats"
 
 
-def refresh_article_stats(changed_dates: Collection[dt.date] | None = None) -> None:
+def refresh_article_stats(
+    changed_dates: Collection[dt.date] | None = None, *, purchases: str = PURCHASES
+) -> None:
     """Recomputes the three columns for every article; the caller holds the transaction.
 
     changed_dates: the purchase dates whose rows the caller replaced or added (None: all of them).
@@ -40,12 +42,12 @@ def refresh_article_stats(changed_dates: Collection[dt.date] | None = None) -> N
     load can move, and are recomputed from the recent rows every time.
     """
     if connection.vendor == "postgresql":
-        _refresh_postgres(changed_dates)
+        _refresh_postgres(changed_dates, purchases)
     else:
         _refresh_in_python()
 
 
-def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
+def _refresh_postgres(changed_dates: Collection[dt.date] | None, purchases: str) -> None:
     """Per-article figures into a temporary table, then one UPDATE of the articles that differ.
 
     Each figure reads only the rows it needs: price and popularity the data's last
@@ -55,7 +57,7 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
     full import still does).
     """
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT max(t_dat) FROM {PURCHASES}")
+        cursor.execute(f"SELECT max(t_dat) FROM {purchases}")
         last_day = cursor.fetchone()[0]
         cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{STATS}")
         if last_day is None:
@@ -73,9 +75,9 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
                     SELECT article_id,
                            {_popularity_sql()} AS popularity,
                            percentile_cont(0.5) WITHIN GROUP (ORDER BY price) AS price
-                    FROM {PURCHASES} WHERE t_dat > %(last_day)s::date - {PRICE_WINDOW_DAYS}
+                    FROM {purchases} WHERE t_dat > %(last_day)s::date - {PRICE_WINDOW_DAYS}
                     GROUP BY article_id),
-                first_sales AS ({_first_sales_sql(changed_dates)})
+                first_sales AS ({_first_sales_sql(changed_dates, purchases)})
                 SELECT article_id, f.first_sold_on, coalesce(r.popularity, 0) AS popularity, r.price
                 FROM first_sales f FULL JOIN recent r USING (article_id)
                 """,
@@ -89,7 +91,7 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None) -> None:
                 f"""
                 UPDATE {STATS} s SET price = o.price
                 FROM (SELECT p.article_id, percentile_cont(0.5) WITHIN GROUP (ORDER BY p.price) AS price
-                      FROM {PURCHASES} p
+                      FROM {purchases} p
                       WHERE p.article_id = ANY(ARRAY(SELECT article_id FROM {STATS} WHERE price IS NULL))
                       GROUP BY p.article_id) o
                 WHERE o.article_id = s.article_id
@@ -128,7 +130,7 @@ def _popularity_sql() -> str:
     )
 
 
-def _first_sales_sql(changed_dates: Collection[dt.date] | None) -> str:
+def _first_sales_sql(changed_dates: Collection[dt.date] | None, purchases: str) -> str:
     """(article_id, first_sold_on) of every article with a purchase, as SQL.
 
     With changed dates, the stored first_sold_on stands for the unchanged rows (the importer is
@@ -139,16 +141,16 @@ def _first_sales_sql(changed_dates: Collection[dt.date] | None) -> str:
     first sold lately (a weekly file of the benchmark took 80 s instead of 0.1 s).
     """
     if changed_dates is None:
-        return f"SELECT article_id, min(t_dat) AS first_sold_on FROM {PURCHASES} GROUP BY article_id"
+        return f"SELECT article_id, min(t_dat) AS first_sold_on FROM {purchases} GROUP BY article_id"
     return f"""
         SELECT a.article_id,
                least(n.first_sold_on,
                      CASE WHEN a.first_sold_on = ANY(%(dates)s::date[])
-                          THEN (SELECT min(p.t_dat + 0) FROM {PURCHASES} p
+                          THEN (SELECT min(p.t_dat + 0) FROM {purchases} p
                                 WHERE p.article_id = a.article_id AND p.t_dat <> ALL(%(dates)s::date[]))
                           ELSE a.first_sold_on END) AS first_sold_on
         FROM {ARTICLES} a
-        LEFT JOIN (SELECT article_id, min(t_dat) AS first_sold_on FROM {PURCHASES}
+        LEFT JOIN (SELECT article_id, min(t_dat) AS first_sold_on FROM {purchases}
                    WHERE t_dat = ANY(%(dates)s::date[]) GROUP BY article_id) n USING (article_id)
         WHERE n.first_sold_on IS NOT NULL OR a.first_sold_on IS NOT NULL
         """

@@ -2,10 +2,10 @@
 
 1. Find which stored dates the file replaces: the stored dates come from the date index (a skip
    scan, milliseconds even at 31.8M rows); the file's from a quick pass over its first column.
-2. Remove them: TRUNCATE when the file replaces everything stored (re-importing the full file),
-   else DELETE those dates.
-3. When the new rows are a large share of the table, set its indexes and foreign keys aside
-   (bulk_indexes) and rebuild them after the load; otherwise maintain them row by row.
+2. When the new rows are a large share of the table, load into a new table holding the rows of
+   the other dates, build its indexes and keys after the load, and swap it in at the very end
+   (table_swap: pages keep reading the old table meanwhile). Otherwise DELETE the replaced dates
+   and maintain the indexes row by row.
 4. COPY the file into the purchase table as binary rows (purchase_rows): parsed and checked here
    on worker threads, customer ids rewritten on the way, numbered in file order; the server
    applies the range checks.
@@ -18,13 +18,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from accounts.models import Customer, Purchase
-from catalog.importer import bulk_indexes, postgres_copy
+from catalog.importer import bulk_indexes, postgres_copy, table_swap
 from catalog.importer.csv_files import estimate_rows, line_blocks, split_csv_line
 from catalog.importer.purchase_rows import (
     COPY_COLUMNS,
@@ -44,10 +45,9 @@ TABLE = Purchase._meta.db_table
 CHECKED_COLUMNS = ("customer_id", "article_id")
 
 
-def load(
-    path: Path, columns: list[Column], progress: Progress, timings: dict[str, float]
-) -> tuple[int, list[str], set[dt.date] | None]:
-    """Loads the file; returns (rows, notes for the report, the dates it changed: None for all)."""
+def load(path: Path, columns: list[Column], progress: Progress, timings: dict[str, float]) -> Loaded:
+    """Loads the file. A bulk load leaves its rows in a new table, which the caller puts in place
+    (table_swap.put_in_place) as the last step before commit, and drops the old one after."""
     cursor = postgres_copy.raw_cursor()
     postgres_copy.tune_session(cursor)
     notes: list[str] = []
@@ -58,33 +58,41 @@ def load(
     cursor.execute(f"LOCK TABLE {TABLE} IN SHARE ROW EXCLUSIVE MODE")
 
     stored = stored_dates(cursor)
-    kept = 0
+    replaced: set[dt.date] = set()
     changed_dates: set[dt.date] | None = None
+    kept = 0
     if stored:
         changed_dates = file_dates(path, columns)
         replaced = set(stored) & changed_dates
-        clock.lap("transactions: dates")
         if replaced == set(stored):
             changed_dates = None  # every stored row is replaced
-        if replaced == set(stored) and not bulk_indexes.is_referenced(cursor, TABLE):
-            cursor.execute(f"TRUNCATE {TABLE}")
-            notes.append(f"replaced all {len(stored)} stored dates")
         else:
-            deleted = 0
-            if replaced:
-                cursor.execute(f"DELETE FROM {TABLE} WHERE t_dat = ANY(%s)", [sorted(replaced)])
-                deleted = max(cursor.rowcount, 0)
-                notes.append(f"replaced {len(replaced)} of {len(stored)} stored dates")
-            kept = max(bulk_indexes.estimated_rows(cursor, TABLE) - deleted, 0)
-        clock.lap("transactions: remove replaced dates")
+            kept = bulk_indexes.estimated_rows(cursor, TABLE) - _rows_on(cursor, replaced)
+        clock.lap("transactions: dates")
+        if replaced:
+            everything = "all" if replaced == set(stored) else f"{len(replaced)} of"
+            notes.append(f"replaced {everything} {len(stored)} stored dates")
 
     estimate = estimate_rows(path)
-    aside = None
-    if bulk_indexes.is_bulk(estimate, kept):
-        aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
+    target, swap, aside = TABLE, None, None
+    if bulk_indexes.is_bulk(estimate, max(kept, 0)) and not bulk_indexes.is_referenced(cursor, TABLE):
+        # A new table beside the one pages read, swapped in at the end (table_swap).
+        kept_where = None if stored and changed_dates is None else "t_dat <> ALL(%s)"
+        swap = table_swap.start(
+            cursor, TABLE, kept_where, [sorted(replaced)], checked_columns=set(CHECKED_COLUMNS)
+        )
+        target = swap.incoming
         notes.append("indexes rebuilt after the load")
+        clock.lap("transactions: keep the other dates' rows")
+    else:
+        if replaced:
+            cursor.execute(f"DELETE FROM {TABLE} WHERE t_dat = ANY(%s)", [sorted(replaced)])
+        clock.lap("transactions: remove replaced dates")
+        if bulk_indexes.is_bulk(estimate, max(kept, 0)):  # a table other tables refer to: in place
+            aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
+            notes.append("indexes rebuilt after the load")
 
-    first_id, sequence = reserve_ids(cursor)
+    first_id = reserve_ids(cursor)
     converter = PurchaseRowConverter(
         columns,
         CustomerKeys.load(cursor, Customer._meta.db_table),
@@ -92,7 +100,7 @@ def load(
         first_id,
     )
     clock.lap("transactions: prepare")
-    statement = f"COPY {TABLE} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
+    statement = f"COPY {target} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
     rows = 0
     with progress.bar(TRANSACTIONS.filename, total=estimate) as advance:
         try:
@@ -108,30 +116,51 @@ def load(
         except psycopg.Error as error:
             # COPY counts binary rows from 1; the file's first row is line 2.
             raise postgres_copy.copy_error(error, TRANSACTIONS, columns, line_offset=1) from None
-    if rows:
-        cursor.execute("SELECT setval(%s, %s)", [sequence, first_id + rows - 1])
+    if rows or swap is not None:
+        # Past the last id used (the new table's own sequence starts afresh).
+        cursor.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [target, first_id + max(rows - 1, 0)]
+        )
     clock.lap("transactions: copy")
 
-    if aside is not None:
+    if swap is not None:
+        progress.note(f"{TRANSACTIONS.filename}: building {len(swap.indexes) + 1} indexes and the keys")
+        table_swap.build(cursor, swap)
+        clock.lap("transactions: rebuild indexes")
+    elif aside is not None:
         rebuilt = f"{len(aside.indexes)} indexes and {len(aside.constraints)} keys"
         progress.note(f"{TRANSACTIONS.filename}: rebuilding {rebuilt}")
         bulk_indexes.restore(cursor, aside)
         clock.lap("transactions: rebuild indexes")
-    cursor.execute(f"ANALYZE {TABLE}")
+    cursor.execute(f"ANALYZE {target}")
     clock.lap("transactions: analyze")
-    return rows, notes, changed_dates
+    return Loaded(rows, notes, changed_dates, target, swap)
 
 
-def reserve_ids(cursor: Any) -> tuple[int, str]:
-    """(the first id for the new rows, the id sequence): the importer numbers the rows itself.
+@dataclass
+class Loaded:
+    rows: int
+    notes: list[str]
+    changed_dates: set[dt.date] | None  # the dates the load changed; None for all of them
+    table: str  # where the rows are until `swap` is put in place (the purchase table without one)
+    swap: table_swap.Swap | None
+
+
+def _rows_on(cursor: Any, dates: set[dt.date]) -> int:
+    if not dates:
+        return 0
+    cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE t_dat = ANY(%s)", [sorted(dates)])
+    return int(cursor.fetchone()[0])
+
+
+def reserve_ids(cursor: Any) -> int:
+    """The first id for the new rows: the importer numbers the rows itself.
 
     The caller holds the table's write lock (load), so nobody else draws ids from the sequence
     while the load numbers its rows on from first_id; the caller moves the sequence past the last.
     """
-    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
-    sequence = cursor.fetchone()[0]
-    cursor.execute("SELECT nextval(%s)", [sequence])
-    return int(cursor.fetchone()[0]), sequence
+    cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [TABLE])
+    return int(cursor.fetchone()[0])
 
 
 def stored_dates(cursor: Any) -> list[dt.date]:

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from accounts.models import Customer, Purchase
-from catalog.importer import purchases_postgres
+from catalog.importer import purchases_postgres, table_swap
 from catalog.importer.article_stats import refresh_article_stats
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
 from catalog.importer.errors import ImportInputError
@@ -34,22 +34,41 @@ def import_transactions(
     started = time.monotonic()
     timings = timings if timings is not None else {}
     columns = read_header(path, TRANSACTIONS)
+    postgres = connection.vendor == "postgresql"
+    if postgres:
+        _drop_replaced_tables()  # left by an import that stopped between its commit and the drop
+    swap: table_swap.Swap | None = None
     with transaction.atomic():
         changed_dates: set[dt.date] | None = None
-        if connection.vendor == "postgresql":
-            rows, notes, changed_dates = purchases_postgres.load(path, columns, progress, timings)
+        purchases = TABLE
+        if postgres:
+            loaded = purchases_postgres.load(path, columns, progress, timings)
+            rows, notes, changed_dates = loaded.rows, loaded.notes, loaded.changed_dates
+            purchases, swap = loaded.table, loaded.swap
         else:
             rows, notes = _load_sqlite(path, columns, progress)
         stats_started = time.monotonic()
         progress.note(f"{TRANSACTIONS.filename}: refreshing the articles' price, first sale and popularity")
-        refresh_article_stats(changed_dates)
+        refresh_article_stats(changed_dates, purchases=purchases)
         timings["transactions: article statistics"] = time.monotonic() - stats_started
+        if swap is not None:
+            # Last: from here to the commit the purchase tables are held (pages wait milliseconds).
+            with connection.cursor() as cursor:
+                table_swap.put_in_place(cursor.cursor, swap)
         commit_started = time.monotonic()
     # Deferred foreign-key checks run here, one per new row when the keys were kept in place.
     timings["transactions: commit"] = time.monotonic() - commit_started
+    if swap is not None:
+        _drop_replaced_tables()
     return FileReport(
         TRANSACTIONS.filename, rows=rows, changed=rows, seconds=time.monotonic() - started, notes=notes
     )
+
+
+def _drop_replaced_tables() -> None:
+    """The purchase table a bulk load replaced, in a transaction of its own (table_swap)."""
+    with connection.cursor() as cursor:
+        table_swap.drop_replaced(cursor.cursor, TABLE)
 
 
 def _load_sqlite(path: Path, columns: list[Column], progress: Progress) -> tuple[int, list[str]]:

@@ -88,6 +88,37 @@ def test_a_weekly_file_replaces_only_the_dates_it_holds(hm_files, tmp_path):
     assert Purchase.objects.filter(t_dat=dt.date.fromisoformat(last_day)).count() == 3
 
 
+def test_a_bulk_load_of_some_dates_keeps_the_other_dates_rows_and_their_ids(hm_files, tmp_path):
+    run_import(hm_files)
+    rows = read_rows(hm_files / "transactions_train.csv")
+    dates = sorted({row["t_dat"] for row in rows})
+    later = set(dates[len(dates) // 2 :])  # half the dates: a bulk load
+    kept = list(
+        Purchase.objects.exclude(t_dat__in=later)
+        .order_by("id")
+        .values_list("id", "t_dat", "customer_id", "price")
+    )
+    part = tmp_path / "part"
+    part.mkdir()
+    replacing = [{**row, "price": "0.5"} for row in rows if row["t_dat"] in later]
+    write_rows(part / "transactions_train.csv", list(rows[0]), replacing)
+
+    summary = run_import(part)
+
+    assert "indexes rebuilt after the load" in summary.report("transactions_train.csv").notes
+    assert (
+        list(
+            Purchase.objects.exclude(t_dat__in=later)
+            .order_by("id")
+            .values_list("id", "t_dat", "customer_id", "price")
+        )
+        == kept
+    )
+    assert Purchase.objects.filter(t_dat__in=later).count() == len(replacing)
+    assert set(Purchase.objects.filter(t_dat__in=later).values_list("price", flat=True)) == {0.5}
+    assert Article.objects.exclude(price=None).exists()  # statistics read the loaded rows
+
+
 def test_purchases_of_a_new_date_are_added_to_the_stored_ones(hm_files, tmp_path):
     run_import(hm_files)
     stored = Purchase.objects.count()
@@ -112,6 +143,64 @@ def test_a_large_load_rebuilds_the_indexes_and_keys_it_set_aside(hm_files):
     assert indexes == before[0]
     assert [name for name, _validated in constraints] == [name for name, _validated in before[1]]
     assert all(validated for _name, validated in before[1])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_pages_keep_reading_while_a_bulk_load_of_purchases_runs(hm_files, monkeypatch):
+    """The load fills a new table and swaps it in at the end: until then articles, customers and
+    the old purchases stay readable (setting keys aside on the table itself locked them all)."""
+    import threading
+
+    import psycopg
+
+    from catalog.importer import table_swap
+
+    run_import(hm_files, images=False)
+    stored = Purchase.objects.count()
+    building, checked = threading.Event(), threading.Event()
+    real_build = table_swap.build
+
+    def build_after_the_check(cursor, swap):
+        building.set()
+        checked.wait(timeout=30)
+        real_build(cursor, swap)
+
+    monkeypatch.setattr(table_swap, "build", build_after_the_check)
+    errors = []
+
+    def reimport():
+        try:
+            run_import(hm_files, images=False)  # every date again: a bulk load
+        except Exception as error:  # reported below, on the test's thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=reimport)
+    worker.start()
+    assert building.wait(timeout=60)
+    parameters = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context")
+    }
+    try:
+        with psycopg.connect(**parameters, autocommit=True) as page:
+            page.execute("SET lock_timeout = '1s'")
+            counts = [
+                page.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                for table in ("catalog_article", "accounts_customer", "accounts_purchase")
+            ]
+    finally:
+        checked.set()
+        worker.join(timeout=60)
+
+    assert not errors
+    assert counts[2] == stored and all(counts)
+    assert Purchase.objects.count() == stored
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'accounts_purchase_replaced%%'")
+        assert cursor.fetchone()[0] == 0  # the old table was dropped after the commit
 
 
 def test_keys_re_added_without_a_validating_scan_still_check_later_writes(hm_files):
