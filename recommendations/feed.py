@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
 NO_MODEL_NOTE = "Trending — personal picks appear once the recommender has been trained"
+# A version is active but this process could not load it (files missing or damaged; logged).
+UNAVAILABLE_NOTE = "Trending — personal picks are unavailable right now"
 NEWER_THAN_MODEL_NOTE = "Trending — picks for your latest purchases appear after the next model update"
 
 
@@ -38,9 +40,10 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
 
     `None` (a login without a customer record, staff say) has no purchases: a cold start.
     """
+    from recommendations import serving
     from recommendations.collaborative import personal
     from recommendations.collaborative.active import active_collaborative_model
-    from recommendations.collaborative.parameters import BlendWeights
+    from recommendations.collaborative.parameters import KIND_NAME, BlendWeights
     from recommendations.trending import trending_articles
 
     model = active_collaborative_model()
@@ -49,7 +52,8 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
     if customer is None or not purchases:
         return _trending_instead(k, per_product, COLD_START_NOTE)
     if model is None:
-        return _trending_instead(k, per_product, NO_MODEL_NOTE)
+        trained = serving.serving_state(KIND_NAME)["active_version_id"] is not None
+        return _trending_instead(k, per_product, UNAVAILABLE_NOTE if trained else NO_MODEL_NOTE)
     items = personal.for_you(model, customer, purchases, k)
     if not items:
         # Everything they bought is newer than the model (it learns those articles tonight).

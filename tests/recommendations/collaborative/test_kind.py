@@ -58,6 +58,20 @@ def test_without_a_trained_model_the_feed_is_trending_and_says_so(planted_shop):
     assert feed.customers_like_you(Customer.objects.get(pk=3), 4) == []
 
 
+def test_a_trained_model_this_process_cannot_load_is_not_called_untrained(planted_shop, settings):
+    import shutil
+    from pathlib import Path
+
+    _train()
+    version = ModelVersion.objects.get(kind="collaborative", is_active=True)
+    shutil.rmtree(Path(settings.ARTIFACTS_ROOT) / version.path)
+    serving.reset()
+
+    result = feed.recommend_for_customer(Customer.objects.get(pk=3), 6)
+
+    assert result.fallback and result.note == feed.UNAVAILABLE_NOTE and len(result.items) == 6
+
+
 def test_a_customer_without_purchases_gets_trending_and_is_told_why(planted_shop):
     _train()
 
