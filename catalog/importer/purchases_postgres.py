@@ -75,8 +75,14 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
 
     estimate = estimate_rows(path)
     target, swap, aside = TABLE, None, None
-    if bulk_indexes.is_bulk(estimate, max(kept, 0)) and not bulk_indexes.is_referenced(cursor, TABLE):
-        # A new table beside the one pages read, swapped in at the end (table_swap).
+    if bulk_indexes.is_bulk(estimate, max(kept, 0)) and table_swap.can_swap(cursor, TABLE):
+        # A new table beside the one pages read, swapped in at the end (table_swap). Its keys
+        # come only at the end: until then no article or customer the file refers to may go
+        # (readers pass this lock; writers of either wait for the commit, as they would for the
+        # keys themselves).
+        cursor.execute(
+            f"LOCK TABLE {Article._meta.db_table}, {Customer._meta.db_table} IN SHARE ROW EXCLUSIVE MODE"
+        )
         kept_where = None if stored and changed_dates is None else "t_dat <> ALL(%s)"
         swap = table_swap.start(
             cursor, TABLE, kept_where, [sorted(replaced)], checked_columns=set(CHECKED_COLUMNS)
@@ -88,7 +94,7 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
         if replaced:
             cursor.execute(f"DELETE FROM {TABLE} WHERE t_dat = ANY(%s)", [sorted(replaced)])
         clock.lap("transactions: remove replaced dates")
-        if bulk_indexes.is_bulk(estimate, max(kept, 0)):  # a table other tables refer to: in place
+        if bulk_indexes.is_bulk(estimate, max(kept, 0)):  # one table_swap cannot replace: in place
             aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
             notes.append("indexes rebuilt after the load")
 

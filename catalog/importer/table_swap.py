@@ -8,20 +8,26 @@ table beside the one pages keep reading (the rows it keeps, then the file), buil
 and keys there, and in the last moments of the transaction the two swap names. Renaming locks
 only the purchase tables, and only from the swap to the commit.
 
-The replaced table is dropped after the commit (`drop_replaced`), in a transaction of its own:
-dropping it removes its foreign keys, which locks the articles and customers for milliseconds.
-One left behind by a crash between the two is dropped by the next import.
+The replaced table loses its foreign keys at the swap (which holds the articles and customers for
+the milliseconds to the commit) and is dropped after the commit (`drop_replaced`), in a
+transaction of its own; one left behind by a crash between the two holds nothing up and is
+dropped by the next import.
 """
 
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import psycopg
+
 INCOMING_SUFFIX = "_incoming"
 REPLACED_SUFFIX = "_replaced_"
+# How long one try to take the swap's locks may hold the queue of readers behind it.
+LOCK_WAIT_SECONDS = 1
 
 
 @dataclass
@@ -34,6 +40,22 @@ class Swap:
     foreign_keys: list[tuple[str, str]] = field(default_factory=list)  # (name, definition)
     # Foreign keys whose columns the loader looked up for every new row itself.
     checked: set[str] = field(default_factory=set)
+
+
+def can_swap(cursor: Any, table: str) -> bool:
+    """Whether the table can be replaced by a copy: no other table refers to it (its keys would
+    keep pointing at the old one), and its id is an identity column (a serial's sequence belongs
+    to the old table, and the copy's default would still draw from it)."""
+    cursor.execute(
+        "SELECT attidentity <> '' FROM pg_attribute WHERE attrelid = %s::regclass AND attname = 'id'",
+        [table],
+    )
+    identity = cursor.fetchone()
+    cursor.execute(
+        "SELECT NOT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass)",
+        [table],
+    )
+    return bool(identity and identity[0] and cursor.fetchone()[0])
 
 
 def start(
@@ -102,12 +124,26 @@ def build(cursor: Any, swap: Swap) -> None:
         cursor.execute(f'ALTER TABLE {swap.incoming} ADD CONSTRAINT "{name}" {definition}')
 
 
-def put_in_place(cursor: Any, swap: Swap) -> None:
+def put_in_place(cursor: Any, swap: Swap, *, referenced: list[str]) -> None:
     """Renames the old table and its index, key and sequence names out of the way, and the incoming
-    table's into them. Waits for the old table's readers; holds both tables until commit."""
+    table's into them; drops the old table's foreign keys, so that what is left of it until
+    `drop_replaced` holds nothing up. From here to the commit, the purchase tables and the tables
+    in `referenced` (the ones its keys refer to) are held.
+
+    The locks are taken first, each try giving up after LOCK_WAIT_SECONDS: a long reader (the
+    collaborative job reads the whole table) would otherwise keep this waiting, and every page
+    queued behind it, for as long as it reads. Between tries pages go on.
+    """
+    _lock_waiting_in_turns(cursor, [swap.table, *referenced])
     replaced = swap.table + REPLACED_SUFFIX + uuid.uuid4().hex[:8]
     sequence = _identity_sequence(cursor, swap.table)
     incoming_sequence = _identity_sequence(cursor, swap.incoming)
+    # Deferred key checks this transaction queued on the referenced tables block ALTER TABLE there:
+    # run them now, as bulk_indexes.set_aside does.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for name, _definition in swap.foreign_keys:
+        cursor.execute(f'ALTER TABLE {swap.table} DROP CONSTRAINT "{name}"')
     cursor.execute(f"ALTER TABLE {swap.table} RENAME TO {replaced}")
     if sequence and incoming_sequence:
         cursor.execute(f"ALTER SEQUENCE {sequence} RENAME TO {replaced}_id_seq")
@@ -124,6 +160,21 @@ def put_in_place(cursor: Any, swap: Swap) -> None:
         )
     for name, _definition, temporary in swap.indexes:
         cursor.execute(f'ALTER INDEX {temporary} RENAME TO "{name}"')
+
+
+def _lock_waiting_in_turns(cursor: Any, tables: list[str]) -> None:
+    while True:
+        cursor.execute("SAVEPOINT table_swap_lock")
+        cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'")
+        try:
+            cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+        except psycopg.errors.LockNotAvailable:
+            cursor.execute("ROLLBACK TO SAVEPOINT table_swap_lock")
+            time.sleep(LOCK_WAIT_SECONDS)
+            continue
+        cursor.execute("SET LOCAL lock_timeout = 0")
+        cursor.execute("RELEASE SAVEPOINT table_swap_lock")
+        return
 
 
 def drop_replaced(cursor: Any, table: str) -> int:

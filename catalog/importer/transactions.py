@@ -54,7 +54,9 @@ def import_transactions(
         if swap is not None:
             # Last: from here to the commit the purchase tables are held (pages wait milliseconds).
             with connection.cursor() as cursor:
-                table_swap.put_in_place(cursor.cursor, swap)
+                table_swap.put_in_place(
+                    cursor.cursor, swap, referenced=[Customer._meta.db_table, Article._meta.db_table]
+                )
         commit_started = time.monotonic()
     # Deferred foreign-key checks run here, one per new row when the keys were kept in place.
     timings["transactions: commit"] = time.monotonic() - commit_started
