@@ -7,6 +7,7 @@ customer can never reach another customer's purchases through these endpoints.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import NoReturn
 
 from django.db.models import QuerySet
@@ -57,7 +58,7 @@ class TokenView(ObtainAuthToken):
     caller's address or for the username have reached their limit (accounts/login_limits.py)."""
 
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
-        username = request.data.get("username")
+        username = request.data.get("username") if isinstance(request.data, Mapping) else None
         if isinstance(username, str) and login_limits.logins_refused(request, username):
             raise Throttled(detail=login_limits.refused_message())
         return super().post(request, *args, **kwargs)

@@ -2,10 +2,11 @@
 guessed at speed.
 
 After LOGIN_FAILURES_PER_ADDRESS failures from one address, or LOGIN_FAILURES_PER_USERNAME for one
-username, within LOGIN_FAILURE_WINDOW_SECONDS of the first, every login there is refused until
-that window ends, the right password included (so further guesses learn nothing). A successful
-login clears its username's count. Usernames are counted whether or not they exist, so the limit
-tells nobody which do. Counts live in the shared cache (Redis in production), like the throttles.
+username, in a window of LOGIN_FAILURE_WINDOW_SECONDS (fixed windows, counted from the epoch),
+every login there is refused until that window ends, the right password included (so further
+guesses learn nothing). A successful login clears its username's count. Usernames are counted
+whether or not they exist, so the limit tells nobody which do. Counts live in the shared cache
+(Redis in production), like the throttles.
 
 Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
 is an authentication backend; the login page and the API token also say why they refuse.
@@ -13,7 +14,9 @@ is an authentication backend; the login page and the API token also say why they
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import time
 from typing import Any
 
 from django.conf import settings
@@ -33,15 +36,18 @@ def refused_message() -> str:
     )
 
 
-def _username_key(username: str) -> str:
-    # Hashed: a username is whatever a client typed, and must not shape the cache key.
-    return "login-failures:username:" + hashlib.sha256(username.casefold().encode()).hexdigest()
-
-
 def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
+    """(cache key, limit) per client address and per username, for the current window.
+
+    The window is in the key: a counter is only ever read in its own window, so one that lost its
+    expiry (Django's incr on Redis is EXISTS then INCR) is a stray key, never a lock for good.
+    """
+    window = int(time.time()) // settings.LOGIN_FAILURE_WINDOW_SECONDS
+    # Hashed: a username is whatever a client typed, and must not shape the cache key.
+    name = hashlib.sha256(username.casefold().encode()).hexdigest()
     return [
-        (f"login-failures:address:{client_ip(request)}", settings.LOGIN_FAILURES_PER_ADDRESS),
-        (_username_key(username), settings.LOGIN_FAILURES_PER_USERNAME),
+        (f"login-attempts:address:{client_ip(request)}:{window}", settings.LOGIN_FAILURES_PER_ADDRESS),
+        (f"login-attempts:username:{name}:{window}", settings.LOGIN_FAILURES_PER_USERNAME),
     ]
 
 
@@ -49,16 +55,16 @@ def logins_refused(request: HttpRequest, username: str) -> bool:
     return any((cache.get(key) or 0) >= limit for key, limit in _counters(request, username))
 
 
-def record_failure(request: HttpRequest, username: str) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _limit in _counters(request, username):
-        # add() is atomic: the first failure opens the window and sets its expiry.
-        if cache.add(key, 1, timeout=window):
-            continue
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: this failure opens the next window
-            cache.add(key, 1, timeout=window)
+def _count(key: str) -> int:
+    """One more attempt on a counter, atomically; returns the count with it."""
+    timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    if cache.add(key, 1, timeout=timeout):
+        return 1
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
 
 
 class LoginLimitBackend(ModelBackend):
@@ -75,9 +81,18 @@ class LoginLimitBackend(ModelBackend):
             return super().authenticate(request, username=username, password=password, **kwargs)
         if logins_refused(request, username):
             raise PermissionDenied(refused_message())
+        # Counted before the password is checked: attempts sent all at once are each counted
+        # before any of them is checked, so no more than the limit are checked, in parallel or not.
+        counters = _counters(request, username)
+        if any(_count(key) > limit for key, limit in counters):
+            raise PermissionDenied(refused_message())
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
-            record_failure(request, username)
-        else:
-            cache.delete(_username_key(username))
+            # Ends the attempt here, so that no backend after this one checks the password again.
+            raise PermissionDenied("Invalid username or password.")
+        # Not a failure after all: off the address's count, and the username starts afresh.
+        (address, _limit), (username_key, _limit) = counters
+        with contextlib.suppress(ValueError):
+            cache.decr(address)
+        cache.delete(username_key)
         return user

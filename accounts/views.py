@@ -26,7 +26,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
         )
-        login(request, user)
+        login(request, user, backend="accounts.login_limits.LoginLimitBackend")
         messages.success(request, "Welcome! Your account is ready.")
         return redirect("accounts:account")
     return render(request, "accounts/signup.html", {"form": form})

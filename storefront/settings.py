@@ -119,7 +119,12 @@ LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "catalog:home"
 # Failed logins allowed per client address and per username within the window, after which every
 # login there is refused until the window ends (accounts/login_limits.py).
-AUTHENTICATION_BACKENDS = ["accounts.login_limits.LoginLimitBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.login_limits.LoginLimitBackend",
+    # Only for sessions begun before the limit existed (they name this backend): the first one
+    # ends every login attempt itself, so this one never checks a password.
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))

@@ -11,8 +11,8 @@ from typing import Any
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-# HEAD and OPTIONS read what GET reads.
-READ_ALIASES = {"HEAD": "GET", "OPTIONS": "GET"}
+# HEAD reads what GET reads. OPTIONS only describes the endpoint: any staff may ask.
+READ_ALIASES = {"HEAD": "GET"}
 
 
 def staff_with(**by_method: str) -> type[BasePermission]:
@@ -26,7 +26,11 @@ def staff_with(**by_method: str) -> type[BasePermission]:
             method = request.method or ""
             needed = by_method.get(method) or by_method.get(READ_ALIASES.get(method, ""))
             user = request.user
-            if not (user and user.is_authenticated and user.is_staff and needed):
+            if not (user and user.is_authenticated and user.is_staff):
+                return False
+            if method == "OPTIONS":
+                return True
+            if not needed:
                 return False
             if not user.has_perm(needed):
                 self.message = f"Staff only, with the permission {needed}."

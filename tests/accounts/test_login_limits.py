@@ -103,3 +103,46 @@ def test_the_api_token_and_the_admin_login_count_and_refuse_too(shopper):
     get_user_model().objects.filter(pk=shopper.pk).update(is_staff=True)
     client.post("/admin/login/", {"username": shopper.username, "password": PASSWORD, "next": "/admin/"})
     assert "_auth_user_id" not in client.session
+
+
+def test_attempts_at_once_are_counted_before_any_password_is_checked(shopper, monkeypatch):
+    """Ten tries sent together all passed a check-then-count limit; counted first, three do."""
+    import contextlib
+
+    from django.contrib.auth.backends import ModelBackend
+    from django.core.exceptions import PermissionDenied
+    from django.test import RequestFactory
+
+    from accounts.login_limits import LoginLimitBackend
+
+    request = RequestFactory().post(LOGIN, REMOTE_ADDR=new_address())
+    checked = []
+    real_check = ModelBackend.authenticate
+
+    def slow_check(self, request, username=None, password=None, **kwargs):
+        checked.append(password)
+        if len(checked) == 1:  # nine more tries arrive while this one's password is hashed
+            for _ in range(9):
+                with contextlib.suppress(PermissionDenied):
+                    LoginLimitBackend().authenticate(request, username=shopper.username, password="wrong")
+        return real_check(self, request, username=username, password=password, **kwargs)
+
+    monkeypatch.setattr(ModelBackend, "authenticate", slow_check)
+    with contextlib.suppress(PermissionDenied):
+        LoginLimitBackend().authenticate(request, username=shopper.username, password="wrong")
+
+    assert len(checked) == 3  # the limit per username; the other seven were refused unchecked
+
+
+def test_the_token_endpoint_answers_a_body_that_is_no_object_with_a_400():
+    client = client_from_new_address()
+    for body in ("[]", '"x"', "3"):
+        response = client.post(TOKEN, body, content_type="application/json")
+        assert response.status_code == 400, body
+
+
+def test_sessions_begun_before_the_limit_existed_stay_signed_in(shopper):
+    client = client_from_new_address()
+    client.force_login(shopper, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get("/api/v1/me/").status_code in (200, 404)  # signed in (404: no customer record)
+    assert client.get("/accounts/").status_code == 200

@@ -212,3 +212,10 @@ def test_the_schema_documents_the_training_endpoints(staff_client):
             "previous",
             "results",
         }
+
+
+@pytest.mark.django_db
+def test_options_describes_a_staff_endpoint_to_staff_only(staff_client, shopper_client):
+    for url in ("/api/v1/training-runs/1/cancel/", "/api/v1/model-versions/1/activate/"):
+        assert staff_client.options(url).status_code == 200, url
+        assert shopper_client.options(url).status_code == 403, url
