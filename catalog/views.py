@@ -123,7 +123,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return _bad_filter(request, error)
     if not query:
         return render(request, "catalog/search.html", {"query": ""})
-    wait = page_throttle_wait(request, "search")
+    wait = page_throttle_wait(request)
     if wait is not None:
         message = f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
         response = render(request, "catalog/search.html", {"query": query, "error": message}, status=429)

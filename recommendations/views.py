@@ -41,7 +41,7 @@ def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
 def shop_the_look(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, TEMPLATE, _context(SearchFilters(), available=content_model() is not None))
-    wait = page_throttle_wait(request, "shop-the-look")
+    wait = page_throttle_wait(request)
     if wait is not None:
         message = f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
         response = render(

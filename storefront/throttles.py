@@ -1,8 +1,9 @@
 """Rate limits for searches (by words or by photo): per signed-in user and per client IP.
 
-The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings; the
-pages (plain Django views) use the same rates through `page_throttle_wait`, a fixed-window
-counter in the shared cache (Redis in production, so every web process counts together).
+The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings, and the
+pages (plain Django views) go through the same throttles (`page_throttle_wait`): one allowance
+per user or address, whether it searches by page or by API, by words or by photo, counted in the
+shared cache (Redis in production, so every web process counts together).
 
 The client IP is REMOTE_ADDR. X-Forwarded-For is written by the client unless a proxy we run
 rewrites it, so it is read only with BEHIND_PROXY set, and then only its last address (the one
@@ -11,9 +12,8 @@ our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages'
 
 from __future__ import annotations
 
-import time
+import math
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -21,13 +21,23 @@ from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateTh
 from rest_framework.views import APIView
 
 
-class SearchUserThrottle(UserRateThrottle):
+class RatesFromSettings:
+    """The rate as settings give it now (DRF reads the rates once, when its class is defined)."""
+
+    scope: str
+
+    def get_rate(self) -> str | None:
+        rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        return None if rate is None else str(rate)
+
+
+class SearchUserThrottle(RatesFromSettings, UserRateThrottle):
     """Signed-in shoppers, counted per user (anonymous requests fall through to the IP below)."""
 
     scope = "search_user"
 
 
-class SearchAnonThrottle(AnonRateThrottle):
+class SearchAnonThrottle(RatesFromSettings, AnonRateThrottle):
     """Anonymous requests, counted per client IP."""
 
     scope = "search_anon"
@@ -51,40 +61,15 @@ class QueryAnonThrottle(QueryOnlyThrottleMixin, SearchAnonThrottle):
     pass
 
 
-PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
-def _rate(scope: str) -> tuple[int, int]:
-    """(requests, seconds) from a DRF rate string such as "60/min"."""
-    rate = str(api_settings.DEFAULT_THROTTLE_RATES[scope])
-    requests, period = rate.split("/")
-    return int(requests), PERIOD_SECONDS[period[0]]
-
-
 def client_ip(request: HttpRequest) -> str:
     # DRF's rule reads only request.META, which a Django request has too.
     return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]
 
 
-def page_throttle_wait(request: HttpRequest, bucket: str) -> int | None:
-    """Count one request; None when allowed, else the seconds until the window resets."""
-    if request.user.is_authenticated:
-        scope, ident = "search_user", f"user-{request.user.pk}"
-    else:
-        scope, ident = "search_anon", f"ip-{client_ip(request)}"
-    limit, window = _rate(scope)
-    now = int(time.time())
-    window_start = now - now % window
-    key = f"page-throttle:{bucket}:{ident}:{window_start}"
-    # add() is atomic: the first request of a window creates the counter with its expiry.
-    if cache.add(key, 1, timeout=window + 1):
-        return None
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        # Expired between add and incr: this request opens the next window.
-        cache.add(key, 1, timeout=window + 1)
-        return None
-    if count > limit:
-        return window_start + window - now
+def page_throttle_wait(request: HttpRequest) -> int | None:
+    """Count one search made from a page, in the API's own counters; None when allowed, else the
+    seconds to wait. DRF's throttles read only the user and request.META, which a page has too."""
+    for throttle in (SearchUserThrottle(), SearchAnonThrottle()):
+        if not throttle.allow_request(request, None):  # type: ignore[arg-type]
+            return max(1, math.ceil(throttle.wait() or 1))
     return None

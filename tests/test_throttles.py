@@ -5,8 +5,6 @@ import uuid
 import pytest
 from django.test import Client
 
-from storefront.throttles import QueryAnonThrottle
-
 pytestmark = pytest.mark.django_db
 
 SEARCH_API = "/api/v1/articles/"
@@ -20,8 +18,7 @@ def new_address():
 
 
 @pytest.fixture
-def two_a_minute(monkeypatch, settings):
-    monkeypatch.setattr(QueryAnonThrottle, "THROTTLE_RATES", {"search_anon": "2/min"})
+def two_a_minute(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"search_user": "2/min", "search_anon": "2/min"},

@@ -8,7 +8,6 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import Article
-from storefront.throttles import SearchAnonThrottle, SearchUserThrottle
 from tests.factories import UserFactory
 from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
 from tests.recommendations.photos import garment_photo
@@ -94,13 +93,11 @@ def test_without_a_content_model_photo_search_says_it_is_unavailable(client, no_
     assert response.json() == {"available": False, "results": []}
 
 
-def test_photo_search_is_throttled_per_client(client, trained, monkeypatch):
-    monkeypatch.setattr(
-        SearchAnonThrottle, "THROTTLE_RATES", {"search_anon": "2/min", "search_user": "2/min"}
-    )
-    monkeypatch.setattr(
-        SearchUserThrottle, "THROTTLE_RATES", {"search_anon": "2/min", "search_user": "2/min"}
-    )
+def test_photo_search_is_throttled_per_client(client, trained, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"search_user": "2/min", "search_anon": "2/min"},
+    }
     statuses = [client.post(IMAGE_API, {"image": photo_file()}).status_code for _ in range(3)]
     assert statuses == [200, 200, 429]
     # Another shopper (signed in) has their own allowance.
@@ -243,9 +240,12 @@ def test_the_search_api_needs_words(client):
     assert "q" in response.json()
 
 
-def test_search_by_words_is_throttled(client, trained, monkeypatch):
-    monkeypatch.setattr(
-        SearchAnonThrottle, "THROTTLE_RATES", {"search_anon": "1/min", "search_user": "1/min"}
-    )
+def test_search_by_words_is_throttled(client, trained, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"search_user": "1/min", "search_anon": "1/min"},
+    }
     assert client.get("/api/v1/search/", {"q": "top"}).status_code == 200
     assert client.get("/api/v1/search/", {"q": "top"}).status_code == 429
+    # The search page counts in the same allowance: it is spent.
+    assert client.get("/search/", {"q": "top"}).status_code == 429
