@@ -28,8 +28,6 @@ class Customer(models.Model):
         return self.customer_id[:12]
 
 
-
-
 class PurchaseQuerySet(models.QuerySet["Purchase"]):
     def for_customer(self, customer: Customer) -> PurchaseQuerySet:
         return self.filter(customer=customer).select_related("article").order_by("-t_dat", "-id")

@@ -71,26 +71,10 @@ def set_aside(
     (a column the load leaves empty) stay.
     """
     aside = SetAside(table)
-    # Deferred foreign-key checks queued earlier in this transaction (rows of related tables) block
-    # ALTER TABLE; run them now, as Django does before checking constraints, and defer again.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    run_deferred_checks(cursor)
     keep_primary_key = is_referenced(cursor, table)
-    cursor.execute(
-        """
-        SELECT conname, pg_get_constraintdef(c.oid), contype,
-               ARRAY(SELECT attname::text FROM pg_attribute
-                     WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey) ORDER BY attname)
-        FROM pg_constraint c
-        WHERE conrelid = %s::regclass AND contype = ANY(%s)
-          -- A unique key another table's foreign key points at must stay.
-          AND NOT (contype = 'u' AND EXISTS (
-              SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
-        ORDER BY contype DESC, conname
-        """,
-        [table, ["p", *(["u"] if unique else []), *(["f"] if foreign_keys else [])]],
-    )
-    for name, definition, kind, columns in cursor.fetchall():
+    kinds = ["p", *(["u"] if unique else []), *(["f"] if foreign_keys else [])]
+    for name, definition, kind, columns in constraints_of(cursor, table, kinds):
         if kind == "p" and keep_primary_key:
             continue
         aside.constraints.append((name, definition))
@@ -126,10 +110,8 @@ def restore(cursor: Any, aside: SetAside) -> None:
     foreign = [
         (name, definition) for name, definition in aside.constraints if definition.startswith("FOREIGN KEY")
     ]
-    # Keys that stayed (foreign_keys=False) queued their deferred checks of the loaded rows, which
-    # ALTER TABLE refuses to run past: run them now, as set_aside does.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    # Keys that stayed (foreign_keys=False) queued their deferred checks of the loaded rows.
+    run_deferred_checks(cursor)
     for name, definition in keys:
         cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
     for definition in aside.indexes:
@@ -141,9 +123,41 @@ def restore(cursor: Any, aside: SetAside) -> None:
     # a lock on the referenced table until commit, so no referenced row can vanish in between.
     # NOT VALID only skips the scan of existing rows: the key still checks every later write.
     for name, definition in foreign:
-        if name in aside.checked and "NOT VALID" not in definition:
-            definition += " NOT VALID"
-        cursor.execute(f'ALTER TABLE {aside.table} ADD CONSTRAINT "{name}" {definition}')
+        add_foreign_key(cursor, aside.table, name, definition, checked=name in aside.checked)
+
+
+def add_foreign_key(cursor: Any, table: str, name: str, definition: str, *, checked: bool) -> None:
+    """Adds a foreign key; one whose new rows the loader checked itself comes back NOT VALID."""
+    if checked and "NOT VALID" not in definition:
+        definition += " NOT VALID"
+    cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+
+
+def run_deferred_checks(cursor: Any) -> None:
+    """Runs the deferred foreign-key checks this transaction has queued (ALTER TABLE refuses to
+    change a table that has some pending), as Django does before checking constraints, and defers
+    the rest again."""
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def constraints_of(cursor: Any, table: str, kinds: list[str]) -> list[tuple[str, str, str, list[str]]]:
+    """(name, definition, kind, columns) of the table's constraints of the given kinds ('p', 'u',
+    'f'), except unique keys another table's foreign key points at (those must stay)."""
+    cursor.execute(
+        """
+        SELECT conname, pg_get_constraintdef(c.oid), contype,
+               ARRAY(SELECT attname::text FROM pg_attribute
+                     WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey) ORDER BY attname)
+        FROM pg_constraint c
+        WHERE conrelid = %s::regclass AND contype = ANY(%s)
+          AND NOT (contype = 'u' AND EXISTS (
+              SELECT 1 FROM pg_constraint r WHERE r.contype = 'f' AND r.conindid = c.conindid))
+        ORDER BY contype DESC, conname
+        """,
+        [table, kinds],
+    )
+    return [(name, definition, kind, list(columns)) for name, definition, kind, columns in cursor.fetchall()]
 
 
 def new_keys(cursor: Any, staging: str, table: str, key: str) -> int:

@@ -74,8 +74,9 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
             notes.append(f"replaced {everything} {len(stored)} stored dates")
 
     estimate = estimate_rows(path)
+    bulk = bulk_indexes.is_bulk(estimate, max(kept, 0))
     target, swap, aside = TABLE, None, None
-    if bulk_indexes.is_bulk(estimate, max(kept, 0)) and table_swap.can_swap(cursor, TABLE):
+    if bulk and table_swap.can_swap(cursor, TABLE):
         # A new table beside the one pages read, swapped in at the end (table_swap). Its keys
         # come only at the end: until then no article or customer the file refers to may go
         # (readers pass this lock; writers of either wait for the commit, as they would for the
@@ -94,7 +95,7 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
         if replaced:
             cursor.execute(f"DELETE FROM {TABLE} WHERE t_dat = ANY(%s)", [sorted(replaced)])
         clock.lap("transactions: remove replaced dates")
-        if bulk_indexes.is_bulk(estimate, max(kept, 0)):  # one table_swap cannot replace: in place
+        if bulk:  # a table table_swap cannot replace: in place
             aside = bulk_indexes.set_aside(cursor, TABLE, checked_columns=CHECKED_COLUMNS)
             notes.append("indexes rebuilt after the load")
 

@@ -24,6 +24,8 @@ from typing import Any
 
 import psycopg
 
+from catalog.importer import bulk_indexes
+
 INCOMING_SUFFIX = "_incoming"
 REPLACED_SUFFIX = "_replaced_"
 # How long one try to take the swap's locks may hold the queue of readers behind it.
@@ -51,11 +53,7 @@ def can_swap(cursor: Any, table: str) -> bool:
         [table],
     )
     identity = cursor.fetchone()
-    cursor.execute(
-        "SELECT NOT EXISTS (SELECT 1 FROM pg_constraint WHERE contype = 'f' AND confrelid = %s::regclass)",
-        [table],
-    )
-    return bool(identity and identity[0] and cursor.fetchone()[0])
+    return bool(identity and identity[0]) and not bulk_indexes.is_referenced(cursor, table)
 
 
 def start(
@@ -72,16 +70,7 @@ def start(
     )
     if kept_where is not None:
         cursor.execute(f"INSERT INTO {incoming} SELECT * FROM {table} WHERE {kept_where}", parameters)
-    cursor.execute(
-        """
-        SELECT conname, pg_get_constraintdef(c.oid), contype,
-               ARRAY(SELECT attname::text FROM pg_attribute
-                     WHERE attrelid = c.conrelid AND attnum = ANY(c.conkey))
-        FROM pg_constraint c WHERE conrelid = %s::regclass AND contype IN ('p', 'f') ORDER BY conname
-        """,
-        [table],
-    )
-    for name, definition, kind, columns in cursor.fetchall():
+    for name, definition, kind, columns in bulk_indexes.constraints_of(cursor, table, ["p", "f"]):
         if kind == "p":
             swap.primary_key = (name, definition)
             continue
@@ -119,9 +108,7 @@ def build(cursor: Any, swap: Swap) -> None:
     for _name, definition, _temporary in swap.indexes:
         cursor.execute(definition)
     for name, definition in swap.foreign_keys:
-        if name in swap.checked and "NOT VALID" not in definition:
-            definition += " NOT VALID"
-        cursor.execute(f'ALTER TABLE {swap.incoming} ADD CONSTRAINT "{name}" {definition}')
+        bulk_indexes.add_foreign_key(cursor, swap.incoming, name, definition, checked=name in swap.checked)
 
 
 def put_in_place(cursor: Any, swap: Swap, *, referenced: list[str]) -> None:
@@ -138,10 +125,7 @@ def put_in_place(cursor: Any, swap: Swap, *, referenced: list[str]) -> None:
     replaced = swap.table + REPLACED_SUFFIX + uuid.uuid4().hex[:8]
     sequence = _identity_sequence(cursor, swap.table)
     incoming_sequence = _identity_sequence(cursor, swap.incoming)
-    # Deferred key checks this transaction queued on the referenced tables block ALTER TABLE there:
-    # run them now, as bulk_indexes.set_aside does.
-    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    bulk_indexes.run_deferred_checks(cursor)  # dropping the old keys alters the referenced tables
     for name, _definition in swap.foreign_keys:
         cursor.execute(f'ALTER TABLE {swap.table} DROP CONSTRAINT "{name}"')
     cursor.execute(f"ALTER TABLE {swap.table} RENAME TO {replaced}")
