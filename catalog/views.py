@@ -24,7 +24,7 @@ from catalog.filters import (
 from catalog.listing import result_page_context
 from catalog.search import article_id_in_query, normalise_query
 from catalog.selectors import article_for_page, article_variants
-from storefront.throttles import page_throttle_wait
+from storefront.throttles import throttled_page
 
 SEARCH_FACETS = (INDEX_GROUP_FACET, *FACETS)
 
@@ -123,12 +123,11 @@ def search(request: HttpRequest) -> HttpResponse:
         return _bad_filter(request, error)
     if not query:
         return render(request, "catalog/search.html", {"query": ""})
-    wait = page_throttle_wait(request)
-    if wait is not None:
-        message = f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
-        response = render(request, "catalog/search.html", {"query": query, "error": message}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
+    throttled = throttled_page(
+        request, lambda message: render(request, "catalog/search.html", {"query": query, "error": message})
+    )
+    if throttled is not None:
+        return throttled
     article_id = article_id_in_query(query)
     if article_id is not None:
         article = article_for_page(article_id)

@@ -17,7 +17,7 @@ from recommendations.content.selectors import (
 )
 from recommendations.content.serving import SearchFilters, content_model, search_by_image
 from recommendations.uploads import MAX_UPLOAD_PIXELS, UploadRejected, check_request_size, photo_from_request
-from storefront.throttles import page_throttle_wait
+from storefront.throttles import throttled_page
 
 RESULTS_LIMIT = 24
 TEMPLATE = "recommendations/shop_the_look.html"
@@ -41,14 +41,12 @@ def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
 def shop_the_look(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, TEMPLATE, _context(SearchFilters(), available=content_model() is not None))
-    wait = page_throttle_wait(request)
-    if wait is not None:
-        message = f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
-        response = render(
-            request, TEMPLATE, _context(SearchFilters(), error=message, available=True), status=429
-        )
-        response["Retry-After"] = str(wait)
-        return response
+    throttled = throttled_page(
+        request,
+        lambda message: render(request, TEMPLATE, _context(SearchFilters(), error=message, available=True)),
+    )
+    if throttled is not None:
+        return throttled
     filters = SearchFilters()
     try:
         # The declared size first, before anything reads the body (request.POST included).

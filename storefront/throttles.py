@@ -1,7 +1,7 @@
 """Rate limits for searches (by words or by photo): per signed-in user and per client IP.
 
 The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings, and the
-pages (plain Django views) go through the same throttles (`page_throttle_wait`): one allowance
+pages (plain Django views) go through the same throttles (`throttled_page`): one allowance
 per user or address, whether it searches by page or by API, by words or by photo, counted in the
 shared cache (Redis in production, so every web process counts together).
 
@@ -13,8 +13,9 @@ our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages'
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
@@ -66,10 +67,17 @@ def client_ip(request: HttpRequest) -> str:
     return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]
 
 
-def page_throttle_wait(request: HttpRequest) -> int | None:
-    """Count one search made from a page, in the API's own counters; None when allowed, else the
-    seconds to wait. DRF's throttles read only the user and request.META, which a page has too."""
+def throttled_page(request: HttpRequest, draw: Callable[[str], HttpResponse]) -> HttpResponse | None:
+    """Counts one search made from a page, in the API's own counters. None when it may go on;
+    else the page `draw` makes with the message, as a 429 with Retry-After. DRF's throttles read
+    only the user and request.META, which a page's request has too."""
     for throttle in (SearchUserThrottle(), SearchAnonThrottle()):
         if not throttle.allow_request(request, None):  # type: ignore[arg-type]
-            return max(1, math.ceil(throttle.wait() or 1))
+            wait = max(1, math.ceil(throttle.wait() or 1))
+            response = draw(
+                f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
+            )
+            response.status_code = 429
+            response["Retry-After"] = str(wait)
+            return response
     return None
