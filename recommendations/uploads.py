@@ -24,7 +24,7 @@ from typing import IO
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
-from PIL import ExifTags, Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # 40 megapixels admits every common phone photo (12-24 MP, and 48 MP sensors save 12 MP by
@@ -34,16 +34,6 @@ MAX_UPLOAD_PIXELS = 40_000_000
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
 MODEL_MAX_SIDE = 640
 REENCODE_QUALITY = 90
-# What ImageOps.exif_transpose does for each EXIF orientation, applied here to the shrunk image.
-ORIENTATION_TRANSPOSE = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
 # Modes Image.reduce accepts (it refuses bilevel, palette and 16-bit greyscale).
 REDUCIBLE_MODES = ("L", "LA", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F")
 FIELD_NAME = "image"
@@ -177,8 +167,10 @@ def _decode(image: Image.Image) -> Image.Image:
         # step copied the full-size image.
         small = _shrunk(image)
     rgb = _flatten_to_rgb(small)
-    if orientation in ORIENTATION_TRANSPOSE:
-        rgb = rgb.transpose(ORIENTATION_TRANSPOSE[orientation])
+    if orientation is not None:
+        # The shrunk copy carries no EXIF: hand Pillow the orientation to turn it by.
+        rgb.getexif()[ExifTags.Base.Orientation] = orientation
+        rgb = ImageOps.exif_transpose(rgb)
     rgb.thumbnail((MODEL_MAX_SIDE, MODEL_MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     # Re-encoding drops whatever else the file carried (metadata, odd colour modes, trailing data).
