@@ -40,9 +40,9 @@ _LAST_PAGE = 2**32 - 1
 _PACKED_ROW = np.dtype([("customer", ">i4"), ("article", ">i8"), ("day", ">i4")])
 _BLOCK_SQL = (
     "SELECT string_agg(int4send(customer_id::int4) || int8send(article_id) || date_send(t_dat), ''::bytea) "
-    "FROM accounts_purchase WHERE ctid >= %s::tid AND ctid < %s::tid"
+    f"FROM {PURCHASE_TABLE} WHERE ctid >= %s::tid AND ctid < %s::tid"
 )
-_PURCHASES_SQL = "SELECT customer_id, article_id, t_dat FROM accounts_purchase"
+_PURCHASES_SQL = f"SELECT customer_id, article_id, t_dat FROM {PURCHASE_TABLE}"
 
 
 def day_number(day: dt.date) -> int:
@@ -152,7 +152,7 @@ def _load_in_blocks(readers: list[Any], progress: Callable[[int], None] | None) 
     # Counted after the snapshot was taken: every row it can see lies on a page that existed then.
     pages = (
         readers[0]
-        .execute("SELECT pg_relation_size('accounts_purchase') / current_setting('block_size')::int")
+        .execute(f"SELECT pg_relation_size('{PURCHASE_TABLE}') / current_setting('block_size')::int")
         .fetchone()[0]
     )
     starts = list(range(0, max(int(pages), 1), BLOCK_PAGES))
