@@ -1,3 +1,4 @@
+import re
 from io import StringIO
 
 import pytest
@@ -22,5 +23,8 @@ def test_the_schema_and_docs_are_served_without_any_cdn(client):
     assert client.get("/api/schema/").status_code == 200
     docs = client.get("/api/docs/")
     assert docs.status_code == 200
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in docs.text
-    assert "cdn" not in docs.text.lower()
+    # Every script, stylesheet and icon is this site's own; no word search over the page, whose
+    # random CSRF token spelt "cdn" in about one run in 500.
+    resources = re.findall(r'(?:src|href)="([^"]*)"', docs.text)
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in resources
+    assert all(url.startswith("/") and not url.startswith("//") for url in resources), resources
