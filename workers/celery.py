@@ -10,8 +10,13 @@ triggered them, and CELERY_TASK_ALWAYS_EAGER makes any direct .delay() run in-pr
 """
 
 import os
+import signal
+import threading
+import time
+from typing import Any
 
 from celery import Celery
+from celery.signals import beat_embedded_init
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
@@ -93,3 +98,21 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks(["workers"])
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+@beat_embedded_init.connect
+def stop_with_the_worker(**_kwargs: Any) -> None:
+    """`celery worker --beat` (the demo's) runs beat in a child process, which a worker killed with
+    SIGKILL (the OOM killer, kill -9) leaves behind, still sending the schedule; the restarted
+    worker then starts a second beat beside it. So the child watches its parent and, when it is
+    gone, ends itself as on a SIGTERM (beat saves its schedule and exits)."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="stop-with-the-worker", daemon=True).start()

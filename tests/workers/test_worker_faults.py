@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import sys
 import threading
 import time
 
@@ -15,7 +18,7 @@ from recommendations import serving, training
 from recommendations.models import ModelVersion, TrainingRun
 from recommendations.training import RunAlreadyInProgress, training_run_request
 from tests.factories import ArticleFactory, PurchaseFactory, StaffUserFactory
-from tests.live_processes import STALE_SECONDS, HttpSession, wait_for_run
+from tests.live_processes import STALE_SECONDS, HttpSession, LiveProcess, process_env, wait_for_run
 from tests.recommendations import dummy_kind
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
@@ -212,6 +215,36 @@ def test_a_web_worker_loads_the_active_models_before_its_first_request(celery_wo
 
     # It has only answered the login page (to show it is up), which shows no model.
     assert f"Serving trending version id {version.pk}" in web.log()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_with_sigkill_takes_its_embedded_beat_with_it(shared_artifacts_root, tmp_path):
+    command = [sys.executable, "-m", "celery", "-A", "workers", "worker", "--beat", "-Q", "housekeeping"]
+    command += ["--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=INFO"]
+    command += ["-s", str(tmp_path / "beat-schedule"), "-n", f"beat-test-{os.getpid()}@%h"]
+    worker = LiveProcess("worker", command, process_env(shared_artifacts_root), tmp_path / "worker.log")
+    worker.start()
+    assert worker.process is not None
+    group = worker.process.pid  # its own session: the group holds the worker, its pool and beat
+    try:
+        wait_until(lambda: "beat: Starting..." in worker.log() and " ready." in worker.log(), timeout=60)
+        os.kill(worker.process.pid, signal.SIGKILL)  # the main process alone, as the OOM killer does
+        worker.process.wait(timeout=5)
+
+        def all_ended() -> bool:
+            try:
+                os.killpg(group, 0)
+            except ProcessLookupError:
+                return True
+            return False
+
+        wait_until(all_ended, timeout=10)
+    finally:
+        if not all_ended():
+            os.killpg(group, signal.SIGKILL)
+        from workers.celery import app
+
+        app.control.purge()
 
 
 def _activated(version):
