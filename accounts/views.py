@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.forms import SignUpForm
 from accounts.selectors import customer_for_user, purchase_history_page
 from accounts.services import customer_sign_up
+from storefront.throttles import SIGN_UP_REFUSED, SignUpThrottle, throttled_page
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -20,6 +21,19 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("accounts:account")
     form = SignUpForm(request.POST or None)
+    if request.method == "POST":
+        # Counted before the form is checked: its checks say whether an email address has an
+        # account here, which must not be asked of the shop at speed.
+        # The form comes back unchecked, with what was typed but the passwords.
+        unchecked = SignUpForm(initial={name: request.POST.get(name, "") for name in ("username", "email")})
+        throttled = throttled_page(
+            request,
+            lambda message: render(request, "accounts/signup.html", {"form": unchecked, "refused": message}),
+            throttles=[SignUpThrottle],
+            refused=SIGN_UP_REFUSED,
+        )
+        if throttled is not None:
+            return throttled
     if request.method == "POST" and form.is_valid():
         user = customer_sign_up(
             username=form.cleaned_data["username"],

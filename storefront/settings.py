@@ -218,6 +218,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "search_user": os.environ.get("SEARCH_THROTTLE_USER", "120/min"),
         "search_anon": os.environ.get("SEARCH_THROTTLE_ANON", "60/min"),
+        "signup": os.environ.get("SIGNUP_THROTTLE", "20/hour"),
     },
 }
 SPECTACULAR_SETTINGS = {

@@ -10,6 +10,7 @@ os.environ.setdefault("HTTPS", "0")
 # limits set their own and use clients of their own.
 os.environ.setdefault("SEARCH_THROTTLE_USER", "100000/min")
 os.environ.setdefault("SEARCH_THROTTLE_ANON", "100000/min")
+os.environ.setdefault("SIGNUP_THROTTLE", "100000/min")
 # Likewise failed logins (counted across runs of the suite for 15 minutes).
 os.environ.setdefault("LOGIN_FAILURES_PER_ADDRESS", "100000")
 os.environ.setdefault("LOGIN_FAILURES_PER_USERNAME", "100000")

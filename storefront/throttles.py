@@ -1,4 +1,6 @@
-"""Rate limits for searches (by words or by photo): per signed-in user and per client IP.
+"""Rate limits for searches (by words or by photo): per signed-in user and per client IP; and for
+sign-ups, per client IP (each sign-up form sent, accepted or not, so that neither accounts in
+bulk nor asking which email addresses have an account here can go fast).
 
 The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings, and the
 pages (plain Django views) go through the same throttles (`throttled_page`): one allowance
@@ -13,7 +15,7 @@ our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages'
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
@@ -45,6 +47,18 @@ class SearchAnonThrottle(RatesFromSettings, AnonRateThrottle):
 
 
 SEARCH_THROTTLES: list[type[BaseThrottle]] = [SearchUserThrottle, SearchAnonThrottle]
+SEARCH_REFUSED = "You have searched a lot in a short time. Please wait {wait} seconds and try again."
+
+
+class SignUpThrottle(RatesFromSettings, AnonRateThrottle):
+    """Sign-up forms sent, per client IP (signed-in users are sent to their account instead)."""
+
+    scope = "signup"
+
+
+SIGN_UP_REFUSED = (
+    "Too many sign-ups were tried from your network. Please wait {wait} seconds and try again."
+)
 
 
 class QueryOnlyThrottleMixin:
@@ -67,16 +81,21 @@ def client_ip(request: HttpRequest) -> str:
     return str(BaseThrottle().get_ident(request) or "unknown")  # type: ignore[arg-type]
 
 
-def throttled_page(request: HttpRequest, draw: Callable[[str], HttpResponse]) -> HttpResponse | None:
-    """Counts one search made from a page, in the API's own counters. None when it may go on;
-    else the page `draw` makes with the message, as a 429 with Retry-After. DRF's throttles read
-    only the user and request.META, which a page's request has too."""
-    for throttle in (SearchUserThrottle(), SearchAnonThrottle()):
+def throttled_page(
+    request: HttpRequest,
+    draw: Callable[[str], HttpResponse],
+    throttles: Sequence[type[BaseThrottle]] = SEARCH_THROTTLES,
+    refused: str = SEARCH_REFUSED,
+) -> HttpResponse | None:
+    """Counts one request made from a page (a search by default) in the API's own counters. None
+    when it may go on; else the page `draw` makes with the message `refused` (its `{wait}` filled
+    in), as a 429 with Retry-After. DRF's throttles read only the user and request.META, which a
+    page's request has too."""
+    for throttle_class in throttles:
+        throttle = throttle_class()
         if not throttle.allow_request(request, None):  # type: ignore[arg-type]
             wait = max(1, math.ceil(throttle.wait() or 1))
-            response = draw(
-                f"You have searched a lot in a short time. Please wait {wait} seconds and try again."
-            )
+            response = draw(refused.format(wait=wait))
             response.status_code = 429
             response["Retry-After"] = str(wait)
             return response

@@ -1,9 +1,13 @@
-"""Searches are rate-limited per client IP, and a client cannot choose its IP by a header."""
+"""Searches and sign-ups are rate-limited per client IP, and a client cannot choose its IP by a
+header."""
 
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.test import Client
+
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -57,3 +61,32 @@ def test_the_search_page_says_how_long_to_wait(two_a_minute):
     assert "Please wait" in response.content.decode()
     # The empty search page runs no query and is not counted.
     assert client.get(SEARCH_PAGE).status_code == 200
+
+
+def test_sign_ups_are_limited_per_address_before_the_form_is_checked(settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"signup": "3/hour"}}
+    UserFactory(email="known@example.com")
+    client = Client(REMOTE_ADDR=new_address())
+
+    def sign_up(email, username="someone"):
+        data = {"username": username, "email": email, "password1": "pass-phrase-1", "password2": "x"}
+        return client.post("/accounts/signup/", data, HTTP_X_FORWARDED_FOR=new_address())
+
+    # Each form sent counts, accepted or not: asking which addresses have an account is limited.
+    assert "exists already" in sign_up("known@example.com").content.decode()
+    assert "exists already" not in sign_up("unknown@example.com").content.decode()
+    assert sign_up("other@example.com").status_code == 200
+    refused = sign_up("known@example.com")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    page = refused.content.decode()
+    assert "Too many sign-ups" in page and "exists already" not in page
+    assert 'value="known@example.com"' in page  # what was typed is kept
+    # A correct form is refused too, and creates nothing; the form is still shown.
+    users = get_user_model().objects.count()
+    data = {"username": "newbie", "email": "newbie@example.com"}
+    data |= {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    assert client.post("/accounts/signup/", data).status_code == 429
+    assert get_user_model().objects.count() == users
+    assert client.get("/accounts/signup/").status_code == 200
+    # Another address is not affected.
+    assert Client(REMOTE_ADDR=new_address()).post("/accounts/signup/", data).status_code == 302
