@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 400 for %00 in an address: PostgreSQL text cannot hold NUL, and no view should meet one.
     "storefront.api_errors.RejectNulCharacters",
+    # 503 "busy, try again" for a web request that gave up waiting for a lock (storefront.db_locks).
+    "storefront.db_locks.AnswerBusyWhenLocked",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -125,6 +127,8 @@ AUTHENTICATION_BACKENDS = [
     # ends every login attempt itself, so this one never checks a password.
     "django.contrib.auth.backends.ModelBackend",
 ]
+# How long a web request waits for a database lock (one an import holds) before answering 503.
+WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "5"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))

@@ -152,7 +152,10 @@ def _lock_waiting_in_turns(cursor: Any, tables: list[str]) -> None:
         cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_WAIT_SECONDS}s'")
         try:
             cursor.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
-        except psycopg.errors.LockNotAvailable:
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+            # A deadlock: a writer (a staff member's save) read a table before the load locked it
+            # against writers, and now waits for the load while holding what the swap needs.
+            # The web gives up such waits (storefront.db_locks), so the next try gets through.
             cursor.execute("ROLLBACK TO SAVEPOINT table_swap_lock")
             time.sleep(LOCK_WAIT_SECONDS)
             continue

@@ -1,5 +1,6 @@
 import datetime as dt
 import shutil
+import time
 
 import pytest
 from django.core.management import call_command
@@ -204,6 +205,69 @@ def test_pages_keep_reading_while_a_bulk_load_of_purchases_runs(hm_files, monkey
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_class WHERE relname LIKE 'accounts_purchase_replaced%%'")
         assert cursor.fetchone()[0] == 0  # the old table was dropped after the commit
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staff_save_caught_in_the_swap_gives_way_and_the_import_goes_through(hm_files, monkeypatch):
+    """A save that read the articles, then queued behind the load's lock, holds what the swap needs:
+    a deadlock, in which PostgreSQL ended the import (the audit's "5 of 5"). The web gives up its
+    wait (storefront.db_locks); the import tries again instead of failing."""
+    import threading
+
+    import psycopg
+
+    from catalog.importer import table_swap
+
+    run_import(hm_files, images=False)
+    stored = Purchase.objects.count()
+    article = Article.objects.order_by("article_id").first()
+    parameters = {
+        key: value
+        for key, value in connection.get_connection_params().items()
+        if key not in ("cursor_factory", "context")
+    }
+    saved: list[BaseException | None] = []
+
+    def staff_save() -> None:
+        with psycopg.connect(**parameters) as page:  # one transaction, as the admin's save
+            page.execute("SET lock_timeout = '3s'")  # as WEB_LOCK_TIMEOUT_SECONDS does
+            page.execute("SELECT prod_name FROM catalog_article WHERE article_id = %s", [article.pk])
+            try:
+                page.execute(
+                    "UPDATE catalog_article SET prod_name = 'Saved' WHERE article_id = %s", [article.pk]
+                )
+                saved.append(None)
+            except psycopg.Error as error:
+                saved.append(error)
+
+    real_lock = table_swap._lock_waiting_in_turns
+    save = threading.Thread(target=staff_save)
+
+    def lock_while_a_save_waits(cursor, tables):
+        save.start()
+        with psycopg.connect(**parameters, autocommit=True) as watcher:
+            for _ in range(100):
+                waiting = watcher.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                    "AND query LIKE 'UPDATE catalog_article%%'"
+                ).fetchone()[0]
+                if waiting:
+                    break
+                time.sleep(0.05)
+        assert waiting
+        time.sleep(1.5)  # past deadlock_timeout (1 s): the save has looked for a deadlock, found none
+        real_lock(cursor, tables)
+
+    monkeypatch.setattr(table_swap, "_lock_waiting_in_turns", lock_while_a_save_waits)
+    try:
+        run_import(hm_files, images=False)  # every date again: a bulk load, through the swap
+    finally:
+        save.join(timeout=30)
+
+    assert Purchase.objects.count() == stored
+    assert isinstance(saved[0], psycopg.errors.LockNotAvailable | psycopg.errors.DeadlockDetected)
+    article.refresh_from_db()
+    assert article.prod_name != "Saved"
 
 
 @pytest.mark.django_db(transaction=True)

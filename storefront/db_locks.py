@@ -1,0 +1,71 @@
+"""Web requests wait for a database lock for a few seconds at most, then answer "busy".
+
+An import holds the articles and customers against writers for its whole load (see
+catalog.importer.table_swap). A staff member saving an article meanwhile would wait for all of it,
+and worse: the save has already read the table, which the import needs for a moment at its end,
+so the two would deadlock and PostgreSQL would end the import. With a lock timeout on the web
+process's connections, the save gives up after WEB_LOCK_TIMEOUT_SECONDS instead, its transaction
+rolls back (nothing is saved), the page says why, and the import goes on.
+
+The timeout is set for the web server's connections only (storefront/wsgi.py installs it): imports,
+training jobs and migrations run elsewhere and wait as long as they must.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import OperationalError
+from django.db.backends.signals import connection_created
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+BUSY_MESSAGE = (
+    "The shop's data is being updated right now (an import is running), so this could not be "
+    "done. Nothing was changed; please try again in a minute."
+)
+RETRY_AFTER_SECONDS = 30
+
+
+def limit_lock_waits(sender: Any = None, connection: Any = None, **_kwargs: Any) -> None:
+    """connection_created receiver: this connection waits WEB_LOCK_TIMEOUT_SECONDS at most."""
+    if connection is None or connection.vendor != "postgresql":
+        return
+    milliseconds = round(settings.WEB_LOCK_TIMEOUT_SECONDS * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+
+
+def install() -> None:
+    connection_created.connect(limit_lock_waits, dispatch_uid="storefront.db_locks")
+
+
+def _waited_too_long(error: BaseException) -> bool:
+    cause = error.__cause__
+    return isinstance(error, OperationalError) and isinstance(
+        cause, (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected)
+    )
+
+
+class AnswerBusyWhenLocked:
+    """Middleware: a request that gave up waiting for a lock is a 503 that says why, not a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not _waited_too_long(exception):
+            return None
+        if request.path.startswith("/api/"):
+            response: HttpResponse = JsonResponse({"detail": BUSY_MESSAGE}, status=503)
+        else:
+            # A page of its own, without the shop's menus: it asks the database nothing more.
+            response = HttpResponse(render_to_string("503.html", {"message": BUSY_MESSAGE}), status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
