@@ -27,7 +27,7 @@ from recommendations import training, versions
 from recommendations.artifacts import ArtifactError
 from recommendations.collaborative import admin_chart
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
-from recommendations.registry import all_kinds
+from recommendations.registry import all_kinds, get_kind
 
 # Enough to compare runs at a glance without widening the list past a laptop screen.
 METRICS_IN_LIST = 4
@@ -417,8 +417,27 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         self._activate(request, queryset.get())
 
 
+class TrainingScheduleForm(forms.ModelForm):
+    class Meta:
+        model = TrainingSchedule
+        fields = ["enabled", "hour", "minute", "parameters"]
+
+    def clean_parameters(self) -> dict[str, Any]:
+        """Checked as a run's would be (names, types, ranges): a mistake is refused on save, not
+        found at night as a run that did not start."""
+        parameters = self.cleaned_data["parameters"] or {}
+        if not isinstance(parameters, dict):
+            raise forms.ValidationError('Parameters are a JSON object, e.g. {"factors": 64}.')
+        try:
+            get_kind(self.instance.kind).merged_parameters(parameters)
+        except (LookupError, ValueError) as error:
+            raise forms.ValidationError(str(error)) from None
+        return parameters
+
+
 @admin.register(TrainingSchedule)
 class TrainingScheduleAdmin(admin.ModelAdmin):
+    form = TrainingScheduleForm
     list_display = ["kind", "enabled", "hour", "minute", "last_triggered_at", "last_result"]
     list_editable = ["enabled", "hour", "minute"]
     fields = ["kind", "enabled", "hour", "minute", "parameters", "last_triggered_at", "last_result"]

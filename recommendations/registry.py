@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -57,6 +58,9 @@ class ModelKind:
     # (e.g. under ctx.scratch_dir, which every chunk can reach as artifacts.scratch_dir(run_id)).
     plan_chunks: Callable[[TrainingContext], list[dict[str, Any]]] | None = None
     run_chunk: Callable[[int, dict[str, Any]], None] | None = None
+    # (lowest, highest) a numeric parameter may take, None for no bound. A number not listed
+    # whose default is not negative may not be negative.
+    parameter_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
 
     def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
         """Defaults with the overrides applied; unknown names are refused with the known ones listed."""
@@ -68,7 +72,26 @@ class ModelKind:
         merged = dict(self.default_parameters)
         for name, value in overrides.items():
             merged[name] = _coerce_like(self.default_parameters[name], value, name=name)
+            self._check_range(name, merged[name])
         return merged
+
+    def _check_range(self, name: str, value: Any) -> None:
+        """Refused here, when staff set it, rather than in a run that fails at night."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return
+        default = self.default_parameters[name]
+        not_negative = isinstance(default, int | float) and not isinstance(default, bool) and default >= 0
+        lowest, highest = self.parameter_ranges.get(name, (0 if not_negative else None, None))
+        if not math.isfinite(value):
+            raise ValueError(f"Parameter {name} must be a finite number, not {value!r}.")
+        too_low = lowest is not None and value < lowest
+        too_high = highest is not None and value > highest
+        if too_low or too_high:
+            if lowest is not None and highest is not None:
+                bounds = f"between {lowest:g} and {highest:g}"
+            else:
+                bounds = f"at least {lowest:g}" if lowest is not None else f"at most {highest:g}"
+            raise ValueError(f"Parameter {name} must be {bounds}, not {value!r}.")
 
 
 def _coerce_like(default: Any, value: Any, *, name: str) -> Any:

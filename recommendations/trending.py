@@ -184,6 +184,7 @@ KIND = ModelKind(
         "half_life_days": DEFAULT_HALF_LIFE_DAYS,
         "max_articles": DEFAULT_MAX_ARTICLES,
     },
+    parameter_ranges={"window_days": (1, None), "half_life_days": (0.01, None), "max_articles": (1, None)},
 )
 
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, FORMAT_VERSION, KIND_NAME
+from recommendations.collaborative.parameters import (
+    DEFAULT_PARAMETERS,
+    FORMAT_VERSION,
+    KIND_NAME,
+    PARAMETER_RANGES,
+)
 from recommendations.registry import ModelKind, TrainingContext
 
 
@@ -32,4 +37,5 @@ KIND = ModelKind(
     train=_train,
     load=_load,
     default_parameters=dict(DEFAULT_PARAMETERS),
+    parameter_ranges=PARAMETER_RANGES,
 )

@@ -141,3 +141,16 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "index_target_recall": DEFAULT_TARGET_RECALL,
     **BlendWeights().as_parameters(),
 }
+# Bounds beyond "not negative" (see ModelKind.parameter_ranges).
+PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "factors": (1, 1024),
+    "iterations": (1, 1000),
+    "random_state": (None, None),
+    "publish_iterations": (0, 1000),
+    "similar_customers_window_days": (1, None),
+    "index_target_recall": (0, 1),
+    "blend_per_product": (1, None),
+    "blend_als_candidates": (1, None),
+    "blend_history_limit": (1, None),
+    "blend_buy_again_half_life_days": (0.01, None),
+}

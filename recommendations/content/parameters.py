@@ -16,3 +16,11 @@ DEFAULT_PARAMETERS: dict[str, Any] = {
     "epochs": 60,
     "seed": 0,
 }
+# Bounds beyond "not negative" (see ModelKind.parameter_ranges).
+PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "chunk_size": (1, None),
+    "holdout_fraction": (0, 0.9),
+    "texts_per_article": (1, None),
+    "epochs": (1, None),
+    "seed": (None, None),
+}

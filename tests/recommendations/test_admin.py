@@ -1,6 +1,7 @@
 """The training admin: buttons, progress, cancel, rollback, schedule, and who may do what."""
 
 import datetime as dt
+import html
 
 import kombu.exceptions
 import pytest
@@ -179,6 +180,27 @@ def test_staff_edit_the_schedule_of_every_kind(ops):
     assert response.status_code == 302
     schedule.refresh_from_db()
     assert (schedule.hour, schedule.minute, schedule.parameters) == (22, 30, {"window_days": 14})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ('{"window_days": -3}', "Parameter window_days must be at least 1, not -3."),
+        ('{"no_such_param": "x"}', "Unknown parameter(s) for trending: no_such_param"),
+        ("[1, 2]", "Parameters are a JSON object"),
+    ],
+)
+def test_a_schedule_with_bad_parameters_is_refused_on_save(ops, parameters, message):
+    schedule = TrainingSchedule.objects.get_or_create(kind="trending")[0]
+    response = ops.post(
+        f"/admin/recommendations/trainingschedule/{schedule.pk}/change/",
+        {"enabled": "on", "hour": "22", "minute": "30", "parameters": parameters},
+    )
+    assert response.status_code == 200
+    assert message in html.unescape(response.content.decode())
+    schedule.refresh_from_db()
+    assert schedule.parameters == {}
 
 
 @pytest.mark.django_db

@@ -56,6 +56,30 @@ def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
         dummy_kind.KIND.merged_parameters(overrides)
 
 
+@pytest.mark.parametrize(
+    ("kind", "overrides", "message"),
+    [
+        ("collaborative", {"factors": -3}, "Parameter factors must be between 1 and 1024, not -3"),
+        ("collaborative", {"iterations": "0"}, "Parameter iterations must be between 1 and 1000, not 0"),
+        ("collaborative", {"alpha": -1}, "Parameter alpha must be at least 0, not -1"),
+        ("collaborative", {"regularization": "nan"}, "Parameter regularization must be a finite number"),
+        ("trending", {"half_life_days": 0}, "Parameter half_life_days must be at least 0.01, not 0"),
+        ("content", {"holdout_fraction": 1}, "Parameter holdout_fraction must be between 0 and 0.9, not 1"),
+    ],
+)
+def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
+    with pytest.raises(ValueError, match=message):
+        registry.get_kind(kind).merged_parameters(overrides)
+    with pytest.raises(ValueError, match="Parameter sleep must be at least 0, not -1"):
+        dummy_kind.KIND.merged_parameters({"sleep": -1})  # a default not negative: no negatives
+
+
+def test_numbers_in_range_and_unbounded_ones_pass():
+    merged = registry.get_kind("collaborative").merged_parameters({"factors": 1024, "random_state": -7})
+    assert (merged["factors"], merged["random_state"]) == (1024, -7)
+    assert dummy_kind.KIND.merged_parameters({"fail_chunk": -1})["fail_chunk"] == -1  # its default is
+
+
 def test_a_listed_module_without_a_kind_is_a_clear_error(settings):
     settings.EXTRA_KIND_MODULES = ["recommendations.types"]
     with pytest.raises(
