@@ -13,7 +13,18 @@ import re
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When, Window
+from django.db.models import (
+    Case,
+    Expression,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils.module_loading import import_string
 
@@ -110,15 +121,16 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
     only for the ranking an article appears in. RRF needs no calibration between full-text ranks
     and cosine similarities, which live on unrelated scales.
     """
+    # Word matches first, so that semantic-only matches do not take lexical positions. A flag, not
+    # rank > 0: ts_rank gives a document without the words 1e-20, not 0.
     if connection.vendor == "postgresql":
-        rank = SearchRank(F("search_vector"), _search_query(query))
-        lexical_order = [F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
-        queryset = queryset.annotate(rank=rank)
+        word_match = Case(When(Q(search_vector=_search_query(query)), then=Value(1)), default=Value(0))
+        rank: Expression = SearchRank(F("search_vector"), _search_query(query))
     else:
-        # Word matches first, so that semantic-only matches do not take their lexical positions.
         word_match = Case(When(_fallback_condition(query), then=Value(1)), default=Value(0))
-        queryset = queryset.annotate(rank=word_match)
-        lexical_order = [F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
+        rank = word_match
+    queryset = queryset.annotate(word_match=word_match, rank=rank)
+    lexical_order = [F("word_match").desc(), F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
     semantic = semantic_matches(query)
     if not semantic:
         return queryset.order_by(*lexical_order)
@@ -131,9 +143,9 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
         output_field=FloatField(),
     )
     lexical_position = Window(RowNumber(), order_by=lexical_order)
-    # Semantic-only matches have no full-text rank and must not earn a lexical position.
+    # Semantic-only matches must not earn a lexical position.
     lexical_score = Case(
-        When(rank__gt=0, then=Value(1.0) / (Value(RRF_K) + lexical_position)),
+        When(word_match=1, then=Value(1.0) / (Value(RRF_K) + lexical_position)),
         default=Value(0.0),
         output_field=FloatField(),
     )

@@ -53,6 +53,22 @@ def test_semantic_matches_join_the_results_when_no_word_matches(catalogue):
     assert ranked("burgundy evening gown") == [semantic_only.article_id]
 
 
+def test_a_semantic_only_match_earns_no_score_for_words_it_lacks(catalogue):
+    """PostgreSQL's ts_rank gives a document without the words of a query of two or more words
+    1e-20, not 0: counted as a word match, a photo-only hit outranked word matches its semantic
+    position alone would not."""
+    lexical_best, _, semantic_only, _ = catalogue  # "Jersey top jersey"
+    tops = [ArticleFactory(prod_name=name, popularity=1) for name in ("Jersey top", "Long jersey top", "Top")]
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_article SET search_vector = to_tsvector('english', prod_name)")
+    SEMANTIC_ANSWER[:] = []
+    by_words = ranked("jersey top")
+    assert set(by_words) == {lexical_best.article_id, tops[0].article_id, tops[1].article_id}
+    # Third by words, third by photos: the tie goes to the word match.
+    SEMANTIC_ANSWER[:] = [by_words[0], by_words[1], semantic_only.article_id]
+    assert ranked("jersey top") == [*by_words, semantic_only.article_id]
+
+
 def test_without_semantic_matches_the_full_text_order_stands(catalogue):
     lexical_best, both, _, _ = catalogue
     SEMANTIC_ANSWER[:] = []
