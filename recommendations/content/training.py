@@ -114,6 +114,8 @@ def evaluate(
     texts = [article.text for article in heldout]
     vectors = trained.project_images(heldout_features)
     colour_type = metadata_queries(texts, "{colour} {type}", COLOUR_TYPE_KEY)
+    raw = reweight_shape(heldout_features, trained.shape_feature_dimension, shape_weight)
+    types, colours = [article.product_type for article in heldout], [article.colour for article in heldout]
     metrics = {
         "text_p10_type": _text_precision(trained, metadata_queries(texts, "{type}", TYPE_KEY), vectors),
         "text_p10_colour_type": _text_precision(trained, colour_type, vectors),
@@ -125,12 +127,11 @@ def evaluate(
             keyword_scores(colour_type.texts, [article.keyword_text for article in heldout]),
             colour_type.relevant,
         ),
-        "image_p10_type": image_precision_at_k(vectors, [article.product_type for article in heldout]),
+        "image_p10_type": image_precision_at_k(vectors, types),
+        "image_p10_colour": image_precision_at_k(vectors, colours),
         # The image tower's own features, silhouette weighted as "Looks like this" would use them.
-        "image_p10_type_raw": image_precision_at_k(
-            reweight_shape(heldout_features, trained.shape_feature_dimension, shape_weight),
-            [article.product_type for article in heldout],
-        ),
+        "image_p10_type_raw": image_precision_at_k(raw, types),
+        "image_p10_colour_raw": image_precision_at_k(raw, colours),
         "evaluation_articles": float(len(heldout)),
         "evaluation_colour_type_queries": float(len(colour_type.texts)),
     }
@@ -139,6 +140,17 @@ def evaluate(
             untrained, colour_type, untrained.project_images(heldout_features)
         )
     return metrics
+
+
+def shared_space_finds_photos_better(metrics: dict[str, float]) -> bool:
+    """Which photo space "Looks like this" and shop the look search: the one whose held-out photos
+    find more of the same product type and the same colour, the two things a shopper's photo of
+    a garment shows. By type alone, the silhouette-weighted raw space won the demo by 0.004 while
+    finding a third as many same-coloured garments (0.155 against 0.496 at 12): a photo of a red
+    dress brought back dresses of every colour."""
+    shared = metrics["image_p10_type"] + metrics["image_p10_colour"]
+    raw = metrics["image_p10_type_raw"] + metrics["image_p10_colour_raw"]
+    return shared >= raw
 
 
 def train(ctx: TrainingContext) -> dict[str, float]:
@@ -205,9 +217,8 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         vectors, _recall_queries(trained, vectors, heldout), search_index.hnsw
     )
 
-    # "Looks like this" uses whichever photo space finds same-type articles better.
     similar_index = None
-    if metrics["image_p10_type_raw"] > metrics["image_p10_type"]:
+    if not shared_space_finds_photos_better(metrics):
         similar_index = VectorIndex.build(
             reweight_shape(features, trained.shape_feature_dimension, shape_weight)
         )

@@ -26,6 +26,8 @@ METRICS = {
     "text_p10_colour_type_keyword",
     "image_p10_type",
     "image_p10_type_raw",
+    "image_p10_colour",
+    "image_p10_colour_raw",
     "ann_recall10",
 }
 
@@ -164,3 +166,19 @@ def test_encoding_the_shopper_texts_stops_at_a_cancel_between_batches(tmp_path, 
         FakeTrainingContext(workdir=tmp_path), CountingEncoder(), texts
     )
     assert features.shape == (100, 4) and rows["text 42"] == sorted(set(texts)).index("text 42")
+
+
+@pytest.mark.parametrize(
+    ("raw_type", "raw_colour", "shared"),
+    [
+        (0.72, 0.09, True),  # the demo's held-out photos: more types, a quarter of the colours
+        (0.90, 0.40, False),  # better on both
+        (0.61, 0.38, False),  # as many colours and a few more types
+    ],
+)
+def test_photos_are_searched_in_the_space_that_finds_type_and_colour_best(raw_type, raw_colour, shared):
+    from recommendations.content.training import shared_space_finds_photos_better
+
+    metrics = {"image_p10_type": 0.59, "image_p10_colour": 0.39}
+    metrics |= {"image_p10_type_raw": raw_type, "image_p10_colour_raw": raw_colour}
+    assert shared_space_finds_photos_better(metrics) is shared
