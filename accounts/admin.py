@@ -10,8 +10,14 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Customer, Purchase
+
+# DRF's token admin lists every customer's API key in plain text: anyone who sees the page can act
+# as any customer. Staff never need a key; a customer gets a new one by logging in again.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 class EstimatedCountPaginator(Paginator):
