@@ -50,6 +50,13 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The importer matches customers.csv rows on customer_id: a changed id would make the next
+        # import add the customer again under the old id, with the purchases on one of the two.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "customer_id"]
+        return list(super().get_readonly_fields(request, obj))
+
 
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
