@@ -1,5 +1,5 @@
 """The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`; and
-`POST /api/v1/auth/token/` for the key to send with them.
+`POST /api/v1/auth/token/` for the key to send with them, `POST /api/v1/auth/token/revoke/` to end it.
 
 Both read only `request.user`'s customer record; there is no id in the URL to tamper with, so a
 customer can never reach another customer's purchases through these endpoints.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NoReturn
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
@@ -25,6 +26,7 @@ from rest_framework.views import APIView
 from accounts import login_limits
 from accounts.models import Customer, Purchase
 from accounts.selectors import customer_for_user
+from accounts.services import user_tokens_revoke
 from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
 
@@ -52,6 +54,12 @@ class LoggedInAPIView(APIView):
             raise NotAuthenticated(LOGIN_HINT)
         super().permission_denied(request, message, code)
 
+    @staticmethod
+    def signed_in_user(request: Request) -> User:
+        # Only a signed-in user gets past IsAuthenticated.
+        assert isinstance(request.user, User)
+        return request.user
+
 
 class TokenView(ObtainAuthToken):
     """DRF's username + password → token, answering 429 with the reason once failed logins from the
@@ -62,6 +70,16 @@ class TokenView(ObtainAuthToken):
         if isinstance(username, str) and login_limits.logins_refused(request, username):
             raise Throttled(detail=login_limits.refused_message())
         return super().post(request, *args, **kwargs)
+
+
+class TokenRevokeView(LoggedInAPIView):
+    """Ends the caller's API token (a signed-out app, a lost device): requests sending it get 401,
+    and the next POST /api/v1/auth/token/ hands out a new key."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        user_tokens_revoke(user=self.signed_in_user(request))
+        return Response(status=204)
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):

@@ -7,4 +7,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("me/purchases/", api.MyPurchasesView.as_view(), name="api-me-purchases"),
     # POST username + password → {"token": ...}; send it as `Authorization: Token <token>`.
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    # POST with the token (or a session) → 204; the key no longer works.
+    path("auth/token/revoke/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
 ]

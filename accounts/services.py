@@ -7,6 +7,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
 from accounts.models import Customer
 
@@ -29,3 +30,9 @@ def customer_sign_up(*, username: str, email: str, password: str) -> User:
             fashion_news_frequency="NONE",
         )
     return user
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Deletes the user's API tokens; the next token login gets a new key. Returns how many."""
+    deleted, _ = Token.objects.filter(user_id=user.pk).delete()
+    return deleted

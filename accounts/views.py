@@ -1,18 +1,21 @@
-"""Account pages: sign-up, the account page with purchase history. Login, logout and password
-change are Django's own views with the shop's templates (see urls.py)."""
+"""Account pages: sign-up, the account page with purchase history, password change. Login and
+logout are Django's own views with the shop's templates (see urls.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.forms import SignUpForm
 from accounts.selectors import customer_for_user, purchase_history_page
-from accounts.services import customer_sign_up
+from accounts.services import customer_sign_up, user_tokens_revoke
 from storefront.throttles import SIGN_UP_REFUSED, SignUpThrottle, throttled_page
 
 
@@ -60,3 +63,17 @@ def account(request: HttpRequest) -> HttpResponse:
         else [],
     }
     return render(request, "accounts/account.html", context)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, which also ends the login's API tokens: a key taken (or stolen)
+    under the old password must not outlive it. Other browser sessions end through Django's own
+    session hash."""
+
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_tokens_revoke(user=form.user)
+        return response
