@@ -1,10 +1,11 @@
 """The customer and purchase admin: what staff can see and do to customers' data."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
-from accounts.models import Customer
-from tests.factories import CustomerFactory, UserFactory
+from accounts.models import Customer, Purchase
+from tests.factories import CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -45,3 +46,49 @@ def test_a_customers_id_can_be_set_when_adding_but_not_changed(superuser_client)
     )
     assert added.status_code == 302
     assert Customer.objects.filter(customer_id="a" * 64).exists()
+
+
+@pytest.fixture
+def alice_with_purchases():
+    alice = CustomerFactory(user=UserFactory(username="alice"))
+    PurchaseFactory.create_batch(3, customer=alice)
+    return alice
+
+
+def test_a_superuser_deletes_a_customer_with_their_purchases(superuser_client, alice_with_purchases):
+    bob_purchase = PurchaseFactory(customer=CustomerFactory())
+    url = f"/admin/accounts/customer/{alice_with_purchases.pk}/delete/"
+    confirmation = superuser_client.get(url)
+    assert "permission to delete" not in confirmation.text
+    assert "Purchases: 3" in confirmation.text
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Customer.objects.filter(pk=alice_with_purchases.pk).exists()
+    assert list(Purchase.objects.all()) == [bob_purchase]
+
+
+def test_the_bulk_action_deletes_customers_with_their_purchases(superuser_client, alice_with_purchases):
+    bob = CustomerFactory()
+    PurchaseFactory(customer=bob)
+    response = superuser_client.post(
+        "/admin/accounts/customer/",
+        {"action": "delete_selected", "_selected_action": [alice_with_purchases.pk, bob.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Customer.objects.exists()
+    assert not Purchase.objects.exists()
+
+
+def test_staff_who_may_delete_customers_need_no_purchase_permission(client, alice_with_purchases):
+    staff = UserFactory(username="support", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_customer", "delete_customer"]))
+    client.force_login(staff)
+    url = f"/admin/accounts/customer/{alice_with_purchases.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Purchase.objects.exists()
+
+
+def test_purchases_stay_read_only_in_their_own_admin(superuser_client, alice_with_purchases):
+    purchase = alice_with_purchases.purchases.first()
+    response = superuser_client.post(f"/admin/accounts/purchase/{purchase.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Purchase.objects.count() == 3
