@@ -21,7 +21,7 @@ from django.utils.text import capfirst
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.models import Customer, ErasedCustomer, Purchase
-from accounts.services import customer_erase
+from accounts.services import account_delete, customer_erase
 
 User = get_user_model()
 # What a confirmation page returns: the nested list it shows, counts by model, the models the
@@ -165,11 +165,7 @@ class ShopUserAdmin(UserAdmin):
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        customer = Customer.objects.filter(user_id=obj.pk).first()
-        if customer is None:
-            super().delete_model(request, obj)
-        else:
-            customer_erase(customer=customer)
+        account_delete(user=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():

@@ -54,3 +54,13 @@ def customer_erase(*, customer: Customer) -> None:
         customer.delete()
         if user_id is not None:
             get_user_model().objects.filter(pk=user_id).delete()
+
+
+def account_delete(*, user: User) -> None:
+    """A login closed by its owner (or by staff): erased with its customer record when it has one
+    (customer_erase), otherwise simply deleted."""
+    customer = Customer.objects.filter(user_id=user.pk).first()
+    if customer is None:
+        user.delete()
+    else:
+        customer_erase(customer=customer)

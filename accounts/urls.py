@@ -9,6 +9,8 @@ app_name = "accounts"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.account, name="account"),
     path("signup/", views.signup, name="signup"),
+    path("data/", views.account_data, name="data"),
+    path("delete/", views.account_delete_page, name="delete"),
     path(
         "login/",
         auth_views.LoginView.as_view(
