@@ -1,17 +1,38 @@
-"""Staff views of customers and purchases. Purchases are history from the data set: read-only."""
+"""Staff views of customers and purchases. Purchases are history from the data set: read-only.
+
+Deleting a customer, or a login with a customer, erases the person (accounts.services.customer_erase):
+the customer, its purchases and its login go together, and imports skip them from then on.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.paginator import Paginator
-from django.db import connection
-from django.db.models import QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
+from django.utils.text import capfirst
+from rest_framework.authtoken.models import TokenProxy
 
-from accounts.models import Customer, Purchase
+from accounts.models import Customer, ErasedCustomer, Purchase
+from accounts.services import account_delete, customer_erase
+
+User = get_user_model()
+# What a confirmation page returns: the nested list it shows, counts by model, the models the
+# staff member lacks the permission to delete, and the objects protected from deletion.
+DeletedObjects = tuple[list[Any], dict[str, int], set[str], list[Any]]
+Selected = Sequence[Any] | QuerySet[Any]  # one object (in a list) or the objects an action selected
+
+# DRF's token admin lists every customer's API key in plain text: anyone who sees the page can act
+# as any customer. Staff never need a key; a customer gets a new one by logging in again.
+if admin.site.is_registered(TokenProxy):
+    admin.site.unregister(TokenProxy)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -44,6 +65,38 @@ class CustomerAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        # The importer matches customers.csv rows on customer_id: a changed id would make the next
+        # import add the customer again under the old id, with the purchases on one of the two.
+        if obj is not None:
+            return [*super().get_readonly_fields(request, obj), "customer_id"]
+        return list(super().get_readonly_fields(request, obj))
+
+    def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # Purchases are read-only in their own admin (history from the data set), but a customer's
+        # go with the customer: deleting one needs the right to delete customers, not purchases.
+        perms_needed.discard(str(Purchase._meta.verbose_name))
+        # The erasure takes the customers' logins too (Customer.user alone would be set to null).
+        logins = list(User.objects.filter(customer__in=objs).order_by("pk"))
+        if logins:
+            deleted.extend(
+                f"{capfirst(User._meta.verbose_name)}: {login} (the customer's login, with its API tokens)"
+                for login in logins
+            )
+            counts[str(User._meta.verbose_name_plural)] = len(logins)
+            if not request.user.has_perm(f"{User._meta.app_label}.delete_{User._meta.model_name}"):
+                perms_needed.add(str(User._meta.verbose_name))
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Customer) -> None:
+        customer_erase(customer=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Customer]) -> None:
+        with transaction.atomic():
+            for customer in queryset:
+                customer_erase(customer=customer)
+
 
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
@@ -65,3 +118,57 @@ class PurchaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(ErasedCustomer)
+class ErasedCustomerAdmin(admin.ModelAdmin):
+    """The tombstones, to see when erasures happened. Written only by the erasure: a removed one
+    would let the next import bring the person back."""
+
+    list_display = ["customer_id_sha256", "erased_at"]
+    search_fields = ["=customer_id_sha256"]
+    search_help_text = "SHA-256 (hex) of the H&M customer id."
+    ordering = ["-erased_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class ShopUserAdmin(UserAdmin):
+    """Django's user admin, where deleting a login that shops as a customer erases the customer."""
+
+    def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        customers = list(
+            Customer.objects.filter(user__in=objs).annotate(purchase_count=Count("purchases")).order_by("pk")
+        )
+        if customers:
+            deleted.extend(
+                f"{capfirst(Customer._meta.verbose_name)}: {customer} is erased with the login: its "
+                f"details (age, postal code, club status) and its {customer.purchase_count} purchases"
+                for customer in customers
+            )
+            counts[str(Customer._meta.verbose_name_plural)] = len(customers)
+            counts[str(Purchase._meta.verbose_name_plural)] = sum(c.purchase_count for c in customers)
+            if not request.user.has_perm("accounts.delete_customer"):
+                perms_needed.add(str(Customer._meta.verbose_name))
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        account_delete(user=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for customer in Customer.objects.filter(user__in=queryset):
+                customer_erase(customer=customer)
+            super().delete_queryset(request, queryset)  # the logins without a customer

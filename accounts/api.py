@@ -1,5 +1,6 @@
-"""The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`; and
-`POST /api/v1/auth/token/` for the key to send with them.
+"""The logged-in customer's own data: `GET /api/v1/me/`, `GET /api/v1/me/purchases/`,
+`GET /api/v1/me/data/` (everything held about them) and `DELETE /api/v1/me/` (erasure); and
+`POST /api/v1/auth/token/` for the key to send with them, `POST /api/v1/auth/token/revoke/` to end it.
 
 Both read only `request.user`'s customer record; there is no id in the URL to tamper with, so a
 customer can never reach another customer's purchases through these endpoints.
@@ -10,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NoReturn
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, Throttled
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -23,8 +25,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_limits
+from accounts.forms import WRONG_PASSWORD, password_confirms
 from accounts.models import Customer, Purchase
-from accounts.selectors import customer_for_user
+from accounts.selectors import customer_data_export, customer_for_user
+from accounts.services import account_delete, user_tokens_revoke
 from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
 
@@ -52,6 +56,12 @@ class LoggedInAPIView(APIView):
             raise NotAuthenticated(LOGIN_HINT)
         super().permission_denied(request, message, code)
 
+    @staticmethod
+    def signed_in_user(request: Request) -> User:
+        # Only a signed-in user gets past IsAuthenticated.
+        assert isinstance(request.user, User)
+        return request.user
+
 
 class TokenView(ObtainAuthToken):
     """DRF's username + password → token, answering 429 with the reason once failed logins from the
@@ -62,6 +72,16 @@ class TokenView(ObtainAuthToken):
         if isinstance(username, str) and login_limits.logins_refused(request, username):
             raise Throttled(detail=login_limits.refused_message())
         return super().post(request, *args, **kwargs)
+
+
+class TokenRevokeView(LoggedInAPIView):
+    """Ends the caller's API token (a signed-out app, a lost device): requests sending it get 401,
+    and the next POST /api/v1/auth/token/ hands out a new key."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        user_tokens_revoke(user=self.signed_in_user(request))
+        return Response(status=204)
 
 
 class CustomerSerializer(serializers.ModelSerializer[Customer]):
@@ -101,6 +121,10 @@ class PurchasePagination(PageNumberPagination):
     max_page_size = 200
 
 
+class PasswordSerializer(serializers.Serializer[object]):
+    password = serializers.CharField(trim_whitespace=False, help_text="The account's current password.")
+
+
 class MeView(LoggedInAPIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
@@ -112,6 +136,66 @@ class MeView(LoggedInAPIView):
             "customer": customer_for_user(user),
         }
         return Response(MeSerializer(data, context={"request": request}).data)
+
+    @extend_schema(
+        request=PasswordSerializer,
+        responses={
+            204: OpenApiResponse(description="The account and everything held about it are deleted."),
+            400: OpenApiResponse(description="No password was sent."),
+            403: OpenApiResponse(description="The password is wrong."),
+            429: OpenApiResponse(description="Too many wrong passwords (the login limits)."),
+        },
+    )
+    def delete(self, request: Request) -> Response:
+        """Deletes the caller's login, customer record and purchases for good (their erasure), after
+        checking their password; the token used stops working."""
+        user = self.signed_in_user(request)
+        serializer = PasswordSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if login_limits.logins_refused(request, user.get_username()):
+            raise Throttled(detail=login_limits.refused_message())
+        if not password_confirms(request, user, serializer.validated_data["password"]):
+            raise PermissionDenied(WRONG_PASSWORD)
+        account_delete(user=user)
+        return Response(status=204)
+
+
+class LoginDataSerializer(serializers.Serializer[object]):
+    username = serializers.CharField()
+    email = serializers.EmailField()
+    date_joined = serializers.DateTimeField()
+
+
+class CustomerDataSerializer(serializers.ModelSerializer[Customer]):
+    class Meta:
+        model = Customer
+        exclude = ["id", "user"]
+
+
+class PurchaseDataSerializer(serializers.Serializer[object]):
+    date = serializers.DateField()
+    article_id = serializers.CharField(help_text="Zero-padded to 10 digits.")
+    name = serializers.CharField()
+    price = serializers.FloatField(help_text="As in the H&M data set (scaled).")
+    display_price = serializers.CharField()
+    sales_channel_id = serializers.IntegerField()
+
+
+class MyDataSerializer(serializers.Serializer[object]):
+    login = LoginDataSerializer()
+    customer = CustomerDataSerializer(allow_null=True, help_text="Null for logins without a customer record.")
+    purchases = PurchaseDataSerializer(many=True, help_text="Every purchase, oldest first.")
+
+
+class MyDataView(LoggedInAPIView):
+    """Everything the shop holds about the caller, the file the account page's "Download my data"
+    gives."""
+
+    @extend_schema(responses=MyDataSerializer)
+    def get(self, request: Request) -> Response:
+        response = Response(customer_data_export(self.signed_in_user(request)))
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class MyPurchasesView(LoggedInAPIView, generics.ListAPIView[Purchase]):

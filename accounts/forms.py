@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
-from django.contrib.auth import get_user_model
+from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest
 
 from accounts import login_limits
 
@@ -29,3 +33,35 @@ class SignUpForm(UserCreationForm):
         if get_user_model().objects.filter(email__iexact=email).exists():
             raise forms.ValidationError("An account with this email address exists already. Log in instead?")
         return email
+
+
+WRONG_PASSWORD = "That is not your password."  # noqa: S105 (a message, not a password)
+
+
+def password_confirms(request: HttpRequest, user: User, password: str) -> bool:
+    """Whether `password` is the signed-in user's, checked as a login is: failures count towards
+    the login limits (accounts/login_limits.py), so a session left open cannot be used to guess it."""
+    confirmed = authenticate(request, username=user.get_username(), password=password)
+    return confirmed is not None and confirmed.pk == user.pk
+
+
+class AccountDeleteForm(forms.Form):
+    """Asks for the password before an account is deleted: a session left open is not enough."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args: Any, request: HttpRequest, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.request, self.user = request, user
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if login_limits.logins_refused(self.request, self.user.get_username()):
+            raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
+        if not password_confirms(self.request, self.user, password):
+            raise forms.ValidationError(WRONG_PASSWORD, code="wrong_password")
+        return password

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 
@@ -61,3 +63,25 @@ class Purchase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.t_dat} {self.customer_id} {self.article_id}"
+
+
+class ErasedCustomer(models.Model):
+    """A customer erased at their request (accounts.services.customer_erase), kept so that the
+    importer skips their rows when the same csv files are imported again.
+
+    It holds a SHA-256 of H&M's customer_id, not the id: enough to recognise the id in a file, but
+    nothing that names the person or links back to other copies of the data.
+    """
+
+    customer_id_sha256 = models.CharField(max_length=64, unique=True)
+    erased_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.customer_id_sha256[:12]
+
+    @staticmethod
+    def digest_of(customer_id: str | bytes) -> str:
+        """The stored form of a customer_id: hex SHA-256 of its UTF-8 text. The importer computes
+        the same in SQL (catalog/importer/erased_customers.py)."""
+        raw = customer_id.encode() if isinstance(customer_id, str) else customer_id
+        return hashlib.sha256(raw).hexdigest()

@@ -7,8 +7,9 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
+from rest_framework.authtoken.models import Token
 
-from accounts.models import Customer
+from accounts.models import Customer, ErasedCustomer, Purchase
 
 # H&M customer ids are 64 hex characters (a sha256); new shoppers get ids of the same shape.
 CUSTOMER_ID_BYTES = 32
@@ -29,3 +30,37 @@ def customer_sign_up(*, username: str, email: str, password: str) -> User:
             fashion_news_frequency="NONE",
         )
     return user
+
+
+def user_tokens_revoke(*, user: User) -> int:
+    """Deletes the user's API tokens; the next token login gets a new key. Returns how many."""
+    deleted, _ = Token.objects.filter(user_id=user.pk).delete()
+    return deleted
+
+
+def customer_erase(*, customer: Customer) -> None:
+    """Erases a customer at their request (GDPR art. 17), in one transaction: their purchases, the
+    customer record and its login (whose API tokens go with it; its browser sessions stop being
+    signed in, since they name a user that no longer exists). What stays is a tombstone holding
+    a SHA-256 of H&M's customer_id, so that importing the same csv files again skips the person.
+    """
+    with transaction.atomic():
+        # Purchases before the tombstone: a purchase import locks the purchase table first and the
+        # tombstones after it (catalog/importer/erased_customers.py); the same order here means an
+        # erasure waits for an import, or an import for an erasure, and never both for each other.
+        Purchase.objects.filter(customer_id=customer.pk).delete()
+        ErasedCustomer.objects.get_or_create(customer_id_sha256=ErasedCustomer.digest_of(customer.customer_id))
+        user_id = customer.user_id
+        customer.delete()
+        if user_id is not None:
+            get_user_model().objects.filter(pk=user_id).delete()
+
+
+def account_delete(*, user: User) -> None:
+    """A login closed by its owner (or by staff): erased with its customer record when it has one
+    (customer_erase), otherwise simply deleted."""
+    customer = Customer.objects.filter(user_id=user.pk).first()
+    if customer is None:
+        user.delete()
+    else:
+        customer_erase(customer=customer)

@@ -9,6 +9,8 @@ app_name = "accounts"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.account, name="account"),
     path("signup/", views.signup, name="signup"),
+    path("data/", views.account_data, name="data"),
+    path("delete/", views.account_delete_page, name="delete"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -21,10 +23,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
-        auth_views.PasswordChangeView.as_view(
-            template_name="accounts/password_change.html",
-            success_url=reverse_lazy("accounts:password-changed"),
-        ),
+        views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password-changed")),
         name="password-change",
     ),
     path(

@@ -1,18 +1,25 @@
-"""Account pages: sign-up, the account page with purchase history. Login, logout and password
-change are Django's own views with the shop's templates (see urls.py)."""
+"""Account pages: sign-up, the account page with purchase history, password change, the data
+download and account deletion. Login and logout are Django's own views with the shop's templates
+(see urls.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from accounts.forms import SignUpForm
-from accounts.selectors import customer_for_user, purchase_history_page
-from accounts.services import customer_sign_up
+from accounts.forms import AccountDeleteForm, SignUpForm
+from accounts.selectors import customer_data_export, customer_for_user, purchase_history_page
+from accounts.services import account_delete, customer_sign_up, user_tokens_revoke
 from storefront.throttles import SIGN_UP_REFUSED, SignUpThrottle, throttled_page
 
 
@@ -60,3 +67,47 @@ def account(request: HttpRequest) -> HttpResponse:
         else [],
     }
     return render(request, "accounts/account.html", context)
+
+
+def _signed_in_user(request: HttpRequest) -> User:
+    # Only a signed-in user gets past login_required.
+    assert isinstance(request.user, User)
+    return request.user
+
+
+@require_safe
+@never_cache
+@login_required
+def account_data(request: HttpRequest) -> HttpResponse:
+    """The signed-in customer's data as a JSON file (the same as GET /api/v1/me/data/)."""
+    response = JsonResponse(customer_data_export(_signed_in_user(request)), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="my-data-{timezone.localdate():%Y-%m-%d}.json"'
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def account_delete_page(request: HttpRequest) -> HttpResponse:
+    user = _signed_in_user(request)
+    form = AccountDeleteForm(request.POST or None, request=request, user=user)
+    if request.method == "POST" and form.is_valid():
+        account_delete(user=user)
+        logout(request)
+        messages.success(request, "Your account and everything the shop held about you have been deleted.")
+        return redirect("catalog:home")
+    context = {"form": form, "customer": customer_for_user(user)}
+    return render(request, "accounts/account_delete.html", context)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Django's password change, which also ends the login's API tokens: a key taken (or stolen)
+    under the old password must not outlive it. Other browser sessions end through Django's own
+    session hash."""
+
+    template_name = "accounts/password_change.html"
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            user_tokens_revoke(user=form.user)
+        return response

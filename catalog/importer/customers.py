@@ -1,4 +1,5 @@
-"""customers.csv → accounts.Customer, upserted by H&M's customer_id (the link to a user is kept)."""
+"""customers.csv → accounts.Customer, upserted by H&M's customer_id (the link to a user is kept).
+Erased customers' rows are skipped (erased_customers)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from accounts.models import Customer
-from catalog.importer import bulk_indexes, postgres_copy
+from catalog.importer import bulk_indexes, erased_customers, postgres_copy
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
 from catalog.importer.errors import ImportInputError
 from catalog.importer.report import FileReport
@@ -30,10 +31,16 @@ def import_customers(path: Path, *, progress: Progress) -> FileReport:
     columns = read_header(path, CUSTOMERS)
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            rows, changed = _load_postgres(path, columns, progress)
+            rows, changed, skipped = _load_postgres(path, columns, progress)
         else:
-            rows, changed = _load_sqlite(path, columns, progress)
-    return FileReport(CUSTOMERS.filename, rows=rows, changed=changed, seconds=time.monotonic() - started)
+            rows, changed, skipped = _load_sqlite(path, columns, progress)
+    return FileReport(
+        CUSTOMERS.filename,
+        rows=rows,
+        changed=changed,
+        seconds=time.monotonic() - started,
+        notes=erased_customers.skipped_note(skipped, "erased customer", "erased customers"),
+    )
 
 
 def _duplicate(customer_id: object, line: int) -> ImportInputError:
@@ -45,7 +52,7 @@ def _duplicate(customer_id: object, line: int) -> ImportInputError:
     )
 
 
-def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int, int]:
     cursor = postgres_copy.raw_cursor()
     postgres_copy.tune_session(cursor)
     postgres_copy.create_staging_table(cursor, STAGING, CUSTOMERS.columns)
@@ -62,13 +69,15 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
     found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
     if found is not None:
         raise _duplicate(found[1], found[0])
+    # After the duplicate check, which numbers the staged rows as the file's lines.
+    skipped = erased_customers.drop_staged(cursor, STAGING, "customer_id")
     source = f"SELECT {', '.join(value(field) for field in FIELDS)} FROM {STAGING}"
     if postgres_copy.is_empty(cursor, TABLE):
         changed = _insert_into_empty_table(cursor, source)
     else:
         changed = _upsert(cursor, source)
     cursor.execute(f"ANALYZE {TABLE}")
-    return rows, changed
+    return rows, changed, skipped
 
 
 def _insert_into_empty_table(cursor: Any, source: str) -> int:
@@ -99,7 +108,7 @@ def _upsert(cursor: Any, source: str) -> int:
     return changed
 
 
-def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
+def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int, int]:
     statement = upsert_statement(
         table=TABLE,
         columns=FIELDS,
@@ -109,17 +118,22 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
         vendor="sqlite",
     )
     seen: set[str] = set()
-    rows = changed = 0
+    rows = changed = skipped = 0
     batch: list[list[Any]] = []
     with (
         connection.cursor() as cursor,
         progress.bar(CUSTOMERS.filename, total=estimate_rows(path)) as advance,
     ):
+        erased = erased_customers.digests(cursor)
         for line, values in parsed_rows(path, CUSTOMERS, columns):
             customer_id = str(values["customer_id"])
             if customer_id in seen:
                 raise _duplicate(customer_id, line)
             seen.add(customer_id)
+            if erased_customers.is_erased(customer_id, erased):
+                skipped += 1
+                advance(1)
+                continue
             batch.append(
                 ["" if values[field] is None and field in TEXT_FIELDS else values[field] for field in FIELDS]
             )
@@ -134,4 +148,4 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
             changed += max(cursor.rowcount, 0)
             rows += len(batch)
             advance(len(batch))
-    return rows, changed
+    return rows + skipped, changed, skipped

@@ -8,6 +8,8 @@ numpy. A block holding anything else (quotes, another column order, Windows line
 value, an unknown customer or article) goes line by line instead, and the first bad value stops
 the import with its line and field. Ranges (a price that is negative or not finite, a negative
 channel) are the table's check constraints, which the server applies to every row either way.
+Lines of erased customers (an id the converter does not know as a customer, whose hash is a
+tombstone's: erased_customers) are left out on either path; only unknown ids are hashed.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 import numpy as np
 import psycopg
 
+from catalog.importer import erased_customers
 from catalog.importer.csv_files import check_field_count, split_csv_line
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import TRANSACTIONS, Column
@@ -231,12 +234,21 @@ class PurchaseRowConverter:
     """Turns blocks of csv lines into binary COPY rows, numbering the purchases from first_id."""
 
     def __init__(
-        self, columns: list[Column], customers: CustomerKeys, articles: ArticleKeys, first_id: int
+        self,
+        columns: list[Column],
+        customers: CustomerKeys,
+        articles: ArticleKeys,
+        first_id: int,
+        *,
+        erased: frozenset[str] = frozenset(),
     ) -> None:
+        """erased: the tombstones' digests (erased_customers.digests)."""
         self.columns = columns
         self.customers = customers
         self.articles = articles
+        self.erased = erased
         self.next_id = first_id
+        self.skipped = 0  # lines of erased customers left out so far
         self.fast = [column.field for column in columns] == _STANDARD_ORDER and customers.usable
         self.by_field = {column.field: column for column in columns}
 
@@ -254,7 +266,7 @@ class PurchaseRowConverter:
         The first bad line in file order stops it, as one thread would.
         """
         workers = workers or min(os.cpu_count() or 1, MAX_WORKERS)
-        pending: deque[Future[tuple[np.ndarray, ...]]] = deque()
+        pending: deque[Future[tuple[tuple[np.ndarray, ...], int]]] = deque()
         pool = ThreadPoolExecutor(workers, thread_name_prefix="purchase-rows")
         try:
             for first_line, block in blocks:
@@ -267,11 +279,16 @@ class PurchaseRowConverter:
             # On an error (here or in the caller's COPY), blocks still queued are not parsed.
             pool.shutdown(cancel_futures=True)
 
-    def _values(self, first_line: int, block: bytes) -> tuple[np.ndarray, ...]:
+    def _values(self, first_line: int, block: bytes) -> tuple[tuple[np.ndarray, ...], int]:
+        """The block's columns, and how many of its lines were left out (erased customers')."""
         values = self._convert_quickly(block) if self.fast else None
-        return self._convert_slowly(first_line, block) if values is None else values
+        values = self._convert_slowly(first_line, block) if values is None else values
+        # Every other line is converted or stops the import.
+        return values, (block.count(b"\n") - len(values[0]) if self.erased else 0)
 
-    def _number(self, values: tuple[np.ndarray, ...]) -> tuple[bytes, int]:
+    def _number(self, converted: tuple[tuple[np.ndarray, ...], int]) -> tuple[bytes, int]:
+        values, skipped = converted
+        self.skipped += skipped
         rows = _pack(self.next_id, *values)
         self.next_id += len(rows)
         return rows.tobytes(), len(rows)
@@ -321,27 +338,40 @@ class PurchaseRowConverter:
 
         customer = self.customers.find(_words_at(words, starts + _CUSTOMER_AT, _WORDS))
         article_id = article.astype(np.int64) @ _DECIMAL_PLACES
-        if np.any(customer < 0) or not np.all(self.articles.known(article_id)):
+        known = customer >= 0
+        if not np.all(known):
+            unknown = (block[at : at + ID_LENGTH] for at in (starts[~known] + _CUSTOMER_AT).tolist())
+            if not all(erased_customers.is_erased(customer_id, self.erased) for customer_id in unknown):
+                return None
+            days, price, channel = days[known], price[known], channel[known]
+            article_id, customer = article_id[known], customer[known]
+        if not np.all(self.articles.known(article_id)):
             return None
         return days, price, channel.astype(np.int16), article_id, customer
 
     def _convert_slowly(self, first_line: int, block: bytes) -> tuple[np.ndarray, ...]:
-        rows = [
+        parsed = (
             self._parse_line(first_line + offset, line) for offset, line in enumerate(block.split(b"\n")[:-1])
-        ]
+        )
+        rows = [row for row in parsed if row is not None]
         days, price, channel, article, customer = zip(*rows, strict=True) if rows else ((),) * 5
         return (
             np.array(days, np.int32), np.array(price, np.float64), np.array(channel, np.int16),
             np.array(article, np.int64), np.array(customer, np.int64),
         )  # fmt: skip
 
-    def _parse_line(self, line_no: int, line: bytes) -> tuple[int, float, int, int, int]:
+    def _parse_line(self, line_no: int, line: bytes) -> tuple[int, float, int, int, int] | None:
+        """The line's values; None for a line of an erased customer."""
         fields = split_csv_line(line)
         if fields is None:
             raise ImportInputError(TRANSACTIONS.filename, "is not UTF-8 text", line=line_no)
         check_field_count(TRANSACTIONS, self.columns, fields, line_no)
         raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
         by_field = self.by_field
+        customer_id = raw["customer_id"].strip()
+        customer = self.customers.get(customer_id.encode())
+        if customer is None and erased_customers.is_erased(customer_id, self.erased):
+            return None
 
         def fail(field: str, problem: str) -> ImportInputError:
             return ImportInputError(TRANSACTIONS.filename, problem, line=line_no, field=by_field[field].name)
@@ -354,8 +384,6 @@ class PurchaseRowConverter:
 
         day = parsed("t_dat")
         assert isinstance(day, dt.date)
-        customer_id = raw["customer_id"].strip()
-        customer = self.customers.get(customer_id.encode())
         if customer is None:
             raise fail(
                 "customer_id", f"unknown customer {customer_id!r}: not in customers.csv or the database"

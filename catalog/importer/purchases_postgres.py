@@ -8,7 +8,7 @@
    and maintain the indexes row by row.
 4. COPY the file into the purchase table as binary rows (purchase_rows): parsed and checked here
    on worker threads, customer ids rewritten on the way, numbered in file order; the server
-   applies the range checks.
+   applies the range checks. Rows of erased customers are left out (erased_customers).
 5. ANALYZE, then refresh the articles' price, first sale and popularity (article_stats).
 Everything happens inside the caller's transaction: any error leaves the table as it was.
 """
@@ -25,7 +25,7 @@ from typing import Any
 import psycopg
 
 from accounts.models import Customer, Purchase
-from catalog.importer import bulk_indexes, postgres_copy, table_swap
+from catalog.importer import bulk_indexes, erased_customers, postgres_copy, table_swap
 from catalog.importer.csv_files import estimate_rows, line_blocks, split_csv_line
 from catalog.importer.purchase_rows import (
     COPY_COLUMNS,
@@ -105,6 +105,7 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
         CustomerKeys.load(cursor, Customer._meta.db_table),
         ArticleKeys.load(cursor, Article._meta.db_table),
         first_id,
+        erased=erased_customers.digests(cursor),
     )
     clock.lap("transactions: prepare")
     statement = f"COPY {target} ({', '.join(COPY_COLUMNS)}) FROM STDIN WITH (FORMAT binary)"
@@ -128,6 +129,9 @@ def load(path: Path, columns: list[Column], progress: Progress, timings: dict[st
         cursor.execute(
             "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [target, first_id + max(rows - 1, 0)]
         )
+    notes += erased_customers.skipped_note(
+        converter.skipped, "purchase of an erased customer", "purchases of erased customers"
+    )
     clock.lap("transactions: copy")
 
     if swap is not None:

@@ -2,7 +2,8 @@
 
 PostgreSQL goes through purchases_postgres (COPY, bulk index handling); SQLite, for the demo,
 parses in Python and inserts in batches. Either way the file is one transaction, and the
-articles' derived statistics are refreshed inside it.
+articles' derived statistics are refreshed inside it. Purchases of erased customers are skipped
+(erased_customers).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from accounts.models import Customer, Purchase
-from catalog.importer import purchases_postgres, table_swap
+from catalog.importer import erased_customers, purchases_postgres, table_swap
 from catalog.importer.article_stats import refresh_article_stats
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
 from catalog.importer.errors import ImportInputError
@@ -80,12 +81,13 @@ def _load_sqlite(path: Path, columns: list[Column], progress: Progress) -> tuple
     insert = f"INSERT INTO {TABLE} ({fields}) VALUES (%s, %s, %s, %s, %s)"
     seen_dates: set[dt.date] = set()
     replaced = 0
-    rows = 0
+    rows = skipped = 0
     batch: list[tuple[Any, ...]] = []
     with (
         connection.cursor() as cursor,
         progress.bar(TRANSACTIONS.filename, total=estimate_rows(path)) as advance,
     ):
+        erased = erased_customers.digests(cursor)
         for line, values in parsed_rows(path, TRANSACTIONS, columns):
             day = values["t_dat"]
             assert isinstance(day, dt.date)
@@ -96,6 +98,9 @@ def _load_sqlite(path: Path, columns: list[Column], progress: Progress) -> tuple
                 cursor.execute(f"DELETE FROM {TABLE} WHERE t_dat = %s", [day])
                 replaced += cursor.rowcount > 0
             customer = customers.get(str(values["customer_id"]))
+            if customer is None and erased_customers.is_erased(str(values["customer_id"]), erased):
+                skipped += 1
+                continue
             if customer is None:
                 raise ImportInputError(
                     TRANSACTIONS.filename,
@@ -119,7 +124,9 @@ def _load_sqlite(path: Path, columns: list[Column], progress: Progress) -> tuple
         _flush(cursor, insert, batch, advance)
         rows += len(batch)
     notes = [f"replaced {replaced} stored dates"] if replaced else []
-    return rows, notes
+    return rows, notes + erased_customers.skipped_note(
+        skipped, "purchase of an erased customer", "purchases of erased customers"
+    )
 
 
 def _flush(cursor: Any, insert: str, batch: list[tuple[Any, ...]], advance: Any) -> None:

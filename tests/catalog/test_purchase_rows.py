@@ -279,3 +279,25 @@ def test_keys_that_all_want_one_slot_are_each_found(monkeypatch, home):
 
     assert keys.known(stored).all()
     assert not keys.known(np.concatenate([stored + 1, [0, 2**40]])).any()
+
+
+ERASED = bytes(f"{13:064x}", "ascii")
+
+
+@pytest.mark.parametrize("unusual", [False, True], ids=["numpy path", "line by line"])
+def test_lines_of_erased_customers_are_left_out_and_counted(unusual):
+    from accounts.models import ErasedCustomer
+
+    lines = _lines(8)
+    theirs = [line.replace(CUSTOMERS[1].decode(), ERASED.decode()) for line in (lines[1], lines[4])]
+    if unusual:
+        lines[5] = lines[5].replace("\n", "\r\n")  # Windows line end: the block goes line by line
+    converter = PurchaseRowConverter(
+        list(TRANSACTIONS.columns), *_keys(), 1, erased=frozenset([ErasedCustomer.digest_of(ERASED)])
+    )
+
+    data, count = converter.convert(2, "".join([lines[0], *theirs, *lines[1:]]).encode())
+
+    assert (count, converter.skipped) == (8, 2)
+    assert list(_rows(data)["customer"]) == [_expected(line.strip() + "\n")[4] for line in lines]
+    assert list(_rows(data)["id"]) == list(range(1, 9))

@@ -1,0 +1,97 @@
+"""The customer and purchase admin: what staff can see and do to customers' data."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Customer, Purchase
+from tests.factories import CustomerFactory, PurchaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_the_admin_never_shows_api_token_keys(superuser_client):
+    token = Token.objects.create(user=UserFactory(username="alice"))
+    assert superuser_client.get("/admin/authtoken/tokenproxy/").status_code == 404
+    index = superuser_client.get("/admin/")
+    assert "/admin/authtoken/" not in index.text
+    assert token.key not in index.text
+
+
+def test_a_customers_id_can_be_set_when_adding_but_not_changed(superuser_client):
+    alice = CustomerFactory()
+    original = alice.customer_id
+    form = superuser_client.get(f"/admin/accounts/customer/{alice.pk}/change/")
+    assert 'name="customer_id"' not in form.text
+    assert original in form.text  # shown, read-only
+    response = superuser_client.post(
+        f"/admin/accounts/customer/{alice.pk}/change/",
+        {"customer_id": "f" * 64, "club_member_status": "PRE-CREATE", "fashion_news_frequency": "NONE"},
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.customer_id == original
+    assert alice.club_member_status == "PRE-CREATE"
+
+    assert 'name="customer_id"' in superuser_client.get("/admin/accounts/customer/add/").text
+    added = superuser_client.post(
+        "/admin/accounts/customer/add/",
+        {"customer_id": "a" * 64, "club_member_status": "ACTIVE", "fashion_news_frequency": "NONE"},
+    )
+    assert added.status_code == 302
+    assert Customer.objects.filter(customer_id="a" * 64).exists()
+
+
+@pytest.fixture
+def alice_with_purchases():
+    alice = CustomerFactory(user=UserFactory(username="alice"))
+    PurchaseFactory.create_batch(3, customer=alice)
+    return alice
+
+
+def test_a_superuser_deletes_a_customer_with_their_purchases(superuser_client, alice_with_purchases):
+    bob_purchase = PurchaseFactory(customer=CustomerFactory())
+    url = f"/admin/accounts/customer/{alice_with_purchases.pk}/delete/"
+    confirmation = superuser_client.get(url)
+    assert "permission to delete" not in confirmation.text
+    assert "Purchases: 3" in confirmation.text
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert not Customer.objects.filter(pk=alice_with_purchases.pk).exists()
+    assert list(Purchase.objects.all()) == [bob_purchase]
+
+
+def test_the_bulk_action_deletes_customers_with_their_purchases(superuser_client, alice_with_purchases):
+    bob = CustomerFactory()
+    PurchaseFactory(customer=bob)
+    response = superuser_client.post(
+        "/admin/accounts/customer/",
+        {"action": "delete_selected", "_selected_action": [alice_with_purchases.pk, bob.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Customer.objects.exists()
+    assert not Purchase.objects.exists()
+
+
+def test_staff_who_may_delete_customers_need_no_purchase_permission(client, alice_with_purchases):
+    staff = UserFactory(username="support", is_staff=True)
+    # The customer has a login, which the erasure deletes too.
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_customer", "delete_customer", "delete_user"])
+    )
+    client.force_login(staff)
+    url = f"/admin/accounts/customer/{alice_with_purchases.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Purchase.objects.exists()
+
+
+def test_purchases_stay_read_only_in_their_own_admin(superuser_client, alice_with_purchases):
+    purchase = alice_with_purchases.purchases.first()
+    response = superuser_client.post(f"/admin/accounts/purchase/{purchase.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert Purchase.objects.count() == 3

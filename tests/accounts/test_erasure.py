@@ -1,0 +1,136 @@
+"""Erasure at a customer's request (GDPR art. 17): accounts.services.customer_erase and the admin's
+deletes of customers and of logins, which go through it."""
+
+import hashlib
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from rest_framework.authtoken.models import Token
+
+from accounts.models import Customer, ErasedCustomer, Purchase
+from accounts.services import customer_erase
+from tests.factories import CustomerFactory, PurchaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+@pytest.fixture
+def alice():
+    """A shopper with a login, an API token and purchases."""
+    customer = CustomerFactory(user=UserFactory(username="alice"), age=31, postal_code="alice-postcode")
+    PurchaseFactory.create_batch(3, customer=customer)
+    Token.objects.create(user=customer.user)
+    return customer
+
+
+@pytest.fixture
+def bob():
+    customer = CustomerFactory(user=UserFactory(username="bob"))
+    PurchaseFactory(customer=customer)
+    return customer
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def assert_erased(customer):
+    assert not Customer.objects.filter(pk=customer.pk).exists()
+    assert not Purchase.objects.filter(customer_id=customer.pk).exists()
+    assert not User.objects.filter(pk=customer.user_id).exists()
+    assert not Token.objects.filter(user_id=customer.user_id).exists()
+    digest = hashlib.sha256(customer.customer_id.encode()).hexdigest()
+    assert ErasedCustomer.objects.filter(customer_id_sha256=digest).exists()
+
+
+def test_erasing_removes_purchases_customer_login_and_token_and_keeps_only_a_hash(alice, bob):
+    customer_erase(customer=alice)
+
+    assert_erased(alice)
+    # The tombstone holds no id, only its hash.
+    assert ErasedCustomer.objects.count() == 1
+    assert alice.customer_id not in ErasedCustomer.objects.get().customer_id_sha256
+    # Nobody else is touched.
+    assert Customer.objects.get() == bob
+    assert Purchase.objects.filter(customer=bob).count() == 1
+    assert User.objects.filter(username="bob").exists()
+
+
+def test_a_customer_without_a_login_is_erased_too():
+    customer = CustomerFactory()
+    PurchaseFactory(customer=customer)
+    customer_erase(customer=customer)
+    assert not Customer.objects.exists()
+    assert not Purchase.objects.exists()
+    assert ErasedCustomer.objects.count() == 1
+
+
+def test_the_erased_users_other_sessions_are_signed_out(client, alice):
+    client.force_login(alice.user)
+    assert client.get("/accounts/").status_code == 200
+    customer_erase(customer=alice)
+    response = client.get("/accounts/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_deleting_a_customer_in_the_admin_erases_them(superuser_client, alice, bob):
+    url = f"/admin/accounts/customer/{alice.pk}/delete/"
+    confirmation = superuser_client.get(url)
+    assert "User: alice (the customer&#x27;s login, with its API tokens)" in confirmation.text
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert_erased(alice)
+    assert Customer.objects.get() == bob
+
+
+def test_the_bulk_delete_of_customers_erases_each(superuser_client, alice, bob):
+    response = superuser_client.post(
+        "/admin/accounts/customer/",
+        {"action": "delete_selected", "_selected_action": [alice.pk, bob.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert_erased(alice)
+    assert_erased(bob)
+
+
+def test_staff_who_may_not_delete_logins_cannot_erase_a_customer_with_one(client, alice):
+    staff = UserFactory(username="support", is_staff=True)
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_customer", "delete_customer"]))
+    client.force_login(staff)
+    assert client.post(f"/admin/accounts/customer/{alice.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert Customer.objects.filter(pk=alice.pk).exists()
+
+
+def test_deleting_a_login_in_the_admin_erases_its_customer_and_says_so(superuser_client, alice, bob):
+    url = f"/admin/auth/user/{alice.user.pk}/delete/"
+    confirmation = superuser_client.get(url)
+    assert f"Customer: {alice} is erased with the login" in confirmation.text
+    assert "its 3 purchases" in confirmation.text
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 302
+    assert_erased(alice)
+    assert Customer.objects.get() == bob
+
+
+def test_the_bulk_delete_of_logins_erases_their_customers_and_deletes_the_others(superuser_client, alice):
+    loner = UserFactory(username="loner")
+    response = superuser_client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [alice.user.pk, loner.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert_erased(alice)
+    assert not User.objects.filter(pk=loner.pk).exists()
+
+
+def test_staff_see_the_tombstones_but_cannot_remove_them(superuser_client, alice):
+    customer_erase(customer=alice)
+    tombstone = ErasedCustomer.objects.get()
+    listing = superuser_client.get("/admin/accounts/erasedcustomer/")
+    assert tombstone.customer_id_sha256 in listing.text
+    assert alice.customer_id not in listing.text
+    url = f"/admin/accounts/erasedcustomer/{tombstone.pk}/delete/"
+    assert superuser_client.post(url, {"post": "yes"}).status_code == 403
