@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from catalog.models import Article
 from catalog.pricing import display_price
+from catalog.services import articles_set_availability, catalog_cache_clear
 from catalog.templatetags.catalog_tags import article_alt_text, article_image_url
 
 # Small enough for a changelist row, big enough to recognise a garment.
 PREVIEW_HEIGHT = 72
+# A best seller has thousands of purchases; the refusal to delete it names a few, not every one.
+PROTECTED_LISTED = 10
 
 
 @admin.register(Article)
@@ -28,11 +36,13 @@ class ArticleAdmin(admin.ModelAdmin):
         "shown_price",
         "popularity",
         "first_sold_on",
+        "is_available",
     ]
     list_display_links = ["thumbnail", "display_id", "prod_name"]
     # `=article_id` and `=product_code` are exact matches on integers (Django skips them for text).
     search_fields = ["=article_id", "=product_code", "prod_name", "detail_desc"]
     list_filter = [
+        "is_available",
         "index_group_name",
         "product_group_name",
         "garment_group_name",
@@ -45,6 +55,7 @@ class ArticleAdmin(admin.ModelAdmin):
     exclude = ["search_vector"]
     show_full_result_count = False
     list_per_page = 50
+    actions = ["take_off_sale", "put_back_on_sale"]
 
     @admin.display(description="Photo")
     def thumbnail(self, article: Article) -> SafeString:
@@ -73,3 +84,39 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")
+
+    def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        # After the commit: a page rendered before it would cache the old tree for ten minutes.
+        transaction.on_commit(catalog_cache_clear)
+
+    @admin.action(description="Take off sale (hide from the shop; page and order history stay)")
+    def take_off_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = articles_set_availability(
+            article_ids=queryset.values_list("article_id", flat=True), available=False
+        )
+        self.message_user(request, f"{_articles(changed)} taken off sale.")
+
+    @admin.action(description="Put back on sale")
+    def put_back_on_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = articles_set_availability(
+            article_ids=queryset.values_list("article_id", flat=True), available=True
+        )
+        self.message_user(request, f"{_articles(changed)} put back on sale.")
+
+    def get_deleted_objects(
+        self, objs: Sequence[Article] | QuerySet[Article], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Purchases are read-only history, so Django also counts them as a permission this user
+            # lacks, and says that first ("no permission to delete purchase"). The real reason is
+            # that the article was sold; the template offers "Take off sale" instead.
+            perms_needed = set()
+            if len(protected) > PROTECTED_LISTED:
+                protected = [*protected[:PROTECTED_LISTED], f"… and {len(protected) - PROTECTED_LISTED} more"]
+        return deleted, counts, perms_needed, protected
+
+
+def _articles(count: int) -> str:
+    return "1 article" if count == 1 else f"{count} articles"

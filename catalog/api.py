@@ -127,10 +127,13 @@ class VariantSerializer(ArticleSerializer):
 
 class ArticleDetailSerializer(ArticleSerializer):
     description = serializers.CharField(source="detail_desc")
+    is_available = serializers.BooleanField(
+        read_only=True, help_text="False once taken off sale: no list shows it, its page says so."
+    )
     variants = serializers.SerializerMethodField(help_text="Every colour of the product, this one included.")
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "description", "variants"]
+        fields = [*ArticleSerializer.Meta.fields, "description", "is_available", "variants"]
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, article: Article) -> list[dict[str, Any]]:

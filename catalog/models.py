@@ -27,8 +27,9 @@ def _product_url_pattern() -> str:
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def browsable(self) -> ArticleQuerySet:
-        """Articles a shopper may see: every imported article is on sale in this catalogue."""
-        return self
+        """Articles a shopper may find: those on sale. Listings, search and every shelf start here;
+        an article taken off sale keeps its page (old links, order history) but appears nowhere."""
+        return self.filter(is_available=True)
 
     def variants_of(self, product_code: int) -> ArticleQuerySet:
         return self.filter(product_code=product_code).order_by("article_id")
@@ -75,6 +76,14 @@ class Article(models.Model):
     price = models.FloatField(null=True, blank=True)
     first_sold_on = models.DateField(null=True, blank=True)
     popularity = models.FloatField(default=0.0)
+    # Staff take an article off sale instead of deleting it: purchases refer to it (PROTECT). Not
+    # a column of articles.csv, so the importer never writes it; db_default covers its raw INSERTs.
+    is_available = models.BooleanField(
+        "on sale",
+        default=True,
+        db_default=True,
+        help_text="Off sale: hidden from listings, search and recommendations; its page says so.",
+    )
     # Postgres full-text document; filled by the importer, empty on SQLite (the demo falls back).
     search_vector = SearchVectorField(null=True, blank=True)
 

@@ -68,7 +68,8 @@ def for_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
 def with_variant_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
     """Annotate `variant_count`: how many colours the article's product comes in (cards show it)."""
     variants = (
-        Article.objects.filter(product_code=OuterRef("product_code"))
+        Article.objects.browsable()
+        .filter(product_code=OuterRef("product_code"))
         .order_by()
         .values("product_code")
         .annotate(count=Count("article_id"))
@@ -177,7 +178,14 @@ def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: s
 
 
 def article_for_page(article_id: int) -> Article | None:
+    """The article, on sale or not: old links and order history point to articles taken off sale,
+    and their pages say so instead of answering 404. Listings use `browsable_article`."""
     # Product pages show the description but never read the search document, often the bigger half.
+    return Article.objects.defer("search_vector").filter(article_id=article_id).first()
+
+
+def browsable_article(article_id: int) -> Article | None:
+    """The article if a shopper may find it (on sale), e.g. for an id pasted into search."""
     return Article.objects.browsable().defer("search_vector").filter(article_id=article_id).first()
 
 
@@ -219,10 +227,11 @@ def best_selling_articles(
     *, index_group_name: str | None = None, limit: int = 12
 ) -> list[tuple[Article, int]]:
     """The best sellers of the last week in the data with their units sold, best first."""
-    ranking = _best_seller_ids(index_group_name)[:limit]
+    # The whole cached ranking, so that articles taken off sale since it was counted leave no gap.
+    ranking = _best_seller_ids(index_group_name)
     articles = (
         Article.objects.browsable()
         .defer(*CARD_DEFERRED_FIELDS)
         .in_bulk([article_id for article_id, _ in ranking])
     )
-    return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles]
+    return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles][:limit]

@@ -1,4 +1,4 @@
-"""Writes that span many articles: the search document, cache invalidation after imports."""
+"""Writes that span many articles: the search document, availability, cache invalidation."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
+from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
 
@@ -43,3 +44,21 @@ def catalog_cache_clear() -> None:
     cache.delete(CATEGORY_TREE_CACHE_KEY)
     forget_process_copy()
     cache.set(CATALOG_GENERATION_KEY, uuid.uuid4().hex, timeout=None)
+
+
+def articles_set_availability(*, article_ids: Iterable[int], available: bool) -> int:
+    """Put articles back on sale or take them off sale; returns how many changed.
+
+    Taking off sale is how staff retire an article that has sold: purchases keep it (PROTECT), its
+    page stays for old links, and `browsable()` hides it everywhere else. The cached tree, facets
+    and best sellers are cleared once the change commits (before, a page could cache the old rows).
+    """
+    with transaction.atomic():
+        changed = (
+            Article.objects.filter(article_id__in=list(article_ids))
+            .exclude(is_available=available)
+            .update(is_available=available)
+        )
+        if changed:
+            transaction.on_commit(catalog_cache_clear)
+    return changed

@@ -23,7 +23,7 @@ from catalog.filters import (
 )
 from catalog.listing import result_page_context
 from catalog.search import article_id_in_query, normalise_query
-from catalog.selectors import article_for_page, article_variants
+from catalog.selectors import article_for_page, article_variants, browsable_article
 from storefront.throttles import throttled_page
 
 SEARCH_FACETS = (INDEX_GROUP_FACET, *FACETS)
@@ -130,7 +130,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return throttled
     article_id = article_id_in_query(query)
     if article_id is not None:
-        article = article_for_page(article_id)
+        article = browsable_article(article_id)
         if article is not None:
             return redirect(article)
     context = result_page_context(
