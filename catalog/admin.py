@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
@@ -15,7 +14,7 @@ from django.utils.safestring import SafeString
 
 from catalog.models import Article
 from catalog.pricing import display_price
-from catalog.services import articles_set_availability, catalog_cache_clear
+from catalog.services import articles_delete, articles_refresh_derived, articles_set_availability
 from catalog.templatetags.catalog_tags import article_alt_text, article_image_url
 
 # Small enough for a changelist row, big enough to recognise a garment.
@@ -50,7 +49,16 @@ class ArticleAdmin(admin.ModelAdmin):
         "perceived_colour_master_name",
     ]
     ordering = ["-popularity", "article_id"]
-    readonly_fields = ["preview", "search_vector", "image_sha256", "price", "first_sold_on", "popularity"]
+    # The slug follows the name and colour (see save_model); the rest comes from imports.
+    readonly_fields = [
+        "preview",
+        "slug",
+        "search_vector",
+        "image_sha256",
+        "price",
+        "first_sold_on",
+        "popularity",
+    ]
     # The search document is long and useless to edit by hand.
     exclude = ["search_vector"]
     show_full_result_count = False
@@ -86,9 +94,17 @@ class ArticleAdmin(admin.ModelAdmin):
         return super().get_queryset(request).defer("search_vector", "detail_desc")
 
     def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
+        if not change or {"prod_name", "colour_group_name"} & set(form.changed_data):
+            # Links to the old slug keep working: the product page redirects to the canonical URL.
+            obj.slug = obj.make_slug()
         super().save_model(request, obj, form, change)
-        # After the commit: a page rendered before it would cache the old tree for ten minutes.
-        transaction.on_commit(catalog_cache_clear)
+        articles_refresh_derived(article_ids=[obj.article_id])
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        articles_delete(article_ids=[obj.article_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        articles_delete(article_ids=queryset.values_list("article_id", flat=True))
 
     @admin.action(description="Take off sale (hide from the shop; page and order history stay)")
     def take_off_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:

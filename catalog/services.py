@@ -62,3 +62,23 @@ def articles_set_availability(*, article_ids: Iterable[int], available: bool) ->
         if changed:
             transaction.on_commit(catalog_cache_clear)
     return changed
+
+
+def articles_refresh_derived(*, article_ids: Iterable[int]) -> None:
+    """After staff edit articles: their search documents now, the cached catalogue after the commit.
+
+    The search document is computed in the database (SEARCH_DOCUMENT_SQL), so a renamed article
+    is found by its new name, and one added by hand is found at all (its vector was NULL). The
+    tree, facets and best sellers are cleared only once the edit is visible to other connections;
+    cleared before, a page could cache the old rows again for ten minutes.
+    """
+    article_refresh_search_vectors(article_ids=article_ids)
+    transaction.on_commit(catalog_cache_clear)
+
+
+def articles_delete(*, article_ids: Iterable[int]) -> int:
+    """Delete articles (those without purchases: purchases PROTECT theirs); returns how many."""
+    with transaction.atomic():
+        deleted, _ = Article.objects.filter(article_id__in=list(article_ids)).delete()
+        transaction.on_commit(catalog_cache_clear)
+    return deleted
