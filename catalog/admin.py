@@ -93,6 +93,12 @@ class ArticleAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> list[str]:
+        # The id is the primary key and every purchase refers to it: changing it would not move
+        # the row but try to update one that does not exist (a 500). It is set once, when added.
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["article_id", *fields] if obj is not None else fields
+
     def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
         if not change or {"prod_name", "colour_group_name"} & set(form.changed_data):
             # Links to the old slug keep working: the product page redirects to the canonical URL.

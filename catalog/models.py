@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
 # H&M shows article ids zero-padded to ten digits (e.g. 0108775015).
 ARTICLE_ID_DIGITS = 10
+# Product URLs route ids of one to ten digits (catalog.converters): a larger id could never be shown.
+MIN_ARTICLE_ID = 1
+MAX_ARTICLE_ID = 10**ARTICLE_ID_DIGITS - 1
 
 
 def format_article_id(article_id: int) -> str:
@@ -37,7 +41,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 class Article(models.Model):
     # The columns of articles.csv, names unchanged so that the importer maps them one to one.
-    article_id = models.BigIntegerField(primary_key=True)
+    article_id = models.BigIntegerField(
+        primary_key=True, validators=[MinValueValidator(MIN_ARTICLE_ID), MaxValueValidator(MAX_ARTICLE_ID)]
+    )
     product_code = models.IntegerField(db_index=True)
     prod_name = models.CharField(max_length=255)
     product_type_no = models.IntegerField()

@@ -134,3 +134,32 @@ def test_deleting_articles_clears_the_cached_tree(staff_client, bulk, django_cap
 
     assert list(Article.objects.values_list("pk", flat=True)) == [kept.pk]
     assert list(category_tree()) == ["ladieswear"]
+
+
+def test_the_article_id_cannot_be_changed_once_saved(staff_client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(prod_name="Tilly top")
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    assert 'name="article_id"' not in staff_client.get(change).text
+
+    save(staff_client, change, form_data(article, article_id=912345002), django_capture_on_commit_callbacks)
+
+    assert list(Article.objects.values_list("article_id", flat=True)) == [article.article_id]
+
+
+@pytest.mark.parametrize("article_id", [0, -108775015, 10_000_000_000])
+def test_an_id_no_product_url_can_route_is_refused(staff_client, article_id):
+    new = ArticleFactory.build(article_id=article_id)
+
+    response = staff_client.post(f"{CHANGELIST}add/", form_data(new))
+
+    assert response.status_code == 200
+    assert "article_id" in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+def test_the_longest_routable_id_is_accepted(client, staff_client, django_capture_on_commit_callbacks):
+    new = ArticleFactory.build(article_id=9_999_999_999)
+
+    save(staff_client, f"{CHANGELIST}add/", form_data(new), django_capture_on_commit_callbacks)
+
+    assert client.get("/p/9999999999/").status_code == 301
