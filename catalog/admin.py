@@ -12,9 +12,16 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from catalog.forms import ArticleAdminForm
 from catalog.models import Article
 from catalog.pricing import display_price
-from catalog.services import articles_delete, articles_refresh_derived, articles_set_availability
+from catalog.services import (
+    PHOTO_FIELDS,
+    article_replace_photo,
+    articles_delete,
+    articles_refresh_derived,
+    articles_set_availability,
+)
 from catalog.templatetags.catalog_tags import article_alt_text, article_image_url
 
 # Small enough for a changelist row, big enough to recognise a garment.
@@ -49,12 +56,14 @@ class ArticleAdmin(admin.ModelAdmin):
         "perceived_colour_master_name",
     ]
     ordering = ["-popularity", "article_id"]
-    # The slug follows the name and colour (see save_model); the rest comes from imports.
+    form = ArticleAdminForm
+    # The slug follows the name and colour (see save_model), the photo fields follow the uploaded
+    # photo (the form's "New photo"); the rest comes from imports.
     readonly_fields = [
         "preview",
         "slug",
         "search_vector",
-        "image_sha256",
+        *PHOTO_FIELDS,
         "price",
         "first_sold_on",
         "popularity",
@@ -104,6 +113,9 @@ class ArticleAdmin(admin.ModelAdmin):
             # Links to the old slug keep working: the product page redirects to the canonical URL.
             obj.slug = obj.make_slug()
         super().save_model(request, obj, form, change)
+        photo = form.cleaned_data.get("photo")
+        if photo:
+            article_replace_photo(article=obj, data=photo)
         articles_refresh_derived(article_ids=[obj.article_id])
 
     def delete_model(self, request: HttpRequest, obj: Article) -> None:

@@ -1,14 +1,18 @@
-"""Writes that span many articles: the search document, availability, cache invalidation."""
+"""Writes with side effects on articles: search documents, availability, photos, the catalogue cache."""
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
+from catalog.importer.image_files import ImageTask, original_path, process_image, thumbnail_path
 from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
@@ -82,3 +86,27 @@ def articles_delete(*, article_ids: Iterable[int]) -> int:
         deleted, _ = Article.objects.filter(article_id__in=list(article_ids)).delete()
         transaction.on_commit(catalog_cache_clear)
     return deleted
+
+
+# What a photo sets on its article; staff never type them (the admin shows them read-only).
+PHOTO_FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha256"]
+
+
+def article_replace_photo(*, article: Article, data: bytes) -> None:
+    """Store `data` (checked by storefront.photo_checks) as the article's photo, as an import would.
+
+    The importer's own processing writes the original (as JPEG) and the thumbnail over the old
+    files and measures the photo; the new sha256 makes the next content run embed it again.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "upload"
+        source.write_bytes(data)
+        # No known sha256: always stored, even when the same photo is uploaded again.
+        result = process_image(ImageTask(str(source), article.article_id, "", str(settings.MEDIA_ROOT)))
+    if result.problem:
+        raise ValueError(f"The photo of article {article.display_id} could not be stored: {result.problem}")
+    article.image = original_path(article.article_id)
+    article.image_thumbnail = thumbnail_path(article.article_id)
+    article.image_width, article.image_height = result.width, result.height
+    article.image_sha256 = result.sha256
+    article.save(update_fields=PHOTO_FIELDS)

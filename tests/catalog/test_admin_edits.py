@@ -1,51 +1,19 @@
 """Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
 
 import pytest
-from django.forms.models import model_to_dict
 
 from catalog.categories import category_tree
 from catalog.models import Article
+from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-CHANGELIST = "/admin/catalog/article/"
-# What the change form does not submit: read-only or derived.
-NOT_IN_FORM = {
-    "slug",
-    "search_vector",
-    "image_sha256",
-    "price",
-    "first_sold_on",
-    "popularity",
-    "image",
-    "image_thumbnail",
-    "image_width",
-    "image_height",
-}
 
 
 @pytest.fixture
 def staff_client(client):
     client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
     return client
-
-
-def form_data(article, **changes):
-    data = {
-        name: "" if value is None else value
-        for name, value in model_to_dict(article).items()
-        if name not in NOT_IN_FORM
-    }
-    data["is_available"] = "on" if data.get("is_available") else ""
-    return {**data, **changes}
-
-
-def save(client, url, data, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(url, data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
-    return response
 
 
 def test_renaming_an_article_refreshes_its_search_document_and_its_slug(
