@@ -9,7 +9,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
 from catalog.importer.image_files import ImageTask, original_path, process_image, thumbnail_path
@@ -81,11 +83,31 @@ def articles_refresh_derived(*, article_ids: Iterable[int]) -> None:
 
 
 def articles_delete(*, article_ids: Iterable[int]) -> int:
-    """Delete articles (those without purchases: purchases PROTECT theirs); returns how many."""
+    """Delete articles (those without purchases: purchases PROTECT theirs) and, once that commits,
+    their photo files, which would otherwise stay on disk and be served; returns how many."""
     with transaction.atomic():
-        deleted, _ = Article.objects.filter(article_id__in=list(article_ids)).delete()
+        articles = Article.objects.filter(article_id__in=list(article_ids))
+        photos = {
+            path for paths in articles.values_list("image", "image_thumbnail") for path in paths if path
+        }
+        _, per_model = articles.delete()
+        # After the commit: a delete that is rolled back (or refused) keeps its photos.
+        transaction.on_commit(lambda: _remove_unused_photos(photos))
         transaction.on_commit(catalog_cache_clear)
-    return deleted
+    return per_model.get(Article._meta.label, 0)
+
+
+def _remove_unused_photos(paths: set[str]) -> None:
+    # Paths were free text in the admin once: a photo another article records is kept.
+    still_used = {
+        path
+        for pair in Article.objects.filter(Q(image__in=paths) | Q(image_thumbnail__in=paths)).values_list(
+            "image", "image_thumbnail"
+        )
+        for path in pair
+    }
+    for path in sorted(paths - still_used):
+        default_storage.delete(path)
 
 
 # What a photo sets on its article; staff never type them (the admin shows them read-only).
