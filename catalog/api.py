@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.categories import category_slug, category_tree
+from catalog.categories import category_tree, find_category
 from catalog.filters import (
     FACETS,
     RELEVANCE,
@@ -183,7 +183,7 @@ def _category_path(params: Any) -> CategoryPath:
         (params.get(name) or "").strip() for name in ("index_group", "section", "product_group")
     )
     tree = category_tree()
-    group = tree.get(category_slug(group_param)) if group_param else None
+    group = find_category(tree, group_param) if group_param else None
     if group_param and group is None:
         raise _unknown("index_group", group_param, list(tree))
     section = None
@@ -192,7 +192,7 @@ def _category_path(params: Any) -> CategoryPath:
             raise ValidationError(
                 {"section": ["Give `index_group` too: section names repeat across groups."]}
             )
-        section = group.sections.get(category_slug(section_param))
+        section = find_category(group.sections, section_param)
         if section is None:
             raise _unknown("section", section_param, list(group.sections))
     product_group_name = None
@@ -202,10 +202,11 @@ def _category_path(params: Any) -> CategoryPath:
             if section
             else [s for g in ([group] if group else tree.values()) for s in g.sections.values()]
         )
-        known = {pg.slug: pg.name for sec in sections for pg in sec.product_groups.values()}
-        product_group_name = known.get(category_slug(product_group_param))
-        if product_group_name is None:
+        known = {pg.slug: pg for sec in sections for pg in sec.product_groups.values()}
+        product_group = find_category(known, product_group_param)
+        if product_group is None:
             raise _unknown("product_group", product_group_param, sorted(known))
+        product_group_name = product_group.name
     return CategoryPath(group.name if group else None, section.name if section else None, product_group_name)
 
 

@@ -13,7 +13,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 
 from accounts.models import Purchase
-from catalog.categories import category_slug
 from catalog.filters import RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
 from catalog.models import Article
 from catalog.search import matching_articles, order_by_relevance
@@ -23,7 +22,7 @@ PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
 # "Best sellers of the last week" as H&M's own trending shelf reads it.
 BEST_SELLER_DAYS = 7
-BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v1:"
+BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v2:"
 # Cached rankings carry the catalogue generation they were computed in; clearing the catalogue
 # cache starts a new generation, which invalidates every ranking without listing their keys.
 CATALOG_GENERATION_KEY = "catalog:generation"
@@ -199,7 +198,9 @@ def latest_purchase_date() -> dt.date | None:
 
 
 def _best_seller_ids(index_group_name: str | None) -> list[tuple[int, int]]:
-    key = BEST_SELLERS_CACHE_PREFIX + (category_slug(index_group_name) if index_group_name else "")
+    # By the name's hash: two index groups may share a slug-like spelling, never a name.
+    group_key = hashlib.sha256(index_group_name.encode()).hexdigest()[:16] if index_group_name else ""
+    key = BEST_SELLERS_CACHE_PREFIX + group_key
     return cached_in_generation(
         key, BEST_SELLERS_CACHE_SECONDS, lambda: _count_best_sellers(index_group_name)
     )
