@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from catalog.forms import ArticleAdminForm
 from catalog.models import Article
 from catalog.pricing import display_price
+from catalog.services import (
+    PHOTO_FIELDS,
+    article_replace_photo,
+    articles_delete,
+    articles_refresh_derived,
+    articles_set_availability,
+)
 from catalog.templatetags.catalog_tags import article_alt_text, article_image_url
 
 # Small enough for a changelist row, big enough to recognise a garment.
 PREVIEW_HEIGHT = 72
+# A best seller has thousands of purchases; the refusal to delete it names a few, not every one.
+PROTECTED_LISTED = 10
 
 
 @admin.register(Article)
@@ -28,11 +42,13 @@ class ArticleAdmin(admin.ModelAdmin):
         "shown_price",
         "popularity",
         "first_sold_on",
+        "is_available",
     ]
     list_display_links = ["thumbnail", "display_id", "prod_name"]
     # `=article_id` and `=product_code` are exact matches on integers (Django skips them for text).
     search_fields = ["=article_id", "=product_code", "prod_name", "detail_desc"]
     list_filter = [
+        "is_available",
         "index_group_name",
         "product_group_name",
         "garment_group_name",
@@ -40,11 +56,23 @@ class ArticleAdmin(admin.ModelAdmin):
         "perceived_colour_master_name",
     ]
     ordering = ["-popularity", "article_id"]
-    readonly_fields = ["preview", "search_vector", "image_sha256", "price", "first_sold_on", "popularity"]
+    form = ArticleAdminForm
+    # The slug follows the name and colour (see save_model), the photo fields follow the uploaded
+    # photo (the form's "New photo"); the rest comes from imports.
+    readonly_fields = [
+        "preview",
+        "slug",
+        "search_vector",
+        *PHOTO_FIELDS,
+        "price",
+        "first_sold_on",
+        "popularity",
+    ]
     # The search document is long and useless to edit by hand.
     exclude = ["search_vector"]
     show_full_result_count = False
     list_per_page = 50
+    actions = ["take_off_sale", "put_back_on_sale"]
 
     @admin.display(description="Photo")
     def thumbnail(self, article: Article) -> SafeString:
@@ -73,3 +101,56 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> list[str]:
+        # The id is the primary key and every purchase refers to it: changing it would not move
+        # the row but try to update one that does not exist (a 500). It is set once, when added.
+        fields = list(super().get_readonly_fields(request, obj))
+        return ["article_id", *fields] if obj is not None else fields
+
+    def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
+        if not change or {"prod_name", "colour_group_name"} & set(form.changed_data):
+            # Links to the old slug keep working: the product page redirects to the canonical URL.
+            obj.slug = obj.make_slug()
+        super().save_model(request, obj, form, change)
+        photo = form.cleaned_data.get("photo")
+        if photo:
+            article_replace_photo(article=obj, data=photo)
+        articles_refresh_derived(article_ids=[obj.article_id])
+
+    def delete_model(self, request: HttpRequest, obj: Article) -> None:
+        articles_delete(article_ids=[obj.article_id])
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        articles_delete(article_ids=queryset.values_list("article_id", flat=True))
+
+    @admin.action(description="Take off sale (hide from the shop; page and order history stay)")
+    def take_off_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = articles_set_availability(
+            article_ids=queryset.values_list("article_id", flat=True), available=False
+        )
+        self.message_user(request, f"{_articles(changed)} taken off sale.")
+
+    @admin.action(description="Put back on sale")
+    def put_back_on_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
+        changed = articles_set_availability(
+            article_ids=queryset.values_list("article_id", flat=True), available=True
+        )
+        self.message_user(request, f"{_articles(changed)} put back on sale.")
+
+    def get_deleted_objects(
+        self, objs: Sequence[Article] | QuerySet[Article], request: HttpRequest
+    ) -> tuple[list[Any], dict[str, int], set[str], list[Any]]:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # Purchases are read-only history, so Django also counts them as a permission this user
+            # lacks, and says that first ("no permission to delete purchase"). The real reason is
+            # that the article was sold; the template offers "Take off sale" instead.
+            perms_needed = set()
+            if len(protected) > PROTECTED_LISTED:
+                protected = [*protected[:PROTECTED_LISTED], f"… and {len(protected) - PROTECTED_LISTED} more"]
+        return deleted, counts, perms_needed, protected
+
+
+def _articles(count: int) -> str:
+    return "1 article" if count == 1 else f"{count} articles"

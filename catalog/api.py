@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.categories import category_slug, category_tree
+from catalog.categories import category_tree, find_category
 from catalog.filters import (
     FACETS,
     RELEVANCE,
@@ -127,10 +127,13 @@ class VariantSerializer(ArticleSerializer):
 
 class ArticleDetailSerializer(ArticleSerializer):
     description = serializers.CharField(source="detail_desc")
+    is_available = serializers.BooleanField(
+        read_only=True, help_text="False once taken off sale: no list shows it, its page says so."
+    )
     variants = serializers.SerializerMethodField(help_text="Every colour of the product, this one included.")
 
     class Meta(ArticleSerializer.Meta):
-        fields = [*ArticleSerializer.Meta.fields, "description", "variants"]
+        fields = [*ArticleSerializer.Meta.fields, "description", "is_available", "variants"]
 
     @extend_schema_field(VariantSerializer(many=True))
     def get_variants(self, article: Article) -> list[dict[str, Any]]:
@@ -180,7 +183,7 @@ def _category_path(params: Any) -> CategoryPath:
         (params.get(name) or "").strip() for name in ("index_group", "section", "product_group")
     )
     tree = category_tree()
-    group = tree.get(category_slug(group_param)) if group_param else None
+    group = find_category(tree, group_param) if group_param else None
     if group_param and group is None:
         raise _unknown("index_group", group_param, list(tree))
     section = None
@@ -189,7 +192,7 @@ def _category_path(params: Any) -> CategoryPath:
             raise ValidationError(
                 {"section": ["Give `index_group` too: section names repeat across groups."]}
             )
-        section = group.sections.get(category_slug(section_param))
+        section = find_category(group.sections, section_param)
         if section is None:
             raise _unknown("section", section_param, list(group.sections))
     product_group_name = None
@@ -199,10 +202,11 @@ def _category_path(params: Any) -> CategoryPath:
             if section
             else [s for g in ([group] if group else tree.values()) for s in g.sections.values()]
         )
-        known = {pg.slug: pg.name for sec in sections for pg in sec.product_groups.values()}
-        product_group_name = known.get(category_slug(product_group_param))
-        if product_group_name is None:
+        known = {pg.slug: pg for sec in sections for pg in sec.product_groups.values()}
+        product_group = find_category(known, product_group_param)
+        if product_group is None:
             raise _unknown("product_group", product_group_param, sorted(known))
+        product_group_name = product_group.name
     return CategoryPath(group.name if group else None, section.name if section else None, product_group_name)
 
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
 # H&M shows article ids zero-padded to ten digits (e.g. 0108775015).
 ARTICLE_ID_DIGITS = 10
+# Product URLs route ids of one to ten digits (catalog.converters): a larger id could never be shown.
+MIN_ARTICLE_ID = 1
+MAX_ARTICLE_ID = 10**ARTICLE_ID_DIGITS - 1
 
 
 def format_article_id(article_id: int) -> str:
@@ -27,8 +31,9 @@ def _product_url_pattern() -> str:
 
 class ArticleQuerySet(models.QuerySet["Article"]):
     def browsable(self) -> ArticleQuerySet:
-        """Articles a shopper may see: every imported article is on sale in this catalogue."""
-        return self
+        """Articles a shopper may find: those on sale. Listings, search and every shelf start here;
+        an article taken off sale keeps its page (old links, order history) but appears nowhere."""
+        return self.filter(is_available=True)
 
     def variants_of(self, product_code: int) -> ArticleQuerySet:
         return self.filter(product_code=product_code).order_by("article_id")
@@ -36,7 +41,9 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
 class Article(models.Model):
     # The columns of articles.csv, names unchanged so that the importer maps them one to one.
-    article_id = models.BigIntegerField(primary_key=True)
+    article_id = models.BigIntegerField(
+        primary_key=True, validators=[MinValueValidator(MIN_ARTICLE_ID), MaxValueValidator(MAX_ARTICLE_ID)]
+    )
     product_code = models.IntegerField(db_index=True)
     prod_name = models.CharField(max_length=255)
     product_type_no = models.IntegerField()
@@ -75,6 +82,14 @@ class Article(models.Model):
     price = models.FloatField(null=True, blank=True)
     first_sold_on = models.DateField(null=True, blank=True)
     popularity = models.FloatField(default=0.0)
+    # Staff take an article off sale instead of deleting it: purchases refer to it (PROTECT). Not
+    # a column of articles.csv, so the importer never writes it; db_default covers its raw INSERTs.
+    is_available = models.BooleanField(
+        "on sale",
+        default=True,
+        db_default=True,
+        help_text="Off sale: hidden from listings, search and recommendations; its page says so.",
+    )
     # Postgres full-text document; filled by the importer, empty on SQLite (the demo falls back).
     search_vector = SearchVectorField(null=True, blank=True)
 

@@ -13,7 +13,6 @@ from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 
 from accounts.models import Purchase
-from catalog.categories import category_slug
 from catalog.filters import RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
 from catalog.models import Article
 from catalog.search import matching_articles, order_by_relevance
@@ -23,7 +22,7 @@ PAGE_SIZE = 24
 MAX_PAGE_SIZE = 100
 # "Best sellers of the last week" as H&M's own trending shelf reads it.
 BEST_SELLER_DAYS = 7
-BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v1:"
+BEST_SELLERS_CACHE_PREFIX = "catalog:best-sellers:v2:"
 # Cached rankings carry the catalogue generation they were computed in; clearing the catalogue
 # cache starts a new generation, which invalidates every ranking without listing their keys.
 CATALOG_GENERATION_KEY = "catalog:generation"
@@ -68,7 +67,8 @@ def for_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
 def with_variant_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
     """Annotate `variant_count`: how many colours the article's product comes in (cards show it)."""
     variants = (
-        Article.objects.filter(product_code=OuterRef("product_code"))
+        Article.objects.browsable()
+        .filter(product_code=OuterRef("product_code"))
         .order_by()
         .values("product_code")
         .annotate(count=Count("article_id"))
@@ -177,7 +177,14 @@ def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: s
 
 
 def article_for_page(article_id: int) -> Article | None:
+    """The article, on sale or not: old links and order history point to articles taken off sale,
+    and their pages say so instead of answering 404. Listings use `browsable_article`."""
     # Product pages show the description but never read the search document, often the bigger half.
+    return Article.objects.defer("search_vector").filter(article_id=article_id).first()
+
+
+def browsable_article(article_id: int) -> Article | None:
+    """The article if a shopper may find it (on sale), e.g. for an id pasted into search."""
     return Article.objects.browsable().defer("search_vector").filter(article_id=article_id).first()
 
 
@@ -191,7 +198,9 @@ def latest_purchase_date() -> dt.date | None:
 
 
 def _best_seller_ids(index_group_name: str | None) -> list[tuple[int, int]]:
-    key = BEST_SELLERS_CACHE_PREFIX + (category_slug(index_group_name) if index_group_name else "")
+    # By the name's hash: two index groups may share a slug-like spelling, never a name.
+    group_key = hashlib.sha256(index_group_name.encode()).hexdigest()[:16] if index_group_name else ""
+    key = BEST_SELLERS_CACHE_PREFIX + group_key
     return cached_in_generation(
         key, BEST_SELLERS_CACHE_SECONDS, lambda: _count_best_sellers(index_group_name)
     )
@@ -219,10 +228,11 @@ def best_selling_articles(
     *, index_group_name: str | None = None, limit: int = 12
 ) -> list[tuple[Article, int]]:
     """The best sellers of the last week in the data with their units sold, best first."""
-    ranking = _best_seller_ids(index_group_name)[:limit]
+    # The whole cached ranking, so that articles taken off sale since it was counted leave no gap.
+    ranking = _best_seller_ids(index_group_name)
     articles = (
         Article.objects.browsable()
         .defer(*CARD_DEFERRED_FIELDS)
         .in_bulk([article_id for article_id, _ in ranking])
     )
-    return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles]
+    return [(articles[article_id], sold) for article_id, sold in ranking if article_id in articles][:limit]

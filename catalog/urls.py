@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-import catalog.converters  # noqa: F401  (registers the article_id converter)
+import catalog.converters  # noqa: F401  (registers the article_id and category converters)
 from catalog import views
 
 app_name = "catalog"
@@ -9,10 +9,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("search/", views.search, name="search"),
-    path("c/<slug:group_slug>/", views.browse, name="browse"),
-    path("c/<slug:group_slug>/<slug:section_slug>/", views.browse, name="browse-section"),
+    path("c/<category:group_slug>/", views.browse, name="browse"),
+    path("c/<category:group_slug>/<category:section_slug>/", views.browse, name="browse-section"),
     path(
-        "c/<slug:group_slug>/<slug:section_slug>/<slug:product_group_slug>/",
+        "c/<category:group_slug>/<category:section_slug>/<category:product_group_slug>/",
         views.browse,
         name="browse-product-group",
     ),

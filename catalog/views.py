@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from accounts.selectors import customer_for_user
-from catalog.categories import category_slug, category_tree
+from catalog.categories import category_path_slugs, category_tree
 from catalog.filters import (
     FACETS,
     INDEX_GROUP_FACET,
@@ -23,7 +23,7 @@ from catalog.filters import (
 )
 from catalog.listing import result_page_context
 from catalog.search import article_id_in_query, normalise_query
-from catalog.selectors import article_for_page, article_variants
+from catalog.selectors import article_for_page, article_variants, browsable_article
 from storefront.throttles import throttled_page
 
 SEARCH_FACETS = (INDEX_GROUP_FACET, *FACETS)
@@ -85,7 +85,7 @@ BROWSE_URL_NAMES = ("catalog:browse", "catalog:browse-section", "catalog:browse-
 
 def category_breadcrumb(names: Sequence[str]) -> list[tuple[str, str]]:
     """(name, browse URL) for each level of a category path, top first."""
-    slugs = [category_slug(name) for name in names]
+    slugs = category_path_slugs(names)
     return [
         (name, reverse(BROWSE_URL_NAMES[depth], args=slugs[: depth + 1])) for depth, name in enumerate(names)
     ]
@@ -102,13 +102,14 @@ def product(request: HttpRequest, article_id: int, slug: str = "") -> HttpRespon
         # engines and shared links, and the query string survives (tracking, variant choice).
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(f"{canonical}?{query}" if query else canonical)
+    breadcrumb = category_breadcrumb(
+        [article.index_group_name, article.section_name, article.product_group_name]
+    )
     context = {
         "article": article,
         "variants": article_variants(article),
-        "breadcrumb": category_breadcrumb(
-            [article.index_group_name, article.section_name, article.product_group_name]
-        ),
-        "current_group_slug": category_slug(article.index_group_name),
+        "breadcrumb": breadcrumb,
+        "current_group_slug": category_path_slugs([article.index_group_name])[0],
     }
     return render(request, "catalog/product.html", context)
 
@@ -130,7 +131,7 @@ def search(request: HttpRequest) -> HttpResponse:
         return throttled
     article_id = article_id_in_query(query)
     if article_id is not None:
-        article = article_for_page(article_id)
+        article = browsable_article(article_id)
         if article is not None:
             return redirect(article)
     context = result_page_context(

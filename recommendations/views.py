@@ -16,7 +16,8 @@ from recommendations.content.selectors import (
     parse_search_filters,
 )
 from recommendations.content.serving import SearchFilters, content_model, search_by_image
-from recommendations.uploads import MAX_UPLOAD_PIXELS, UploadRejected, check_request_size, photo_from_request
+from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from storefront.photo_checks import MAX_UPLOAD_PIXELS
 from storefront.throttles import throttled_page
 
 RESULTS_LIMIT = 24

@@ -83,11 +83,11 @@ def _articles_for(
 ) -> list[Recommendation]:
     rows = [int(row) for row in hits.rows]
     ids = [int(model.article_ids[row]) for row in rows]
-    articles = Article.objects.in_bulk(ids)
+    articles = Article.objects.browsable().in_bulk(ids)
     results: list[Recommendation] = []
     for article_id, score in zip(ids, hits.scores, strict=True):
         article = articles.get(article_id)
-        # Articles removed, or re-classified, since the index was built are left out.
+        # Articles removed, taken off sale or re-classified since the index was built are left out.
         if article is None or not filters.matches(article) or article.product_code == skip_product:
             continue
         results.append(Recommendation(article=article, reason=reason, score=float(score)))

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from recommendations.uploads import MAX_UPLOAD_PIXELS, MODEL_MAX_SIDE, UploadRejected, validate_photo
+from recommendations.uploads import MODEL_MAX_SIDE, UploadRejected, validate_photo
+from storefront.photo_checks import MAX_UPLOAD_PIXELS
 from tests.recommendations.hostile_files import (
     SCRIPT_NAMED_JPG,
     SVG_NAMED_JPG,

@@ -58,6 +58,24 @@ def test_for_you_leaves_out_articles_that_cannot_be_shown(trained_model, monkeyp
     assert hidden not in [item.article.article_id for item in items] and len(items) == 12
 
 
+def test_articles_taken_off_sale_leave_every_personal_shelf(trained_model):
+    from catalog.services import articles_set_availability
+
+    customer = Customer.objects.get(pk=4)
+    history = personal.customer_history(customer)
+    shelves = {
+        "for you": lambda: personal.for_you(trained_model, customer, history, 12),
+        "also bought": lambda: personal.also_bought(trained_model, Article.objects.get(pk=1002), 6),
+        "like you": lambda: personal.customers_like_you(trained_model, customer, history, 6),
+    }
+    retired = {name: shelf()[0].article.article_id for name, shelf in shelves.items()}
+    articles_set_availability(article_ids=retired.values(), available=False)
+
+    for name, shelf in shelves.items():
+        items = shelf()
+        assert items and not set(retired.values()) & {item.article.article_id for item in items}, name
+
+
 def test_a_customer_unknown_to_the_model_is_folded_in_from_their_purchases(trained_model):
     newcomer = CustomerFactory()
     for article_id in (2001, 2004, 2007):

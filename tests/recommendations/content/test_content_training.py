@@ -87,6 +87,23 @@ def test_articles_removed_since_training_leave_the_results_full(trained):
         assert len(results) == 5 and not removed & {r.article.article_id for r in results}
 
 
+def test_articles_taken_off_sale_leave_photo_and_word_matches_and_looks_like_this(trained):
+    from catalog.services import articles_set_availability
+
+    articles, _, _, _ = trained
+    photo, words = garment_photo(8, "Blue", variant=30), "red trousers"
+    first = search_by_image(photo, k=5) + search_by_text(words, k=5) + similar_articles(articles[0], k=5)
+    retired = {r.article.article_id for r in first}
+    articles_set_availability(article_ids=retired, available=False)
+
+    for results in (
+        search_by_image(photo, k=5),
+        search_by_text(words, k=5),
+        similar_articles(articles[0], k=5),
+    ):
+        assert len(results) == 5 and not retired & {r.article.article_id for r in results}
+
+
 def test_warming_the_model_runs_both_towers(trained):
     _articles, _, _, model = trained
     model.warm()  # a server's start-up calls this; it must not need a request or a database

@@ -1,0 +1,128 @@
+"""The checks every uploaded photo passes, whoever takes it: shop the look, the catalogue admin.
+
+An upload is hostile until proven otherwise. In order, each failing with a message a person can
+act on:
+  - not empty, at most settings.MAX_UPLOAD_BYTES;
+  - a JPEG, PNG or WebP by its content, not its name: Pillow opens it with only those three
+    decoders (other formats get a message that names them when their signature is recognised);
+  - at most MAX_UPLOAD_PIXELS, with Pillow's decompression-bomb warning turned into an error;
+  - a single frame (no animations or multi-page files; the extra images phones embed in a JPEG
+    are ignored);
+  - fully decoded before use (a truncated file fails here, not later).
+
+Here rather than in catalog/ or recommendations/, which both take photos and must not import
+each other's code the wrong way round.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO
+
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
+# 40 megapixels admits every common phone photo (12-24 MP, and 48 MP sensors save 12 MP by
+# default) while bounding a decoded RGBA image to 160 MB; Pillow's own limit (89 MP warning,
+# 179 MP error) is far too generous for a web request. JPEGs are further decoded at a reduced scale.
+MAX_UPLOAD_PIXELS = 40_000_000
+
+# Recognisable signatures of formats we refuse, for a message that names them.
+KNOWN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"GIF87a", "GIF"),
+    (b"GIF89a", "GIF"),
+    (b"BM", "BMP"),
+    (b"II*\x00", "TIFF"),
+    (b"MM\x00*", "TIFF"),
+    (b"%PDF", "PDF"),
+    (b"\x00\x00\x01\x00", "ICO"),
+)
+
+
+@dataclass
+class UploadRejected(Exception):
+    message: str
+    status: int = 400
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.0f} MB"
+
+
+def read_limited(stream: IO[bytes], limit: int) -> bytes:
+    """At most limit + 1 bytes: enough to know the file is too large without reading all of it."""
+    data = stream.read(limit + 1)
+    return data if isinstance(data, bytes) else bytes(data)
+
+
+def _signature_format(head: bytes) -> str | None:
+    for signature, name in KNOWN_SIGNATURES:
+        if head.startswith(signature):
+            return name
+    stripped = head.lstrip().lower()
+    if stripped.startswith((b"<svg", b"<?xml")) or b"<svg" in stripped[:512]:
+        return "SVG"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc"):
+        return "HEIC"
+    if head[4:12] == b"ftypavif":
+        return "AVIF"
+    return None
+
+
+def too_many_pixels_message() -> str:
+    return f"That photo has too many pixels. The limit is {MAX_UPLOAD_PIXELS // 1_000_000} megapixels."
+
+
+@contextmanager
+def checked_photo(data: bytes, *, draft_size: tuple[int, int]) -> Iterator[Image.Image]:
+    """The photo, checked and decoded (a JPEG at the smallest scale of at least `draft_size`), open
+    for the block; raises UploadRejected. A damaged file found by the block is refused the same way."""
+    limit = settings.MAX_UPLOAD_BYTES
+    if not data:
+        raise UploadRejected("That file is empty. Choose a photo (JPEG, PNG or WebP).")
+    if len(data) > limit:
+        raise UploadRejected(f"That photo is too large. The limit is {megabytes(limit)}.", status=413)
+    refused = _signature_format(data[:1024])
+    if refused is not None:
+        raise UploadRejected(
+            f"{refused} files are not accepted. Please upload a JPEG, PNG or WebP photo.", status=415
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS)) as image:
+                _check_frames_and_pixels(image)
+                if image.format in ("JPEG", "MPO"):
+                    # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 40 MP photo then costs a few MB.
+                    image.draft("RGB", draft_size)
+                image.load()
+                yield image
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+            raise UploadRejected(too_many_pixels_message(), status=413) from None
+        except UnidentifiedImageError:
+            raise UploadRejected(
+                "That file is not a photo we can read. Please upload a JPEG, PNG or WebP image.", status=415
+            ) from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise UploadRejected(
+                "That photo is damaged or incomplete (it may not have finished uploading). Try another."
+            ) from None
+
+
+def _check_frames_and_pixels(image: Image.Image) -> None:
+    width, height = image.size
+    if width <= 0 or height <= 0 or width * height > MAX_UPLOAD_PIXELS:
+        raise UploadRejected(too_many_pixels_message(), status=413)
+    # Phones save HDR gain maps and depth maps as further images inside a JPEG (MPO): the
+    # first image is the photo.
+    jpeg = image.format in ("JPEG", "MPO")
+    if not jpeg and (getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False)):
+        raise UploadRejected("Animated or multi-page images are not accepted. Please upload a single photo.")

@@ -1,0 +1,133 @@
+"""Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
+
+import pytest
+
+from catalog.categories import category_tree
+from catalog.models import Article
+from tests.catalog.admin_forms import CHANGELIST, form_data, save
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_renaming_an_article_refreshes_its_search_document_and_its_slug(
+    client, staff_client, searchable, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(prod_name="Tilly top")
+    searchable()
+    old_url = article.get_absolute_url()
+    change = f"{CHANGELIST}{article.article_id}/change/"
+
+    save(
+        staff_client,
+        change,
+        form_data(article, prod_name="Halter neck top"),
+        django_capture_on_commit_callbacks,
+    )
+
+    article.refresh_from_db()
+    assert article.slug == "halter-neck-top-black"
+    assert [a.pk for a in Article.objects.filter(search_vector="halter")] == [article.pk]
+    assert not Article.objects.filter(search_vector="tilly").exists()
+    assert article.get_absolute_url() in client.get("/search/", {"q": "halter"}).text
+    # Old links still lead to it.
+    response = client.get(old_url)
+    assert (response.status_code, response.url) == (301, article.get_absolute_url())
+
+
+def test_an_article_added_by_hand_is_found_by_search(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    new = ArticleFactory.build(article_id=912345001, prod_name="Linen shirt", colour_group_name="White")
+
+    save(staff_client, f"{CHANGELIST}add/", form_data(new), django_capture_on_commit_callbacks)
+
+    article = Article.objects.get(article_id=912345001)
+    assert article.slug == "linen-shirt-white"
+    assert article.search_vector is not None
+    assert article.get_absolute_url() in client.get("/search/", {"q": "linen"}).text
+    assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_changing_other_fields_keeps_the_slug(staff_client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(prod_name="Strap top", slug="kept-as-imported")
+
+    save(
+        staff_client,
+        f"{CHANGELIST}{article.article_id}/change/",
+        form_data(article, detail_desc="Now in organic cotton."),
+        django_capture_on_commit_callbacks,
+    )
+
+    article.refresh_from_db()
+    assert (article.slug, article.detail_desc) == ("kept-as-imported", "Now in organic cotton.")
+
+
+def test_a_renamed_section_is_browsable_at_its_new_url_at_once(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(section_name="Womens Everyday Basics")
+    assert client.get("/c/ladieswear/womens-everyday-basics/").status_code == 200  # the tree is cached
+
+    save(
+        staff_client,
+        f"{CHANGELIST}{article.article_id}/change/",
+        form_data(article, section_name="Womens Essentials"),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert client.get("/c/ladieswear/womens-essentials/").status_code == 200
+    assert client.get("/c/ladieswear/womens-everyday-basics/").status_code == 404
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_deleting_articles_clears_the_cached_tree(staff_client, bulk, django_capture_on_commit_callbacks):
+    kept, deleted = ArticleFactory(), ArticleFactory(index_group_name="Menswear")
+    assert sorted(category_tree()) == ["ladieswear", "menswear"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if bulk:
+            staff_client.post(
+                CHANGELIST,
+                {"action": "delete_selected", "_selected_action": [deleted.pk], "post": "yes"},
+            )
+        else:
+            staff_client.post(f"{CHANGELIST}{deleted.pk}/delete/", {"post": "yes"})
+
+    assert list(Article.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert list(category_tree()) == ["ladieswear"]
+
+
+def test_the_article_id_cannot_be_changed_once_saved(staff_client, django_capture_on_commit_callbacks):
+    article = ArticleFactory(prod_name="Tilly top")
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    assert 'name="article_id"' not in staff_client.get(change).text
+
+    save(staff_client, change, form_data(article, article_id=912345002), django_capture_on_commit_callbacks)
+
+    assert list(Article.objects.values_list("article_id", flat=True)) == [article.article_id]
+
+
+@pytest.mark.parametrize("article_id", [0, -108775015, 10_000_000_000])
+def test_an_id_no_product_url_can_route_is_refused(staff_client, article_id):
+    new = ArticleFactory.build(article_id=article_id)
+
+    response = staff_client.post(f"{CHANGELIST}add/", form_data(new))
+
+    assert response.status_code == 200
+    assert "article_id" in response.context["adminform"].form.errors
+    assert not Article.objects.exists()
+
+
+def test_the_longest_routable_id_is_accepted(client, staff_client, django_capture_on_commit_callbacks):
+    new = ArticleFactory.build(article_id=9_999_999_999)
+
+    save(staff_client, f"{CHANGELIST}add/", form_data(new), django_capture_on_commit_callbacks)
+
+    assert client.get("/p/9999999999/").status_code == 301

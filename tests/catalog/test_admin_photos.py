@@ -1,0 +1,114 @@
+"""Staff replace an article's photo by uploading one: checked, processed as an import would."""
+
+import hashlib
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from catalog.models import Article
+from tests.catalog.admin_forms import CHANGELIST, form_data, save
+from tests.factories import ArticleFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    return client
+
+
+def photo(size=(300, 450), colour="red", image_format="PNG"):
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def upload(data, name="photo.png"):
+    return SimpleUploadedFile(name, data, content_type="image/png")
+
+
+def test_the_path_size_and_fingerprint_fields_are_read_only(staff_client):
+    article = ArticleFactory()
+    page = staff_client.get(f"{CHANGELIST}{article.article_id}/change/").text
+    assert 'type="file" name="photo"' in page
+    for field in ("image", "image_thumbnail", "image_width", "image_height", "image_sha256"):
+        assert f'name="{field}"' not in page
+
+
+def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(article_id=912345003)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    first, second = photo(), photo(size=(200, 300), colour="blue", image_format="JPEG")
+
+    save(staff_client, change, form_data(article, photo=upload(first)), django_capture_on_commit_callbacks)
+    article.refresh_from_db()
+    assert article.image == "articles/091/0912345003.jpg"
+    assert article.image_thumbnail == "articles/thumbnails/091/0912345003.webp"
+    assert (article.image_width, article.image_height) == (300, 450)
+    assert article.image_sha256 == hashlib.sha256(first).hexdigest()
+    with Image.open(settings.MEDIA_ROOT / article.image) as stored:
+        assert (stored.format, stored.size) == ("JPEG", (300, 450))  # PNG stored as JPEG, as imports do
+    assert (settings.MEDIA_ROOT / article.image_thumbnail).exists()
+
+    save(
+        staff_client,
+        change,
+        form_data(article, photo=upload(second, "photo.jpg")),
+        django_capture_on_commit_callbacks,
+    )
+    article.refresh_from_db()
+    assert (article.image_width, article.image_height) == (200, 300)
+    assert article.image_sha256 == hashlib.sha256(second).hexdigest()
+    assert (settings.MEDIA_ROOT / article.image).read_bytes() == second
+
+
+def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_on_commit_callbacks):
+    new = ArticleFactory.build(article_id=912345004)
+
+    save(
+        staff_client,
+        f"{CHANGELIST}add/",
+        form_data(new, photo=upload(photo())),
+        django_capture_on_commit_callbacks,
+    )
+
+    assert Article.objects.get(article_id=912345004).image == "articles/091/0912345004.jpg"
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"GIF89a" + b"\x00" * 64, "GIF files are not accepted"),
+        (photo(image_format="JPEG")[:200], "damaged or incomplete"),
+        (b"not a photo at all", "not a photo we can read"),
+        (photo(size=(8000, 6000), image_format="PNG"), "too many pixels"),
+    ],
+)
+def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(staff_client, data, words):
+    article = ArticleFactory(image="articles/old.jpg", image_sha256="0" * 64)
+
+    response = staff_client.post(
+        f"{CHANGELIST}{article.article_id}/change/", form_data(article, photo=upload(data))
+    )
+
+    assert response.status_code == 200
+    assert words in " ".join(response.context["adminform"].form.errors["photo"])
+    article.refresh_from_db()
+    assert (article.image, article.image_sha256) == ("articles/old.jpg", "0" * 64)
+
+
+def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    article = ArticleFactory()
+
+    response = staff_client.post(
+        f"{CHANGELIST}{article.article_id}/change/", form_data(article, photo=upload(photo(size=(600, 900))))
+    )
+
+    assert "too large" in " ".join(response.context["adminform"].form.errors["photo"])

@@ -1,0 +1,76 @@
+"""Deleting articles removes their photo files once the delete commits, and only then."""
+
+import pytest
+from django.db.models import ProtectedError
+
+from catalog.services import articles_delete
+from tests.catalog.admin_forms import CHANGELIST
+from tests.factories import ArticleFactory, PurchaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def with_photo(media, article_id, **fields):
+    paths = (f"articles/091/{article_id:010d}.jpg", f"articles/thumbnails/091/{article_id:010d}.webp")
+    for path in paths:
+        (media / path).parent.mkdir(parents=True, exist_ok=True)
+        (media / path).write_bytes(b"photo")
+    return ArticleFactory(article_id=article_id, image=paths[0], image_thumbnail=paths[1], **fields)
+
+
+@pytest.mark.parametrize("bulk", [False, True])
+def test_deleting_in_the_admin_removes_the_photo_files(
+    client, media, bulk, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    article = with_photo(media, 912345005)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if bulk:
+            client.post(
+                CHANGELIST, {"action": "delete_selected", "_selected_action": [article.pk], "post": "yes"}
+            )
+        else:
+            client.post(f"{CHANGELIST}{article.pk}/delete/", {"post": "yes"})
+
+    # Nothing left for the media server to serve.
+    assert not (media / article.image).exists() and not (media / article.image_thumbnail).exists()
+
+
+def test_the_files_stay_until_the_delete_commits(media, django_capture_on_commit_callbacks):
+    article = with_photo(media, 912345006)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        articles_delete(article_ids=[article.pk])
+        assert (media / article.image).exists()
+
+    for callback in callbacks:
+        callback()
+    assert not (media / article.image).exists()
+
+
+def test_a_refused_delete_keeps_the_files(media, django_capture_on_commit_callbacks):
+    sold = with_photo(media, 912345007)
+    PurchaseFactory(article=sold)
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ProtectedError):
+        articles_delete(article_ids=[sold.pk])
+
+    assert (media / sold.image).exists() and (media / sold.image_thumbnail).exists()
+
+
+def test_a_photo_another_article_records_is_kept(media, django_capture_on_commit_callbacks):
+    deleted = with_photo(media, 912345008)
+    ArticleFactory(image=deleted.image)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_delete(article_ids=[deleted.pk])
+
+    assert (media / deleted.image).exists()
+    assert not (media / deleted.image_thumbnail).exists()
