@@ -14,9 +14,5 @@
   document.addEventListener("DOMContentLoaded", function () {
     syncFilters();
     wide.addEventListener("change", syncFilters);
-    // Choosing a sort order applies it at once (the form's button is the no-JS fallback).
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
   });
 })();
