@@ -22,3 +22,19 @@ def test_arrowing_through_the_sort_options_does_not_reload_the_page(page, shop):
 
     page.get_by_role("button", name="Sort").click()
     page.wait_for_url("**/c/ladieswear/?sort=newest*")
+
+
+def test_each_photo_button_shows_its_own_focus_ring(page):
+    page.goto("/shop-the-look/")
+    outline = "label => getComputedStyle(label).outlineStyle"
+    choose = page.locator("label[for=look-photo]")
+    camera = page.locator("label[for=look-camera]")
+    page.get_by_label("Search products").first.focus()
+    for _ in range(20):  # from the header's search box, tabbing on to the first photo button
+        if page.evaluate("document.activeElement.id") == "look-photo":
+            break
+        page.keyboard.press("Tab")
+    assert (choose.evaluate(outline), camera.evaluate(outline)) == ("solid", "none")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "look-camera"
+    assert (choose.evaluate(outline), camera.evaluate(outline)) == ("none", "solid")
