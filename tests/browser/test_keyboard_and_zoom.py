@@ -4,6 +4,7 @@ does to focus, where focus lands, and whether the page stays within the screen."
 from __future__ import annotations
 
 import pytest
+from PIL import Image
 
 from tests.browser.test_shopping_flow import shop  # noqa: F401  (fixture)
 
@@ -38,3 +39,32 @@ def test_each_photo_button_shows_its_own_focus_ring(page):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "look-camera"
     assert (choose.evaluate(outline), camera.evaluate(outline)) == ("none", "solid")
+
+
+def test_a_keyboard_user_frames_the_piece_with_arrows_and_resizes_it_with_shift(page, tmp_path):
+    photo = tmp_path / "look.jpg"
+    Image.new("RGB", (400, 400), (200, 40, 40)).save(photo, "JPEG")
+    page.goto("/shop-the-look/")
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-image]").wait_for(state="visible")
+    page.locator("#look-camera").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.hasAttribute('data-crop-stage')")
+    box = page.locator("[data-crop-box]")
+    assert box.is_hidden()
+
+    def frame():
+        return box.evaluate("box => [box.offsetLeft, box.offsetTop, box.offsetWidth, box.offsetHeight]")
+
+    page.keyboard.press("ArrowRight")  # the first press puts a frame on the photo
+    assert box.is_visible()
+    left, top, width, height = frame()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    moved = frame()
+    assert moved[0] > left and moved[1] > top and moved[2:] == [width, height]
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Shift+ArrowUp")
+    resized = frame()
+    assert resized[:2] == moved[:2] and resized[2] < width and resized[3] < height
+    assert "Shift" in page.locator("#crop-help").inner_text()
