@@ -14,5 +14,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     syncFilters();
     wide.addEventListener("change", syncFilters);
+    // A form sent back with errors: start from its list of them (each links to its field).
+    var errors = document.querySelector("[data-error-summary]");
+    if (errors) errors.focus();
   });
 })();

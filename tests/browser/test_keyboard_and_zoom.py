@@ -68,3 +68,13 @@ def test_a_keyboard_user_frames_the_piece_with_arrows_and_resizes_it_with_shift(
     resized = frame()
     assert resized[:2] == moved[:2] and resized[2] < width and resized[3] < height
     assert "Shift" in page.locator("#crop-help").inner_text()
+
+
+def test_a_failed_login_starts_the_keyboard_at_the_error_summary(page):
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector("[data-error-summary]")
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert page.title().startswith("Error: ")
