@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
+from tests.browser.conftest import PHONE
 from tests.browser.test_shopping_flow import shop  # noqa: F401  (fixture)
+from tests.factories import ArticleFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,3 +80,23 @@ def test_a_failed_login_starts_the_keyboard_at_the_error_summary(page):
     page.wait_for_selector("[data-error-summary]")
     assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
     assert page.title().startswith("Error: ")
+
+
+@pytest.mark.parametrize("url", ["/search/?q=strap+top", "/p/strap-top-red-0108775015/"])
+def test_on_a_phone_with_large_text_nothing_is_wider_than_the_screen(page, shop, url):  # noqa: F811
+    page.set_viewport_size(PHONE)
+    page.goto(url)
+    page.add_style_tag(content="html { font-size: 200% !important; }")  # the browser's text size at 200%
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_on_a_phone_every_department_link_is_on_screen(page, shop):  # noqa: F811
+    # H&M's five, as the real shop has them: on a phone they do not fit on one line.
+    for number, name in [(2, "Divided"), (3, "Menswear"), (4, "Baby/Children"), (26, "Sport")]:
+        ArticleFactory(index_group_no=number, index_group_name=name)
+    page.set_viewport_size(PHONE)
+    page.goto("/")
+    links = page.get_by_role("navigation", name="Departments").get_by_role("link")
+    assert links.count() == 5
+    for box in (links.nth(number).bounding_box() for number in range(links.count())):
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
