@@ -92,7 +92,7 @@ def facet_link(link: Any, param: str) -> SafeString:
         '<span class="visually-hidden">{}</span>{}'
         '<span class="facet-count">{}<span class="visually-hidden"> items</span></span></a></li>',
         " is-selected" if link.selected else "",
-        link.url,
+        f"{link.url}#results",  # the results column's heading (components/results.html)
         param,
         dot,
         "Remove filter: " if link.selected else "Filter by: ",
