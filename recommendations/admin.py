@@ -435,6 +435,16 @@ class TrainingScheduleForm(forms.ModelForm):
         return parameters
 
 
+class TrainingScheduleRowForm(forms.ModelForm):
+    """A row of the schedule list. Its inputs sit in table cells with no label of their own, so
+    each names what it sets and for which kind ("Hour for trending") to a screen reader."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs["aria-label"] = f"{field.label} for {self.instance.kind}"
+
+
 @admin.register(TrainingSchedule)
 class TrainingScheduleAdmin(admin.ModelAdmin):
     form = TrainingScheduleForm
@@ -445,6 +455,9 @@ class TrainingScheduleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one row per registered kind, created automatically
+
+    def get_changelist_form(self, request: HttpRequest, **kwargs: Any) -> type[forms.ModelForm]:
+        return super().get_changelist_form(request, form=TrainingScheduleRowForm, **kwargs)
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

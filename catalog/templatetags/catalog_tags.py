@@ -36,9 +36,16 @@ def article_image_url(article: Article, *, thumbnail: bool = True) -> str:
 
 @register.simple_tag
 def article_image(
-    article: Article, size: str = "thumb", eager: bool = False, css_class: str = ""
+    article: Article,
+    size: str = "thumb",
+    eager: bool = False,
+    css_class: str = "",
+    decorative: bool = False,
 ) -> SafeString:
     """An <img> with the article's photo (or the placeholder), its aspect ratio and alt text.
+
+    decorative=True gives alt="": for a photo inside a link whose text already names the article
+    (a card), where the alt text would only make screen readers say the name twice.
 
     width/height give the browser the aspect ratio before the file arrives (no layout jump);
     CSS scales the element. Only the first, above-the-fold image of a page loads eagerly.
@@ -50,7 +57,7 @@ def article_image(
         article_image_url(article, thumbnail=size != "full"),
         width,
         height,
-        article_alt_text(article),
+        "" if decorative else article_alt_text(article),
         "eager" if eager else "lazy",
         mark_safe(' fetchpriority="high"') if eager else "",
         format_html(' class="{}"', css_class) if css_class else "",
@@ -85,7 +92,7 @@ def facet_link(link: Any, param: str) -> SafeString:
         '<span class="visually-hidden">{}</span>{}'
         '<span class="facet-count">{}<span class="visually-hidden"> items</span></span></a></li>',
         " is-selected" if link.selected else "",
-        link.url,
+        f"{link.url}#results",  # the results column's heading (components/results.html)
         param,
         dot,
         "Remove filter: " if link.selected else "Filter by: ",

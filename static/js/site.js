@@ -14,9 +14,8 @@
   document.addEventListener("DOMContentLoaded", function () {
     syncFilters();
     wide.addEventListener("change", syncFilters);
-    // Choosing a sort order applies it at once (the form's button is the no-JS fallback).
-    document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-      select.addEventListener("change", function () { select.form.submit(); });
-    });
+    // A form sent back with errors: start from its list of them (each links to its field).
+    var errors = document.querySelector("[data-error-summary]");
+    if (errors) errors.focus();
   });
 })();

@@ -70,7 +70,7 @@ def test_a_shopper_browses_filters_picks_a_colour_searches_and_sees_their_histor
     page.wait_for_url("**/c/ladieswear/")
     assert page.get_by_test_id("results-count").inner_text() == "4 items"
     page.locator("a[data-facet=colour]", has_text="Red").click()
-    page.wait_for_url("**/c/ladieswear/?colour=42")
+    page.wait_for_url("**/c/ladieswear/?colour=42#results")
     assert page.get_by_test_id("results-count").inner_text() == "1 item"
     steps.shot("browse-red")
 

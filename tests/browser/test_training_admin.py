@@ -1,4 +1,5 @@
-"""The training run list's progress bar moves while a run goes, without reloading the page."""
+"""The training run list's progress bar moves while a run goes, without reloading the page, and
+says when the run has finished."""
 
 import pytest
 from django.test import Client
@@ -41,10 +42,15 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     )
     assert TrainingRun.objects.get(pk=run_id).status == "running"
 
-    # When the run ends the page reloads once and shows the version it produced.
+    # When the run ends the page says so without reloading itself (that took the staff member's
+    # focus and ticks away); its Reload button shows the version the run produced.
     page.wait_for_selector(
         f'.training-progress[data-run-id="{run_id}"][data-status="succeeded"]', timeout=20_000
     )
+    finished = page.locator("#training-finished[aria-live=polite]")
+    assert finished.inner_text().startswith(f"Run #{run_id} finished")
+    assert page.locator("text=(active)").count() == 0
+    finished.get_by_role("button", name="Reload").click()
     page.wait_for_selector("text=(active)", timeout=10_000)
     assert page.locator(
         f'tr:has(.training-progress[data-run-id="{run_id}"]) .training-status'

@@ -114,7 +114,7 @@ def test_it_paginates_and_keeps_filters_in_page_links(client, settings):
     response = client.get("/c/ladieswear/?colour=9")
     assert len(response.context["articles"]) == 24
     assert response.context["page_obj"].paginator.count == 26
-    assert 'href="?colour=9&amp;page=2"' in response.text
+    assert 'href="?colour=9&amp;page=2#results"' in response.text
     second = client.get("/c/ladieswear/?colour=9&page=2")
     assert len(second.context["articles"]) == 2
     # A page past the end shows the last page rather than an error; 0, below 0 or no number the first.

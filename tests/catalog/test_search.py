@@ -65,7 +65,7 @@ def test_search_sorts_and_paginates(client, searchable):
     response = client.get("/search/?q=linen&sort=price_desc")
     assert names(response)[0] == "Linen shirt dear"
     assert response.context["page_obj"].paginator.count == 26
-    assert 'href="?q=linen&amp;sort=price_desc&amp;page=2"' in response.text
+    assert 'href="?q=linen&amp;sort=price_desc&amp;page=2#results"' in response.text
 
 
 def test_an_empty_result_helps_the_shopper_on(client, searchable):

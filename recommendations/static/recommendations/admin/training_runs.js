@@ -1,6 +1,8 @@
 // Moves the progress bars of queued and running training runs by polling the admin's small
-// staff-only JSON view every two seconds; reloads the page once a run ends (to show its version
-// and metrics) and stops polling when nothing is in progress.
+// staff-only JSON view every two seconds, and stops polling when nothing is in progress. When a
+// run ends it says so in a polite live region with a Reload button (the page shows the run's
+// version and metrics after a reload): reloading by itself took the staff member's focus and
+// ticked rows away in the middle of their work.
 (function () {
   "use strict";
   const POLL_MS = 2000;
@@ -32,6 +34,39 @@
     return ended;
   }
 
+  // Present from the start (empty), so that screen readers announce what is written into it.
+  function finishedRegion() {
+    let region = document.getElementById("training-finished");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "training-finished";
+      region.setAttribute("aria-live", "polite");
+      const endpoint = document.getElementById("training-progress-endpoint");
+      endpoint.parentNode.insertBefore(region, endpoint.nextSibling);
+    }
+    return region;
+  }
+
+  const finishedIds = [];
+  function announceFinished(ids) {
+    finishedIds.push(...ids);
+    const region = finishedRegion();
+    const names = finishedIds.map((id) => "#" + id).join(", ");
+    const list = document.createElement("ul");
+    list.className = "messagelist";
+    const item = document.createElement("li");
+    item.className = "info";
+    item.append((finishedIds.length > 1 ? "Runs " : "Run ") + names + " finished — ");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button training-reload";
+    button.textContent = "Reload";
+    button.addEventListener("click", () => window.location.reload());
+    item.append(button);
+    list.append(item);
+    region.replaceChildren(list);
+  }
+
   async function poll() {
     const endpoint = document.getElementById("training-progress-endpoint");
     const bars = activeBars();
@@ -41,20 +76,20 @@
       const response = await fetch(endpoint.dataset.url + "?ids=" + ids, { credentials: "same-origin" });
       if (!response.ok) throw new Error(response.status);
       const body = await response.json();
-      let ended = false;
+      const ended = [];
       for (const run of body.runs) {
         const bar = document.querySelector('.training-progress[data-run-id="' + run.id + '"]');
-        if (bar) ended = update(bar, run) || ended;
+        if (bar && update(bar, run)) ended.push(run.id);
       }
-      if (ended) {
-        window.location.reload();
-        return;
-      }
+      if (ended.length) announceFinished(ended);
     } catch (error) {
       // The server restarting or a network blip: try again at the next tick.
     }
     window.setTimeout(poll, POLL_MS);
   }
 
-  document.addEventListener("DOMContentLoaded", () => window.setTimeout(poll, POLL_MS));
+  document.addEventListener("DOMContentLoaded", () => {
+    if (activeBars().length && document.getElementById("training-progress-endpoint")) finishedRegion();
+    window.setTimeout(poll, POLL_MS);
+  });
 })();
