@@ -531,3 +531,15 @@ def test_bulk_share_decides_between_rebuilding_and_maintaining():
     assert bulk_indexes.is_bulk(new_rows=1_000, kept_rows=2_000)
     assert not bulk_indexes.is_bulk(new_rows=1_000, kept_rows=10_000)
     assert not bulk_indexes.is_bulk(new_rows=0, kept_rows=0)
+
+
+def test_the_planner_knows_the_articles_popularity_after_an_import(hm_files):
+    """The articles' statistics were taken before their popularity was computed ("always 0"), so
+    the planner ignored the popularity index the shelves sort by until autovacuum came."""
+    run_import(hm_files, images=False)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_distinct FROM pg_stats WHERE tablename = 'catalog_article' AND attname = 'popularity'"
+        )
+        (n_distinct,) = cursor.fetchone()
+    assert n_distinct != 1  # one value: what the stale statistics said
