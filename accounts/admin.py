@@ -6,15 +6,17 @@ the customer, its purchases and its login go together, and imports skip them fro
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.paginator import Paginator
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -55,15 +57,65 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+CUSTOMER_ID = re.compile(r"[0-9a-f]{64}")
+ARTICLE_ID = re.compile(r"0?[0-9]{1,10}")
+
+
+class FixedChoicesFilter(admin.SimpleListFilter):
+    """A filter over the values H&M's data has, listed as such: Django's own reads them with a
+    SELECT DISTINCT over the whole table on every page (5-9 s over 28M purchases)."""
+
+    choices_of_data: list[tuple[str, str]] = []
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return self.choices_of_data
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        return queryset if value is None else queryset.filter(**{str(self.parameter_name): value})
+
+
+class ClubStatusFilter(FixedChoicesFilter):
+    title = "club member status"
+    parameter_name = "club_member_status"
+    choices_of_data = [(value, value) for value in ("ACTIVE", "PRE-CREATE", "LEFT CLUB")] + [("", "(blank)")]
+
+
+class FashionNewsFilter(FixedChoicesFilter):
+    title = "fashion news frequency"
+    parameter_name = "fashion_news_frequency"
+    choices_of_data = [(value, value) for value in ("NONE", "Regularly", "Monthly")] + [("", "(blank)")]
+
+
+class SalesChannelFilter(FixedChoicesFilter):
+    title = "sales channel"
+    parameter_name = "sales_channel_id"
+    choices_of_data = [("1", "1"), ("2", "2")]
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ["customer_id", "user", "club_member_status", "fashion_news_frequency", "age"]
     list_select_related = ["user"]
-    search_fields = ["=customer_id", "user__username", "user__email"]
-    list_filter = ["club_member_status", "fashion_news_frequency"]
+    search_fields = ["customer_id", "user__username", "user__email"]  # see get_search_results
+    search_help_text = "Exact customer id (64 hex characters), or part of a login's username or email."
+    list_filter = [ClubStatusFilter, FashionNewsFilter]
     raw_id_fields = ["user"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
+    ) -> tuple[QuerySet[Customer], bool]:
+        """By index only: a customer id exactly, or the few customers with a login by its name.
+        Django's "=customer_id" compared UPPER(customer_id) and scanned 1.37M rows (2.6-3.6 s)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if CUSTOMER_ID.fullmatch(term.lower()):
+            return queryset.filter(customer_id=term.lower()), False
+        logins = User.objects.filter(Q(username__icontains=term) | Q(email__icontains=term))
+        return queryset.filter(user__in=logins.values("pk")), False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The importer matches customers.csv rows on customer_id: a changed id would make the next
@@ -98,17 +150,49 @@ class CustomerAdmin(admin.ModelAdmin):
                 customer_erase(customer=customer)
 
 
+class PurchaseChangeList(ChangeList):
+    """Purchases are listed by date only: the date index serves that order, while another column's
+    (?o=4, the price) sorted all 28M rows (107 s). sortable_by only hides the other headers."""
+
+    def get_ordering(self, request: HttpRequest, queryset: QuerySet[Any]) -> list[Any]:
+        ordering = super().get_ordering(request, queryset)
+        by_date = [
+            field
+            for field in ordering
+            if isinstance(field, str) and field.lstrip("-") in {"t_dat", "id", "pk"}
+        ]
+        return by_date or ["-t_dat", "-id"]
+
+
 @admin.register(Purchase)
 class PurchaseAdmin(admin.ModelAdmin):
     list_display = ["t_dat", "customer", "article", "price", "sales_channel_id"]
     list_select_related = ["customer", "article"]
-    # Staff paste a customer's full 64-hex id (or an article id); exact matches use the indexes.
-    search_fields = ["=customer__customer_id", "=article__article_id"]
+    search_fields = ["customer__customer_id", "article__article_id"]  # see get_search_results
     search_help_text = "Exact customer id (64 hex characters) or article id."
-    list_filter = ["sales_channel_id"]
+    list_filter = [SalesChannelFilter]
     ordering = ["-t_dat", "-id"]
+    # Sorting 28M rows by another column took 107 s.
+    sortable_by = ["t_dat"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return PurchaseChangeList
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Purchase], search_term: str
+    ) -> tuple[QuerySet[Purchase], bool]:
+        """Staff paste a customer's full id or an article id; each is looked up by its index.
+        Django's "=" lookups compared UPPER(text) of both and scanned 28M rows (141-163 s)."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        if CUSTOMER_ID.fullmatch(term.lower()):
+            return queryset.filter(customer__customer_id=term.lower()), False
+        if ARTICLE_ID.fullmatch(term):
+            return queryset.filter(article_id=int(term)), False
+        return queryset.none(), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
