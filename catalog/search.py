@@ -2,7 +2,7 @@
 
 The search document weights what a shopper types: the name most (A), then type, colour and
 pattern (B), then where it sits in the shop (C), then the free-text description (D). Keep
-`SEARCH_DOCUMENT_SQL` and `search_articles` in step: both use the `english` configuration.
+`SEARCH_DOCUMENT_SQL` and `_search_query` in step: both use the `english` configuration.
 """
 
 from __future__ import annotations
@@ -32,14 +32,35 @@ from catalog.models import Article
 
 SEARCH_CONFIG = "english"
 
-# An SQL expression over catalog_article's columns; the importer and the refresh service use it.
+# Words are read alike in the document and in queries (`_as_search_words`): a hyphen between two
+# letters joins them ("T-shirt" is the word `tshirt`; PostgreSQL would also index its parts, so
+# "checked shirt" found checked T-shirts and "leggings", stemmed to `leg`, found wide-leg
+# trousers), and a slash separates ("Baby/Children" is two words; PostgreSQL keeps it one token,
+# so "baby" and "children" never matched the index group).
+JOINED_HYPHEN_PATTERN = r"(?<=\w)-(?=\w)"
+
+
+def _document_words(column_sql: str) -> str:
+    return f"regexp_replace(translate({column_sql}, '/', ' '), '{JOINED_HYPHEN_PATTERN}', '', 'g')"
+
+
+# An SQL expression over catalog_article's columns; the importer, the refresh service and
+# migration 0003 use it. The garment group is left out: its names describe how a garment is made
+# for H&M's buyers ("Dressed" is tailoring, stemmed to `dress`, so "dress" found every blazer).
+_NAME = _document_words("coalesce(prod_name, '')")
+_KIND = _document_words(
+    "concat_ws(' ', product_type_name, colour_group_name, perceived_colour_master_name,"
+    " graphical_appearance_name)"
+)
+_PLACE = _document_words(
+    "concat_ws(' ', department_name, index_group_name, section_name, product_group_name)"
+)
+_DESCRIPTION = _document_words("coalesce(detail_desc, '')")
 SEARCH_DOCUMENT_SQL = f"""
-    setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(prod_name, '')), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', concat_ws(' ',
-        product_type_name, colour_group_name, perceived_colour_master_name, graphical_appearance_name)), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', concat_ws(' ',
-        department_name, index_group_name, section_name, product_group_name, garment_group_name)), 'C')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(detail_desc, '')), 'D')
+    setweight(to_tsvector('{SEARCH_CONFIG}', {_NAME}), 'A')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_KIND}), 'B')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_PLACE}), 'C')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_DESCRIPTION}), 'D')
 """
 
 # Longer queries are pasted text, not searches; cutting them keeps the query plan cheap.
@@ -62,9 +83,17 @@ def article_id_in_query(query: str) -> int | None:
     return int(query) if ARTICLE_ID_PATTERN.match(query) else None
 
 
+def _as_search_words(query: str) -> str:
+    """The query read as the search document is (see JOINED_HYPHEN_PATTERN): "t-shirts" -> "tshirts".
+
+    "strap -dress" keeps its exclusion: that hyphen follows a space, not a letter.
+    """
+    return re.sub(JOINED_HYPHEN_PATTERN, "", query.replace("/", " "))
+
+
 def _search_query(query: str) -> SearchQuery:
     # websearch syntax: quoted phrases, `or`, `-excluded`; never a syntax error for shoppers.
-    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return SearchQuery(_as_search_words(query), search_type="websearch", config=SEARCH_CONFIG)
 
 
 def semantic_matches(query: str) -> list[int]:
