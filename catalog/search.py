@@ -67,6 +67,34 @@ SEARCH_DOCUMENT_SQL = f"""
 MAX_QUERY_CHARS = 200
 # SQLite's fallback ANDs one icontains per word; more words than this only slow it down.
 MAX_FALLBACK_TERMS = 8
+# Words shoppers type for what the catalogue names otherwise, rewritten before both halves of the
+# search (the words and the photos). The catalogue's own words are on the right: H&M's colour
+# "Dark Blue", product types "Trousers", "T-shirt", "Sweater", "Sneakers", index groups
+# "Baby/Children", "Menswear", "Ladieswear". A replacement, not an alternative: websearch syntax
+# ANDs words and cannot say "(navy or dark blue) trousers". Found missing by the search audit (navy trousers
+# found none of 22 dark blue trousers; pants found 30 of 202 trousers, only by their photos).
+SYNONYMS = {
+    "navy": "dark blue",
+    "pants": "trousers",
+    "tee": "t-shirt",
+    "tees": "t-shirts",
+    "jumper": "sweater",
+    "jumpers": "sweaters",
+    "pullover": "sweater",
+    "trainer": "sneaker",
+    "trainers": "sneakers",
+    "kids": "children",
+    "men": "menswear",
+    "mens": "menswear",
+    "men's": "menswear",
+    "women": "ladieswear",
+    "womens": "ladieswear",
+    "women's": "ladieswear",
+    "ladies": "ladieswear",
+}
+# A whole word only: not "men" inside "women" or "men's", nor "tee" in "teen".
+_SYNONYM_WORDS = "|".join(re.escape(word) for word in sorted(SYNONYMS, key=len, reverse=True))
+SYNONYM_PATTERN = re.compile(rf"(?<![\w'-])({_SYNONYM_WORDS})(?![\w'-])", re.IGNORECASE)
 ARTICLE_ID_PATTERN = re.compile(r"^0?\d{8,10}$")
 # Reciprocal rank fusion's constant: 60 is the value its authors found robust across collections.
 RRF_K = 60
@@ -76,6 +104,11 @@ logger = logging.getLogger(__name__)
 
 def normalise_query(raw: str | None) -> str:
     return " ".join((raw or "").split())[:MAX_QUERY_CHARS]
+
+
+def with_synonyms(query: str) -> str:
+    """The query in the catalogue's words (see SYNONYMS): "navy pants" -> "dark blue trousers"."""
+    return SYNONYM_PATTERN.sub(lambda match: SYNONYMS[match.group(1).lower()], query)
 
 
 def article_id_in_query(query: str) -> int | None:
@@ -136,6 +169,7 @@ def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Artic
     A match is lexical (the words) or semantic (photos that look like the words, see
     `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
     """
+    query = with_synonyms(query)
     semantic = Q(article_id__in=semantic_matches(query))
     if connection.vendor == "postgresql":
         return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
@@ -150,6 +184,7 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
     only for the ranking an article appears in. RRF needs no calibration between full-text ranks
     and cosine similarities, which live on unrelated scales.
     """
+    query = with_synonyms(query)
     # Word matches first, so that semantic-only matches do not take lexical positions. A flag, not
     # rank > 0: ts_rank gives a document without the words 1e-20, not 0.
     if connection.vendor == "postgresql":
