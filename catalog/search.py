@@ -15,6 +15,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
+    Exists,
     Expression,
     ExpressionWrapper,
     F,
@@ -129,19 +130,20 @@ def _search_query(query: str) -> SearchQuery:
     return SearchQuery(_as_search_words(query), search_type="websearch", config=SEARCH_CONFIG)
 
 
-def semantic_matches(query: str) -> list[int]:
+def semantic_matches(query: str, *, standalone: bool = False) -> list[int]:
     """Article ids that match `query` by meaning (their photos), best first; [] when unavailable.
 
     The catalogue knows nothing of models: settings.SEARCH_SEMANTIC_MATCHES names a function
-    `(query) -> [article_id, ...]` (recommendations.content.search.semantic_matches in this shop),
-    so the dependency points from recommendations to catalog only. A failing ranker costs the
-    blend, never the search page.
+    `(query, *, standalone) -> [article_id, ...]` (recommendations.content.search.semantic_matches
+    in this shop), so the dependency points from recommendations to catalog only. `standalone`
+    asks for the matches strong enough to be shown when no word of the query matched anything.
+    A failing ranker costs the blend, never the search page.
     """
     ranker_path = getattr(settings, "SEARCH_SEMANTIC_MATCHES", "")
     if not ranker_path:
         return []
     try:
-        return [int(article_id) for article_id in import_string(ranker_path)(query)]
+        return [int(article_id) for article_id in import_string(ranker_path)(query, standalone=standalone)]
     except Exception:
         logger.exception("Semantic search failed for %r; showing full-text results only", query)
         return []
@@ -163,17 +165,31 @@ def _fallback_condition(query: str) -> Q:
     return condition
 
 
+def _word_condition(query: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(search_vector=_search_query(query))
+    return _fallback_condition(query)
+
+
 def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
     """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it).
 
     A match is lexical (the words) or semantic (photos that look like the words, see
     `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
+    When no word matches anything in the shop (a typo, another language, something the shop does
+    not sell) only much closer photos are shown, never a page of near misses; and an article
+    number that is no article finds nothing (it looked like a T-shirt to the photo model).
     """
     query = with_synonyms(query)
-    semantic = Q(article_id__in=semantic_matches(query))
-    if connection.vendor == "postgresql":
-        return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
-    return queryset.filter(_fallback_condition(query) | semantic)
+    if article_id_in_query(query) is not None:
+        return queryset.none()
+    words = _word_condition(query)
+    # Decided over the whole shop, not the filtered queryset, so that each facet's count (counted
+    # with the other facets' filters) sees the same matches as the result list.
+    words_match_in_shop = Exists(Article.objects.browsable().filter(words))
+    photos = Q(article_id__in=semantic_matches(query)) & Q(words_match_in_shop)
+    photos_alone = Q(article_id__in=semantic_matches(query, standalone=True))
+    return queryset.filter(words | photos | photos_alone)
 
 
 def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
@@ -187,12 +203,10 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
     query = with_synonyms(query)
     # Word matches first, so that semantic-only matches do not take lexical positions. A flag, not
     # rank > 0: ts_rank gives a document without the words 1e-20, not 0.
+    word_match = Case(When(_word_condition(query), then=Value(1)), default=Value(0))
+    rank: Expression = word_match
     if connection.vendor == "postgresql":
-        word_match = Case(When(Q(search_vector=_search_query(query)), then=Value(1)), default=Value(0))
-        rank: Expression = SearchRank(F("search_vector"), _search_query(query))
-    else:
-        word_match = Case(When(_fallback_condition(query), then=Value(1)), default=Value(0))
-        rank = word_match
+        rank = SearchRank(F("search_vector"), _search_query(query))
     queryset = queryset.annotate(word_match=word_match, rank=rank)
     lexical_order = [F("word_match").desc(), F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
     semantic = semantic_matches(query)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 ASKED: list[str] = []
 
 
-def recording_ranker(query: str) -> list[int]:
+def recording_ranker(query: str, *, standalone: bool = False) -> list[int]:
     ASKED.append(query)
     return []
 
