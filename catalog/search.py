@@ -2,7 +2,7 @@
 
 The search document weights what a shopper types: the name most (A), then type, colour and
 pattern (B), then where it sits in the shop (C), then the free-text description (D). Keep
-`SEARCH_DOCUMENT_SQL` and `search_articles` in step: both use the `english` configuration.
+`SEARCH_DOCUMENT_SQL` and `_search_query` in step: both use the `english` configuration.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import (
     Case,
+    Exists,
     Expression,
     ExpressionWrapper,
     F,
@@ -32,20 +33,69 @@ from catalog.models import Article
 
 SEARCH_CONFIG = "english"
 
-# An SQL expression over catalog_article's columns; the importer and the refresh service use it.
+# Words are read alike in the document and in queries (`_as_search_words`): a hyphen between two
+# letters joins them ("T-shirt" is the word `tshirt`; PostgreSQL would also index its parts, so
+# "checked shirt" found checked T-shirts and "leggings", stemmed to `leg`, found wide-leg
+# trousers), and a slash separates ("Baby/Children" is two words; PostgreSQL keeps it one token,
+# so "baby" and "children" never matched the index group).
+JOINED_HYPHEN_PATTERN = r"(?<=\w)-(?=\w)"
+
+
+def _document_words(column_sql: str) -> str:
+    return f"regexp_replace(translate({column_sql}, '/', ' '), '{JOINED_HYPHEN_PATTERN}', '', 'g')"
+
+
+# An SQL expression over catalog_article's columns; the importer, the refresh service and
+# migration 0003 use it. The garment group is left out: its names describe how a garment is made
+# for H&M's buyers ("Dressed" is tailoring, stemmed to `dress`, so "dress" found every blazer).
+_NAME = _document_words("coalesce(prod_name, '')")
+_KIND = _document_words(
+    "concat_ws(' ', product_type_name, colour_group_name, perceived_colour_master_name,"
+    " graphical_appearance_name)"
+)
+_PLACE = _document_words(
+    "concat_ws(' ', department_name, index_group_name, section_name, product_group_name)"
+)
+_DESCRIPTION = _document_words("coalesce(detail_desc, '')")
 SEARCH_DOCUMENT_SQL = f"""
-    setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(prod_name, '')), 'A')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', concat_ws(' ',
-        product_type_name, colour_group_name, perceived_colour_master_name, graphical_appearance_name)), 'B')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', concat_ws(' ',
-        department_name, index_group_name, section_name, product_group_name, garment_group_name)), 'C')
-    || setweight(to_tsvector('{SEARCH_CONFIG}', coalesce(detail_desc, '')), 'D')
+    setweight(to_tsvector('{SEARCH_CONFIG}', {_NAME}), 'A')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_KIND}), 'B')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_PLACE}), 'C')
+    || setweight(to_tsvector('{SEARCH_CONFIG}', {_DESCRIPTION}), 'D')
 """
 
 # Longer queries are pasted text, not searches; cutting them keeps the query plan cheap.
 MAX_QUERY_CHARS = 200
 # SQLite's fallback ANDs one icontains per word; more words than this only slow it down.
 MAX_FALLBACK_TERMS = 8
+# Words shoppers type for what the catalogue names otherwise, rewritten before both halves of the
+# search (the words and the photos). The catalogue's own words are on the right: H&M's colour
+# "Dark Blue", product types "Trousers", "T-shirt", "Sweater", "Sneakers", index groups
+# "Baby/Children", "Menswear", "Ladieswear". A replacement, not an alternative: websearch syntax
+# ANDs words and cannot say "(navy or dark blue) trousers". Found missing by the search audit (navy trousers
+# found none of 22 dark blue trousers; pants found 30 of 202 trousers, only by their photos).
+SYNONYMS = {
+    "navy": "dark blue",
+    "pants": "trousers",
+    "tee": "t-shirt",
+    "tees": "t-shirts",
+    "jumper": "sweater",
+    "jumpers": "sweaters",
+    "pullover": "sweater",
+    "trainer": "sneaker",
+    "trainers": "sneakers",
+    "kids": "children",
+    "men": "menswear",
+    "mens": "menswear",
+    "men's": "menswear",
+    "women": "ladieswear",
+    "womens": "ladieswear",
+    "women's": "ladieswear",
+    "ladies": "ladieswear",
+}
+# A whole word only: not "men" inside "women" or "men's", nor "tee" in "teen".
+_SYNONYM_WORDS = "|".join(re.escape(word) for word in sorted(SYNONYMS, key=len, reverse=True))
+SYNONYM_PATTERN = re.compile(rf"(?<![\w'-])({_SYNONYM_WORDS})(?![\w'-])", re.IGNORECASE)
 ARTICLE_ID_PATTERN = re.compile(r"^0?\d{8,10}$")
 # Reciprocal rank fusion's constant: 60 is the value its authors found robust across collections.
 RRF_K = 60
@@ -57,29 +107,43 @@ def normalise_query(raw: str | None) -> str:
     return " ".join((raw or "").split())[:MAX_QUERY_CHARS]
 
 
+def with_synonyms(query: str) -> str:
+    """The query in the catalogue's words (see SYNONYMS): "navy pants" -> "dark blue trousers"."""
+    return SYNONYM_PATTERN.sub(lambda match: SYNONYMS[match.group(1).lower()], query)
+
+
 def article_id_in_query(query: str) -> int | None:
     """Shoppers paste the id printed on a tag (`0108775015`); that finds the one article."""
     return int(query) if ARTICLE_ID_PATTERN.match(query) else None
 
 
+def _as_search_words(query: str) -> str:
+    """The query read as the search document is (see JOINED_HYPHEN_PATTERN): "t-shirts" -> "tshirts".
+
+    "strap -dress" keeps its exclusion: that hyphen follows a space, not a letter.
+    """
+    return re.sub(JOINED_HYPHEN_PATTERN, "", query.replace("/", " "))
+
+
 def _search_query(query: str) -> SearchQuery:
     # websearch syntax: quoted phrases, `or`, `-excluded`; never a syntax error for shoppers.
-    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return SearchQuery(_as_search_words(query), search_type="websearch", config=SEARCH_CONFIG)
 
 
-def semantic_matches(query: str) -> list[int]:
+def semantic_matches(query: str, *, standalone: bool = False) -> list[int]:
     """Article ids that match `query` by meaning (their photos), best first; [] when unavailable.
 
     The catalogue knows nothing of models: settings.SEARCH_SEMANTIC_MATCHES names a function
-    `(query) -> [article_id, ...]` (recommendations.content.search.semantic_matches in this shop),
-    so the dependency points from recommendations to catalog only. A failing ranker costs the
-    blend, never the search page.
+    `(query, *, standalone) -> [article_id, ...]` (recommendations.content.search.semantic_matches
+    in this shop), so the dependency points from recommendations to catalog only. `standalone`
+    asks for the matches strong enough to be shown when no word of the query matched anything.
+    A failing ranker costs the blend, never the search page.
     """
     ranker_path = getattr(settings, "SEARCH_SEMANTIC_MATCHES", "")
     if not ranker_path:
         return []
     try:
-        return [int(article_id) for article_id in import_string(ranker_path)(query)]
+        return [int(article_id) for article_id in import_string(ranker_path)(query, standalone=standalone)]
     except Exception:
         logger.exception("Semantic search failed for %r; showing full-text results only", query)
         return []
@@ -101,16 +165,31 @@ def _fallback_condition(query: str) -> Q:
     return condition
 
 
+def _word_condition(query: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(search_vector=_search_query(query))
+    return _fallback_condition(query)
+
+
 def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
     """Narrow `queryset` to articles matching `query` (no ordering, so facet counts can reuse it).
 
     A match is lexical (the words) or semantic (photos that look like the words, see
     `semantic_matches`), so "red striped top" also finds red striped tops described otherwise.
+    When no word matches anything in the shop (a typo, another language, something the shop does
+    not sell) only much closer photos are shown, never a page of near misses; and an article
+    number that is no article finds nothing (it looked like a T-shirt to the photo model).
     """
-    semantic = Q(article_id__in=semantic_matches(query))
-    if connection.vendor == "postgresql":
-        return queryset.filter(Q(search_vector=_search_query(query)) | semantic)
-    return queryset.filter(_fallback_condition(query) | semantic)
+    query = with_synonyms(query)
+    if article_id_in_query(query) is not None:
+        return queryset.none()
+    words = _word_condition(query)
+    # Decided over the whole shop, not the filtered queryset, so that each facet's count (counted
+    # with the other facets' filters) sees the same matches as the result list.
+    words_match_in_shop = Exists(Article.objects.browsable().filter(words))
+    photos = Q(article_id__in=semantic_matches(query)) & Q(words_match_in_shop)
+    photos_alone = Q(article_id__in=semantic_matches(query, standalone=True))
+    return queryset.filter(words | photos | photos_alone)
 
 
 def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
@@ -121,14 +200,13 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
     only for the ranking an article appears in. RRF needs no calibration between full-text ranks
     and cosine similarities, which live on unrelated scales.
     """
+    query = with_synonyms(query)
     # Word matches first, so that semantic-only matches do not take lexical positions. A flag, not
     # rank > 0: ts_rank gives a document without the words 1e-20, not 0.
+    word_match = Case(When(_word_condition(query), then=Value(1)), default=Value(0))
+    rank: Expression = word_match
     if connection.vendor == "postgresql":
-        word_match = Case(When(Q(search_vector=_search_query(query)), then=Value(1)), default=Value(0))
-        rank: Expression = SearchRank(F("search_vector"), _search_query(query))
-    else:
-        word_match = Case(When(_fallback_condition(query), then=Value(1)), default=Value(0))
-        rank = word_match
+        rank = SearchRank(F("search_vector"), _search_query(query))
     queryset = queryset.annotate(word_match=word_match, rank=rank)
     lexical_order = [F("word_match").desc(), F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
     semantic = semantic_matches(query)

@@ -9,21 +9,24 @@ from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
-# What the stub ranker answers, best first (set per test).
+# What the stub ranker answers, best first (set per test): all its matches, and those close enough
+# to be shown when no word of the query matches.
 SEMANTIC_ANSWER: list[int] = []
+STANDALONE_ANSWER: list[int] = []
 
 
-def stub_ranker(query: str) -> list[int]:
-    return list(SEMANTIC_ANSWER)
+def stub_ranker(query: str, *, standalone: bool = False) -> list[int]:
+    return list(STANDALONE_ANSWER if standalone else SEMANTIC_ANSWER)
 
 
-def broken_ranker(query: str) -> list[int]:
+def broken_ranker(query: str, *, standalone: bool = False) -> list[int]:
     raise RuntimeError("model server on fire")
 
 
 @pytest.fixture
 def catalogue(settings):
     settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_blend.stub_ranker"
+    STANDALONE_ANSWER[:] = []
     lexical_best = ArticleFactory(prod_name="Jersey top jersey", popularity=1)
     lexical_and_semantic = ArticleFactory(prod_name="Jersey dress", popularity=1)
     semantic_only = ArticleFactory(prod_name="Wrap dress", detail_desc="", popularity=1)
@@ -47,10 +50,30 @@ def test_an_article_in_both_rankings_comes_first(catalogue):
     assert unrelated.article_id not in order
 
 
-def test_semantic_matches_join_the_results_when_no_word_matches(catalogue):
-    _, _, semantic_only, _ = catalogue
-    SEMANTIC_ANSWER[:] = [semantic_only.article_id]
+def test_when_no_word_matches_only_close_photos_stand_alone(catalogue):
+    """A typo or a foreign word ("dres", "kleid") still sits near some photos; a page of near misses
+    is worse than the empty state, which helps the shopper on."""
+    _, _, semantic_only, unrelated = catalogue
+    SEMANTIC_ANSWER[:] = [unrelated.article_id, semantic_only.article_id]
+    STANDALONE_ANSWER[:] = [semantic_only.article_id]
     assert ranked("burgundy evening gown") == [semantic_only.article_id]
+    STANDALONE_ANSWER[:] = []
+    assert ranked("dres") == []
+
+
+def test_when_words_match_the_nearer_photos_join_them(catalogue):
+    lexical_best, both, semantic_only, _ = catalogue
+    SEMANTIC_ANSWER[:] = [semantic_only.article_id]
+    assert set(ranked("jersey")) == {lexical_best.article_id, both.article_id, semantic_only.article_id}
+
+
+def test_an_article_number_that_is_no_article_finds_nothing(catalogue, client):
+    SEMANTIC_ANSWER[:] = STANDALONE_ANSWER[:] = [article.article_id for article in catalogue]
+    assert ranked("0999999999") == []
+    page = client.get("/search/", {"q": "0999999999"})
+    assert page.status_code == 200
+    assert list(page.context["articles"]) == []
+    assert client.get("/api/v1/search/", {"q": "999999999"}).json()["count"] == 0
 
 
 def test_a_semantic_only_match_earns_no_score_for_words_it_lacks(catalogue):
