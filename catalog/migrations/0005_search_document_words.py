@@ -31,6 +31,6 @@ def recompute_search_documents(apps: StateApps, schema_editor: BaseDatabaseSchem
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalog", "0002_article_search_index")]
+    dependencies = [("catalog", "0004_article_id_range")]
     # Going back leaves the new documents: the older code reads them, only a little less well.
     operations = [migrations.RunPython(recompute_search_documents, migrations.RunPython.noop)]
