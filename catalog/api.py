@@ -37,6 +37,7 @@ from catalog.selectors import (
     filtered_articles,
     for_cards,
     ordered_articles,
+    with_variant_counts,
 )
 from storefront.throttles import QueryAnonThrottle, QueryUserThrottle
 
@@ -237,6 +238,11 @@ class ArticleListView(generics.ListAPIView[Article]):
                 return for_cards(pasted)
         selection = FacetSelection(_category_path(params), filters)
         return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        """The page, with its articles' colour counts (counted for the page only)."""
+        page = super().paginate_queryset(queryset)
+        return None if page is None else with_variant_counts(page)
 
     @extend_schema(parameters=LIST_PARAMETERS)
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, F, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, F, QuerySet, Value
 
 from accounts.models import Purchase
 from catalog.filters import RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
@@ -60,21 +60,29 @@ def cached_in_generation(key: str, seconds: int, compute: Callable[[], T]) -> T:
 
 
 def for_cards(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """What listings need of each article: no search document or description, and colour counts."""
-    return with_variant_counts(queryset.defer(*CARD_DEFERRED_FIELDS))
+    """What listings need of each article: no search document or description. Their colour counts
+    are added once the page is cut (with_variant_counts)."""
+    return queryset.defer(*CARD_DEFERRED_FIELDS)
 
 
-def with_variant_counts(queryset: QuerySet[Article]) -> QuerySet[Article]:
-    """Annotate `variant_count`: how many colours the article's product comes in (cards show it)."""
-    variants = (
+def with_variant_counts(articles: Iterable[Article]) -> list[Article]:
+    """Sets `variant_count` on each article: how many colours its product comes in (cards show it).
+
+    One query for the page's products after the page is cut: as a subquery of the listing it was
+    run for every row an OFFSET skipped (the last page of a category took 1.5 s at H&M scale, of
+    the articles API 1.9 s).
+    """
+    articles = list(articles)
+    counts = dict(
         Article.objects.browsable()
-        .filter(product_code=OuterRef("product_code"))
+        .filter(product_code__in={article.product_code for article in articles})
         .order_by()
-        .values("product_code")
+        .values_list("product_code")
         .annotate(count=Count("article_id"))
-        .values("count")
     )
-    return queryset.annotate(variant_count=Subquery(variants, output_field=IntegerField()))
+    for article in articles:
+        article.variant_count = counts.get(article.product_code, 0)  # type: ignore[attr-defined]
+    return articles
 
 
 def filtered_articles(*, selection: FacetSelection, query: str = "") -> QuerySet[Article]:
@@ -93,7 +101,9 @@ def ordered_articles(queryset: QuerySet[Article], sort: SortOption, query: str =
 
 def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
     """The requested page of card-ready articles (see `page_of`)."""
-    return page_of(Paginator(for_cards(queryset), per_page), page_number)
+    page = page_of(Paginator(for_cards(queryset), per_page), page_number)
+    page.object_list = with_variant_counts(page.object_list)
+    return page
 
 
 def page_of(paginator: Paginator[Any], page_number: str | int | None) -> Page:

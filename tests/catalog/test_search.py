@@ -125,9 +125,10 @@ def test_search_runs_a_fixed_number_of_queries(client, searchable, queries_for):
     ArticleFactory.create_batch(2, prod_name="Linen shirt")
     searchable()
     client.get("/search/?q=shirt")  # warms the cached category tree, as on a running site
-    # A count, the page of articles and the facet counts; the same matches again reuse the counts.
+    # A count, the page of articles, its colour counts and the facet counts; the same matches again
+    # reuse the facet counts.
     first = queries_for(client, "/search/?q=linen")
-    assert len(queries_for(client, "/search/?q=linen&sort=newest")) == 2
+    assert len(queries_for(client, "/search/?q=linen&sort=newest")) == 3
     ArticleFactory.create_batch(30, prod_name="Linen shirt")
     searchable()
-    assert len(queries_for(client, "/search/?q=linen+shirt")) == len(first) == 3
+    assert len(queries_for(client, "/search/?q=linen+shirt")) == len(first) == 4
