@@ -22,7 +22,12 @@ class LoginForm(AuthenticationForm):
 
 
 class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=True, help_text="For order confirmations; never shown to others.")
+    email = forms.EmailField(
+        required=True,
+        help_text="For order confirmations; never shown to others.",
+        # Browsers and password managers fill it in (WCAG 1.3.5), as they do the other fields.
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     class Meta:
         model = get_user_model()

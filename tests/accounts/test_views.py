@@ -128,3 +128,8 @@ def test_the_account_page_runs_a_fixed_number_of_queries(client, alice, queries_
     few = queries_for(client, "/accounts/")
     PurchaseFactory.create_batch(30, customer=alice)
     assert len(queries_for(client, "/accounts/")) == len(few)
+
+
+def test_the_sign_up_fields_say_what_browsers_may_fill_in(client):
+    page = client.get("/accounts/signup/").content.decode()
+    assert re.search(r'<input type="email" name="email" autocomplete="email"', page)
