@@ -150,6 +150,19 @@ class CustomerAdmin(admin.ModelAdmin):
                 customer_erase(customer=customer)
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows staff may look at but never add, change or delete here (history, tombstones)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class PurchaseChangeList(ChangeList):
     """Purchases are listed by date only: the date index serves that order, while another column's
     (?o=4, the price) sorted all 28M rows (107 s). sortable_by only hides the other headers."""
@@ -165,7 +178,7 @@ class PurchaseChangeList(ChangeList):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(ReadOnlyAdmin):
     list_display = ["t_dat", "customer", "article", "price", "sales_channel_id"]
     list_select_related = ["customer", "article"]
     search_fields = ["customer__customer_id", "article__article_id"]  # see get_search_results
@@ -194,18 +207,9 @@ class PurchaseAdmin(admin.ModelAdmin):
             return queryset.filter(article_id=int(term)), False
         return queryset.none(), False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(ErasedCustomer)
-class ErasedCustomerAdmin(admin.ModelAdmin):
+class ErasedCustomerAdmin(ReadOnlyAdmin):
     """The tombstones, to see when erasures happened. Written only by the erasure: a removed one
     would let the next import bring the person back."""
 
@@ -213,15 +217,6 @@ class ErasedCustomerAdmin(admin.ModelAdmin):
     search_fields = ["=customer_id_sha256"]
     search_help_text = "SHA-256 (hex) of the H&M customer id."
     ordering = ["-erased_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 admin.site.unregister(User)
@@ -253,6 +248,5 @@ class ShopUserAdmin(UserAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         with transaction.atomic():
-            for customer in Customer.objects.filter(user__in=queryset):
-                customer_erase(customer=customer)
-            super().delete_queryset(request, queryset)  # the logins without a customer
+            for user in queryset:
+                account_delete(user=user)
