@@ -31,11 +31,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Counted before the form is checked: its checks say whether an email address has an
         # account here, which must not be asked of the shop at speed.
-        # The form comes back unchecked, with what was typed but the passwords.
-        unchecked = SignUpForm(initial={name: request.POST.get(name, "") for name in ("username", "email")})
         throttled = throttled_page(
             request,
-            lambda message: render(request, "accounts/signup.html", {"form": unchecked, "refused": message}),
+            lambda message: _refused_sign_up(request, message),
             throttles=[SignUpThrottle],
             refused=SIGN_UP_REFUSED,
         )
@@ -51,6 +49,12 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Welcome! Your account is ready.")
         return redirect("accounts:account")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+def _refused_sign_up(request: HttpRequest, message: str) -> HttpResponse:
+    """The form back unchecked, with what was typed but the passwords, and why it was refused."""
+    unchecked = SignUpForm(initial={name: request.POST.get(name, "") for name in ("username", "email")})
+    return render(request, "accounts/signup.html", {"form": unchecked, "refused": message})
 
 
 @require_safe
