@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import secrets
 
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
+from django.db.models import Model
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Customer, ErasedCustomer, Purchase
@@ -49,10 +52,14 @@ def customer_erase(*, customer: Customer) -> None:
         # tombstones after it (catalog/importer/erased_customers.py); the same order here means an
         # erasure waits for an import, or an import for an erasure, and never both for each other.
         Purchase.objects.filter(customer_id=customer.pk).delete()
-        ErasedCustomer.objects.get_or_create(customer_id_sha256=ErasedCustomer.digest_of(customer.customer_id))
+        ErasedCustomer.objects.get_or_create(
+            customer_id_sha256=ErasedCustomer.digest_of(customer.customer_id)
+        )
         user_id = customer.user_id
+        _admin_history_forget(Customer, customer.pk)
         customer.delete()
         if user_id is not None:
+            _admin_history_forget(get_user_model(), user_id)
             get_user_model().objects.filter(pk=user_id).delete()
 
 
@@ -61,6 +68,21 @@ def account_delete(*, user: User) -> None:
     (customer_erase), otherwise simply deleted."""
     customer = Customer.objects.filter(user_id=user.pk).first()
     if customer is None:
-        user.delete()
+        with transaction.atomic():
+            _admin_history_forget(get_user_model(), user.pk)
+            user.delete()
     else:
         customer_erase(customer=customer)
+
+
+ERASED_REPR = "(erased)"
+
+
+def _admin_history_forget(model: type[Model], pk: int) -> None:
+    """Blanks what the admin's history wrote about the record: its name (a customer's id, a
+    username) and the change messages. The entries stay, so staff still see that someone
+    changed or deleted a record, and when; the admin's deletion entry, written just before the
+    delete, is blanked too."""
+    LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(model), object_id=str(pk)).update(
+        object_repr=ERASED_REPR, change_message=""
+    )

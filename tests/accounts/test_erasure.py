@@ -4,6 +4,7 @@ deletes of customers and of logins, which go through it."""
 import hashlib
 
 import pytest
+from django.contrib.admin.models import CHANGE, DELETION, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
@@ -134,3 +135,39 @@ def test_staff_see_the_tombstones_but_cannot_remove_them(superuser_client, alice
     assert alice.customer_id not in listing.text
     url = f"/admin/accounts/erasedcustomer/{tombstone.pk}/delete/"
     assert superuser_client.post(url, {"post": "yes"}).status_code == 403
+
+
+def admin_history_text():
+    return " ".join(f"{entry.object_repr} {entry.change_message}" for entry in LogEntry.objects.all())
+
+
+def test_the_admin_history_keeps_no_name_of_an_erased_customer(superuser_client, alice, bob):
+    # Staff edited both customers and alice's login before; then alice is erased in the admin.
+    for url, data in (
+        (f"/admin/accounts/customer/{alice.pk}/change/", {"postal_code": "new-postcode"}),
+        (f"/admin/accounts/customer/{bob.pk}/change/", {"postal_code": "bob-postcode"}),
+    ):
+        form = superuser_client.get(url).context["adminform"].form
+        values = {name: value for name, value in form.initial.items() if value is not None}
+        assert superuser_client.post(url, {**values, **data}).status_code == 302
+    assert alice.customer_id[:12] in admin_history_text()
+
+    deleted = superuser_client.post(f"/admin/accounts/customer/{alice.pk}/delete/", {"post": "yes"})
+    assert deleted.status_code == 302
+
+    assert_erased(alice)
+    history = admin_history_text()
+    assert alice.customer_id[:12] not in history and "alice" not in history
+    # The entries stay, blanked: staff still see that a customer was changed and then deleted.
+    erased = LogEntry.objects.filter(object_id=str(alice.pk), object_repr="(erased)")
+    assert sorted(erased.values_list("action_flag", flat=True)) == [CHANGE, DELETION]
+    # Other customers' history is untouched.
+    assert LogEntry.objects.get(object_id=str(bob.pk)).object_repr == str(bob)
+
+
+def test_deleting_a_login_without_a_customer_blanks_its_name_in_the_history(superuser_client):
+    loner = UserFactory(username="loner-with-a-name")
+    assert superuser_client.post(f"/admin/auth/user/{loner.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not User.objects.filter(pk=loner.pk).exists()
+    assert "loner-with-a-name" not in admin_history_text()
+    assert LogEntry.objects.get(object_id=str(loner.pk)).action_flag == DELETION
