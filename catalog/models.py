@@ -10,11 +10,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.text import slugify
 
-# H&M shows article ids zero-padded to ten digits (e.g. 0108775015).
-ARTICLE_ID_DIGITS = 10
-# Product URLs route ids of one to ten digits (catalog.converters): a larger id could never be shown.
-MIN_ARTICLE_ID = 1
-MAX_ARTICLE_ID = 10**ARTICLE_ID_DIGITS - 1
+from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_ID
 
 
 def format_article_id(article_id: int) -> str:

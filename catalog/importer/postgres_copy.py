@@ -64,7 +64,7 @@ def _range_check(column: Column) -> str:
         parts.append(f"{column.field} > '-Infinity' AND {column.field} < 'Infinity'")
     if column.min_value is not None:
         parts.append(f"{column.field} >= {column.min_value}")
-    if column.max_value is not None and column.kind is not Kind.BIGINT:
+    if column.max_value is not None:
         parts.append(f"{column.field} <= {column.max_value}")
     return " AND ".join(parts)
 
@@ -172,7 +172,8 @@ def _describe(error: psycopg.Error, primary: str, column: Column | None, value: 
     if isinstance(error, errors.CheckViolation | errors.StringDataRightTruncation) and column is not None:
         if column.kind is Kind.TEXT:
             return f"is longer than {column.max_length} characters"
-        return f"is out of range ({_range_words(column)})"
+        note = f": {column.range_note}" if column.range_note else ""
+        return f"is out of range ({_range_words(column)}){note}"
     if isinstance(error, errors.UniqueViolation | errors.CardinalityViolation):
         return "appears more than once in the file"
     if isinstance(error, errors.CharacterNotInRepertoire | errors.UntranslatableCharacter):

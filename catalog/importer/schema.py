@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from accounts.limits import PRICE_CEILING
+from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_ID
 
 
 class Kind(enum.Enum):
@@ -35,6 +36,8 @@ class Column:
     max_length: int | None = None
     min_value: float | None = None
     max_value: float | None = None
+    # Said with a value out of range, when the bare limits would not tell why (article ids).
+    range_note: str = ""
 
     @property
     def sql_type(self) -> str:
@@ -68,10 +71,11 @@ class Column:
     def _check_range(self, value: object) -> None:
         if not isinstance(value, int | float):
             return
+        note = f": {self.range_note}" if self.range_note else ""
         if self.min_value is not None and value < self.min_value:
-            raise ValueError(f"{value!r} is below {self.min_value}")
+            raise ValueError(f"{value!r} is below {self.min_value}{note}")
         if self.max_value is not None and value > self.max_value:
-            raise ValueError(f"{value!r} is above {self.max_value}")
+            raise ValueError(f"{value!r} is above {self.max_value}{note}")
 
 
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -131,6 +135,19 @@ def _int(name: str, *, field: str | None = None, maximum: int = _INT32) -> Colum
     return Column(name, field or name, Kind.INTEGER, min_value=0, max_value=maximum)
 
 
+def _article_id() -> Column:
+    # The admin refuses more digits (Article.article_id's validators), and product URLs and the
+    # zero-padded display cannot hold them; a bigint column alone would take 19.
+    return Column(
+        "article_id",
+        "article_id",
+        Kind.BIGINT,
+        min_value=MIN_ARTICLE_ID,
+        max_value=MAX_ARTICLE_ID,
+        range_note=f"H&M article ids have at most {ARTICLE_ID_DIGITS} digits",
+    )
+
+
 def _text(name: str, max_length: int = _NAME, *, required: bool = True, field: str | None = None) -> Column:
     return Column(name, field or name, Kind.TEXT, required=required, max_length=max_length)
 
@@ -138,7 +155,7 @@ def _text(name: str, max_length: int = _NAME, *, required: bool = True, field: s
 ARTICLES = FileSchema(
     "articles.csv",
     (
-        Column("article_id", "article_id", Kind.BIGINT, min_value=1, max_value=2**63 - 1),
+        _article_id(),
         _int("product_code"),
         _text("prod_name", 255),
         _int("product_type_no"),
@@ -186,7 +203,7 @@ TRANSACTIONS = FileSchema(
     (
         Column("t_dat", "t_dat", Kind.DATE),
         _text("customer_id", 64),
-        Column("article_id", "article_id", Kind.BIGINT, min_value=1, max_value=2**63 - 1),
+        _article_id(),
         Column("price", "price", Kind.FLOAT, min_value=0, max_value=PRICE_CEILING),
         _int("sales_channel_id", maximum=_SMALLINT),
     ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from catalog.models import Article
+from catalog.models import Article, ArticleQuerySet
 from recommendations.content.catalogue_images import CatalogueImage
 from recommendations.content.texts import ArticleText
 
@@ -40,10 +40,15 @@ FIELDS = (
 )
 
 
+def photographed() -> ArticleQuerySet:
+    """Articles the content model can hold: those with a processed photo (the importer or the
+    admin's upload fills the fingerprint)."""
+    return Article.objects.exclude(image="").exclude(image_sha256="")
+
+
 def articles_with_photos() -> list[CatalogueArticle]:
     rows = (
-        Article.objects.exclude(image="")
-        .exclude(image_sha256="")
+        photographed()
         .order_by("article_id")
         .values_list(*FIELDS)
         .iterator(chunk_size=5000)

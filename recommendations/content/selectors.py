@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.core.cache import cache
-
 from catalog.categories import category_slug
-from catalog.models import Article
+from catalog.selectors import cached_in_generation
+from recommendations.content.catalogue import photographed
 from recommendations.content.serving import SearchFilters
 
 # Facet filter → Article field. The same three filters on the page, in the API, and in the index.
@@ -20,7 +19,7 @@ FILTER_FIELDS = {
 FILTER_LABELS = {"index_group": "Department", "product_type": "Product type", "colour": "Colour"}
 # The catalogue changes with an import, at most daily; ten minutes stale is harmless.
 CHOICES_CACHE_SECONDS = 10 * 60
-CHOICES_CACHE_KEY = "content:filter-choices:v1"
+CHOICES_CACHE_KEY = "content:filter-choices:v2"
 
 
 class InvalidSearchFilter(ValueError):
@@ -31,18 +30,22 @@ class InvalidSearchFilter(ValueError):
 
 
 def filter_choices() -> dict[str, list[str]]:
-    """Every value each filter can take, sorted, for the page's selects and for validation."""
-    cached: dict[str, list[str]] | None = cache.get(CHOICES_CACHE_KEY)
-    if cached is not None:
-        return cached
-    choices = {
-        name: sorted(
-            value for value in Article.objects.order_by().values_list(field, flat=True).distinct() if value
-        )
+    """Every value each filter can take, sorted, for the page's selects and for validation.
+
+    Only values a photo search can return: those of articles on sale (results leave the others
+    out) that have a photo (the only ones the content model holds). A colour that only off-sale
+    articles have would always find nothing. Cached until the catalogue changes (an import, staff
+    taking articles off sale or editing them start a new catalogue generation).
+    """
+    return cached_in_generation(CHOICES_CACHE_KEY, CHOICES_CACHE_SECONDS, _searchable_values)
+
+
+def _searchable_values() -> dict[str, list[str]]:
+    searchable = photographed().browsable().order_by()
+    return {
+        name: sorted(value for value in searchable.values_list(field, flat=True).distinct() if value)
         for name, field in FILTER_FIELDS.items()
     }
-    cache.set(CHOICES_CACHE_KEY, choices, CHOICES_CACHE_SECONDS)
-    return choices
 
 
 def parse_search_filters(data: Mapping[str, Any]) -> SearchFilters:

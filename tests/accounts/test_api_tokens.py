@@ -1,6 +1,9 @@
-"""API tokens end when the password changes or when their holder revokes them."""
+"""API tokens end when the password changes (however it is changed) or when their holder revokes them."""
 
 import pytest
+from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from tests.factories import CustomerFactory, UserFactory
@@ -77,3 +80,84 @@ def test_revoking_needs_a_login(client):
     response = client.post("/api/v1/auth/token/revoke/")
     assert response.status_code == 401
     assert response["WWW-Authenticate"] == "Token"
+
+
+@pytest.fixture
+def staff_client(client):
+    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_a_password_staff_set_in_the_admin_ends_the_customers_tokens(staff_client, alice):
+    token = Token.objects.create(user=alice.user).key
+    response = staff_client.post(
+        f"/admin/auth/user/{alice.user.pk}/password/",
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+    assert response.status_code == 302, response.content
+    alice.user.refresh_from_db()
+    assert alice.user.check_password(NEW_PASSWORD)
+    staff_client.logout()
+    assert me_status(staff_client, token) == 401
+
+
+def test_staff_turning_password_logins_off_ends_the_customers_tokens(staff_client, alice):
+    token = Token.objects.create(user=alice.user).key
+    response = staff_client.post(
+        f"/admin/auth/user/{alice.user.pk}/password/",
+        {"usable_password": "false", "unset-password": "Disable password-based authentication"},
+    )
+    assert response.status_code == 302, response.content
+    alice.user.refresh_from_db()
+    assert not alice.user.has_usable_password()
+    assert not Token.objects.filter(key=token).exists()
+
+
+def test_staff_editing_a_login_keeps_its_tokens(staff_client, alice):
+    token = Token.objects.create(user=alice.user).key
+    response = staff_client.post(
+        f"/admin/auth/user/{alice.user.pk}/change/",
+        {
+            "username": "alice",
+            "email": "alice@example.org",
+            "is_active": "on",
+            "date_joined_0": "2024-01-01",
+            "date_joined_1": "10:00:00",
+        },
+    )
+    assert response.status_code == 302, response.content
+    alice.user.refresh_from_db()
+    assert alice.user.email == "alice@example.org"
+    assert Token.objects.filter(key=token).exists()
+
+
+def test_manage_py_changepassword_ends_the_tokens(alice, monkeypatch):
+    token = Token.objects.create(user=alice.user).key
+    monkeypatch.setattr(
+        "django.contrib.auth.management.commands.changepassword.getpass.getpass", lambda prompt: NEW_PASSWORD
+    )
+    call_command("changepassword", "alice", stdout=None)
+    assert not Token.objects.filter(key=token).exists()
+
+
+def test_a_password_reset_ends_the_tokens(alice):
+    # The form Django's PasswordResetConfirmView saves once the emailed link is followed.
+    token = Token.objects.create(user=alice.user).key
+    form = SetPasswordForm(alice.user, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert form.is_valid(), form.errors
+    form.save()
+    assert not Token.objects.filter(key=token).exists()
+
+
+def test_logging_in_keeps_the_token_when_django_rehashes_the_same_password(client, alice):
+    # A hash Django wants to renew (a salt too short for its hasher today): a correct login stores
+    # a new hash of the same password, which is no password change.
+    alice.user.password = make_password(PASSWORD, salt="short", hasher="md5")
+    alice.user.save(update_fields=["password"])
+    token = Token.objects.create(user=alice.user).key
+    old_hash = alice.user.password
+
+    assert token_for(client, "alice") == token
+    alice.user.refresh_from_db()
+    assert alice.user.password != old_hash  # the upgrade did happen
+    assert me_status(client, token) == 200

@@ -14,6 +14,7 @@ from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import TRANSACTIONS
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import, set_field
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -179,6 +180,42 @@ def test_an_unknown_article_in_transactions_names_its_line(imported):
     assert (error.file, error.line, error.field) == ("transactions_train.csv", 25, "article_id")
     assert "0999999001" in str(error)
     assert _state() == before
+
+
+ELEVEN_DIGITS = "12345678901"  # H&M article ids have ten digits at most; the admin refuses this one
+
+
+def test_an_article_id_of_more_than_ten_digits_is_refused(hm_files):
+    set_field(hm_files / "articles.csv", 30, "article_id", ELEVEN_DIGITS)
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 30, "article_id")
+    assert "9999999999" in error.problem and "at most 10 digits" in error.problem
+    assert not Article.objects.exists()
+
+
+def test_a_purchase_of_an_article_id_of_more_than_ten_digits_is_refused(imported):
+    # Such an article could be in the database already (stored before ids were checked): the
+    # purchase is refused for its id, not taken because the article is known.
+    ArticleFactory(article_id=int(ELEVEN_DIGITS))
+    set_field(imported / "transactions_train.csv", 25, "article_id", ELEVEN_DIGITS)
+    before = _state()
+
+    error = _fails(imported)
+
+    assert (error.file, error.line, error.field) == ("transactions_train.csv", 25, "article_id")
+    assert "9999999999" in error.problem and "at most 10 digits" in error.problem
+    assert _state() == before
+
+
+def test_the_largest_ten_digit_article_id_is_read(hm_files):
+    (hm_files / "transactions_train.csv").unlink()  # its purchases name the id replaced here
+    set_field(hm_files / "articles.csv", 30, "article_id", "9999999999")
+    # Zero-padded past ten characters: the number is what counts, and it has nine digits.
+    set_field(hm_files / "articles.csv", 31, "article_id", "00108775999")
+    run_import(hm_files, images=False)
+    assert Article.objects.filter(article_id__in=[9_999_999_999, 108_775_999]).count() == 2
 
 
 def test_an_unknown_customer_in_transactions_names_its_line(imported):

@@ -81,3 +81,40 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
         in result.stderr
     )
     assert _counts(database)[2] == 0
+
+
+
+def test_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop):
+    database, data, media = sqlite_shop
+    set_field(data / "articles.csv", 5, "article_id", "012345678901")
+
+    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+
+    assert result.returncode == 1
+    assert (
+        "articles.csv, line 5, field article_id: 12345678901 is above 9999999999: "
+        "H&M article ids have at most 10 digits" in result.stderr
+    )
+    assert _counts(database)[0] == 0
+
+
+def test_a_purchase_of_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop):
+    database, data, media = sqlite_shop
+    imported = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    assert imported.returncode == 0, imported.stderr
+    # An article with such an id stored before ids were checked: its purchases are refused all the same.
+    with sqlite3.connect(database) as db:
+        db.execute("CREATE TEMP TABLE long_id AS SELECT * FROM catalog_article LIMIT 1")
+        db.execute("UPDATE long_id SET article_id = 12345678901, slug = 'long-id'")
+        db.execute("INSERT INTO catalog_article SELECT * FROM long_id")
+    purchases = _counts(database)[2]
+    set_field(data / "transactions_train.csv", 9, "article_id", "12345678901")
+
+    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+
+    assert result.returncode == 1
+    assert (
+        "transactions_train.csv, line 9, field article_id: 12345678901 is above 9999999999: "
+        "H&M article ids have at most 10 digits" in result.stderr
+    )
+    assert _counts(database)[2] == purchases
