@@ -112,7 +112,9 @@ def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
     settings.TRAINING_HEARTBEAT_SECONDS = 0.2
     run = training_run_request(kind_name=KIND, parameters={"sleep": 20})
     worker = run_in_thread(run.pk)
-    wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "running")
+    # Its step executes: a run is "running" a moment before its first step starts, and a cancel
+    # then ends it between its steps (the next test).
+    wait_for(lambda: TrainingRun.objects.filter(pk=run.pk, status="running", steps_running__gt=0).exists())
     assert "will stop at its next check" in training.training_run_cancel(run=run)
     worker.join(timeout=10)
     assert not worker.is_alive()
@@ -120,6 +122,15 @@ def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
     assert run.status == "cancelled"
     assert run.finished_at is not None
     assert not ModelVersion.objects.exists()
+
+
+def test_a_run_between_its_steps_is_cancelled_at_once():
+    run = training_run_request(kind_name=KIND, dispatch=False)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now(), steps_running=0)
+    assert "was cancelled; nothing from it will be activated" in training.training_run_cancel(run=run)
+    run.refresh_from_db()
+    assert (run.status, run.message) == ("cancelled", "Cancelled between its steps")
+    assert run.finished_at is not None
 
 
 def test_progress_reaches_the_database_while_a_run_goes(settings):
