@@ -1,6 +1,8 @@
 """Serving: lazy load, per-process cache, cheap version checks, and falling back when things break."""
 
 import logging
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
@@ -22,6 +24,19 @@ DEAD_REDIS = {
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Serving's clock, moved only by the test: intervals hold however slowly a busy machine
+    trains between the checks."""
+    now = [time.monotonic()]
+
+    def advance(seconds):
+        now[0] += seconds
+
+    monkeypatch.setattr(serving, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    return SimpleNamespace(advance=advance)
 
 
 def train(**parameters):
@@ -50,15 +65,14 @@ def test_a_version_check_reads_the_cache_not_the_database(settings, django_asser
         assert serving.active_model(KIND)["value"] == 1
 
 
-def test_a_newly_activated_version_is_served_after_the_check_interval(settings):
+def test_a_newly_activated_version_is_served_after_the_check_interval(settings, clock):
     settings.SERVING_VERSION_CHECK_SECONDS = 0.3
     train(value=1)
     assert serving.active_model(KIND)["value"] == 1
     train(value=2)
+    clock.advance(0.25)
     assert serving.active_model(KIND)["value"] == 1  # checked less than 0.3 s ago
-    import time
-
-    time.sleep(0.35)
+    clock.advance(0.1)
     assert serving.active_model(KIND)["value"] == 2
 
 
@@ -132,18 +146,19 @@ def test_serving_state_says_what_this_process_serves():
     }
 
 
-def test_without_redis_processes_learn_of_new_versions_from_the_database(settings, django_assert_num_queries):
+def test_without_redis_processes_learn_of_new_versions_from_the_database(
+    settings, django_assert_num_queries, clock
+):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     settings.SERVING_VERSION_CHECK_SECONDS = 0
     settings.SERVING_DB_FALLBACK_SECONDS = 0.3
     train(value=1)
     assert serving.active_model(KIND)["value"] == 1
     train(value=2)  # announced only in the training process's own memory
+    clock.advance(0.25)
     with django_assert_num_queries(0):
         assert serving.active_model(KIND)["value"] == 1
-    import time
-
-    time.sleep(0.35)
+    clock.advance(0.1)
     assert serving.active_model(KIND)["value"] == 2
 
 
