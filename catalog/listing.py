@@ -25,6 +25,7 @@ from catalog.filters import (
 )
 from catalog.selectors import FacetCounts, facet_counts, filtered_articles, ordered_articles, paginate
 from catalog.spelling import EXACT_PARAM, searched_query
+from catalog.vocabulary import asks_for_a_colour
 
 # Facets with more values than this show the top ones and fold the rest under "more".
 VISIBLE_FACET_VALUES = 8
@@ -113,8 +114,11 @@ def result_page_context(
     """
     default_sort = RELEVANCE.key if query else DEFAULT_SORT
     searched = searched_query(query, exact=exact)
+    # Search shows one card per product (twelve colours of one top crowded a page), unless the
+    # shopper asked for a colour; browse pages show every article, as they always have.
+    one_per_product = bool(query) and not asks_for_a_colour(filters=selection.filters, query=searched)
     articles = ordered_articles(filtered_articles(selection=selection, query=searched), sort, searched)
-    page: Page = paginate(articles, request.GET.get("page"))
+    page: Page = paginate(articles, request.GET.get("page"), one_per_product=one_per_product)
     page.object_list = list(page.object_list)  # one query, however often the template reads it
 
     def url_for(filters: ArticleFilters, *, exact: bool = exact) -> str:
@@ -124,7 +128,9 @@ def result_page_context(
 
     facet_views = [
         _facet_view(counts, filters=selection.filters, url_for=url_for)
-        for counts in facet_counts(selection=selection, facets=facets, query=searched)
+        for counts in facet_counts(
+            selection=selection, facets=facets, query=searched, count_products=one_per_product
+        )
     ]
     sort_links = [SortLink(RELEVANCE.key, RELEVANCE.label, sort.key == RELEVANCE.key)] if query else []
     sort_links += [

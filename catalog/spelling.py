@@ -9,19 +9,12 @@ searched. Matching runs in Python over the cached vocabulary, never a query per 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from catalog.filters import InvalidFilter
 from catalog.search import SYNONYMS
-from catalog.vocabulary import Vocabulary, catalogue_vocabulary, stems
+from catalog.vocabulary import OPERATORS, QUERY_WORD, Vocabulary, catalogue_vocabulary, stems
 
-# A word as a shopper types it: letters, maybe joined by hyphens ("t-shrit"). Not a word glued to
-# digits ("2pack"), nor one after a hyphen that follows a space: websearch syntax excludes that
-# word ("strap -dres"), and a misspelt exclusion excludes nothing, which is harmless.
-QUERY_WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)*(?![\w-])")
-# websearch syntax: `or` between two words is an operator, not a word.
-OPERATORS = frozenset({"or"})
 # Slips allowed by word length, as Elasticsearch's `fuzziness: AUTO` (its authors' default): none
 # below 3 letters (too many words are a slip apart: "tp" could be "top" or "tip"), one up to 5
 # letters ("dres", "blck", "jumpr"), two from 6 ("trousres" is one swap, "sweaterr" one extra).

@@ -21,8 +21,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import CharField, Count, F, Value
 
+from catalog.filters import COLOUR_FACET, ArticleFilters
 from catalog.models import Article
-from catalog.search import JOINED_HYPHEN_PATTERN
+from catalog.search import JOINED_HYPHEN_PATTERN, with_synonyms
 from catalog.selectors import CATALOG_GENERATION_KEY, cached_in_generation
 
 VOCABULARY_CACHE_KEY = "catalog:vocabulary:v1"
@@ -44,6 +45,13 @@ COLOUR_FIELDS = ("colour_group_name", "perceived_colour_master_name")
 NAME_FIELD = "prod_name"
 # "Dark", "Light", "Dusty Light": they qualify a colour ("dark blue") but name none ("light jacket").
 COLOUR_QUALIFIER_FIELD = "perceived_colour_value_name"
+# A word as a shopper types it: letters, maybe joined by hyphens ("t-shrit"). Not a word glued to
+# digits ("2pack"), nor one after a hyphen that follows a space: websearch syntax excludes that
+# word ("strap -dres"), so it is not what the shopper asks for (and a misspelt exclusion excludes
+# nothing, which is harmless).
+QUERY_WORD = re.compile(r"(?<![\w-])[^\W\d_]+(?:-[^\W\d_]+)*(?![\w-])")
+# websearch syntax: `or` between two words is an operator, not a word.
+OPERATORS = frozenset({"or"})
 # Words as the search document reads them (catalog.search._document_words): a slash separates,
 # a hyphen between letters joins ("T-shirt" is `tshirt`).
 _WORD = re.compile(r"[^\W_]+")
@@ -76,6 +84,20 @@ class Vocabulary:
     def knows(self, word: str) -> bool:
         """True for a word the search documents, names or attribute columns hold as it is."""
         return word in self.article_counts
+
+    def names_a_colour(self, query: str) -> bool:
+        """True when a word the query asks for is a colour of the catalogue ("black", "blue" in
+        "dark blue"), read in the catalogue's words first ("navy" is dark blue)."""
+        asked = " ".join(match.group(0) for match in QUERY_WORD.finditer(with_synonyms(query)))
+        return not self.colour_words.isdisjoint(document_words(asked))
+
+
+def asks_for_a_colour(*, filters: ArticleFilters, query: str) -> bool:
+    """A colour filter or a colour in the words: search then shows each matching article, colour
+    variants of one product included; otherwise one card per product (catalog.selectors)."""
+    return bool(filters.selected.get(COLOUR_FACET.param)) or (
+        bool(query) and catalogue_vocabulary().names_a_colour(query)
+    )
 
 
 _COUNTED_COLUMNS = (NAME_FIELD, *ATTRIBUTE_FIELDS, *COLOUR_FIELDS, COLOUR_QUALIFIER_FIELD)

@@ -24,8 +24,9 @@ from catalog.api import LIST_PARAMETERS, ArticleListView, ArticlePagination, Art
 from catalog.filters import FacetSelection, InvalidFilter, SortOption
 from catalog.models import format_article_id
 from catalog.search import normalise_query
-from catalog.selectors import article_for_page
+from catalog.selectors import ProductCards, article_for_page
 from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
+from catalog.vocabulary import asks_for_a_colour
 from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
 from recommendations.types import Recommendation
@@ -69,7 +70,9 @@ class SearchView(ArticleListView):
     """Full-text search blended with text-to-photo similarity (reciprocal rank fusion), best first.
 
     A word the catalogue does not know is read as the closest one it does ("blck jeans" searches
-    "black jeans"), unless `exact=1`; the response says which words it searched.
+    "black jeans"), unless `exact=1`; the response says which words it searched. Like the search
+    page, it lists one article per product (the best placed of its colours; `variant_count` says
+    how many there are) unless a colour is asked for, by the `colour` filter or in the words.
     """
 
     throttle_classes = SEARCH_THROTTLES
@@ -90,7 +93,11 @@ class SearchView(ArticleListView):
 
     def results(self, *, selection: FacetSelection, sort: SortOption, query: str) -> Any:
         self.searched = searched_query(query, exact=self.exact)
-        return super().results(selection=selection, sort=sort, query=self.searched)
+        ordered = super().results(selection=selection, sort=sort, query=self.searched)
+        if asks_for_a_colour(filters=selection.filters, query=self.searched):
+            return ordered
+        # One per product, as the search page shows them; `variant_count` says how many colours.
+        return ProductCards(ordered)
 
     def get_paginated_response(self, data: Any) -> Response:
         response = super().get_paginated_response(data)
