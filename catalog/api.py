@@ -24,6 +24,7 @@ from catalog.filters import (
     CategoryPath,
     FacetSelection,
     InvalidFilter,
+    SortOption,
     parse_sort,
 )
 from catalog.models import Article, format_article_id
@@ -237,6 +238,10 @@ class ArticleListView(generics.ListAPIView[Article]):
                 # The id printed on a tag, as the search page takes it: that one article.
                 return for_cards(pasted)
         selection = FacetSelection(_category_path(params), filters)
+        return self.results(selection=selection, sort=sort, query=query)
+
+    def results(self, *, selection: FacetSelection, sort: SortOption, query: str) -> QuerySet[Article]:
+        """The listed articles, in order (the search API lists them its own way)."""
         return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
 
     def paginate_queryset(self, queryset: Any) -> Any:

@@ -23,9 +23,11 @@ class Facet:
     name_field: str
 
 
+# Selecting a colour shows every article in it: search otherwise shows one card per product.
+COLOUR_FACET = Facet("colour", "Colour", "colour_group_code", "colour_group_name")
 FACETS: tuple[Facet, ...] = (
     Facet("type", "Product type", "product_type_no", "product_type_name"),
-    Facet("colour", "Colour", "colour_group_code", "colour_group_name"),
+    COLOUR_FACET,
     Facet("pattern", "Pattern", "graphical_appearance_no", "graphical_appearance_name"),
     Facet("garment", "Garment group", "garment_group_no", "garment_group_name"),
 )

@@ -24,6 +24,8 @@ from catalog.filters import (
     SortOption,
 )
 from catalog.selectors import FacetCounts, facet_counts, filtered_articles, ordered_articles, paginate
+from catalog.spelling import EXACT_PARAM, searched_query
+from catalog.vocabulary import asks_for_a_colour
 
 # Facets with more values than this show the top ones and fold the rest under "more".
 VISIBLE_FACET_VALUES = 8
@@ -55,10 +57,18 @@ class SortLink:
 
 
 def listing_url(
-    path: str, *, filters: ArticleFilters, sort: SortOption, default_sort: str, query: str
+    path: str,
+    *,
+    filters: ArticleFilters,
+    sort: SortOption,
+    default_sort: str,
+    query: str,
+    exact: bool = False,
 ) -> str:
     """The URL of a result page; the page number is dropped because the result set changed."""
     items: list[tuple[str, str]] = [("q", query)] if query else []
+    if query and exact:
+        items.append((EXACT_PARAM, "1"))
     items += filters.as_query_items()
     if sort.key != default_sort:
         items.append(("sort", sort.key))
@@ -95,19 +105,32 @@ def result_page_context(
     facets: Sequence[Facet],
     sort: SortOption,
     query: str = "",
+    exact: bool = False,
 ) -> dict[str, Any]:
-    """Everything the results template needs: the page of articles, facets, sort, links."""
+    """Everything the results template needs: the page of articles, facets, sort, links.
+
+    `query` is what the shopper typed and stays in every link; the results are for its spelling
+    correction, if it has one, unless `exact` (see catalog.spelling).
+    """
     default_sort = RELEVANCE.key if query else DEFAULT_SORT
-    articles = ordered_articles(filtered_articles(selection=selection, query=query), sort, query)
-    page: Page = paginate(articles, request.GET.get("page"))
+    searched = searched_query(query, exact=exact)
+    # Search shows one card per product (twelve colours of one top crowded a page), unless the
+    # shopper asked for a colour; browse pages show every article, as they always have.
+    one_per_product = bool(query) and not asks_for_a_colour(filters=selection.filters, query=searched)
+    articles = ordered_articles(filtered_articles(selection=selection, query=searched), sort, searched)
+    page: Page = paginate(articles, request.GET.get("page"), one_per_product=one_per_product)
     page.object_list = list(page.object_list)  # one query, however often the template reads it
 
-    def url_for(filters: ArticleFilters) -> str:
-        return listing_url(request.path, filters=filters, sort=sort, default_sort=default_sort, query=query)
+    def url_for(filters: ArticleFilters, *, exact: bool = exact) -> str:
+        return listing_url(
+            request.path, filters=filters, sort=sort, default_sort=default_sort, query=query, exact=exact
+        )
 
     facet_views = [
         _facet_view(counts, filters=selection.filters, url_for=url_for)
-        for counts in facet_counts(selection=selection, facets=facets, query=query)
+        for counts in facet_counts(
+            selection=selection, facets=facets, query=searched, count_products=one_per_product
+        )
     ]
     sort_links = [SortLink(RELEVANCE.key, RELEVANCE.label, sort.key == RELEVANCE.key)] if query else []
     sort_links += [
@@ -124,4 +147,8 @@ def result_page_context(
         "filter_items": selection.filters.as_query_items(),
         "clear_all_url": url_for(ArticleFilters()) if selection.filters else None,
         "query": query,
+        "exact": exact,
+        # Set when the results are for a spelling correction: what they are for, and the way back.
+        "corrected_query": searched if searched != query else "",
+        "exact_url": url_for(selection.filters, exact=True) if searched != query else "",
     }

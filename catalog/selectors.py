@@ -6,14 +6,14 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import CharField, Count, F, QuerySet, Value
 
 from accounts.models import Purchase
-from catalog.filters import RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
+from catalog.filters import COLOUR_FACET, RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
 from catalog.models import Article
 from catalog.search import matching_articles, order_by_relevance
 
@@ -99,9 +99,56 @@ def ordered_articles(queryset: QuerySet[Article], sort: SortOption, query: str =
     return queryset.order_by(*article_ordering(sort))
 
 
-def paginate(queryset: QuerySet[Article], page_number: str | int | None, per_page: int = PAGE_SIZE) -> Page:
-    """The requested page of card-ready articles (see `page_of`)."""
-    page = page_of(Paginator(for_cards(queryset), per_page), page_number)
+class ProductCards(Sequence[Article]):
+    """One card per product of an ordered result list: its best-placed article, the others being
+    colour variants of it (cards say how many colours). A sequence for Paginator (pages and the
+    API's pages alike): its length is the number of products, and a page's articles are read when
+    it is cut.
+
+    The whole list's ids and product codes are read to pick each product's first article: at H&M
+    scale a common word matches tens of thousands of articles, which the ranking orders all the
+    same. A window function cannot pick them in SQL, because the relevance is one itself (its
+    lexical position) and windows do not nest.
+    """
+
+    def __init__(self, ordered: QuerySet[Article]) -> None:
+        seen: set[int] = set()
+        self.article_ids: list[int] = []
+        for article_id, product_code in ordered.values_list("article_id", "product_code"):
+            if product_code not in seen:
+                seen.add(product_code)
+                self.article_ids.append(article_id)
+
+    def __len__(self) -> int:
+        return len(self.article_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Article: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Article]: ...
+
+    def __getitem__(self, index: int | slice) -> Article | list[Article]:
+        if isinstance(index, int):
+            return self[index : index + 1 or None][0]
+        ids = self.article_ids[index]
+        articles = for_cards(Article.objects.browsable()).in_bulk(ids)
+        # An article taken off sale since the list was read leaves the page one card short.
+        return [articles[article_id] for article_id in ids if article_id in articles]
+
+
+def paginate(
+    queryset: QuerySet[Article],
+    page_number: str | int | None,
+    per_page: int = PAGE_SIZE,
+    *,
+    one_per_product: bool = False,
+) -> Page:
+    """The requested page of card-ready articles (see `page_of`), or of products (ProductCards)."""
+    cards: QuerySet[Article] | ProductCards = (
+        ProductCards(queryset) if one_per_product else for_cards(queryset)
+    )
+    page = page_of(Paginator(cards, per_page), page_number)
     page.object_list = with_variant_counts(page.object_list)
     return page
 
@@ -136,35 +183,43 @@ class FacetCounts:
     values: list[FacetValue]
 
 
-def _facet_rows(selection: FacetSelection, facets: Sequence[Facet], query: str) -> list[FacetRow]:
+def _facet_rows(
+    selection: FacetSelection, facets: Sequence[Facet], query: str, count_products: bool
+) -> list[FacetRow]:
     parts = []
     for facet in facets:
         scoped = filtered_articles(selection=selection.without(facet.param), query=query)
+        # What a click on the value lists: products, or articles once it selects a colour.
+        products = count_products and facet.param != COLOUR_FACET.param
+        count = Count("product_code", distinct=True) if products else Count("article_id")
         parts.append(
             scoped.order_by()
             .values(code=F(facet.code_field), name=F(facet.name_field))
-            .annotate(facet=Value(facet.param, output_field=CharField()), count=Count("article_id"))
+            .annotate(facet=Value(facet.param, output_field=CharField()), count=count)
             .values_list("facet", "code", "name", "count")
         )
     combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     return list(combined)
 
 
-def facet_counts(*, selection: FacetSelection, facets: Sequence[Facet], query: str = "") -> list[FacetCounts]:
+def facet_counts(
+    *, selection: FacetSelection, facets: Sequence[Facet], query: str = "", count_products: bool = False
+) -> list[FacetCounts]:
     """Counts per value of each facet, in one query, cached for a few minutes per selection.
 
     Each facet is counted with every other facet's selection applied but not its own, so that a
     shopper who ticked "Black" still sees how many "White" there are (the usual shop behaviour).
     A department's landing page aggregates tens of thousands of rows per facet at H&M scale and
-    is the same for every visitor, hence the cache.
+    is the same for every visitor, hence the cache. `count_products`: results show one card per
+    product, so values count products, except colours: selecting one lists each article in it.
     """
     if not facets:
         return []
-    key = (
-        FACETS_CACHE_PREFIX
-        + hashlib.sha256(repr((selection, [facet.param for facet in facets], query)).encode()).hexdigest()
+    described = (selection, [facet.param for facet in facets], query, count_products)
+    key = FACETS_CACHE_PREFIX + hashlib.sha256(repr(described).encode()).hexdigest()
+    rows = cached_in_generation(
+        key, FACETS_CACHE_SECONDS, lambda: _facet_rows(selection, facets, query, count_products)
     )
-    rows = cached_in_generation(key, FACETS_CACHE_SECONDS, lambda: _facet_rows(selection, facets, query))
     codes: dict[tuple[str, str], set[int]] = {}
     counts: dict[tuple[str, str], int] = {}
     for param, code, name, count in rows:

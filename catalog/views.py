@@ -24,6 +24,7 @@ from catalog.filters import (
 from catalog.listing import result_page_context
 from catalog.search import article_id_in_query, normalise_query
 from catalog.selectors import article_for_page, article_variants, browsable_article
+from catalog.spelling import EXACT_PARAM, parse_exact
 from storefront.throttles import throttled_page
 
 SEARCH_FACETS = (INDEX_GROUP_FACET, *FACETS)
@@ -120,6 +121,7 @@ def search(request: HttpRequest) -> HttpResponse:
     try:
         filters = ArticleFilters.from_params(request.GET, SEARCH_FACETS)
         sort = parse_sort(request.GET.get("sort"), allow_relevance=True)
+        exact = parse_exact(request.GET.get(EXACT_PARAM))
     except InvalidFilter as error:
         return _bad_filter(request, error)
     if not query:
@@ -135,6 +137,11 @@ def search(request: HttpRequest) -> HttpResponse:
         if article is not None:
             return redirect(article)
     context = result_page_context(
-        request, selection=FacetSelection(filters=filters), facets=SEARCH_FACETS, sort=sort, query=query
+        request,
+        selection=FacetSelection(filters=filters),
+        facets=SEARCH_FACETS,
+        sort=sort,
+        query=query,
+        exact=exact,
     )
     return render(request, "catalog/search.html", context)

@@ -38,7 +38,10 @@ class ArticleFactory(factory.django.DjangoModelFactory):
         model = Article
 
     article_id = factory.Sequence(lambda n: 108775000 + n)
-    product_code = factory.LazyAttribute(lambda article: article.article_id // 1000)
+    # Each article its own product unless a test says otherwise: colour variants share a product
+    # code, and search shows one card per product (article_id // 1000 made most of a test's
+    # articles colours of one product).
+    product_code = factory.Sequence(lambda n: 500000 + n)
     prod_name = factory.Sequence(lambda n: f"Strap top {n}")
     product_type_no = 253
     product_type_name = "Vest top"

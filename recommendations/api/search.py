@@ -20,10 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import LIST_PARAMETERS, ArticleListView, ArticleSerializer
+from catalog.api import LIST_PARAMETERS, ArticleListView, ArticlePagination, ArticleSerializer
+from catalog.filters import FacetSelection, InvalidFilter, SortOption
 from catalog.models import format_article_id
 from catalog.search import normalise_query
-from catalog.selectors import article_for_page
+from catalog.selectors import ProductCards, article_for_page
+from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
+from catalog.vocabulary import asks_for_a_colour
 from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
 from recommendations.types import Recommendation
@@ -45,17 +48,74 @@ def _results(recommendations: list[Recommendation], request: Request) -> list[di
     return [dict(RecommendedArticleSerializer(item, context=context).data) for item in recommendations]
 
 
+class SearchPagination(ArticlePagination):
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"].update(
+            query={
+                "type": "string",
+                "example": "black jeans",
+                "description": "The words the results are for: `q`, or its spelling correction.",
+            },
+            spelling_corrected={
+                "type": "boolean",
+                "description": "True when `query` corrects the spelling of `q`; "
+                "`exact=1` searches the words as typed.",
+            },
+        )
+        return paginated
+
+
 class SearchView(ArticleListView):
-    """Full-text search blended with text-to-photo similarity (reciprocal rank fusion), best first."""
+    """Full-text search blended with text-to-photo similarity (reciprocal rank fusion), best first.
+
+    A word the catalogue does not know is read as the closest one it does ("blck jeans" searches
+    "black jeans"), unless `exact=1`; the response says which words it searched. Like the search
+    page, it lists one article per product (the best placed of its colours; `variant_count` says
+    how many there are) unless a colour is asked for, by the `colour` filter or in the words.
+    """
 
     throttle_classes = SEARCH_THROTTLES
+    pagination_class = SearchPagination
+    typed = ""
+    searched = ""
+    exact = False
 
     def get_queryset(self) -> Any:
-        if not normalise_query(self.request.query_params.get("q")):
+        self.typed = self.searched = normalise_query(self.request.query_params.get("q"))
+        if not self.typed:
             raise ValidationError({"q": ["Type what you are looking for, e.g. ?q=red+striped+top."]})
+        try:
+            self.exact = parse_exact(self.request.query_params.get(EXACT_PARAM))
+        except InvalidFilter as error:
+            raise ValidationError({error.param: [error.message]}) from None
         return super().get_queryset()
 
-    @extend_schema(parameters=[p for p in LIST_PARAMETERS if p.name != "ordering"], operation_id="search")
+    def results(self, *, selection: FacetSelection, sort: SortOption, query: str) -> Any:
+        self.searched = searched_query(query, exact=self.exact)
+        ordered = super().results(selection=selection, sort=sort, query=self.searched)
+        if asks_for_a_colour(filters=selection.filters, query=self.searched):
+            return ordered
+        # One per product, as the search page shows them; `variant_count` says how many colours.
+        return ProductCards(ordered)
+
+    def get_paginated_response(self, data: Any) -> Response:
+        response = super().get_paginated_response(data)
+        response.data["query"] = self.searched
+        response.data["spelling_corrected"] = self.searched != self.typed
+        return response
+
+    @extend_schema(
+        parameters=[
+            *(p for p in LIST_PARAMETERS if p.name != "ordering"),
+            OpenApiParameter(
+                EXACT_PARAM,
+                OpenApiTypes.BOOL,
+                description="Search the words as typed: no spelling correction. Default false.",
+            ),
+        ],
+        operation_id="search",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -226,7 +226,8 @@ def test_the_search_page_shows_photo_matches_and_still_finds_names(client, train
     assert first_link in red_trousers
     named = articles[10]
     lexical = client.get("/api/v1/search/", {"q": named.prod_name}).json()["results"]
-    assert named.article_id in [int(item["article_id"]) for item in lexical]
+    # Its product, by one of its colours: search lists one article per product.
+    assert named.product_code in [item["product_code"] for item in lexical]
 
 
 def test_nonsense_words_match_no_photos(trained, monkeypatch):
