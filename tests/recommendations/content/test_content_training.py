@@ -28,6 +28,12 @@ METRICS = {
     "image_p10_type_raw",
     "image_p10_colour",
     "image_p10_colour_raw",
+    *(
+        f"image_p10_{attribute}{space}_{framing}"
+        for attribute in ("type", "colour")
+        for space in ("", "_raw")
+        for framing in ("framed", "cropped")
+    ),
     "ann_recall10",
 }
 
