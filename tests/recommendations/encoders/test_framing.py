@@ -2,6 +2,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
+from recommendations.encoders import framing
+from recommendations.encoders.bundled import BundledEncoder
+from recommendations.encoders.clip import ClipEncoder
 from recommendations.encoders.framing import ANALYSIS_SIDE, frame_like_catalogue, garment_box
 from recommendations.encoders.image_preprocessing import square_rgb
 from tests.recommendations.photos import garment_photo
@@ -119,3 +122,8 @@ def test_other_modes_are_framed_in_rgb(mode):
     assert abs(framed.width - 150) <= WITHIN
     assert square_rgb(photo, 64).mode == "RGB"
 
+
+def test_framed_photo_features_are_cached_apart_from_unframed_ones():
+    # Vectors cached before photos were framed must not be mixed with framed ones.
+    assert framing.NAME in BundledEncoder.image_tower_name
+    assert framing.NAME in ClipEncoder("/srv/models/clip").image_tower_name
