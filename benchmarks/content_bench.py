@@ -13,9 +13,11 @@ Every figure is printed beside a baseline measured in the same run:
    (validation, EXIF, downscale, re-encode), encode (the towers and heads), index and database.
 3. Index recall@10 and speed-up of HNSW over exact search, on the catalogue's vectors and on a
    synthetic 100k-vector set shaped like them (the scale of the real H&M catalogue).
-4. The quality table recorded on the content run against the issue's targets, plus the same
-   rankings judged with product types that share one Fashion-MNIST class counted as one (the
-   demo paints T-shirt, Top and Vest top from the same photos, so no model can tell them apart).
+4. The quality table recorded on the content run against the issue's targets, shop the look's
+   precision for photos framed as shoppers frame them (off-centre on another background, cropped
+   tight) beside catalogue-framed ones, plus the same rankings judged with product types that
+   share one Fashion-MNIST class counted as one (the demo paints T-shirt, Top and Vest top from
+   the same photos, so no model can tell them apart).
 """
 
 from __future__ import annotations
@@ -42,6 +44,12 @@ TARGETS = {
     "image_p10_type": 0.6,
     "ann_recall10": 0.95,
 }
+# Shop the look's queries in the content run's metrics: (how the photo is framed, metric suffix).
+SHOPPER_FRAMINGS = (
+    ("as in the catalogue", ""),
+    ("off-centre on a background", "_framed"),
+    ("cropped to 80%", "_cropped"),
+)
 TEXT_QUERIES = ["red striped top", "black trousers", "blue denim jeans", "white sneakers", "dotted dress"]
 
 
@@ -258,6 +266,7 @@ def bench_quality() -> None:
         f"   {'image->image as served':<32} {used:6.3f}  {f'>= {target}':>7} "
         f"{'ok' if used >= target else 'below'} ({used_space})"
     )
+    _print_shopper_framings(metrics, used_space.removeprefix("image_p10_type"))
     colour_type = metrics["text_p10_colour_type"]
     for baseline in ("text_p10_colour_type_untrained", "text_p10_colour_type_keyword"):
         ratio = colour_type / max(metrics.get(baseline, 0.0), 1e-9)
@@ -314,6 +323,18 @@ def bench_quality() -> None:
     )
     for name, vectors in label_sets.items():
         print(f"   {name:<32} {image_precision_at_k(vectors, list(classes)):6.3f}")
+
+
+def _print_shopper_framings(metrics: dict[str, float], space: str) -> None:
+    """Shop the look as shoppers frame their photos (recommendations/content/shopper_photos.py),
+    in the photo space that is served, beside catalogue-framed photos."""
+    served = space.lstrip("_") or "shared"
+    print(f"   Shop the look by how the photo is framed ({served} photo space, as served):")
+    print(f"   {'framing':<32} {'type':>6}  {'colour':>6}")
+    for framing, suffix in SHOPPER_FRAMINGS:
+        values = [metrics.get(f"image_p10_{attribute}{space}{suffix}") for attribute in ("type", "colour")]
+        shown = "  ".join("     -" if value is None else f"{value:6.3f}" for value in values)
+        print(f"   {framing:<32} {shown}")
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from PIL import ExifTags, Image, ImageOps
 
+from recommendations.encoders.framing import flattened_rgb
 from storefront.photo_checks import UploadRejected, checked_photo, megabytes, read_limited
 
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
@@ -67,7 +68,7 @@ def _normalised(image: Image.Image) -> Image.Image:
     # Shrunk first, so that turning and flattening copy a small image. A 40 MP PNG with an
     # alpha channel peaks at about 320 MB (decoded, premultiplied); it was 650 MB when every
     # step copied the full-size image.
-    rgb = _flatten_to_rgb(_shrunk(image))
+    rgb = flattened_rgb(_shrunk(image))
     if orientation is not None:
         # The shrunk copy carries no EXIF: hand Pillow the orientation to turn it by.
         rgb.getexif()[ExifTags.Base.Orientation] = orientation
@@ -94,16 +95,6 @@ def _shrunk(image: Image.Image) -> Image.Image:
         return image.reduce(factor)
     # Bilevel, palette and 16-bit greyscale: resize handles them (palettes by nearest pixel).
     return image.resize((max(1, image.width // factor), max(1, image.height // factor)), Image.Resampling.BOX)
-
-
-def _flatten_to_rgb(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info):
-        # Transparent areas become white, like a product photo's background.
-        rgba = image.convert("RGBA")
-        background = Image.new("RGB", rgba.size, (255, 255, 255))
-        background.paste(rgba, mask=rgba.getchannel("A"))
-        return background
-    return image.convert("RGB")
 
 
 def photo_from_request(request: HttpRequest) -> Image.Image:

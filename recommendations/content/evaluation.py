@@ -93,13 +93,25 @@ def precision_at_k(scores: npt.NDArray[np.float32], relevant: npt.NDArray[np.boo
     return float(np.mean(hits / np.maximum(possible, 1)))
 
 
-def image_precision_at_k(vectors: FloatMatrix, labels: Sequence[str], k: int = TOP_K) -> float:
-    """Each held-out photo as a query among the other held-out photos: share of the top k with its label."""
+def image_precision_at_k(
+    vectors: FloatMatrix,
+    labels: Sequence[str],
+    k: int = TOP_K,
+    *,
+    queries: FloatMatrix | None = None,
+    query_rows: npt.NDArray[np.int64] | None = None,
+) -> float:
+    """Each held-out photo as a query among the other held-out photos: share of the top k with its
+    label. With `queries`, those are asked instead: queries[i] is a copy of the photo in row
+    query_rows[i] (every row, when None) framed another way, and finds the others, not itself."""
     label_array = np.asarray(labels)
-    relevant = label_array[:, None] == label_array[None, :]
-    np.fill_diagonal(relevant, False)
-    scores = vectors @ vectors.T
-    np.fill_diagonal(scores, -np.inf)
+    rows = np.arange(len(vectors)) if query_rows is None else np.asarray(query_rows, dtype=np.int64)
+    asked = vectors[rows] if queries is None else queries
+    relevant = label_array[rows][:, None] == label_array[None, :]
+    scores = asked @ vectors.T
+    itself = (np.arange(len(rows)), rows)
+    relevant[itself] = False
+    scores[itself] = -np.inf
     answerable = relevant.sum(axis=1) >= 1
     return precision_at_k(scores[answerable], relevant[answerable], k)
 

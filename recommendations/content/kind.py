@@ -14,7 +14,10 @@ from recommendations.content.parameters import DEFAULT_PARAMETERS, PARAMETER_RAN
 from recommendations.registry import ModelKind, TrainingContext
 
 # 1: heads.npz + vectors.npy/hnsw.bin + facet arrays + content.json.
-FORMAT_VERSION = 1
+# 2: the same files, but every photo, the catalogue's as well as uploaded ones, is framed
+#    (recommendations.encoders.framing) before it is encoded: a version 1 index holds vectors of
+#    photos as they were, which framed queries must not be compared with.
+FORMAT_VERSION = 2
 
 
 def _train(ctx: TrainingContext) -> dict[str, float]:

@@ -32,6 +32,7 @@ from recommendations.content.evaluation import (
     unseen_phrasing_queries,
 )
 from recommendations.content.feature_cache import cached_vectors
+from recommendations.content.shopper_photos import ShopperQueries, shopper_queries
 from recommendations.content.texts import training_texts
 from recommendations.content.vector_index import VectorIndex
 from recommendations.encoders import get_encoder
@@ -110,6 +111,7 @@ def evaluate(
     heldout: list[CatalogueArticle],
     heldout_features: FloatMatrix,
     shape_weight: float = 1.0,
+    shopper: ShopperQueries | None = None,
 ) -> dict[str, float]:
     texts = [article.text for article in heldout]
     vectors = trained.project_images(heldout_features)
@@ -135,10 +137,37 @@ def evaluate(
         "evaluation_articles": float(len(heldout)),
         "evaluation_colour_type_queries": float(len(colour_type.texts)),
     }
+    if shopper is not None:
+        metrics |= _shopper_precision(trained, shopper, vectors, raw, types, colours, shape_weight)
     if untrained is not None:
         metrics["text_p10_colour_type_untrained"] = _text_precision(
             untrained, colour_type, untrained.project_images(heldout_features)
         )
+    return metrics
+
+
+def _shopper_precision(
+    trained: ContentEncoder,
+    shopper: ShopperQueries,
+    vectors: FloatMatrix,
+    raw: FloatMatrix,
+    types: list[str],
+    colours: list[str],
+    shape_weight: float,
+) -> dict[str, float]:
+    """image_p10_{type,colour}[_raw]_{framing}: the held-out photos framed as shoppers frame theirs
+    (shopper_photos.py), asked among the catalogue-framed held-out photos in either photo space."""
+    metrics = {}
+    for framing, features in shopper.features.items():
+        spaces = {
+            "": (vectors, trained.project_images(features)),
+            "_raw": (raw, reweight_shape(features, trained.shape_feature_dimension, shape_weight)),
+        }
+        for space, (catalogue, queries) in spaces.items():
+            for attribute, labels in (("type", types), ("colour", colours)):
+                metrics[f"image_p10_{attribute}{space}_{framing}"] = image_precision_at_k(
+                    catalogue, labels, queries=queries, query_rows=shopper.rows
+                )
     return metrics
 
 
@@ -204,14 +233,21 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
     vectors = trained.project_images(features)
     search_index = VectorIndex.build(vectors)
 
-    ctx.progress(88, "Evaluating on held-out products")
     heldout = [indexed[row] for row in heldout_rows]
+
+    def on_shopper_batch(done: int, total: int) -> None:
+        ctx.check_cancelled()
+        ctx.progress(84 + 4 * done / max(total, 1), f"Framing held-out photos as shoppers do: {done}/{total}")
+
+    shopper = shopper_queries(encoder, heldout, seed, on_shopper_batch)
+    ctx.progress(88, "Evaluating on held-out products")
     metrics = evaluate(
         trained=trained,
         untrained=untrained,
         heldout=heldout,
         heldout_features=features[heldout_rows],
         shape_weight=shape_weight,
+        shopper=shopper,
     )
     metrics["ann_recall10"] = ann_recall_at_k(
         vectors, _recall_queries(trained, vectors, heldout), search_index.hnsw

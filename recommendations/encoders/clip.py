@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recommendations.encoders import framing
 from recommendations.encoders.base import ContentEncoder, FloatMatrix, configure_torch, l2_normalise
 from recommendations.encoders.image_preprocessing import square_rgb
 
@@ -54,7 +55,8 @@ class ClipEncoder(ContentEncoder):
     def __init__(self, source: str) -> None:
         self.source = source
         self.name = f"clip:{source}"
-        self.image_tower_name = self.name
+        # Photos are framed like catalogue photos before the tower sees them (framing.py).
+        self.image_tower_name = f"{self.name}+{framing.NAME}"
 
     @property
     def towers(self) -> ClipTowers:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from recommendations.encoders import framing
 from recommendations.encoders.base import (
     FloatMatrix,
     configure_torch,
@@ -58,7 +59,8 @@ def weights_file(package: str = WEIGHTS_PACKAGE) -> Path:
 
 
 class EfficientNetLiteTower:
-    name = f"{ARCHITECTURE}@{RESOLUTION}+stages{'-'.join(map(str, INTERMEDIATE_BLOCKS))}"
+    # Photos are framed like catalogue photos before the tower sees them (framing.py).
+    name = f"{ARCHITECTURE}@{RESOLUTION}+stages{'-'.join(map(str, INTERMEDIATE_BLOCKS))}+{framing.NAME}"
     dimension = FINAL_CHANNELS + INTERMEDIATE_CHANNELS
 
     def __init__(self) -> None:

@@ -1,4 +1,4 @@
-"""Turning arbitrary RGB photos into the square tensors an image tower expects."""
+"""Turning arbitrary photos into the square tensors an image tower expects."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
+from recommendations.encoders.framing import flattened_rgb, frame_like_catalogue
+
 # Product photos (H&M's and the demo's) sit on a light background, so padding with white keeps
 # a portrait garment whole and centred instead of cropping off its hem or stretching it.
 PAD_COLOUR = (255, 255, 255)
 
 
 def square_rgb(image: Image.Image, size: int) -> Image.Image:
-    """Fit the whole image into a size-by-size white square, keeping its aspect ratio."""
-    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    """The photo framed as catalogue photos are (its garment centred on a square of its own
+    background; framing.py), or, where no garment stands out, the whole photo fitted into a
+    white square. Either way a size-by-size RGB image, its aspect ratio kept."""
+    framed = frame_like_catalogue(image)
+    rgb = framed if framed.mode == "RGB" else flattened_rgb(framed)
     return ImageOps.pad(rgb, (size, size), method=Image.Resampling.BICUBIC, color=PAD_COLOUR)
 
 
