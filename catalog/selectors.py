@@ -5,13 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import operator
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar, overload
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db.models import CharField, Count, F, QuerySet, Value
+from django.db import connection
+from django.db.models import BooleanField, Count, Expression, ExpressionWrapper, Q, QuerySet, Value
 
 from accounts.models import Purchase
 from catalog.filters import COLOUR_FACET, RELEVANCE, Facet, FacetSelection, SortOption, article_ordering
@@ -222,23 +225,51 @@ class FacetCounts:
     values: list[FacetValue]
 
 
+def _in_scope(condition: Q) -> Expression:
+    """A facet filter condition as a column of the matches (true when nothing is selected)."""
+    return ExpressionWrapper(condition, output_field=BooleanField()) if condition else Value(True)
+
+
 def _facet_rows(
     selection: FacetSelection, facets: Sequence[Facet], query: str, count_products: bool
 ) -> list[FacetRow]:
+    """Every facet's counts in one pass over the matches.
+
+    Each facet counts the articles in the category path that match the query and every other
+    facet's filter. Counted as one query per facet (a UNION ALL of five), the matches were found
+    five times: 200 ms for a common word at H&M scale. Here the query finds them once (the `WITH`
+    is materialised: it is read once per facet), with a flag per facet saying whether the other
+    facets' filters hold, and each facet groups the rows it flags.
+    """
+    scopes = {facet.param: selection.filters.q(except_param=facet.param) for facet in facets}
+    matches = filtered_articles(selection=FacetSelection(selection.path), query=query)
+    if all(scopes.values()):  # no facet counts the articles that fail every filter
+        matches = matches.filter(functools.reduce(operator.or_, scopes.values()))
+    columns = {field for facet in facets for field in (facet.code_field, facet.name_field)}
+    flags = {f"in_scope_{index}": _in_scope(scopes[facet.param]) for index, facet in enumerate(facets)}
+    try:
+        matches_sql, params = (
+            matches.order_by()
+            .values("article_id", "product_code", *sorted(columns), **flags)
+            .query.sql_with_params()
+        )
+    except EmptyResultSet:  # nothing can match (a pasted number that is no article)
+        return []
     parts = []
-    for facet in facets:
-        scoped = filtered_articles(selection=selection.without(facet.param), query=query)
+    for index, facet in enumerate(facets):
         # What a click on the value lists: products, or articles once it selects a colour.
         products = count_products and facet.param != COLOUR_FACET.param
-        count = Count("product_code", distinct=True) if products else Count("article_id")
+        count = "count(DISTINCT product_code)" if products else "count(*)"
         parts.append(
-            scoped.order_by()
-            .values(code=F(facet.code_field), name=F(facet.name_field))
-            .annotate(facet=Value(facet.param, output_field=CharField()), count=count)
-            .values_list("facet", "code", "name", "count")
+            f"SELECT %s, {facet.code_field}, {facet.name_field}, {count} FROM matches"
+            f" WHERE in_scope_{index} GROUP BY {facet.code_field}, {facet.name_field}"
         )
-    combined = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    return list(combined)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH matches AS ({matches_sql}) {' UNION ALL '.join(parts)}",
+            [*params, *(facet.param for facet in facets)],
+        )
+        return [(param, code, name, count) for param, code, name, count in cursor.fetchall()]
 
 
 def facet_counts(
