@@ -12,17 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from accounts import admin_paging
 from accounts.admin import PurchaseAdmin
 from accounts.models import Purchase
-from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/admin/accounts/purchase/"
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
-    return client
 
 
 @pytest.fixture
