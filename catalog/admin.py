@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from catalog.admin_filters import CACHED_FILTER_FIELDS, CachedValuesFilter, OnSaleFilter
 from catalog.forms import ArticleAdminForm
 from catalog.models import Article
 from catalog.pricing import display_price
@@ -47,13 +48,10 @@ class ArticleAdmin(admin.ModelAdmin):
     list_display_links = ["thumbnail", "display_id", "prod_name"]
     # `=article_id` and `=product_code` are exact matches on integers (Django skips them for text).
     search_fields = ["=article_id", "=product_code", "prod_name", "detail_desc"]
+    # Choices from the cache and counts in one pass: see catalog.admin_filters.
     list_filter = [
-        "is_available",
-        "index_group_name",
-        "product_group_name",
-        "garment_group_name",
-        "graphical_appearance_name",
-        "perceived_colour_master_name",
+        ("is_available", OnSaleFilter),
+        *((field, CachedValuesFilter) for field in CACHED_FILTER_FIELDS),
     ]
     ordering = ["-popularity", "article_id"]
     form = ArticleAdminForm

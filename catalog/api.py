@@ -33,6 +33,7 @@ from catalog.search import article_id_in_query, normalise_query
 from catalog.selectors import (
     MAX_PAGE_SIZE,
     PAGE_SIZE,
+    ArticleCards,
     article_for_page,
     article_variants,
     filtered_articles,
@@ -245,8 +246,10 @@ class ArticleListView(generics.ListAPIView[Article]):
         return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
 
     def paginate_queryset(self, queryset: Any) -> Any:
-        """The page, with its articles' colour counts (counted for the page only)."""
-        page = super().paginate_queryset(queryset)
+        """The page, cut on ids first (ArticleCards), with its articles' colour counts (counted for
+        the page only)."""
+        cards: Any = ArticleCards(queryset) if isinstance(queryset, QuerySet) else queryset
+        page = super().paginate_queryset(cards)
         return None if page is None else with_variant_counts(page)
 
     @extend_schema(parameters=LIST_PARAMETERS)

@@ -7,10 +7,19 @@ import functools
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, OrderBy
 from django.urls import reverse
 from django.utils.text import slugify
 
 from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_ID
+
+# What `ArticleQuerySet.browsable` filters on, as the condition of the listing indexes.
+ON_SALE = models.Q(is_available=True)
+
+
+def listing_index(name: str, *order: F | OrderBy) -> models.Index:
+    """An index of the articles on sale in a listing's order, ties by id as every listing breaks them."""
+    return models.Index(*order, F("article_id"), name=name, condition=ON_SALE)
 
 
 def format_article_id(article_id: int) -> str:
@@ -29,7 +38,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
     def browsable(self) -> ArticleQuerySet:
         """Articles a shopper may find: those on sale. Listings, search and every shelf start here;
         an article taken off sale keeps its page (old links, order history) but appears nowhere."""
-        return self.filter(is_available=True)
+        return self.filter(ON_SALE)
 
     def variants_of(self, product_code: int) -> ArticleQuerySet:
         return self.filter(product_code=product_code).order_by("article_id")
@@ -96,6 +105,14 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["index_group_name", "-popularity"], name="article_group_popularity"),
             models.Index(fields=["-popularity"], name="article_popularity"),
+            # Listings cut a page on ids first (catalog.selectors.ArticleCards): each index holds an
+            # order of catalog.filters.SORT_OPTIONS over the articles on sale, ties by id, so that
+            # a deep page reads ids from the index alone instead of sorting the whole catalogue.
+            listing_index("article_on_sale_popular", F("popularity").desc()),
+            listing_index("article_on_sale_group_popular", F("index_group_name"), F("popularity").desc()),
+            listing_index("article_on_sale_newest", F("first_sold_on").desc(nulls_last=True)),
+            listing_index("article_on_sale_price_asc", F("price").asc(nulls_last=True)),
+            listing_index("article_on_sale_price_desc", F("price").desc(nulls_last=True)),
         ]
 
     def __str__(self) -> str:

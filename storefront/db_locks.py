@@ -7,8 +7,8 @@ so the two would deadlock and PostgreSQL would end the import. With a lock timeo
 process's connections, the save gives up after WEB_LOCK_TIMEOUT_SECONDS instead, its transaction
 rolls back (nothing is saved), the page says why, and the import goes on.
 
-The timeout is set for the web server's connections only (storefront/wsgi.py installs it): imports,
-training jobs and migrations run elsewhere and wait as long as they must.
+The timeout is set for the web server's connections only (storefront.web_connections installs
+it): imports, training jobs and migrations run elsewhere and wait as long as they must.
 """
 
 from __future__ import annotations

@@ -31,3 +31,12 @@ def queries_for(settings):
         return [query["sql"] for query in context.captured_queries]
 
     return run
+
+
+@pytest.fixture
+def staff_client(client):
+    """A client logged in as a superuser, as the shop's staff use the admin."""
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
+    return client

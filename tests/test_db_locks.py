@@ -1,4 +1,5 @@
-"""A web request waits for a database lock only briefly, then says the shop is busy (503)."""
+"""A web request waits for a database lock only briefly, then says the shop is busy (503); and its
+queries are never JIT-compiled."""
 
 import psycopg
 import pytest
@@ -53,25 +54,34 @@ def test_the_api_answers_busy_in_json(client, settings):
     assert response.json()["detail"] == db_locks.BUSY_MESSAGE
 
 
-def test_the_web_server_limits_lock_waits_on_its_connections_only():
+def connection_settings(*names: str) -> list[str]:
+    """The values of these PostgreSQL settings on a newly opened connection."""
     fresh = connections.create_connection("default")
     fresh.ensure_connection()
-    with fresh.cursor() as cursor:
-        cursor.execute("SHOW lock_timeout")
-        assert cursor.fetchone()[0] == "0"  # a management command, a worker: waits as long as it must
-    fresh.close()
+    try:
+        with fresh.cursor() as cursor:
+            return [_show(cursor, name) for name in names]
+    finally:
+        fresh.close()
+
+
+def _show(cursor, name: str) -> str:
+    cursor.execute(f"SHOW {name}")
+    return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("entry_point", ["storefront.wsgi", "storefront.asgi"])
+def test_the_web_server_limits_lock_waits_and_turns_jit_off_on_its_connections_only(entry_point):
+    # A management command, a worker: waits as long as it must, and compiles its long queries.
+    assert connection_settings("lock_timeout", "jit") == ["0", "on"]
 
     import importlib
 
-    import storefront.wsgi
-
-    importlib.reload(storefront.wsgi)  # runs it as gunicorn does, even if imported before
+    module = importlib.import_module(entry_point)
+    importlib.reload(module)  # runs it as gunicorn (or an ASGI server) does, even if imported before
     try:
-        served = connections.create_connection("default")
-        served.ensure_connection()
-        with served.cursor() as cursor:
-            cursor.execute("SHOW lock_timeout")
-            assert cursor.fetchone()[0] == "5s"
-        served.close()
+        assert connection_settings("lock_timeout", "jit") == ["5s", "off"]
     finally:
         connection_created.disconnect(dispatch_uid="storefront.db_locks")
+        connection_created.disconnect(dispatch_uid="storefront.web_connections.jit")
+    assert connection_settings("lock_timeout", "jit") == ["0", "on"]

@@ -105,7 +105,7 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None, purchases: str)
             "(a.first_sold_on, a.popularity, a.price) "
             "IS DISTINCT FROM (n.first_sold_on, n.popularity, n.price)"
         )
-        # In place: setting the articles' nine indexes aside (their search document's GIN among
+        # In place: setting the articles' indexes aside (their search document's GIN among
         # them) and rebuilding them measured slower than updating through them, even for every row.
         cursor.execute(
             f"""

@@ -79,7 +79,7 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
         updated=[*FIELDS[1:], "slug", "search_vector"],
         vendor="postgresql",
     )
-    # Nine indexes (the search document's GIN among them): rebuilt once beat maintained row by row.
+    # Fourteen indexes (the search document's GIN among them): rebuilt once beat maintained row by row.
     with bulk_indexes.rebuilt_after(
         cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "article_id")
     ):

@@ -5,12 +5,6 @@ from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, Us
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
-    return client
-
-
 def test_articles_are_searchable_by_id_and_name_with_a_photo_preview(staff_client):
     ArticleFactory(article_id=108775015, prod_name="Strap top", image="images/010/0108775015.jpg")
     ArticleFactory(prod_name="Denim skirt")

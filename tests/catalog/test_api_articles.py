@@ -138,8 +138,8 @@ def test_the_list_runs_a_fixed_number_of_queries(client, queries_for):
     client.get("/api/v1/articles/")
     few = queries_for(client, "/api/v1/articles/")
     ArticleFactory.create_batch(30)
-    # The count, the page, and the colour counts of the page's products.
-    assert len(queries_for(client, "/api/v1/articles/")) == len(few) == 3
+    # The count, the page's ids, its articles, and the colour counts of the page's products.
+    assert len(queries_for(client, "/api/v1/articles/")) == len(few) == 4
 
 
 def test_a_pasted_article_id_finds_that_article(client, searchable):

@@ -150,8 +150,9 @@ def test_browse_runs_the_same_few_queries_whatever_the_page_size(client, queries
     small = queries_for(client, "/c/ladieswear/?colour=9")
     ArticleFactory.create_batch(30, colour_group_code=10, colour_group_name="White")
     full = queries_for(client, "/c/ladieswear/?colour=9&colour=10")
-    # A count, the page of articles, its products' colour counts, the facet counts (one UNION ALL).
-    assert len(small) == len(full) == 4
+    # A count, the page's ids, its articles, their products' colour counts, the facet counts (one
+    # UNION ALL).
+    assert len(small) == len(full) == 5
 
 
 def test_one_name_with_several_codes_is_one_facet_value_selecting_them_all(client):
@@ -171,9 +172,9 @@ def test_facet_counts_are_cached_per_selection_until_the_catalogue_changes(clien
     from catalog.services import catalog_cache_clear
 
     ArticleFactory(colour_group_code=9, colour_group_name="Black")
-    assert len(queries_for(client, "/c/ladieswear/")) == 5  # + the category tree
-    # Count, page and its colour counts; facets from the cache.
-    assert len(queries_for(client, "/c/ladieswear/")) == 3
+    assert len(queries_for(client, "/c/ladieswear/")) == 6  # + the category tree
+    # Count, the page's ids, its articles and their colour counts; facets from the cache.
+    assert len(queries_for(client, "/c/ladieswear/")) == 4
     ArticleFactory(colour_group_code=42, colour_group_name="Red")
     catalog_cache_clear()  # what an import does
     assert set(facet(client.get("/c/ladieswear/"), "colour")) == {"Black", "Red"}
