@@ -10,6 +10,7 @@ other has finished: the other file, if good, is stored.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,6 +24,7 @@ from catalog.importer.images import import_images
 from catalog.importer.report import FileReport, ImportSummary
 from catalog.importer.schema import ARTICLES, CUSTOMERS, IMAGES_DIR, TRANSACTIONS
 from catalog.importer.transactions import import_transactions
+from catalog.models import Article
 from catalog.progress import Progress
 from catalog.services import catalog_cache_clear
 
@@ -50,6 +52,7 @@ def import_dataset(
         )
     if images and (data_dir / IMAGES_DIR).is_dir():
         _loaded(summary, import_images(data_dir / IMAGES_DIR, progress=progress, workers=image_workers))
+    _vacuum_articles(summary.timings)
     for report in summary.files:
         summary.timings[report.name] = report.seconds
     return summary
@@ -86,6 +89,21 @@ def _in_own_connection(importer: FileImporter, path: Path, progress: Progress) -
         return importer(path, progress=progress)
     finally:
         connection.close()  # this thread's; Django opened it for the thread
+
+
+def _vacuum_articles(timings: dict[str, float]) -> None:
+    """Marks the article pages all-visible again after an import rewrote rows of them (the upsert,
+    the price and popularity refresh, new photos). Listings cut their pages on ids read from the article
+    indexes alone (catalog.selectors), an index-only scan that must otherwise visit the table for
+    every id until autovacuum comes by, if it runs at all: at full H&M scale the last page's ids
+    took 131-416 ms that way, 14 ms after this (0.4 s). VACUUM cannot run in a transaction, so a
+    caller's atomic block (a test) goes without."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM {Article._meta.db_table}")
+    timings["articles: vacuum"] = time.monotonic() - started
 
 
 def _loaded(summary: ImportSummary, report: FileReport) -> None:

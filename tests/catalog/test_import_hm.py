@@ -543,3 +543,23 @@ def test_the_planner_knows_the_articles_popularity_after_an_import(hm_files):
         )
         (n_distinct,) = cursor.fetchone()
     assert n_distinct != 1  # one value: what the stale statistics said
+
+
+@pytest.mark.django_db(transaction=True)
+def test_after_an_import_listing_ids_come_from_the_index_alone(hm_files):
+    """The import rewrites every article it prices; without a VACUUM after it, the index-only
+    scans listings page with (catalog.selectors) visit the table for each id until autovacuum
+    runs, and this server may not run it."""
+    run_import(hm_files, images=False)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            "EXPLAIN (ANALYZE, COSTS OFF, FORMAT JSON) SELECT article_id FROM catalog_article "
+            "WHERE is_available ORDER BY popularity DESC, article_id"
+        )
+        plan = cursor.fetchone()[0][0]["Plan"]
+    while "Plans" in plan:  # down to the scan
+        plan = plan["Plans"][0]
+    assert plan["Actual Rows"] == Article.objects.filter(is_available=True).count() > 0
+    assert (plan["Node Type"], plan.get("Heap Fetches")) == ("Index Only Scan", 0)
