@@ -16,6 +16,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
 from rest_framework.pagination import PageNumberPagination
@@ -67,6 +68,13 @@ class TokenView(ObtainAuthToken):
     """DRF's username + password → token, answering 429 with the reason once failed logins from the
     caller's address or for the username have reached their limit (accounts/login_limits.py)."""
 
+    @extend_schema(
+        responses={
+            200: AuthTokenSerializer,
+            400: OpenApiResponse(description="The username and password do not match an account."),
+            429: OpenApiResponse(description="Too many failed logins: the message says how long to wait."),
+        }
+    )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         username = request.data.get("username") if isinstance(request.data, Mapping) else None
         if isinstance(username, str) and login_limits.logins_refused(request, username):
@@ -144,6 +152,8 @@ class MeView(LoggedInAPIView):
             400: OpenApiResponse(description="No password was sent."),
             403: OpenApiResponse(description="The password is wrong."),
             429: OpenApiResponse(description="Too many wrong passwords (the login limits)."),
+            # It erases a customer, which waits for an import's lock a few seconds at most.
+            503: OpenApiResponse(description="An import is running: nothing was deleted; try again."),
         },
     )
     def delete(self, request: Request) -> Response:

@@ -20,7 +20,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import LIST_PARAMETERS, ArticleListView, ArticlePagination, ArticleSerializer
+from catalog.api import (
+    LIST_PARAMETERS,
+    ArticleListItemSerializer,
+    ArticleListView,
+    ArticlePagination,
+    ArticleSerializer,
+)
 from catalog.filters import FacetSelection, InvalidFilter, SortOption
 from catalog.models import format_article_id
 from catalog.search import normalise_query
@@ -48,6 +54,12 @@ def _results(recommendations: list[Recommendation], request: Request) -> list[di
     return [dict(RecommendedArticleSerializer(item, context=context).data) for item in recommendations]
 
 
+class SearchResultSerializer(ArticleListItemSerializer):
+    """A search result: a listed article. Its own class so that the schema names the search's page
+    (`PaginatedSearchResultList`, with `query` and `spelling_corrected`) apart from the articles
+    list's, which drf-spectacular otherwise names alike and keeps only one of."""
+
+
 class SearchPagination(ArticlePagination):
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         paginated = super().get_paginated_response_schema(schema)
@@ -63,6 +75,7 @@ class SearchPagination(ArticlePagination):
                 "`exact=1` searches the words as typed.",
             },
         )
+        paginated["required"] = [*paginated["required"], "query", "spelling_corrected"]
         return paginated
 
 
@@ -76,6 +89,7 @@ class SearchView(ArticleListView):
     """
 
     throttle_classes = SEARCH_THROTTLES
+    serializer_class = SearchResultSerializer
     pagination_class = SearchPagination
     typed = ""
     searched = ""

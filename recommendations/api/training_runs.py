@@ -26,8 +26,8 @@ from recommendations.serializers import (
     TrainingRunRequestSerializer,
     TrainingRunSerializer,
 )
+from storefront.api_schema import Detail
 
-Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
 PAGE_PARAMETER = OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1")
 
 
@@ -43,6 +43,15 @@ def _page_of(name: str, items: serializers.BaseSerializer[Any]) -> serializers.S
         },
     )
 
+
+# What cancelling answers, and starting a run of a kind already in progress (with that run).
+RunWithMessage = inline_serializer(
+    "TrainingRunWithMessage",
+    {
+        "detail": serializers.CharField(),
+        "run": TrainingRunSerializer(allow_null=True, help_text="The run concerned; null if it is gone."),
+    },
+)
 
 # The admin's permissions for the same actions (recommendations/admin.py).
 RUNS = staff_with(GET="recommendations.view_trainingrun", POST="recommendations.add_trainingrun")
@@ -78,7 +87,7 @@ def _runs() -> QuerySet[TrainingRun]:
     responses={
         202: TrainingRunSerializer,
         400: OpenApiResponse(description="Unknown kind or bad parameters"),
-        409: OpenApiResponse(Detail, description="A run of this kind is already in progress"),
+        409: OpenApiResponse(RunWithMessage, description="A run of this kind is already in progress"),
         503: OpenApiResponse(Detail, description="The task queue (Redis) is unavailable"),
     },
     description="Start a training run of a kind. Staff only. Answers 202 with the queued run.",
@@ -126,7 +135,10 @@ def training_run_detail(request: Request, pk: int) -> Response:
 
 @extend_schema(
     request=None,
-    responses={202: TrainingRunSerializer, 409: OpenApiResponse(Detail, description="The run already ended")},
+    responses={
+        202: OpenApiResponse(RunWithMessage, description="Cancelled, or asked to stop"),
+        409: OpenApiResponse(Detail, description="The run already ended"),
+    },
     description="Cancel a queued run at once, or ask a running one to stop. Staff only.",
 )
 @api_view(["POST"])

@@ -1,0 +1,193 @@
+"""Every GET endpoint of the OpenAPI schema, called as each persona, answers what the schema
+promises: a documented status, and a body that validates against its documented component,
+errors included. Who gets what is spelt out here too (a customer never reads another's data).
+
+The shop: the collaborative tests' planted shop (60 customers, 40 articles) with its model trained
+and served, a finished training run with its published version.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Permission
+from rest_framework.test import APIClient
+
+from accounts.models import Customer
+from recommendations.models import ModelVersion, TrainingRun
+from tests.api_contract import openapi_schema, response_errors
+from tests.factories import UserFactory
+from tests.recommendations.collaborative.conftest import planted_shop, trained_model  # noqa: F401
+
+SHOPPER_PK, OTHER_CUSTOMER_PK = 3, 4
+ARTICLE_ID = "0000001002"
+ANONYMOUS, CUSTOMER, STAFF_WITHOUT_PERMISSIONS, STAFF = (
+    "anonymous",
+    "customer",
+    "staff without permissions",
+    "staff",
+)
+PERSONAS = [ANONYMOUS, CUSTOMER, STAFF_WITHOUT_PERMISSIONS, STAFF]
+PUBLIC = dict.fromkeys(PERSONAS, 200)
+OWN_DATA = {ANONYMOUS: 401, CUSTOMER: 200, STAFF_WITHOUT_PERMISSIONS: 200, STAFF: 200}
+STAFF_ONLY = {ANONYMOUS: 401, CUSTOMER: 403, STAFF_WITHOUT_PERMISSIONS: 403, STAFF: 200}
+
+# Every GET path of the schema → who gets a 200 (the rest: the status they get instead).
+EXPECTED_STATUS = {
+    "/api/v1/articles/": PUBLIC,
+    "/api/v1/articles/{article_id}/": PUBLIC,
+    "/api/v1/articles/{article_id}/also-bought/": PUBLIC,
+    "/api/v1/articles/{article_id}/similar/": PUBLIC,
+    "/api/v1/search/": PUBLIC,
+    "/api/v1/me/": OWN_DATA,
+    "/api/v1/me/data/": OWN_DATA,
+    "/api/v1/me/purchases/": OWN_DATA,
+    "/api/v1/me/recommendations/": OWN_DATA,
+    "/api/v1/customers/{customer_id}/recommendations/": STAFF_ONLY,
+    "/api/v1/training-runs/": STAFF_ONLY,
+    "/api/v1/training-runs/{id}/": STAFF_ONLY,
+    "/api/v1/model-versions/": STAFF_ONLY,
+    "/api/v1/model-versions/serving/": STAFF_ONLY,
+}
+REQUIRED_QUERY = {
+    "/api/v1/search/": {"q": "article"},
+    "/api/v1/model-versions/serving/": {"kind": "trending"},
+}
+
+
+@pytest.fixture(scope="module")
+def schema():
+    return openapi_schema()
+
+
+@pytest.fixture
+def shop(trained_model):  # noqa: F811  (the fixture imported above)
+    """The planted shop, its model served, one finished run with its version; path parameters."""
+    run = TrainingRun.objects.create(
+        kind="collaborative",
+        status=TrainingRun.Status.SUCCEEDED,
+        progress=100.0,
+        metrics={"map12_blend": 0.05},
+        parameters={"factors": 4},
+    )
+    ModelVersion.objects.create(
+        kind="collaborative", version=1, path="collaborative/1", format_version=1, run=run, is_active=True
+    )
+    other = Customer.objects.get(pk=OTHER_CUSTOMER_PK)
+    return {"article_id": ARTICLE_ID, "customer_id": other.customer_id, "id": str(run.pk)}
+
+
+def client_for(user=None):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def client_as(persona):
+    if persona == CUSTOMER:
+        user = UserFactory(username="carla_customer")
+        Customer.objects.filter(pk=SHOPPER_PK).update(user=user)
+        return client_for(user)
+    if persona == STAFF_WITHOUT_PERMISSIONS:
+        return client_for(UserFactory(username="cleo_clerk", is_staff=True))
+    if persona == STAFF:
+        staff = UserFactory(username="olga_ops", is_staff=True)
+        staff.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label__in=["recommendations", "accounts"])
+        )
+        return client_for(staff)
+    return client_for()
+
+
+def get_paths(schema):
+    return sorted(path for path, operations in schema["paths"].items() if "get" in operations)
+
+
+def test_the_walk_covers_every_get_endpoint_of_the_schema(schema):
+    assert get_paths(schema) == sorted(EXPECTED_STATUS)
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_every_get_endpoint_answers_as_its_schema_says(schema, shop, persona):
+    client = client_as(persona)
+    problems = []
+    for path in get_paths(schema):
+        url = path.format(**shop)
+        response = client.get(url, REQUIRED_QUERY.get(path, {}))
+        expected = EXPECTED_STATUS[path][persona]
+        if response.status_code != expected:
+            problems.append(f"{url} as {persona}: {response.status_code}, not {expected}")
+        problems += response_errors(schema, path, "get", response.status_code, response.json())
+    assert not problems, "\n".join(problems)
+
+
+def documented_values(parameter):
+    """Values the schema says a query parameter takes: its enum, its bounds, true and false."""
+    schema = parameter["schema"]
+    if "enum" in schema:
+        return [str(value) for value in schema["enum"]]
+    if schema.get("type") == "boolean":
+        return ["true", "false"]
+    return [str(schema[bound]) for bound in ("minimum", "maximum") if bound in schema]
+
+
+def test_a_customer_reads_only_their_own_data(schema, shop):
+    client = client_as(CUSTOMER)
+    mine = Customer.objects.get(pk=SHOPPER_PK)
+    me = client.get("/api/v1/me/").json()
+    assert me["customer"]["customer_id"] == mine.customer_id
+    data = client.get("/api/v1/me/data/").json()
+    assert data["customer"]["customer_id"] == mine.customer_id
+    bought = {purchase["article_id"] for purchase in data["purchases"]}
+    listed = {
+        purchase["article"]["article_id"]
+        for purchase in client.get("/api/v1/me/purchases/").json()["results"]
+    }
+    assert listed == bought and len(bought) > 0
+    others = client.get(f"/api/v1/customers/{shop['customer_id']}/recommendations/")
+    assert others.status_code == 403
+
+
+@pytest.mark.django_db
+def test_what_writes_answer_is_what_the_schema_documents(schema):
+    """The bodies of the writes (and their errors) keep the schema too."""
+    staff, client = client_as(STAFF), APIClient()
+    queued = TrainingRun.objects.create(kind="trending")
+    shopper = UserFactory(username="tom_token")
+    answers = [
+        ("/api/v1/training-runs/", "post", staff.post("/api/v1/training-runs/", {"kind": "trending"})),
+        ("/api/v1/training-runs/", "post", staff.post("/api/v1/training-runs/", {"kind": "nope"})),
+        (
+            "/api/v1/training-runs/{id}/cancel/",
+            "post",
+            staff.post(f"/api/v1/training-runs/{queued.pk}/cancel/"),
+        ),
+        (
+            "/api/v1/training-runs/{id}/cancel/",
+            "post",
+            staff.post(f"/api/v1/training-runs/{queued.pk}/cancel/"),
+        ),
+        ("/api/v1/training-runs/{id}/cancel/", "post", staff.post("/api/v1/training-runs/0/cancel/")),
+        (
+            "/api/v1/auth/token/",
+            "post",
+            client.post(
+                "/api/v1/auth/token/", {"username": "tom_token", "password": "correct-horse-battery"}
+            ),
+        ),
+        ("/api/v1/auth/token/", "post", client.post("/api/v1/auth/token/", {"username": "tom_token"})),
+        ("/api/v1/me/", "delete", client_for(shopper).delete("/api/v1/me/", {}, format="json")),
+        (
+            "/api/v1/me/",
+            "delete",
+            client_for(shopper).delete("/api/v1/me/", {"password": "x"}, format="json"),
+        ),
+    ]
+    statuses = [response.status_code for _, _, response in answers]
+    assert statuses == [409, 400, 202, 409, 404, 200, 400, 400, 403]
+    problems = [
+        problem
+        for path, method, response in answers
+        for problem in response_errors(schema, path, method, response.status_code, response.json())
+    ]
+    assert not problems, "\n".join(problems)
