@@ -19,7 +19,6 @@ from rest_framework.authentication import SessionAuthentication, TokenAuthentica
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +31,7 @@ from accounts.selectors import customer_data_export, customer_for_user
 from accounts.services import account_delete, user_tokens_revoke
 from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
+from storefront.pagination import PageNumberPagination
 
 # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
 # header from the first class; session authentication has none and would answer 403).

@@ -1,5 +1,6 @@
-"""JSON answers for API paths where Django's own would be HTML: no such endpoint, a server error,
-and addresses with a NUL character (which PostgreSQL text cannot hold, so no view may see one)."""
+"""JSON answers for API paths where Django's own would be HTML: no such endpoint, an article id that
+cannot be one, a server error, and addresses with a NUL character (which PostgreSQL text cannot
+hold, so no view may see one)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ def _is_api(request: HttpRequest) -> bool:
 def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     return JsonResponse(
         {"detail": f"No API endpoint at {request.path}. The endpoints are listed at /api/docs/."},
+        status=404,
+    )
+
+
+def api_bad_article_id(request: HttpRequest, article_id: str) -> JsonResponse:
+    """404 for /api/v1/articles/<article_id>/... whose id is no number of 1-10 digits, which the
+    article routes do not match: saying which part of the address is wrong beats "no endpoint"."""
+    return JsonResponse(
+        {
+            "detail": f"No article with article_id {article_id!r}: article ids are numbers of at most "
+            "10 digits, e.g. 0108775015 (leading zero optional). The endpoints are listed at /api/docs/."
+        },
         status=404,
     )
 

@@ -216,7 +216,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "storefront.api_schema.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "storefront.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     # Client IPs for throttling come from REMOTE_ADDR, or behind our proxy from the address it
     # appended to X-Forwarded-For; unset, DRF would trust whatever X-Forwarded-For a client sends.

@@ -52,6 +52,8 @@ REQUIRED_QUERY = {
     "/api/v1/search/": {"q": "article"},
     "/api/v1/model-versions/serving/": {"kind": "trending"},
 }
+# With words to rank by, so that every documented ordering applies (`relevance` needs `q`).
+SEARCHED = {**REQUIRED_QUERY, "/api/v1/articles/": {"q": "article"}}
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +131,36 @@ def documented_values(parameter):
     if schema.get("type") == "boolean":
         return ["true", "false"]
     return [str(schema[bound]) for bound in ("minimum", "maximum") if bound in schema]
+
+
+def test_the_schema_gives_the_range_of_every_number_parameter(schema):
+    unbounded = [
+        f"{path}?{parameter['name']}"
+        for path in get_paths(schema)
+        for parameter in schema["paths"][path]["get"].get("parameters", [])
+        if parameter["in"] == "query"
+        and parameter["schema"].get("type") == "integer"
+        and (
+            "minimum" not in parameter["schema"]
+            # Pages have no last number to promise; every other count has a most.
+            or (parameter["name"] != "page" and "maximum" not in parameter["schema"])
+        )
+    ]
+    assert unbounded == []
+
+
+def test_every_value_the_schema_documents_for_a_parameter_is_accepted(schema, shop):
+    client = client_as(STAFF)
+    problems = []
+    for path in get_paths(schema):
+        for parameter in schema["paths"][path]["get"].get("parameters", []):
+            for value in documented_values(parameter) if parameter["in"] == "query" else []:
+                query = {**SEARCHED.get(path, {}), parameter["name"]: value}
+                response = client.get(path.format(**shop), query)
+                if response.status_code != 200:
+                    problems.append(f"{path}?{parameter['name']}={value}: {response.status_code}")
+                problems += response_errors(schema, path, "get", response.status_code, response.json())
+    assert not problems, "\n".join(problems)
 
 
 def test_a_customer_reads_only_their_own_data(schema, shop):

@@ -41,6 +41,7 @@ from storefront.throttles import SEARCH_THROTTLES
 
 RESULTS_LIMIT = 24
 MAX_SIMILAR = 48
+DEFAULT_SIMILAR = 12
 
 
 class RecommendedArticleSerializer(serializers.Serializer[Recommendation]):
@@ -121,7 +122,7 @@ class SearchView(ArticleListView):
 
     @extend_schema(
         parameters=[
-            *(p for p in LIST_PARAMETERS if p.name != "ordering"),
+            *LIST_PARAMETERS,
             OpenApiParameter(
                 EXACT_PARAM,
                 OpenApiTypes.BOOL,
@@ -171,7 +172,13 @@ class ImageSearchView(APIView):
 
 class SimilarArticlesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description=f"1-{MAX_SIMILAR}, default 12.")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_SIMILAR, "default": DEFAULT_SIMILAR},
+                description=f"How many articles, 1-{MAX_SIMILAR} (default {DEFAULT_SIMILAR}).",
+            )
+        ],
         responses=inline_serializer(
             "SimilarArticlesResponse",
             {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
@@ -182,7 +189,7 @@ class SimilarArticlesView(APIView):
         if article is None:
             raise NotFound(f"No article with id {format_article_id(article_id)}.")
         try:
-            limit = int(request.query_params.get("limit", 12))
+            limit = int(request.query_params.get("limit", DEFAULT_SIMILAR))
         except ValueError:
             raise ValidationError({"limit": ["A whole number, e.g. 12."]}) from None
         if not 1 <= limit <= MAX_SIMILAR:
