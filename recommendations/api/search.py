@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -135,6 +135,12 @@ class SearchView(ArticleListView):
         return super().get(request, *args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class PhotoField(serializers.ImageField):
+    """A photo sent as a file of the multipart body: the schema says binary (drf-spectacular's
+    default for an image field is a URL string, which a generated client would send)."""
+
+
 class ImageSearchView(APIView):
     parser_classes = [MultiPartParser]
     throttle_classes = SEARCH_THROTTLES
@@ -144,7 +150,7 @@ class ImageSearchView(APIView):
             "multipart/form-data": inline_serializer(
                 "ImageSearchRequest",
                 {
-                    "image": serializers.ImageField(help_text="JPEG, PNG or WebP, one photo."),
+                    "image": PhotoField(help_text="JPEG, PNG or WebP, one photo."),
                     "index_group": serializers.CharField(required=False),
                     "product_type": serializers.CharField(required=False),
                     "colour": serializers.CharField(required=False),
