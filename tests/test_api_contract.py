@@ -3,7 +3,8 @@ promises: a documented status, and a body that validates against its documented 
 errors included. Who gets what is spelt out here too (a customer never reads another's data).
 
 The shop: the collaborative tests' planted shop (60 customers, 40 articles) with its model trained
-and served, a finished training run with its published version.
+and served, the content tests' photo catalogue with its model trained and served, and a finished
+training run with its published version.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import Customer, Purchase
 from catalog.models import format_article_id
+from catalog.services import article_refresh_search_vectors
 from recommendations.models import ModelVersion, TrainingRun
 from tests.api_contract import openapi_schema, response_errors
 from tests.factories import UserFactory
 from tests.recommendations.collaborative.conftest import planted_shop, trained_model  # noqa: F401
+from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401
 
 SHOPPER_PK, OTHER_CUSTOMER_PK = 3, 4
 ARTICLE_ID = "0000001002"
@@ -50,11 +53,11 @@ EXPECTED_STATUS = {
     "/api/v1/model-versions/serving/": STAFF_ONLY,
 }
 REQUIRED_QUERY = {
-    "/api/v1/search/": {"q": "article"},
+    "/api/v1/search/": {"q": "top"},
     "/api/v1/model-versions/serving/": {"kind": "trending"},
 }
 # With words to rank by, so that every documented ordering applies (`relevance` needs `q`).
-SEARCHED = {**REQUIRED_QUERY, "/api/v1/articles/": {"q": "article"}}
+SEARCHED = {**REQUIRED_QUERY, "/api/v1/articles/": {"q": "top"}}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +66,10 @@ def schema():
 
 
 @pytest.fixture
-def shop(trained_model):  # noqa: F811  (the fixture imported above)
-    """The planted shop, its model served, one finished run with its version; path parameters."""
+def shop(trained_model, trained):  # noqa: F811  (the fixtures imported above)
+    """The shops, their models served, one finished run with its version; path parameters."""
+    photographed = trained[0][0]
+    article_refresh_search_vectors()  # as the importer does, so that searches find the articles
     run = TrainingRun.objects.create(
         kind="collaborative",
         status=TrainingRun.Status.SUCCEEDED,
@@ -76,7 +81,19 @@ def shop(trained_model):  # noqa: F811  (the fixture imported above)
         kind="collaborative", version=1, path="collaborative/1", format_version=1, run=run, is_active=True
     )
     other = Customer.objects.get(pk=OTHER_CUSTOMER_PK)
-    return {"article_id": ARTICLE_ID, "customer_id": other.customer_id, "id": str(run.pk)}
+    return {
+        "article_id": ARTICLE_ID,
+        "photographed_article_id": format_article_id(photographed.article_id),
+        "customer_id": other.customer_id,
+        "id": str(run.pk),
+    }
+
+
+def address(path, shop):
+    """The schema's path with its parameters filled: "looks like this" asks an article with a photo."""
+    if path.endswith("/similar/"):
+        return path.format(**{**shop, "article_id": shop["photographed_article_id"]})
+    return path.format(**shop)
 
 
 def client_for(user=None):
@@ -115,7 +132,7 @@ def test_every_get_endpoint_answers_as_its_schema_says(schema, shop, persona):
     client = client_as(persona)
     problems = []
     for path in get_paths(schema):
-        url = path.format(**shop)
+        url = address(path, shop)
         response = client.get(url, REQUIRED_QUERY.get(path, {}))
         expected = EXPECTED_STATUS[path][persona]
         if response.status_code != expected:
@@ -132,6 +149,25 @@ def documented_values(parameter):
     if schema.get("type") == "boolean":
         return ["true", "false"]
     return [str(schema[bound]) for bound in ("minimum", "maximum") if bound in schema]
+
+
+def test_the_walk_validates_filled_answers_not_empty_ones(shop):
+    """Each list the walk checks has items in it, so that their shape is checked too."""
+    client = client_as(CUSTOMER)
+    lists = {
+        "/api/v1/articles/{article_id}/similar/": "results",
+        "/api/v1/articles/{article_id}/also-bought/": "items",
+        "/api/v1/me/recommendations/": "items",
+        "/api/v1/me/purchases/": "results",
+        "/api/v1/search/": "results",
+        "/api/v1/articles/": "results",
+    }
+    empty = [
+        path
+        for path, key in lists.items()
+        if not client.get(address(path, shop), REQUIRED_QUERY.get(path, {})).json()[key]
+    ]
+    assert empty == []
 
 
 # Maps whose names vary by kind (a run's metrics and parameters): objects on purpose.
@@ -178,7 +214,7 @@ def test_every_value_the_schema_documents_for_a_parameter_is_accepted(schema, sh
         for parameter in schema["paths"][path]["get"].get("parameters", []):
             for value in documented_values(parameter) if parameter["in"] == "query" else []:
                 query = {**SEARCHED.get(path, {}), parameter["name"]: value}
-                response = client.get(path.format(**shop), query)
+                response = client.get(address(path, shop), query)
                 if response.status_code != 200:
                     problems.append(f"{path}?{parameter['name']}={value}: {response.status_code}")
                 problems += response_errors(schema, path, "get", response.status_code, response.json())
