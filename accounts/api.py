@@ -9,16 +9,14 @@ customer can never reach another customer's purchases through these endpoints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NoReturn
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,29 +31,12 @@ from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
 from storefront.pagination import PageNumberPagination
 
-# Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
-# header from the first class; session authentication has none and would answer 403).
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
-
-
-LOGIN_HINT = (
-    "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
-    "username and password) or use the session of a browser logged in at /accounts/login/."
-)
-
 
 class LoggedInAPIView(APIView):
-    """For views of the caller's own data: 401 with how to authenticate, for anonymous callers."""
+    """For views of the caller's own data. An anonymous caller gets 401 with how to authenticate
+    (token authentication first in settings, the message from storefront.api_errors)."""
 
-    authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
-
-    def permission_denied(
-        self, request: Request, message: str | None = None, code: str | None = None
-    ) -> NoReturn:
-        if request.authenticators and not request.successful_authenticator:
-            raise NotAuthenticated(LOGIN_HINT)
-        super().permission_denied(request, message, code)
 
     @staticmethod
     def signed_in_user(request: Request) -> User:

@@ -215,6 +215,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "EXCEPTION_HANDLER": "storefront.api_errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "storefront.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "storefront.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,

@@ -137,6 +137,8 @@ def test_every_get_endpoint_answers_as_its_schema_says(schema, shop, persona):
         expected = EXPECTED_STATUS[path][persona]
         if response.status_code != expected:
             problems.append(f"{url} as {persona}: {response.status_code}, not {expected}")
+        if response.status_code == 401 and "Authorization: Token" not in response.json()["detail"]:
+            problems.append(f"{url} as {persona}: 401 without how to log in: {response.json()}")
         problems += response_errors(schema, path, "get", response.status_code, response.json())
     assert not problems, "\n".join(problems)
 
