@@ -9,6 +9,8 @@ training run with its published version.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
@@ -21,6 +23,8 @@ from tests.api_contract import openapi_schema, response_errors
 from tests.factories import UserFactory
 from tests.recommendations.collaborative.conftest import planted_shop, trained_model  # noqa: F401
 from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401
+from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
+from tests.recommendations.photos import garment_photo
 
 SHOPPER_PK, OTHER_CUSTOMER_PK = 3, 4
 ARTICLE_ID = "0000001002"
@@ -170,6 +174,34 @@ def test_the_walk_validates_filled_answers_not_empty_ones(shop):
         if not client.get(address(path, shop), REQUIRED_QUERY.get(path, {})).json()[key]
     ]
     assert empty == []
+
+
+def test_what_a_photo_search_answers_is_what_the_schema_documents(schema, shop, settings):
+    def search(image=None, **fields):
+        if image is not None:
+            fields["image"] = io.BytesIO(image)
+            fields["image"].name = "look.jpg"
+        return client_for().post("/api/v1/search/image/", fields)
+
+    photo = encoded(garment_photo(8, "Blue", variant=30), "JPEG")
+    answers = [
+        search(photo),
+        search(photo, colour="Ultraviolet"),
+        search(),
+        search(SVG_NAMED_JPG),
+    ]
+    settings.MAX_UPLOAD_BYTES = 2000
+    answers.append(search(jpeg_photo(size=(600, 600))))
+    assert [response.status_code for response in answers] == [200, 400, 400, 415, 413]
+    assert answers[0].json()["results"]
+    problems = [
+        problem
+        for response in answers
+        for problem in response_errors(
+            schema, "/api/v1/search/image/", "post", response.status_code, response.json()
+        )
+    ]
+    assert not problems, "\n".join(problems)
 
 
 # Maps whose names vary by kind (a run's metrics and parameters): objects on purpose.

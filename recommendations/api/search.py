@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -157,10 +163,14 @@ class ImageSearchView(APIView):
                 },
             )
         },
-        responses=inline_serializer(
-            "ImageSearchResponse",
-            {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
-        ),
+        responses={
+            200: inline_serializer(
+                "ImageSearchResponse",
+                {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
+            ),
+            413: OpenApiResponse(description="The photo is over the size or pixel limit the message names."),
+            415: OpenApiResponse(description="Not a JPEG, PNG or WebP photo (the message says what it is)."),
+        },
     )
     def post(self, request: Request) -> Response:
         try:
