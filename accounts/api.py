@@ -9,16 +9,14 @@ customer can never reach another customer's purchases through these endpoints.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NoReturn
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, Throttled
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import PermissionDenied, Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,30 +29,14 @@ from accounts.selectors import customer_data_export, customer_for_user
 from accounts.services import account_delete, user_tokens_revoke
 from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
-
-# Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
-# header from the first class; session authentication has none and would answer 403).
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
-
-
-LOGIN_HINT = (
-    "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
-    "username and password) or use the session of a browser logged in at /accounts/login/."
-)
+from storefront.pagination import PageNumberPagination
 
 
 class LoggedInAPIView(APIView):
-    """For views of the caller's own data: 401 with how to authenticate, for anonymous callers."""
+    """For views of the caller's own data. An anonymous caller gets 401 with how to authenticate
+    (token authentication first in settings, the message from storefront.api_errors)."""
 
-    authentication_classes = AUTHENTICATION
     permission_classes = [IsAuthenticated]
-
-    def permission_denied(
-        self, request: Request, message: str | None = None, code: str | None = None
-    ) -> NoReturn:
-        if request.authenticators and not request.successful_authenticator:
-            raise NotAuthenticated(LOGIN_HINT)
-        super().permission_denied(request, message, code)
 
     @staticmethod
     def signed_in_user(request: Request) -> User:
@@ -67,6 +49,13 @@ class TokenView(ObtainAuthToken):
     """DRF's username + password → token, answering 429 with the reason once failed logins from the
     caller's address or for the username have reached their limit (accounts/login_limits.py)."""
 
+    @extend_schema(
+        responses={
+            200: AuthTokenSerializer,
+            400: OpenApiResponse(description="The username and password do not match an account."),
+            429: OpenApiResponse(description="Too many failed logins: the message says how long to wait."),
+        }
+    )
     def post(self, request: Request, *args: object, **kwargs: object) -> Response:
         username = request.data.get("username") if isinstance(request.data, Mapping) else None
         if isinstance(username, str) and login_limits.logins_refused(request, username):
@@ -144,6 +133,8 @@ class MeView(LoggedInAPIView):
             400: OpenApiResponse(description="No password was sent."),
             403: OpenApiResponse(description="The password is wrong."),
             429: OpenApiResponse(description="Too many wrong passwords (the login limits)."),
+            # It erases a customer, which waits for an import's lock a few seconds at most.
+            503: OpenApiResponse(description="An import is running: nothing was deleted; try again."),
         },
     )
     def delete(self, request: Request) -> Response:

@@ -10,7 +10,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +40,7 @@ from catalog.selectors import (
     ordered_articles,
     with_variant_counts,
 )
+from storefront.pagination import PageNumberPagination
 from storefront.throttles import QueryAnonThrottle, QueryUserThrottle
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.models import ModelVersion, TrainingRun
@@ -41,6 +42,11 @@ class ModelVersionSummarySerializer(serializers.ModelSerializer[ModelVersion]):
 
 class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
     triggered_by = serializers.CharField(source="triggered_by.username", read_only=True, allow_null=True)
+    # Declared so that the schema says they are objects (a JSON model field has no type there).
+    metrics = serializers.DictField(
+        read_only=True, help_text="Name → number (null when not finite), as the kind reports them."
+    )
+    parameters = serializers.DictField(read_only=True, help_text="The kind's parameters this run used.")
     duration_seconds = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
 
@@ -73,6 +79,7 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
         duration = run.duration
         return None if duration is None else round(duration.total_seconds(), 1)
 
+    @extend_schema_field(ModelVersionSummarySerializer(allow_null=True))
     def get_model_version(self, run: TrainingRun) -> dict[str, Any] | None:
         version = getattr(run, "model_version", None)  # the reverse one-to-one raises when absent
         return None if version is None else dict(ModelVersionSummarySerializer(version).data)

@@ -208,13 +208,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the
+    # header from the first class; session authentication has none, and the answer would be 403).
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "storefront.api_errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "storefront.api_schema.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "storefront.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
     # Client IPs for throttling come from REMOTE_ADDR, or behind our proxy from the address it
     # appended to X-Forwarded-For; unset, DRF would trust whatever X-Forwarded-For a client sends.

@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from storefront.api_errors import api_not_found
+from storefront.api_errors import api_bad_article_id, api_not_found
 
 handler500 = "storefront.api_errors.server_error"
 
@@ -21,6 +21,8 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # After every real route: an article id that is not 1-10 digits (`abc`, an 11-digit number).
+    re_path(r"^api/v1/articles/(?P<article_id>(?![0-9]{1,10}/)[^/]+)/", api_bad_article_id),
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
     path("accounts/", include("accounts.urls")),
     path("", include("recommendations.urls")),

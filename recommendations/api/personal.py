@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
@@ -34,7 +33,9 @@ from recommendations.types import Recommendation
 DEFAULT_K = 12
 MAX_K = 48
 K_PARAMETER = OpenApiParameter(
-    "k", OpenApiTypes.INT, description=f"How many items, 1-{MAX_K} (default {DEFAULT_K})."
+    "k",
+    {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_K},
+    description=f"How many items, 1-{MAX_K} (default {DEFAULT_K}).",
 )
 
 

@@ -12,7 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
@@ -20,7 +26,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.api import LIST_PARAMETERS, ArticleListView, ArticlePagination, ArticleSerializer
+from catalog.api import (
+    LIST_PARAMETERS,
+    ArticleListItemSerializer,
+    ArticleListView,
+    ArticlePagination,
+    ArticleSerializer,
+)
 from catalog.filters import FacetSelection, InvalidFilter, SortOption
 from catalog.models import format_article_id
 from catalog.search import normalise_query
@@ -35,6 +47,7 @@ from storefront.throttles import SEARCH_THROTTLES
 
 RESULTS_LIMIT = 24
 MAX_SIMILAR = 48
+DEFAULT_SIMILAR = 12
 
 
 class RecommendedArticleSerializer(serializers.Serializer[Recommendation]):
@@ -46,6 +59,12 @@ class RecommendedArticleSerializer(serializers.Serializer[Recommendation]):
 def _results(recommendations: list[Recommendation], request: Request) -> list[dict[str, Any]]:
     context = {"request": request}
     return [dict(RecommendedArticleSerializer(item, context=context).data) for item in recommendations]
+
+
+class SearchResultSerializer(ArticleListItemSerializer):
+    """A search result: a listed article. Its own class so that the schema names the search's page
+    (`PaginatedSearchResultList`, with `query` and `spelling_corrected`) apart from the articles
+    list's, which drf-spectacular otherwise names alike and keeps only one of."""
 
 
 class SearchPagination(ArticlePagination):
@@ -63,6 +82,7 @@ class SearchPagination(ArticlePagination):
                 "`exact=1` searches the words as typed.",
             },
         )
+        paginated["required"] = [*paginated["required"], "query", "spelling_corrected"]
         return paginated
 
 
@@ -76,6 +96,7 @@ class SearchView(ArticleListView):
     """
 
     throttle_classes = SEARCH_THROTTLES
+    serializer_class = SearchResultSerializer
     pagination_class = SearchPagination
     typed = ""
     searched = ""
@@ -107,7 +128,7 @@ class SearchView(ArticleListView):
 
     @extend_schema(
         parameters=[
-            *(p for p in LIST_PARAMETERS if p.name != "ordering"),
+            *LIST_PARAMETERS,
             OpenApiParameter(
                 EXACT_PARAM,
                 OpenApiTypes.BOOL,
@@ -120,6 +141,12 @@ class SearchView(ArticleListView):
         return super().get(request, *args, **kwargs)
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class PhotoField(serializers.ImageField):
+    """A photo sent as a file of the multipart body: the schema says binary (drf-spectacular's
+    default for an image field is a URL string, which a generated client would send)."""
+
+
 class ImageSearchView(APIView):
     parser_classes = [MultiPartParser]
     throttle_classes = SEARCH_THROTTLES
@@ -129,17 +156,21 @@ class ImageSearchView(APIView):
             "multipart/form-data": inline_serializer(
                 "ImageSearchRequest",
                 {
-                    "image": serializers.ImageField(help_text="JPEG, PNG or WebP, one photo."),
+                    "image": PhotoField(help_text="JPEG, PNG or WebP, one photo."),
                     "index_group": serializers.CharField(required=False),
                     "product_type": serializers.CharField(required=False),
                     "colour": serializers.CharField(required=False),
                 },
             )
         },
-        responses=inline_serializer(
-            "ImageSearchResponse",
-            {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
-        ),
+        responses={
+            200: inline_serializer(
+                "ImageSearchResponse",
+                {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
+            ),
+            413: OpenApiResponse(description="The photo is over the size or pixel limit the message names."),
+            415: OpenApiResponse(description="Not a JPEG, PNG or WebP photo (the message says what it is)."),
+        },
     )
     def post(self, request: Request) -> Response:
         try:
@@ -157,7 +188,13 @@ class ImageSearchView(APIView):
 
 class SimilarArticlesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description=f"1-{MAX_SIMILAR}, default 12.")],
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_SIMILAR, "default": DEFAULT_SIMILAR},
+                description=f"How many articles, 1-{MAX_SIMILAR} (default {DEFAULT_SIMILAR}).",
+            )
+        ],
         responses=inline_serializer(
             "SimilarArticlesResponse",
             {"available": serializers.BooleanField(), "results": RecommendedArticleSerializer(many=True)},
@@ -168,7 +205,7 @@ class SimilarArticlesView(APIView):
         if article is None:
             raise NotFound(f"No article with id {format_article_id(article_id)}.")
         try:
-            limit = int(request.query_params.get("limit", 12))
+            limit = int(request.query_params.get("limit", DEFAULT_SIMILAR))
         except ValueError:
             raise ValidationError({"limit": ["A whole number, e.g. 12."]}) from None
         if not 1 <= limit <= MAX_SIMILAR:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.db.models import Model, QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import PageNumberPagination
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -26,9 +25,12 @@ from recommendations.serializers import (
     TrainingRunRequestSerializer,
     TrainingRunSerializer,
 )
+from storefront.api_schema import Detail
+from storefront.pagination import PageNumberPagination
 
-Detail = inline_serializer("Detail", {"detail": serializers.CharField()})
-PAGE_PARAMETER = OpenApiParameter("page", OpenApiTypes.INT, description="Page number, from 1")
+PAGE_PARAMETER = OpenApiParameter(
+    "page", {"type": "integer", "minimum": 1}, description=PageNumberPagination.page_query_description
+)
 
 
 def _page_of(name: str, items: serializers.BaseSerializer[Any]) -> serializers.Serializer[Any]:
@@ -44,6 +46,16 @@ def _page_of(name: str, items: serializers.BaseSerializer[Any]) -> serializers.S
     )
 
 
+RowT = TypeVar("RowT", bound=Model)
+# What cancelling answers, and starting a run of a kind already in progress (with that run).
+RunWithMessage = inline_serializer(
+    "TrainingRunWithMessage",
+    {
+        "detail": serializers.CharField(),
+        "run": TrainingRunSerializer(allow_null=True, help_text="The run concerned; null if it is gone."),
+    },
+)
+
 # The admin's permissions for the same actions (recommendations/admin.py).
 RUNS = staff_with(GET="recommendations.view_trainingrun", POST="recommendations.add_trainingrun")
 RUN = staff_with(GET="recommendations.view_trainingrun")
@@ -57,6 +69,14 @@ def _staff_user(request: Request) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
+def _found(rows: QuerySet[RowT], pk: int, what: str) -> RowT:
+    """The row with this id, or a 404 that says what was looked for (not the model's class name)."""
+    row = rows.filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"No {what} with id {pk}.")
+    return row
+
+
 def _runs() -> QuerySet[TrainingRun]:
     return TrainingRun.objects.newest_first().select_related("triggered_by", "model_version")
 
@@ -65,7 +85,12 @@ def _runs() -> QuerySet[TrainingRun]:
     methods=["GET"],
     parameters=[
         OpenApiParameter("kind", OpenApiTypes.STR, description="Only runs of this kind"),
-        OpenApiParameter("status", OpenApiTypes.STR, description="Only runs with this status"),
+        OpenApiParameter(
+            "status",
+            OpenApiTypes.STR,
+            enum=TrainingRun.Status.values,
+            description="Only runs with this status",
+        ),
         PAGE_PARAMETER,
     ],
     responses=_page_of("PaginatedTrainingRunList", TrainingRunSerializer(many=True)),
@@ -78,7 +103,7 @@ def _runs() -> QuerySet[TrainingRun]:
     responses={
         202: TrainingRunSerializer,
         400: OpenApiResponse(description="Unknown kind or bad parameters"),
-        409: OpenApiResponse(Detail, description="A run of this kind is already in progress"),
+        409: OpenApiResponse(RunWithMessage, description="A run of this kind is already in progress"),
         503: OpenApiResponse(Detail, description="The task queue (Redis) is unavailable"),
     },
     description="Start a training run of a kind. Staff only. Answers 202 with the queued run.",
@@ -92,6 +117,9 @@ def training_runs(request: Request) -> Response:
     if kind := request.query_params.get("kind"):
         runs = runs.filter(kind=kind)
     if run_status := request.query_params.get("status"):
+        if run_status not in TrainingRun.Status.values:
+            choices = ", ".join(TrainingRun.Status.values)
+            raise ValidationError({"status": [f"Unknown status {run_status!r}; use one of: {choices}."]})
         runs = runs.filter(status=run_status)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(runs, request)
@@ -121,24 +149,27 @@ def _start_run(request: Request) -> Response:
 @api_view(["GET"])
 @permission_classes([RUN])
 def training_run_detail(request: Request, pk: int) -> Response:
-    return Response(TrainingRunSerializer(get_object_or_404(_runs(), pk=pk)).data)
+    return Response(TrainingRunSerializer(_found(_runs(), pk, "training run")).data)
 
 
 @extend_schema(
     request=None,
-    responses={202: TrainingRunSerializer, 409: OpenApiResponse(Detail, description="The run already ended")},
+    responses={
+        202: OpenApiResponse(RunWithMessage, description="Cancelled, or asked to stop"),
+        409: OpenApiResponse(Detail, description="The run already ended"),
+    },
     description="Cancel a queued run at once, or ask a running one to stop. Staff only.",
 )
 @api_view(["POST"])
 @permission_classes([RUN_CANCEL])
 def training_run_cancel(request: Request, pk: int) -> Response:
-    run = get_object_or_404(TrainingRun, pk=pk)
+    run = _found(TrainingRun.objects.all(), pk, "training run")
     try:
         message = training.training_run_cancel(run=run)
     except ValueError as error:
         return Response({"detail": str(error)}, status=status.HTTP_409_CONFLICT)
     return Response(
-        {"detail": message, "run": TrainingRunSerializer(get_object_or_404(_runs(), pk=pk)).data},
+        {"detail": message, "run": TrainingRunSerializer(_found(_runs(), pk, "training run")).data},
         status=status.HTTP_202_ACCEPTED,
     )
 
@@ -174,7 +205,7 @@ def model_versions(request: Request) -> Response:
 @api_view(["POST"])
 @permission_classes([VERSION_ACTIVATE])
 def model_version_activate(request: Request, pk: int) -> Response:
-    version = get_object_or_404(ModelVersion, pk=pk)
+    version = _found(ModelVersion.objects.all(), pk, "model version")
     try:
         version = versions.model_version_activate(version=version, activated_by=_staff_user(request))
     except (ArtifactError, LookupError) as error:

@@ -1,0 +1,83 @@
+"""The schema's error answers, documented once for every endpoint that can give them.
+
+Every error body is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404, 409, 429, 500, 503,
+and a 400 for an address with a NUL character) or `ValidationErrors` (`{"<parameter or field>":
+["what is wrong", ...]}`: a 400 naming each bad parameter or field). drf-spectacular documents only
+the success answers it can see; this AutoSchema adds the errors a view's permissions, throttles,
+path parameters and pagination make possible, and gives a body to errors a view documented with a
+description only. An error a view documents with its own body keeps it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import inline_serializer
+from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
+
+Detail = inline_serializer(
+    "Detail", {"detail": serializers.CharField(help_text="What went wrong, and what to do about it.")}
+)
+VALIDATION_ERRORS = ResolvedComponent(
+    name="ValidationErrors",
+    type=ResolvedComponent.SCHEMA,
+    object="ValidationErrors",
+    schema={
+        "type": "object",
+        "description": "Each bad query parameter or body field, with what is wrong with it.",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "minProperties": 1,
+        "example": {"k": ["Ask for between 1 and 48 items, not 100."]},
+    },
+)
+DESCRIPTIONS = {
+    "400": "A query parameter or field is invalid (each is named), or the address holds a NUL character.",
+    "401": "Not logged in: send `Authorization: Token <key>` (POST /api/v1/auth/token/) or a session.",
+    "403": "Logged in without the permission this needs (staff endpoints name it), or a session "
+    "request that changes something without its CSRF token.",
+    "404": "No such object, or no such page of a list.",
+    "429": "Too many requests: the `Retry-After` header says how many seconds to wait.",
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses = dict(super()._get_response_bodies(direction))
+        for code in self._error_codes():
+            responses.setdefault(code, {"description": DESCRIPTIONS[code]})
+        for code, response in responses.items():
+            if code >= "400" and "content" not in response:
+                responses[code] = {**self._error_response(code), "description": response["description"]}
+        return responses
+
+    def _error_codes(self) -> list[str]:
+        """The error statuses this operation can answer, from what the view is made of."""
+        permissions = getattr(self.view, "permission_classes", [])
+        restricted = [p for p in permissions if not issubclass(p, AllowAny)]
+        needs_more_than_login = [p for p in restricted if not issubclass(p, IsAuthenticated)]
+        checks_csrf = self.method not in SAFE_METHODS and any(
+            issubclass(a, SessionAuthentication) for a in getattr(self.view, "authentication_classes", [])
+        )
+        # Lists paginated by the view, or by hand in a function view that documents `page`.
+        paginated = (self._is_list_view() and self._get_paginator() is not None) or any(
+            getattr(parameter, "name", None) == "page" for parameter in self.get_override_parameters()
+        )
+        codes = {
+            "400": True,  # every address may hold a NUL character (storefront.api_errors)
+            "401": bool(restricted),
+            "403": bool(needs_more_than_login) or checks_csrf,
+            "404": "{" in self.path or paginated,
+            "429": bool(getattr(self.view, "throttle_classes", [])),
+        }
+        return [code for code, possible in codes.items() if possible]
+
+    def _error_response(self, code: str) -> dict[str, Any]:
+        if code != "400":
+            return dict(self._get_response_for_code(Detail, code))
+        self.registry.register_on_missing(VALIDATION_ERRORS)
+        detail = self._get_response_for_code(Detail, code)["content"]["application/json"]["schema"]
+        return {"content": {"application/json": {"schema": {"oneOf": [VALIDATION_ERRORS.ref, detail]}}}}
