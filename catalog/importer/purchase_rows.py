@@ -26,7 +26,7 @@ import numpy as np
 import psycopg
 
 from catalog.importer import erased_customers
-from catalog.importer.csv_files import check_field_count, split_csv_line
+from catalog.importer.csv_files import check_field_count, line_text_error, split_csv_line
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import TRANSACTIONS, Column
 
@@ -363,8 +363,10 @@ class PurchaseRowConverter:
     def _parse_line(self, line_no: int, line: bytes) -> tuple[int, float, int, int, int] | None:
         """The line's values; None for a line of an erased customer."""
         fields = split_csv_line(line)
-        if fields is None:
-            raise ImportInputError(TRANSACTIONS.filename, "is not UTF-8 text", line=line_no)
+        if fields is None or b"\x00" in line:
+            raise line_text_error(TRANSACTIONS, self.columns, line, line_no) or ImportInputError(
+                TRANSACTIONS.filename, "is not UTF-8 text", line=line_no
+            )
         check_field_count(TRANSACTIONS, self.columns, fields, line_no)
         raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
         by_field = self.by_field

@@ -48,6 +48,8 @@ class Column:
 
     def parse(self, raw: str) -> object:
         """Python-side parsing for the SQLite path; raises ValueError with a readable reason."""
+        if "\x00" in raw:  # PostgreSQL refuses it in any column
+            raise ValueError(NUL_PROBLEM)
         if raw == "":
             if self.required:
                 raise ValueError("is empty")
@@ -78,6 +80,8 @@ class Column:
             raise ValueError(f"{value!r} is above {self.max_value}{note}")
 
 
+# PostgreSQL's text cannot hold the character 0 (SQLite's could): refused on both paths alike.
+NUL_PROBLEM = "holds a NUL character (byte 0x00), which text cannot hold"
 _INTEGER = re.compile(r"[+-]?\d+")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

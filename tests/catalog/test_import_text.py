@@ -1,0 +1,107 @@
+"""Text a shop's own files bring: other encodings, NUL bytes, line breaks inside quoted fields.
+
+Both load paths must refuse the same files with the same file, line and field: PostgreSQL
+through COPY (run_import here), SQLite through Python's csv reader (parsed_rows).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Purchase
+from catalog.importer.csv_files import parsed_rows, read_header
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import ARTICLES
+from catalog.models import Article
+from tests.catalog.hm_data import read_rows, run_import, set_field, write_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _fails(data_dir: Path) -> ImportInputError:
+    with pytest.raises(ImportInputError) as caught:
+        run_import(data_dir, images=False)
+    return caught.value
+
+
+def _fails_on_sqlite(path: Path) -> ImportInputError:
+    with pytest.raises(ImportInputError) as caught:
+        list(parsed_rows(path, ARTICLES, read_header(path, ARTICLES)))
+    return caught.value
+
+
+def _latin1_articles(data_dir: Path, line: int) -> Path:
+    """articles.csv as a spreadsheet saves it in Western Europe: "Über" is one byte, 0xDC."""
+    path = data_dir / "articles.csv"
+    set_field(path, line, "prod_name", "Über jacket")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    return path
+
+
+def test_a_latin1_file_names_the_line_and_field_of_the_first_bad_byte(hm_files):
+    _latin1_articles(hm_files, 51)
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 51, "prod_name")
+    assert "byte 0xDC is not UTF-8 text" in error.problem
+    assert not Article.objects.exists()
+
+
+def test_the_sqlite_path_names_the_same_line_of_a_latin1_file(hm_files):
+    # Its decoder reads a block ahead of the csv reader: it named line 28, an earlier one.
+    path = _latin1_articles(hm_files, 51)
+
+    error = _fails_on_sqlite(path)
+
+    assert (error.line, error.field) == (51, "prod_name")
+
+
+def _with_line_breaks(path: Path, line: int) -> None:
+    """Gives the row on `line` a description of three lines, as H&M's own has."""
+    set_field(path, line, "detail_desc", "Soft jumper.\nHand wash.\nMade in Portugal.")
+
+
+def test_a_bad_byte_after_a_description_of_several_lines_names_its_own_line(hm_files):
+    _with_line_breaks(hm_files / "articles.csv", 5)
+    path = _latin1_articles(hm_files, 9)  # the 9th row: line 11 of the file
+
+    assert (_fails(hm_files).line, _fails_on_sqlite(path).line) == (11, 11)
+
+
+def test_a_nul_character_is_refused_on_both_paths_naming_its_field(hm_files):
+    path = hm_files / "articles.csv"
+    set_field(path, 7, "detail_desc", "Soft\x00jumper")
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.file, error.line, error.field) == ("articles.csv", 7, "detail_desc")
+        assert "NUL character" in error.problem
+    assert not Article.objects.exists()
+
+
+def test_a_nul_character_in_transactions_is_named(hm_files):
+    run_import(hm_files, images=False)
+    purchases = Purchase.objects.count()
+    path = hm_files / "transactions_train.csv"
+    customer_id = read_rows(path)[10]["customer_id"]
+    set_field(path, 12, "customer_id", customer_id[:-1] + "\x00")
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field) == (12, "customer_id")
+    assert "NUL character" in error.problem
+    assert Purchase.objects.count() == purchases
+
+
+def test_an_article_listed_twice_after_a_description_of_several_lines_names_its_line(hm_files):
+    path = hm_files / "articles.csv"
+    rows = read_rows(path)
+    rows.append(rows[5])
+    write_rows(path, ARTICLES.header, rows)
+    _with_line_breaks(path, 3)  # two more lines: the repeat, the last row, ends on the last line
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field) == (len(rows) + 3, "article_id")
+    assert not Article.objects.exists()
+
