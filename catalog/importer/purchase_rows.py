@@ -370,7 +370,7 @@ class PurchaseRowConverter:
         check_field_count(TRANSACTIONS, self.columns, fields, line_no)
         raw = {column.field: value for column, value in zip(self.columns, fields, strict=True)}
         by_field = self.by_field
-        customer_id = raw["customer_id"].strip()
+        customer_id = raw["customer_id"]
         customer = self.customers.get(customer_id.encode())
         if customer is None and erased_customers.is_erased(customer_id, self.erased):
             return None
@@ -387,6 +387,7 @@ class PurchaseRowConverter:
         day = parsed("t_dat")
         assert isinstance(day, dt.date)
         if customer is None:
+            parsed("customer_id")  # empty or too long: said as on SQLite, before "unknown"
             raise fail(
                 "customer_id", f"unknown customer {customer_id!r}: not in customers.csv or the database"
             )

@@ -105,3 +105,13 @@ def test_an_article_listed_twice_after_a_description_of_several_lines_names_its_
     assert (error.line, error.field) == (len(rows) + 3, "article_id")
     assert not Article.objects.exists()
 
+
+def test_a_customer_id_with_spaces_around_it_in_transactions_is_refused(hm_files):
+    # The SQLite path always refused it; PostgreSQL's line-by-line path took it, spaces dropped.
+    run_import(hm_files, images=False)
+    path = hm_files / "transactions_train.csv"
+    set_field(path, 20, "customer_id", f" {read_rows(path)[18]['customer_id']} ")
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field, error.problem) == (20, "customer_id", "is longer than 64 characters")
