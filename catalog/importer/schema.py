@@ -8,6 +8,7 @@ writes its headers from here too, so generator and importer cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import math
 import re
@@ -58,7 +59,8 @@ class Column:
         if self.kind in (Kind.INTEGER, Kind.BIGINT):
             value = _parse_integer(raw)
         elif self.kind is Kind.WHOLE_NUMBER:
-            value = round(_parse_float(raw))
+            self._check_range(_parse_float(raw))  # before rounding, as PostgreSQL's check does
+            value = _round_half_up(raw)
         elif self.kind is Kind.FLOAT:
             value = _parse_float(raw)
         elif self.kind is Kind.DATE:
@@ -100,6 +102,11 @@ def _parse_float(raw: str) -> float:
     if not math.isfinite(value):
         raise ValueError(f"{raw!r} is not a finite number")
     return value
+
+
+def _round_half_up(raw: str) -> int:
+    """Rounded as PostgreSQL rounds a numeric (24.5 → 25), not as Python's round() does (24)."""
+    return int(decimal.Decimal(raw).to_integral_value(rounding=decimal.ROUND_HALF_UP))
 
 
 def _parse_date(raw: str) -> dt.date:
