@@ -84,21 +84,25 @@ class Column:
 
 # PostgreSQL's text cannot hold the character 0 (SQLite's could): refused on both paths alike.
 NUL_PROBLEM = "holds a NUL character (byte 0x00), which text cannot hold"
-_INTEGER = re.compile(r"[+-]?\d+")
+# What PostgreSQL's integer and float8 input read. Python's int() and float() read more: digits of
+# other scripts (fullwidth, Arabic-Indic), underscores ("1_0"), any Unicode space; SQLite must not.
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+FLOAT_TEXT = re.compile(
+    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE | re.ASCII
+)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _parse_integer(raw: str) -> int:
-    if not _INTEGER.fullmatch(raw.strip()):
+    if not _INTEGER.fullmatch(raw):
         raise ValueError(f"{raw!r} is not a whole number")
     return int(raw)
 
 
 def _parse_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{raw!r} is not a number") from None
+    if not FLOAT_TEXT.fullmatch(raw):
+        raise ValueError(f"{raw!r} is not a number")
+    value = float(raw)
     if not math.isfinite(value):
         raise ValueError(f"{raw!r} is not a finite number")
     return value

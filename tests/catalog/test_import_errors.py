@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Customer, Purchase
 from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
-from catalog.importer.schema import CUSTOMERS, TRANSACTIONS
+from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import, set_field
 from tests.factories import ArticleFactory
@@ -127,6 +127,28 @@ def test_an_age_out_of_range_before_rounding_is_refused_on_both_paths(hm_files, 
     assert (error.line, error.field) == (5, "age")
     with pytest.raises(ValueError):
         CUSTOMERS.column("age").parse(age)
+
+
+# Python's int() and float() read these; PostgreSQL's input functions do not.
+NOT_POSTGRESQL_NUMBERS = ["1_0", "\uff13\uff10", "\u0662\u0666", "\u00a012"]  # fullwidth, Arabic-Indic, NBSP
+
+
+@pytest.mark.parametrize("raw", NOT_POSTGRESQL_NUMBERS)
+@pytest.mark.parametrize(
+    "column", [CUSTOMERS.column("FN"), CUSTOMERS.column("age"), ARTICLES.column("product_type_no")]
+)
+def test_the_sqlite_parser_refuses_numbers_postgresql_refuses(column, raw):
+    with pytest.raises(ValueError, match="is not a"):
+        column.parse(raw)
+
+
+@pytest.mark.parametrize("raw", NOT_POSTGRESQL_NUMBERS)
+def test_a_price_postgresql_cannot_read_is_refused_on_its_line_by_line_path(imported, raw):
+    set_field(imported / "transactions_train.csv", 8, "price", raw)
+
+    error = _fails(imported)
+
+    assert (error.line, error.field, error.problem) == (8, "price", f"{raw!r} is not a number")
 
 
 def test_an_unparsable_number_in_articles_stores_no_article(hm_files):
