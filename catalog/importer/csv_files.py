@@ -6,9 +6,10 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from catalog.importer.csv_quotes import QuoteCheck
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import NUL_PROBLEM, Column, FileSchema
 from catalog.progress import Advance
@@ -87,19 +88,35 @@ def _chunks(handle: io.BufferedReader, end: int) -> Iterator[bytes]:
         yield chunk
 
 
-def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
-    """The file's bytes up to its content's end (header included), in chunks; advances the progress
-    bar by rows read."""
+def raw_chunks(path: Path, advance: Advance, quotes: QuoteCheck) -> Iterator[bytes]:
+    """The file's bytes up to its content's end (header included), in chunks, their quotes checked
+    before COPY reads them; advances the progress bar by rows read."""
     end = content_end(path)
     with path.open("rb") as handle:
         header_pending = True
+        tail = b""  # the last line so far, when it goes on in the next chunk
         for chunk in _chunks(handle, end):
             rows = chunk.count(b"\n")
+            tail = _check_quotes(quotes, tail, chunk, rows)
             if header_pending and rows:
                 rows -= 1
                 header_pending = False
             advance(rows)
             yield chunk
+        if tail:
+            quotes.check(tail)
+        quotes.finish()
+
+
+def _check_quotes(quotes: QuoteCheck, tail: bytes, chunk: bytes, rows: int) -> bytes:
+    """Checks the chunk's whole lines (the first one begins in `tail`); returns the new tail."""
+    cut = chunk.rfind(b"\n") + 1
+    if quotes.opened is None and b'"' not in chunk and b'"' not in tail:
+        quotes.skip(rows)  # a memchr over the chunk: customers.csv has no quotes at all
+    else:
+        for line in (tail + chunk[:cut]).split(b"\n")[:-1]:
+            quotes.check(line + b"\n")
+    return chunk[cut:] if cut else tail + chunk
 
 
 def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -126,7 +143,7 @@ def parsed_rows(
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(_quotes_checked(handle, QuoteCheck(schema, columns)))
         line = 1
         blank: int | None = None
         try:
@@ -156,6 +173,16 @@ def row_end_line(path: Path, row: int) -> int:
         for _ in itertools.islice(reader, row + 1):
             pass
         return reader.line_num
+
+
+def _quotes_checked(lines: Iterable[str], quotes: QuoteCheck) -> Iterator[str]:
+    for line in lines:
+        if quotes.opened is None and '"' not in line:
+            quotes.skip(1)
+        else:
+            quotes.check(line.encode())
+        yield line
+    quotes.finish()
 
 
 def check_field_count(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> None:

@@ -16,6 +16,7 @@ import psycopg
 from django.db import connection
 
 from catalog.importer.csv_files import raw_chunks, row_end_line, text_error
+from catalog.importer.csv_quotes import QuoteCheck
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import Column, FileSchema, Kind
 from catalog.progress import Advance
@@ -81,7 +82,7 @@ def copy_file(
     )
     try:
         with cursor.copy(statement) as copy:
-            for chunk in raw_chunks(path, advance):
+            for chunk in raw_chunks(path, advance, QuoteCheck(schema, columns)):
                 copy.write(chunk)
     except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
         # COPY names the line it had read up to, not the field, and says a NUL is bad UTF-8.
