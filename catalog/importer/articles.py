@@ -52,7 +52,7 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
     postgres_copy.create_staging_table(cursor, STAGING, ARTICLES.columns)
     with progress.bar(ARTICLES.filename, total=estimate_rows(path)) as advance:
         rows = postgres_copy.copy_file(cursor, STAGING, columns, path, ARTICLES, advance)
-    duplicate = _duplicate_error(cursor)
+    duplicate = _duplicate_error(cursor, path)
     if duplicate is not None:
         raise duplicate
 
@@ -89,8 +89,8 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
     return rows, changed
 
 
-def _duplicate_error(cursor: Any) -> ImportInputError | None:
-    found = postgres_copy.first_duplicate(cursor, STAGING, "article_id")
+def _duplicate_error(cursor: Any, path: Path) -> ImportInputError | None:
+    found = postgres_copy.first_duplicate(cursor, STAGING, "article_id", path)
     if found is None:
         return None
     line, article_id = found

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import itertools
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from catalog.importer.csv_quotes import QuoteCheck
 from catalog.importer.errors import ImportInputError
-from catalog.importer.schema import Column, FileSchema
+from catalog.importer.schema import NUL_PROBLEM, Column, FileSchema
 from catalog.progress import Advance
 
 # Big enough that per-chunk overhead vanishes, small enough that memory stays flat.
@@ -85,19 +88,35 @@ def _chunks(handle: io.BufferedReader, end: int) -> Iterator[bytes]:
         yield chunk
 
 
-def raw_chunks(path: Path, advance: Advance) -> Iterator[bytes]:
-    """The file's bytes up to its content's end (header included), in chunks; advances the progress
-    bar by rows read."""
+def raw_chunks(path: Path, advance: Advance, quotes: QuoteCheck) -> Iterator[bytes]:
+    """The file's bytes up to its content's end (header included), in chunks, their quotes checked
+    before COPY reads them; advances the progress bar by rows read."""
     end = content_end(path)
     with path.open("rb") as handle:
         header_pending = True
+        tail = b""  # the last line so far, when it goes on in the next chunk
         for chunk in _chunks(handle, end):
             rows = chunk.count(b"\n")
+            tail = _check_quotes(quotes, tail, chunk, rows)
             if header_pending and rows:
                 rows -= 1
                 header_pending = False
             advance(rows)
             yield chunk
+        if tail:
+            quotes.check(tail)
+        quotes.finish()
+
+
+def _check_quotes(quotes: QuoteCheck, tail: bytes, chunk: bytes, rows: int) -> bytes:
+    """Checks the chunk's whole lines (the first one begins in `tail`); returns the new tail."""
+    cut = chunk.rfind(b"\n") + 1
+    if quotes.opened is None and b'"' not in chunk and b'"' not in tail:
+        quotes.skip(rows)  # a memchr over the chunk: customers.csv has no quotes at all
+    else:
+        for line in (tail + chunk[:cut]).split(b"\n")[:-1]:
+            quotes.check(line + b"\n")
+    return chunk[cut:] if cut else tail + chunk
 
 
 def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
@@ -124,7 +143,7 @@ def parsed_rows(
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(_quotes_checked(handle, QuoteCheck(schema, columns)))
         line = 1
         blank: int | None = None
         try:
@@ -138,11 +157,32 @@ def parsed_rows(
                     raise ImportInputError(schema.filename, "is an empty line", line=blank)
                 yield line, parse_row(schema, columns, row, line)
         except UnicodeDecodeError:
-            raise ImportInputError(schema.filename, "is not UTF-8 text", line=line + 1) from None
+            # The decoder reads ahead of the csv reader: `line` is not where the bad bytes are.
+            raise text_error(path, schema, columns) from None
         except csv.Error as error:
             raise ImportInputError(
                 schema.filename, f"is not valid csv ({error})", line=reader.line_num
             ) from None
+
+
+def row_end_line(path: Path, row: int) -> int:
+    """The line on which a file's row-th row (1: the first after the header) ends, quoted line
+    breaks counted (on error paths: it reads the file up to the row)."""
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for _ in itertools.islice(reader, row + 1):
+            pass
+        return reader.line_num
+
+
+def _quotes_checked(lines: Iterable[str], quotes: QuoteCheck) -> Iterator[str]:
+    for line in lines:
+        if quotes.opened is None and '"' not in line:
+            quotes.skip(1)
+        else:
+            quotes.check(line.encode())
+        yield line
+    quotes.finish()
 
 
 def check_field_count(schema: FileSchema, columns: list[Column], row: list[str], line: int) -> None:
@@ -174,3 +214,62 @@ def split_csv_line(line: bytes) -> list[str] | None:
     except UnicodeDecodeError:
         return None
     return next(csv.reader(io.StringIO(text)), [])
+
+
+# Bytes that are not UTF-8 decode to these with errors="surrogateescape" (0x80-0xFF → U+DC80-U+DCFF).
+_UNDECODABLE = re.compile("[\udc80-\udcff]")
+_SAVE_AS_UTF8 = "(save the file as UTF-8; Latin-1 and Windows-1252 are not read)"
+
+
+def _text_problem(value: str) -> tuple[str, int] | None:
+    """Why a field (decoded with errors="surrogateescape") is no text the database can store, and
+    where in it."""
+    if "\x00" in value:
+        return NUL_PROBLEM, value.index("\x00")
+    found = _UNDECODABLE.search(value)
+    if found is None:
+        return None
+    byte = ord(found[0]) - 0xDC00
+    return f"byte 0x{byte:02X} is not UTF-8 text {_SAVE_AS_UTF8}", found.start()
+
+
+def line_text_error(
+    schema: FileSchema, columns: list[Column], line: bytes, line_no: int
+) -> ImportInputError | None:
+    """The field of one csv line holding a NUL or bytes that are not UTF-8, if any."""
+    fields = next(csv.reader([line.decode("utf-8", "surrogateescape")]), [])
+    return _fields_text_error(schema, columns, fields, line_no)
+
+
+def text_error(path: Path, schema: FileSchema, columns: list[Column]) -> ImportInputError:
+    """Where a file first holds a NUL or bytes that are not UTF-8: the line and the field.
+
+    Read again from the start, on the error path only: a streaming decoder or COPY notices the
+    bytes a block ahead of the row, and neither knows the field.
+    """
+    with path.open("r", encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        end = 1
+        for fields in reader:
+            found = _fields_text_error(schema, columns, fields, end + 1)
+            if found is not None:
+                return found
+            end = reader.line_num
+    return ImportInputError(schema.filename, "is not UTF-8 text")
+
+
+def _fields_text_error(
+    schema: FileSchema, columns: list[Column], fields: list[str], first_line: int
+) -> ImportInputError | None:
+    """first_line: where the row starts; a quoted field may run over several lines."""
+    line = first_line
+    for column, value in zip(columns, fields, strict=False):
+        found = _text_problem(value)
+        if found is not None:
+            problem, at = found
+            return ImportInputError(
+                schema.filename, problem, line=line + value.count("\n", 0, at), field=column.name
+            )
+        line += value.count("\n")
+    return None

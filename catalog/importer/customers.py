@@ -66,7 +66,7 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
             return "round(age)::smallint"
         return field
 
-    found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id")
+    found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id", path)
     if found is not None:
         raise _duplicate(found[1], found[0])
     # After the duplicate check, which numbers the staged rows as the file's lines.

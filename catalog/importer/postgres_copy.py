@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 from django.db import connection
 
-from catalog.importer.csv_files import raw_chunks
+from catalog.importer.csv_files import raw_chunks, row_end_line, text_error
+from catalog.importer.csv_quotes import QuoteCheck
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import Column, FileSchema, Kind
 from catalog.progress import Advance
@@ -81,8 +82,11 @@ def copy_file(
     )
     try:
         with cursor.copy(statement) as copy:
-            for chunk in raw_chunks(path, advance):
+            for chunk in raw_chunks(path, advance, QuoteCheck(schema, columns)):
                 copy.write(chunk)
+    except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
+        # COPY names the line it had read up to, not the field, and says a NUL is bad UTF-8.
+        raise text_error(path, schema, columns) from None
     except psycopg.Error as error:
         raise copy_error(error, schema, columns) from None
     return int(cursor.rowcount)
@@ -93,14 +97,14 @@ def is_empty(cursor: Any, table: str) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def first_duplicate(cursor: Any, table: str, key: str) -> tuple[int, Any] | None:
+def first_duplicate(cursor: Any, table: str, key: str, path: Path) -> tuple[int, Any] | None:
     """(file line, value) of the first row repeating an earlier row's key in a staging table.
 
     Checked before every upsert: ON CONFLICT DO UPDATE fails on a repeated key only when both rows
     would change a stored one, so a file listing a customer twice was otherwise accepted or refused
     depending on what the table held. One hash aggregate answers whether any key repeats; only
     then are rows numbered. A freshly filled staging table holds rows in COPY order, so ctid order
-    is file order and line = position + 1 (header).
+    is file order; the file tells on which line that row ends (quoted fields may hold line breaks).
     """
     cursor.execute(f"SELECT EXISTS (SELECT FROM {table} GROUP BY {key} HAVING count(*) > 1)")
     if not cursor.fetchone()[0]:
@@ -108,14 +112,14 @@ def first_duplicate(cursor: Any, table: str, key: str) -> tuple[int, Any] | None
     cursor.execute(
         f"""
         SELECT line, {key} FROM (
-            SELECT {key}, row_number() OVER (ORDER BY ctid) + 1 AS line,
+            SELECT {key}, row_number() OVER (ORDER BY ctid) AS line,
                    row_number() OVER (PARTITION BY {key} ORDER BY ctid) AS occurrence
             FROM {table}) numbered
         WHERE occurrence = 2 ORDER BY line LIMIT 1
         """
     )
     found = cursor.fetchone()
-    return (int(found[0]), found[1]) if found else None
+    return (row_end_line(path, int(found[0])), found[1]) if found else None
 
 
 _CONTEXT = re.compile(r"line (?P<line>\d+)(?:, column (?P<column>\w+))?(?:: \"(?P<value>.*)\")?", re.DOTALL)

@@ -8,6 +8,7 @@ writes its headers from here too, so generator and importer cannot drift apart.
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 import enum
 import math
 import re
@@ -48,6 +49,8 @@ class Column:
 
     def parse(self, raw: str) -> object:
         """Python-side parsing for the SQLite path; raises ValueError with a readable reason."""
+        if "\x00" in raw:  # PostgreSQL refuses it in any column
+            raise ValueError(NUL_PROBLEM)
         if raw == "":
             if self.required:
                 raise ValueError("is empty")
@@ -56,7 +59,8 @@ class Column:
         if self.kind in (Kind.INTEGER, Kind.BIGINT):
             value = _parse_integer(raw)
         elif self.kind is Kind.WHOLE_NUMBER:
-            value = round(_parse_float(raw))
+            self._check_range(_parse_float(raw))  # before rounding, as PostgreSQL's check does
+            value = _round_half_up(raw)
         elif self.kind is Kind.FLOAT:
             value = _parse_float(raw)
         elif self.kind is Kind.DATE:
@@ -78,24 +82,35 @@ class Column:
             raise ValueError(f"{value!r} is above {self.max_value}{note}")
 
 
-_INTEGER = re.compile(r"[+-]?\d+")
+# PostgreSQL's text cannot hold the character 0 (SQLite's could): refused on both paths alike.
+NUL_PROBLEM = "holds a NUL character (byte 0x00), which text cannot hold"
+# What PostgreSQL's integer and float8 input read. Python's int() and float() read more: digits of
+# other scripts (fullwidth, Arabic-Indic), underscores ("1_0"), any Unicode space; SQLite must not.
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*", re.ASCII)
+FLOAT_TEXT = re.compile(
+    r"\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*|\s*[+-]?(nan|inf|infinity)\s*", re.IGNORECASE | re.ASCII
+)
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def _parse_integer(raw: str) -> int:
-    if not _INTEGER.fullmatch(raw.strip()):
+    if not _INTEGER.fullmatch(raw):
         raise ValueError(f"{raw!r} is not a whole number")
     return int(raw)
 
 
 def _parse_float(raw: str) -> float:
-    try:
-        value = float(raw)
-    except ValueError:
-        raise ValueError(f"{raw!r} is not a number") from None
+    if not FLOAT_TEXT.fullmatch(raw):
+        raise ValueError(f"{raw!r} is not a number")
+    value = float(raw)
     if not math.isfinite(value):
         raise ValueError(f"{raw!r} is not a finite number")
     return value
+
+
+def _round_half_up(raw: str) -> int:
+    """Rounded as PostgreSQL rounds a numeric (24.5 → 25), not as Python's round() does (24)."""
+    return int(decimal.Decimal(raw).to_integral_value(rounding=decimal.ROUND_HALF_UP))
 
 
 def _parse_date(raw: str) -> dt.date:

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from accounts.models import Customer, Purchase
 from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
-from catalog.importer.schema import TRANSACTIONS
+from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import, set_field
 from tests.factories import ArticleFactory
@@ -104,6 +104,51 @@ def test_the_sqlite_parser_refuses_the_same_prices_as_postgresql(price):
     # 1.5e308 is a finite double but above the stored check (PRICE_CEILING): it was a traceback.
     with pytest.raises(ValueError):
         TRANSACTIONS.column("price").parse(price)
+
+
+@pytest.mark.parametrize("age, stored", [("24.5", 25), ("25.5", 26), ("0.5", 1), ("49.0", 49)])
+def test_an_age_with_a_half_is_rounded_alike_on_both_paths(hm_files, age, stored):
+    # Python's round() rounds halves to even: SQLite stored 24 where PostgreSQL stored 25.
+    set_field(hm_files / "customers.csv", 5, "age", age)
+
+    run_import(hm_files, images=False)
+
+    customer_id = read_rows(hm_files / "customers.csv")[3]["customer_id"]
+    assert Customer.objects.get(customer_id=customer_id).age == stored
+    assert CUSTOMERS.column("age").parse(age) == stored
+
+
+@pytest.mark.parametrize("age", ["-0.4", "150.4"])
+def test_an_age_out_of_range_before_rounding_is_refused_on_both_paths(hm_files, age):
+    set_field(hm_files / "customers.csv", 5, "age", age)
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field) == (5, "age")
+    with pytest.raises(ValueError):
+        CUSTOMERS.column("age").parse(age)
+
+
+# Python's int() and float() read these; PostgreSQL's input functions do not.
+NOT_POSTGRESQL_NUMBERS = ["1_0", "\uff13\uff10", "\u0662\u0666", "\u00a012"]  # fullwidth, Arabic-Indic, NBSP
+
+
+@pytest.mark.parametrize("raw", NOT_POSTGRESQL_NUMBERS)
+@pytest.mark.parametrize(
+    "column", [CUSTOMERS.column("FN"), CUSTOMERS.column("age"), ARTICLES.column("product_type_no")]
+)
+def test_the_sqlite_parser_refuses_numbers_postgresql_refuses(column, raw):
+    with pytest.raises(ValueError, match="is not a"):
+        column.parse(raw)
+
+
+@pytest.mark.parametrize("raw", NOT_POSTGRESQL_NUMBERS)
+def test_a_price_postgresql_cannot_read_is_refused_on_its_line_by_line_path(imported, raw):
+    set_field(imported / "transactions_train.csv", 8, "price", raw)
+
+    error = _fails(imported)
+
+    assert (error.line, error.field, error.problem) == (8, "price", f"{raw!r} is not a number")
 
 
 def test_an_unparsable_number_in_articles_stores_no_article(hm_files):

@@ -115,7 +115,8 @@ def test_the_first_bad_line_in_file_order_stops_threaded_parsing():
     [
         lambda line: line.replace("\n", "\r\n"),  # Windows line ends
         lambda line: f'"{line[:10]}"{line[10:]}',  # a quoted field
-        lambda line: line.replace(",0", ", 0", 1),  # a space before the article id
+        # a space before the article id (",0" first matched the customer id, all leading zeros here)
+        lambda line: ",".join(f" {field}" if at == 2 else field for at, field in enumerate(line.split(","))),
         lambda line: line.rsplit(",", 1)[0] + ",12\n",  # a two-digit channel
     ],
 )

@@ -1,0 +1,169 @@
+"""Text a shop's own files bring: other encodings, NUL bytes, line breaks inside quoted fields.
+
+Both load paths must refuse the same files with the same file, line and field: PostgreSQL
+through COPY (run_import here), SQLite through Python's csv reader (parsed_rows).
+"""
+
+from pathlib import Path
+
+import pytest
+
+from accounts.models import Purchase
+from catalog.importer.csv_files import parsed_rows, read_header
+from catalog.importer.csv_quotes import STRAY_QUOTE, UNCLOSED_QUOTE
+from catalog.importer.errors import ImportInputError
+from catalog.importer.schema import ARTICLES
+from catalog.models import Article
+from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, write_rows
+
+pytestmark = pytest.mark.django_db
+
+
+def _fails(data_dir: Path) -> ImportInputError:
+    with pytest.raises(ImportInputError) as caught:
+        run_import(data_dir, images=False)
+    return caught.value
+
+
+def _fails_on_sqlite(path: Path) -> ImportInputError:
+    with pytest.raises(ImportInputError) as caught:
+        list(parsed_rows(path, ARTICLES, read_header(path, ARTICLES)))
+    return caught.value
+
+
+def _latin1_articles(data_dir: Path, line: int) -> Path:
+    """articles.csv as a spreadsheet saves it in Western Europe: "Über" is one byte, 0xDC."""
+    path = data_dir / "articles.csv"
+    set_field(path, line, "prod_name", "Über jacket")
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+    return path
+
+
+def test_a_latin1_file_names_the_line_and_field_of_the_first_bad_byte(hm_files):
+    _latin1_articles(hm_files, 51)
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == ("articles.csv", 51, "prod_name")
+    assert "byte 0xDC is not UTF-8 text" in error.problem
+    assert not Article.objects.exists()
+
+
+def test_the_sqlite_path_names_the_same_line_of_a_latin1_file(hm_files):
+    # Its decoder reads a block ahead of the csv reader: it named line 28, an earlier one.
+    path = _latin1_articles(hm_files, 51)
+
+    error = _fails_on_sqlite(path)
+
+    assert (error.line, error.field) == (51, "prod_name")
+
+
+def _with_line_breaks(path: Path, line: int) -> None:
+    """Gives the row on `line` a description of three lines, as H&M's own has."""
+    set_field(path, line, "detail_desc", "Soft jumper.\nHand wash.\nMade in Portugal.")
+
+
+def test_a_bad_byte_after_a_description_of_several_lines_names_its_own_line(hm_files):
+    _with_line_breaks(hm_files / "articles.csv", 5)
+    path = _latin1_articles(hm_files, 9)  # the 9th row: line 11 of the file
+
+    assert (_fails(hm_files).line, _fails_on_sqlite(path).line) == (11, 11)
+
+
+def test_a_nul_character_is_refused_on_both_paths_naming_its_field(hm_files):
+    path = hm_files / "articles.csv"
+    set_field(path, 7, "detail_desc", "Soft\x00jumper")
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.file, error.line, error.field) == ("articles.csv", 7, "detail_desc")
+        assert "NUL character" in error.problem
+    assert not Article.objects.exists()
+
+
+def test_a_nul_character_in_transactions_is_named(hm_files):
+    run_import(hm_files, images=False)
+    purchases = Purchase.objects.count()
+    path = hm_files / "transactions_train.csv"
+    customer_id = read_rows(path)[10]["customer_id"]
+    set_field(path, 12, "customer_id", customer_id[:-1] + "\x00")
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field) == (12, "customer_id")
+    assert "NUL character" in error.problem
+    assert Purchase.objects.count() == purchases
+
+
+def test_an_article_listed_twice_after_a_description_of_several_lines_names_its_line(hm_files):
+    path = hm_files / "articles.csv"
+    rows = read_rows(path)
+    rows.append(rows[5])
+    write_rows(path, ARTICLES.header, rows)
+    _with_line_breaks(path, 3)  # two more lines: the repeat, the last row, ends on the last line
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field) == (len(rows) + 3, "article_id")
+    assert not Article.objects.exists()
+
+
+def test_a_customer_id_with_spaces_around_it_in_transactions_is_refused(hm_files):
+    # The SQLite path always refused it; PostgreSQL's line-by-line path took it, spaces dropped.
+    run_import(hm_files, images=False)
+    path = hm_files / "transactions_train.csv"
+    set_field(path, 20, "customer_id", f" {read_rows(path)[18]['customer_id']} ")
+
+    error = _fails(hm_files)
+
+    assert (error.line, error.field, error.problem) == (20, "customer_id", "is longer than 64 characters")
+
+
+def _set_raw(path: Path, line: int, field: str, raw: str) -> None:
+    """Like set_field, but `raw` goes into the file as written, quotes and all."""
+    set_field(path, line, field, "RAW-VALUE")
+    path.write_text(path.read_text().replace("RAW-VALUE", raw))
+
+
+@pytest.mark.parametrize("raw", ['12" heel boots', 'Size 5"x" top'])
+def test_a_quote_inside_a_field_that_is_not_quoted_is_refused_on_both_paths(hm_files, raw):
+    # SQLite stored it as written; COPY opened a quoted section there: it read on into the next
+    # lines and named a later one, or dropped the quotes ("Size 5x top").
+    path = hm_files / "articles.csv"
+    _set_raw(path, 6, "prod_name", raw)
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.field, error.problem) == (6, "prod_name", STRAY_QUOTE)
+    assert not Article.objects.exists()
+
+
+def test_a_quoted_field_never_closed_names_where_it_opens_on_both_paths(hm_files):
+    # SQLite took the rest of the file into the field; COPY named the line after the last.
+    path = hm_files / "articles.csv"
+    last = line_count(path)
+    _set_raw(path, last, "detail_desc", '"Soft jumper, hand wash')
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.field, error.problem) == (last, "detail_desc", UNCLOSED_QUOTE)
+    assert not Article.objects.exists()
+
+
+def test_a_missing_closing_quote_mid_file_names_the_field_it_opens(hm_files):
+    # The quoted field runs on into the next rows until their quotes no longer fit.
+    path = hm_files / "articles.csv"
+    _set_raw(path, 9, "detail_desc", '"Soft jumper, hand wash')
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.field) == (9, "detail_desc")
+        assert error.problem.startswith(UNCLOSED_QUOTE)
+
+
+def test_quoted_commas_quotes_and_line_breaks_are_stored_as_written(hm_files):
+    path = hm_files / "articles.csv"
+    description = 'A "relaxed" fit, long sleeves.\r\nHand wash, 30°C.\nMade in Türkiye 🧵'
+    set_field(path, 4, "detail_desc", description)
+    article_id = int(read_rows(path)[2]["article_id"])
+
+    run_import(hm_files, images=False)
+
+    assert Article.objects.get(article_id=article_id).detail_desc == description
+    assert list(parsed_rows(path, ARTICLES, read_header(path, ARTICLES)))[2][1]["detail_desc"] == description
