@@ -3,7 +3,7 @@ import shutil
 import time
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 
 from accounts.models import Customer, Purchase
@@ -563,3 +563,19 @@ def test_after_an_import_listing_ids_come_from_the_index_alone(hm_files):
         plan = plan["Plans"][0]
     assert plan["Actual Rows"] == Article.objects.filter(is_available=True).count() > 0
     assert (plan["Node Type"], plan.get("Heap Fetches")) == ("Index Only Scan", 0)
+
+
+def test_ctrl_c_ends_the_command_with_a_message_not_a_traceback(hm_files, monkeypatch):
+    from catalog.management.commands import import_hm
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(import_hm, "import_dataset", interrupted)
+    with pytest.raises(CommandError) as raised:
+        try:
+            call_command("import_hm", str(hm_files), "--no-images")
+        except KeyboardInterrupt:  # not caught: pytest would stop the whole session
+            pytest.fail("KeyboardInterrupt escaped the command")
+    assert raised.value.returncode == 130
+    assert "Interrupted: nothing of the file being loaded was stored" in str(raised.value)

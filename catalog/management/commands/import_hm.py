@@ -12,6 +12,11 @@ from catalog.importer.dataset import import_dataset
 from catalog.importer.errors import ImportInputError
 from catalog.progress import command_progress
 
+INTERRUPTED = (
+    "Interrupted: nothing of the file being loaded was stored (files loaded before it were). "
+    "Running the same command again imports the rest and leaves what is stored as it is."
+)
+
 
 class Command(BaseCommand):
     help = (
@@ -38,6 +43,9 @@ class Command(BaseCommand):
             )
         except ImportInputError as error:
             raise CommandError(f"{error} (nothing from {error.file} was imported)") from error
+        except KeyboardInterrupt:
+            # The file being loaded rolls back with its transaction: say so instead of a traceback.
+            raise CommandError(INTERRUPTED, returncode=130) from None
         for report in summary.files:
             self.stdout.write(report.summary())
         if options["verbosity"] > 1:
