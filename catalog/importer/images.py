@@ -36,7 +36,7 @@ FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha2
 def import_images(images_dir: Path, *, progress: Progress, workers: int | None = None) -> FileReport:
     started = time.monotonic()
     known = dict(Article.objects.values_list("article_id", "image_sha256"))
-    tasks: list[ImageTask] = []
+    photos: dict[int, Path] = {}
     ignored = without_article = 0
     for path in sorted(images_dir.rglob("*")):
         if not path.is_file():
@@ -49,7 +49,21 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
         if article_id not in known:
             without_article += 1
             continue
-        tasks.append(ImageTask(str(path), article_id, known[article_id], str(settings.MEDIA_ROOT)))
+        if article_id in photos:
+            # Both would be written to the article's one file, in whichever order the workers
+            # finish: the photo, its thumbnail and its recorded checksum could come from
+            # different files, and every import would "change" it again.
+            # Found before any photo is stored: the error names the folder, none of which is stored.
+            raise ImportInputError(
+                IMAGES_DIR,
+                f"{_relative(path, images_dir)} is a second photo of article {article_id:010d} "
+                f"besides {_relative(photos[article_id], images_dir)}: keep one",
+            )
+        photos[article_id] = path
+    tasks = [
+        ImageTask(str(path), article_id, known[article_id], str(settings.MEDIA_ROOT))
+        for article_id, path in photos.items()
+    ]
 
     stored = 0
     pending: list[Article] = []
@@ -58,8 +72,9 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             advance(1)
             if result.problem:
                 _save(pending)
-                relative = Path(result.source).relative_to(images_dir.parent)
-                raise ImportInputError(str(relative), f"is not a readable image ({result.problem})")
+                raise ImportInputError(
+                    _relative(Path(result.source), images_dir), f"is not a readable image ({result.problem})"
+                )
             if result.stored:
                 stored += 1
                 pending.append(
@@ -85,6 +100,11 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
     return FileReport(
         IMAGES_DIR, rows=len(tasks), changed=stored, seconds=time.monotonic() - started, notes=notes
     )
+
+
+def _relative(path: Path, images_dir: Path) -> str:
+    """As the error names it: images/010/0108775015.jpg."""
+    return str(path.relative_to(images_dir.parent))
 
 
 def _run(tasks: list[ImageTask], workers: int | None) -> Iterator[ImageResult]:

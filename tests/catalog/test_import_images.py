@@ -6,6 +6,7 @@ from django.conf import settings
 from PIL import Image
 
 from catalog.importer import images as image_import
+from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import THUMBNAIL_WIDTH
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
@@ -90,3 +91,19 @@ def test_worker_processes_produce_the_same_records(hm_files, monkeypatch):
 
     assert Article.objects.filter(image="").count() == 0
     assert Article.objects.exclude(image_width=224).count() == 0
+
+
+def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_files):
+    article_id = read_rows(hm_files / "articles.csv")[0]["article_id"]
+    first = _photo(hm_files, article_id)
+    second = first.with_name(f"{int(article_id)}.JPG")  # unpadded and in capitals: the same article
+    Image.new("RGB", (20, 30), "red").save(second, "JPEG")
+
+    with pytest.raises(ImportInputError) as raised:
+        run_import(hm_files)
+
+    assert str(raised.value) == (
+        f"images: images/{article_id[:3]}/{second.name} is a second photo of article {article_id} "
+        f"besides images/{article_id[:3]}/{first.name}: keep one"
+    )
+    assert Article.objects.exclude(image="").count() == 0
