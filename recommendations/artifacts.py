@@ -151,7 +151,13 @@ class LocalArtifactStore:
         if final.exists():
             raise ArtifactError(f"{final} already exists; refusing to overwrite a published version.")
         os.rename(workdir, final)
-        _fsync_directory(final.parent)
+        try:
+            _fsync_directory(final.parent)
+        except BaseException:
+            # The caller only knows the workdir, which is gone: a folder left under its version
+            # name would look published to nobody's record and be cleaned up by nothing.
+            shutil.rmtree(final, ignore_errors=True)
+            raise
         return PublishedArtifact(path=relative, manifest=manifest, size_bytes=total)
 
     def local_path(self, relative: str) -> Path:

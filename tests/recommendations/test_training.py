@@ -355,3 +355,25 @@ def test_without_a_broker_a_trigger_runs_in_a_thread_of_this_process(settings, m
     assert TrainingRun.objects.get(pk=run.pk).status in ("queued", "running")
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "succeeded")
     assert serving.active_model(KIND)["value"] == 7
+
+
+def test_a_full_disk_while_publishing_leaves_no_folder_and_the_old_version_serving(
+    monkeypatch, artifacts_root
+):
+    train(value=1)
+    sync_directory = artifacts._fsync_directory
+
+    def full_disk_at_the_rename(path):
+        # The new folder already carries its version name: the last step of publishing fails.
+        if path == artifacts_root / KIND:
+            raise OSError(28, "No space left on device")
+        sync_directory(path)
+
+    monkeypatch.setattr(artifacts, "_fsync_directory", full_disk_at_the_rename)
+    run = train(value=2)
+    assert run.status == "failed"
+    assert "No space left on device" in run.message
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001"]
+    assert serving.active_model(KIND)["value"] == 1
+    monkeypatch.setattr(artifacts, "_fsync_directory", sync_directory)
+    assert train(value=3).status == "succeeded"
