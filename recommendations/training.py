@@ -265,7 +265,7 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
                     store.discard(workdir)
         version = _activate(run_id, kind, published, metrics)
     except Exception as error:
-        if published is not None:
+        if published is not None and not _is_recorded(published):
             store.delete(published.path)
         _fail_from_exception(run_id, error, cancelled_message="Cancelled; nothing was activated")
         return None
@@ -298,6 +298,20 @@ def _activate(
         run.heartbeat_at = run.finished_at
         run.save(update_fields=["status", "progress", "metrics", "message", "finished_at", "heartbeat_at"])
     return version
+
+
+def _is_recorded(published: artifacts.PublishedArtifact) -> bool:
+    """Whether a version row points at a published folder, True when the database cannot say.
+
+    A commit can reach the database and its answer be lost with the connection: the version is
+    then active, and deleting its folder would break serving. A folder kept by mistake is removed
+    by training_housekeeping once no row points to it.
+    """
+    try:
+        return ModelVersion.objects.filter(path=published.path).exists()
+    except Exception:
+        logger.warning("Could not check whether %s was recorded; keeping it.", published.path, exc_info=True)
+        return True
 
 
 def _train_with_retries(run: TrainingRun, kind: ModelKind, beat: RunHeartbeat) -> tuple[dict[str, Any], Any]:
@@ -448,10 +462,13 @@ def training_housekeeping() -> int:
     """Beat's sweep: fail stale runs and delete temporary folders killed workers left behind."""
     ended = training_runs_fail_stale()
     in_progress = set(TrainingRun.objects.in_progress().values_list("pk", flat=True))
-    # Temporary folders older than the longest a run may take cannot belong to a live run.
-    artifacts.get_store().remove_stale_temporaries(
-        older_than_seconds=settings.TRAINING_SOFT_TIME_LIMIT + 3600, keep_scratch_for=in_progress
-    )
+    # Temporary folders older than the longest a run may take cannot belong to a live run, nor can
+    # a version folder that old without a row be waiting for its activating commit.
+    older_than = settings.TRAINING_SOFT_TIME_LIMIT + 3600
+    store = artifacts.get_store()
+    store.remove_stale_temporaries(older_than_seconds=older_than, keep_scratch_for=in_progress)
+    recorded = set(ModelVersion.objects.values_list("path", flat=True))
+    store.remove_unrecorded_versions(older_than_seconds=older_than, recorded=recorded)
     return ended
 
 

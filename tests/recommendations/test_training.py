@@ -1,9 +1,12 @@
 """The training backbone, step by step in this process (the worker tests run the same steps in Celery)."""
 
 import datetime as dt
+import os
 import threading
+import time
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from recommendations import artifacts, serving, training, versions
@@ -377,3 +380,34 @@ def test_a_full_disk_while_publishing_leaves_no_folder_and_the_old_version_servi
     assert serving.active_model(KIND)["value"] == 1
     monkeypatch.setattr(artifacts, "_fsync_directory", sync_directory)
     assert train(value=3).status == "succeeded"
+
+
+def test_an_activation_whose_answer_is_lost_keeps_its_files(monkeypatch, artifacts_root):
+    activate = training._activate
+
+    def commit_then_lose_the_connection(*args, **kwargs):
+        activate(*args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(training, "_activate", commit_then_lose_the_connection)
+    run = train(value=1)
+    assert run.status == "succeeded"  # the database has it so; the worker could not learn it
+    active = ModelVersion.objects.get(is_active=True)
+    assert (artifacts_root / active.path / "manifest.json").exists()
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def test_housekeeping_removes_old_version_folders_no_row_points_to(settings, artifacts_root):
+    train(value=1)
+    store = artifacts.get_store()
+    old = time.time() - settings.TRAINING_SOFT_TIME_LIMIT - 7200
+    # v0002: its worker was killed between the rename and the activating commit, hours ago.
+    for name in ("v0001", "v0002", "v0003"):
+        (artifacts_root / KIND / name).mkdir(exist_ok=True)
+    for name in ("v0001", "v0002"):
+        os.utime(artifacts_root / KIND / name, (old, old))
+    training.training_housekeeping()
+    # v0001 has its row; v0003 may still be waiting for its commit.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003"]
+    assert store.remove_unrecorded_versions(older_than_seconds=-1, recorded={f"{KIND}/v0001"}) == 1
+    assert serving.active_model(KIND)["value"] == 1
