@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -336,6 +336,9 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat) -> Any:
         except TRANSIENT_ERRORS as error:
             if delay is None:
                 raise
+            # A connection the server dropped stays broken (Django reconnects only a closed one):
+            # without this every retry would fail on it.
+            connection.close_if_unusable_or_obsolete()
             beat.progress(0.0, f"Transient error ({type(error).__name__}); retrying in {delay:.0f} s")
             logger.warning("Training step hit %r; retrying in %.0f s.", error, delay)
             deadline = time.monotonic() + delay

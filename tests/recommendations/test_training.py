@@ -1,15 +1,16 @@
 """The training backbone, step by step in this process (the worker tests run the same steps in Celery)."""
 
+import dataclasses
 import datetime as dt
 import os
 import threading
 import time
 
 import pytest
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from recommendations import artifacts, serving, training, versions
+from recommendations import artifacts, registry, serving, training, versions
 from recommendations.artifacts import ArtifactError
 from recommendations.heartbeat import RunHeartbeat
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
@@ -319,8 +320,6 @@ def test_a_scheduled_slot_that_finds_a_run_in_progress_records_why():
 
 
 def wait_for(condition, timeout=10.0):
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -411,3 +410,49 @@ def test_housekeeping_removes_old_version_folders_no_row_points_to(settings, art
     assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003"]
     assert store.remove_unrecorded_versions(older_than_seconds=-1, recorded={f"{KIND}/v0001"}) == 1
     assert serving.active_model(KIND)["value"] == 1
+
+
+def drop_this_threads_connection():
+    """As the server going away does: Django still holds the connection, and it is closed."""
+    connection.ensure_connection()
+    connection.connection.close()
+
+
+def test_a_heartbeat_reconnects_after_its_connection_dropped(settings, monkeypatch):
+    settings.TRAINING_HEARTBEAT_SECONDS = 0.1
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    write = RunHeartbeat._write
+    dropped = threading.Event()
+
+    def drop_once_then_write(self, *, beat):
+        if not dropped.is_set():
+            dropped.set()
+            drop_this_threads_connection()
+        write(self, beat=beat)
+
+    monkeypatch.setattr(RunHeartbeat, "_write", drop_once_then_write)
+    with RunHeartbeat(run.pk) as heartbeat:
+        wait_for(dropped.is_set)
+        dropped_at = timezone.now()
+        wait_for(lambda: TrainingRun.objects.get(pk=run.pk).heartbeat_at > dropped_at, timeout=5)
+        assert not heartbeat.lost.is_set()
+
+
+def test_training_retried_after_its_connection_dropped_reconnects(monkeypatch):
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
+    dropped = threading.Event()
+
+    def drop_once_then_train(ctx):
+        if not dropped.is_set():
+            dropped.set()
+            drop_this_threads_connection()
+            TrainingRun.objects.count()  # raises, as a query of the training would
+        return dummy_kind.train(ctx)
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=drop_once_then_train)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train(value=4)
+    assert dropped.is_set()
+    assert run.status == "succeeded"
+    assert serving.active_model(KIND)["value"] == 4
