@@ -456,3 +456,16 @@ def test_training_retried_after_its_connection_dropped_reconnects(monkeypatch):
     assert dropped.is_set()
     assert run.status == "succeeded"
     assert serving.active_model(KIND)["value"] == 4
+
+
+def test_publishing_after_the_connection_dropped_during_training_reconnects(monkeypatch):
+    def train_while_the_database_restarts(ctx):
+        metrics = dummy_kind.train(ctx)
+        drop_this_threads_connection()  # idle meanwhile: nothing noticed
+        return metrics
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=train_while_the_database_restarts)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train(value=5)
+    assert run.status == "succeeded"
+    assert serving.active_model(KIND)["value"] == 5
