@@ -323,6 +323,7 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         "activated_at",
         "activated_by",
         "pruned_at",
+        "files_check",
         "manifest_display",
         "activate_button",
     )
@@ -348,7 +349,28 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
 
     @admin.display(description="files", boolean=True)
     def files(self, version: ModelVersion) -> bool:
-        return version.pruned_at is None
+        return versions.model_version_problem(version=version) is None
+
+    @admin.display(description="files check")
+    def files_check(self, version: ModelVersion) -> str:
+        # One version's page: worth reading every file's checksum, as a web process loading it does.
+        problem = versions.model_version_problem(version=version, check_checksums=True)
+        return "Complete and intact." if problem is None else problem
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # A broken active version is served by nobody (web processes keep an older model or fall
+        # back, and only their logs say so): staff looking at the versions must see it.
+        for version in ModelVersion.objects.active().order_by("kind"):
+            problem = versions.model_version_problem(version=version)
+            if problem is not None:
+                messages.error(
+                    request,
+                    f"{version} is active but cannot be served: {problem}. Web processes keep the "
+                    "model they had loaded or fall back; activate an intact version or retrain.",
+                )
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="run")
     def run_link(self, version: ModelVersion) -> str:

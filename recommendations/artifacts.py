@@ -151,7 +151,13 @@ class LocalArtifactStore:
         if final.exists():
             raise ArtifactError(f"{final} already exists; refusing to overwrite a published version.")
         os.rename(workdir, final)
-        _fsync_directory(final.parent)
+        try:
+            _fsync_directory(final.parent)
+        except BaseException:
+            # The caller only knows the workdir, which is gone: a folder left under its version
+            # name would look published to nobody's record and be cleaned up by nothing.
+            shutil.rmtree(final, ignore_errors=True)
+            raise
         return PublishedArtifact(path=relative, manifest=manifest, size_bytes=total)
 
     def local_path(self, relative: str) -> Path:
@@ -165,7 +171,6 @@ class LocalArtifactStore:
         if not self.root.is_dir():
             return 0
         cutoff = time.time() - older_than_seconds
-        removed = 0
         candidates = list(self.root.glob(f"*/{INCOMING_PREFIX}*"))
         scratch_root = self.root / SCRATCH_FOLDER
         if scratch_root.is_dir():
@@ -174,7 +179,27 @@ class LocalArtifactStore:
                 for child in scratch_root.iterdir()
                 if int(child.name.removeprefix("run-") or 0) not in keep_scratch_for
             ]
-        for folder in candidates:
+        return self._remove_older_than(candidates, cutoff)
+
+    def remove_unrecorded_versions(self, *, older_than_seconds: float, recorded: set[str]) -> int:
+        """Delete version folders no database row points to. Returns how many went.
+
+        A worker killed between the rename and the activating commit leaves one; so does an
+        activation whose outcome the worker could not learn (it keeps the folder when unsure).
+        """
+        if not self.root.is_dir():
+            return 0
+        candidates = [
+            folder
+            for folder in self.root.glob("*/v*")
+            if folder.name[1:].isdigit() and folder.relative_to(self.root).as_posix() not in recorded
+        ]
+        return self._remove_older_than(candidates, time.time() - older_than_seconds)
+
+    @staticmethod
+    def _remove_older_than(folders: list[Path], cutoff: float) -> int:
+        removed = 0
+        for folder in folders:
             try:
                 if folder.stat().st_mtime < cutoff:
                     shutil.rmtree(folder, ignore_errors=True)

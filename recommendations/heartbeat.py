@@ -94,6 +94,8 @@ class RunHeartbeat:
                     # A database blip must not kill the training; the next tick tries again, and a
                     # long outage ends in the run being failed as stale, which is the right outcome.
                     logger.warning("Heartbeat of training run %s failed.", self.run_id, exc_info=True)
+                    # Django reconnects a closed connection, never a broken one.
+                    connection.close_if_unusable_or_obsolete()
                 if beat_due:
                     next_beat = now + interval
                 if stopping:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -252,6 +252,8 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
     try:
         with RunHeartbeat(run_id, offset=offset, span=100.0 - offset) as beat:
             metrics, workdir = _train_with_retries(run, kind, beat)
+            # Training may have kept this connection idle for hours, across a database restart.
+            _reconnect_if_dropped()
             beat.progress(100.0, "Publishing")
             try:
                 published = store.publish(
@@ -265,7 +267,7 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
                     store.discard(workdir)
         version = _activate(run_id, kind, published, metrics)
     except Exception as error:
-        if published is not None:
+        if published is not None and not _is_recorded(published):
             store.delete(published.path)
         _fail_from_exception(run_id, error, cancelled_message="Cancelled; nothing was activated")
         return None
@@ -300,6 +302,20 @@ def _activate(
     return version
 
 
+def _is_recorded(published: artifacts.PublishedArtifact) -> bool:
+    """Whether a version row points at a published folder, True when the database cannot say.
+
+    A commit can reach the database and its answer be lost with the connection: the version is
+    then active, and deleting its folder would break serving. A folder kept by mistake is removed
+    by training_housekeeping once no row points to it.
+    """
+    try:
+        return ModelVersion.objects.filter(path=published.path).exists()
+    except Exception:
+        logger.warning("Could not check whether %s was recorded; keeping it.", published.path, exc_info=True)
+        return True
+
+
 def _train_with_retries(run: TrainingRun, kind: ModelKind, beat: RunHeartbeat) -> tuple[dict[str, Any], Any]:
     store = artifacts.get_store()
 
@@ -322,6 +338,7 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat) -> Any:
         except TRANSIENT_ERRORS as error:
             if delay is None:
                 raise
+            _reconnect_if_dropped()
             beat.progress(0.0, f"Transient error ({type(error).__name__}); retrying in {delay:.0f} s")
             logger.warning("Training step hit %r; retrying in %.0f s.", error, delay)
             deadline = time.monotonic() + delay
@@ -330,6 +347,18 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat) -> Any:
                     raise TrainingCancelled("Cancelled while waiting to retry.") from error
                 time.sleep(0.2)
     raise AssertionError("unreachable")
+
+
+def _reconnect_if_dropped() -> None:
+    """Start afresh if this thread's connection broke, or check it before its next query.
+
+    Django reconnects a closed connection, never one the server dropped: after a database
+    restart every query on it fails. This is what Django does between two requests (with
+    CONN_HEALTH_CHECKS on, the next query first checks the connection), and it closes nothing
+    inside a transaction.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _context(run: TrainingRun, kind: ModelKind, workdir: Any, beat: RunHeartbeat) -> TrainingContext:
@@ -448,10 +477,13 @@ def training_housekeeping() -> int:
     """Beat's sweep: fail stale runs and delete temporary folders killed workers left behind."""
     ended = training_runs_fail_stale()
     in_progress = set(TrainingRun.objects.in_progress().values_list("pk", flat=True))
-    # Temporary folders older than the longest a run may take cannot belong to a live run.
-    artifacts.get_store().remove_stale_temporaries(
-        older_than_seconds=settings.TRAINING_SOFT_TIME_LIMIT + 3600, keep_scratch_for=in_progress
-    )
+    # Temporary folders older than the longest a run may take cannot belong to a live run, nor can
+    # a version folder that old without a row be waiting for its activating commit.
+    older_than = settings.TRAINING_SOFT_TIME_LIMIT + 3600
+    store = artifacts.get_store()
+    store.remove_stale_temporaries(older_than_seconds=older_than, keep_scratch_for=in_progress)
+    recorded = set(ModelVersion.objects.values_list("path", flat=True))
+    store.remove_unrecorded_versions(older_than_seconds=older_than, recorded=recorded)
     return ended
 
 

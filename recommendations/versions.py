@@ -61,12 +61,9 @@ def activate_in_transaction(*, version: ModelVersion, activated_by: User | None 
 
 def model_version_activate(*, version: ModelVersion, activated_by: User | None = None) -> ModelVersion:
     """Roll back (or forward) to a published version after checking its files are intact."""
-    if version.pruned_at is not None:
-        raise ArtifactError(
-            f"{version}: its files were removed on {version.pruned_at:%Y-%m-%d}; it cannot be activated."
-        )
-    kind = get_kind(version.kind)
-    artifacts.verify_artifact(artifacts.get_store().local_path(version.path), kind)
+    problem = model_version_problem(version=version, check_checksums=True)
+    if problem is not None:
+        raise ArtifactError(f"{version}: {problem}; it cannot be activated.")
     with transaction.atomic():
         locked = ModelVersion.objects.select_for_update().get(pk=version.pk)
         if locked.pruned_at is not None:
@@ -75,6 +72,24 @@ def model_version_activate(*, version: ModelVersion, activated_by: User | None =
             activate_in_transaction(version=locked, activated_by=activated_by)
     logger.info("%s activated by %s.", locked, activated_by or "the system")
     return locked
+
+
+def model_version_problem(*, version: ModelVersion, check_checksums: bool = False) -> str | None:
+    """Why a version's files cannot be served (pruned, missing, partial, corrupted), or None.
+
+    Without checksums it reads the manifest and the files' sizes only, cheap enough for a list
+    page; a flipped byte then goes unnoticed until a web process loads the version.
+    """
+    if version.pruned_at is not None:
+        return f"its files were removed on {version.pruned_at:%Y-%m-%d}"
+    try:
+        kind = get_kind(version.kind)
+        artifacts.verify_artifact(
+            artifacts.get_store().local_path(version.path), kind, check_checksums=check_checksums
+        )
+    except (ArtifactError, LookupError) as error:
+        return str(error).rstrip(".")  # callers go on with the sentence
+    return None
 
 
 def model_versions_prune(*, kind_name: str, keep: int | None = None) -> int:

@@ -246,3 +246,32 @@ def test_the_run_list_never_shows_a_run_whose_worker_is_gone_as_running(ops):
     ops.get(RUNS)
     gone.refresh_from_db()
     assert (gone.status, gone.message) == ("failed", "Worker lost")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_active_version_is_flagged_on_the_versions_pages(ops, artifacts_root):
+    train(value=1)
+    active = ModelVersion.objects.get(is_active=True)
+    (artifacts_root / active.path / "value.json").unlink()
+    response = ops.get(VERSIONS)
+    assert any(
+        text.startswith(f"{KIND} v1 is active but cannot be served:")
+        and "missing (a partial artifact). Web processes" in text
+        for text in texts(response)
+    )
+    assert 'alt="False"' in response.content.decode()  # its files column
+    page = ops.get(f"{VERSIONS}{active.pk}/change/").content.decode()
+    assert "listed in the manifest but missing" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flipped_byte_in_the_active_version_shows_on_its_page(ops, artifacts_root):
+    train(value=1)
+    active = ModelVersion.objects.get(is_active=True)
+    assert "Complete and intact." in ops.get(f"{VERSIONS}{active.pk}/change/").content.decode()
+    path = artifacts_root / active.path / "value.json"
+    data = bytearray(path.read_bytes())
+    data[0] ^= 0xFF
+    path.write_bytes(bytes(data))
+    page = ops.get(f"{VERSIONS}{active.pk}/change/").content.decode()
+    assert "checksum mismatch (the file is corrupted)" in page

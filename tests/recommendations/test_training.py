@@ -1,12 +1,16 @@
 """The training backbone, step by step in this process (the worker tests run the same steps in Celery)."""
 
+import dataclasses
 import datetime as dt
+import os
 import threading
+import time
 
 import pytest
+from django.db import OperationalError, connection
 from django.utils import timezone
 
-from recommendations import artifacts, serving, training, versions
+from recommendations import artifacts, registry, serving, training, versions
 from recommendations.artifacts import ArtifactError
 from recommendations.heartbeat import RunHeartbeat
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
@@ -316,8 +320,6 @@ def test_a_scheduled_slot_that_finds_a_run_in_progress_records_why():
 
 
 def wait_for(condition, timeout=10.0):
-    import time
-
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -355,3 +357,115 @@ def test_without_a_broker_a_trigger_runs_in_a_thread_of_this_process(settings, m
     assert TrainingRun.objects.get(pk=run.pk).status in ("queued", "running")
     wait_for(lambda: TrainingRun.objects.get(pk=run.pk).status == "succeeded")
     assert serving.active_model(KIND)["value"] == 7
+
+
+def test_a_full_disk_while_publishing_leaves_no_folder_and_the_old_version_serving(
+    monkeypatch, artifacts_root
+):
+    train(value=1)
+    sync_directory = artifacts._fsync_directory
+
+    def full_disk_at_the_rename(path):
+        # The new folder already carries its version name: the last step of publishing fails.
+        if path == artifacts_root / KIND:
+            raise OSError(28, "No space left on device")
+        sync_directory(path)
+
+    monkeypatch.setattr(artifacts, "_fsync_directory", full_disk_at_the_rename)
+    run = train(value=2)
+    assert run.status == "failed"
+    assert "No space left on device" in run.message
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001"]
+    assert serving.active_model(KIND)["value"] == 1
+    monkeypatch.setattr(artifacts, "_fsync_directory", sync_directory)
+    assert train(value=3).status == "succeeded"
+
+
+def test_an_activation_whose_answer_is_lost_keeps_its_files(monkeypatch, artifacts_root):
+    activate = training._activate
+
+    def commit_then_lose_the_connection(*args, **kwargs):
+        activate(*args, **kwargs)
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(training, "_activate", commit_then_lose_the_connection)
+    run = train(value=1)
+    assert run.status == "succeeded"  # the database has it so; the worker could not learn it
+    active = ModelVersion.objects.get(is_active=True)
+    assert (artifacts_root / active.path / "manifest.json").exists()
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def test_housekeeping_removes_old_version_folders_no_row_points_to(settings, artifacts_root):
+    train(value=1)
+    store = artifacts.get_store()
+    old = time.time() - settings.TRAINING_SOFT_TIME_LIMIT - 7200
+    # v0002: its worker was killed between the rename and the activating commit, hours ago.
+    for name in ("v0001", "v0002", "v0003"):
+        (artifacts_root / KIND / name).mkdir(exist_ok=True)
+    for name in ("v0001", "v0002"):
+        os.utime(artifacts_root / KIND / name, (old, old))
+    training.training_housekeeping()
+    # v0001 has its row; v0003 may still be waiting for its commit.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003"]
+    assert store.remove_unrecorded_versions(older_than_seconds=-1, recorded={f"{KIND}/v0001"}) == 1
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def drop_this_threads_connection():
+    """As the server going away does: Django still holds the connection, and it is closed."""
+    connection.ensure_connection()
+    connection.connection.close()
+
+
+def test_a_heartbeat_reconnects_after_its_connection_dropped(settings, monkeypatch):
+    settings.TRAINING_HEARTBEAT_SECONDS = 0.1
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    write = RunHeartbeat._write
+    dropped = threading.Event()
+
+    def drop_once_then_write(self, *, beat):
+        if not dropped.is_set():
+            dropped.set()
+            drop_this_threads_connection()
+        write(self, beat=beat)
+
+    monkeypatch.setattr(RunHeartbeat, "_write", drop_once_then_write)
+    with RunHeartbeat(run.pk) as heartbeat:
+        wait_for(dropped.is_set)
+        dropped_at = timezone.now()
+        wait_for(lambda: TrainingRun.objects.get(pk=run.pk).heartbeat_at > dropped_at, timeout=5)
+        assert not heartbeat.lost.is_set()
+
+
+def test_training_retried_after_its_connection_dropped_reconnects(monkeypatch):
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
+    dropped = threading.Event()
+
+    def drop_once_then_train(ctx):
+        if not dropped.is_set():
+            dropped.set()
+            drop_this_threads_connection()
+            TrainingRun.objects.count()  # raises, as a query of the training would
+        return dummy_kind.train(ctx)
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=drop_once_then_train)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train(value=4)
+    assert dropped.is_set()
+    assert run.status == "succeeded"
+    assert serving.active_model(KIND)["value"] == 4
+
+
+def test_publishing_after_the_connection_dropped_during_training_reconnects(monkeypatch):
+    def train_while_the_database_restarts(ctx):
+        metrics = dummy_kind.train(ctx)
+        drop_this_threads_connection()  # idle meanwhile: nothing noticed
+        return metrics
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=train_while_the_database_restarts)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train(value=5)
+    assert run.status == "succeeded"
+    assert serving.active_model(KIND)["value"] == 5
