@@ -25,20 +25,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
+from catalog.importer.bulk_indexes import planner_rows
+
 MAX_PAGES = 1_000
 # The most rows the listed pages show (1,000 pages of the admin's 100): a count beyond them only
 # decides how the pagination reads, so an estimate does.
 EXACT_COUNT_LIMIT = MAX_PAGES * 100
-
-
-def table_estimate(queryset: QuerySet[Any]) -> int | None:
-    """The planner's row count of the queryset's table; None before the table was first analysed."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [queryset.model._meta.db_table]
-        )
-        row = cursor.fetchone()
-    return int(row[0]) if row and row[0] >= 0 else None
 
 
 def planner_estimate(queryset: QuerySet[Any]) -> int:
@@ -62,7 +54,8 @@ class EstimatedCountPaginator(Paginator):
         if connection.vendor != "postgresql" or not isinstance(queryset, QuerySet):
             return super().count
         if not queryset.query.where:
-            estimate = table_estimate(queryset)
+            with connection.cursor() as cursor:
+                estimate = planner_rows(cursor, queryset.model._meta.db_table)
             if estimate is not None:
                 return estimate
         counted = queryset.order_by()[: EXACT_COUNT_LIMIT + 1].count()

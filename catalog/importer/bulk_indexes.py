@@ -33,11 +33,17 @@ def is_bulk(new_rows: int, kept_rows: int) -> bool:
     return new_rows > 0 and new_rows >= BULK_SHARE * (new_rows + kept_rows)
 
 
+def planner_rows(cursor: Any, table: str) -> int | None:
+    """The table's row count in the planner's statistics; None before it was first analysed."""
+    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
+    row = cursor.fetchone()
+    return int(row[0]) if row and row[0] >= 0 else None
+
+
 def estimated_rows(cursor: Any, table: str) -> int:
     """Row count from the planner's statistics; counted when the table was never analysed."""
-    cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [table])
-    estimate = int(cursor.fetchone()[0])
-    if estimate >= 0:
+    estimate = planner_rows(cursor, table)
+    if estimate is not None:
         return estimate
     cursor.execute(f"SELECT count(*) FROM {table}")
     return int(cursor.fetchone()[0])
