@@ -17,6 +17,13 @@ from catalog.progress import Advance
 # Big enough that per-chunk overhead vanishes, small enough that memory stays flat.
 CHUNK_BYTES = 1 << 20
 _HEADER_LIMIT = 1 << 16
+# As Excel for Mac's "CSV (Macintosh)" saves a file.
+CARRIAGE_RETURN_LINES = (
+    "its lines end in a carriage return alone (as old Mac spreadsheets save csv): save it with "
+    "Windows or Unix line ends"
+)
+# PostgreSQL's COPY words it so; the SQLite path and the line-by-line transactions path say the same.
+UNQUOTED_CARRIAGE_RETURN = "is not a valid csv row: unquoted carriage return found in data"
 
 
 def read_header(path: Path, schema: FileSchema) -> list[Column]:
@@ -27,6 +34,9 @@ def read_header(path: Path, schema: FileSchema) -> list[Column]:
     """
     with path.open("rb") as handle:
         first = handle.readline(_HEADER_LIMIT)
+    if b"\r" in first.removesuffix(b"\n").removesuffix(b"\r"):
+        problem = UNQUOTED_CARRIAGE_RETURN if first.endswith(b"\n") else CARRIAGE_RETURN_LINES
+        raise ImportInputError(schema.filename, problem, line=1)
     try:
         text = first.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -149,12 +159,16 @@ def parsed_rows(
         try:
             next(reader)
             for row in reader:
-                line = reader.line_num
+                first_line, line = line + 1, reader.line_num
                 if not row:  # blank lines at the end only, where the PostgreSQL path stops reading too
                     blank = blank or line
                     continue
                 if blank is not None:
                     raise ImportInputError(schema.filename, "is an empty line", line=blank)
+                if not schema.line_breaks:
+                    broken = next((i for i, value in enumerate(row) if "\r" in value or "\n" in value), None)
+                    if broken is not None:
+                        raise line_break_error(schema, columns, first_line, broken)
                 yield line, parse_row(schema, columns, row, line)
         except UnicodeDecodeError:
             # The decoder reads ahead of the csv reader: `line` is not where the bad bytes are.
@@ -176,11 +190,14 @@ def row_end_line(path: Path, row: int) -> int:
 
 
 def _quotes_checked(lines: Iterable[str], quotes: QuoteCheck) -> Iterator[str]:
+    """The file's lines (split at \\n, \\r\\n and \\r alike), refused where COPY refuses them."""
     for line in lines:
         if quotes.opened is None and '"' not in line:
             quotes.skip(1)
         else:
             quotes.check(line.encode())
+        if line.endswith("\r") and quotes.opened is None:  # COPY reads only \\n and \\r\\n as row ends
+            raise ImportInputError(quotes.schema.filename, UNQUOTED_CARRIAGE_RETURN, line=quotes.line)
         yield line
     quotes.finish()
 
@@ -208,12 +225,54 @@ def parse_row(schema: FileSchema, columns: list[Column], row: list[str], line: i
 
 
 def split_csv_line(line: bytes) -> list[str] | None:
-    """Fields of one csv line (quotes handled), or None when it is not valid UTF-8."""
+    """Fields of one csv line (quotes handled), or None when it is not valid UTF-8.
+
+    Raises csv.Error for what the csv module refuses (a carriage return outside quotes, a field
+    over its size limit)."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
         return None
     return next(csv.reader(io.StringIO(text)), [])
+
+
+def line_break_in_line(
+    schema: FileSchema, columns: list[Column], line: bytes, line_no: int
+) -> ImportInputError | None:
+    """For a file read line by line whose fields hold no line breaks: the error when the line
+    (split at \\n; a Windows line end leaves its \\r) has a carriage return outside quotes, or a
+    quoted field holding a carriage return or going on past the line's end."""
+    body = line.removesuffix(b"\r")
+    if b"\r" not in body and b'"' not in body:
+        return None
+    field, quoted, field_start, at = 0, False, True, 0
+    while at < len(body):
+        byte = body[at : at + 1]
+        if quoted:
+            if byte == b'"' and body[at + 1 : at + 2] == b'"':
+                at += 1
+            elif byte == b'"':
+                quoted = False
+            elif byte == b"\r":
+                return line_break_error(schema, columns, line_no, field)
+        elif byte == b"\r":
+            return ImportInputError(schema.filename, UNQUOTED_CARRIAGE_RETURN, line=line_no)
+        elif byte == b",":
+            field += 1
+            field_start = True
+            at += 1
+            continue
+        elif byte == b'"' and field_start:
+            quoted = True
+        field_start = False
+        at += 1
+    return line_break_error(schema, columns, line_no, field) if quoted else None
+
+
+def line_break_error(schema: FileSchema, columns: list[Column], line: int, field: int) -> ImportInputError:
+    name = columns[field].name if field < len(columns) else None
+    problem = f"holds a line break, which no field of {schema.filename} may"
+    return ImportInputError(schema.filename, problem, line=line, field=name)
 
 
 # Bytes that are not UTF-8 decode to these with errors="surrogateescape" (0x80-0xFF → U+DC80-U+DCFF).

@@ -14,6 +14,7 @@ tombstone's: erased_customers) are left out on either path; only unknown ids are
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import os
 import re
@@ -26,7 +27,7 @@ import numpy as np
 import psycopg
 
 from catalog.importer import erased_customers
-from catalog.importer.csv_files import check_field_count, line_text_error, split_csv_line
+from catalog.importer.csv_files import check_field_count, line_break_in_line, line_text_error, split_csv_line
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import FLOAT_TEXT, TRANSACTIONS, Column
 
@@ -359,7 +360,15 @@ class PurchaseRowConverter:
 
     def _parse_line(self, line_no: int, line: bytes) -> tuple[int, float, int, int, int] | None:
         """The line's values; None for a line of an erased customer."""
-        fields = split_csv_line(line)
+        broken = line_break_in_line(TRANSACTIONS, self.columns, line, line_no)
+        if broken is not None:
+            raise broken
+        try:
+            fields = split_csv_line(line)
+        except csv.Error as error:
+            raise ImportInputError(
+                TRANSACTIONS.filename, f"is not valid csv ({error})", line=line_no
+            ) from None
         if fields is None or b"\x00" in line:
             raise line_text_error(TRANSACTIONS, self.columns, line, line_no) or ImportInputError(
                 TRANSACTIONS.filename, "is not UTF-8 text", line=line_no

@@ -16,6 +16,7 @@ Everything happens inside the caller's transaction: any error leaves the table a
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
 import time
 from dataclasses import dataclass
@@ -212,7 +213,10 @@ def file_dates(path: Path, columns: list[Column]) -> set[dt.date]:
         else:
             unusual = lines
         for line in unusual:
-            fields = split_csv_line(line)
+            try:
+                fields = split_csv_line(line)
+            except csv.Error:
+                continue
             if fields and len(fields) > position:
                 raw.add(fields[position].strip().encode())
     dates = set()

@@ -128,6 +128,8 @@ class FileSchema:
     columns: tuple[Column, ...]
     # The column whose value must be unique within the file (upsert key), if any.
     key: str | None = None
+    # Whether a quoted field may hold a line break (a description may; a date or an id never does).
+    line_breaks: bool = True
 
     @property
     def header(self) -> list[str]:
@@ -222,6 +224,7 @@ TRANSACTIONS = FileSchema(
         Column("price", "price", Kind.FLOAT, min_value=0, max_value=PRICE_CEILING),
         _int("sales_channel_id", maximum=_SMALLINT),
     ),
+    line_breaks=False,
 )
 
 IMAGES_DIR = "images"

@@ -9,10 +9,15 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Purchase
-from catalog.importer.csv_files import parsed_rows, read_header
+from catalog.importer.csv_files import (
+    CARRIAGE_RETURN_LINES,
+    UNQUOTED_CARRIAGE_RETURN,
+    parsed_rows,
+    read_header,
+)
 from catalog.importer.csv_quotes import STRAY_QUOTE, UNCLOSED_QUOTE
 from catalog.importer.errors import ImportInputError
-from catalog.importer.schema import ARTICLES
+from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS, FileSchema
 from catalog.models import Article
 from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, write_rows
 
@@ -25,9 +30,9 @@ def _fails(data_dir: Path) -> ImportInputError:
     return caught.value
 
 
-def _fails_on_sqlite(path: Path) -> ImportInputError:
+def _fails_on_sqlite(path: Path, schema: FileSchema = ARTICLES) -> ImportInputError:
     with pytest.raises(ImportInputError) as caught:
-        list(parsed_rows(path, ARTICLES, read_header(path, ARTICLES)))
+        list(parsed_rows(path, schema, read_header(path, schema)))
     return caught.value
 
 
@@ -167,3 +172,63 @@ def test_quoted_commas_quotes_and_line_breaks_are_stored_as_written(hm_files):
 
     assert Article.objects.get(article_id=article_id).detail_desc == description
     assert list(parsed_rows(path, ARTICLES, read_header(path, ARTICLES)))[2][1]["detail_desc"] == description
+
+
+@pytest.mark.parametrize("schema", [ARTICLES, CUSTOMERS, TRANSACTIONS], ids=lambda schema: schema.filename)
+def test_a_file_whose_lines_end_in_a_carriage_return_alone_is_refused_at_line_1(hm_files, schema):
+    # As Excel for Mac's "CSV (Macintosh)" saves it. Both paths crashed with a csv module traceback.
+    path = hm_files / schema.filename
+    path.write_bytes(path.read_bytes().replace(b"\n", b"\r"))
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path, schema)):
+        assert (error.file, error.line, error.field, error.problem) == (
+            schema.filename,
+            1,
+            None,
+            CARRIAGE_RETURN_LINES,
+        )
+
+
+def test_a_carriage_return_outside_quotes_is_refused_on_both_paths(hm_files):
+    # SQLite read it as the end of the row: "has 3 fields, expected 25".
+    path = hm_files / "articles.csv"
+    set_field(path, 12, "prod_name", "Boxy top\r")  # csv.writer leaves a lone \r unquoted
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.problem) == (12, UNQUOTED_CARRIAGE_RETURN)
+    assert not Article.objects.exists()
+
+
+def test_a_carriage_return_outside_quotes_in_transactions_is_refused_on_both_paths(hm_files):
+    # PostgreSQL's line-by-line path crashed with a csv module traceback.
+    run_import(hm_files, images=False)
+    purchases = Purchase.objects.count()
+    path = hm_files / "transactions_train.csv"
+    set_field(path, 12, "price", read_rows(path)[10]["price"] + "\r")
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path, TRANSACTIONS)):
+        assert (error.file, error.line, error.problem) == (
+            TRANSACTIONS.filename,
+            12,
+            UNQUOTED_CARRIAGE_RETURN,
+        )
+    assert Purchase.objects.count() == purchases
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("customer_id", "{}\n"), ("price", "\n{}"), ("sales_channel_id", "{}\r\n"), ("t_dat", "2020-\n01-01")],
+)
+def test_a_line_break_in_a_quoted_transactions_field_is_refused_on_both_paths(hm_files, field, value):
+    # No field of transactions_train.csv holds one. PostgreSQL said "line 12: has 2 fields, expected
+    # 5"; SQLite named line 13, or stored the row, the line break taken for a space around a number.
+    run_import(hm_files, images=False)
+    path = hm_files / "transactions_train.csv"
+    set_field(path, 12, field, value.format(read_rows(path)[10][field]))
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path, TRANSACTIONS)):
+        assert (error.line, error.field, error.problem) == (
+            12,
+            field,
+            "holds a line break, which no field of transactions_train.csv may",
+        )
