@@ -265,7 +265,11 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
             finally:
                 if published is None:
                     store.discard(workdir)
-        version = _activate(run_id, kind, published, metrics)
+            artifact = published
+            # A database failover at this moment would otherwise throw the trained model away.
+            version = _with_transient_retries(
+                lambda: _activate(run_id, kind, artifact, metrics), beat, progress=100.0
+            )
     except Exception as error:
         if published is not None and not _is_recorded(published):
             store.delete(published.path)
@@ -286,6 +290,11 @@ def _activate(
 ) -> ModelVersion:
     with transaction.atomic():
         run = TrainingRun.objects.select_for_update().get(pk=run_id)
+        if run.status == TrainingRun.Status.SUCCEEDED:
+            # A retry after an attempt whose commit got through and whose answer was lost.
+            recorded = ModelVersion.objects.filter(path=published.path).first()
+            if recorded is not None:
+                return recorded
         if run.status != TrainingRun.Status.RUNNING:
             raise TrainingCancelled(f"Run {run_id} was marked {run.status} while it trained.")
         if run.cancel_requested:
@@ -331,7 +340,7 @@ def _train_with_retries(run: TrainingRun, kind: ModelKind, beat: RunHeartbeat) -
     return _with_transient_retries(attempt, beat)
 
 
-def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat) -> Any:
+def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat, *, progress: float = 0.0) -> Any:
     for delay in (*TRAIN_RETRY_DELAYS_SECONDS, None):
         try:
             return step()
@@ -339,7 +348,7 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat) -> Any:
             if delay is None:
                 raise
             _reconnect_if_dropped()
-            beat.progress(0.0, f"Transient error ({type(error).__name__}); retrying in {delay:.0f} s")
+            beat.progress(progress, f"Transient error ({type(error).__name__}); retrying in {delay:.0f} s")
             logger.warning("Training step hit %r; retrying in %.0f s.", error, delay)
             deadline = time.monotonic() + delay
             while time.monotonic() < deadline:

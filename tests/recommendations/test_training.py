@@ -382,6 +382,7 @@ def test_a_full_disk_while_publishing_leaves_no_folder_and_the_old_version_servi
 
 
 def test_an_activation_whose_answer_is_lost_keeps_its_files(monkeypatch, artifacts_root):
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
     activate = training._activate
 
     def commit_then_lose_the_connection(*args, **kwargs):
@@ -390,10 +391,31 @@ def test_an_activation_whose_answer_is_lost_keeps_its_files(monkeypatch, artifac
 
     monkeypatch.setattr(training, "_activate", commit_then_lose_the_connection)
     run = train(value=1)
-    assert run.status == "succeeded"  # the database has it so; the worker could not learn it
+    assert run.status == "succeeded"  # the database has it so; the retry learns it
     active = ModelVersion.objects.get(is_active=True)
     assert (artifacts_root / active.path / "manifest.json").exists()
     assert serving.active_model(KIND)["value"] == 1
+    assert ModelVersion.objects.count() == 1
+
+
+def test_an_activation_that_meets_a_database_failover_is_retried(monkeypatch):
+    # The run failed and its trained model was thrown away, the old one serving until the next run.
+    monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
+    activate = versions.activate_in_transaction
+    attempts = []
+
+    def fail_the_first_attempt(**kwargs):
+        attempts.append(kwargs)
+        if len(attempts) == 1:
+            raise OperationalError("the database system is shutting down")
+        return activate(**kwargs)
+
+    monkeypatch.setattr(versions, "activate_in_transaction", fail_the_first_attempt)
+    run = train(value=6)
+    assert len(attempts) == 2
+    assert run.status == "succeeded"
+    assert ModelVersion.objects.count() == 1
+    assert serving.active_model(KIND)["value"] == 6
 
 
 def test_housekeeping_removes_old_version_folders_no_row_points_to(settings, artifacts_root):
