@@ -57,13 +57,18 @@ class CollaborativeModel:
     def customer_vector(
         self, customer_pk: int, article_ids: Sequence[int], days: Sequence[int]
     ) -> np.ndarray | None:
-        """The customer's factors; folded in from their purchases when training never saw them."""
+        """The customer's factors: as trained, or folded in from their purchases when training never
+        saw them or they bought since (transactions imported after the last retrain), so that the
+        feed follows a new purchase at once. A fold-in is the step ALS itself takes for a customer,
+        on the final article factors."""
         row = self.customer_map.position(customer_pk)
-        if row is not None:
-            vector = np.asarray(self.customer_factors[row])
-            if np.any(vector):
-                return vector
-        return self.fold_in(article_ids, days)
+        trained = None if row is None else np.asarray(self.customer_factors[row])
+        if trained is not None and not np.any(trained):
+            trained = None
+        if trained is not None and not any(day > self.reference_day for day in days):
+            return trained
+        folded = self.fold_in(article_ids, days)
+        return folded if folded is not None else trained  # articles newer than the model: not foldable
 
     def fold_in(self, article_ids: Sequence[int], days: Sequence[int]) -> np.ndarray | None:
         columns = self.article_map.positions(np.asarray(article_ids, dtype=np.int64)).astype(np.int64)

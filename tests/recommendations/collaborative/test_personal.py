@@ -88,6 +88,26 @@ def test_a_customer_unknown_to_the_model_is_folded_in_from_their_purchases(train
     assert new_to_them and all(_taste(item.article.article_id) == 1 for item in new_to_them[:5])
 
 
+def _because_you_bought(items):
+    return [item.article.article_id for item in items if item.reason.startswith("Because you bought")]
+
+
+def test_purchases_imported_after_the_training_steer_the_feed_at_once(trained_model):
+    # The trained factors were used until the next retrain: the feed ignored the new purchases.
+    customer = Customer.objects.get(pk=2)
+    assert all(_taste(article_id) == 0 for article_id in _because_you_bought(_feed(trained_model, customer)))
+    for article_id in (2001, 2004, 2007, 2010, 2013):
+        PurchaseFactory(
+            customer=customer,
+            article=Article.objects.get(pk=article_id),
+            t_dat=LAST_DAY + dt.timedelta(days=1),
+        )
+
+    suggested = _because_you_bought(_feed(trained_model, customer))
+
+    assert suggested and sum(_taste(article_id) == 1 for article_id in suggested) > len(suggested) / 2
+
+
 def test_also_bought_lists_other_products_bought_by_the_same_customers(trained_model):
     article = Article.objects.get(pk=1002)
 
