@@ -22,8 +22,9 @@ CARRIAGE_RETURN_LINES = (
     "its lines end in a carriage return alone (as old Mac spreadsheets save csv): save it with "
     "Windows or Unix line ends"
 )
-# PostgreSQL's COPY words it so; the SQLite path and the line-by-line transactions path say the same.
+# PostgreSQL's COPY words these so; the SQLite path and the line-by-line transactions path say the same.
 UNQUOTED_CARRIAGE_RETURN = "is not a valid csv row: unquoted carriage return found in data"
+UNQUOTED_NEWLINE = "is not a valid csv row: unquoted newline found in data"
 
 
 def read_header(path: Path, schema: FileSchema) -> list[Column]:
@@ -190,14 +191,24 @@ def row_end_line(path: Path, row: int) -> int:
 
 
 def _quotes_checked(lines: Iterable[str], quotes: QuoteCheck) -> Iterator[str]:
-    """The file's lines (split at \\n, \\r\\n and \\r alike), refused where COPY refuses them."""
+    """The file's lines (split at \\n, \\r\\n and \\r alike), refused where COPY refuses them:
+    a row ending in \\r alone, or (unless the file may mix them) otherwise than the header does."""
+    schema = quotes.schema
+    header_end: str | None = None
     for line in lines:
         if quotes.opened is None and '"' not in line:
             quotes.skip(1)
         else:
             quotes.check(line.encode())
-        if line.endswith("\r") and quotes.opened is None:  # COPY reads only \\n and \\r\\n as row ends
-            raise ImportInputError(quotes.schema.filename, UNQUOTED_CARRIAGE_RETURN, line=quotes.line)
+        if quotes.opened is None and line.strip("\r\n"):  # the line ends a row (blank ones: parsed_rows)
+            end = "\r\n" if line.endswith("\r\n") else line[-1:] if line.endswith(("\r", "\n")) else ""
+            if end == "\r":
+                raise ImportInputError(schema.filename, UNQUOTED_CARRIAGE_RETURN, line=quotes.line)
+            if header_end is None:
+                header_end = end
+            elif end and end != header_end and not schema.mixed_line_ends:
+                problem = UNQUOTED_CARRIAGE_RETURN if end == "\r\n" else UNQUOTED_NEWLINE
+                raise ImportInputError(schema.filename, problem, line=quotes.line)
         yield line
     quotes.finish()
 

@@ -130,6 +130,9 @@ class FileSchema:
     key: str | None = None
     # Whether a quoted field may hold a line break (a description may; a date or an id never does).
     line_breaks: bool = True
+    # Whether its lines may end in \n and \r\n within one file. COPY's csv mode holds every line to
+    # the first line's ending; the transactions converter reads line by line and takes either.
+    mixed_line_ends: bool = False
 
     @property
     def header(self) -> list[str]:
@@ -225,6 +228,7 @@ TRANSACTIONS = FileSchema(
         _int("sales_channel_id", maximum=_SMALLINT),
     ),
     line_breaks=False,
+    mixed_line_ends=True,
 )
 
 IMAGES_DIR = "images"

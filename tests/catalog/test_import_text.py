@@ -12,6 +12,7 @@ from accounts.models import Purchase
 from catalog.importer.csv_files import (
     CARRIAGE_RETURN_LINES,
     UNQUOTED_CARRIAGE_RETURN,
+    UNQUOTED_NEWLINE,
     parsed_rows,
     read_header,
 )
@@ -232,3 +233,35 @@ def test_a_line_break_in_a_quoted_transactions_field_is_refused_on_both_paths(hm
             field,
             "holds a line break, which no field of transactions_train.csv may",
         )
+
+
+def _line_ends(path: Path, first: bytes, other: bytes, line: int) -> None:
+    """Every line of the file ends in `first`, except `line`, which ends in `other`."""
+    lines = path.read_bytes().split(b"\n")[:-1]
+    path.write_bytes(
+        b"".join(text + (other if number == line else first) for number, text in enumerate(lines, 1))
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "other", "problem"),
+    [(b"\n", b"\r\n", UNQUOTED_CARRIAGE_RETURN), (b"\r\n", b"\n", UNQUOTED_NEWLINE)],
+    ids=["a Windows line in a Unix file", "a Unix line in a Windows file"],
+)
+def test_a_line_ending_unlike_the_header_is_refused_on_both_paths(hm_files, first, other, problem):
+    # COPY holds every line to the header's ending; SQLite took both.
+    path = hm_files / "customers.csv"
+    _line_ends(path, first, other, 21)
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path, CUSTOMERS)):
+        assert (error.file, error.line, error.problem) == ("customers.csv", 21, problem)
+
+
+def test_transactions_may_mix_windows_and_unix_lines_on_both_paths(hm_files):
+    path = hm_files / "transactions_train.csv"
+    _line_ends(path, b"\n", b"\r\n", 21)
+
+    run_import(hm_files, images=False)
+
+    assert Purchase.objects.count() == line_count(path) - 1
+    assert len(list(parsed_rows(path, TRANSACTIONS, read_header(path, TRANSACTIONS)))) == line_count(path) - 1
