@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 from django.db import connection
 
-from catalog.importer.csv_files import raw_chunks, row_end_line, text_error
+from catalog.importer.csv_files import parsed_rows, raw_chunks, row_end_line, text_error
 from catalog.importer.csv_quotes import QuoteCheck
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import Column, FileSchema, Kind
@@ -88,8 +88,32 @@ def copy_file(
         # COPY names the line it had read up to, not the field, and says a NUL is bad UTF-8.
         raise text_error(path, schema, columns) from None
     except psycopg.Error as error:
-        raise copy_error(error, schema, columns) from None
+        raise first_row_error(path, schema, columns, copy_error(error, schema, columns)) from None
+    except ImportInputError as error:  # the quotes, checked a chunk ahead of COPY
+        raise first_row_error(path, schema, columns, error) from None
     return int(cursor.rowcount)
+
+
+def first_row_error(
+    path: Path, schema: FileSchema, columns: list[Column], found: ImportInputError
+) -> ImportInputError:
+    """The first bad row and field as the SQLite path names them, when they come no later than `found`.
+
+    COPY converts a row's values before it counts them: a row that lost a field stops at the first
+    shifted value ("'Dress' is not a whole number") where the SQLite path says "has 24 fields,
+    expected 25"; and the quotes are checked a chunk ahead of the values. Read again up to the line
+    in Python, on this error path only.
+    """
+    if found.line is None:
+        return found
+    try:
+        for line, _values in parsed_rows(path, schema, columns):
+            if line >= found.line:
+                break
+    except ImportInputError as earlier:
+        if earlier.line is not None and (earlier.line, earlier.field) != (found.line, found.field):
+            return earlier if earlier.line <= found.line else found
+    return found
 
 
 def is_empty(cursor: Any, table: str) -> bool:

@@ -265,3 +265,32 @@ def test_transactions_may_mix_windows_and_unix_lines_on_both_paths(hm_files):
 
     assert Purchase.objects.count() == line_count(path) - 1
     assert len(list(parsed_rows(path, TRANSACTIONS, read_header(path, TRANSACTIONS)))) == line_count(path) - 1
+
+
+def _drop_field(path: Path, line: int, field: str) -> None:
+    lines = path.read_text().split("\n")
+    values = lines[line - 1].split(",")
+    del values[lines[0].split(",").index(field)]
+    lines[line - 1] = ",".join(values)
+    path.write_text("\n".join(lines))
+
+
+def test_a_row_that_lost_a_field_is_named_as_short_on_both_paths(hm_files):
+    # COPY converted the shifted values first: "'Dress' is not a whole number" (product_type_no).
+    path = hm_files / "articles.csv"
+    set_field(path, 14, "prod_name", "Strap top")  # no commas in the fields around it
+    _drop_field(path, 14, "prod_name")
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.field) == (14, None)
+        assert error.problem.startswith("has 24 fields, expected 25 (article_id, product_code, prod_name")
+
+
+def test_the_first_bad_row_is_named_on_both_paths_whatever_each_checks_first(hm_files):
+    # PostgreSQL checked the quotes of a whole chunk before COPY read the values before them.
+    path = hm_files / "customers.csv"
+    set_field(path, 30, "postal_code", "x" * 65)
+    _set_raw(path, 40, "postal_code", '12" heel')
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path, CUSTOMERS)):
+        assert (error.line, error.field, error.problem) == (30, "postal_code", "is longer than 64 characters")
