@@ -153,7 +153,22 @@ def parsed_rows(
     path: Path, schema: FileSchema, columns: list[Column]
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
-    with path.open("r", encoding="utf-8-sig", newline="") as handle:
+    try:
+        yield from _parsed_rows(path, schema, columns, bytes_kept=False)
+    except UnicodeDecodeError:
+        # The decoder reads a block ahead of the csv reader: the rows before the bad bytes are not
+        # checked yet, nor is it known which field holds them. Read again, the bytes kept as they
+        # are, and name the first bad row, whatever is wrong with it.
+        for _ in _parsed_rows(path, schema, columns, bytes_kept=True):
+            pass
+        raise text_error(path, schema, columns) from None
+
+
+def _parsed_rows(
+    path: Path, schema: FileSchema, columns: list[Column], *, bytes_kept: bool
+) -> Iterator[tuple[int, dict[str, object]]]:
+    errors = "surrogateescape" if bytes_kept else "strict"
+    with path.open("r", encoding="utf-8-sig", errors=errors, newline="") as handle:
         reader = csv.reader(_quotes_checked(handle, QuoteCheck(schema, columns)))
         line = 1
         blank: int | None = None
@@ -166,14 +181,13 @@ def parsed_rows(
                     continue
                 if blank is not None:
                     raise ImportInputError(schema.filename, "is an empty line", line=blank)
+                if bytes_kept and (bad_text := _fields_text_error(schema, columns, row, first_line)):
+                    raise bad_text
                 if not schema.line_breaks:
                     broken = next((i for i, value in enumerate(row) if "\r" in value or "\n" in value), None)
                     if broken is not None:
                         raise line_break_error(schema, columns, first_line, broken)
                 yield line, parse_row(schema, columns, row, line)
-        except UnicodeDecodeError:
-            # The decoder reads ahead of the csv reader: `line` is not where the bad bytes are.
-            raise text_error(path, schema, columns) from None
         except csv.Error as error:
             raise ImportInputError(
                 schema.filename, f"is not valid csv ({error})", line=reader.line_num
@@ -199,7 +213,7 @@ def _quotes_checked(lines: Iterable[str], quotes: QuoteCheck) -> Iterator[str]:
         if quotes.opened is None and '"' not in line:
             quotes.skip(1)
         else:
-            quotes.check(line.encode())
+            quotes.check(line.encode("utf-8", "surrogateescape"))
         if quotes.opened is None and line.strip("\r\n"):  # the line ends a row (blank ones: parsed_rows)
             end = "\r\n" if line.endswith("\r\n") else line[-1:] if line.endswith(("\r", "\n")) else ""
             if end == "\r":

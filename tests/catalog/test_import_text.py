@@ -294,3 +294,13 @@ def test_the_first_bad_row_is_named_on_both_paths_whatever_each_checks_first(hm_
 
     for error in (_fails(hm_files), _fails_on_sqlite(path, CUSTOMERS)):
         assert (error.line, error.field, error.problem) == (30, "postal_code", "is longer than 64 characters")
+
+
+def test_a_bad_row_before_bytes_that_are_not_utf8_is_named_first_on_sqlite(hm_files):
+    # The decoder read a block ahead and the SQLite path named the bad bytes further down.
+    path = hm_files / "articles.csv"
+    set_field(path, 5, "product_code", "12x")
+    _latin1_articles(hm_files, 9)  # within the block the decoder reads first
+
+    for error in (_fails(hm_files), _fails_on_sqlite(path)):
+        assert (error.line, error.field) == (5, "product_code")
