@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import server_error as page_server_error
 from rest_framework.exceptions import ErrorDetail, NotAuthenticated
 from rest_framework.response import Response
@@ -24,6 +25,9 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+# The two 404s below change nothing, so they need no CSRF token: without csrf_exempt an API client
+# that POSTs to a mistyped address got Django's HTML "CSRF verification failed" page, not the 404.
+@csrf_exempt
 def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     return JsonResponse(
         {"detail": f"No API endpoint at {request.path}. The endpoints are listed at /api/docs/."},
@@ -31,6 +35,7 @@ def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     )
 
 
+@csrf_exempt
 def api_bad_article_id(request: HttpRequest, article_id: str) -> JsonResponse:
     """404 for /api/v1/articles/<article_id>/... whose id is no number of 1-10 digits, which the
     article routes do not match: saying which part of the address is wrong beats "no endpoint"."""
