@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from storefront.api_errors import api_bad_article_id, api_not_found
 
+handler400 = "storefront.api_errors.bad_request"
 handler500 = "storefront.api_errors.server_error"
 
 api_v1 = [
