@@ -33,12 +33,12 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # 179 MP error) is far too generous for a web request. JPEGs are further decoded at a reduced scale.
 MAX_UPLOAD_PIXELS = 40_000_000
 
-# libjpeg decodes the whole image once per scan, and a scan can be 20 bytes: a 440 kB file of 10,000
-# scans of a 6000 x 6000 photo took 8.7 s of CPU, so a 10 MB one would hold a web worker for
-# minutes. Encoders write 1 scan (baseline) to about 10 (libjpeg's progressive script for colour);
-# the limit leaves room for odd encoders and for the thumbnail and further images phones embed,
-# whose scans are counted too. 100 scans of a 40 MP photo decode in about 0.1 s.
-MAX_JPEG_SCANS = 100
+# libjpeg decodes the whole image again for each scan, and a scan can be 20 bytes: a 241 kB JPEG of
+# 510 scans of a 6000 x 6000 photo took 15 s of CPU (benchmarks/hostile_uploads_bench.py), so a
+# 10 MB one would hold a web worker for many minutes. Encoders write 1 scan (baseline) to about 10
+# (libjpeg's progressive script for colour); the thumbnail and further images phones embed are
+# counted too, each with its own scans. 50 of the costliest scans of a 40 MP photo take about 1.5 s.
+MAX_JPEG_SCANS = 50
 JPEG_START = b"\xff\xd8"
 # The start-of-scan marker. An 0xFF byte inside compressed data is always followed by 0x00 or a
 # restart marker, so counting this pair never undercounts a file's scans.
