@@ -8,6 +8,7 @@ small JSON view (progress/) every two seconds so that bars move while runs go.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django import forms
@@ -31,6 +32,9 @@ from recommendations.registry import all_kinds, get_kind
 
 # Enough to compare runs at a glance without widening the list past a laptop screen.
 METRICS_IN_LIST = 4
+# The progress view answers for at most this many runs a poll, each id a number that fits bigint.
+MAX_PROGRESS_IDS = 200
+RUN_ID = re.compile(r"[0-9]{1,18}")
 
 
 def _short_number(value: object) -> str:
@@ -276,7 +280,9 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
     def progress_view(self, request: HttpRequest) -> JsonResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        ids = [int(part) for part in request.GET.get("ids", "").split(",") if part.strip().isdigit()][:200]
+        # ASCII digits: str.isdigit() also passes superscripts such as "²", which int() refuses (a 500).
+        parts = request.GET.get("ids", "").split(",")
+        ids = [int(part) for part in parts if RUN_ID.fullmatch(part.strip())][:MAX_PROGRESS_IDS]
         runs = TrainingRun.objects.filter(pk__in=ids)
         return JsonResponse(
             {

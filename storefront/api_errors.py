@@ -1,14 +1,18 @@
 """JSON answers for API paths where Django's own would be HTML: no such endpoint, an article id that
-cannot be one, a server error, and addresses with a NUL character (which PostgreSQL text cannot
-hold, so no view may see one); and the API's 401 for a caller who is not logged in, which says how
-to log in."""
+cannot be one, a request Django refused to read, a server error, and addresses with a NUL character
+(which PostgreSQL text cannot hold, so no view may see one); and the API's 401 for a caller who is
+not logged in, which says how to log in. A refused request outside the API gets a page saying why."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.template.loader import render_to_string
+from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import server_error as page_server_error
 from rest_framework.exceptions import ErrorDetail, NotAuthenticated
 from rest_framework.response import Response
@@ -24,6 +28,9 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+# The two 404s below change nothing, so they need no CSRF token: without csrf_exempt an API client
+# that POSTs to a mistyped address got Django's HTML "CSRF verification failed" page, not the 404.
+@csrf_exempt
 def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     return JsonResponse(
         {"detail": f"No API endpoint at {request.path}. The endpoints are listed at /api/docs/."},
@@ -31,6 +38,7 @@ def api_not_found(request: HttpRequest, unmatched: str = "") -> JsonResponse:
     )
 
 
+@csrf_exempt
 def api_bad_article_id(request: HttpRequest, article_id: str) -> JsonResponse:
     """404 for /api/v1/articles/<article_id>/... whose id is no number of 1-10 digits, which the
     article routes do not match: saying which part of the address is wrong beats "no endpoint"."""
@@ -49,6 +57,36 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, NotAuthenticated) and exc.detail == NotAuthenticated.default_detail:
         exc.detail = ErrorDetail(LOGIN_HINT, code=exc.default_code)
     return drf_exception_handler(exc, context)
+
+
+def refused_request_message(exception: Exception | None) -> str:
+    """What was wrong with a request Django refused to parse (its limits on a form), in words; other
+    refusals (a Host header not ours, say) get a general sentence that repeats nothing sent."""
+    if isinstance(exception, TooManyFilesSent):
+        return (
+            f"That request carries more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES:,} files. "
+            "Send one photo at a time."
+        )
+    if isinstance(exception, TooManyFieldsSent):
+        return (
+            f"That request carries more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} form fields; "
+            "the shop's forms send a handful."
+        )
+    if isinstance(exception, RequestDataTooBig):
+        return (
+            f"That request's form fields (photos aside) are larger than "
+            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB."
+        )
+    return "That request was malformed, so it was not read."
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400: what was wrong, as JSON on the API and as a page elsewhere. Django's own page said
+    only "Bad Request (400)" to a form with too many files or fields."""
+    message = refused_request_message(exception)
+    if _is_api(request):
+        return JsonResponse({"detail": message}, status=400)
+    return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

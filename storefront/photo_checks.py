@@ -6,6 +6,7 @@ act on:
   - a JPEG, PNG or WebP by its content, not its name: Pillow opens it with only those three
     decoders (other formats get a message that names them when their signature is recognised);
   - at most MAX_UPLOAD_PIXELS, with Pillow's decompression-bomb warning turned into an error;
+  - a JPEG in at most MAX_JPEG_SCANS scans (each scan decodes the whole image again);
   - a single frame (no animations or multi-page files; the extra images phones embed in a JPEG
     are ignored);
   - fully decoded before use (a truncated file fails here, not later).
@@ -31,6 +32,17 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # default) while bounding a decoded RGBA image to 160 MB; Pillow's own limit (89 MP warning,
 # 179 MP error) is far too generous for a web request. JPEGs are further decoded at a reduced scale.
 MAX_UPLOAD_PIXELS = 40_000_000
+
+# libjpeg decodes the whole image again for each scan, and a scan can be 20 bytes: a 241 kB JPEG of
+# 510 scans of a 6000 x 6000 photo took 15 s of CPU (benchmarks/hostile_uploads_bench.py), so a
+# 10 MB one would hold a web worker for many minutes. Encoders write 1 scan (baseline) to about 10
+# (libjpeg's progressive script for colour); the thumbnail and further images phones embed are
+# counted too, each with its own scans. 50 of the costliest scans of a 40 MP photo take about 1.5 s.
+MAX_JPEG_SCANS = 50
+JPEG_START = b"\xff\xd8"
+# The start-of-scan marker. An 0xFF byte inside compressed data is always followed by 0x00 or a
+# restart marker, so counting this pair never undercounts a file's scans.
+JPEG_START_OF_SCAN = b"\xff\xda"
 
 # Recognisable signatures of formats we refuse, for a message that names them.
 KNOWN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -95,6 +107,7 @@ def checked_photo(data: bytes, *, draft_size: tuple[int, int]) -> Iterator[Image
         raise UploadRejected(
             f"{refused} files are not accepted. Please upload a JPEG, PNG or WebP photo.", status=415
         )
+    _check_jpeg_scans(data)
     with warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         try:
@@ -115,6 +128,17 @@ def checked_photo(data: bytes, *, draft_size: tuple[int, int]) -> Iterator[Image
             raise UploadRejected(
                 "That photo is damaged or incomplete (it may not have finished uploading). Try another."
             ) from None
+
+
+def _check_jpeg_scans(data: bytes) -> None:
+    if not data.startswith(JPEG_START):
+        return
+    scans = data.count(JPEG_START_OF_SCAN)
+    if scans > MAX_JPEG_SCANS:
+        raise UploadRejected(
+            f"That JPEG is stored in {scans:,} scans; photos have at most {MAX_JPEG_SCANS}. "
+            "Save it again from a photo app (or as PNG) and try again."
+        )
 
 
 def _check_frames_and_pixels(image: Image.Image) -> None:

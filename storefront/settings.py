@@ -69,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "storefront.content_security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 400 for %00 in an address: PostgreSQL text cannot hold NUL, and no view should meet one.
     "storefront.api_errors.RejectNulCharacters",

@@ -4,10 +4,11 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from storefront.api_errors import api_bad_article_id, api_not_found
 
+handler400 = "storefront.api_errors.bad_request"
 handler500 = "storefront.api_errors.server_error"
 
 api_v1 = [
@@ -20,7 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's start-up script as a file (?script), which the
+    # Content-Security-Policy (storefront/content_security.py) lets run; the plain view inlines it.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # After every real route: an article id that is not 1-10 digits (`abc`, an 11-digit number).
     re_path(r"^api/v1/articles/(?P<article_id>(?![0-9]{1,10}/)[^/]+)/", api_bad_article_id),
     re_path(r"^api/(?P<unmatched>.*)$", api_not_found),

@@ -9,6 +9,18 @@ def test_an_unknown_api_path_answers_json_404(client):
     assert "/api/docs/" in response.json()["detail"]
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/no-such-thing/", "/api/v1/model-versions/abc/activate/", "/api/v1/articles/abc/"]
+)
+def test_a_write_to_an_unknown_api_path_answers_json_404_not_a_csrf_page(method, url):
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)(url, data="{}", content_type="application/json")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/docs/" in response.json()["detail"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",

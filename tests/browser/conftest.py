@@ -69,10 +69,24 @@ def browser(monkeypatch):
         chromium.close()
 
 
+def policy_refusals(context) -> list[str]:
+    """What the Content-Security-Policy refused in the context's pages, filled as they run: Chromium
+    logs each refusal (an inline script, a style, an image from elsewhere) as a console error."""
+    refusals: list[str] = []
+
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            refusals.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+    context.on("console", note)
+    return refusals
+
+
 @pytest.fixture
 def page(request, browser, live_server):
     context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
     context.set_default_timeout(10_000)
+    refusals = policy_refusals(context)
     page = context.new_page()
     steps = Steps(page)
     page.steps = steps
@@ -81,6 +95,8 @@ def page(request, browser, live_server):
     if report is not None and report.failed:
         steps.save(request.node.nodeid)
     context.close()
+    # Every browser test also checks that the pages it used work under the shop's policy.
+    assert not refusals, "\n".join(refusals)
 
 
 # The training admin's test runs a separate gunicorn process (tests/live_processes.py) rather

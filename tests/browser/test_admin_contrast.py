@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from recommendations.models import ModelVersion, TrainingRun
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, policy_refusals
 from tests.browser.contrast import NORMAL_TEXT, contrast
 from tests.factories import UserFactory
 
@@ -32,8 +32,10 @@ def staff_page(browser, live_server, request):
     if chosen:
         # What the admin's theme button stores (admin/js/theme.js reads it before drawing).
         context.add_init_script(f"localStorage.setItem('theme', '{chosen}')")
+    refusals = policy_refusals(context)
     yield context.new_page()
     context.close()
+    assert not refusals, "\n".join(refusals)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 
 from recommendations.models import TrainingRun
+from tests.browser.conftest import policy_refusals
 from tests.factories import StaffUserFactory
 from tests.live_processes import HttpSession
 
@@ -19,6 +20,7 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     # No broker: the web process runs the job in a thread, as in the demo.
     web = start_web(REDIS_URL="")
     context = browser.new_context()
+    refusals = policy_refusals(context)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
     )
@@ -56,3 +58,4 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
         f'tr:has(.training-progress[data-run-id="{run_id}"]) .training-status'
     ).inner_text() == ("succeeded")
     context.close()
+    assert not refusals, "\n".join(refusals)

@@ -48,6 +48,15 @@ def jpeg_with_orientation(orientation: int) -> bytes:
     return encoded(Image.new("RGB", (200, 100), (200, 30, 30)), "JPEG", exif=exif.tobytes())
 
 
+def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> bytes:
+    """A progressive JPEG whose last scan is repeated extra_scans times: a CPU bomb, since libjpeg
+    decodes the whole image again for each scan (a repeated refinement scan is only a warning)."""
+    data = encoded(Image.new("RGB", size, (128, 60, 30)), "JPEG", progressive=True, quality=50)
+    last_scan = data.rindex(b"\xff\xda")
+    end_of_image = len(data) - 2
+    return data[:end_of_image] + data[last_scan:end_of_image] * extra_scans + data[end_of_image:]
+
+
 SVG_NAMED_JPG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 )

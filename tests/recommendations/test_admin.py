@@ -126,6 +126,14 @@ def test_the_progress_view_reports_runs_as_json(ops):
     }
 
 
+@pytest.mark.django_db
+def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
+    run = TrainingRun.objects.create(kind=KIND, status="running", progress=42.5, message="Sleeping")
+    response = ops.get(f"{RUNS}progress/", {"ids": f"²,١٢,{'9' * 30},-1,{run.pk}"})
+    assert response.status_code == 200
+    assert [entry["id"] for entry in response.json()["runs"]] == [run.pk]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version(ops):
     failed = train(fail="the data is on fire")

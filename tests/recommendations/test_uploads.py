@@ -7,7 +7,7 @@ import pytest
 from PIL import Image, ImageOps
 
 from recommendations.uploads import MODEL_MAX_SIDE, UploadRejected, validate_photo
-from storefront.photo_checks import MAX_UPLOAD_PIXELS
+from storefront.photo_checks import MAX_JPEG_SCANS, MAX_UPLOAD_PIXELS
 from tests.recommendations.hostile_files import (
     SCRIPT_NAMED_JPG,
     SVG_NAMED_JPG,
@@ -15,6 +15,7 @@ from tests.recommendations.hostile_files import (
     encoded,
     jpeg_photo,
     jpeg_with_orientation,
+    jpeg_with_scans,
     png_header_only,
 )
 from tests.recommendations.photos import garment_photo
@@ -165,3 +166,12 @@ def test_a_decompression_bomb_is_refused():
 def test_animated_images_are_refused(fmt):
     error = rejected(animated(fmt))
     assert error.status == 400 and "Animated" in error.message
+
+
+def test_a_jpeg_of_thousands_of_scans_is_refused_before_decoding():
+    error = rejected(jpeg_with_scans(5_000))
+    assert error.status == 400 and "5,010 scans" in error.message and str(MAX_JPEG_SCANS) in error.message
+
+
+def test_a_progressive_jpeg_of_more_scans_than_encoders_write_is_still_a_photo():
+    assert validate_photo(jpeg_with_scans(MAX_JPEG_SCANS - 20)).format == "JPEG"

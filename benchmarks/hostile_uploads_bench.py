@@ -1,0 +1,118 @@
+"""CPU time and peak memory of the upload checks (storefront/photo_checks.py) on hostile photos,
+against an ordinary 12-megapixel phone photo checked in the same run.
+
+    .venv/bin/python benchmarks/hostile_uploads_bench.py [--scans 500]
+
+Each file goes through `recommendations.uploads.validate_photo` (what shop the look and the API's
+photo search run) in a fresh process, so each peak RSS is that file's alone. The scan bomb is also
+checked with the scan limit lifted, as it was before the limit, to show what the limit saves. Prints
+seconds of CPU, peak RSS above an idle process, the outcome, and each CPU time as a multiple of
+the phone photo's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+MEASURE = """
+import json, os, sys, time
+import django
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "storefront.settings")
+sys.path.insert(0, sys.argv[1])
+django.setup()
+import storefront.photo_checks
+from recommendations.uploads import validate_photo
+from storefront.photo_checks import UploadRejected
+if sys.argv[3] == "unchecked":
+    storefront.photo_checks.MAX_JPEG_SCANS = sys.maxsize
+data = open(sys.argv[2], "rb").read()
+def high_water_kb():
+    # VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the parent across exec,
+    # and the parent held the large test images.
+    status = open("/proc/self/status").read()
+    return int(status.split("VmHWM:")[1].split()[0])
+idle = high_water_kb()
+start = time.process_time()
+try:
+    outcome = "accepted {}x{}".format(*validate_photo(data).size)
+except UploadRejected as error:
+    outcome = f"{error.status}: {error.message}"
+cpu = time.process_time() - start
+peak = high_water_kb() - idle
+print(json.dumps({"cpu": cpu, "peak_mb": peak / 1024, "outcome": outcome}))
+"""
+
+
+def encoded(image: Image.Image, fmt: str, **options: object) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def scan_bomb(side: int, extra_scans: int) -> bytes:
+    """A progressive JPEG whose last (tiny) scan is repeated: libjpeg decodes the image per scan."""
+    data = encoded(Image.new("RGB", (side, side), (128, 60, 30)), "JPEG", progressive=True, quality=50)
+    last_scan, end = data.rindex(b"\xff\xda"), len(data) - 2
+    return data[:end] + data[last_scan:end] * extra_scans + data[end:]
+
+
+def cases(scans: int) -> list[tuple[str, bytes, str]]:
+    phone = Image.effect_noise((4000, 3000), 40).convert("RGB")
+    bomb = scan_bomb(6000, scans)
+    cmyk = encoded(Image.new("CMYK", (6324, 6324)), "JPEG", progressive=True)
+    return [
+        ("12 MP phone photo (baseline)", encoded(phone, "JPEG", quality=90), "checks"),
+        (f"6000 px JPEG of {scans:,} scans, no scan limit", bomb, "unchecked"),
+        (f"6000 px JPEG of {scans:,} scans, checked", bomb, "checks"),
+        ("40 MP progressive CMYK JPEG", cmyk, "checks"),
+        ("39.7 MP RGBA PNG", encoded(Image.new("RGBA", (6300, 6300)), "PNG", compress_level=9), "checks"),
+    ]
+
+
+def measure(path: Path, mode: str) -> dict[str, object]:
+    result = subprocess.run(
+        [PYTHON, "-c", MEASURE, str(ROOT), str(path), mode],
+        env={**os.environ, "ALLOW_INSECURE_SECRET_KEY": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--scans", type=int, default=500, help="scans added to the bomb (each costs the unlimited run ~30 ms)"
+    )
+    options = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        for label, data, mode in cases(options.scans):
+            path = Path(folder) / "upload"
+            path.write_bytes(data)
+            rows.append((label, len(data), measure(path, mode)))
+    baseline = max(float(rows[0][2]["cpu"]), 1e-3)  # type: ignore[arg-type]
+    print(f"{'file':<52} {'bytes':>11} {'cpu s':>7} {'x base':>7} {'peak MB':>8}  outcome")
+    for label, size, result in rows:
+        cpu = float(result["cpu"])  # type: ignore[arg-type]
+        print(
+            f"{label:<52} {size:>11,} {cpu:>7.2f} {cpu / baseline:>7.1f} "
+            f"{float(result['peak_mb']):>8.0f}  {str(result['outcome'])[:60]}"  # type: ignore[arg-type]
+        )
+
+
+if __name__ == "__main__":
+    main()
