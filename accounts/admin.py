@@ -24,6 +24,7 @@ from rest_framework.authtoken.models import TokenProxy
 from accounts.admin_paging import DepthCappedChangeList, EstimatedCountPaginator
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
+from catalog.pricing import display_price, staff_price
 
 User = get_user_model()
 # What a confirmation page returns: the nested list it shows, counts by model, the models the
@@ -173,7 +174,10 @@ class PurchaseChangeList(DepthCappedChangeList):
 
 @admin.register(Purchase)
 class PurchaseAdmin(ReadOnlyAdmin):
-    list_display = ["t_dat", "customer", "article", "price", "sales_channel_id"]
+    # Prices as the shop shows them: the stored 0.0845 was the €84.57 on the customer's account page.
+    list_display = ["t_dat", "customer", "article", "shown_price", "sales_channel_id"]
+    fields = ["t_dat", "customer", "article", "price_with_data", "sales_channel_id"]
+    readonly_fields = ["price_with_data"]
     list_select_related = ["customer", "article"]
     search_fields = ["customer__customer_id", "article__article_id"]  # see get_search_results
     search_help_text = (
@@ -188,6 +192,14 @@ class PurchaseAdmin(ReadOnlyAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return PurchaseChangeList
+
+    @admin.display(description="price")
+    def shown_price(self, purchase: Purchase) -> str:
+        return display_price(purchase.price)
+
+    @admin.display(description="price")
+    def price_with_data(self, purchase: Purchase) -> str:
+        return staff_price(purchase.price)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Purchase], search_term: str

@@ -13,14 +13,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("delete/", views.account_delete_page, name="delete"),
     path(
         "login/",
-        auth_views.LoginView.as_view(
+        views.LoginView.as_view(
             template_name="accounts/login.html",
             authentication_form=LoginForm,
             redirect_authenticated_user=True,
         ),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path(
         "password/",
         views.PasswordChangeView.as_view(success_url=reverse_lazy("accounts:password-changed")),

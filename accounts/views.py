@@ -1,6 +1,6 @@
 """Account pages: sign-up, the account page with purchase history, password change, the data
 download and account deletion. Login and logout are Django's own views with the shop's templates
-(see urls.py)."""
+and a message saying what happened (see urls.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -114,3 +114,25 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         # The new password and the end of its tokens together, or neither.
         with transaction.atomic():
             return super().form_valid(form)
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login, saying who is now logged in: back on the page they came from, the header's
+    "Account" in place of "Log in" was the only sign that it worked."""
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, f"You are logged in as {form.get_user().get_username()}.")
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's logout, saying that it happened (the home page it lands on looks the same either
+    way). The message goes in its cookie: the session it would otherwise use has just ended."""
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        was_logged_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_logged_in:
+            messages.info(request, "You have logged out.")
+        return response

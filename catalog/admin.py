@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from catalog.admin_filters import CACHED_FILTER_FIELDS, CachedValuesFilter, OnSaleFilter
 from catalog.forms import ArticleAdminForm
 from catalog.models import Article
-from catalog.pricing import display_price
+from catalog.pricing import display_price, staff_price
 from catalog.services import (
     PHOTO_FIELDS,
     article_replace_photo,
@@ -62,12 +62,13 @@ class ArticleAdmin(admin.ModelAdmin):
         "slug",
         "search_vector",
         *PHOTO_FIELDS,
-        "price",
+        "price_with_data",
         "first_sold_on",
         "popularity",
     ]
-    # The search document is long and useless to edit by hand.
-    exclude = ["search_vector"]
+    # The search document is long and useless to edit by hand; the price is read-only (it comes
+    # from the purchases) and shown as the shop shows it, by price_with_data.
+    exclude = ["search_vector", "price"]
     show_full_result_count = False
     list_per_page = 50
     actions = ["take_off_sale", "put_back_on_sale"]
@@ -96,6 +97,10 @@ class ArticleAdmin(admin.ModelAdmin):
     @admin.display(description="Price", ordering="price")
     def shown_price(self, article: Article) -> str:
         return display_price(article.price)
+
+    @admin.display(description="Price")
+    def price_with_data(self, article: Article) -> str:
+        return staff_price(article.price)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")

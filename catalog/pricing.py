@@ -16,3 +16,11 @@ def display_price(price: float | None) -> str:
     if price is None:
         return ""
     return f"{CURRENCY_SYMBOL}{price * PRICE_DISPLAY_MULTIPLIER:,.2f}"
+
+
+def staff_price(price: float | None) -> str:
+    """The shop's price with the stored value beside it, for staff pages: what a shopper was shown,
+    and what to look for in the csv files. `0.0169` → `€16.90 (data: 0.0169)`."""
+    if price is None:
+        return "—"
+    return f"{display_price(price)} (data: {price})"

@@ -47,6 +47,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # X-Forwarded-Proto and the last address of X-Forwarded-For are then trusted.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "storefront.csrf_failure.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -81,3 +81,17 @@ def test_a_failing_recommender_leaves_its_shelf_out_instead_of_breaking_the_page
     monkeypatch.setattr(feed, "also_bought", broken)
     assert render("{% also_bought article %}", article=ArticleFactory()).strip() == ""
     assert "index file is corrupt" in caplog.text
+
+
+def test_trending_now_shows_each_product_once_in_its_best_selling_colour():
+    black, white = (
+        ArticleFactory(product_code=108775, prod_name="Strap top", colour_group_name=c)
+        for c in ("Black", "White")
+    )
+    skirt = ArticleFactory(product_code=111586, prod_name="Denim skirt")
+    for article, sold in ((black, 3), (white, 2), (skirt, 1)):
+        PurchaseFactory.create_batch(sold, article=article, t_dat=dt.date(2020, 9, 20))
+    html = render("{% trending_now limit=12 %}")
+    assert html.count('class="card"') == 2
+    assert black.get_absolute_url() in html and white.get_absolute_url() not in html
+    assert skirt.get_absolute_url() in html
