@@ -182,16 +182,16 @@ def run_mix(
     database = server.env["DATABASE_URL"].rsplit("/", 1)[-1]
 
     async def retrain_midway() -> None:
-        await asyncio.sleep(args.seconds / 3)
+        await asyncio.sleep(args.seconds / 4)
         marks["retrain queued"] = time.monotonic() - timeline.started
         before = server.active_version(args.retrain)
         await asyncio.to_thread(server.manage, "train", args.retrain)
-        deadline = time.monotonic() + args.seconds
-        while time.monotonic() < deadline:
+        while time.monotonic() - timeline.started < args.seconds:
             if server.active_version(args.retrain) != before:
                 marks[f"{args.retrain} activated"] = time.monotonic() - timeline.started
                 return
             await asyncio.sleep(0.5)
+        print(f"\nThe {args.retrain} retrain did not finish during the load: lengthen --seconds.")
 
     async def everything() -> dict[str, GroupStats]:
         tasks = [sample_resources(server, database, time.monotonic() + args.seconds, seen)]
