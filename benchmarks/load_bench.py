@@ -174,7 +174,11 @@ class RunSummary:
 
 
 def run_mix(
-    args: argparse.Namespace, server: ServerProcess, choose: Callable[[random.Random], Request], label: str
+    args: argparse.Namespace,
+    server: ServerProcess,
+    choose: Callable[[random.Random], Request],
+    label: str,
+    staff_token: str,
 ) -> RunSummary:
     timeline = Timeline(started=time.monotonic())
     seen: dict[str, float] = {}
@@ -193,10 +197,23 @@ def run_mix(
             await asyncio.sleep(0.5)
         print(f"\nThe {args.retrain} retrain did not finish during the load: lengthen --seconds.")
 
+    async def switch_versions() -> None:
+        """Roll back to the previous version a third in, forward again two thirds in."""
+        newest, previous, *_ = [*server.available_versions(args.switch), 0, 0]
+        if not previous:
+            print(f"\n--switch {args.switch}: no previous version to switch to (train it twice).")
+            return
+        for fraction, version_id, name in ((1 / 3, previous, "back"), (2 / 3, newest, "forward")):
+            await asyncio.sleep(timeline.started + args.seconds * fraction - time.monotonic())
+            status = await asyncio.to_thread(server.activate, version_id, staff_token)
+            marks[f"{args.switch} switched {name} ({status})"] = time.monotonic() - timeline.started
+
     async def everything() -> dict[str, GroupStats]:
         tasks = [sample_resources(server, database, time.monotonic() + args.seconds, seen)]
         if args.retrain:
             tasks.append(retrain_midway())
+        if args.switch:
+            tasks.append(switch_versions())
         load = drive(
             HOST,
             args.port,
@@ -239,9 +256,9 @@ def run_mix(
     rate = total / args.seconds
     print(f"\nmix throughput {rate:.1f} req/s = {rate / baseline_rate:.3f} x baseline ({baseline_rate:.1f})")
     print(f"most PostgreSQL connections to {database}: {seen.get('pg_connections', 0):.0f}")
-    if args.retrain:
+    for kind in filter(None, (args.retrain, args.switch)):
         print_timeline(timeline, marks)
-        print(f"active {args.retrain} version at the end: {server.active_version(args.retrain)}")
+        print(f"active {kind} version at the end: {server.active_version(kind)}")
     print("\ngunicorn workers (MiB): pid, rss, pss, private, shared; model versions mapped")
     memory = []
     for pid in server.worker_pids():
@@ -288,6 +305,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--logins", type=int, default=20, help="customers whose API tokens the mix uses")
     parser.add_argument("--retrain", choices=["trending", "collaborative", "content"])
+    parser.add_argument(
+        "--switch",
+        choices=["trending", "collaborative", "content"],
+        help="activate the previous version a third in and the newest again two thirds in (no training)",
+    )
     parser.add_argument("--media", action="store_true", help="card photos too (SERVE_MEDIA=1, as the demo)")
     parser.add_argument(
         "--variant",
@@ -327,7 +349,7 @@ def main() -> None:
             server.env["GUNICORN_CMD_ARGS"] = gunicorn_args
             server.start()
             try:
-                runs.append(run_mix(args, server, choose, f"{label} #{round_number}"))
+                runs.append(run_mix(args, server, choose, f"{label} #{round_number}", targets.staff_token))
             finally:
                 server.stop()
     print_summary(runs)

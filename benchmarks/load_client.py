@@ -1,7 +1,8 @@
 """A small asyncio HTTP/1.1 load generator for benchmarks/load_bench.py.
 
-Each simulated shopper keeps a connection open as a browser does (reopened whenever the server
-closes it), sends one request at a time and reads each answer to its end.
+Each simulated shopper keeps a connection open for a visit of a few requests, as a browser does
+(reopened sooner whenever the server closes it), sends one request at a time and reads each
+answer to its end.
 Latencies are kept per endpoint group; nothing here knows about the shop itself.
 """
 
@@ -17,6 +18,10 @@ from dataclasses import dataclass, field
 
 # A request that takes longer than this is counted as an error (a stuck or starved server).
 REQUEST_TIMEOUT_SECONDS = 30.0
+# Requests a shopper sends on one connection before opening another: a browser's connection
+# closes when the shopper reads a page for longer than the server's keep-alive (5 s), and a
+# connection kept for the whole run would pin each shopper to the worker process that accepted it.
+REQUESTS_PER_VISIT = 5
 
 
 @dataclass(frozen=True)
@@ -131,7 +136,11 @@ async def drive(
     async def shopper(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
         connection = Connection(host, port)
+        sent = 0
         while time.monotonic() < deadline:
+            sent += 1
+            if sent % REQUESTS_PER_VISIT == 0:
+                connection.close()
             request = next_request(rng)
             started = time.monotonic()
             try:

@@ -135,6 +135,32 @@ class ServerProcess:
             ).fetchone()
         return int(row[0]) if row else None
 
+    def available_versions(self, kind: str) -> list[int]:
+        """Ids of the kind's versions whose files are kept, newest first."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
+            rows = connection.execute(
+                "SELECT id FROM recommendations_modelversion WHERE kind = %s AND pruned_at IS NULL"
+                " ORDER BY version DESC",
+                [kind],
+            ).fetchall()
+        return [int(row[0]) for row in rows]
+
+    def activate(self, version_id: int, staff_token: str) -> int:
+        """Activate a version as staff do through the API; the answer's status."""
+        import http.client
+
+        connection = http.client.HTTPConnection("127.0.0.1", int(self.env["PORT"]), timeout=60)
+        connection.request(
+            "POST",
+            f"/api/v1/model-versions/{version_id}/activate/",
+            headers={"Authorization": f"Token {staff_token}"},
+        )
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
     def start(self) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
