@@ -60,8 +60,10 @@ CLIENT_ADDRESSES = 400
 CATEGORY_PAGE_SIZE = 24  # catalog's page size: pick pages that exist
 
 
-def build_chooser(targets: Targets, *, media: bool) -> Callable[[random.Random], Request]:
-    mix = {**MIX, "thumbnail": THUMBNAILS_PER_100} if media and targets.thumbnails else MIX
+def build_chooser(targets: Targets, *, media: bool, photo_share: int) -> Callable[[random.Random], Request]:
+    mix = {**MIX, "photo_upload": photo_share}
+    if media and targets.thumbnails:
+        mix["thumbnail"] = THUMBNAILS_PER_100
     groups = list(mix)
     weights = [mix[group] for group in groups]
     photo_bodies = [multipart_body("image", "photo.jpg", photo, "image/jpeg") for photo in targets.photos]
@@ -310,6 +312,9 @@ def main() -> None:
         choices=["trending", "collaborative", "content"],
         help="activate the previous version a third in and the newest again two thirds in (no training)",
     )
+    parser.add_argument(
+        "--photo-share", type=int, default=MIX["photo_upload"], help="photo searches per 100 requests"
+    )
     parser.add_argument("--media", action="store_true", help="card photos too (SERVE_MEDIA=1, as the demo)")
     parser.add_argument(
         "--variant",
@@ -341,7 +346,7 @@ def main() -> None:
         f"{len(targets.tokens)} customer tokens, {len(targets.photos)} photos",
         flush=True,
     )
-    choose = build_chooser(targets, media=args.media)
+    choose = build_chooser(targets, media=args.media, photo_share=args.photo_share)
     variants = [("as configured", env.get("GUNICORN_CMD_ARGS", "")), *(args.variant or [])]
     runs = []
     for round_number in range(1, args.rounds + 1):
