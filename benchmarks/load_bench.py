@@ -191,13 +191,20 @@ def run_mix(
         await asyncio.sleep(args.seconds / 4)
         marks["retrain queued"] = time.monotonic() - timeline.started
         before = server.active_version(args.retrain)
-        await asyncio.to_thread(server.manage, "train", args.retrain)
+        try:
+            await asyncio.to_thread(server.manage, "train", args.retrain)
+        except RuntimeError as error:
+            print(f"\nCould not start the retrain: {error}")
+            return
         while time.monotonic() - timeline.started < args.seconds:
             if server.active_version(args.retrain) != before:
                 marks[f"{args.retrain} activated"] = time.monotonic() - timeline.started
                 return
             await asyncio.sleep(0.5)
         print(f"\nThe {args.retrain} retrain did not finish during the load: lengthen --seconds.")
+        # Stopping the worker now would leave the run "running" until the stale-run sweep.
+        while server.active_version(args.retrain) == before and server.runs_in_progress(args.retrain):
+            await asyncio.sleep(1)
 
     async def switch_versions() -> None:
         """Roll back to the previous version a third in, forward again two thirds in."""

@@ -135,6 +135,17 @@ class ServerProcess:
             ).fetchone()
         return int(row[0]) if row else None
 
+    def runs_in_progress(self, kind: str) -> int:
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
+            row = connection.execute(
+                "SELECT count(*) FROM recommendations_trainingrun WHERE kind = %s"
+                " AND status IN ('queued', 'running')",
+                [kind],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def available_versions(self, kind: str) -> list[int]:
         """Ids of the kind's versions whose files are kept, newest first."""
         import psycopg
