@@ -8,6 +8,13 @@ demo), it asks the database instead, at most every SERVING_DB_FALLBACK_SECONDS. 
 is picked up within a few seconds, with neither a database query nor a load per request, and
 serving keeps going while Redis is down.
 
+A process that already serves a model loads the next version in a background thread and keeps
+answering with the one it has until the new one is ready: a load takes seconds at H&M scale
+(checksums, index files), and every request of the process that noticed the change, and then
+every request of a threaded worker waiting for the slot, used to wait for it. Only a process with
+nothing loaded yet (a fresh worker: gunicorn.conf.py warms it up before its first request) loads
+while the caller waits.
+
 When the active version cannot be loaded (missing, partial, corrupted, incompatible) the
 problem is logged, the previously loaded model (if any) keeps serving, and callers that get None
 fall back to their direct queries.
@@ -26,7 +33,7 @@ from django.core.cache import cache
 
 from recommendations import artifacts
 from recommendations.models import ModelVersion
-from recommendations.registry import all_kinds, get_kind
+from recommendations.registry import ModelKind, all_kinds, get_kind
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +60,8 @@ class _Slot:
     loaded_version: int | None = None
     model: Any = None
     failed_at: float | None = None
+    # The thread loading a new version while `model` keeps serving, if one is running.
+    loader: threading.Thread | None = None
 
 
 _slots: dict[str, _Slot] = {}
@@ -183,6 +192,7 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
 
 
 def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
+    """Called with slot.lock held: serve `version_id` from now on, loading it first."""
     slot.version_id = version_id
     slot.failed_at = None
     if version_id == NO_ACTIVE_VERSION:
@@ -191,6 +201,7 @@ def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
         return
     try:
         kind = get_kind(kind_name)
+        # Read here, in the request's thread: a loader thread would need a connection of its own.
         path = ModelVersion.objects.filter(pk=version_id).values_list("path", flat=True).first()
     except LookupError:
         logger.error("No model kind %r is registered; serving nothing for it.", kind_name)
@@ -203,8 +214,36 @@ def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
         logger.error(
             "%s version id %s is active but has no row; serving nothing for it.", kind_name, version_id
         )
+    if slot.model is None or not path:
+        _install(kind_name, slot, version_id, _load(kind, path))
+        return
+    loader = threading.Thread(
+        target=_load_in_background,
+        args=(kind, slot, version_id, path),
+        name=f"load-{kind_name}-{version_id}",
+        daemon=True,
+    )
+    slot.loader = loader
+    loader.start()
+
+
+def _load(kind: ModelKind, path: str | None) -> tuple[Any, float]:
     started = time.monotonic()
     model = artifacts.load_artifact(path, kind) if path else None
+    return model, time.monotonic() - started
+
+
+def _load_in_background(kind: ModelKind, slot: _Slot, version_id: int, path: str) -> None:
+    loaded = _load(kind, path)
+    with slot.lock:
+        # A newer activation (or a rollback) seen meanwhile has its own load; this one is stale.
+        if slot.version_id == version_id:
+            _install(kind.name, slot, version_id, loaded)
+
+
+def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, float]) -> None:
+    """Called with slot.lock held, or by the only thread that knows the slot."""
+    model, seconds = loaded
     if model is None:
         slot.failed_at = time.monotonic()
         if slot.model is not None:
@@ -216,6 +255,12 @@ def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
             )
         return
     slot.model, slot.loaded_version = model, version_id
-    logger.info(
-        "Serving %s version id %s (loaded in %.2f s).", kind_name, version_id, time.monotonic() - started
-    )
+    logger.info("Serving %s version id %s (loaded in %.2f s).", kind_name, version_id, seconds)
+
+
+def wait_for_loads(timeout: float | None = None) -> None:
+    """Wait for the versions being loaded in the background (tests, and a server shutting down)."""
+    for slot in list(_slots.values()):
+        loader = slot.loader
+        if loader is not None:
+            loader.join(timeout)

@@ -12,4 +12,5 @@ if [ -n "${REDIS_URL:-}" ]; then
     trap 'kill "$worker" 2>/dev/null || true' EXIT INT TERM
     echo "Celery worker (with beat) started as process $worker."
 fi
-"$BIN/gunicorn" storefront.wsgi --bind "127.0.0.1:${PORT:-8000}" --workers 2 --timeout 120
+# Workers, threads and time limits: gunicorn.conf.py (read from this folder).
+"$BIN/gunicorn" storefront.wsgi --bind "127.0.0.1:${PORT:-8000}"

@@ -1,6 +1,8 @@
 """Serving: lazy load, per-process cache, cheap version checks, and falling back when things break."""
 
+import dataclasses
 import logging
+import threading
 import time
 from types import SimpleNamespace
 
@@ -9,6 +11,7 @@ from django.core.cache import cache
 
 from recommendations import serving, versions
 from recommendations.models import ModelVersion
+from recommendations.registry import register_kind, unregister_kind
 from recommendations.training import training_run_execute_in_process, training_run_request
 from tests.recommendations import dummy_kind
 
@@ -45,6 +48,13 @@ def train(**parameters):
     return ModelVersion.objects.get(run=run)
 
 
+def served_after_switching(kind_name=KIND):
+    """What a process serves once it noticed a new version and its background load finished."""
+    serving.active_model(kind_name)
+    serving.wait_for_loads()
+    return serving.active_model(kind_name)
+
+
 def test_nothing_trained_serves_none():
     assert serving.active_model(KIND) is None
 
@@ -73,7 +83,7 @@ def test_a_newly_activated_version_is_served_after_the_check_interval(settings, 
     clock.advance(0.25)
     assert serving.active_model(KIND)["value"] == 1  # checked less than 0.3 s ago
     clock.advance(0.1)
-    assert serving.active_model(KIND)["value"] == 2
+    assert served_after_switching()["value"] == 2
 
 
 def test_a_rollback_is_announced_to_running_processes(settings):
@@ -82,7 +92,7 @@ def test_a_rollback_is_announced_to_running_processes(settings):
     train(value=2)
     assert serving.active_model(KIND)["value"] == 2
     versions.model_version_activate(version=first)
-    assert serving.active_model(KIND)["value"] == 1
+    assert served_after_switching()["value"] == 1
 
 
 def test_with_the_cache_down_it_asks_the_database_but_rarely(settings, django_assert_num_queries, caplog):
@@ -103,7 +113,7 @@ def test_with_the_cache_down_a_new_version_arrives_through_the_database(settings
     settings.CACHES = DEAD_REDIS
     assert serving.active_model(KIND)["value"] == 1
     train(value=2)  # its announcement fails (logged), the database still says which is active
-    assert serving.active_model(KIND)["value"] == 2
+    assert served_after_switching()["value"] == 2
 
 
 def test_a_cold_cache_is_filled_from_the_database():
@@ -131,7 +141,7 @@ def test_a_broken_new_version_leaves_the_loaded_one_serving(settings, artifacts_
     broken = train(value=2)
     (artifacts_root / broken.path / "value.json").unlink()
     with caplog.at_level(logging.ERROR):
-        assert serving.active_model(KIND)["value"] == 1
+        assert served_after_switching()["value"] == 1
     assert "listed in the manifest but missing" in caplog.text
     assert "Keeping test-dummy version id" in caplog.text
 
@@ -159,6 +169,31 @@ def test_without_redis_processes_learn_of_new_versions_from_the_database(
     with django_assert_num_queries(0):
         assert serving.active_model(KIND)["value"] == 1
     clock.advance(0.1)
+    assert served_after_switching()["value"] == 2
+
+
+def test_a_new_version_loads_beside_the_serving_one_and_no_request_waits_for_it(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    loading = threading.Event()
+    may_finish = threading.Event()
+
+    def slow_load(folder, manifest):  # a big artifact: checksums and index files take seconds
+        loading.set()
+        may_finish.wait(timeout=10)
+        return dummy_kind.load(folder, manifest)
+
+    unregister_kind(KIND)
+    register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
+    train(value=2)
+
+    assert serving.active_model(KIND)["value"] == 1  # noticed version 2, started loading it
+    assert loading.wait(timeout=10)
+    for _ in range(20):
+        assert serving.active_model(KIND)["value"] == 1  # the old one answers meanwhile, at once
+    may_finish.set()
+    serving.wait_for_loads(timeout=10)
     assert serving.active_model(KIND)["value"] == 2
 
 

@@ -1,0 +1,3 @@
+"""Web server tests run a real gunicorn process (tests/live_processes.py)."""
+
+from tests.live_processes import artifacts_root, shared_artifacts_root, start_web  # noqa: F401
