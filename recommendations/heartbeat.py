@@ -67,6 +67,11 @@ class RunHeartbeat:
     ) -> None:
         self._stop.set()
         self._thread.join(timeout=10)
+        if exc is not None and not isinstance(exc, Exception):
+            # The process is stopping (Ctrl-C, SystemExit, a worker's cold shutdown) and the step
+            # did not end: it stays counted, so the run goes silent and is failed as stale within
+            # TRAINING_STALE_SECONDS, instead of looking queued for its next step for a day.
+            return
         TrainingRun.objects.filter(pk=self.run_id).update(steps_running=Greatest(F("steps_running") - 1, 0))
 
     def progress(self, percent: float, message: str) -> None:

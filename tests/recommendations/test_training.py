@@ -195,6 +195,25 @@ def test_a_step_counts_itself_in_while_it_executes():
     assert TrainingRun.objects.get(pk=run.pk).steps_running == 0
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_a_step_cut_short_by_its_process_stopping_leaves_the_run_to_the_stale_sweep(monkeypatch, stop):
+    # It counted itself out as if it had ended: the run looked queued for its next step and held its
+    # kind for TRAINING_QUEUED_TIMEOUT_SECONDS (a day), every later run of it refused.
+    def stopped(ctx):
+        raise stop()
+
+    monkeypatch.setitem(registry._kinds, KIND, dataclasses.replace(dummy_kind.KIND, train=stopped))
+    run = training_run_request(kind_name=KIND, dispatch=False)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now())
+    with pytest.raises(stop):
+        training.training_run_finish(run_id=run.pk)
+    assert TrainingRun.objects.get(pk=run.pk).steps_running == 1
+
+    TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=61))
+    assert training.training_runs_fail_stale() == 1
+    assert TrainingRun.objects.get(pk=run.pk).message == "Worker lost"
+
+
 def test_a_trigger_fails_a_stale_run_of_its_kind_itself():
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(
