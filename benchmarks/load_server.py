@@ -126,36 +126,34 @@ class ServerProcess:
 
         return collect(logins=logins, photos=8, seed=1)
 
-    def active_version(self, kind: str) -> int | None:
+    def _rows(self, sql: str, params: list[object]) -> list[tuple]:
+        """The rows of one query on the shop's database, read beside the server."""
         import psycopg
 
         with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
-            row = connection.execute(
-                "SELECT version FROM recommendations_modelversion WHERE kind = %s AND is_active", [kind]
-            ).fetchone()
-        return int(row[0]) if row else None
+            return connection.execute(sql, params).fetchall()
+
+    def active_version(self, kind: str) -> int | None:
+        rows = self._rows(
+            "SELECT version FROM recommendations_modelversion WHERE kind = %s AND is_active", [kind]
+        )
+        return int(rows[0][0]) if rows else None
 
     def runs_in_progress(self, kind: str) -> int:
-        import psycopg
-
-        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
-            row = connection.execute(
-                "SELECT count(*) FROM recommendations_trainingrun WHERE kind = %s"
-                " AND status IN ('queued', 'running')",
-                [kind],
-            ).fetchone()
-        return int(row[0]) if row else 0
+        rows = self._rows(
+            "SELECT count(*) FROM recommendations_trainingrun WHERE kind = %s"
+            " AND status IN ('queued', 'running')",
+            [kind],
+        )
+        return int(rows[0][0]) if rows else 0
 
     def available_versions(self, kind: str) -> list[int]:
         """Ids of the kind's versions whose files are kept, newest first."""
-        import psycopg
-
-        with psycopg.connect(self.env["DATABASE_URL"], autocommit=True) as connection:
-            rows = connection.execute(
-                "SELECT id FROM recommendations_modelversion WHERE kind = %s AND pruned_at IS NULL"
-                " ORDER BY version DESC",
-                [kind],
-            ).fetchall()
+        rows = self._rows(
+            "SELECT id FROM recommendations_modelversion WHERE kind = %s AND pruned_at IS NULL"
+            " ORDER BY version DESC",
+            [kind],
+        )
         return [int(row[0]) for row in rows]
 
     def activate(self, version_id: int, staff_token: str) -> int:
