@@ -36,7 +36,6 @@ from catalog.selectors import (
     article_for_page,
     article_variants,
     filtered_articles,
-    for_cards,
     ordered_articles,
     with_variant_counts,
 )
@@ -237,13 +236,14 @@ class ArticleListView(generics.ListAPIView[Article]):
             pasted = Article.objects.browsable().filter(article_id=article_id)
             if pasted.exists():
                 # The id printed on a tag, as the search page takes it: that one article.
-                return for_cards(pasted)
+                return pasted
         selection = FacetSelection(_category_path(params), filters)
         return self.results(selection=selection, sort=sort, query=query)
 
     def results(self, *, selection: FacetSelection, sort: SortOption, query: str) -> QuerySet[Article]:
         """The listed articles, in order (the search API lists them its own way)."""
-        return for_cards(ordered_articles(filtered_articles(selection=selection, query=query), sort, query))
+        # Only ids and the count are read from it: pages read their rows card-ready (cards_in_order).
+        return ordered_articles(filtered_articles(selection=selection, query=query), sort, query)
 
     def paginate_queryset(self, queryset: Any) -> Any:
         """The page, cut on ids first (ArticleCards), with its articles' colour counts (counted for

@@ -143,12 +143,8 @@ class ArticleCards(CardsCutOnIds):
         # Not `self.ordered`: Paginator reads an `ordered` attribute as a queryset's flag.
         self.listing = ordered
 
-    @functools.cached_property
-    def _count(self) -> int:
-        return self.listing.count()
-
     def __len__(self) -> int:
-        return self._count
+        return self.listing.count()  # once: Paginator.count is cached
 
     def page_ids(self, index: slice) -> list[int]:
         return list(self.listing.values_list("article_id", flat=True)[index])

@@ -24,7 +24,7 @@ LOGIN_HINT = (
 )
 
 
-def _is_api(request: HttpRequest) -> bool:
+def is_api_request(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
@@ -84,14 +84,14 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
     """handler400: what was wrong, as JSON on the API and as a page elsewhere. Django's own page said
     only "Bad Request (400)" to a form with too many files or fields."""
     message = refused_request_message(exception)
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse({"detail": message}, status=400)
     return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500: the shop's error page, or JSON on the API."""
-    if _is_api(request):
+    if is_api_request(request):
         return JsonResponse(
             {"detail": "Something went wrong on our side. Please try again later."}, status=500
         )
@@ -112,7 +112,7 @@ class RejectNulCharacters:
             "\x00" in text
             for text in [request.path, *query, *(v for key in query for v in query.getlist(key))]
         ):
-            if _is_api(request):
+            if is_api_request(request):
                 return JsonResponse({"detail": self.MESSAGE}, status=400)
             return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -15,6 +15,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from storefront.api_errors import is_api_request
+
 API_MESSAGE = (
     "CSRF check failed: a browser session must send the csrftoken cookie's value in the X-CSRFToken "
     "header; or send `Authorization: Token <key>` instead of the session."
@@ -22,7 +24,7 @@ API_MESSAGE = (
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    if request.path.startswith("/api/"):
+    if is_api_request(request):
         return JsonResponse({"detail": API_MESSAGE}, status=403)
     context = {"form_url": _form_url(request), "no_cookie": reason == REASON_NO_CSRF_COOKIE}
     return render(request, "403_csrf.html", context, status=403)

@@ -23,6 +23,8 @@ from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
+from storefront.api_errors import is_api_request
+
 BUSY_MESSAGE = (
     "The shop's data is being updated right now (an import is running), so this could not be "
     "done. Nothing was changed; please try again in a minute."
@@ -62,7 +64,7 @@ class AnswerBusyWhenLocked:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _waited_too_long(exception):
             return None
-        if request.path.startswith("/api/"):
+        if is_api_request(request):
             response: HttpResponse = JsonResponse({"detail": BUSY_MESSAGE}, status=503)
         else:
             # A page of its own, without the shop's menus: it asks the database nothing more.

@@ -161,7 +161,7 @@ def parsed_rows(
         # are, and name the first bad row, whatever is wrong with it.
         for _ in _parsed_rows(path, schema, columns, bytes_kept=True):
             pass
-        raise text_error(path, schema, columns) from None
+        raise ImportInputError(schema.filename, "is not UTF-8 text") from None  # not in a row
 
 
 def _parsed_rows(

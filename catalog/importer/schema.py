@@ -60,7 +60,7 @@ class Column:
             value = _parse_integer(raw)
         elif self.kind is Kind.WHOLE_NUMBER:
             self._check_range(_parse_float(raw))  # before rounding, as PostgreSQL's check does
-            value = _round_half_up(raw)
+            return _round_half_up(raw)
         elif self.kind is Kind.FLOAT:
             value = _parse_float(raw)
         elif self.kind is Kind.DATE:
