@@ -371,8 +371,9 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
         # A broken active version is served by nobody (web processes keep an older model or fall
-        # back, and only their logs say so): staff looking at the versions must see it.
-        for version in ModelVersion.objects.active().order_by("kind"):
+        # back, and only their logs say so): staff looking at the versions must see it. Not on an
+        # action's POST: its redirect comes back here, and the check then sees the action's result.
+        for version in ModelVersion.objects.active().order_by("kind") if request.method == "GET" else ():
             problem = versions.model_version_problem(version=version)
             if problem is not None:
                 messages.error(

@@ -99,8 +99,7 @@ class RunHeartbeat:
                     # A database blip must not kill the training; the next tick tries again, and a
                     # long outage ends in the run being failed as stale, which is the right outcome.
                     logger.warning("Heartbeat of training run %s failed.", self.run_id, exc_info=True)
-                    # Django reconnects a closed connection, never a broken one.
-                    connection.close_if_unusable_or_obsolete()
+                    reconnect_if_dropped()
                 if beat_due:
                     next_beat = now + interval
                 if stopping:
@@ -130,3 +129,15 @@ class RunHeartbeat:
             return
         if beat and TrainingRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
             self.cancelled.set()
+
+
+def reconnect_if_dropped() -> None:
+    """Start afresh if this thread's connection broke, or check it before its next query.
+
+    Django reconnects a closed connection, never one the server dropped: after a database
+    restart every query on it fails. This is what Django does between two requests (with
+    CONN_HEALTH_CHECKS on, the next query first checks the connection), and it closes nothing
+    inside a transaction.
+    """
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()

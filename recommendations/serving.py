@@ -192,7 +192,8 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
 
 
 def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
-    """Called with slot.lock held: serve `version_id` from now on, loading it first."""
+    """Called with slot.lock held: serve `version_id` from now on; the model loads here when the slot
+    serves nothing yet, else in a background thread while the old one keeps serving."""
     slot.version_id = version_id
     slot.failed_at = None
     if version_id == NO_ACTIVE_VERSION:
@@ -242,7 +243,7 @@ def _load_in_background(kind: ModelKind, slot: _Slot, version_id: int, path: str
 
 
 def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, float]) -> None:
-    """Called with slot.lock held, or by the only thread that knows the slot."""
+    """Called with slot.lock held."""
     model, seconds = loaded
     if model is None:
         slot.failed_at = time.monotonic()
@@ -259,7 +260,7 @@ def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, fl
 
 
 def wait_for_loads(timeout: float | None = None) -> None:
-    """Wait for the versions being loaded in the background (tests, and a server shutting down)."""
+    """Wait for the versions being loaded in the background (tests)."""
     for slot in list(_slots.values()):
         loader = slot.loader
         if loader is not None:

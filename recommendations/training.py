@@ -31,12 +31,12 @@ from typing import TYPE_CHECKING, Any
 import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
-from django.db import IntegrityError, InterfaceError, OperationalError, connection, connections, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from recommendations import artifacts, versions
-from recommendations.heartbeat import RunHeartbeat
+from recommendations.heartbeat import RunHeartbeat, reconnect_if_dropped
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import ModelKind, TrainingCancelled, TrainingContext, all_kinds, get_kind
 
@@ -253,7 +253,7 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
         with RunHeartbeat(run_id, offset=offset, span=100.0 - offset) as beat:
             metrics, workdir = _train_with_retries(run, kind, beat)
             # Training may have kept this connection idle for hours, across a database restart.
-            _reconnect_if_dropped()
+            reconnect_if_dropped()
             beat.progress(100.0, "Publishing")
             try:
                 published = store.publish(
@@ -347,7 +347,7 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat, *, prog
         except TRANSIENT_ERRORS as error:
             if delay is None:
                 raise
-            _reconnect_if_dropped()
+            reconnect_if_dropped()
             beat.progress(progress, f"Transient error ({type(error).__name__}); retrying in {delay:.0f} s")
             logger.warning("Training step hit %r; retrying in %.0f s.", error, delay)
             deadline = time.monotonic() + delay
@@ -356,18 +356,6 @@ def _with_transient_retries(step: Callable[[], Any], beat: RunHeartbeat, *, prog
                     raise TrainingCancelled("Cancelled while waiting to retry.") from error
                 time.sleep(0.2)
     raise AssertionError("unreachable")
-
-
-def _reconnect_if_dropped() -> None:
-    """Start afresh if this thread's connection broke, or check it before its next query.
-
-    Django reconnects a closed connection, never one the server dropped: after a database
-    restart every query on it fails. This is what Django does between two requests (with
-    CONN_HEALTH_CHECKS on, the next query first checks the connection), and it closes nothing
-    inside a transaction.
-    """
-    if not connection.in_atomic_block:
-        connection.close_if_unusable_or_obsolete()
 
 
 def _context(run: TrainingRun, kind: ModelKind, workdir: Any, beat: RunHeartbeat) -> TrainingContext:

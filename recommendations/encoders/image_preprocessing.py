@@ -19,9 +19,10 @@ def square_rgb(image: Image.Image, size: int) -> Image.Image:
     """The photo framed as catalogue photos are (its garment centred on a square of its own
     background; framing.py), or, where no garment stands out, the whole photo fitted into a
     white square. Either way a size-by-size RGB image, its aspect ratio kept."""
-    framed = frame_like_catalogue(image)
-    rgb = framed if framed.mode == "RGB" else flattened_rgb(framed)
-    return ImageOps.pad(rgb, (size, size), method=Image.Resampling.BICUBIC, color=PAD_COLOUR)
+    rgb = image if image.mode == "RGB" else flattened_rgb(image)
+    return ImageOps.pad(
+        frame_like_catalogue(rgb), (size, size), method=Image.Resampling.BICUBIC, color=PAD_COLOUR
+    )
 
 
 def to_batch(images: Sequence[Image.Image], size: int, mean: float, std: float) -> npt.NDArray[np.float32]:
