@@ -38,7 +38,6 @@ from benchmarks.load_client import GroupStats, Request, Timeline, drive, multipa
 from benchmarks.load_server import ServerProcess, memory_of, postgres_connections  # noqa: E402
 from benchmarks.load_targets import CATEGORY_SORTS, SEARCH_QUERIES, Targets  # noqa: E402
 
-PYTHON = sys.executable
 HOST = "127.0.0.1"
 # Share of each endpoint group in the mix (per 100 requests).
 MIX = {
@@ -125,7 +124,6 @@ def print_table(title: str, stats: dict[str, GroupStats], seconds: float, baseli
         total.latencies += row.latencies
         total.errors += row.errors
         _print_row(group, row, seconds, baseline_p50)
-    total.statuses = {}
     _print_row("all", total, seconds, baseline_p50)
 
 
@@ -157,9 +155,7 @@ def print_timeline(timeline: Timeline, marks: dict[str, float]) -> None:
         )
 
 
-async def sample_resources(
-    server: ServerProcess, database: str, until: float, seen: dict[str, float]
-) -> None:
+async def sample_resources(database: str, until: float, seen: dict[str, float]) -> None:
     while time.monotonic() < until:
         seen["pg_connections"] = max(seen.get("pg_connections", 0), postgres_connections(database))
         await asyncio.sleep(1)
@@ -218,7 +214,7 @@ def run_mix(
             marks[f"{args.switch} switched {name} ({status})"] = time.monotonic() - timeline.started
 
     async def everything() -> dict[str, GroupStats]:
-        tasks = [sample_resources(server, database, time.monotonic() + args.seconds, seen)]
+        tasks = [sample_resources(database, time.monotonic() + args.seconds, seen)]
         if args.retrain:
             tasks.append(retrain_midway())
         if args.switch:
@@ -265,8 +261,9 @@ def run_mix(
     rate = total / args.seconds
     print(f"\nmix throughput {rate:.1f} req/s = {rate / baseline_rate:.3f} x baseline ({baseline_rate:.1f})")
     print(f"most PostgreSQL connections to {database}: {seen.get('pg_connections', 0):.0f}")
-    for kind in filter(None, (args.retrain, args.switch)):
+    if args.retrain or args.switch:
         print_timeline(timeline, marks)
+    for kind in filter(None, (args.retrain, args.switch)):
         print(f"active {kind} version at the end: {server.active_version(kind)}")
     print("\ngunicorn workers (MiB): pid, rss, pss, private, shared; model versions mapped")
     memory = []

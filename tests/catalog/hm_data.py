@@ -48,6 +48,12 @@ def set_field(path: Path, line: int, field: str, value: str) -> None:
         csv.writer(handle, lineterminator="\n").writerows(rows)
 
 
+def set_raw(path: Path, line: int, field: str, raw: str) -> None:
+    """Like set_field, but `raw` goes into the file as written (quotes and all)."""
+    set_field(path, line, field, "RAW-VALUE")
+    path.write_text(path.read_text().replace("RAW-VALUE", raw))
+
+
 def line_count(path: Path) -> int:
     with path.open("rb") as handle:
         return sum(1 for _ in handle)

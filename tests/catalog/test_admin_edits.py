@@ -5,15 +5,9 @@ import pytest
 from catalog.categories import category_tree
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
-from tests.factories import ArticleFactory, UserFactory
+from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
-    return client
 
 
 def test_renaming_an_article_refreshes_its_search_document_and_its_slug(

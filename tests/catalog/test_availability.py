@@ -31,12 +31,6 @@ def retired():
     return article
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
-    return client
-
-
 def test_new_articles_are_on_sale():
     assert ArticleFactory().is_available is True
 

@@ -13,7 +13,7 @@ from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
 from catalog.models import Article
-from tests.catalog.hm_data import read_rows, run_import, set_field
+from tests.catalog.hm_data import read_rows, run_import, set_field, set_raw
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -170,19 +170,13 @@ def test_a_negative_age_is_out_of_range(hm_files):
     assert not Customer.objects.exists()
 
 
-def _set_raw(path: Path, line: int, field: str, raw: str) -> None:
-    """Like set_field, but `raw` goes into the file as written (quotes and all)."""
-    set_field(path, line, field, "RAW-VALUE")
-    path.write_text(path.read_text().replace("RAW-VALUE", raw))
-
-
 def test_a_quoted_empty_field_is_blank_as_on_sqlite(hm_files):
     """Python's csv reader (the SQLite path) reads "" as blank; COPY read it as an empty string."""
-    _set_raw(hm_files / "customers.csv", 3, "FN", '""')
+    set_raw(hm_files / "customers.csv", 3, "FN", '""')
     run_import(hm_files, images=False)
     assert Customer.objects.filter(fn__isnull=True).exists()
 
-    _set_raw(hm_files / "articles.csv", 5, "prod_name", '""')
+    set_raw(hm_files / "articles.csv", 5, "prod_name", '""')
     error = _fails(hm_files)
     assert (error.file, error.line, error.field, error.problem) == (
         "articles.csv",
@@ -194,7 +188,7 @@ def test_a_quoted_empty_field_is_blank_as_on_sqlite(hm_files):
 
 def test_text_past_its_length_is_refused_even_when_the_excess_is_spaces(hm_files):
     # PostgreSQL's varchar(4) would have stored "A   " without a word.
-    _set_raw(hm_files / "articles.csv", 6, "index_code", "A    ")
+    set_raw(hm_files / "articles.csv", 6, "index_code", "A    ")
 
     error = _fails(hm_files)
 

@@ -20,7 +20,7 @@ from catalog.importer.csv_quotes import STRAY_QUOTE, UNCLOSED_QUOTE
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS, FileSchema
 from catalog.models import Article
-from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, write_rows
+from tests.catalog.hm_data import line_count, read_rows, run_import, set_field, set_raw, write_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -124,18 +124,12 @@ def test_a_customer_id_with_spaces_around_it_in_transactions_is_refused(hm_files
     assert (error.line, error.field, error.problem) == (20, "customer_id", "is longer than 64 characters")
 
 
-def _set_raw(path: Path, line: int, field: str, raw: str) -> None:
-    """Like set_field, but `raw` goes into the file as written, quotes and all."""
-    set_field(path, line, field, "RAW-VALUE")
-    path.write_text(path.read_text().replace("RAW-VALUE", raw))
-
-
 @pytest.mark.parametrize("raw", ['12" heel boots', 'Size 5"x" top'])
 def test_a_quote_inside_a_field_that_is_not_quoted_is_refused_on_both_paths(hm_files, raw):
     # SQLite stored it as written; COPY opened a quoted section there: it read on into the next
     # lines and named a later one, or dropped the quotes ("Size 5x top").
     path = hm_files / "articles.csv"
-    _set_raw(path, 6, "prod_name", raw)
+    set_raw(path, 6, "prod_name", raw)
 
     for error in (_fails(hm_files), _fails_on_sqlite(path)):
         assert (error.line, error.field, error.problem) == (6, "prod_name", STRAY_QUOTE)
@@ -146,7 +140,7 @@ def test_a_quoted_field_never_closed_names_where_it_opens_on_both_paths(hm_files
     # SQLite took the rest of the file into the field; COPY named the line after the last.
     path = hm_files / "articles.csv"
     last = line_count(path)
-    _set_raw(path, last, "detail_desc", '"Soft jumper, hand wash')
+    set_raw(path, last, "detail_desc", '"Soft jumper, hand wash')
 
     for error in (_fails(hm_files), _fails_on_sqlite(path)):
         assert (error.line, error.field, error.problem) == (last, "detail_desc", UNCLOSED_QUOTE)
@@ -156,7 +150,7 @@ def test_a_quoted_field_never_closed_names_where_it_opens_on_both_paths(hm_files
 def test_a_missing_closing_quote_mid_file_names_the_field_it_opens(hm_files):
     # The quoted field runs on into the next rows until their quotes no longer fit.
     path = hm_files / "articles.csv"
-    _set_raw(path, 9, "detail_desc", '"Soft jumper, hand wash')
+    set_raw(path, 9, "detail_desc", '"Soft jumper, hand wash')
 
     for error in (_fails(hm_files), _fails_on_sqlite(path)):
         assert (error.line, error.field) == (9, "detail_desc")
@@ -290,7 +284,7 @@ def test_the_first_bad_row_is_named_on_both_paths_whatever_each_checks_first(hm_
     # PostgreSQL checked the quotes of a whole chunk before COPY read the values before them.
     path = hm_files / "customers.csv"
     set_field(path, 30, "postal_code", "x" * 65)
-    _set_raw(path, 40, "postal_code", '12" heel')
+    set_raw(path, 40, "postal_code", '12" heel')
 
     for error in (_fails(hm_files), _fails_on_sqlite(path, CUSTOMERS)):
         assert (error.line, error.field, error.problem) == (30, "postal_code", "is longer than 64 characters")
