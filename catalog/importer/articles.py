@@ -94,12 +94,7 @@ def _duplicate_error(cursor: Any, path: Path) -> ImportInputError | None:
     if found is None:
         return None
     line, article_id = found
-    return ImportInputError(
-        ARTICLES.filename,
-        f"article_id {article_id:010d} appears more than once",
-        line=line,
-        field="article_id",
-    )
+    return ARTICLES.duplicate_error(article_id, line)
 
 
 def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int]:
@@ -121,12 +116,7 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
             article_id = values["article_id"]
             assert isinstance(article_id, int)
             if article_id in seen:
-                raise ImportInputError(
-                    ARTICLES.filename,
-                    f"article_id {article_id:010d} appears more than once",
-                    line=line,
-                    field="article_id",
-                )
+                raise ARTICLES.duplicate_error(article_id, line)
             seen.add(article_id)
             values["detail_desc"] = values["detail_desc"] or ""
             key = (str(values["prod_name"]), str(values["colour_group_name"]))

@@ -12,7 +12,6 @@ from django.db import connection, transaction
 from accounts.models import Customer
 from catalog.importer import bulk_indexes, erased_customers, postgres_copy
 from catalog.importer.csv_files import estimate_rows, parsed_rows, read_header
-from catalog.importer.errors import ImportInputError
 from catalog.importer.report import FileReport
 from catalog.importer.schema import CUSTOMERS
 from catalog.importer.upserts import upsert_statement
@@ -43,15 +42,6 @@ def import_customers(path: Path, *, progress: Progress) -> FileReport:
     )
 
 
-def _duplicate(customer_id: object, line: int) -> ImportInputError:
-    return ImportInputError(
-        CUSTOMERS.filename,
-        f"customer_id {customer_id} appears more than once",
-        line=line,
-        field="customer_id",
-    )
-
-
 def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[int, int, int]:
     cursor = postgres_copy.raw_cursor()
     postgres_copy.tune_session(cursor)
@@ -68,7 +58,7 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
 
     found = postgres_copy.first_duplicate(cursor, STAGING, "customer_id", path)
     if found is not None:
-        raise _duplicate(found[1], found[0])
+        raise CUSTOMERS.duplicate_error(found[1], found[0])
     # After the duplicate check, which numbers the staged rows as the file's lines.
     skipped = erased_customers.drop_staged(cursor, STAGING, "customer_id")
     source = f"SELECT {', '.join(value(field) for field in FIELDS)} FROM {STAGING}"
@@ -128,7 +118,7 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
         for line, values in parsed_rows(path, CUSTOMERS, columns):
             customer_id = str(values["customer_id"])
             if customer_id in seen:
-                raise _duplicate(customer_id, line)
+                raise CUSTOMERS.duplicate_error(customer_id, line)
             seen.add(customer_id)
             if erased_customers.is_erased(customer_id, erased):
                 skipped += 1

@@ -101,15 +101,21 @@ def first_row_error(
 
     COPY converts a row's values before it counts them: a row that lost a field stops at the first
     shifted value ("'Dress' is not a whole number") where the SQLite path says "has 24 fields,
-    expected 25"; and the quotes are checked a chunk ahead of the values. Read again up to the line
-    in Python, on this error path only.
+    expected 25"; the quotes are checked a chunk ahead of the values; and a repeated key is found
+    only once the whole file is in, where the SQLite path stops at the repeat. Read again up to
+    the line in Python, on this error path only.
     """
     if found.line is None:
         return found
+    seen: set[object] = set()
     try:
-        for line, _values in parsed_rows(path, schema, columns):
+        for line, values in parsed_rows(path, schema, columns):
             if line >= found.line:
                 break
+            if schema.key is not None:
+                if values[schema.key] in seen:
+                    return schema.duplicate_error(values[schema.key], line)
+                seen.add(values[schema.key])
     except ImportInputError as earlier:
         if earlier.line is not None and (earlier.line, earlier.field) != (found.line, found.field):
             return earlier if earlier.line <= found.line else found

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from accounts.limits import PRICE_CEILING
 from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_ID
+from catalog.importer.errors import ImportInputError
 
 
 class Kind(enum.Enum):
@@ -143,6 +144,14 @@ class FileSchema:
 
     def by_field(self, field: str) -> Column:
         return next(column for column in self.columns if column.field == field)
+
+    def duplicate_error(self, value: object, line: int) -> ImportInputError:
+        """The error for a row repeating an earlier row's key, said alike by every import path."""
+        assert self.key is not None
+        # The one whole-number key is the article id, written as H&M writes it: zero-padded.
+        shown = f"{value:0{ARTICLE_ID_DIGITS}d}" if isinstance(value, int) else value
+        problem = f"{self.key} {shown} appears more than once"
+        return ImportInputError(self.filename, problem, line=line, field=self.key)
 
 
 # Limits mirror the model fields (catalog.models.Article, accounts.models.Customer/Purchase).

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tests.catalog.hm_data import copy_dataset, line_count, set_field
+from tests.catalog.hm_data import copy_dataset, line_count, read_rows, set_field
 
 
 def _manage(*args, database, media):
@@ -82,6 +82,21 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
     )
     assert _counts(database)[2] == 0
 
+
+
+def test_a_repeated_article_id_before_a_bad_value_is_named_first_on_sqlite(sqlite_shop):
+    # As on PostgreSQL (tests/catalog/test_import_text.py): the earlier of the two bad rows.
+    database, data, media = sqlite_shop
+    repeated = read_rows(data / "articles.csv")[9]["article_id"]  # line 11
+    set_field(data / "articles.csv", 20, "article_id", repeated)
+    set_field(data / "articles.csv", 40, "product_code", "x")
+
+    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+
+    assert result.returncode == 1
+    assert f"articles.csv, line 20, field article_id: article_id {repeated} appears more than once" in (
+        result.stderr
+    )
 
 
 def test_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop):

@@ -298,3 +298,20 @@ def test_a_bad_row_before_bytes_that_are_not_utf8_is_named_first_on_sqlite(hm_fi
 
     for error in (_fails(hm_files), _fails_on_sqlite(path)):
         assert (error.line, error.field) == (5, "product_code")
+
+
+@pytest.mark.parametrize(("filename", "key", "bad_field"), [
+    ("articles.csv", "article_id", "product_code"),
+    ("customers.csv", "customer_id", "age"),
+])
+def test_a_repeated_key_before_a_bad_value_is_named_first_on_both_paths(hm_files, filename, key, bad_field):
+    # COPY stopped at the bad value further down; the repeat was checked only once the file was in.
+    path = hm_files / filename
+    repeated = read_rows(path)[9][key]  # line 11
+    set_field(path, 20, key, repeated)
+    set_field(path, 40, bad_field, "x")
+
+    error = _fails(hm_files)
+
+    assert (error.file, error.line, error.field) == (filename, 20, key)
+    assert error.problem == f"{key} {repeated} appears more than once"
