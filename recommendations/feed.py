@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from accounts.models import Customer
 from catalog.models import Article
-from recommendations.types import Recommendation, at_most_per_product
+from recommendations.types import Recommendation
 
 if TYPE_CHECKING:
     from recommendations.collaborative.personal import PastPurchase
@@ -69,10 +69,9 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
 
 
 def _trending_instead(k: int, per_product: int, note: str) -> FeedResult:
-    from recommendations.trending import trending_articles
+    from recommendations.trending import trending_products
 
-    # Enough to fill the row even when the best sellers are mostly colours of a few products.
-    items = at_most_per_product(trending_articles(None, k * per_product), per_product, k)
+    items = trending_products(None, k, per_product)
     return FeedResult(items, fallback=True, note=note)
 
 

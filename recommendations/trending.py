@@ -27,7 +27,7 @@ from catalog.models import Article
 from catalog.selectors import CARD_DEFERRED_FIELDS, best_selling_articles
 from recommendations import serving
 from recommendations.registry import ModelKind, TrainingContext
-from recommendations.types import Recommendation
+from recommendations.types import Recommendation, at_most_per_product
 
 if TYPE_CHECKING:
     import numpy as np
@@ -39,6 +39,9 @@ DEFAULT_WINDOW_DAYS = 7
 DEFAULT_HALF_LIFE_DAYS = 3.0
 # Pages show at most a few dozen; keeping more lets callers filter and still fill a row.
 DEFAULT_MAX_ARTICLES = 500
+# Trending articles fetched per card a shelf shows: best sellers often come in several colours,
+# of which a shelf shows only a few, so it needs more candidates than cards to fill its row.
+CANDIDATES_PER_CARD = 3
 
 
 @dataclass(frozen=True)
@@ -213,6 +216,12 @@ def trending_articles(index_group: str | None = None, limit: int = 12) -> list[R
         if items:
             return items
     return best_sellers_last_week(index_group, limit)
+
+
+def trending_products(index_group: str | None, limit: int, per_product: int) -> list[Recommendation]:
+    """`limit` trending articles, at most `per_product` colours of any one product."""
+    candidates = trending_articles(index_group, limit * CANDIDATES_PER_CARD)
+    return at_most_per_product(candidates, per_product, limit)
 
 
 def best_sellers_last_week(index_group: str | None, limit: int) -> list[Recommendation]:

@@ -25,7 +25,7 @@ from accounts.models import Customer
 from catalog.models import Article
 from recommendations import feed, trending
 from recommendations.content import serving
-from recommendations.types import Recommendation, at_most_per_product
+from recommendations.types import Recommendation
 
 register = template.Library()
 logger = logging.getLogger(__name__)
@@ -33,8 +33,6 @@ logger = logging.getLogger(__name__)
 WIDGET_TEMPLATE = "recommendations/widget.html"
 # Set in the page's context by a "For you" shelf that shows trending instead.
 TRENDING_SHOWN = "_trending_shown"
-# Enough to fill the shelf with one colour per product when best sellers come in several colours.
-TRENDING_CANDIDATES_PER_CARD = 3
 
 
 def _shelf(title: str, items: list[Recommendation], note: str = "", slot: str = "") -> dict[str, Any]:
@@ -56,14 +54,10 @@ def trending_now(
     title = f"Trending in {index_group}" if index_group else "Trending now"
     if index_group is None and context.get(TRENDING_SHOWN):
         return _shelf(title, [])
-    return _shelf(title, _safely(title, lambda: _one_colour_each(index_group, limit)), slot="trending")
-
-
-def _one_colour_each(index_group: str | None, limit: int) -> list[Recommendation]:
-    """The best-selling colour of each trending product: the demo's home page showed four colours
-    of one top among its twelve trending cards."""
-    candidates = trending.trending_articles(index_group, limit * TRENDING_CANDIDATES_PER_CARD)
-    return at_most_per_product(candidates, 1, limit)
+    # The best-selling colour of each product: the demo's home page showed four colours of one top
+    # among its twelve trending cards.
+    items = _safely(title, lambda: trending.trending_products(index_group, limit, per_product=1))
+    return _shelf(title, items, slot="trending")
 
 
 @register.inclusion_tag(WIDGET_TEMPLATE, takes_context=True)
