@@ -14,12 +14,10 @@ it): imports, training jobs and migrations run elsewhere and wait as long as the
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 from django.conf import settings
 from django.db import OperationalError
-from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 
@@ -32,17 +30,9 @@ BUSY_MESSAGE = (
 RETRY_AFTER_SECONDS = 30
 
 
-def limit_lock_waits(sender: Any = None, connection: Any = None, **_kwargs: Any) -> None:
-    """connection_created receiver: this connection waits WEB_LOCK_TIMEOUT_SECONDS at most."""
-    if connection is None or connection.vendor != "postgresql":
-        return
-    milliseconds = round(settings.WEB_LOCK_TIMEOUT_SECONDS * 1000)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SET lock_timeout = {milliseconds}")
-
-
-def install() -> None:
-    connection_created.connect(limit_lock_waits, dispatch_uid="storefront.db_locks")
+def lock_timeout_ms() -> int:
+    """What the web server's connections set lock_timeout to (storefront.web_connections)."""
+    return round(settings.WEB_LOCK_TIMEOUT_SECONDS * 1000)
 
 
 def _waited_too_long(error: BaseException) -> bool:

@@ -19,16 +19,17 @@ from django.db.backends.signals import connection_created
 
 from storefront import db_locks
 
+DISPATCH_UID = "storefront.web_connections"
 
-def turn_off_jit(sender: Any = None, connection: Any = None, **_kwargs: Any) -> None:
-    """connection_created receiver: this connection's queries are never JIT-compiled."""
+
+def configure(sender: Any = None, connection: Any = None, **_kwargs: Any) -> None:
+    """connection_created receiver: both settings, in one round trip."""
     if connection is None or connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
+        cursor.execute(f"SET lock_timeout = {db_locks.lock_timeout_ms()}; SET jit = off")
 
 
 def install() -> None:
     """Configure every database connection this process opens from now on as a web server's."""
-    db_locks.install()
-    connection_created.connect(turn_off_jit, dispatch_uid="storefront.web_connections.jit")
+    connection_created.connect(configure, dispatch_uid=DISPATCH_UID)

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
 
-from storefront import db_locks
+from storefront import db_locks, web_connections
 from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,7 +28,7 @@ def test_a_save_during_an_import_answers_busy_and_changes_nothing(client, settin
     form = client.get(f"/admin/catalog/article/{article.pk}/change/").context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
     data["prod_name"] = "Renamed"
-    db_locks.limit_lock_waits(connection=connection)  # as on the web server's connections
+    web_connections.configure(connection=connection)  # as on the web server's connections
     with other_connection() as importer:
         # What an import holds for its whole load: the articles, against writers.
         importer.execute("LOCK TABLE catalog_article IN SHARE ROW EXCLUSIVE MODE")
@@ -44,7 +44,7 @@ def test_the_api_answers_busy_in_json(client, settings):
     settings.WEB_LOCK_TIMEOUT_SECONDS = 0.5
     staff = UserFactory(is_staff=True, is_superuser=True)
     client.force_login(staff)
-    db_locks.limit_lock_waits(connection=connection)
+    web_connections.configure(connection=connection)
     with other_connection() as holder:
         holder.execute("LOCK TABLE recommendations_trainingrun IN SHARE ROW EXCLUSIVE MODE")
         response = client.post(
@@ -82,6 +82,5 @@ def test_the_web_server_limits_lock_waits_and_turns_jit_off_on_its_connections_o
     try:
         assert connection_settings("lock_timeout", "jit") == ["5s", "off"]
     finally:
-        connection_created.disconnect(dispatch_uid="storefront.db_locks")
-        connection_created.disconnect(dispatch_uid="storefront.web_connections.jit")
+        connection_created.disconnect(dispatch_uid=web_connections.DISPATCH_UID)
     assert connection_settings("lock_timeout", "jit") == ["0", "on"]
