@@ -153,14 +153,18 @@ def parsed_rows(
     path: Path, schema: FileSchema, columns: list[Column]
 ) -> Iterator[tuple[int, dict[str, object]]]:
     """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
+    given = 1  # the line of the last row given (1: the header)
     try:
-        yield from _parsed_rows(path, schema, columns, bytes_kept=False)
+        for given, values in _parsed_rows(path, schema, columns, bytes_kept=False):
+            yield given, values
     except UnicodeDecodeError:
         # The decoder reads a block ahead of the csv reader: the rows before the bad bytes are not
-        # checked yet, nor is it known which field holds them. Read again, the bytes kept as they
-        # are, and name the first bad row, whatever is wrong with it.
-        for _ in _parsed_rows(path, schema, columns, bytes_kept=True):
-            pass
+        # given yet, nor is it known which field holds them. Read again, the bytes kept as they
+        # are, give the rows after the last one given, and stop at the first bad row, whatever is
+        # wrong with it (a repeated key the caller finds in the rows before it comes first too).
+        for line, values in _parsed_rows(path, schema, columns, bytes_kept=True):
+            if line > given:
+                yield line, values
         raise ImportInputError(schema.filename, "is not UTF-8 text") from None  # not in a row
 
 

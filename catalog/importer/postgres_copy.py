@@ -86,7 +86,7 @@ def copy_file(
                 copy.write(chunk)
     except (psycopg.errors.CharacterNotInRepertoire, psycopg.errors.UntranslatableCharacter):
         # COPY names the line it had read up to, not the field, and says a NUL is bad UTF-8.
-        raise text_error(path, schema, columns) from None
+        raise first_row_error(path, schema, columns, text_error(path, schema, columns)) from None
     except psycopg.Error as error:
         raise first_row_error(path, schema, columns, copy_error(error, schema, columns)) from None
     except ImportInputError as error:  # the quotes, checked a chunk ahead of COPY

@@ -84,12 +84,17 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
 
 
 
-def test_a_repeated_article_id_before_a_bad_value_is_named_first_on_sqlite(sqlite_shop):
-    # As on PostgreSQL (tests/catalog/test_import_text.py): the earlier of the two bad rows.
+@pytest.mark.parametrize("bad_value", ["x", "Über"])
+def test_a_repeated_article_id_before_a_bad_value_is_named_first_on_sqlite(sqlite_shop, bad_value):
+    # As on PostgreSQL (tests/catalog/test_import_text.py): the earlier of the two bad rows. Bytes
+    # that are not UTF-8 were named first when the decoder met them in the block it read ahead.
     database, data, media = sqlite_shop
-    repeated = read_rows(data / "articles.csv")[9]["article_id"]  # line 11
-    set_field(data / "articles.csv", 20, "article_id", repeated)
-    set_field(data / "articles.csv", 40, "product_code", "x")
+    path = data / "articles.csv"
+    repeated = read_rows(path)[9]["article_id"]  # line 11
+    set_field(path, 20, "article_id", repeated)
+    set_field(path, 25, "product_code" if bad_value == "x" else "prod_name", bad_value)
+    if bad_value == "Über":
+        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
 
     result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
 

@@ -300,16 +300,22 @@ def test_a_bad_row_before_bytes_that_are_not_utf8_is_named_first_on_sqlite(hm_fi
         assert (error.line, error.field) == (5, "product_code")
 
 
-@pytest.mark.parametrize(("filename", "key", "bad_field"), [
-    ("articles.csv", "article_id", "product_code"),
-    ("customers.csv", "customer_id", "age"),
+@pytest.mark.parametrize(("filename", "key", "bad_field", "bad_value"), [
+    ("articles.csv", "article_id", "product_code", "x"),
+    ("customers.csv", "customer_id", "age", "x"),
+    ("articles.csv", "article_id", "detail_desc", "Soft\x00jersey"),  # COPY: not UTF-8, no line
+    ("customers.csv", "customer_id", "postal_code", "Über"),  # saved as Latin-1 below
 ])
-def test_a_repeated_key_before_a_bad_value_is_named_first_on_both_paths(hm_files, filename, key, bad_field):
+def test_a_repeated_key_before_a_bad_value_is_named_first_on_both_paths(
+    hm_files, filename, key, bad_field, bad_value
+):
     # COPY stopped at the bad value further down; the repeat was checked only once the file was in.
     path = hm_files / filename
     repeated = read_rows(path)[9][key]  # line 11
     set_field(path, 20, key, repeated)
-    set_field(path, 40, bad_field, "x")
+    set_field(path, 25, bad_field, bad_value)
+    if bad_value == "Über":
+        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
 
     error = _fails(hm_files)
 
