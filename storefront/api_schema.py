@@ -31,7 +31,7 @@ VALIDATION_ERRORS = ResolvedComponent(
         "description": "Each bad query parameter or body field, with what is wrong with it.",
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
         "minProperties": 1,
-        "example": {"k": ["Ask for between 1 and 48 items, not 100."]},
+        "example": {"k": ["Ask for a whole number from 1 to 48, not '100'."]},
     },
 )
 DESCRIPTIONS = {
@@ -45,6 +45,16 @@ DESCRIPTIONS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Every optional query parameter may be sent empty and is then read as left out
+        (storefront.query_params): `allowEmptyValue` says so, so that a client built from the schema
+        may pass on the empty fields of a form. A required one sent empty is a 400, as when absent."""
+        parameters = list(super()._get_parameters())
+        for parameter in parameters:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = dict(super()._get_response_bodies(direction))
         for code in self._error_codes():
