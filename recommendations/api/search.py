@@ -39,7 +39,7 @@ from catalog.search import normalise_query
 from catalog.selectors import ProductCards, article_for_page
 from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
 from catalog.vocabulary import asks_for_a_colour
-from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
+from recommendations.content.selectors import FILTER_LABELS, InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
 from recommendations.types import Recommendation
 from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
@@ -164,9 +164,15 @@ class ImageSearchView(APIView):
                 "ImageSearchRequest",
                 {
                     "image": PhotoField(help_text="JPEG, PNG or WebP, one photo."),
-                    "index_group": serializers.CharField(required=False),
-                    "product_type": serializers.CharField(required=False),
-                    "colour": serializers.CharField(required=False),
+                    **{
+                        name: serializers.CharField(
+                            required=False,
+                            allow_blank=True,
+                            help_text=f"{label}: a name or slug of one of the photographed articles on "
+                            "sale; empty is no filter. Another is a 400 that lists them.",
+                        )
+                        for name, label in FILTER_LABELS.items()
+                    },
                 },
             )
         },
@@ -187,7 +193,7 @@ class ImageSearchView(APIView):
         except UploadRejected as error:
             return Response({"detail": error.message}, status=error.status)
         except InvalidSearchFilter as error:
-            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({error.field: [error.api_message]}, status=status.HTTP_400_BAD_REQUEST)
         available = content_model() is not None
         results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
         return Response({"available": available, "results": _results(results, request)})
