@@ -31,7 +31,7 @@ VALIDATION_ERRORS = ResolvedComponent(
         "description": "Each bad query parameter or body field, with what is wrong with it.",
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
         "minProperties": 1,
-        "example": {"k": ["Ask for a whole number from 1 to 48, not '100'."]},
+        "example": {"k": ["Ask for between 1 and 48, not 100."]},
     },
 )
 DESCRIPTIONS = {

@@ -54,7 +54,9 @@ def query_whole_number(
     try:
         number = int(raw)
     except ValueError:
-        number = None
-    if number is None or not minimum <= number <= maximum:
-        raise ValidationError({name: [f"Ask for a whole number from {minimum} to {maximum}, not {raw!r}."]})
+        raise ValidationError(
+            {name: [f"{raw!r} is not a whole number: ask for one from {minimum} to {maximum}."]}
+        ) from None
+    if not minimum <= number <= maximum:
+        raise ValidationError({name: [f"Ask for between {minimum} and {maximum}, not {number}."]})
     return number
