@@ -146,6 +146,7 @@ class ArticleDetailSerializer(ArticleSerializer):
 
 
 ORDERINGS = [RELEVANCE.key, *SORT_OPTIONS]
+CATALOGUE_NAME = "One the catalogue does not have is a 400 that lists those it has."
 LIST_PARAMETERS = [
     OpenApiParameter(
         "q", OpenApiTypes.STR, description="Full-text query (name, description, type, colour, ...)."
@@ -156,11 +157,21 @@ LIST_PARAMETERS = [
         enum=ORDERINGS,
         description="Default: relevance with `q`, otherwise popular. Relevance needs `q`.",
     ),
+    # The catalogue's own names, which change with its data, so the schema cannot list them: a name
+    # it does not have is a 400 that lists those it has.
     OpenApiParameter(
-        "index_group", OpenApiTypes.STR, description="Index group slug or name, e.g. `ladieswear`."
+        "index_group",
+        OpenApiTypes.STR,
+        description=f"Index group slug or name, e.g. `ladieswear`. {CATALOGUE_NAME}",
     ),
-    OpenApiParameter("section", OpenApiTypes.STR, description="Section slug or name (needs `index_group`)."),
-    OpenApiParameter("product_group", OpenApiTypes.STR, description="Product group slug or name."),
+    OpenApiParameter(
+        "section",
+        OpenApiTypes.STR,
+        description=f"Section slug or name (needs `index_group`). {CATALOGUE_NAME}",
+    ),
+    OpenApiParameter(
+        "product_group", OpenApiTypes.STR, description=f"Product group slug or name. {CATALOGUE_NAME}"
+    ),
     *[
         OpenApiParameter(
             facet.param,

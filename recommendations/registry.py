@@ -17,10 +17,10 @@ import importlib
 import logging
 import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from django.conf import settings
 
@@ -146,6 +146,25 @@ def get_kind(name: str) -> ModelKind:
 
 def all_kinds() -> list[ModelKind]:
     return sorted(_kinds.values(), key=lambda kind: kind.name)
+
+
+class KindNames(Sequence[str]):
+    """The registered kinds' names, sorted, read each time they are listed. For the API schema's
+    `kind` parameters: their decorators run when a module is imported, which may come before
+    RecommendationsConfig.ready registers the kinds, and a list taken then would stay empty."""
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        return sorted(_kinds)[index]
+
+    def __len__(self) -> int:
+        return len(_kinds)
+
+
+KIND_NAMES = KindNames()
 
 
 def load_kind_modules() -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from recommendations.models import ModelVersion, TrainingRun
-from recommendations.registry import get_kind
+from recommendations.registry import KIND_NAMES, get_kind
 
 
 class ModelVersionSerializer(serializers.ModelSerializer[ModelVersion]):
@@ -85,8 +86,22 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
         return None if version is None else dict(ModelVersionSummarySerializer(version).data)
 
 
+class KindField(serializers.CharField):
+    """A registered model kind's name; the schema lists them (KindFieldSchema)."""
+
+
+class KindFieldSchema(OpenApiSerializerFieldExtension):
+    """The kinds as an enum, read when the schema is built: a field's schema given at import
+    (`extend_schema_field`) could come before the app registers them (see KindNames)."""
+
+    target_class = KindField
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "enum": list(KIND_NAMES)}
+
+
 class TrainingRunRequestSerializer(serializers.Serializer[dict[str, Any]]):
-    kind = serializers.CharField(max_length=64)
+    kind = KindField(max_length=64)
     parameters = serializers.DictField(required=False, default=dict)
 
     def validate_kind(self, value: str) -> str:

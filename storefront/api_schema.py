@@ -1,7 +1,7 @@
 """The schema's error answers, documented once for every endpoint that can give them.
 
-Every error body is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404, 409, 429, 500, 503,
-and a 400 for an address with a NUL character) or `ValidationErrors` (`{"<parameter or field>":
+Every error body is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404, 409, 415, 429, 500,
+503, and a 400 for an address with a NUL character) or `ValidationErrors` (`{"<parameter or field>":
 ["what is wrong", ...]}`: a 400 naming each bad parameter or field). drf-spectacular documents only
 the success answers it can see; this AutoSchema adds the errors a view's permissions, throttles,
 path parameters and pagination make possible, and gives a body to errors a view documented with a
@@ -31,7 +31,7 @@ VALIDATION_ERRORS = ResolvedComponent(
         "description": "Each bad query parameter or body field, with what is wrong with it.",
         "additionalProperties": {"type": "array", "items": {"type": "string"}},
         "minProperties": 1,
-        "example": {"k": ["Ask for between 1 and 48 items, not 100."]},
+        "example": {"k": ["Ask for between 1 and 48, not 100."]},
     },
 )
 DESCRIPTIONS = {
@@ -40,11 +40,44 @@ DESCRIPTIONS = {
     "403": "Logged in without the permission this needs (staff endpoints name it), or a session "
     "request that changes something without its CSRF token.",
     "404": "No such object, or no such page of a list.",
+    "415": "The body is not in one of the media types this operation documents (`Content-Type`).",
     "429": "Too many requests: the `Retry-After` header says how many seconds to wait.",
 }
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        """The operation, with DRF's 415 where it takes a body: a body its parsers cannot read (sent
+        as text/plain, or JSON to a form upload) is refused before the view sees it."""
+        operation = super().get_operation(*args, **kwargs)
+        if operation is not None and "requestBody" in operation:
+            operation["responses"].setdefault(
+                "415", {**self._error_response("415"), "description": DESCRIPTIONS["415"]}
+            )
+        return operation
+
+    def _get_request_body(self, direction: str = "request") -> dict[str, Any] | None:
+        """drf-spectacular documents the bodies of PUT, PATCH and POST only, but DELETE
+        /api/v1/me/ reads the password from its body: without this a client built from the schema
+        could not send it. A DELETE is documented as a POST would be."""
+        if self.method != "DELETE":
+            return super()._get_request_body(direction)
+        self.method = "POST"
+        try:
+            return super()._get_request_body(direction)
+        finally:
+            self.method = "DELETE"
+
+    def _get_parameters(self) -> list[dict[str, Any]]:
+        """Every optional query parameter may be sent empty and is then read as left out
+        (storefront.query_params): `allowEmptyValue` says so, so that a client built from the schema
+        may pass on the empty fields of a form. A required one sent empty is a 400, as when absent."""
+        parameters = list(super()._get_parameters())
+        for parameter in parameters:
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return parameters
+
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses = dict(super()._get_response_bodies(direction))
         for code in self._error_codes():

@@ -4,12 +4,15 @@ ends)."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rest_framework import pagination
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
+from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
+
+from storefront.query_params import query_whole_number
 
 ALWAYS_PRESENT = ["count", "next", "previous", "results"]
 
@@ -18,24 +21,43 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # DRF answers 404 for a page that is not a whole number, below 1 or past the last page; its own
     # "Invalid page." did not say which parameter was wrong. {message} is Django's reason.
     invalid_page_message = "No page {page_number!r} (the `page` parameter, from 1): {message}."
-    page_query_description = "Page number, from 1 (default 1); past the last page is a 404."
+    page_query_description = (
+        "Page number, from 1 (default 1; empty is 1). A page that is not a whole number, below 1 or "
+        "past the last page is a 404 naming `page`, as in DRF; `next` and `previous` link only to "
+        "pages that exist."
+    )
 
     def get_page_size(self, request: Request) -> int | None:
-        """The asked size, at most the maximum. DRF read a size that is no whole number, or below 1,
-        as no size at all and answered a page of the default size without a word."""
+        """The asked size, from 1 to the maximum; a 400 naming `page_size` and the range otherwise.
+        DRF read a size that is no whole number, or below 1, as no size at all, and one above the
+        maximum as the maximum, and answered without a word: a client asking 500 a page then
+        counted 100 and missed the rest, though the schema says the maximum."""
         param = self.page_size_query_param
-        raw = request.query_params.get(param) if param else None
-        if param is None or raw is None:
+        if param is None or self.page_size is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            size = 0
-        if size < 1:
-            raise ValidationError(
-                {param: [f"Ask for 1 to {self.max_page_size} results a page, not {raw!r}."]}
-            )
-        return min(size, self.max_page_size) if self.max_page_size else size
+        return query_whole_number(
+            request.query_params,
+            param,
+            default=self.page_size,
+            minimum=1,
+            maximum=self.max_page_size or sys.maxsize,
+        )
+
+    def get_next_link(self) -> str | None:
+        return self._with_used_page_size(super().get_next_link())
+
+    def get_previous_link(self) -> str | None:
+        return self._with_used_page_size(super().get_previous_link())
+
+    def _with_used_page_size(self, link: str | None) -> str | None:
+        """The link with the size this page was cut to, not the client's spelling of it (`02`, ` 5`,
+        an empty value): the link repeats the request's address, and must ask for what was used."""
+        param, request, page = self.page_size_query_param, self.request, self.page
+        if link is None or param is None or request is None or page is None:
+            return link
+        if param not in request.query_params:
+            return link
+        return replace_query_param(link, param, page.paginator.per_page)
 
     def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
         paginated = super().get_paginated_response_schema(schema)
@@ -47,10 +69,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
                 parameter["schema"]["minimum"] = 1
+                parameter["description"] = self.page_query_description
             elif parameter["name"] == self.page_size_query_param:
-                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)
                 parameter["description"] = (
-                    f"Results per page, 1-{self.max_page_size} (default {self.page_size}); "
-                    "a larger size is cut to the maximum."
+                    f"Results per page, 1-{self.max_page_size} (default {self.page_size}; empty is the "
+                    "default). Any other size is a 400 naming `page_size`: it is never cut to fit."
                 )
         return parameters

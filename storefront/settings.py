@@ -235,7 +235,14 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Storefront API",
-    "DESCRIPTION": "Catalogue, customers, recommendations and content search.",
+    "DESCRIPTION": (
+        "Catalogue, customers, recommendations and content search.\n\n"
+        "Query parameters: an empty value (`?kind=`) is the same as leaving the parameter out, as "
+        "HTML forms send their empty fields. Any other value a parameter does not accept (one "
+        "outside its `enum`, below its `minimum` or above its `maximum`, not a whole number) is a "
+        "400 whose body names the parameter and says what it accepts; nothing is silently cut to "
+        "fit. A `page` that is not a whole number, below 1 or past the last page is a 404."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

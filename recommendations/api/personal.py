@@ -15,7 +15,7 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,13 +29,14 @@ from catalog.selectors import article_for_page
 from recommendations import feed
 from recommendations.api.permissions import staff_with
 from recommendations.types import Recommendation
+from storefront.query_params import query_whole_number
 
 DEFAULT_K = 12
 MAX_K = 48
 K_PARAMETER = OpenApiParameter(
     "k",
     {"type": "integer", "minimum": 1, "maximum": MAX_K, "default": DEFAULT_K},
-    description=f"How many items, 1-{MAX_K} (default {DEFAULT_K}).",
+    description=f"How many items, 1-{MAX_K} (default {DEFAULT_K}; empty is the default).",
 )
 
 
@@ -78,14 +79,7 @@ def serialise_items(items: list[Recommendation], request: Request) -> list[dict[
 
 
 def parse_k(request: Request) -> int:
-    raw = request.query_params.get("k", str(DEFAULT_K))
-    try:
-        k = int(raw)
-    except ValueError:
-        raise ValidationError({"k": [f"{raw!r} is not a whole number: ask for e.g. ?k=12."]}) from None
-    if not 1 <= k <= MAX_K:
-        raise ValidationError({"k": [f"Ask for between 1 and {MAX_K} items, not {k}."]})
-    return k
+    return query_whole_number(request.query_params, "k", default=DEFAULT_K, minimum=1, maximum=MAX_K)
 
 
 def _feed_response(customer: Customer | None, k: int, request: Request) -> Response:

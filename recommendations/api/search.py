@@ -39,10 +39,11 @@ from catalog.search import normalise_query
 from catalog.selectors import ProductCards, article_for_page
 from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
 from catalog.vocabulary import asks_for_a_colour
-from recommendations.content.selectors import InvalidSearchFilter, parse_search_filters
+from recommendations.content.selectors import FILTER_LABELS, InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
 from recommendations.types import Recommendation
 from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from storefront.query_params import query_whole_number
 from storefront.throttles import SEARCH_THROTTLES
 
 RESULTS_LIMIT = 24
@@ -130,6 +131,12 @@ class SearchView(ArticleListView):
         parameters=[
             *LIST_PARAMETERS,
             OpenApiParameter(
+                "q",
+                OpenApiTypes.STR,
+                required=True,
+                description="What to look for, e.g. `red striped top`; without it (or empty) a 400.",
+            ),
+            OpenApiParameter(
                 EXACT_PARAM,
                 OpenApiTypes.BOOL,
                 description="Search the words as typed: no spelling correction. Default false.",
@@ -157,9 +164,15 @@ class ImageSearchView(APIView):
                 "ImageSearchRequest",
                 {
                     "image": PhotoField(help_text="JPEG, PNG or WebP, one photo."),
-                    "index_group": serializers.CharField(required=False),
-                    "product_type": serializers.CharField(required=False),
-                    "colour": serializers.CharField(required=False),
+                    **{
+                        name: serializers.CharField(
+                            required=False,
+                            allow_blank=True,
+                            help_text=f"{label}: a name or slug of one of the photographed articles on "
+                            "sale; empty is no filter. Another is a 400 that lists them.",
+                        )
+                        for name, label in FILTER_LABELS.items()
+                    },
                 },
             )
         },
@@ -180,7 +193,7 @@ class ImageSearchView(APIView):
         except UploadRejected as error:
             return Response({"detail": error.message}, status=error.status)
         except InvalidSearchFilter as error:
-            return Response({error.field: [error.message]}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({error.field: [error.api_message]}, status=status.HTTP_400_BAD_REQUEST)
         available = content_model() is not None
         results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
         return Response({"available": available, "results": _results(results, request)})
@@ -192,7 +205,9 @@ class SimilarArticlesView(APIView):
             OpenApiParameter(
                 "limit",
                 {"type": "integer", "minimum": 1, "maximum": MAX_SIMILAR, "default": DEFAULT_SIMILAR},
-                description=f"How many articles, 1-{MAX_SIMILAR} (default {DEFAULT_SIMILAR}).",
+                description=(
+                    f"How many articles, 1-{MAX_SIMILAR} (default {DEFAULT_SIMILAR}; empty is the default)."
+                ),
             )
         ],
         responses=inline_serializer(
@@ -204,12 +219,9 @@ class SimilarArticlesView(APIView):
         article = article_for_page(article_id)
         if article is None:
             raise NotFound(f"No article with id {format_article_id(article_id)}.")
-        try:
-            limit = int(request.query_params.get("limit", DEFAULT_SIMILAR))
-        except ValueError:
-            raise ValidationError({"limit": ["A whole number, e.g. 12."]}) from None
-        if not 1 <= limit <= MAX_SIMILAR:
-            raise ValidationError({"limit": [f"Between 1 and {MAX_SIMILAR}."]})
+        limit = query_whole_number(
+            request.query_params, "limit", default=DEFAULT_SIMILAR, minimum=1, maximum=MAX_SIMILAR
+        )
         available = content_model() is not None
         results = similar_articles(article, limit) if available else []
         return Response({"available": available, "results": _results(results, request)})

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from recommendations import serving, training, versions
 from recommendations.api.permissions import staff_with
 from recommendations.artifacts import ArtifactError
 from recommendations.models import ModelVersion, TrainingRun
-from recommendations.registry import get_kind
+from recommendations.registry import KIND_NAMES
 from recommendations.serializers import (
     ModelVersionSerializer,
     ServingStateSerializer,
@@ -27,6 +27,7 @@ from recommendations.serializers import (
 )
 from storefront.api_schema import Detail
 from storefront.pagination import PageNumberPagination
+from storefront.query_params import query_choice
 
 PAGE_PARAMETER = OpenApiParameter(
     "page", {"type": "integer", "minimum": 1}, description=PageNumberPagination.page_query_description
@@ -84,12 +85,12 @@ def _runs() -> QuerySet[TrainingRun]:
 @extend_schema(
     methods=["GET"],
     parameters=[
-        OpenApiParameter("kind", OpenApiTypes.STR, description="Only runs of this kind"),
+        OpenApiParameter("kind", OpenApiTypes.STR, enum=KIND_NAMES, description="Only runs of this kind."),
         OpenApiParameter(
             "status",
             OpenApiTypes.STR,
             enum=TrainingRun.Status.values,
-            description="Only runs with this status",
+            description="Only runs with this status.",
         ),
         PAGE_PARAMETER,
     ],
@@ -114,12 +115,10 @@ def training_runs(request: Request) -> Response:
     if request.method == "POST":
         return _start_run(request)
     runs = _runs()
-    if kind := request.query_params.get("kind"):
+    # A kind that is not registered (a typo) is refused, not answered with an empty list.
+    if kind := query_choice(request.query_params, "kind", KIND_NAMES):
         runs = runs.filter(kind=kind)
-    if run_status := request.query_params.get("status"):
-        if run_status not in TrainingRun.Status.values:
-            choices = ", ".join(TrainingRun.Status.values)
-            raise ValidationError({"status": [f"Unknown status {run_status!r}; use one of: {choices}."]})
+    if run_status := query_choice(request.query_params, "status", TrainingRun.Status.values):
         runs = runs.filter(status=run_status)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(runs, request)
@@ -176,7 +175,9 @@ def training_run_cancel(request: Request, pk: int) -> Response:
 
 @extend_schema(
     parameters=[
-        OpenApiParameter("kind", OpenApiTypes.STR, description="Only versions of this kind"),
+        OpenApiParameter(
+            "kind", OpenApiTypes.STR, enum=KIND_NAMES, description="Only versions of this kind."
+        ),
         PAGE_PARAMETER,
     ],
     responses=_page_of("PaginatedModelVersionList", ModelVersionSerializer(many=True)),
@@ -187,7 +188,7 @@ def training_run_cancel(request: Request, pk: int) -> Response:
 @permission_classes([VERSIONS])
 def model_versions(request: Request) -> Response:
     found = ModelVersion.objects.order_by("kind", "-version")
-    if kind := request.query_params.get("kind"):
+    if kind := query_choice(request.query_params, "kind", KIND_NAMES):
         found = found.filter(kind=kind)
     paginator = PageNumberPagination()
     page = paginator.paginate_queryset(found, request)
@@ -214,16 +215,12 @@ def model_version_activate(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
-    parameters=[OpenApiParameter("kind", OpenApiTypes.STR, required=True)],
+    parameters=[OpenApiParameter("kind", OpenApiTypes.STR, enum=KIND_NAMES, required=True)],
     responses=ServingStateSerializer,
     description="Which version of a kind the web process answering this request serves. Staff only.",
 )
 @api_view(["GET"])
 @permission_classes([VERSIONS])
 def serving_state(request: Request) -> Response:
-    kind = request.query_params.get("kind", "")
-    try:
-        get_kind(kind)
-    except LookupError as error:
-        return Response({"kind": [str(error)]}, status=status.HTTP_400_BAD_REQUEST)
+    kind = query_choice(request.query_params, "kind", KIND_NAMES, required=True)
     return Response(ServingStateSerializer(serving.serving_state(kind)).data)

@@ -23,10 +23,14 @@ CHOICES_CACHE_KEY = "content:filter-choices:v2"
 
 
 class InvalidSearchFilter(ValueError):
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    """A filter value no photographed article on sale has. `message` is for the page, whose select
+    lists the values; `api_message` lists them itself."""
+
+    def __init__(self, field: str, problem: str, accepted: list[str]) -> None:
         self.field = field
-        self.message = message
+        self.message = f"{problem} Leave it empty or pick one from the list."
+        self.api_message = f"{problem} Use one of: {', '.join(accepted) or 'none'} (or leave it empty)."
+        super().__init__(self.message)
 
 
 def filter_choices() -> dict[str, list[str]]:
@@ -62,8 +66,6 @@ def parse_search_filters(data: Mapping[str, Any]) -> SearchFilters:
             value = {category_slug(choice): choice for choice in choices[name]}.get(category_slug(value), "")
             if not value:
                 label = FILTER_LABELS[name].lower()
-                raise InvalidSearchFilter(
-                    name, f"Unknown {label} “{data.get(name)}”. Leave it empty or pick one from the list."
-                )
+                raise InvalidSearchFilter(name, f"Unknown {label} “{data.get(name)}”.", choices[name])
         values[name] = value
     return SearchFilters(**values)

@@ -6,7 +6,9 @@ from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from recommendations.models import ModelVersion, TrainingRun
+from recommendations.registry import all_kinds
 from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.api_contract import openapi_schema
 from tests.factories import StaffUserFactory, UserFactory
 from tests.recommendations import dummy_kind
 
@@ -219,3 +221,17 @@ def test_options_describes_a_staff_endpoint_to_staff_only(staff_client, shopper_
     for url in ("/api/v1/training-runs/1/cancel/", "/api/v1/model-versions/1/activate/"):
         assert staff_client.options(url).status_code == 200, url
         assert shopper_client.options(url).status_code == 403, url
+
+
+def test_the_schema_lists_every_registered_kind_wherever_a_kind_is_asked_for():
+    """A kind registered after start-up (the dummy one here) is listed too: read when the schema
+    is built, not when the views were imported."""
+    schema = openapi_schema()
+    kinds = sorted(kind.name for kind in all_kinds())
+    assert KIND in kinds
+    body = schema["components"]["schemas"]["TrainingRunRequest"]["properties"]["kind"]
+    enum_name = body["allOf"][0]["$ref"].split("/")[-1]
+    assert schema["components"]["schemas"][enum_name]["enum"] == kinds
+    for path in ["/api/v1/training-runs/", "/api/v1/model-versions/", "/api/v1/model-versions/serving/"]:
+        (kind,) = [p for p in schema["paths"][path]["get"]["parameters"] if p["name"] == "kind"]
+        assert kind["schema"]["enum"] == kinds, path

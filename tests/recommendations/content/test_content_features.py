@@ -8,6 +8,7 @@ from django.db import connection
 from django.test import Client
 
 from catalog.models import Article
+from recommendations.content.selectors import filter_choices
 from tests.factories import UserFactory
 from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
 from tests.recommendations.photos import garment_photo
@@ -64,10 +65,13 @@ def test_photo_search_applies_the_filters(client, trained, colour, index_group):
     assert {(r["article"]["colour"], r["article"]["index_group"]) for r in results} == {("Red", "Menswear")}
 
 
-def test_an_unknown_filter_value_is_refused_by_field(client, trained):
+def test_an_unknown_filter_value_is_refused_by_field_with_the_values_it_takes(client, trained):
     response = client.post(IMAGE_API, {"image": photo_file(), "colour": "Ultraviolet"})
     assert response.status_code == 400
-    assert "Ultraviolet" in response.json()["colour"][0]
+    message = response.json()["colour"][0]
+    assert "Ultraviolet" in message
+    # An API client has no select to pick from: the message lists the values.
+    assert f"Use one of: {', '.join(filter_choices()['colour'])} (or leave it empty)." in message
 
 
 @pytest.mark.parametrize(
