@@ -16,7 +16,7 @@ from recommendations.content.selectors import (
     parse_search_filters,
 )
 from recommendations.content.serving import SearchFilters, content_model, search_by_image
-from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from recommendations.uploads import UploadRejected, check_request_size, photo_from_request, photo_preview
 from storefront.photo_checks import MAX_UPLOAD_PIXELS
 from storefront.throttles import throttled_page
 
@@ -60,4 +60,7 @@ def shop_the_look(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context, status=status)
     available = content_model() is not None
     results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
-    return render(request, TEMPLATE, _context(filters, results=results, searched=True, available=available))
+    context = _context(
+        filters, results=results, searched=True, available=available, preview=photo_preview(photo)
+    )
+    return render(request, TEMPLATE, context)
