@@ -1,20 +1,25 @@
 """Photos uploaded for "Shop the look": hostile until proven otherwise.
 
-One file, present (the request's declared size is checked before Django reads the body, so an
-oversized request costs nothing), that passes the checks every upload passes
+One file, present (the request's declared size is checked before Django parses the body, so an
+oversized request is never buffered or spooled to disk: at most read and thrown away, so that the
+client can read the refusal), that passes the checks every upload passes
 (storefront.photo_checks: size, format by content, pixels, one frame, fully decoded); then the
 photo is downscaled, turned upright by its EXIF orientation and re-encoded in memory, so the
 model only ever sees a clean, small RGB image. Nothing is written to permanent storage: the
-upload lives in memory (or Django's temporary file for large bodies) for one request.
+upload lives in memory (or Django's temporary file for large bodies) for one request. The
+results page shows the shopper the photo they searched with as a thumbnail inside the page
+itself (a data: address, which the Content-Security-Policy already admits for images).
 """
 
 from __future__ import annotations
 
+import base64
 import io
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest
+from django.http import HttpRequest, UnreadablePostError
 from PIL import ExifTags, Image, ImageOps
 
 from recommendations.encoders.framing import flattened_rgb
@@ -25,23 +30,53 @@ MODEL_MAX_SIDE = 640
 REENCODE_QUALITY = 90
 # Modes Image.reduce accepts (it refuses bilevel, palette and 16-bit greyscale).
 REDUCIBLE_MODES = ("L", "LA", "PA", "RGB", "RGBA", "CMYK", "YCbCr", "I", "F")
+# The searched photo beside the results: small enough to add ~10 kB to the page, big enough to
+# recognise the garment on a phone (shown at most 8rem = 128 CSS px wide, sharp at 2x).
+PREVIEW_MAX_SIDE = 256
+PREVIEW_QUALITY = 80
 FIELD_NAME = "image"
 # Multipart framing and form fields around the photo itself.
 REQUEST_OVERHEAD_BYTES = 64 * 1024
 
 
+# An oversized body is read and thrown away, up to this many times the limit, before the 413 goes
+# out. gunicorn closes a connection whose body was left unread (it reads on for only 64 kB), and a
+# browser, which sends the whole body before it reads the answer, then shows "connection reset"
+# instead of the page. Four times the 10 MB limit covers a phone's largest photos; a bigger body is
+# not from a phone's form, and its connection is closed rather than held open for it.
+DRAIN_LIMIT_FACTOR = 4
+DRAIN_PIECE_BYTES = 64 * 1024
+
+
 def check_request_size(request: HttpRequest) -> None:
-    """Refuse an oversized body from its declared length, before Django parses (and buffers) it."""
+    """Refuse an oversized body from its declared length, before Django parses (and buffers) it.
+
+    The body is discarded rather than parsed (nothing is kept), up to DRAIN_LIMIT_FACTOR times
+    the limit, so that the client can read the refusal."""
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         declared = 0
     if declared > settings.MAX_UPLOAD_BYTES + REQUEST_OVERHEAD_BYTES:
+        if declared <= DRAIN_LIMIT_FACTOR * settings.MAX_UPLOAD_BYTES:
+            _discard_body(request, declared)
         raise UploadRejected(
             f"That photo is too large ({megabytes(declared)}). "
             f"The limit is {megabytes(settings.MAX_UPLOAD_BYTES)}.",
             status=413,
         )
+
+
+def _discard_body(request: HttpRequest, size: int) -> None:
+    remaining = size
+    try:
+        while remaining > 0:
+            piece = request.read(min(DRAIN_PIECE_BYTES, remaining))
+            if not piece:
+                return
+            remaining -= len(piece)
+    except (OSError, UnreadablePostError):
+        return  # the client has gone: nobody is left to read the answer
 
 
 def uploaded_photo(request: HttpRequest) -> UploadedFile:
@@ -61,6 +96,25 @@ def validate_photo(data: bytes) -> Image.Image:
     """Checks (storefront.photo_checks), decodes and normalises one photo; raises UploadRejected."""
     with checked_photo(data, draft_size=(MODEL_MAX_SIDE, MODEL_MAX_SIDE)) as image:
         return _normalised(image)
+
+
+@dataclass(frozen=True)
+class PhotoPreview:
+    url: str
+    width: int
+    height: int
+
+
+def photo_preview(photo: Image.Image) -> PhotoPreview:
+    """The clean photo (validate_photo's result: upright, cropped as the shopper framed it) as a
+    small JPEG in a data: address, so the page shows what the results are like without the
+    upload being kept anywhere."""
+    thumbnail = photo.copy()
+    thumbnail.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE), Image.Resampling.LANCZOS)
+    buffer = io.BytesIO()
+    thumbnail.save(buffer, format="JPEG", quality=PREVIEW_QUALITY)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return PhotoPreview(f"data:image/jpeg;base64,{encoded}", thumbnail.width, thumbnail.height)
 
 
 def _normalised(image: Image.Image) -> Image.Image:

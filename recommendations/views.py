@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
 from recommendations.content.selectors import (
@@ -16,7 +17,7 @@ from recommendations.content.selectors import (
     parse_search_filters,
 )
 from recommendations.content.serving import SearchFilters, content_model, search_by_image
-from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from recommendations.uploads import UploadRejected, check_request_size, photo_from_request, photo_preview
 from storefront.photo_checks import MAX_UPLOAD_PIXELS
 from storefront.throttles import throttled_page
 
@@ -33,13 +34,31 @@ def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
             for name, label in FILTER_LABELS.items()
         ],
         "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_megapixels": MAX_UPLOAD_PIXELS // 1_000_000,
         **extra,
     }
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@csrf_exempt  # the token is still checked, by csrf_protect below, once the size is known
 def shop_the_look(request: HttpRequest) -> HttpResponse:
+    """The declared size is checked before anything reads the body. CsrfViewMiddleware would read
+    it first, to find the form's token in request.POST: it spooled a body of any size to a
+    temporary file before this view could refuse it. The middleware's own check then runs, as
+    csrf_protect, on a body worth reading; an oversized one gets the page with its 413 and nothing
+    else (no search, no throttle count)."""
+    if request.method == "POST":
+        try:
+            check_request_size(request)
+        except UploadRejected as error:
+            context = _context(SearchFilters(), error=error.message, available=True)
+            return render(request, TEMPLATE, context, status=error.status)
+    return _shop_the_look(request)
+
+
+@csrf_protect
+def _shop_the_look(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return render(request, TEMPLATE, _context(SearchFilters(), available=content_model() is not None))
     throttled = throttled_page(
@@ -50,8 +69,6 @@ def shop_the_look(request: HttpRequest) -> HttpResponse:
         return throttled
     filters = SearchFilters()
     try:
-        # The declared size first, before anything reads the body (request.POST included).
-        check_request_size(request)
         filters = parse_search_filters(request.POST)
         photo = photo_from_request(request)
     except (UploadRejected, InvalidSearchFilter) as error:
@@ -60,4 +77,7 @@ def shop_the_look(request: HttpRequest) -> HttpResponse:
         return render(request, TEMPLATE, context, status=status)
     available = content_model() is not None
     results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
-    return render(request, TEMPLATE, _context(filters, results=results, searched=True, available=available))
+    context = _context(
+        filters, results=results, searched=True, available=available, preview=photo_preview(photo)
+    )
+    return render(request, TEMPLATE, context)

@@ -49,11 +49,17 @@ def article_image(
 
     width/height give the browser the aspect ratio before the file arrives (no layout jump);
     CSS scales the element. Only the first, above-the-fold image of a page loads eagerly.
+
+    A photo on record may still be missing from storage (deleted, a media volume not mounted):
+    data-placeholder names the placeholder, which static/js/site.js shows when the photo fails to
+    load. Asking the storage whether each file exists would cost a request per photo on object
+    storage, on every page; the browser finds out for free.
     """
     has_size = bool(article.image and article.image_width and article.image_height)
     width, height = (article.image_width, article.image_height) if has_size else DEFAULT_IMAGE_SIZE
+    has_photo = bool(article.image or article.image_thumbnail)
     return format_html(
-        '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}>',
+        '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}{}>',
         article_image_url(article, thumbnail=size != "full"),
         width,
         height,
@@ -61,6 +67,7 @@ def article_image(
         "eager" if eager else "lazy",
         mark_safe(' fetchpriority="high"') if eager else "",
         format_html(' class="{}"', css_class) if css_class else "",
+        format_html(' data-placeholder="{}"', static(PLACEHOLDER_IMAGE)) if has_photo else "",
     )
 
 

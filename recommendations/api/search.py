@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -154,9 +154,24 @@ class PhotoField(serializers.ImageField):
     default for an image field is a URL string, which a generated client would send)."""
 
 
+class PhotoRefused(APIException):
+    def __init__(self, message: str, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 class ImageSearchView(APIView):
     parser_classes = [MultiPartParser]
     throttle_classes = SEARCH_THROTTLES
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # The declared size first, before authentication: SessionAuthentication's CSRF check reads
+        # request.POST, which spooled a body of any size to a temporary file before post() ran.
+        try:
+            check_request_size(request._request)
+        except UploadRejected as error:
+            raise PhotoRefused(error.message, error.status) from None
+        super().initial(request, *args, **kwargs)
 
     @extend_schema(
         request={
@@ -187,7 +202,6 @@ class ImageSearchView(APIView):
     )
     def post(self, request: Request) -> Response:
         try:
-            check_request_size(request._request)
             filters = parse_search_filters(request.data)
             photo = photo_from_request(request)
         except UploadRejected as error:

@@ -14,6 +14,7 @@
   // across, fine enough to frame a pocket, few enough to cross the photo.
   var KEY_STEP_SHARE = 0.02;
   var KEY_STEP_MIN_PIXELS = 2;
+  var MEGABYTE = 1024 * 1024;
 
   function setFile(input, file) {
     var transfer = new DataTransfer();
@@ -30,6 +31,7 @@
     var preview = form.querySelector("[data-crop-image]");
     var box = form.querySelector("[data-crop-box]");
     var reset = form.querySelector("[data-crop-reset]");
+    var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
     var objectUrl = null;
 
@@ -45,16 +47,25 @@
       form.parentNode.insertBefore(div, form);
     }
 
+    function refuse(message) {
+      showError(message);
+      // The refused file leaves the form, so that "Find" cannot upload it after all.
+      setFile(main, null);
+      setFile(camera, null);
+      area.hidden = true;
+    }
+
     function choose(file) {
       showError("");
       if (!file) return;
+      // The server decides in the end; these only save a pointless upload (on a phone, minutes).
       if (ACCEPTED.indexOf(file.type) === -1 && file.type !== "") {
-        // The server decides in the end; this only saves a pointless upload.
-        showError("Please choose a JPEG, PNG or WebP photo.");
-        // The refused file leaves the form, so that "Find" cannot upload it after all.
-        setFile(main, null);
-        setFile(camera, null);
-        area.hidden = true;
+        refuse("Please choose a JPEG, PNG or WebP photo.");
+        return;
+      }
+      if (maxBytes && file.size > maxBytes) {
+        refuse("That photo is too large (" + Math.round(file.size / MEGABYTE) + " MB). The limit is " +
+          form.getAttribute("data-max-mb") + " MB.");
         return;
       }
       setFile(main, file);

@@ -11,7 +11,24 @@
     });
   }
 
+  // An article photo on record whose file is missing (deleted, a media volume not mounted) shows
+  // the shop's placeholder, named by the image's data-placeholder, not a broken image. "error"
+  // does not bubble, so the listener captures it; photos that failed before this file ran are
+  // found by the scan below (complete, yet no pixels). Lazy photos fail later, when scrolled to.
+  function usePlaceholder(image) {
+    var placeholder = image.getAttribute("data-placeholder");
+    if (!placeholder || image.getAttribute("src") === placeholder) return; // never loop
+    image.removeAttribute("srcset");
+    image.src = placeholder;
+  }
+  document.addEventListener("error", function (event) {
+    if (event.target instanceof HTMLImageElement) usePlaceholder(event.target);
+  }, true);
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("img[data-placeholder]").forEach(function (image) {
+      if (image.complete && image.naturalWidth === 0) usePlaceholder(image);
+    });
     syncFilters();
     wide.addEventListener("change", syncFilters);
     // A form sent back with errors: start from its list of them (each links to its field).

@@ -38,7 +38,8 @@ def test_the_image_has_its_size_alt_text_and_loads_first(client):
     page = client.get("/p/strap-top-black-0108775015/").text
     assert (
         '<img src="/media/images/010/0108775015.jpg" width="1166" height="1750" alt="Strap top, Black" '
-        'loading="eager" decoding="async" fetchpriority="high">'
+        'loading="eager" decoding="async" fetchpriority="high" '
+        'data-placeholder="/static/img/placeholder.svg">'
     ) in page
 
 

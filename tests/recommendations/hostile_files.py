@@ -21,18 +21,42 @@ def jpeg_photo(size: tuple[int, int] = (120, 160)) -> bytes:
     return encoded(garment_photo(3, "Red").resize(size), "JPEG", quality=90)
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
 def png_header_only(width: int, height: int) -> bytes:
     """A PNG that declares width x height but carries one tiny compressed row: a decompression bomb."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
+    chunk = _png_chunk
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n"
         + chunk(b"IHDR", header)
         + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + chunk(b"IEND", b"")
+    )
+
+
+ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def png_with_short_data(width: int, height: int, *, interlaced: bool = False, share: float = 1.0) -> bytes:
+    """An 8-bit RGB PNG whose zlib stream is well-formed but holds only the first `share` of the
+    filtered rows its header declares (share=1: a complete, valid PNG). Built by hand: Pillow
+    writes neither short nor interlaced PNGs."""
+    passes = [(x, y, dx, dy) for x, y, dx, dy in ADAM7] if interlaced else [(0, 0, 1, 1)]
+    raw = bytearray()
+    for x0, y0, dx, dy in passes:
+        columns = len(range(x0, width, dx))
+        for y in range(y0, height, dy):
+            if columns:
+                raw += b"\x00" + bytes((3 * column + y) % 256 for column in range(3 * columns))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 1 if interlaced else 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + _png_chunk(b"IHDR", header)
+        + _png_chunk(b"IDAT", zlib.compress(bytes(raw[: int(len(raw) * share)])))
+        + _png_chunk(b"IEND", b"")
     )
 
 

@@ -17,6 +17,7 @@ from tests.recommendations.hostile_files import (
     jpeg_with_orientation,
     jpeg_with_scans,
     png_header_only,
+    png_with_short_data,
 )
 from tests.recommendations.photos import garment_photo
 
@@ -146,6 +147,33 @@ def test_a_truncated_photo_is_refused():
     data = jpeg_photo(size=(400, 400))
     error = rejected(data[: len(data) // 2])
     assert error.status == 400 and "damaged or incomplete" in error.message
+
+
+@pytest.mark.parametrize("size", [(300, 200), (5, 3)])
+@pytest.mark.parametrize("interlaced", [False, True], ids=["plain", "interlaced"])
+def test_a_complete_png_built_by_hand_is_a_photo(size, interlaced):
+    # The control for the test below: the hand-built file is valid when none of it is left out.
+    assert validate_photo(png_with_short_data(*size, interlaced=interlaced)).size == size
+
+
+def test_a_png_whose_pixel_data_stops_short_of_its_rows_is_refused():
+    # The zlib stream ends cleanly after 150 rows; Pillow alone decodes it, the rest black.
+    error = rejected(png_with_short_data(300, 200, share=0.75))
+    assert error.status == 400
+    assert "stops after 150 of its 200 rows" in error.message and "damaged or incomplete" in error.message
+
+
+def test_an_interlaced_png_missing_part_of_its_pixel_data_is_refused():
+    error = rejected(png_with_short_data(300, 200, interlaced=True, share=0.9))
+    assert error.status == 400 and "missing part of its pixel data" in error.message
+
+
+def test_a_truncated_jpeg_is_refused_at_every_decoding_scale():
+    # Small photos decode at full scale; large ones at a reduced one (draft mode).
+    for size in ((400, 300), (4000, 3000)):
+        data = jpeg_photo(size=size)
+        error = rejected(data[: len(data) * 2 // 3])
+        assert error.status == 400 and "damaged or incomplete" in error.message
 
 
 def test_a_photo_with_more_pixels_than_the_cap_is_refused_before_decoding():

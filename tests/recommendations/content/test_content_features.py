@@ -1,14 +1,18 @@
 """Search by photo, by words (blended), and "Looks like this": pages and API, on a trained model."""
 
+import base64
 import io
+import re
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from PIL import Image
 
 from catalog.models import Article
 from recommendations.content.selectors import filter_choices
+from recommendations.uploads import PREVIEW_MAX_SIDE
 from tests.factories import UserFactory
 from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
 from tests.recommendations.photos import garment_photo
@@ -135,6 +139,19 @@ def test_uploading_a_photo_shows_similar_articles(client, trained):
     assert 'data-testid="look-results"' in page
     assert page.count('class="card"') >= 3
     assert '<option value="Bag" selected>' in page
+
+
+def test_the_results_show_the_photo_searched_with_inside_the_page(client, trained):
+    # A wide orange photo, framed as the shopper sent it; the page carries a small copy of it.
+    photo = Image.new("RGB", (1200, 600), (230, 120, 20))
+    response = client.post(PAGE, {"image": photo_file(encoded(photo, "JPEG"))})
+    page = response.content.decode()
+    found = re.search(r'<img src="data:image/jpeg;base64,([^"]+)" width="(\d+)" height="(\d+)"', page)
+    assert found is not None, "no thumbnail of the photo on the results page"
+    preview = Image.open(io.BytesIO(base64.b64decode(found[1])), formats=["JPEG"])
+    assert preview.size == (PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE // 2) == (int(found[2]), int(found[3]))
+    red, green, blue = preview.getpixel((preview.width // 2, preview.height // 2))
+    assert red > 200 and 90 < green < 150 and blue < 50
 
 
 @pytest.mark.parametrize(
