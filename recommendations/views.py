@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from recommendations.content.photo_search_slots import PhotoSearchesBusy, photo_search_slot
 from recommendations.content.selectors import (
     FILTER_LABELS,
     InvalidSearchFilter,
@@ -52,12 +53,17 @@ def shop_the_look(request: HttpRequest) -> HttpResponse:
     try:
         # The declared size first, before anything reads the body (request.POST included).
         check_request_size(request)
+        # Reads the whole upload: a slow one holds a thread, but no photo search slot.
         filters = parse_search_filters(request.POST)
-        photo = photo_from_request(request)
-    except (UploadRejected, InvalidSearchFilter) as error:
-        status = error.status if isinstance(error, UploadRejected) else 400
+        with photo_search_slot():
+            photo = photo_from_request(request)
+            available = content_model() is not None
+            results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+    except (UploadRejected, InvalidSearchFilter, PhotoSearchesBusy) as error:
+        status = error.status if isinstance(error, (UploadRejected, PhotoSearchesBusy)) else 400
         context = _context(filters, error=error.message, available=True)
-        return render(request, TEMPLATE, context, status=status)
-    available = content_model() is not None
-    results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+        response = render(request, TEMPLATE, context, status=status)
+        if isinstance(error, PhotoSearchesBusy):
+            response["Retry-After"] = str(error.retry_after)
+        return response
     return render(request, TEMPLATE, _context(filters, results=results, searched=True, available=available))
