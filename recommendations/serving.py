@@ -114,21 +114,33 @@ def _check(kind_name: str, slot: _Slot) -> Any | None:
     return slot.model
 
 
-def warm_up(*, wait: bool = True) -> list[threading.Thread]:
+WARM_UP_FINISHED = "Warm-up finished"
+
+
+def warm_up(*, wait: bool = True) -> threading.Thread:
     """Loads (and warms) every kind's active version, one thread per kind so that the quick ones
-    (trending, collaborative: well under a second) do not wait behind the content model's towers.
-    Servers call it as each worker process starts (gunicorn.conf.py, with wait=False: the worker
-    answers meanwhile and requests for a kind still loading fall back)."""
-    threads = [
-        threading.Thread(target=_warm_kind, args=(kind.name,), name=f"warm-up-{kind.name}", daemon=True)
-        for kind in all_kinds()
-    ]
-    for thread in threads:
-        thread.start()
-    if wait:
+    (trending, collaborative: well under a second) do not wait behind the content model's towers,
+    and logs WARM_UP_FINISHED when all are done (benchmarks wait for it). Servers call it as each
+    worker process starts (gunicorn.conf.py, with wait=False: the worker answers meanwhile and
+    requests for a kind still loading fall back). Returns the thread that waits for the others."""
+    started = time.monotonic()
+
+    def load_every_kind() -> None:
+        threads = [
+            threading.Thread(target=_warm_kind, args=(kind.name,), name=f"warm-up-{kind.name}", daemon=True)
+            for kind in all_kinds()
+        ]
+        for thread in threads:
+            thread.start()
         for thread in threads:
             thread.join()
-    return threads
+        logger.info("%s in %.2f s.", WARM_UP_FINISHED, time.monotonic() - started)
+
+    waiter = threading.Thread(target=load_every_kind, name="warm-up", daemon=True)
+    waiter.start()
+    if wait:
+        waiter.join()
+    return waiter
 
 
 def _warm_kind(kind_name: str) -> None:
