@@ -23,9 +23,11 @@ timeout = 120
 
 
 def post_worker_init(worker: object) -> None:
-    """Each worker loads the active models before it takes its first request: a load takes up to a
-    few seconds (the content model's encoder, the collaborative indexes), which the first shopper
-    to reach a fresh worker would otherwise wait for."""
+    """Each worker starts loading the active models as it starts, in background threads: loading
+    them takes 10-25 s (importing torch, building the content model's text tower), which the first
+    shopper to reach a fresh worker would otherwise wait for. The worker answers meanwhile (it used
+    to load before taking any request, so a deploy answered nothing for that long); a request that
+    needs a model still loading falls back (recommendations/serving.py)."""
     from recommendations.serving import warm_up
 
-    warm_up()
+    warm_up(wait=False)

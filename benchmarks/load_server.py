@@ -196,12 +196,21 @@ class ServerProcess:
             raise RuntimeError(
                 f"the server did not answer {url} in {READY_TIMEOUT_SECONDS} s; see {self.log_path}"
             )
+        # Workers answer while their models load (recommendations/serving.py): wait for each one's
+        # warm-up, which can be silent for longer than QUIET_LOG_SECONDS (importing torch).
+        while time.monotonic() < deadline and self._warmed_up_workers() < len(self.worker_pids()):
+            time.sleep(0.5)
         size, quiet_since = -1, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - quiet_since < QUIET_LOG_SECONDS:
             if self.log_path.stat().st_size != size:
                 size, quiet_since = self.log_path.stat().st_size, time.monotonic()
             time.sleep(0.5)
         print(f"serving on {url} (log: {self.log_path}), workers {self.worker_pids()}", flush=True)
+
+    def _warmed_up_workers(self) -> int:
+        from recommendations.serving import WARM_UP_FINISHED
+
+        return self.log_path.read_text(errors="replace").count(WARM_UP_FINISHED)
 
     def gunicorn_master(self) -> int | None:
         if self.process is None:

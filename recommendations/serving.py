@@ -11,9 +11,14 @@ serving keeps going while Redis is down.
 A process that already serves a model loads the next version in a background thread and keeps
 answering with the one it has until the new one is ready: a load takes seconds at H&M scale
 (checksums, index files), and every request of the process that noticed the change, and then
-every request of a threaded worker waiting for the slot, used to wait for it. Only a process with
-nothing loaded yet (a fresh worker: gunicorn.conf.py warms it up before its first request) loads
-while the caller waits.
+every request of a threaded worker waiting for the slot, used to wait for it. A model is warmed
+(its first use built, e.g. the content model's towers) before it serves, wherever it is loaded.
+
+A process with nothing loaded yet loads in the thread that asks first: gunicorn's workers start
+that in the background as they start (warm_up, from gunicorn.conf.py), so that they answer pages
+at once instead of after 20 s of loading (torch, the text tower). A request that meanwhile asks
+for a kind still loading does not wait for it either: it gets None, like a process with nothing
+trained, and falls back (trending instead of personal picks, search by words alone).
 
 When the active version cannot be loaded (missing, partial, corrupted, incompatible) the
 problem is logged, the previously loaded model (if any) keeps serving, and callers that get None
@@ -30,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 
 from recommendations import artifacts
 from recommendations.models import ModelVersion
@@ -81,37 +87,70 @@ def active_model(kind_name: str) -> Any | None:
     slot = _slot(kind_name)
     if time.monotonic() - slot.checked_at < settings.SERVING_VERSION_CHECK_SECONDS:
         return slot.model
-    with slot.lock:
-        # Another thread may have checked while this one waited for the lock.
-        now = time.monotonic()
-        if now - slot.checked_at < settings.SERVING_VERSION_CHECK_SECONDS:
-            return slot.model
-        slot.checked_at = now
-        version_id = _read_active_version_id(kind_name, slot, now)
-        if version_id == _UNKNOWN:
-            return slot.model
-        retry_broken = slot.failed_at is not None and now - slot.failed_at >= BROKEN_VERSION_RETRY_SECONDS
-        if version_id != slot.version_id or retry_broken:
-            _swap(kind_name, slot, version_id)
+    # Another thread holds the slot while it checks the version (a moment) or loads the process's
+    # first model of this kind (up to 20 s): serve what the slot has meanwhile, nothing or the
+    # model of the last check, rather than keep a shopper waiting.
+    if not slot.lock.acquire(blocking=False):
         return slot.model
+    try:
+        return _check(kind_name, slot)
+    finally:
+        slot.lock.release()
 
 
-def warm_up() -> None:
-    """Loads every kind's active version now. Servers call it as each worker process starts
-    (gunicorn.conf.py), so that the first shoppers after a deploy do not wait for the loads."""
-    for kind in all_kinds():
-        try:
-            model = active_model(kind.name)
-            # A model whose first use builds more (the content model's text and image towers).
-            warm = getattr(model, "warm", None)
-            if callable(warm):
-                started = time.monotonic()
-                warm()
-                logger.info("Warmed the %s model up in %.2f s.", kind.name, time.monotonic() - started)
-        except Exception:
-            logger.warning(
-                "Could not load the %s model at start; requests will retry.", kind.name, exc_info=True
-            )
+def _check(kind_name: str, slot: _Slot) -> Any | None:
+    """Called with slot.lock held: the slot's model after looking which version is active."""
+    now = time.monotonic()
+    # Another thread may have checked just before this one took the lock.
+    if now - slot.checked_at < settings.SERVING_VERSION_CHECK_SECONDS:
+        return slot.model
+    slot.checked_at = now
+    version_id = _read_active_version_id(kind_name, slot, now)
+    if version_id == _UNKNOWN:
+        return slot.model
+    retry_broken = slot.failed_at is not None and now - slot.failed_at >= BROKEN_VERSION_RETRY_SECONDS
+    if version_id != slot.version_id or retry_broken:
+        _swap(kind_name, slot, version_id)
+    return slot.model
+
+
+WARM_UP_FINISHED = "Warm-up finished"
+
+
+def warm_up(*, wait: bool = True) -> threading.Thread:
+    """Loads (and warms) every kind's active version, one thread per kind so that the quick ones
+    (trending, collaborative: well under a second) do not wait behind the content model's towers,
+    and logs WARM_UP_FINISHED when all are done (benchmarks wait for it). Servers call it as each
+    worker process starts (gunicorn.conf.py, with wait=False: the worker answers meanwhile and
+    requests for a kind still loading fall back). Returns the thread that waits for the others."""
+    started = time.monotonic()
+
+    def load_every_kind() -> None:
+        threads = [
+            threading.Thread(target=_warm_kind, args=(kind.name,), name=f"warm-up-{kind.name}", daemon=True)
+            for kind in all_kinds()
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        logger.info("%s in %.2f s.", WARM_UP_FINISHED, time.monotonic() - started)
+
+    waiter = threading.Thread(target=load_every_kind, name="warm-up", daemon=True)
+    waiter.start()
+    if wait:
+        waiter.join()
+    return waiter
+
+
+def _warm_kind(kind_name: str) -> None:
+    try:
+        active_model(kind_name)
+    except Exception:
+        logger.warning("Could not load the %s model at start; requests will retry.", kind_name, exc_info=True)
+    finally:
+        # This thread's own connection (the version lookups), which nothing else would close.
+        connections.close_all()
 
 
 def serving_state(kind_name: str) -> dict[str, Any]:
@@ -231,6 +270,15 @@ def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
 def _load(kind: ModelKind, path: str | None) -> tuple[Any, float]:
     started = time.monotonic()
     model = artifacts.load_artifact(path, kind) if path else None
+    # A model whose first use builds more (the content model's text and image towers: seconds)
+    # does it here, before it serves, so that no shopper's request builds it.
+    warm = getattr(model, "warm", None)
+    if callable(warm):
+        try:
+            warm()
+        except Exception:
+            logger.exception("Could not warm the %s model up; serving nothing new for it.", kind.name)
+            model = None
     return model, time.monotonic() - started
 
 

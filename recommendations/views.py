@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
+from recommendations.content.photo_search_slots import PhotoSearchesBusy, photo_search_slot
 from recommendations.content.selectors import (
     FILTER_LABELS,
     InvalidSearchFilter,
@@ -69,14 +70,19 @@ def _shop_the_look(request: HttpRequest) -> HttpResponse:
         return throttled
     filters = SearchFilters()
     try:
+        # Reads the whole upload: a slow one holds a thread, but no photo search slot.
         filters = parse_search_filters(request.POST)
-        photo = photo_from_request(request)
-    except (UploadRejected, InvalidSearchFilter) as error:
-        status = error.status if isinstance(error, UploadRejected) else 400
+        with photo_search_slot():
+            photo = photo_from_request(request)
+            available = content_model() is not None
+            results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+    except (UploadRejected, InvalidSearchFilter, PhotoSearchesBusy) as error:
+        status = error.status if isinstance(error, (UploadRejected, PhotoSearchesBusy)) else 400
         context = _context(filters, error=error.message, available=True)
-        return render(request, TEMPLATE, context, status=status)
-    available = content_model() is not None
-    results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+        response = render(request, TEMPLATE, context, status=status)
+        if isinstance(error, PhotoSearchesBusy):
+            response["Retry-After"] = str(error.retry_after)
+        return response
     context = _context(
         filters, results=results, searched=True, available=available, preview=photo_preview(photo)
     )

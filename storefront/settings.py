@@ -211,6 +211,17 @@ SEARCH_SEMANTIC_MATCHES = os.environ.get(
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# Photo searches one web process runs at once (recommendations/content/photo_search_slots.py); more
+# are refused with 503 and Retry-After. Half of gunicorn's threads by default (WEB_THREADS, 4), so
+# the other half always serves page views however many shoppers upload photos at once.
+PHOTO_SEARCHES_PER_PROCESS = int(
+    os.environ.get("PHOTO_SEARCHES_PER_PROCESS") or max(1, int(os.environ.get("WEB_THREADS", "4")) // 2)
+)
+if PHOTO_SEARCHES_PER_PROCESS < 1:
+    raise ImproperlyConfigured(
+        f"PHOTO_SEARCHES_PER_PROCESS={PHOTO_SEARCHES_PER_PROCESS} must be at least 1 "
+        "(0 would refuse every photo search)."
+    )
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the

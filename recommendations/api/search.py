@@ -39,6 +39,7 @@ from catalog.search import normalise_query
 from catalog.selectors import ProductCards, article_for_page
 from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
 from catalog.vocabulary import asks_for_a_colour
+from recommendations.content.photo_search_slots import PhotoSearchesBusy, photo_search_slot
 from recommendations.content.selectors import FILTER_LABELS, InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, search_by_image, similar_articles
 from recommendations.types import Recommendation
@@ -198,18 +199,27 @@ class ImageSearchView(APIView):
             ),
             413: OpenApiResponse(description="The photo is over the size or pixel limit the message names."),
             415: OpenApiResponse(description="Not a JPEG, PNG or WebP photo (the message says what it is)."),
+            503: OpenApiResponse(
+                description="Too many photo searches at once: `Retry-After` says when to try again."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
         try:
+            # Reads the whole upload: a slow one holds a thread, but no photo search slot.
             filters = parse_search_filters(request.data)
-            photo = photo_from_request(request)
+            with photo_search_slot():
+                photo = photo_from_request(request)
+                available = content_model() is not None
+                results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
         except UploadRejected as error:
             return Response({"detail": error.message}, status=error.status)
         except InvalidSearchFilter as error:
             return Response({error.field: [error.api_message]}, status=status.HTTP_400_BAD_REQUEST)
-        available = content_model() is not None
-        results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+        except PhotoSearchesBusy as busy:
+            return Response(
+                {"detail": busy.message}, status=busy.status, headers={"Retry-After": str(busy.retry_after)}
+            )
         return Response({"available": available, "results": _results(results, request)})
 
 

@@ -37,13 +37,20 @@ def train(ctx: TrainingContext) -> dict[str, float]:
     if parameters["fail"]:
         raise RuntimeError(parameters["fail"])
     chunks_seen = sorted(path.name for path in ctx.scratch_dir.glob("chunk-*"))
-    payload = {"value": parameters["value"], "chunks_seen": chunks_seen, "attempts": attempt}
+    payload = {
+        "value": parameters["value"],
+        "chunks_seen": chunks_seen,
+        "attempts": attempt,
+        "load_sleep": parameters["load_sleep"],
+    }
     (ctx.workdir / "value.json").write_text(json.dumps(payload), encoding="utf-8")
     return {"value": float(parameters["value"]), "chunks_seen": float(len(chunks_seen))}
 
 
 def load(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads((folder / "value.json").read_text(encoding="utf-8"))
+    # A big model (torch, a text tower) takes this long to load in a web process.
+    time.sleep(float(loaded.get("load_sleep", 0.0)))
     return loaded
 
 
@@ -71,6 +78,7 @@ KIND = ModelKind(
         "chunks": 0,
         "fail_chunk": -1,
         "transient_failures": 0,
+        "load_sleep": 0.0,
     },
     plan_chunks=plan_chunks,
     run_chunk=run_chunk,

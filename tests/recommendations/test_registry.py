@@ -37,6 +37,7 @@ def test_it_merges_parameters_over_the_defaults_with_their_types():
         "chunks": 0,
         "fail_chunk": -1,
         "transient_failures": 0,
+        "load_sleep": 0.0,
     }
 
 
@@ -46,7 +47,7 @@ def test_it_merges_parameters_over_the_defaults_with_their_types():
         (
             {"slep": 1},
             r"Unknown parameter\(s\) for test-dummy: slep "
-            r"\(known: chunks, fail, fail_chunk, sleep, transient_failures, value\)",
+            r"\(known: chunks, fail, fail_chunk, load_sleep, sleep, transient_failures, value\)",
         ),
         ({"sleep": "soon"}, "Parameter sleep must be a number, not 'soon'"),
     ],

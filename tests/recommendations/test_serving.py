@@ -8,10 +8,11 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from recommendations import serving, versions
 from recommendations.models import ModelVersion
-from recommendations.registry import register_kind, unregister_kind
+from recommendations.registry import all_kinds, register_kind, unregister_kind
 from recommendations.training import training_run_execute_in_process, training_run_request
 from tests.recommendations import dummy_kind
 
@@ -197,22 +198,85 @@ def test_a_new_version_loads_beside_the_serving_one_and_no_request_waits_for_it(
     assert serving.active_model(KIND)["value"] == 2
 
 
-def test_warm_up_loads_every_kind_and_warms_the_models_that_can(monkeypatch, caplog):
-    class Warmable:
-        warmed = 0
+def test_a_kind_loading_its_first_version_serves_none_to_other_threads_at_once(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    loading = threading.Event()
+    may_finish = threading.Event()
 
+    def slow_load(folder, manifest):  # torch and a text tower: 10-25 s in a fresh web process
+        loading.set()
+        may_finish.wait(timeout=10)
+        return dummy_kind.load(folder, manifest)
+
+    unregister_kind(KIND)
+    register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
+    train(value=1)
+
+    def warm_up_thread():  # a worker's warm-up
+        try:
+            serving.active_model(KIND)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=warm_up_thread)
+    first.start()
+    assert loading.wait(timeout=10)
+
+    started = time.monotonic()
+    assert serving.active_model(KIND) is None  # falls back instead of waiting for the load
+    assert time.monotonic() - started < 5
+    may_finish.set()
+    first.join(timeout=10)
+    assert serving.active_model(KIND)["value"] == 1
+
+
+class Warmable(dict):
+    """A model whose first use builds more, like the content model's towers."""
+
+    def warm(self):
+        self["warmed_in"] = threading.current_thread().name
+
+
+def load_warmable(folder, manifest):
+    return Warmable(dummy_kind.load(folder, manifest))
+
+
+def test_a_model_is_warmed_before_it_serves_whoever_loads_it(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    unregister_kind(KIND)
+    register_kind(dataclasses.replace(dummy_kind.KIND, load=load_warmable))
+    train(value=1)
+    assert serving.active_model(KIND)["warmed_in"] == threading.current_thread().name
+    train(value=2)
+    new = served_after_switching()
+    assert new["value"] == 2
+    assert new["warmed_in"] == f"load-{KIND}-{ModelVersion.objects.active().get(kind=KIND).pk}"
+
+
+def test_a_model_that_cannot_warm_up_is_not_served(settings, caplog):
+    class Broken(dict):
         def warm(self):
-            Warmable.warmed += 1
+            raise RuntimeError("the text tower's weights are missing")
+
+    unregister_kind(KIND)
+    register_kind(dataclasses.replace(dummy_kind.KIND, load=lambda folder, manifest: Broken()))
+    train(value=1)
+    assert serving.active_model(KIND) is None
+    assert f"Could not warm the {KIND} model up" in caplog.text
+
+
+def test_warm_up_loads_every_kind_each_in_its_own_thread(monkeypatch, caplog):
+    loaded_in: dict[str, str] = {}
 
     def active_model(name):
+        loaded_in[name] = threading.current_thread().name
         if name == KIND:
             raise RuntimeError("a broken artifact")
-        return Warmable() if name == "content" else None
 
     monkeypatch.setattr(serving, "active_model", active_model)
     with caplog.at_level(logging.INFO, logger="recommendations.serving"):
-        serving.warm_up()
+        serving.warm_up(wait=False).join(timeout=10)
 
-    assert Warmable.warmed == 1
-    assert "Warmed the content model up" in caplog.text
+    assert loaded_in == {kind.name: f"warm-up-{kind.name}" for kind in all_kinds()}
     assert f"Could not load the {KIND} model at start" in caplog.text  # and the others still were
+    assert serving.WARM_UP_FINISHED in caplog.text

@@ -47,7 +47,7 @@ def test_a_successful_run_publishes_and_activates_a_version(dispatched, artifact
     assert version.is_active
     assert version.manifest["metrics"] == run.metrics
     assert (artifacts_root / version.path / "manifest.json").exists()
-    assert serving.active_model(KIND) == {"value": 4, "chunks_seen": [], "attempts": 1}
+    assert serving.active_model(KIND) == {"value": 4, "chunks_seen": [], "attempts": 1, "load_sleep": 0.0}
 
 
 def test_a_run_that_raises_is_failed_with_its_error_and_activates_nothing(artifacts_root):

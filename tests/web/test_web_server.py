@@ -1,9 +1,15 @@
 """The web server as the project runs it (gunicorn with gunicorn.conf.py): one slow shopper does
-not hold up the others."""
+not hold up the others, and a fresh worker answers while its models load."""
 
 import http.client
 import socket
 import time
+
+import pytest
+
+from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.live_processes import HttpSession
+from tests.recommendations import dummy_kind
 
 # Far below gunicorn's worker timeout (60 s in tests), after which a stuck worker is restarted.
 ANSWER_WITHIN_SECONDS = 10
@@ -25,3 +31,27 @@ def test_a_photo_still_uploading_does_not_hold_up_other_shoppers(start_web):
         shopper.request("GET", "/healthz")
         assert shopper.getresponse().status == 200
         assert time.monotonic() - started < ANSWER_WITHIN_SECONDS
+
+
+# Longer than gunicorn takes to answer without models here (2-5 s on a busy 2-core machine).
+MODEL_LOAD_SECONDS = 20
+
+
+@pytest.mark.usefixtures("dummy_kind_registered", "dispatched")
+def test_a_fresh_worker_answers_pages_while_its_models_are_still_loading(start_web):
+    run = training_run_request(kind_name=dummy_kind.KIND_NAME, parameters={"load_sleep": MODEL_LOAD_SECONDS})
+    training_run_execute_in_process(run_id=run.pk)
+    serving = f"Serving {dummy_kind.KIND_NAME} version"
+
+    started = time.monotonic()
+    web = start_web()  # returns once the worker answers a page
+
+    assert serving not in web.log(), "the worker answered only after loading its models"
+    assert time.monotonic() - started < MODEL_LOAD_SECONDS
+    shop = HttpSession(web.base_url)
+    assert shop.get("/").status == 200
+    assert shop.get("/search/?q=dress").status == 200
+    deadline = time.monotonic() + 2 * MODEL_LOAD_SECONDS
+    while serving not in web.log():  # loaded in the background meanwhile
+        assert time.monotonic() < deadline, web.log()
+        time.sleep(0.2)

@@ -43,6 +43,7 @@ def test_runs_and_fanned_out_runs_go_through_the_worker(celery_worker):
         "value": 2,
         "chunks_seen": ["chunk-0", "chunk-1", "chunk-2"],
         "attempts": 1,
+        "load_sleep": 0.0,
     }
 
 

@@ -1,0 +1,63 @@
+"""A cap on the photo searches ("shop the look") one web process runs at once.
+
+Each photo search decodes, shrinks and frames the photo and runs the image tower: tens of
+milliseconds of CPU at best, much more on a busy machine. A gunicorn process has WEB_THREADS
+threads for every request, so a handful of simultaneous uploads could take all of them, and
+every process's, and page views would wait behind photos. A search that finds every slot taken
+is refused at once (503 with Retry-After) instead of queueing, so the threads it would have
+waited in keep serving pages; the shopper is asked to try again in a moment.
+
+The slot is taken after the upload has been read (a phone on a weak signal spends seconds
+sending its photo without using any CPU) and held for the decode and the search only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+
+# A photo search takes about 0.1 s on one core; after a couple of seconds the searches that
+# filled the slots are long done, and a shopper retrying by hand takes about that long anyway.
+RETRY_AFTER_SECONDS = 2
+BUSY_MESSAGE = (
+    "Shop the look is busy right now: too many photos are being searched at once. "
+    f"Nothing is wrong with your photo; please try again in {RETRY_AFTER_SECONDS} seconds."
+)
+
+
+class PhotoSearchesBusy(Exception):
+    """Every photo search slot of this process is taken."""
+
+    status = 503
+    message = BUSY_MESSAGE
+    retry_after = RETRY_AFTER_SECONDS
+
+
+_lock = threading.Lock()
+_slots: tuple[int, threading.BoundedSemaphore] | None = None
+
+
+def _semaphore() -> threading.BoundedSemaphore:
+    """The process's semaphore, sized from PHOTO_SEARCHES_PER_PROCESS (made again if that changes,
+    which only tests do; searches holding a slot of the old one release it there)."""
+    global _slots
+    size = settings.PHOTO_SEARCHES_PER_PROCESS
+    with _lock:
+        if _slots is None or _slots[0] != size:
+            _slots = (size, threading.BoundedSemaphore(size))
+        return _slots[1]
+
+
+@contextmanager
+def photo_search_slot() -> Iterator[None]:
+    """Hold one of the process's photo search slots, or raise PhotoSearchesBusy without waiting."""
+    semaphore = _semaphore()
+    if not semaphore.acquire(blocking=False):
+        raise PhotoSearchesBusy
+    try:
+        yield
+    finally:
+        semaphore.release()
