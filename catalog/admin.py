@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from catalog.admin_filters import CACHED_FILTER_FIELDS, CachedValuesFilter, OnSaleFilter
+from catalog.article_ids import ARTICLE_ID_TERM
 from catalog.forms import ArticleAdminForm
 from catalog.models import Article
 from catalog.pricing import display_price, staff_price
@@ -46,8 +47,11 @@ class ArticleAdmin(admin.ModelAdmin):
         "is_available",
     ]
     list_display_links = ["thumbnail", "display_id", "prod_name"]
-    # `=article_id` and `=product_code` are exact matches on integers (Django skips them for text).
-    search_fields = ["=article_id", "=product_code", "prod_name", "detail_desc"]
+    search_fields = ["prod_name", "detail_desc"]  # and ids: see get_search_results
+    search_help_text = (
+        "An article id (0108775015, with or without the leading 0) or product code (0108775), "
+        "or words of the name or description."
+    )
     # Choices from the cache and counts in one pass: see catalog.admin_filters.
     list_filter = [
         ("is_available", OnSaleFilter),
@@ -104,6 +108,21 @@ class ArticleAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
+        """An id or a product code by their indexes, anything else by name and description.
+
+        Django's "=article_id" compared the ids as text (UPPER(article_id::text) = '0108775015'),
+        so the zero-padded id every page shows found nothing, and the OR with the name searches
+        read the whole catalogue for it.
+        """
+        term = search_term.strip()
+        if ARTICLE_ID_TERM.fullmatch(term):
+            number = int(term)
+            return queryset.filter(Q(article_id=number) | Q(product_code=number)), False
+        return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> list[str]:
         # The id is the primary key and every purchase refers to it: changing it would not move
