@@ -230,8 +230,14 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
 
     @admin.action(description="Cancel the selected runs", permissions=["change"])
     def cancel_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
-        for run in queryset.filter(status__in=TrainingRun.IN_PROGRESS):
+        in_progress = list(queryset.filter(status__in=TrainingRun.IN_PROGRESS))
+        for run in in_progress:
             messages.info(request, training.training_run_cancel(run=run))
+        # Finished runs are left alone; a page with no word at all read as if the click did nothing.
+        finished = queryset.count() - len(in_progress)
+        if finished:
+            runs = "1 selected run" if finished == 1 else f"{finished} selected runs"
+            messages.warning(request, f"Not cancelled: {runs} had already finished.")
 
     def get_urls(self) -> list[URLPattern]:
         own = [

@@ -315,3 +315,16 @@ def test_a_broken_active_version_is_flagged_when_the_list_leaves_it_out(ops, art
     response = ops.get(VERSIONS, {"is_active__exact": "0"})
     assert [text for text in texts(response) if text.startswith(f"{KIND} v2 is active but cannot be served:")]
     assert '<td class="field-files"><img src="/static/admin/img/icon-yes.svg" alt="True">' in response.text
+
+
+@pytest.mark.django_db
+def test_cancelling_finished_runs_says_there_was_nothing_to_cancel(ops):
+    done = TrainingRun.objects.create(kind=KIND, status="succeeded")
+    queued = TrainingRun.objects.create(kind="trending")
+    response = ops.post(RUNS, {"action": "cancel_runs", "_selected_action": [done.pk]}, follow=True)
+    assert texts(response) == ["Not cancelled: 1 selected run had already finished."]
+    response = ops.post(
+        RUNS, {"action": "cancel_runs", "_selected_action": [done.pk, queued.pk]}, follow=True
+    )
+    assert f"Run #{queued.pk} was cancelled before it started." in texts(response)
+    assert "Not cancelled: 1 selected run had already finished." in texts(response)
