@@ -267,9 +267,27 @@ class ErasedCustomerAdmin(ReadOnlyAdmin):
     would let the next import bring the person back."""
 
     list_display = ["customer_id_sha256", "erased_at"]
-    search_fields = ["=customer_id_sha256"]
-    search_help_text = "SHA-256 (hex) of the H&M customer id."
+    search_fields = ["customer_id_sha256"]  # see get_search_results
+    search_help_text = (
+        "The H&M customer id (to see whether that customer was erased), or the SHA-256 listed here "
+        f"or its start (at least {MIN_CUSTOMER_ID_PREFIX} characters)."
+    )
     ordering = ["-erased_at"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ErasedCustomer], search_term: str
+    ) -> tuple[QuerySet[ErasedCustomer], bool]:
+        """Staff asked whether a customer was erased hold the customer's id, never its digest: an
+        id is looked up by its digest. Django's "=" compared UPPER(digest) and read every row."""
+        if not search_term.strip():
+            return queryset, False
+        term = customer_id_prefix(search_term)
+        if term is None:
+            return queryset.none(), False
+        if CUSTOMER_ID.fullmatch(term):
+            digests = [term, ErasedCustomer.digest_of(term)]
+            return queryset.filter(customer_id_sha256__in=digests), False
+        return queryset.filter(customer_id_sha256__startswith=term), False
 
 
 admin.site.unregister(User)
