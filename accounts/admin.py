@@ -18,6 +18,9 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 from rest_framework.authtoken.models import TokenProxy
 
@@ -126,8 +129,18 @@ class CustomerAdmin(admin.ModelAdmin):
         # The importer matches customers.csv rows on customer_id: a changed id would make the next
         # import add the customer again under the old id, with the purchases on one of the two.
         if obj is not None:
-            return [*super().get_readonly_fields(request, obj), "customer_id"]
+            return [*super().get_readonly_fields(request, obj), "customer_id", "purchase_history"]
         return list(super().get_readonly_fields(request, obj))
+
+    @admin.display(description="purchases")
+    def purchase_history(self, customer: Customer) -> str:
+        """How many, linked to the purchase list searched by the customer's id: staff answering a
+        customer's question about an order had to copy the id into that list's search by hand."""
+        count = customer.purchases.count()
+        if not count:
+            return "None yet"
+        url = f"{reverse('admin:accounts_purchase_changelist')}?{urlencode({'q': customer.customer_id})}"
+        return format_html('<a href="{}">{} purchase{}</a>', url, f"{count:,}", "" if count == 1 else "s")
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
