@@ -18,12 +18,25 @@ from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
 from django.utils.text import capfirst
 from rest_framework.authtoken.models import TokenProxy
 
 from accounts.admin_paging import DepthCappedChangeList, EstimatedCountPaginator
+from accounts.admin_search import (
+    CUSTOMER_ID,
+    MAX_PREFIX_CUSTOMERS,
+    MIN_CUSTOMER_ID_PREFIX,
+    customer_id_prefix,
+    customer_pks_by_id_prefix,
+    customers_by_id_prefix,
+)
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
+from catalog.article_ids import ARTICLE_ID_TERM
+from catalog.models import Article
 from catalog.pricing import display_price, staff_price
 
 User = get_user_model()
@@ -38,8 +51,6 @@ if admin.site.is_registered(TokenProxy):
     admin.site.unregister(TokenProxy)
 
 
-CUSTOMER_ID = re.compile(r"[0-9a-f]{64}")
-ARTICLE_ID = re.compile(r"0?[0-9]{1,10}")
 # A day (2020-09-22) or a month (2020-09) of purchases, found through the date index.
 PURCHASE_DATE = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})(?:-(?P<day>[0-9]{1,2}))?")
 
@@ -85,7 +96,10 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["customer_id", "user", "club_member_status", "fashion_news_frequency", "age"]
     list_select_related = ["user"]
     search_fields = ["customer_id", "user__username", "user__email"]  # see get_search_results
-    search_help_text = "Exact customer id (64 hex characters), or part of a login's username or email."
+    search_help_text = (
+        f"The customer id or its start (at least {MIN_CUSTOMER_ID_PREFIX} characters, e.g. the 12 the "
+        "pages show), or part of a login's username or email."
+    )
     list_filter = [ClubStatusFilter, FashionNewsFilter]
     raw_id_fields = ["user"]
     show_full_result_count = False
@@ -97,13 +111,17 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Customer], search_term: str
     ) -> tuple[QuerySet[Customer], bool]:
-        """By index only: a customer id exactly, or the few customers with a login by its name.
-        Django's "=customer_id" compared UPPER(customer_id) and scanned 1.37M rows (2.6-3.6 s)."""
+        """By index only: a customer id or its start, else the few customers with a login by its
+        name. Django's "=customer_id" compared UPPER(customer_id) and scanned 1.37M rows (2.6-3.6 s).
+        A term that could be both (a login named "cafe42") is an id prefix when some id starts so."""
         term = search_term.strip()
         if not term:
             return queryset, False
         if CUSTOMER_ID.fullmatch(term.lower()):
             return queryset.filter(customer_id=term.lower()), False
+        prefix = customer_id_prefix(term)
+        if prefix is not None and customers_by_id_prefix(prefix).exists():
+            return queryset.filter(customer_id__startswith=prefix), False
         logins = User.objects.filter(Q(username__icontains=term) | Q(email__icontains=term))
         return queryset.filter(user__in=logins.values("pk")), False
 
@@ -111,8 +129,18 @@ class CustomerAdmin(admin.ModelAdmin):
         # The importer matches customers.csv rows on customer_id: a changed id would make the next
         # import add the customer again under the old id, with the purchases on one of the two.
         if obj is not None:
-            return [*super().get_readonly_fields(request, obj), "customer_id"]
+            return [*super().get_readonly_fields(request, obj), "customer_id", "purchase_history"]
         return list(super().get_readonly_fields(request, obj))
+
+    @admin.display(description="purchases")
+    def purchase_history(self, customer: Customer) -> str:
+        """How many, linked to the purchase list searched by the customer's id: staff answering a
+        customer's question about an order had to copy the id into that list's search by hand."""
+        count = customer.purchases.count()
+        if not count:
+            return "None yet"
+        url = f"{reverse('admin:accounts_purchase_changelist')}?{urlencode({'q': customer.customer_id})}"
+        return format_html('<a href="{}">{} purchase{}</a>', url, f"{count:,}", "" if count == 1 else "s")
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -181,7 +209,8 @@ class PurchaseAdmin(ReadOnlyAdmin):
     list_select_related = ["customer", "article"]
     search_fields = ["customer__customer_id", "article__article_id"]  # see get_search_results
     search_help_text = (
-        "Exact customer id (64 hex characters), article id, date (2020-09-22) or month (2020-09)."
+        f"A customer id or its start (at least {MIN_CUSTOMER_ID_PREFIX} characters), an article id "
+        "(with or without the leading 0), a date (2020-09-22) or a month (2020-09)."
     )
     list_filter = [SalesChannelFilter]
     ordering = ["-t_dat", "-id"]
@@ -204,16 +233,28 @@ class PurchaseAdmin(ReadOnlyAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Purchase], search_term: str
     ) -> tuple[QuerySet[Purchase], bool]:
-        """Staff paste a customer's full id or an article id, or type a date or a month; each is
-        looked up by its index. Django's "=" lookups compared UPPER(text) of both and scanned 28M
-        rows (141-163 s)."""
+        """Staff paste a customer's id (or its start) or an article id, or type a date or a month;
+        each is looked up by its index. Django's "=" lookups compared UPPER(text) of both and
+        scanned 28M rows (141-163 s). Digits are an article id when such an article exists, else
+        the start of a customer id (ids like "0108775" are both)."""
         term = search_term.strip()
         if not term:
             return queryset, False
         if CUSTOMER_ID.fullmatch(term.lower()):
             return queryset.filter(customer__customer_id=term.lower()), False
-        if ARTICLE_ID.fullmatch(term):
+        if ARTICLE_ID_TERM.fullmatch(term) and Article.objects.filter(article_id=int(term)).exists():
             return queryset.filter(article_id=int(term)), False
+        prefix = customer_id_prefix(term)
+        if prefix is not None:
+            customer_pks = customer_pks_by_id_prefix(prefix)
+            if customer_pks is None:
+                messages.warning(
+                    request,
+                    f"More than {MAX_PREFIX_CUSTOMERS} customer ids start with {prefix!r}: "
+                    "type more of the id.",
+                )
+                return queryset.none(), False
+            return queryset.filter(customer_id__in=customer_pks), False
         date = PURCHASE_DATE.fullmatch(term)
         if date:
             try:
@@ -239,9 +280,27 @@ class ErasedCustomerAdmin(ReadOnlyAdmin):
     would let the next import bring the person back."""
 
     list_display = ["customer_id_sha256", "erased_at"]
-    search_fields = ["=customer_id_sha256"]
-    search_help_text = "SHA-256 (hex) of the H&M customer id."
+    search_fields = ["customer_id_sha256"]  # see get_search_results
+    search_help_text = (
+        "The H&M customer id (to see whether that customer was erased), or the SHA-256 listed here "
+        f"or its start (at least {MIN_CUSTOMER_ID_PREFIX} characters)."
+    )
     ordering = ["-erased_at"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ErasedCustomer], search_term: str
+    ) -> tuple[QuerySet[ErasedCustomer], bool]:
+        """Staff asked whether a customer was erased hold the customer's id, never its digest: an
+        id is looked up by its digest. Django's "=" compared UPPER(digest) and read every row."""
+        if not search_term.strip():
+            return queryset, False
+        term = customer_id_prefix(search_term)
+        if term is None:
+            return queryset.none(), False
+        if CUSTOMER_ID.fullmatch(term):
+            digests = [term, ErasedCustomer.digest_of(term)]
+            return queryset.filter(customer_id_sha256__in=digests), False
+        return queryset.filter(customer_id_sha256__startswith=term), False
 
 
 admin.site.unregister(User)

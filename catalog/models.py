@@ -67,15 +67,17 @@ class Article(models.Model):
     index_code = models.CharField(max_length=4)
     index_name = models.CharField(max_length=100)
     index_group_no = models.IntegerField()
-    index_group_name = models.CharField(max_length=100, db_index=True)
+    # Not indexed alone: article_group_popularity leads with it, and nothing searches it by LIKE.
+    index_group_name = models.CharField(max_length=100)
     section_no = models.IntegerField()
     section_name = models.CharField(max_length=100)
     garment_group_no = models.IntegerField()
     garment_group_name = models.CharField(max_length=100)
     detail_desc = models.TextField(blank=True)
 
-    # Derived by the shop.
-    slug = models.SlugField(max_length=255)
+    # Derived by the shop. Not indexed: product URLs find the article by id and only compare the
+    # slug, so no query filters or sorts on it.
+    slug = models.SlugField(max_length=255, db_index=False)
     # Paths relative to MEDIA_ROOT; empty when the data set has no photo (pages show a placeholder).
     image = models.CharField(max_length=255, blank=True)
     image_thumbnail = models.CharField(max_length=255, blank=True)

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -35,6 +37,8 @@ METRICS_IN_LIST = 4
 # The progress view answers for at most this many runs a poll, each id a number that fits bigint.
 MAX_PROGRESS_IDS = 200
 RUN_ID = re.compile(r"[0-9]{1,18}")
+# Where a listed version's row object keeps its files check for the rest of the request.
+LISTED_PROBLEM = "_listed_files_problem"
 
 
 def _short_number(value: object) -> str:
@@ -70,6 +74,17 @@ def progress_bar(run: TrainingRun) -> str:
         f"{run.progress:.0f}",
         f"{run.progress:.0f}",
     )
+
+
+def listed_files_problem(version: ModelVersion) -> str | None:
+    """versions.model_version_problem without checksums, once per row object: the version list's
+    files column and its warning about a broken active version ask about the same rows, and each
+    check reads the manifest and every file's size from the artifact store."""
+    memo = vars(version)
+    if LISTED_PROBLEM not in memo:
+        memo[LISTED_PROBLEM] = versions.model_version_problem(version=version)
+    problem: str | None = memo[LISTED_PROBLEM]
+    return problem
 
 
 def format_duration(run: TrainingRun) -> str:
@@ -215,8 +230,14 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
 
     @admin.action(description="Cancel the selected runs", permissions=["change"])
     def cancel_runs(self, request: HttpRequest, queryset: QuerySet[TrainingRun]) -> None:
-        for run in queryset.filter(status__in=TrainingRun.IN_PROGRESS):
+        in_progress = list(queryset.filter(status__in=TrainingRun.IN_PROGRESS))
+        for run in in_progress:
             messages.info(request, training.training_run_cancel(run=run))
+        # Finished runs are left alone; a page with no word at all read as if the click did nothing.
+        finished = queryset.count() - len(in_progress)
+        if finished:
+            runs = "1 selected run" if finished == 1 else f"{finished} selected runs"
+            messages.warning(request, f"Not cancelled: {runs} had already finished.")
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -359,7 +380,7 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
 
     @admin.display(description="files", boolean=True)
     def files(self, version: ModelVersion) -> bool:
-        return versions.model_version_problem(version=version) is None
+        return listed_files_problem(version) is None
 
     @admin.display(description="files check")
     def files_check(self, version: ModelVersion) -> str:
@@ -367,21 +388,29 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         problem = versions.model_version_problem(version=version, check_checksums=True)
         return "Complete and intact." if problem is None else problem
 
-    def changelist_view(
-        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
-    ) -> HttpResponse:
-        # A broken active version is served by nobody (web processes keep an older model or fall
-        # back, and only their logs say so): staff looking at the versions must see it. Not on an
-        # action's POST: its redirect comes back here, and the check then sees the action's result.
-        for version in ModelVersion.objects.active().order_by("kind") if request.method == "GET" else ():
-            problem = versions.model_version_problem(version=version)
+    def get_changelist_instance(self, request: HttpRequest) -> ChangeList:
+        changelist = super().get_changelist_instance(request)
+        # Not on an action's POST: its redirect comes back here, and the check then sees the
+        # action's result.
+        if request.method == "GET":
+            self._flag_broken_active_versions(request, changelist.result_list)
+        return changelist
+
+    @staticmethod
+    def _flag_broken_active_versions(request: HttpRequest, listed: Iterable[ModelVersion]) -> None:
+        """A broken active version is served by nobody (web processes keep an older model or fall
+        back, and only their logs say so): staff looking at the versions must see it, listed or not.
+        One listed reuses its row's check: the files column reads the same rows when rendered."""
+        rows = {version.pk: version for version in listed}
+        for active in ModelVersion.objects.active().order_by("kind"):
+            version = rows.get(active.pk, active)
+            problem = listed_files_problem(version)
             if problem is not None:
                 messages.error(
                     request,
                     f"{version} is active but cannot be served: {problem}. Web processes keep the "
                     "model they had loaded or fall back; activate an intact version or retrain.",
                 )
-        return super().changelist_view(request, extra_context)
 
     @admin.display(description="run")
     def run_link(self, version: ModelVersion) -> str:

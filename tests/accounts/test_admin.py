@@ -95,3 +95,17 @@ def test_purchases_stay_read_only_in_their_own_admin(superuser_client, alice_wit
     response = superuser_client.post(f"/admin/accounts/purchase/{purchase.pk}/delete/", {"post": "yes"})
     assert response.status_code == 403
     assert Purchase.objects.count() == 3
+
+
+def test_a_customers_page_links_to_their_purchases(superuser_client, alice_with_purchases):
+    PurchaseFactory(customer=CustomerFactory())  # someone else's
+    page = superuser_client.get(f"/admin/accounts/customer/{alice_with_purchases.pk}/change/")
+    link = f'<a href="/admin/accounts/purchase/?q={alice_with_purchases.customer_id}">3 purchases</a>'
+    assert link in page.text
+    listed = superuser_client.get("/admin/accounts/purchase/", {"q": alice_with_purchases.customer_id})
+    assert (
+        sorted(purchase.customer_id for purchase in listed.context["cl"].result_list)
+        == [alice_with_purchases.pk] * 3
+    )
+    bob = CustomerFactory()
+    assert "None yet" in superuser_client.get(f"/admin/accounts/customer/{bob.pk}/change/").text

@@ -171,3 +171,20 @@ def test_deleting_a_login_without_a_customer_blanks_its_name_in_the_history(supe
     assert not User.objects.filter(pk=loner.pk).exists()
     assert "loner-with-a-name" not in admin_history_text()
     assert LogEntry.objects.get(object_id=str(loner.pk)).action_flag == DELETION
+
+
+def test_staff_find_whether_a_customer_was_erased_by_the_customers_id(superuser_client, alice, bob):
+    customer_erase(customer=alice)
+    customer_erase(customer=bob)
+    alices = ErasedCustomer.objects.get(customer_id_sha256=ErasedCustomer.digest_of(alice.customer_id))
+    url = "/admin/accounts/erasedcustomer/"
+    for term in (
+        alice.customer_id,
+        alice.customer_id.upper(),
+        alices.customer_id_sha256,
+        alices.customer_id_sha256[:12],
+    ):
+        response = superuser_client.get(url, {"q": f" {term} "})
+        assert list(response.context["cl"].result_list) == [alices], term
+    assert len(superuser_client.get(url).context["cl"].result_list) == 2
+    assert list(superuser_client.get(url, {"q": "alice"}).context["cl"].result_list) == []

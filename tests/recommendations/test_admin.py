@@ -283,3 +283,48 @@ def test_a_flipped_byte_in_the_active_version_shows_on_its_page(ops, artifacts_r
     path.write_bytes(bytes(data))
     page = ops.get(f"{VERSIONS}{active.pk}/change/").content.decode()
     assert "checksum mismatch (the file is corrupted)" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_list_checks_each_versions_files_once(ops, monkeypatch):
+    """The active version is both a row (its files column) and the subject of the warning above
+    the list; each check reads its manifest and files from the artifact store."""
+    from recommendations import versions
+
+    train(value=1)
+    train(value=2)
+    checked = []
+    check = versions.model_version_problem
+
+    def counted(*, version, check_checksums=False):
+        checked.append(version.pk)
+        return check(version=version, check_checksums=check_checksums)
+
+    monkeypatch.setattr(versions, "model_version_problem", counted)
+    page = ops.get(VERSIONS).content.decode()
+    assert sorted(checked) == sorted(ModelVersion.objects.values_list("pk", flat=True))
+    assert page.count('<td class="field-files"><img src="/static/admin/img/icon-yes.svg" alt="True">') == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_active_version_is_flagged_when_the_list_leaves_it_out(ops, artifacts_root):
+    train(value=1)
+    train(value=2)
+    active = ModelVersion.objects.get(is_active=True)
+    (artifacts_root / active.path / "value.json").unlink()
+    response = ops.get(VERSIONS, {"is_active__exact": "0"})
+    assert [text for text in texts(response) if text.startswith(f"{KIND} v2 is active but cannot be served:")]
+    assert '<td class="field-files"><img src="/static/admin/img/icon-yes.svg" alt="True">' in response.text
+
+
+@pytest.mark.django_db
+def test_cancelling_finished_runs_says_there_was_nothing_to_cancel(ops):
+    done = TrainingRun.objects.create(kind=KIND, status="succeeded")
+    queued = TrainingRun.objects.create(kind="trending")
+    response = ops.post(RUNS, {"action": "cancel_runs", "_selected_action": [done.pk]}, follow=True)
+    assert texts(response) == ["Not cancelled: 1 selected run had already finished."]
+    response = ops.post(
+        RUNS, {"action": "cancel_runs", "_selected_action": [done.pk, queued.pk]}, follow=True
+    )
+    assert f"Run #{queued.pk} was cancelled before it started." in texts(response)
+    assert "Not cancelled: 1 selected run had already finished." in texts(response)

@@ -1,0 +1,100 @@
+"""Staff find customers and purchases by the start of a customer id, as pages and logs show it
+(12 characters), through an index."""
+
+import hashlib
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+
+from accounts.admin import CustomerAdmin, PurchaseAdmin
+from accounts.models import Customer, Purchase
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+CUSTOMERS = "/admin/accounts/customer/"
+PURCHASES = "/admin/accounts/purchase/"
+# Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
+CROWD = 3000
+
+
+def listed(response):
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def plan_of(queryset):
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.fixture
+def crowd():
+    """CROWD customers with H&M-like ids, each with a purchase, and the planner's statistics."""
+    article = ArticleFactory()
+    customers = Customer.objects.bulk_create(
+        Customer(customer_id=hashlib.sha256(f"crowd-{n}".encode()).hexdigest()) for n in range(CROWD)
+    )
+    Purchase.objects.bulk_create(
+        Purchase(t_dat="2020-09-01", customer=customer, article=article, price=0.01, sales_channel_id=1)
+        for customer in customers
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE accounts_customer")
+        cursor.execute("ANALYZE accounts_purchase")
+    return customers
+
+
+@pytest.mark.parametrize("length", [6, 12, 40])
+def test_a_customer_is_found_by_the_start_of_their_id(staff_client, crowd, length):
+    alice = crowd[7]
+    assert listed(staff_client.get(CUSTOMERS, {"q": f" {alice.customer_id[:length].upper()} "})) == [alice]
+
+
+def test_fewer_than_six_characters_are_no_customer_id(staff_client, crowd):
+    assert listed(staff_client.get(CUSTOMERS, {"q": crowd[7].customer_id[:5]})) == []
+
+
+def test_a_login_whose_name_looks_like_an_id_is_still_found(staff_client, crowd):
+    cafe = CustomerFactory(user=UserFactory(username="facade42"))
+    assert listed(staff_client.get(CUSTOMERS, {"q": "facade"})) == [cafe]
+
+
+def test_the_customer_id_prefix_is_looked_up_by_an_index(rf, crowd):
+    admin = CustomerAdmin(Customer, None)
+    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), crowd[7].customer_id[:12])
+    plan = plan_of(found)
+    assert "Seq Scan" not in plan and "Index Scan using accounts_customer_customer_id" in plan, plan
+
+
+def test_purchases_are_found_by_the_start_of_a_customer_id(staff_client, crowd, rf):
+    alice = crowd[7]
+    found = listed(staff_client.get(PURCHASES, {"q": alice.customer_id[:12]}))
+    assert [purchase.customer for purchase in found] == [alice]
+    admin = PurchaseAdmin(Purchase, None)
+    queryset, _ = admin.get_search_results(rf.get(PURCHASES), Purchase.objects.all(), alice.customer_id[:12])
+    plan = plan_of(queryset)
+    assert "Seq Scan" not in plan and "purchase_customer_date" in plan, plan
+
+
+def test_digits_are_an_article_id_when_the_article_exists_else_a_customer_id(staff_client):
+    top = ArticleFactory(article_id=108775015, prod_name="Strap top")
+    bought_top = PurchaseFactory(article=top)
+    digits = CustomerFactory(customer_id="20200915" + "a" * 56)
+    bought_other = PurchaseFactory(customer=digits)
+    for term in ("0108775015", "108775015"):
+        assert listed(staff_client.get(PURCHASES, {"q": term})) == [bought_top]
+    assert listed(staff_client.get(PURCHASES, {"q": "20200915"})) == [bought_other]
+
+
+def test_a_prefix_shared_by_a_crowd_asks_for_more_of_the_id(staff_client):
+    Customer.objects.bulk_create(Customer(customer_id=f"abcdef{n:058x}") for n in range(101))
+    response = staff_client.get(PURCHASES, {"q": "abcdef"})
+    assert listed(response) == []
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "More than 100 customer ids start with 'abcdef': type more of the id."
+    ]
+    assert len(listed(staff_client.get(CUSTOMERS, {"q": "abcdef"}))) == 100  # a page of them

@@ -1,0 +1,46 @@
+"""Staff find articles by the zero-padded id every page shows (or without its zero), or by the
+product code, through the indexes."""
+
+import pytest
+from django.db import connection
+
+from catalog.admin import ArticleAdmin
+from catalog.models import Article
+from tests.factories import ArticleFactory
+
+pytestmark = pytest.mark.django_db
+
+ARTICLES = "/admin/catalog/article/"
+# Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
+CATALOGUE = 3000
+
+
+def listed(response):
+    assert response.status_code == 200
+    return list(response.context["cl"].result_list)
+
+
+def test_an_article_is_found_by_its_zero_padded_id_or_its_product_code(staff_client):
+    top = ArticleFactory(article_id=108775015, product_code=108775, prod_name="Strap top")
+    white = ArticleFactory(article_id=108775044, product_code=108775, prod_name="Strap top")
+    ArticleFactory(article_id=110065001, product_code=110065, prod_name="OP T-shirt")
+    for term in ("0108775015", "108775015"):
+        assert listed(staff_client.get(ARTICLES, {"q": term})) == [top]
+    assert sorted(listed(staff_client.get(ARTICLES, {"q": "0108775"})), key=lambda a: a.pk) == [top, white]
+    assert [article.pk for article in listed(staff_client.get(ARTICLES, {"q": "t-shirt"}))] == [110065001]
+
+
+def test_an_article_id_is_looked_up_by_its_indexes(rf):
+    Article.objects.bulk_create(
+        ArticleFactory.build(article_id=200000001 + n, product_code=200000 + n // 3) for n in range(CATALOGUE)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_article")
+    admin = ArticleAdmin(Article, None)
+    found, _ = admin.get_search_results(rf.get(ARTICLES), Article.objects.all(), "0200000101")
+    assert list(found.values_list("article_id", flat=True)) == [200000101]
+    sql, params = found.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Seq Scan" not in plan and "catalog_article_pkey" in plan, plan
