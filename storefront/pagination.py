@@ -4,15 +4,15 @@ ends)."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
+from django.core.paginator import Paginator
 from rest_framework import pagination
 from rest_framework.request import Request
 from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
-from storefront.query_params import query_whole_number
+from storefront.query_params import query_value, query_whole_number
 
 ALWAYS_PRESENT = ["count", "next", "previous", "results"]
 
@@ -22,9 +22,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # "Invalid page." did not say which parameter was wrong. {message} is Django's reason.
     invalid_page_message = "No page {page_number!r} (the `page` parameter, from 1): {message}."
     page_query_description = (
-        "Page number, from 1 (default 1; empty is 1). A page that is not a whole number, below 1 or "
-        "past the last page is a 404 naming `page`, as in DRF; `next` and `previous` link only to "
-        "pages that exist."
+        "Page number, from 1 (default 1; an empty or blank value is 1). A page that is not a whole "
+        "number, below 1 or past the last page is a 404 naming `page`, as in DRF; `next` and "
+        "`previous` link only to pages that exist."
     )
 
     def get_page_size(self, request: Request) -> int | None:
@@ -35,13 +35,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         param = self.page_size_query_param
         if param is None or self.page_size is None:
             return self.page_size
+        assert self.max_page_size is not None, "a page_size parameter needs a max_page_size"
         return query_whole_number(
-            request.query_params,
-            param,
-            default=self.page_size,
-            minimum=1,
-            maximum=self.max_page_size or sys.maxsize,
+            request.query_params, param, default=self.page_size, minimum=1, maximum=self.max_page_size
         )
+
+    def get_page_number(self, request: Request, paginator: Paginator) -> int | str:
+        """As DRF's, but a blank value (`?page=%20`) is page 1 like an empty one: every other
+        parameter reads a blank as left out (storefront.query_params); DRF's was a 404."""
+        number = query_value(request.query_params, self.page_query_param) or 1
+        return paginator.num_pages if number in self.last_page_strings else number
 
     def get_next_link(self) -> str | None:
         return self._with_used_page_size(super().get_next_link())

@@ -67,3 +67,16 @@ def test_an_api_list_answers_404_naming_page_for_one_that_does_not_exist(two_pag
             assert response.status_code == 404, (path, asked)
             assert "`page`" in response.json()["detail"], response.json()
             assert response_errors(schema, path, "get", 404, response.json()) == []
+
+
+def test_an_api_list_reads_an_empty_or_blank_page_as_the_first(two_pages_of_everything):
+    # Every other parameter reads a blank value as left out (storefront.query_params); `page`
+    # answered 404 to `?page=%20`.
+    client = APIClient()
+    client.force_authenticate(two_pages_of_everything.user)
+    first = client.get("/api/v1/me/purchases/").json()
+    for asked in ("", " "):
+        response = client.get("/api/v1/me/purchases/", {"page": asked})
+        assert response.status_code == 200, asked
+        assert response.json()["results"] == first["results"]
+    assert client.get("/api/v1/me/purchases/", {"page": "last", "page_size": "20"}).json()["previous"]
