@@ -10,19 +10,18 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
 
-from recommendations.content.photo_search_slots import PhotoSearchesBusy, photo_search_slot
+from recommendations.content.photo_search_slots import PhotoSearchesBusy, search_uploaded_photo
 from recommendations.content.selectors import (
     FILTER_LABELS,
     InvalidSearchFilter,
     filter_choices,
     parse_search_filters,
 )
-from recommendations.content.serving import SearchFilters, content_model, search_by_image
-from recommendations.uploads import UploadRejected, check_request_size, photo_from_request, photo_preview
+from recommendations.content.serving import SearchFilters, content_model
+from recommendations.uploads import UploadRejected, check_request_size, photo_preview
 from storefront.photo_checks import MAX_UPLOAD_PIXELS
 from storefront.throttles import throttled_page
 
-RESULTS_LIMIT = 24
 TEMPLATE = "recommendations/shop_the_look.html"
 
 
@@ -72,10 +71,7 @@ def _shop_the_look(request: HttpRequest) -> HttpResponse:
     try:
         # Reads the whole upload: a slow one holds a thread, but no photo search slot.
         filters = parse_search_filters(request.POST)
-        with photo_search_slot():
-            photo = photo_from_request(request)
-            available = content_model() is not None
-            results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+        searched = search_uploaded_photo(request, filters)
     except (UploadRejected, InvalidSearchFilter, PhotoSearchesBusy) as error:
         status = error.status if isinstance(error, (UploadRejected, PhotoSearchesBusy)) else 400
         context = _context(filters, error=error.message, available=True)
@@ -84,6 +80,10 @@ def _shop_the_look(request: HttpRequest) -> HttpResponse:
             response["Retry-After"] = str(error.retry_after)
         return response
     context = _context(
-        filters, results=results, searched=True, available=available, preview=photo_preview(photo)
+        filters,
+        results=searched.results,
+        searched=True,
+        available=searched.available,
+        preview=photo_preview(searched.photo),
     )
     return render(request, TEMPLATE, context)

@@ -39,15 +39,14 @@ from catalog.search import normalise_query
 from catalog.selectors import ProductCards, article_for_page
 from catalog.spelling import EXACT_PARAM, parse_exact, searched_query
 from catalog.vocabulary import asks_for_a_colour
-from recommendations.content.photo_search_slots import PhotoSearchesBusy, photo_search_slot
+from recommendations.content.photo_search_slots import PhotoSearchesBusy, search_uploaded_photo
 from recommendations.content.selectors import FILTER_LABELS, InvalidSearchFilter, parse_search_filters
-from recommendations.content.serving import content_model, search_by_image, similar_articles
+from recommendations.content.serving import content_model, similar_articles
 from recommendations.types import Recommendation
-from recommendations.uploads import UploadRejected, check_request_size, photo_from_request
+from recommendations.uploads import UploadRejected, check_request_size
 from storefront.query_params import query_whole_number
 from storefront.throttles import SEARCH_THROTTLES
 
-RESULTS_LIMIT = 24
 MAX_SIMILAR = 48
 DEFAULT_SIMILAR = 12
 
@@ -208,10 +207,7 @@ class ImageSearchView(APIView):
         try:
             # Reads the whole upload: a slow one holds a thread, but no photo search slot.
             filters = parse_search_filters(request.data)
-            with photo_search_slot():
-                photo = photo_from_request(request)
-                available = content_model() is not None
-                results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+            searched = search_uploaded_photo(request, filters)
         except UploadRejected as error:
             return Response({"detail": error.message}, status=error.status)
         except InvalidSearchFilter as error:
@@ -220,7 +216,7 @@ class ImageSearchView(APIView):
             return Response(
                 {"detail": busy.message}, status=busy.status, headers={"Retry-After": str(busy.retry_after)}
             )
-        return Response({"available": available, "results": _results(results, request)})
+        return Response({"available": searched.available, "results": _results(searched.results, request)})
 
 
 class SimilarArticlesView(APIView):

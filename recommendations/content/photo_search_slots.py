@@ -16,8 +16,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.http import HttpRequest
+from PIL import Image
+
+from recommendations.content.serving import SearchFilters, content_model, search_by_image
+from recommendations.types import Recommendation
+from recommendations.uploads import photo_from_request
+
+# Results of one photo search, on the page and from the API.
+RESULTS_LIMIT = 24
 
 # A photo search takes about 0.1 s on one core; after a couple of seconds the searches that
 # filled the slots are long done, and a shopper retrying by hand takes about that long anyway.
@@ -61,3 +71,23 @@ def photo_search_slot() -> Iterator[None]:
         yield
     finally:
         semaphore.release()
+
+
+@dataclass(frozen=True)
+class PhotoSearch:
+    photo: Image.Image  # the clean photo searched with (uploads.validate_photo's result)
+    available: bool  # whether a content model serves (else no results)
+    results: list[Recommendation]
+
+
+def search_uploaded_photo(request: HttpRequest, filters: SearchFilters) -> PhotoSearch:
+    """The request's photo, decoded and searched within one of the process's slots (the page's and
+    the API's photo searches alike). Raises UploadRejected or PhotoSearchesBusy.
+
+    The caller has read the upload already (its filters come from the same body), so a slow upload
+    holds no slot."""
+    with photo_search_slot():
+        photo = photo_from_request(request)
+        available = content_model() is not None
+        results = search_by_image(photo, k=RESULTS_LIMIT, filters=filters) if available else []
+    return PhotoSearch(photo, available, results)
