@@ -212,16 +212,19 @@ MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 # Photo searches one web process runs at once (recommendations/content/photo_search_slots.py); more
-# are refused with 503 and Retry-After. Half of gunicorn's threads by default (WEB_THREADS, 4), so
-# the other half always serves page views however many shoppers upload photos at once.
-PHOTO_SEARCHES_PER_PROCESS = int(
-    os.environ.get("PHOTO_SEARCHES_PER_PROCESS") or max(1, int(os.environ.get("WEB_THREADS", "4")) // 2)
+# are refused with 503 and Retry-After. Half of gunicorn's threads by default (WEB_THREADS, 4: set
+# the threads with it, not with gunicorn's --threads, or this default will not follow), so that
+# searching photos never takes more than half of them; uploads still arriving hold a thread each
+# without a slot.
+_photo_searches = os.environ.get("PHOTO_SEARCHES_PER_PROCESS") or str(
+    max(1, int(os.environ.get("WEB_THREADS", "4")) // 2)
 )
-if PHOTO_SEARCHES_PER_PROCESS < 1:
+if not _photo_searches.strip().isdigit() or int(_photo_searches) < 1:
     raise ImproperlyConfigured(
-        f"PHOTO_SEARCHES_PER_PROCESS={PHOTO_SEARCHES_PER_PROCESS} must be at least 1 "
+        f"PHOTO_SEARCHES_PER_PROCESS={_photo_searches!r} must be a whole number of at least 1 "
         "(0 would refuse every photo search)."
     )
+PHOTO_SEARCHES_PER_PROCESS = int(_photo_searches)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the

@@ -119,7 +119,7 @@ def test_slots_are_given_back_after_searches_and_rejected_uploads(client, settin
     assert client.post(PAGE, {"image": photo_file()}).status_code == 200
 
 
-def test_the_limit_defaults_to_half_the_threads_and_refuses_zero():
+def test_the_limit_defaults_to_half_the_threads_and_refuses_zero_or_words():
     def setting(**env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-c", "import storefront.settings as s; print(s.PHOTO_SEARCHES_PER_PROCESS)"],
@@ -132,6 +132,7 @@ def test_the_limit_defaults_to_half_the_threads_and_refuses_zero():
     assert setting(WEB_THREADS="8").stdout.strip() == "4"
     assert setting(WEB_THREADS="1").stdout.strip() == "1"
     assert setting(PHOTO_SEARCHES_PER_PROCESS="3").stdout.strip() == "3"
-    refused = setting(PHOTO_SEARCHES_PER_PROCESS="0")
-    assert refused.returncode != 0
-    assert "PHOTO_SEARCHES_PER_PROCESS=0 must be at least 1" in refused.stderr
+    for value in ("0", "two", "-1"):
+        refused = setting(PHOTO_SEARCHES_PER_PROCESS=value)
+        assert refused.returncode != 0
+        assert f"PHOTO_SEARCHES_PER_PROCESS={value!r} must be a whole number of at least 1" in refused.stderr
