@@ -30,4 +30,4 @@ def post_worker_init(worker: object) -> None:
     needs a model still loading falls back (recommendations/serving.py)."""
     from recommendations.serving import warm_up
 
-    warm_up(wait=False)
+    warm_up()

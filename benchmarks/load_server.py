@@ -200,6 +200,13 @@ class ServerProcess:
         # warm-up, which can be silent for longer than QUIET_LOG_SECONDS (importing torch).
         while time.monotonic() < deadline and self._warmed_up_workers() < len(self.worker_pids()):
             time.sleep(0.5)
+        if self._warmed_up_workers() < len(self.worker_pids()):
+            # Measuring now would time model loads, not serving (LOG_LEVEL above INFO hides the line).
+            self.stop()
+            raise RuntimeError(
+                f"not every worker finished its warm-up (the log line) in {READY_TIMEOUT_SECONDS} s; "
+                f"see {self.log_path}"
+            )
         size, quiet_since = -1, time.monotonic()
         while time.monotonic() < deadline and time.monotonic() - quiet_since < QUIET_LOG_SECONDS:
             if self.log_path.stat().st_size != size:

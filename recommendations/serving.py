@@ -117,12 +117,12 @@ def _check(kind_name: str, slot: _Slot) -> Any | None:
 WARM_UP_FINISHED = "Warm-up finished"
 
 
-def warm_up(*, wait: bool = True) -> threading.Thread:
+def warm_up() -> threading.Thread:
     """Loads (and warms) every kind's active version, one thread per kind so that the quick ones
     (trending, collaborative: well under a second) do not wait behind the content model's towers,
     and logs WARM_UP_FINISHED when all are done (benchmarks wait for it). Servers call it as each
-    worker process starts (gunicorn.conf.py, with wait=False: the worker answers meanwhile and
-    requests for a kind still loading fall back). Returns the thread that waits for the others."""
+    worker process starts (gunicorn.conf.py) and answer meanwhile: requests for a kind still
+    loading fall back. Returns the thread that waits for the others (join it to wait)."""
     started = time.monotonic()
 
     def load_every_kind() -> None:
@@ -138,8 +138,6 @@ def warm_up(*, wait: bool = True) -> threading.Thread:
 
     waiter = threading.Thread(target=load_every_kind, name="warm-up", daemon=True)
     waiter.start()
-    if wait:
-        waiter.join()
     return waiter
 
 

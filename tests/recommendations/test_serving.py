@@ -275,7 +275,7 @@ def test_warm_up_loads_every_kind_each_in_its_own_thread(monkeypatch, caplog):
 
     monkeypatch.setattr(serving, "active_model", active_model)
     with caplog.at_level(logging.INFO, logger="recommendations.serving"):
-        serving.warm_up(wait=False).join(timeout=10)
+        serving.warm_up().join(timeout=10)
 
     assert loaded_in == {kind.name: f"warm-up-{kind.name}" for kind in all_kinds()}
     assert f"Could not load the {KIND} model at start" in caplog.text  # and the others still were
