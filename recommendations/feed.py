@@ -44,7 +44,7 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
     from recommendations.collaborative import personal
     from recommendations.collaborative.active import active_collaborative_model
     from recommendations.collaborative.parameters import KIND_NAME, BlendWeights
-    from recommendations.trending import trending_articles
+    from recommendations.trending import CANDIDATES_PER_CARD, trending_articles
 
     model = active_collaborative_model()
     per_product = (model.weights if model is not None else BlendWeights()).per_product
@@ -63,7 +63,7 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
         # customer's own index groups fills the row, then trending overall. A generator, so
         # that each trending list (a query) is read only while the row still has gaps.
         groups = list(dict.fromkeys(purchase.group_name for purchase in purchases))
-        fillers = (trending_articles(group, k * per_product) for group in [*groups[:2], None])
+        fillers = (trending_articles(group, k * CANDIDATES_PER_CARD) for group in [*groups[:2], None])
         items = _filled(items, fillers, k, per_product)
     return FeedResult(items)
 
