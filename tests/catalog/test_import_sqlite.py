@@ -84,24 +84,29 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
 
 
 
-@pytest.mark.parametrize("bad_value", ["x", "Über"])
-def test_a_repeated_article_id_before_a_bad_value_is_named_first_on_sqlite(sqlite_shop, bad_value):
+@pytest.mark.parametrize(("filename", "key", "bad_field", "bad_value"), [
+    ("articles.csv", "article_id", "product_code", "x"),
+    ("articles.csv", "article_id", "prod_name", "Über"),  # saved as Latin-1 below
+    ("customers.csv", "customer_id", "age", "x"),
+    ("customers.csv", "customer_id", "postal_code", "Über"),
+])
+def test_a_repeated_key_before_a_bad_value_is_named_first_on_sqlite(
+    sqlite_shop, filename, key, bad_field, bad_value
+):
     # As on PostgreSQL (tests/catalog/test_import_text.py): the earlier of the two bad rows. Bytes
     # that are not UTF-8 were named first when the decoder met them in the block it read ahead.
     database, data, media = sqlite_shop
-    path = data / "articles.csv"
-    repeated = read_rows(path)[9]["article_id"]  # line 11
-    set_field(path, 20, "article_id", repeated)
-    set_field(path, 25, "product_code" if bad_value == "x" else "prod_name", bad_value)
+    path = data / filename
+    repeated = read_rows(path)[9][key]  # line 11
+    set_field(path, 20, key, repeated)
+    set_field(path, 25, bad_field, bad_value)
     if bad_value == "Über":
         path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
 
     result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
 
     assert result.returncode == 1
-    assert f"articles.csv, line 20, field article_id: article_id {repeated} appears more than once" in (
-        result.stderr
-    )
+    assert f"{filename}, line 20, field {key}: {key} {repeated} appears more than once" in result.stderr
 
 
 def test_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop):
