@@ -14,10 +14,12 @@ answering with the one it has until the new one is ready: a load takes seconds a
 every request of a threaded worker waiting for the slot, used to wait for it. A model is warmed
 (its first use built, e.g. the content model's towers) before it serves, wherever it is loaded.
 
-A process with nothing loaded yet loads in the thread that asks first: gunicorn's workers start
-that in the background as they start (warm_up, from gunicorn.conf.py), so that they answer pages
-at once instead of after 20 s of loading (torch, the text tower). A request that meanwhile asks
-for a kind still loading does not wait for it either: it gets None, like a process with nothing
+A process with nothing loaded yet loads in the thread that asks first (a command, a worker job,
+a test). A web server's workers never do (warm_up, from gunicorn.conf.py): they start the loads in
+the background as they start, so that they answer pages at once instead of after 20 s of loading
+(torch, the text tower), and any later first load (a kind's first activation on a running shop, a
+broken version retried, a load the start-up could not do) goes to a background thread too. A
+request that meanwhile asks for a kind still loading gets None, like a process with nothing
 trained, and falls back (trending instead of personal picks, search by words alone).
 
 When the active version cannot be loaded (missing, partial, corrupted, incompatible) the
@@ -72,6 +74,8 @@ class _Slot:
 
 _slots: dict[str, _Slot] = {}
 _slots_lock = threading.Lock()
+# Set by warm_up (web servers): no request loads a model in its own thread, not even a first one.
+_first_loads_in_background = False
 
 
 def _slot(kind_name: str) -> _Slot:
@@ -122,7 +126,10 @@ def warm_up() -> threading.Thread:
     (trending, collaborative: well under a second) do not wait behind the content model's towers,
     and logs WARM_UP_FINISHED when all are done (benchmarks wait for it). Servers call it as each
     worker process starts (gunicorn.conf.py) and answer meanwhile: requests for a kind still
-    loading fall back. Returns the thread that waits for the others (join it to wait)."""
+    loading fall back, and from now on no request loads one itself (see the module's docstring).
+    Returns the thread that waits for the others (join it to wait)."""
+    global _first_loads_in_background
+    _first_loads_in_background = True
     started = time.monotonic()
 
     def load_every_kind() -> None:
@@ -144,6 +151,11 @@ def warm_up() -> threading.Thread:
 def _warm_kind(kind_name: str) -> None:
     try:
         active_model(kind_name)
+        slot = _slot(kind_name)
+        with slot.lock:  # a request's version check may hold it; its load has started once it is free
+            loader = slot.loader
+        if loader is not None:
+            loader.join()
     except Exception:
         logger.warning("Could not load the %s model at start; requests will retry.", kind_name, exc_info=True)
     finally:
@@ -252,7 +264,7 @@ def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:
         logger.error(
             "%s version id %s is active but has no row; serving nothing for it.", kind_name, version_id
         )
-    if slot.model is None or not path:
+    if not path or (slot.model is None and not _first_loads_in_background):
         _install(kind_name, slot, version_id, _load(kind, path))
         return
     loader = threading.Thread(

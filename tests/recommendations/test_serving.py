@@ -274,9 +274,57 @@ def test_warm_up_loads_every_kind_each_in_its_own_thread(monkeypatch, caplog):
             raise RuntimeError("a broken artifact")
 
     monkeypatch.setattr(serving, "active_model", active_model)
+    monkeypatch.setattr(serving, "_first_loads_in_background", False)  # warm_up sets it; restored
     with caplog.at_level(logging.INFO, logger="recommendations.serving"):
         serving.warm_up().join(timeout=10)
 
     assert loaded_in == {kind.name: f"warm-up-{kind.name}" for kind in all_kinds()}
     assert f"Could not load the {KIND} model at start" in caplog.text  # and the others still were
     assert serving.WARM_UP_FINISHED in caplog.text
+
+
+def slow_loading_kind():
+    """The dummy kind with a load that takes until `may_finish` is set (torch, a text tower)."""
+    loading, may_finish = threading.Event(), threading.Event()
+
+    def slow_load(folder, manifest):
+        loading.set()
+        may_finish.wait(timeout=10)
+        return dummy_kind.load(folder, manifest)
+
+    unregister_kind(KIND)
+    register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
+    return loading, may_finish
+
+
+def test_on_a_web_server_no_request_loads_even_a_first_version_itself(settings, monkeypatch):
+    # A kind's first activation on a running shop: the request that noticed it loaded the model
+    # (up to 20 s for the content model) while its shopper waited.
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    monkeypatch.setattr(serving, "_first_loads_in_background", True)  # as warm_up sets it
+    loading, may_finish = slow_loading_kind()
+    train(value=1)
+
+    started = time.monotonic()
+    assert serving.active_model(KIND) is None  # falls back at once
+    assert time.monotonic() - started < 5
+    assert loading.wait(timeout=10)  # while another thread loads
+    may_finish.set()
+    serving.wait_for_loads(timeout=10)
+    assert serving.active_model(KIND)["value"] == 1
+
+
+def test_warm_up_finishes_once_the_models_are_loaded(settings, monkeypatch, caplog):
+    monkeypatch.setattr(serving, "_first_loads_in_background", False)  # warm_up sets it; restored
+    loading, may_finish = slow_loading_kind()
+    train(value=1)
+
+    with caplog.at_level(logging.INFO, logger="recommendations.serving"):
+        waiter = serving.warm_up()
+        assert loading.wait(timeout=10)
+        waiter.join(timeout=0.5)
+        assert serving.WARM_UP_FINISHED not in caplog.text  # the load goes on in the background
+        may_finish.set()
+        waiter.join(timeout=10)
+    assert serving.WARM_UP_FINISHED in caplog.text
+    assert serving.active_model(KIND)["value"] == 1
