@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
+from accounts.admin_search import customers_by_id_prefix
 from accounts.models import Customer, Purchase
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
@@ -63,11 +64,28 @@ def test_a_login_whose_name_looks_like_an_id_is_still_found(staff_client, crowd)
     assert listed(staff_client.get(CUSTOMERS, {"q": "facade"})) == [cafe]
 
 
+def test_a_term_that_starts_an_id_and_is_in_a_login_finds_both(staff_client, crowd, rf):
+    by_id = CustomerFactory(customer_id="facade" + "0" * 58)
+    by_login = CustomerFactory(user=UserFactory(username="facade42"))
+    by_email = CustomerFactory(user=UserFactory(username="shopper", email="123456@example.com"))
+    also_by_id = CustomerFactory(customer_id="123456" + "f" * 58)
+    for term, both in (("facade", [by_id, by_login]), ("123456", [by_email, also_by_id])):
+        assert sorted(listed(staff_client.get(CUSTOMERS, {"q": term})), key=lambda c: c.pk) == both
+    admin = CustomerAdmin(Customer, None)
+    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), "facade")
+    plan = plan_of(found)
+    assert "Seq Scan on accounts_customer" not in plan, plan
+
+
 def test_the_customer_id_prefix_is_looked_up_by_an_index(rf, crowd):
     admin = CustomerAdmin(Customer, None)
-    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), crowd[7].customer_id[:12])
-    plan = plan_of(found)
+    prefix = crowd[7].customer_id[:12]
+    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), prefix)
+    # The keys of the customers the prefix names, then those customers by their keys.
+    plan = plan_of(customers_by_id_prefix(prefix).values("pk"))
     assert "Seq Scan" not in plan and "Index Scan using accounts_customer_customer_id" in plan, plan
+    plan = plan_of(found)
+    assert "Seq Scan" not in plan and "accounts_customer_pkey" in plan, plan
 
 
 def test_purchases_are_found_by_the_start_of_a_customer_id(staff_client, crowd, rf):
@@ -97,4 +115,14 @@ def test_a_prefix_shared_by_a_crowd_asks_for_more_of_the_id(staff_client):
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         "More than 100 customer ids start with 'abcdef': type more of the id."
     ]
-    assert len(listed(staff_client.get(CUSTOMERS, {"q": "abcdef"}))) == 100  # a page of them
+    response = staff_client.get(CUSTOMERS, {"q": "abcdef"})
+    assert listed(response) == []
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "More than 100 customer ids start with 'abcdef': type more of the id."
+    ]
+
+
+def test_a_login_is_found_when_a_crowd_of_ids_starts_with_the_term(staff_client):
+    Customer.objects.bulk_create(Customer(customer_id=f"abcdef{n:058x}") for n in range(101))
+    login = CustomerFactory(user=UserFactory(username="abcdefine"))
+    assert listed(staff_client.get(CUSTOMERS, {"q": "abcdef"})) == [login]
