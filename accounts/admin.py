@@ -279,6 +279,12 @@ def purchase_dates(*, year: str, month: str, day: str | None) -> tuple[dt.date, 
     return first, (first + dt.timedelta(days=31)).replace(day=1)
 
 
+PARTIAL_ERASED_ID_MESSAGE = (
+    "To check whether a customer was erased, paste their whole customer id (64 characters); "
+    "shorter terms match the start of the SHA-256 listed here."
+)
+
+
 @admin.register(ErasedCustomer)
 class ErasedCustomerAdmin(ReadOnlyAdmin):
     """The tombstones, to see when erasures happened. Written only by the erasure: a removed one
@@ -305,6 +311,9 @@ class ErasedCustomerAdmin(ReadOnlyAdmin):
         if CUSTOMER_ID.fullmatch(term):
             digests = [term, ErasedCustomer.digest_of(term)]
             return queryset.filter(customer_id_sha256__in=digests), False
+        # Most likely the 12 characters the pages show of a customer id: its digest is unrelated
+        # to it, so the empty list would read as "not erased" without this.
+        messages.info(request, PARTIAL_ERASED_ID_MESSAGE)
         return queryset.filter(customer_id_sha256__startswith=term), False
 
 

@@ -1,5 +1,5 @@
 """Staff find customers and purchases by the start of a customer id, as pages and logs show it
-(12 characters), through an index."""
+(12 characters), through an index; and whether a customer was erased, by their whole id."""
 
 import hashlib
 
@@ -9,13 +9,15 @@ from django.db import connection
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
 from accounts.admin_search import customers_by_id_prefix
-from accounts.models import Customer, Purchase
+from accounts.models import Customer, ErasedCustomer, Purchase
+from accounts.services import customer_erase
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMERS = "/admin/accounts/customer/"
 PURCHASES = "/admin/accounts/purchase/"
+ERASED = "/admin/accounts/erasedcustomer/"
 # Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
 CROWD = 3000
 
@@ -126,3 +128,18 @@ def test_a_login_is_found_when_a_crowd_of_ids_starts_with_the_term(staff_client)
     Customer.objects.bulk_create(Customer(customer_id=f"abcdef{n:058x}") for n in range(101))
     login = CustomerFactory(user=UserFactory(username="abcdefine"))
     assert listed(staff_client.get(CUSTOMERS, {"q": "abcdef"})) == [login]
+
+
+def test_the_short_id_of_an_erased_customer_asks_for_the_whole_id(staff_client):
+    alice = CustomerFactory()
+    customer_erase(customer=alice)
+    response = staff_client.get(ERASED, {"q": alice.customer_id})
+    digest = ErasedCustomer.digest_of(alice.customer_id)
+    assert [erased.customer_id_sha256 for erased in listed(response)] == [digest]
+    assert list(get_messages(response.wsgi_request)) == []
+    response = staff_client.get(ERASED, {"q": alice.customer_id[:12]})
+    assert listed(response) == []
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "To check whether a customer was erased, paste their whole customer id (64 characters); "
+        "shorter terms match the start of the SHA-256 listed here."
+    ]
