@@ -14,7 +14,25 @@
   // across, fine enough to frame a pocket, few enough to cross the photo.
   var KEY_STEP_SHARE = 0.02;
   var KEY_STEP_MIN_PIXELS = 2;
-  var MEGABYTE = 1024 * 1024;
+  var KILOBYTE = 1024;
+  var MEGABYTE = 1024 * KILOBYTE;
+
+  // A size to a tenth of a MB ("10 MB", "10.3 MB"; under a megabyte in kB), exactly as
+  // storefront.photo_checks.megabytes writes it on the server: a limit rounded down; a size over
+  // the limit to the nearest tenth, halves up, but at least a tenth above the limit's reading.
+  function sizeUnit(size) { return size >= MEGABYTE ? MEGABYTE : KILOBYTE; }
+  function megabytes(size, overLimit) {
+    var unit = sizeUnit(size);
+    var tenths;
+    if (overLimit === undefined) {
+      tenths = Math.floor(size * 10 / unit);
+    } else {
+      tenths = Math.floor((size * 20 + unit) / (2 * unit));
+      if (sizeUnit(overLimit) === unit) tenths = Math.max(tenths, Math.floor(overLimit * 10 / unit) + 1);
+    }
+    return Math.floor(tenths / 10) + (tenths % 10 ? "." + (tenths % 10) : "") +
+      (unit === MEGABYTE ? " MB" : " kB");
+  }
 
   function setFile(input, file) {
     var transfer = new DataTransfer();
@@ -64,8 +82,8 @@
         return;
       }
       if (maxBytes && file.size > maxBytes) {
-        refuse("That photo is too large (" + Math.round(file.size / MEGABYTE) + " MB). The limit is " +
-          form.getAttribute("data-max-mb") + " MB.");
+        refuse("That photo is too large (" + megabytes(file.size, maxBytes) + "). The limit is " +
+          megabytes(maxBytes) + ".");
         return;
       }
       setFile(main, file);

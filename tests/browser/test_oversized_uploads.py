@@ -13,6 +13,7 @@ import urllib.parse
 
 import pytest
 
+from storefront.photo_checks import megabytes
 from tests.browser.conftest import policy_refusals
 from tests.live_processes import HttpSession
 
@@ -119,3 +120,18 @@ def test_with_javascript_the_page_refuses_an_oversized_photo_before_sending_it(p
     assert page.locator("[data-client-error]").inner_text() == MESSAGE
     assert page.eval_on_selector("#look-photo", "input => input.files.length") == 0
     assert "POST" not in sent
+
+
+def test_the_page_writes_the_sizes_as_the_server_does(page, tmp_path, settings):
+    """A tenth where it matters (storefront.photo_checks.megabytes): 7.25 MB against a 2.5 MB limit
+    read "(7 MB). The limit is 2 MB.", and a 2.5 MB limit is the limit of 2.5 MB photos."""
+    limit = settings.MAX_UPLOAD_BYTES = 5 * 1024 * 1024 // 2
+    page.goto(PAGE)
+    for size, written in ((29 * 1024 * 1024 // 4, "7.3 MB"), (limit + 1, "2.6 MB")):
+        photo = tmp_path / f"holiday-{size}.jpg"
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (size - 4))  # no photo a browser can decode
+        page.set_input_files("#look-photo", str(photo))
+        message = page.locator("[data-client-error]").inner_text()
+        assert message == f"That photo is too large ({written}). The limit is 2.5 MB."
+        # Word for word what the server writes.
+        assert (written, "2.5 MB") == (megabytes(size, over_limit=limit), megabytes(limit))
