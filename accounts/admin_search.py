@@ -44,3 +44,7 @@ def customer_pks_by_id_prefix(prefix: str) -> list[int] | None:
         customers_by_id_prefix(prefix).order_by().values_list("pk", flat=True)[: MAX_PREFIX_CUSTOMERS + 1]
     )
     return None if len(pks) > MAX_PREFIX_CUSTOMERS else pks
+
+
+def too_many_customers_message(prefix: str) -> str:
+    return f"More than {MAX_PREFIX_CUSTOMERS} customer ids start with {prefix!r}: type more of the id."

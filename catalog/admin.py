@@ -119,12 +119,15 @@ class ArticleAdmin(admin.ModelAdmin):
 
         Django's "=article_id" compared the ids as text (UPPER(article_id::text) = '0108775015'),
         so the zero-padded id every page shows found nothing, and the OR with the name searches
-        read the whole catalogue for it.
+        read the whole catalogue for it. Digits that name no article or product are words of a
+        name after all ("501" jeans), as they are in the purchase admin's search.
         """
         term = search_term.strip()
         if ARTICLE_ID_TERM.fullmatch(term):
             number = int(term)
-            return queryset.filter(Q(article_id=number) | Q(product_code=number)), False
+            by_id = queryset.filter(Q(article_id=number) | Q(product_code=number))
+            if by_id.exists():
+                return by_id, False
         return super().get_search_results(request, queryset, search_term)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Article | None = None) -> list[str]:

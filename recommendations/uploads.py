@@ -61,7 +61,7 @@ def check_request_size(request: HttpRequest) -> None:
         if declared <= DRAIN_LIMIT_FACTOR * settings.MAX_UPLOAD_BYTES:
             _discard_body(request, declared)
         raise UploadRejected(
-            f"That photo is too large ({megabytes(declared)}). "
+            f"That photo is too large ({megabytes(declared, over_limit=settings.MAX_UPLOAD_BYTES)}). "
             f"The limit is {megabytes(settings.MAX_UPLOAD_BYTES)}.",
             status=413,
         )

@@ -19,7 +19,7 @@ from recommendations.content.selectors import (
 )
 from recommendations.content.serving import SearchFilters, content_model
 from recommendations.uploads import UploadRejected, check_request_size, photo_preview
-from storefront.photo_checks import MAX_UPLOAD_PIXELS
+from storefront.photo_checks import MAX_UPLOAD_PIXELS, megabytes
 from storefront.throttles import throttled_page
 
 TEMPLATE = "recommendations/shop_the_look.html"
@@ -33,7 +33,7 @@ def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
             {"name": name, "label": label, "choices": choices[name], "selected": selected[name]}
             for name, label in FILTER_LABELS.items()
         ],
-        "max_upload_mb": settings.MAX_UPLOAD_BYTES // (1024 * 1024),
+        "max_upload_size": megabytes(settings.MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_megapixels": MAX_UPLOAD_PIXELS // 1_000_000,
         **extra,

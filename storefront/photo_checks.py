@@ -36,6 +36,8 @@ ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # default) while bounding a decoded RGBA image to 160 MB; Pillow's own limit (89 MP warning,
 # 179 MP error) is far too generous for a web request. JPEGs are further decoded at a reduced scale.
 MAX_UPLOAD_PIXELS = 40_000_000
+KILOBYTE = 1024
+MEGABYTE = 1024 * KILOBYTE
 
 # libjpeg decodes the whole image again for each scan, and a scan can be 20 bytes: a 241 kB JPEG of
 # 510 scans of a 6000 x 6000 photo took 15 s of CPU (benchmarks/hostile_uploads_bench.py), so a
@@ -85,8 +87,29 @@ class UploadRejected(Exception):
         return self.message
 
 
-def megabytes(size: int) -> str:
-    return f"{size / (1024 * 1024):.0f} MB"
+def megabytes(size: int, *, over_limit: int | None = None) -> str:
+    """A size to a tenth of a MB, without the tenth when it is 0 ("10 MB", "10.3 MB"); under a
+    megabyte in kB the same way (a 100,000-byte limit read "0 MB").
+
+    A limit (over_limit=None) is rounded down, so that it is never overstated. A size refused as
+    over `over_limit` is rounded to the nearest tenth, halves up, but reads at least a tenth above
+    the limit: one byte over 10 MB read "too large (10 MB). The limit is 10 MB.". Computed in whole
+    numbers exactly as static/js/shop-the-look.js computes it, so that the page and the server
+    write every size alike (Python's format rounded 1.25 MB to "1.2", JavaScript's Math.round to 1.3).
+    """
+    unit, name = _size_unit(size)
+    if over_limit is None:
+        tenths = size * 10 // unit
+    else:
+        tenths = (size * 20 + unit) // (2 * unit)
+        if _size_unit(over_limit)[0] == unit:
+            tenths = max(tenths, over_limit * 10 // unit + 1)
+    whole, tenth = divmod(tenths, 10)
+    return f"{whole}.{tenth} {name}" if tenth else f"{whole} {name}"
+
+
+def _size_unit(size: int) -> tuple[int, str]:
+    return (MEGABYTE, "MB") if size >= MEGABYTE else (KILOBYTE, "kB")
 
 
 def read_limited(stream: IO[bytes], limit: int) -> bytes:

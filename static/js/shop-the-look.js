@@ -2,7 +2,7 @@
 // enhancement over a plain multipart form (which works without this file).
 // The cropper is deliberately tiny: drag a rectangle over the preview (or move and size one with
 // the arrow keys); on submit the selected region is drawn onto a canvas and sent instead of the
-// whole photo.
+// whole photo. A photo over the upload limit is always sent that way, framed or whole.
 (function () {
   "use strict";
 
@@ -14,7 +14,25 @@
   // across, fine enough to frame a pocket, few enough to cross the photo.
   var KEY_STEP_SHARE = 0.02;
   var KEY_STEP_MIN_PIXELS = 2;
-  var MEGABYTE = 1024 * 1024;
+  var KILOBYTE = 1024;
+  var MEGABYTE = 1024 * KILOBYTE;
+
+  // A size to a tenth of a MB ("10 MB", "10.3 MB"; under a megabyte in kB), exactly as
+  // storefront.photo_checks.megabytes writes it on the server: a limit rounded down; a size over
+  // the limit to the nearest tenth, halves up, but at least a tenth above the limit's reading.
+  function sizeUnit(size) { return size >= MEGABYTE ? MEGABYTE : KILOBYTE; }
+  function megabytes(size, overLimit) {
+    var unit = sizeUnit(size);
+    var tenths;
+    if (overLimit === undefined) {
+      tenths = Math.floor(size * 10 / unit);
+    } else {
+      tenths = Math.floor((size * 20 + unit) / (2 * unit));
+      if (sizeUnit(overLimit) === unit) tenths = Math.max(tenths, Math.floor(overLimit * 10 / unit) + 1);
+    }
+    return Math.floor(tenths / 10) + (tenths % 10 ? "." + (tenths % 10) : "") +
+      (unit === MEGABYTE ? " MB" : " kB");
+  }
 
   function setFile(input, file) {
     var transfer = new DataTransfer();
@@ -34,6 +52,8 @@
     var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
     var objectUrl = null;
+    var chosen = null; // the file in the preview
+    var oversized = false; // the chosen file is over the limit: it is sent redrawn
 
     function showError(message) {
       var old = document.querySelector("[data-client-error]");
@@ -53,6 +73,19 @@
       setFile(main, null);
       setFile(camera, null);
       area.hidden = true;
+      chosen = null;
+      oversized = false;
+      crop = null;
+    }
+
+    function tooLarge(size) {
+      return "That photo is too large (" + megabytes(size, maxBytes) + "). The limit is " +
+        megabytes(maxBytes) + ".";
+    }
+
+    function canRedraw() {
+      var canvas = document.createElement("canvas");
+      return Boolean(canvas.getContext && canvas.getContext("2d") && canvas.toBlob && preview.decode);
     }
 
     function choose(file) {
@@ -63,19 +96,28 @@
         refuse("Please choose a JPEG, PNG or WebP photo.");
         return;
       }
-      if (maxBytes && file.size > maxBytes) {
-        refuse("That photo is too large (" + Math.round(file.size / MEGABYTE) + " MB). The limit is " +
-          form.getAttribute("data-max-mb") + " MB.");
+      // A photo over the limit (a 48 MP phone photo is 15 MB) is sent redrawn at most CROP_MAX_SIDE
+      // a side, far under it, so it stays out of the form: only a browser that cannot redraw it
+      // would send it as it is, and be refused after a pointless upload.
+      oversized = Boolean(maxBytes && file.size > maxBytes);
+      if (oversized && !canRedraw()) {
+        refuse(tooLarge(file.size));
         return;
       }
-      setFile(main, file);
+      setFile(main, oversized ? null : file);
       setFile(camera, null);
       crop = null;
       box.hidden = true;
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = URL.createObjectURL(file);
+      chosen = file;
       preview.src = objectUrl;
       area.hidden = false;
+      if (oversized) {
+        preview.decode().catch(function () {
+          if (chosen === file) refuse(tooLarge(file.size)); // not a photo this browser can redraw
+        });
+      }
     }
 
     [main, camera].forEach(function (input) {
@@ -160,21 +202,45 @@
       draw();
     });
 
-    form.addEventListener("submit", function (event) {
-      if (!crop || !preview.naturalWidth) return; // the whole photo, as chosen
-      event.preventDefault();
-      var scale = preview.naturalWidth / preview.getBoundingClientRect().width;
-      var sx = crop.x * scale, sy = crop.y * scale, sw = crop.w * scale, sh = crop.h * scale;
+    // The frame, or the whole photo when it is over the limit, drawn onto a canvas at most
+    // CROP_MAX_SIDE a side and sent as a JPEG; the blob is null where the browser cannot.
+    function redrawn(done) {
+      var sx = 0, sy = 0, sw = preview.naturalWidth, sh = preview.naturalHeight;
+      if (crop) {
+        var scale = preview.naturalWidth / preview.getBoundingClientRect().width;
+        sx = crop.x * scale; sy = crop.y * scale; sw = crop.w * scale; sh = crop.h * scale;
+      }
       var shrink = Math.min(1, CROP_MAX_SIDE / Math.max(sw, sh));
       var canvas = document.createElement("canvas");
-      canvas.width = Math.round(sw * shrink);
-      canvas.height = Math.round(sh * shrink);
+      canvas.width = Math.max(1, Math.round(sw * shrink));
+      canvas.height = Math.max(1, Math.round(sh * shrink));
       canvas.getContext("2d").drawImage(preview, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
-      canvas.toBlob(function (blob) {
-        if (blob) setFile(main, new File([blob], "crop.jpg", { type: "image/jpeg" }));
-        crop = null;
-        form.submit();
-      }, "image/jpeg", 0.92);
+      canvas.toBlob(done, "image/jpeg", 0.92);
+    }
+
+    form.addEventListener("submit", function (event) {
+      if (!oversized && (!crop || !preview.naturalWidth)) return; // the whole photo, as chosen
+      event.preventDefault();
+      var file = chosen;
+      // An oversized photo may still be loading when "Find" is pressed: wait for it.
+      var loaded = preview.complete && preview.naturalWidth ? Promise.resolve() : preview.decode();
+      loaded.then(function () {
+        if (file !== chosen) return;
+        redrawn(function (blob) {
+          if (file !== chosen) return;
+          if (oversized && (!blob || blob.size > maxBytes)) {
+            refuse(tooLarge(file.size));
+            return;
+          }
+          if (blob) setFile(main, new File([blob], "crop.jpg", { type: "image/jpeg" }));
+          crop = null;
+          form.submit();
+        });
+      }, function () {
+        if (file !== chosen) return;
+        if (oversized) refuse(tooLarge(file.size));
+        else form.submit(); // the whole photo, as chosen: the server says what is wrong with it
+      });
     });
   }
 

@@ -18,7 +18,6 @@
   function usePlaceholder(image) {
     var placeholder = image.getAttribute("data-placeholder");
     if (!placeholder || image.getAttribute("src") === placeholder) return; // never loop
-    image.removeAttribute("srcset");
     image.src = placeholder;
   }
   document.addEventListener("error", function (event) {

@@ -1,5 +1,5 @@
 """Staff find customers and purchases by the start of a customer id, as pages and logs show it
-(12 characters), through an index."""
+(12 characters), through an index; and whether a customer was erased, by their whole id."""
 
 import hashlib
 
@@ -8,13 +8,16 @@ from django.contrib.messages import get_messages
 from django.db import connection
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
-from accounts.models import Customer, Purchase
+from accounts.admin_search import customers_by_id_prefix
+from accounts.models import Customer, ErasedCustomer, Purchase
+from accounts.services import customer_erase
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMERS = "/admin/accounts/customer/"
 PURCHASES = "/admin/accounts/purchase/"
+ERASED = "/admin/accounts/erasedcustomer/"
 # Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
 CROWD = 3000
 
@@ -63,11 +66,28 @@ def test_a_login_whose_name_looks_like_an_id_is_still_found(staff_client, crowd)
     assert listed(staff_client.get(CUSTOMERS, {"q": "facade"})) == [cafe]
 
 
+def test_a_term_that_starts_an_id_and_is_in_a_login_finds_both(staff_client, crowd, rf):
+    by_id = CustomerFactory(customer_id="facade" + "0" * 58)
+    by_login = CustomerFactory(user=UserFactory(username="facade42"))
+    by_email = CustomerFactory(user=UserFactory(username="shopper", email="123456@example.com"))
+    also_by_id = CustomerFactory(customer_id="123456" + "f" * 58)
+    for term, both in (("facade", [by_id, by_login]), ("123456", [by_email, also_by_id])):
+        assert sorted(listed(staff_client.get(CUSTOMERS, {"q": term})), key=lambda c: c.pk) == both
+    admin = CustomerAdmin(Customer, None)
+    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), "facade")
+    plan = plan_of(found)
+    assert "Seq Scan on accounts_customer" not in plan, plan
+
+
 def test_the_customer_id_prefix_is_looked_up_by_an_index(rf, crowd):
     admin = CustomerAdmin(Customer, None)
-    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), crowd[7].customer_id[:12])
-    plan = plan_of(found)
+    prefix = crowd[7].customer_id[:12]
+    found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), prefix)
+    # The keys of the customers the prefix names, then those customers by their keys.
+    plan = plan_of(customers_by_id_prefix(prefix).values("pk"))
     assert "Seq Scan" not in plan and "Index Scan using accounts_customer_customer_id" in plan, plan
+    plan = plan_of(found)
+    assert "Seq Scan" not in plan and "accounts_customer_pkey" in plan, plan
 
 
 def test_purchases_are_found_by_the_start_of_a_customer_id(staff_client, crowd, rf):
@@ -97,4 +117,29 @@ def test_a_prefix_shared_by_a_crowd_asks_for_more_of_the_id(staff_client):
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
         "More than 100 customer ids start with 'abcdef': type more of the id."
     ]
-    assert len(listed(staff_client.get(CUSTOMERS, {"q": "abcdef"}))) == 100  # a page of them
+    response = staff_client.get(CUSTOMERS, {"q": "abcdef"})
+    assert listed(response) == []
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "More than 100 customer ids start with 'abcdef': type more of the id."
+    ]
+
+
+def test_a_login_is_found_when_a_crowd_of_ids_starts_with_the_term(staff_client):
+    Customer.objects.bulk_create(Customer(customer_id=f"abcdef{n:058x}") for n in range(101))
+    login = CustomerFactory(user=UserFactory(username="abcdefine"))
+    assert listed(staff_client.get(CUSTOMERS, {"q": "abcdef"})) == [login]
+
+
+def test_the_short_id_of_an_erased_customer_asks_for_the_whole_id(staff_client):
+    alice = CustomerFactory()
+    customer_erase(customer=alice)
+    response = staff_client.get(ERASED, {"q": alice.customer_id})
+    digest = ErasedCustomer.digest_of(alice.customer_id)
+    assert [erased.customer_id_sha256 for erased in listed(response)] == [digest]
+    assert list(get_messages(response.wsgi_request)) == []
+    response = staff_client.get(ERASED, {"q": alice.customer_id[:12]})
+    assert listed(response) == []
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "To check whether a customer was erased, paste their whole customer id (64 characters); "
+        "shorter terms match the start of the SHA-256 listed here."
+    ]

@@ -1,20 +1,29 @@
 """An oversized photo, sent to gunicorn the way real clients send it, gets the readable 413 page,
 not a connection reset: the view reads and discards the body (up to a bound) before it answers,
-because gunicorn closes a connection whose body was left unread. With JavaScript the page refuses
-the file before sending it at all."""
+because gunicorn closes a connection whose body was left unread. With JavaScript the page sends
+such a photo redrawn, far under the limit, and refuses before sending it only a file it cannot
+redraw."""
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import socket
 import subprocess
 import urllib.parse
 
+import numpy as np
 import pytest
+from PIL import Image
 
+from recommendations import views
+from storefront.photo_checks import megabytes
 from tests.browser.conftest import policy_refusals
 from tests.live_processes import HttpSession
+from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401  (fixtures)
+from tests.recommendations.hostile_files import encoded
+from tests.recommendations.photos import garment_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -108,14 +117,74 @@ def test_without_javascript_the_browser_shows_the_413_page(browser, web, oversiz
     assert not refusals, refusals
 
 
-def test_with_javascript_the_page_refuses_an_oversized_photo_before_sending_it(page, tmp_path, settings):
+def test_with_javascript_an_oversized_file_the_browser_cannot_redraw_is_refused_before_sending_it(
+    page, tmp_path, settings
+):
     settings.MAX_UPLOAD_BYTES = LIMIT
     photo = tmp_path / "holiday.jpg"
-    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (OVERSIZED - 4))
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (OVERSIZED - 4))  # a JPEG's start, then nothing
     sent = []
     page.on("request", lambda request: sent.append(request.method))
     page.goto(PAGE)
     page.set_input_files("#look-photo", str(photo))
     assert page.locator("[data-client-error]").inner_text() == MESSAGE
     assert page.eval_on_selector("#look-photo", "input => input.files.length") == 0
+    assert page.locator("[data-crop-area]").is_hidden()
     assert "POST" not in sent
+
+
+def test_the_page_writes_the_sizes_as_the_server_does(page, tmp_path, settings):
+    """A tenth where it matters (storefront.photo_checks.megabytes): 7.25 MB against a 2.5 MB limit
+    read "(7 MB). The limit is 2 MB.", and a 2.5 MB limit is the limit of 2.5 MB photos."""
+    limit = settings.MAX_UPLOAD_BYTES = 5 * 1024 * 1024 // 2
+    page.goto(PAGE)
+    for size, written in ((29 * 1024 * 1024 // 4, "7.3 MB"), (limit + 1, "2.6 MB")):
+        photo = tmp_path / f"holiday-{size}.jpg"
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * (size - 4))  # no photo a browser can decode
+        page.set_input_files("#look-photo", str(photo))
+        message = page.locator("[data-client-error]").inner_text()
+        assert message == f"That photo is too large ({written}). The limit is 2.5 MB."
+        # Word for word what the server writes.
+        assert (written, "2.5 MB") == (megabytes(size, over_limit=limit), megabytes(limit))
+
+
+@pytest.mark.usefixtures("trained")
+def test_with_javascript_an_oversized_photo_is_sent_redrawn_under_the_limit_and_searched(
+    page, tmp_path, settings, monkeypatch
+):
+    """A 12 MP phone photo over the limit (here 3 MB against 2 MB) was refused as soon as it was
+    picked, although the page sends it redrawn at most 1,600 px a side, a fraction of the limit."""
+    settings.MAX_UPLOAD_BYTES = LIMIT
+    pixels = np.asarray(garment_photo(8, "Blue", variant=30).resize((4000, 3000)), np.float32)
+    grain = np.random.default_rng(0).normal(0, 4, pixels.shape)  # a camera's noise: a big file
+    photo = tmp_path / "phone.jpg"
+    snapshot = Image.fromarray(np.clip(pixels + grain, 0, 255).astype(np.uint8))
+    photo.write_bytes(encoded(snapshot, "JPEG", quality=95))
+    assert photo.stat().st_size > LIMIT
+    received = what_the_server_receives(monkeypatch)
+    page.goto(PAGE)
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-stage]").wait_for(state="visible")
+    assert page.locator("[data-client-error]").count() == 0
+    page.get_by_role("button", name="Find similar pieces").click()
+    results = page.locator("[data-testid=look-results] .card")
+    results.first.wait_for()
+    assert results.count() >= 1
+    [(request_size, sent)] = received
+    assert request_size < LIMIT
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.format == "JPEG" and image.size == (1600, 1200)
+
+
+def what_the_server_receives(monkeypatch) -> list[tuple[int, bytes]]:
+    """(request body size, photo) of each upload the page's view reads, filled as they come."""
+    received: list[tuple[int, bytes]] = []
+    read_photo = views.photo_from_request
+
+    def noting(request):
+        upload = request.FILES["image"]
+        received.append((int(request.META["CONTENT_LENGTH"]), upload.read()))
+        return read_photo(request)
+
+    monkeypatch.setattr(views, "photo_from_request", noting)
+    return received

@@ -44,3 +44,16 @@ def test_an_article_id_is_looked_up_by_its_indexes(rf):
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "Seq Scan" not in plan and "catalog_article_pkey" in plan, plan
+
+
+def test_digits_that_name_no_article_search_the_names(staff_client):
+    jeans = ArticleFactory(article_id=501000001, product_code=501000, prod_name="Regular 501 jeans")
+    ArticleFactory(article_id=108775015, product_code=108775, prod_name="Strap top")
+    assert listed(staff_client.get(ARTICLES, {"q": "501"})) == [jeans]
+
+
+def test_an_eleventh_digit_names_no_article(staff_client):
+    ArticleFactory(article_id=1234567890, product_code=123456, prod_name="Strap top")
+    assert listed(staff_client.get(ARTICLES, {"q": "0123456789"})) == []  # ten digits: 123456789
+    assert listed(staff_client.get(ARTICLES, {"q": "01234567890"})) == []
+    assert [article.pk for article in listed(staff_client.get(ARTICLES, {"q": "1234567890"}))] == [1234567890]
