@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from recommendations import views
+from recommendations.content import photo_search_slots
 from storefront.photo_checks import megabytes
 from tests.browser.conftest import policy_refusals
 from tests.live_processes import HttpSession
@@ -177,14 +177,14 @@ def test_with_javascript_an_oversized_photo_is_sent_redrawn_under_the_limit_and_
 
 
 def what_the_server_receives(monkeypatch) -> list[tuple[int, bytes]]:
-    """(request body size, photo) of each upload the page's view reads, filled as they come."""
+    """(request body size, photo) of each upload a photo search reads, filled as they come."""
     received: list[tuple[int, bytes]] = []
-    read_photo = views.photo_from_request
+    read_photo = photo_search_slots.photo_from_request
 
     def noting(request):
         upload = request.FILES["image"]
         received.append((int(request.META["CONTENT_LENGTH"]), upload.read()))
         return read_photo(request)
 
-    monkeypatch.setattr(views, "photo_from_request", noting)
+    monkeypatch.setattr(photo_search_slots, "photo_from_request", noting)
     return received
