@@ -173,20 +173,25 @@ def test_without_redis_processes_learn_of_new_versions_from_the_database(
     assert served_after_switching()["value"] == 2
 
 
-def test_a_new_version_loads_beside_the_serving_one_and_no_request_waits_for_it(settings):
-    settings.SERVING_VERSION_CHECK_SECONDS = 0
-    train(value=1)
-    assert serving.active_model(KIND)["value"] == 1
-    loading = threading.Event()
-    may_finish = threading.Event()
+def slow_loading_kind():
+    """The dummy kind with a load that takes until `may_finish` is set (torch, a text tower)."""
+    loading, may_finish = threading.Event(), threading.Event()
 
-    def slow_load(folder, manifest):  # a big artifact: checksums and index files take seconds
+    def slow_load(folder, manifest):
         loading.set()
         may_finish.wait(timeout=10)
         return dummy_kind.load(folder, manifest)
 
     unregister_kind(KIND)
     register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
+    return loading, may_finish
+
+
+def test_a_new_version_loads_beside_the_serving_one_and_no_request_waits_for_it(settings):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    loading, may_finish = slow_loading_kind()  # a big artifact: checksums and index files
     train(value=2)
 
     assert serving.active_model(KIND)["value"] == 1  # noticed version 2, started loading it
@@ -200,16 +205,7 @@ def test_a_new_version_loads_beside_the_serving_one_and_no_request_waits_for_it(
 
 def test_a_kind_loading_its_first_version_serves_none_to_other_threads_at_once(settings):
     settings.SERVING_VERSION_CHECK_SECONDS = 0
-    loading = threading.Event()
-    may_finish = threading.Event()
-
-    def slow_load(folder, manifest):  # torch and a text tower: 10-25 s in a fresh web process
-        loading.set()
-        may_finish.wait(timeout=10)
-        return dummy_kind.load(folder, manifest)
-
-    unregister_kind(KIND)
-    register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
+    loading, may_finish = slow_loading_kind()
     train(value=1)
 
     def warm_up_thread():  # a worker's warm-up
@@ -281,20 +277,6 @@ def test_warm_up_loads_every_kind_each_in_its_own_thread(monkeypatch, caplog):
     assert loaded_in == {kind.name: f"warm-up-{kind.name}" for kind in all_kinds()}
     assert f"Could not load the {KIND} model at start" in caplog.text  # and the others still were
     assert serving.WARM_UP_FINISHED in caplog.text
-
-
-def slow_loading_kind():
-    """The dummy kind with a load that takes until `may_finish` is set (torch, a text tower)."""
-    loading, may_finish = threading.Event(), threading.Event()
-
-    def slow_load(folder, manifest):
-        loading.set()
-        may_finish.wait(timeout=10)
-        return dummy_kind.load(folder, manifest)
-
-    unregister_kind(KIND)
-    register_kind(dataclasses.replace(dummy_kind.KIND, load=slow_load))
-    return loading, may_finish
 
 
 def test_on_a_web_server_no_request_loads_even_a_first_version_itself(settings, monkeypatch):
