@@ -11,6 +11,7 @@ from accounts.admin import CustomerAdmin, PurchaseAdmin
 from accounts.admin_search import customers_by_id_prefix
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import customer_erase
+from tests.admin_lists import CROWD, listed
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +19,6 @@ pytestmark = pytest.mark.django_db
 CUSTOMERS = "/admin/accounts/customer/"
 PURCHASES = "/admin/accounts/purchase/"
 ERASED = "/admin/accounts/erasedcustomer/"
-# Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
-CROWD = 3000
-
-
-def listed(response):
-    assert response.status_code == 200
-    return list(response.context["cl"].result_list)
 
 
 def plan_of(queryset):

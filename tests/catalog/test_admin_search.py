@@ -6,18 +6,12 @@ from django.db import connection
 
 from catalog.admin import ArticleAdmin
 from catalog.models import Article
+from tests.admin_lists import CROWD, listed
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
 ARTICLES = "/admin/catalog/article/"
-# Enough rows for the planner to prefer an index to reading the table, few enough to insert quickly.
-CATALOGUE = 3000
-
-
-def listed(response):
-    assert response.status_code == 200
-    return list(response.context["cl"].result_list)
 
 
 def test_an_article_is_found_by_its_zero_padded_id_or_its_product_code(staff_client):
@@ -32,7 +26,7 @@ def test_an_article_is_found_by_its_zero_padded_id_or_its_product_code(staff_cli
 
 def test_an_article_id_is_looked_up_by_its_indexes(rf):
     Article.objects.bulk_create(
-        ArticleFactory.build(article_id=200000001 + n, product_code=200000 + n // 3) for n in range(CATALOGUE)
+        ArticleFactory.build(article_id=200000001 + n, product_code=200000 + n // 3) for n in range(CROWD)
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_article")
