@@ -107,17 +107,11 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
         updated=[*FIELDS[1:], "slug"],
         vendor="sqlite",
     )
-    seen: set[int] = set()
     slugs: dict[tuple[str, str], str] = {}
     rows = changed = 0
     batch: list[list[object]] = []
     with connection.cursor() as cursor, progress.bar(ARTICLES.filename, total=estimate_rows(path)) as advance:
-        for line, values in parsed_rows(path, ARTICLES, columns):
-            article_id = values["article_id"]
-            assert isinstance(article_id, int)
-            if article_id in seen:
-                raise ARTICLES.duplicate_error(article_id, line)
-            seen.add(article_id)
+        for _line, values in parsed_rows(path, ARTICLES, columns):
             values["detail_desc"] = values["detail_desc"] or ""
             key = (str(values["prod_name"]), str(values["colour_group_name"]))
             if key not in slugs:

@@ -152,7 +152,20 @@ def line_blocks(path: Path) -> Iterator[tuple[int, bytes]]:
 def parsed_rows(
     path: Path, schema: FileSchema, columns: list[Column]
 ) -> Iterator[tuple[int, dict[str, object]]]:
-    """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path)."""
+    """(line number, {field: value}) for every row, values parsed and checked in Python (SQLite path);
+    a row repeating an earlier row's key (schema.key) is an error, as on the PostgreSQL path."""
+    seen: set[object] = set()
+    for line, values in _rows_in_order(path, schema, columns):
+        if schema.key is not None:
+            if values[schema.key] in seen:
+                raise schema.duplicate_error(values[schema.key], line)
+            seen.add(values[schema.key])
+        yield line, values
+
+
+def _rows_in_order(
+    path: Path, schema: FileSchema, columns: list[Column]
+) -> Iterator[tuple[int, dict[str, object]]]:
     given = 1  # the line of the last row given (1: the header)
     try:
         for given, values in _parsed_rows(path, schema, columns, bytes_kept=False):
@@ -161,7 +174,7 @@ def parsed_rows(
         # The decoder reads a block ahead of the csv reader: the rows before the bad bytes are not
         # given yet, nor is it known which field holds them. Read again, the bytes kept as they
         # are, give the rows after the last one given, and stop at the first bad row, whatever is
-        # wrong with it (a repeated key the caller finds in the rows before it comes first too).
+        # wrong with it (a repeated key in the rows before it comes first too).
         for line, values in _parsed_rows(path, schema, columns, bytes_kept=True):
             if line > given:
                 yield line, values

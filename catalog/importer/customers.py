@@ -107,7 +107,6 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
         updated=FIELDS[1:],
         vendor="sqlite",
     )
-    seen: set[str] = set()
     rows = changed = skipped = 0
     batch: list[list[Any]] = []
     with (
@@ -115,11 +114,8 @@ def _load_sqlite(path: Path, columns: list[Any], progress: Progress) -> tuple[in
         progress.bar(CUSTOMERS.filename, total=estimate_rows(path)) as advance,
     ):
         erased = erased_customers.digests(cursor)
-        for line, values in parsed_rows(path, CUSTOMERS, columns):
+        for _line, values in parsed_rows(path, CUSTOMERS, columns):
             customer_id = str(values["customer_id"])
-            if customer_id in seen:
-                raise CUSTOMERS.duplicate_error(customer_id, line)
-            seen.add(customer_id)
             if erased_customers.is_erased(customer_id, erased):
                 skipped += 1
                 advance(1)

@@ -107,15 +107,10 @@ def first_row_error(
     """
     if found.line is None:
         return found
-    seen: set[object] = set()
     try:
-        for line, values in parsed_rows(path, schema, columns):
+        for line, _values in parsed_rows(path, schema, columns):
             if line >= found.line:
                 break
-            if schema.key is not None:
-                if values[schema.key] in seen:
-                    return schema.duplicate_error(values[schema.key], line)
-                seen.add(values[schema.key])
     except ImportInputError as earlier:
         if earlier.line is not None and (earlier.line, earlier.field) != (found.line, found.field):
             return earlier if earlier.line <= found.line else found
