@@ -31,7 +31,6 @@ class Request:
     path: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-    # Statuses that count as success besides 2xx (e.g. 404 for a deliberately unknown id).
 
 
 @dataclass

@@ -18,8 +18,6 @@ if TYPE_CHECKING:
     from benchmarks.load_targets import Targets
 
 READY_TIMEOUT_SECONDS = 180
-# The workers log their model loads as they start; the server is warm once its log is this quiet.
-QUIET_LOG_SECONDS = 3
 SMALL_DATA = {"articles": "1500", "customers": "3000"}
 _VERSION_FOLDER = re.compile(r"/([a-z_]+/v\d{4})/")
 
@@ -197,7 +195,7 @@ class ServerProcess:
                 f"the server did not answer {url} in {READY_TIMEOUT_SECONDS} s; see {self.log_path}"
             )
         # Workers answer while their models load (recommendations/serving.py): wait for each one's
-        # warm-up, which can be silent for longer than QUIET_LOG_SECONDS (importing torch).
+        # warm-up (each logs when it is done).
         while time.monotonic() < deadline and self._warmed_up_workers() < len(self.worker_pids()):
             time.sleep(0.5)
         if self._warmed_up_workers() < len(self.worker_pids()):
@@ -207,11 +205,6 @@ class ServerProcess:
                 f"not every worker finished its warm-up (the log line) in {READY_TIMEOUT_SECONDS} s; "
                 f"see {self.log_path}"
             )
-        size, quiet_since = -1, time.monotonic()
-        while time.monotonic() < deadline and time.monotonic() - quiet_since < QUIET_LOG_SECONDS:
-            if self.log_path.stat().st_size != size:
-                size, quiet_since = self.log_path.stat().st_size, time.monotonic()
-            time.sleep(0.5)
         print(f"serving on {url} (log: {self.log_path}), workers {self.worker_pids()}", flush=True)
 
     def _warmed_up_workers(self) -> int:
