@@ -13,7 +13,6 @@ the phone photo's.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import subprocess
@@ -24,7 +23,11 @@ from pathlib import Path
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
+
+# The same hostile files the upload tests use, at the sizes that cost the most.
+from tests.recommendations.hostile_files import encoded, jpeg_with_scans  # noqa: E402
 
 MEASURE = """
 import json, os, sys, time
@@ -55,22 +58,9 @@ print(json.dumps({"cpu": cpu, "peak_mb": peak / 1024, "outcome": outcome}))
 """
 
 
-def encoded(image: Image.Image, fmt: str, **options: object) -> bytes:
-    buffer = io.BytesIO()
-    image.save(buffer, format=fmt, **options)
-    return buffer.getvalue()
-
-
-def scan_bomb(side: int, extra_scans: int) -> bytes:
-    """A progressive JPEG whose last (tiny) scan is repeated: libjpeg decodes the image per scan."""
-    data = encoded(Image.new("RGB", (side, side), (128, 60, 30)), "JPEG", progressive=True, quality=50)
-    last_scan, end = data.rindex(b"\xff\xda"), len(data) - 2
-    return data[:end] + data[last_scan:end] * extra_scans + data[end:]
-
-
 def cases(scans: int) -> list[tuple[str, bytes, str]]:
     phone = Image.effect_noise((4000, 3000), 40).convert("RGB")
-    bomb = scan_bomb(6000, scans)
+    bomb = jpeg_with_scans(scans, (6000, 6000))
     cmyk = encoded(Image.new("CMYK", (6324, 6324)), "JPEG", progressive=True)
     return [
         ("12 MP phone photo (baseline)", encoded(phone, "JPEG", quality=90), "checks"),
