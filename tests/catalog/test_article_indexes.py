@@ -14,12 +14,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalog.models import Article
+from tests.admin_lists import CROWD
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
 
 GROUPS = ["Ladieswear", "Menswear", "Divided", "Baby/Children", "Sport"]
-ARTICLES = 3000
 
 # What needs each index of catalog_article. The partial listing indexes cover the shop's pages,
 # which list articles on sale only; the admin lists every article, and only a full index can serve
@@ -84,7 +84,7 @@ def catalogue():
             popularity=chooser.choice([0.0, 0.0, chooser.random() * 100]),
             is_available=number % 13 != 0,
         )
-        for number in range(ARTICLES)
+        for number in range(CROWD)
     )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE catalog_article")
