@@ -29,6 +29,13 @@ def test_the_busy_page_has_its_message_in_main():
     assert re.search(r"<main>\s*<h1>Busy for a moment</h1>\s*<p>An import is running.</p>", page)
 
 
+@pytest.mark.parametrize("template", ["400.html", "403_csrf.html", "500.html", "503.html"])
+def test_no_error_page_links_to_javascript_the_content_security_policy_blocks(template):
+    # storefront.content_security allows scripts from the shop's own files only: a javascript:
+    # address (the busy page's "back" link) did nothing.
+    assert "javascript:" not in render_to_string(template, {"message": "An import is running."})
+
+
 def photos(count: int) -> dict[str, SimpleUploadedFile]:
     return {f"image{n}": SimpleUploadedFile(f"{n}.jpg", b"x", "image/jpeg") for n in range(count)}
 
