@@ -8,6 +8,7 @@ cookies are HTTPS-only unless the environment says otherwise. Tests override a f
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -25,6 +26,16 @@ def env_bool(name: str, default: bool) -> bool:
     if raw.lower() in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
+
+
+def env_count(name: str, default: int, *, why: str) -> int:
+    """A whole number of at least 1 (ASCII digits: "²" passes str.isdigit but not int())."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a whole number of at least 1 ({why}).")
+    return int(raw)
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -216,15 +227,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 # the threads with it, not with gunicorn's --threads, or this default will not follow), so that
 # searching photos never takes more than half of them; uploads still arriving hold a thread each
 # without a slot.
-_photo_searches = os.environ.get("PHOTO_SEARCHES_PER_PROCESS") or str(
-    max(1, int(os.environ.get("WEB_THREADS", "4")) // 2)
+PHOTO_SEARCHES_PER_PROCESS = env_count(
+    "PHOTO_SEARCHES_PER_PROCESS",
+    max(1, int(os.environ.get("WEB_THREADS", "4")) // 2),
+    why="0 would refuse every photo search",
 )
-if not _photo_searches.strip().isdigit() or int(_photo_searches) < 1:
-    raise ImproperlyConfigured(
-        f"PHOTO_SEARCHES_PER_PROCESS={_photo_searches!r} must be a whole number of at least 1 "
-        "(0 would refuse every photo search)."
-    )
-PHOTO_SEARCHES_PER_PROCESS = int(_photo_searches)
 
 REST_FRAMEWORK = {
     # Token first: an anonymous request then gets 401 with `WWW-Authenticate: Token` (DRF takes the

@@ -132,7 +132,7 @@ def test_the_limit_defaults_to_half_the_threads_and_refuses_zero_or_words():
     assert setting(WEB_THREADS="8").stdout.strip() == "4"
     assert setting(WEB_THREADS="1").stdout.strip() == "1"
     assert setting(PHOTO_SEARCHES_PER_PROCESS="3").stdout.strip() == "3"
-    for value in ("0", "two", "-1"):
+    for value in ("0", "two", "-1", "²"):
         refused = setting(PHOTO_SEARCHES_PER_PROCESS=value)
         assert refused.returncode != 0
         assert f"PHOTO_SEARCHES_PER_PROCESS={value!r} must be a whole number of at least 1" in refused.stderr
