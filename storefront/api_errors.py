@@ -18,6 +18,8 @@ from rest_framework.exceptions import ErrorDetail, NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from storefront.photo_checks import UploadRejected, megabytes
+
 LOGIN_HINT = (
     "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
     "username and password) or use the session of a browser logged in at /accounts/login/."
@@ -53,7 +55,11 @@ def api_bad_article_id(request: HttpRequest, article_id: str) -> JsonResponse:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (settings' EXCEPTION_HANDLER), with the same actionable 401 on every endpoint
-    that needs a login: DRF's own "Authentication credentials were not provided." says not how."""
+    that needs a login: DRF's own "Authentication credentials were not provided." says not how; and
+    a refused upload (storefront.photo_checks) as `{"detail": ...}` with its status, wherever the
+    view refused it."""
+    if isinstance(exc, UploadRejected):
+        return Response({"detail": exc.message}, status=exc.status)
     if isinstance(exc, NotAuthenticated) and exc.detail == NotAuthenticated.default_detail:
         exc.detail = ErrorDetail(LOGIN_HINT, code=exc.default_code)
     return drf_exception_handler(exc, context)
@@ -75,7 +81,7 @@ def refused_request_message(exception: Exception | None) -> str:
     if isinstance(exception, RequestDataTooBig):
         return (
             f"That request's form fields (photos aside) are larger than "
-            f"{settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)} MB."
+            f"{megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}."
         )
     return "That request was malformed, so it was not read."
 

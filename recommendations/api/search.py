@@ -20,7 +20,7 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotFound, ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -43,7 +43,7 @@ from recommendations.content.photo_search_slots import PhotoSearchesBusy, search
 from recommendations.content.selectors import FILTER_LABELS, InvalidSearchFilter, parse_search_filters
 from recommendations.content.serving import content_model, similar_articles
 from recommendations.types import Recommendation
-from recommendations.uploads import UploadRejected, check_request_size
+from recommendations.uploads import check_request_size
 from storefront.query_params import query_whole_number
 from storefront.throttles import SEARCH_THROTTLES
 
@@ -154,12 +154,6 @@ class PhotoField(serializers.ImageField):
     default for an image field is a URL string, which a generated client would send)."""
 
 
-class PhotoRefused(APIException):
-    def __init__(self, message: str, status_code: int) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-
-
 class ImageSearchView(APIView):
     parser_classes = [MultiPartParser]
     throttle_classes = SEARCH_THROTTLES
@@ -167,10 +161,8 @@ class ImageSearchView(APIView):
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # The declared size first, before authentication: SessionAuthentication's CSRF check reads
         # request.POST, which spooled a body of any size to a temporary file before post() ran.
-        try:
-            check_request_size(request._request)
-        except UploadRejected as error:
-            raise PhotoRefused(error.message, error.status) from None
+        # UploadRejected is answered by storefront.api_errors.exception_handler.
+        check_request_size(request._request)
         super().initial(request, *args, **kwargs)
 
     @extend_schema(
@@ -208,8 +200,6 @@ class ImageSearchView(APIView):
             # Reads the whole upload: a slow one holds a thread, but no photo search slot.
             filters = parse_search_filters(request.data)
             searched = search_uploaded_photo(request, filters)
-        except UploadRejected as error:
-            return Response({"detail": error.message}, status=error.status)
         except InvalidSearchFilter as error:
             return Response({error.field: [error.api_message]}, status=status.HTTP_400_BAD_REQUEST)
         except PhotoSearchesBusy as busy:
