@@ -151,11 +151,7 @@ def warm_up() -> threading.Thread:
 def _warm_kind(kind_name: str) -> None:
     try:
         active_model(kind_name)
-        slot = _slot(kind_name)
-        with slot.lock:  # a request's version check may hold it; its load has started once it is free
-            loader = slot.loader
-        if loader is not None:
-            loader.join()
+        _wait_for_loader(_slot(kind_name))
     except Exception:
         logger.warning("Could not load the %s model at start; requests will retry.", kind_name, exc_info=True)
     finally:
@@ -320,6 +316,11 @@ def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, fl
 def wait_for_loads(timeout: float | None = None) -> None:
     """Wait for the versions being loaded in the background (tests)."""
     for slot in list(_slots.values()):
+        _wait_for_loader(slot, timeout)
+
+
+def _wait_for_loader(slot: _Slot, timeout: float | None = None) -> None:
+    with slot.lock:  # a request's version check may hold it; its load has started once it is free
         loader = slot.loader
-        if loader is not None:
-            loader.join(timeout)
+    if loader is not None:
+        loader.join(timeout)
