@@ -17,8 +17,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from PIL import Image
 
@@ -47,18 +50,26 @@ class PhotoSearchesBusy(Exception):
 
 
 _lock = threading.Lock()
-_slots: tuple[int, threading.BoundedSemaphore] | None = None
+_slots: threading.BoundedSemaphore | None = None
 
 
 def _semaphore() -> threading.BoundedSemaphore:
-    """The process's semaphore, sized from PHOTO_SEARCHES_PER_PROCESS (made again if that changes,
-    which only tests do; searches holding a slot of the old one release it there)."""
+    """The process's semaphore, sized from PHOTO_SEARCHES_PER_PROCESS when first needed."""
     global _slots
-    size = settings.PHOTO_SEARCHES_PER_PROCESS
-    with _lock:
-        if _slots is None or _slots[0] != size:
-            _slots = (size, threading.BoundedSemaphore(size))
-        return _slots[1]
+    if _slots is None:
+        with _lock:
+            if _slots is None:
+                _slots = threading.BoundedSemaphore(settings.PHOTO_SEARCHES_PER_PROCESS)
+    return _slots
+
+
+@receiver(setting_changed)
+def _resize(*, setting: str, **_kwargs: Any) -> None:
+    """A changed limit (only tests change settings) takes a new semaphore; searches holding a slot
+    of the old one release it there."""
+    global _slots
+    if setting == "PHOTO_SEARCHES_PER_PROCESS":
+        _slots = None
 
 
 @contextmanager
