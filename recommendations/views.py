@@ -73,9 +73,8 @@ def _shop_the_look(request: HttpRequest) -> HttpResponse:
         filters = parse_search_filters(request.POST)
         searched = search_uploaded_photo(request, filters)
     except (UploadRejected, InvalidSearchFilter, PhotoSearchesBusy) as error:
-        status = error.status if isinstance(error, (UploadRejected, PhotoSearchesBusy)) else 400
         context = _context(filters, error=error.message, available=True)
-        response = render(request, TEMPLATE, context, status=status)
+        response = render(request, TEMPLATE, context, status=error.status)
         if isinstance(error, PhotoSearchesBusy):
             response["Retry-After"] = str(error.retry_after)
         return response

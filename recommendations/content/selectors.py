@@ -26,6 +26,8 @@ class InvalidSearchFilter(ValueError):
     """A filter value no photographed article on sale has. `message` is for the page, whose select
     lists the values; `api_message` lists them itself."""
 
+    status = 400
+
     def __init__(self, field: str, problem: str, accepted: list[str]) -> None:
         self.field = field
         self.message = f"{problem} Leave it empty or pick one from the list."
