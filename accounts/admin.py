@@ -29,8 +29,7 @@ from accounts.admin_search import (
     CUSTOMER_ID,
     MIN_CUSTOMER_ID_PREFIX,
     customer_id_prefix,
-    customer_pks_by_id_prefix,
-    too_many_customers_message,
+    customer_pks_for_search,
 )
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
@@ -125,11 +124,8 @@ class CustomerAdmin(admin.ModelAdmin):
         if CUSTOMER_ID.fullmatch(term.lower()):
             return queryset.filter(customer_id=term.lower()), False
         logins = User.objects.filter(Q(username__icontains=term) | Q(email__icontains=term)).values("pk")
-        prefix = customer_id_prefix(term)
-        customer_pks = customer_pks_by_id_prefix(prefix) if prefix is not None else []
-        if customer_pks is None:
-            messages.warning(request, too_many_customers_message(str(prefix)))
-        elif customer_pks:
+        customer_pks = customer_pks_for_search(request, term)
+        if customer_pks:
             by_login = Customer.objects.filter(user__in=logins).values_list("pk", flat=True)
             return queryset.filter(pk__in={*customer_pks, *by_login}), False
         return queryset.filter(user__in=logins), False
@@ -253,12 +249,8 @@ class PurchaseAdmin(ReadOnlyAdmin):
             return queryset.filter(customer__customer_id=term.lower()), False
         if ARTICLE_ID_TERM.fullmatch(term) and Article.objects.filter(article_id=int(term)).exists():
             return queryset.filter(article_id=int(term)), False
-        prefix = customer_id_prefix(term)
-        if prefix is not None:
-            customer_pks = customer_pks_by_id_prefix(prefix)
-            if customer_pks is None:
-                messages.warning(request, too_many_customers_message(prefix))
-                return queryset.none(), False
+        customer_pks = customer_pks_for_search(request, term)
+        if customer_pks is not None:
             return queryset.filter(customer_id__in=customer_pks), False
         date = PURCHASE_DATE.fullmatch(term)
         if date:

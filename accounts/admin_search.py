@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 
+from django.contrib import messages
 from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from accounts.models import Customer
 
@@ -46,5 +48,16 @@ def customer_pks_by_id_prefix(prefix: str) -> list[int] | None:
     return None if len(pks) > MAX_PREFIX_CUSTOMERS else pks
 
 
-def too_many_customers_message(prefix: str) -> str:
-    return f"More than {MAX_PREFIX_CUSTOMERS} customer ids start with {prefix!r}: type more of the id."
+def customer_pks_for_search(request: HttpRequest, term: str) -> list[int] | None:
+    """For an admin search: the keys of the customers whose id starts with the term, or None when
+    the term is no id prefix. A prefix shared by more than MAX_PREFIX_CUSTOMERS gives none, with a
+    message asking for more of the id."""
+    prefix = customer_id_prefix(term)
+    if prefix is None:
+        return None
+    pks = customer_pks_by_id_prefix(prefix)
+    if pks is None:
+        message = f"More than {MAX_PREFIX_CUSTOMERS} customer ids start with {prefix!r}: type more of the id."
+        messages.warning(request, message)
+        return []
+    return pks
