@@ -2,17 +2,7 @@
 
 from django.db import migrations, models
 
-
-class AddIndexOnPostgreSQL(migrations.AddIndex):
-    """SQLite (the zero-setup demo) cannot index NULLS LAST; its small catalogue sorts quickly."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from catalog.migration_operations import AddIndexOnPostgreSQL
 
 
 class Migration(migrations.Migration):

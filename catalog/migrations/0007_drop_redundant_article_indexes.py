@@ -5,23 +5,13 @@
 - index_group_name's b-tree: article_group_popularity leads with the same column and serves every
   equality on it; its varchar_pattern_ops twin: nothing searches index groups by LIKE 'prefix%';
 - slug's b-tree and its pattern twin: product URLs find the article by id and only compare slugs.
+
+On PostgreSQL only (catalog.migration_operations): SQLite keeps the two indexes.
 """
 
 from django.db import migrations, models
 
-
-class AlterFieldOnPostgreSQL(migrations.AlterField):
-    """SQLite (the zero-setup demo) alters a column by rebuilding the table with every index of
-    the model, and it cannot build the listing indexes' NULLS LAST (0006 skips them there); its
-    small catalogue keeps the two indexes instead."""
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        if schema_editor.connection.vendor == "postgresql":
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+from catalog.migration_operations import AlterFieldOnPostgreSQL
 
 
 class Migration(migrations.Migration):
