@@ -5,7 +5,6 @@ import hashlib
 
 import pytest
 from django.contrib.messages import get_messages
-from django.db import connection
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
 from accounts.admin_search import customers_by_id_prefix
@@ -13,19 +12,13 @@ from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import customer_erase
 from tests.admin_lists import CROWD, listed
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
+from tests.query_plans import analyze, query_plan
 
 pytestmark = pytest.mark.django_db
 
 CUSTOMERS = "/admin/accounts/customer/"
 PURCHASES = "/admin/accounts/purchase/"
 ERASED = "/admin/accounts/erasedcustomer/"
-
-
-def plan_of(queryset):
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 @pytest.fixture
@@ -39,9 +32,7 @@ def crowd():
         Purchase(t_dat="2020-09-01", customer=customer, article=article, price=0.01, sales_channel_id=1)
         for customer in customers
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE accounts_customer")
-        cursor.execute("ANALYZE accounts_purchase")
+    analyze("accounts_customer", "accounts_purchase")
     return customers
 
 
@@ -69,7 +60,7 @@ def test_a_term_that_starts_an_id_and_is_in_a_login_finds_both(staff_client, cro
         assert sorted(listed(staff_client.get(CUSTOMERS, {"q": term})), key=lambda c: c.pk) == both
     admin = CustomerAdmin(Customer, None)
     found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), "facade")
-    plan = plan_of(found)
+    plan = query_plan(found)
     assert "Seq Scan on accounts_customer" not in plan, plan
 
 
@@ -78,9 +69,9 @@ def test_the_customer_id_prefix_is_looked_up_by_an_index(rf, crowd):
     prefix = crowd[7].customer_id[:12]
     found, _ = admin.get_search_results(rf.get(CUSTOMERS), Customer.objects.all(), prefix)
     # The keys of the customers the prefix names, then those customers by their keys.
-    plan = plan_of(customers_by_id_prefix(prefix).values("pk"))
+    plan = query_plan(customers_by_id_prefix(prefix).values("pk"))
     assert "Seq Scan" not in plan and "Index Scan using accounts_customer_customer_id" in plan, plan
-    plan = plan_of(found)
+    plan = query_plan(found)
     assert "Seq Scan" not in plan and "accounts_customer_pkey" in plan, plan
 
 
@@ -90,7 +81,7 @@ def test_purchases_are_found_by_the_start_of_a_customer_id(staff_client, crowd, 
     assert [purchase.customer for purchase in found] == [alice]
     admin = PurchaseAdmin(Purchase, None)
     queryset, _ = admin.get_search_results(rf.get(PURCHASES), Purchase.objects.all(), alice.customer_id[:12])
-    plan = plan_of(queryset)
+    plan = query_plan(queryset)
     assert "Seq Scan" not in plan and "purchase_customer_date" in plan, plan
 
 

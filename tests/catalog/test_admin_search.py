@@ -2,12 +2,12 @@
 product code, through the indexes."""
 
 import pytest
-from django.db import connection
 
 from catalog.admin import ArticleAdmin
 from catalog.models import Article
 from tests.admin_lists import CROWD, listed
 from tests.factories import ArticleFactory
+from tests.query_plans import analyze, query_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -28,15 +28,11 @@ def test_an_article_id_is_looked_up_by_its_indexes(rf):
     Article.objects.bulk_create(
         ArticleFactory.build(article_id=200000001 + n, product_code=200000 + n // 3) for n in range(CROWD)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE catalog_article")
+    analyze("catalog_article")
     admin = ArticleAdmin(Article, None)
     found, _ = admin.get_search_results(rf.get(ARTICLES), Article.objects.all(), "0200000101")
     assert list(found.values_list("article_id", flat=True)) == [200000101]
-    sql, params = found.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    plan = query_plan(found)
     assert "Seq Scan" not in plan and "catalog_article_pkey" in plan, plan
 
 

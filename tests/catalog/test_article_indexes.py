@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from catalog.models import Article
 from tests.admin_lists import CROWD
 from tests.factories import ArticleFactory
+from tests.query_plans import analyze, query_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -86,8 +87,7 @@ def catalogue():
         )
         for number in range(CROWD)
     )
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE catalog_article")
+    analyze("catalog_article")
 
 
 def plan(sql, params=(), *, sorted_by_index=False):
@@ -95,11 +95,7 @@ def plan(sql, params=(), *, sorted_by_index=False):
     for a query an index holds in its full order (else the planner may read another index and
     sort ties, as it did once other tests had bloated the table)."""
     switched_off = ("seqscan", "bitmapscan", *(("sort", "incremental_sort") if sorted_by_index else ()))
-    with connection.cursor() as cursor:
-        for plan_kind in switched_off:
-            cursor.execute(f"SET LOCAL enable_{plan_kind} = off")
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
+    return query_plan(sql, params, switched_off=switched_off)
 
 
 def listing_query(queries):

@@ -13,6 +13,7 @@ from catalog.filters import SORT_OPTIONS, CategoryPath, FacetSelection
 from catalog.models import Article
 from catalog.selectors import filtered_articles, ordered_articles, paginate
 from tests.factories import ArticleFactory
+from tests.query_plans import analyze, query_plan
 
 pytestmark = pytest.mark.django_db
 
@@ -99,17 +100,12 @@ def test_the_ids_of_a_page_come_from_an_index_in_the_listings_order(tied_catalog
         filtered_articles(selection=FacetSelection(CategoryPath(group))), SORT_OPTIONS[sort]
     )
     page_ids = ordered.values_list("article_id", flat=True)[3 * PER_PAGE : 4 * PER_PAGE]
-    with connection.cursor() as cursor:
-        # On ninety rows a scan and a sort are cheapest; what matters is that an index can give
-        # this order without a sort, as the planner prefers at H&M scale. Incremental sorts too:
-        # after other tests bloated the table, a group's listing read article_group_popularity
-        # and sorted each popularity's ties by id.
-        for plan_kind in ("seqscan", "bitmapscan", "sort", "incremental_sort"):
-            cursor.execute(f"SET LOCAL enable_{plan_kind} = off")
-        cursor.execute("ANALYZE catalog_article")
-        sql, params = page_ids.query.sql_with_params()
-        cursor.execute(f"EXPLAIN {sql}", params)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
+    analyze("catalog_article")
+    # On ninety rows a scan and a sort are cheapest; what matters is that an index can give this
+    # order without a sort, as the planner prefers at H&M scale. Incremental sorts too: after
+    # other tests bloated the table, a group's listing read article_group_popularity and sorted
+    # each popularity's ties by id.
+    plan = query_plan(page_ids, switched_off=("seqscan", "bitmapscan", "sort", "incremental_sort"))
     assert f"using {index} on catalog_article" in plan, plan
     assert "Sort" not in plan, plan
     assert Article.objects.filter(is_available=False).exists()  # the index is for those on sale
