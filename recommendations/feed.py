@@ -24,6 +24,8 @@ COLD_START_NOTE = "Trending — we'll personalise this once you've shopped"
 NO_MODEL_NOTE = "Trending — personal picks appear once the recommender has been trained"
 # A version is active but this process could not load it (files missing or damaged; logged).
 UNAVAILABLE_NOTE = "Trending — personal picks are unavailable right now"
+# This process is still loading the model (seconds after a server starts).
+LOADING_NOTE = "Trending — your personal picks will be here in a moment"
 NEWER_THAN_MODEL_NOTE = "Trending — picks for your latest purchases appear after the next model update"
 
 
@@ -40,7 +42,6 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
 
     `None` (a login without a customer record, staff say) has no purchases: a cold start.
     """
-    from recommendations import serving
     from recommendations.collaborative import personal
     from recommendations.collaborative.active import active_collaborative_model
     from recommendations.collaborative.parameters import KIND_NAME, BlendWeights
@@ -52,8 +53,7 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
     if customer is None or not purchases:
         return _trending_instead(k, per_product, COLD_START_NOTE)
     if model is None:
-        trained = serving.serving_state(KIND_NAME)["active_version_id"] is not None
-        return _trending_instead(k, per_product, UNAVAILABLE_NOTE if trained else NO_MODEL_NOTE)
+        return _trending_instead(k, per_product, _why_no_model(KIND_NAME))
     items = personal.for_you(model, customer, purchases, k)
     if not items:
         # Everything they bought is newer than the model (it learns those articles tonight).
@@ -66,6 +66,15 @@ def recommend_for_customer(customer: Customer | None, k: int = 12) -> FeedResult
         fillers = (trending_articles(group, k * CANDIDATES_PER_CARD) for group in [*groups[:2], None])
         items = _filled(items, fillers, k, per_product)
     return FeedResult(items)
+
+
+def _why_no_model(kind_name: str) -> str:
+    from recommendations import serving
+
+    state = serving.serving_state(kind_name)
+    if state["loading"]:
+        return LOADING_NOTE
+    return UNAVAILABLE_NOTE if state["active_version_id"] is not None else NO_MODEL_NOTE
 
 
 def _trending_instead(k: int, per_product: int, note: str) -> FeedResult:

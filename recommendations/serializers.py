@@ -124,3 +124,6 @@ class ServingStateSerializer(serializers.Serializer[dict[str, Any]]):
     active_version_id = serializers.IntegerField(allow_null=True)
     loaded_version_id = serializers.IntegerField(allow_null=True)
     loaded = serializers.BooleanField()
+    loading = serializers.BooleanField(
+        help_text="True while this process loads the kind's first model (it serves nothing of it meanwhile)."
+    )

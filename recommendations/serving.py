@@ -168,7 +168,19 @@ def serving_state(kind_name: str) -> dict[str, Any]:
         "active_version_id": None if slot.version_id in (_UNKNOWN, NO_ACTIVE_VERSION) else slot.version_id,
         "loaded_version_id": slot.loaded_version,
         "loaded": model is not None,
+        "loading": is_loading(kind_name),
     }
+
+
+def is_loading(kind_name: str) -> bool:
+    """Whether this process serves nothing of the kind yet because its first model is on its way:
+    a loader thread is running, or another thread holds the slot (a worker's warm-up looking up
+    the version, or loading it). Callers tell shoppers "in a moment" rather than "unavailable"."""
+    slot = _slot(kind_name)
+    if slot.model is not None or slot.version_id == NO_ACTIVE_VERSION:
+        return False
+    loader = slot.loader
+    return (loader is not None and loader.is_alive()) or slot.lock.locked()
 
 
 def announce_active_version(kind_name: str, version_id: int | None) -> None:

@@ -147,6 +147,15 @@ def test_a_broken_new_version_leaves_the_loaded_one_serving(settings, artifacts_
     assert "Keeping test-dummy version id" in caplog.text
 
 
+def test_nothing_active_or_a_version_that_failed_to_load_is_not_loading(artifacts_root):
+    assert not serving.is_loading(KIND)
+    assert serving.active_model(KIND) is None and not serving.is_loading(KIND)  # nothing trained
+    version = train(value=1)
+    (artifacts_root / version.path / "value.json").unlink()
+    serving.reset()
+    assert serving.active_model(KIND) is None and not serving.is_loading(KIND)
+
+
 def test_serving_state_says_what_this_process_serves():
     version = train(value=1)
     assert serving.serving_state(KIND) == {
@@ -154,6 +163,7 @@ def test_serving_state_says_what_this_process_serves():
         "active_version_id": version.pk,
         "loaded_version_id": version.pk,
         "loaded": True,
+        "loading": False,
     }
 
 
@@ -221,9 +231,11 @@ def test_a_kind_loading_its_first_version_serves_none_to_other_threads_at_once(s
     started = time.monotonic()
     assert serving.active_model(KIND) is None  # falls back instead of waiting for the load
     assert time.monotonic() - started < 5
+    assert serving.is_loading(KIND)  # and can say that it is coming
     may_finish.set()
     first.join(timeout=10)
     assert serving.active_model(KIND)["value"] == 1
+    assert not serving.is_loading(KIND)
 
 
 class Warmable(dict):
@@ -291,6 +303,7 @@ def test_on_a_web_server_no_request_loads_even_a_first_version_itself(settings, 
     assert serving.active_model(KIND) is None  # falls back at once
     assert time.monotonic() - started < 5
     assert loading.wait(timeout=10)  # while another thread loads
+    assert serving.is_loading(KIND)
     may_finish.set()
     serving.wait_for_loads(timeout=10)
     assert serving.active_model(KIND)["value"] == 1

@@ -195,6 +195,7 @@ def test_staff_roll_back_through_the_api_and_see_what_is_served(staff_client, di
         "active_version_id": first.pk,
         "loaded_version_id": first.pk,
         "loaded": True,
+        "loading": False,
     }
 
 

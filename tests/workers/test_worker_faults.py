@@ -156,6 +156,7 @@ def test_with_redis_unreachable_pages_render_and_triggering_says_the_queue_is_un
         "active_version_id": version.pk,
         "loaded_version_id": None,
         "loaded": False,
+        "loading": False,
     }
     assert "Not loading the trending model" in web.log()
     assert "overall_scores.npy" in web.log()

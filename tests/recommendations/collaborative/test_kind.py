@@ -1,5 +1,7 @@
 """The collaborative kind through the real training backbone: run, publish, activate, serve."""
 
+import threading
+
 import pytest
 
 from accounts.models import Customer
@@ -70,6 +72,34 @@ def test_a_trained_model_this_process_cannot_load_is_not_called_untrained(plante
     result = feed.recommend_for_customer(Customer.objects.get(pk=3), 6)
 
     assert result.fallback and result.note == feed.UNAVAILABLE_NOTE and len(result.items) == 6
+
+
+def test_while_this_process_loads_the_model_the_feed_says_picks_are_coming(planted_shop, monkeypatch):
+    # A web worker's first seconds: the model loads in the background and the feed falls back.
+    # It said "unavailable right now", as for a model that cannot be loaded at all.
+    _train()
+    serving.reset()
+    monkeypatch.setattr(serving, "_first_loads_in_background", True)  # as a web server's warm-up
+    loading, may_finish = threading.Event(), threading.Event()
+    load_artifact = serving.artifacts.load_artifact
+
+    def slow_load(path, kind):
+        loading.set()
+        may_finish.wait(timeout=10)
+        return load_artifact(path, kind)
+
+    monkeypatch.setattr(serving.artifacts, "load_artifact", slow_load)
+    try:
+        result = feed.recommend_for_customer(Customer.objects.get(pk=3), 6)
+        assert loading.wait(timeout=10)
+        assert result.fallback and result.note == feed.LOADING_NOTE and len(result.items) == 6
+        assert serving.serving_state("collaborative")["loading"]
+    finally:
+        may_finish.set()
+        serving.wait_for_loads(timeout=10)
+
+    assert not feed.recommend_for_customer(Customer.objects.get(pk=3), 6).fallback
+    assert not serving.serving_state("collaborative")["loading"]
 
 
 def test_a_customer_without_purchases_gets_trending_and_is_told_why(planted_shop):
