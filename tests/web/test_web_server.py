@@ -55,3 +55,14 @@ def test_a_fresh_worker_answers_pages_while_its_models_are_still_loading(start_w
     while serving not in web.log():  # loaded in the background meanwhile
         assert time.monotonic() < deadline, web.log()
         time.sleep(0.2)
+
+
+def test_the_control_socket_is_off_unless_the_operator_names_a_path(start_web, tmp_path):
+    first = start_web()
+    path = tmp_path / "shop.ctl"
+    second = start_web(GUNICORN_CONTROL_SOCKET=str(path))
+    deadline = time.monotonic() + 10
+    while not path.exists():
+        assert time.monotonic() < deadline, second.log()
+        time.sleep(0.1)
+    assert "Control socket" not in first.log()
