@@ -120,5 +120,5 @@ class RejectNulCharacters:
         ):
             if is_api_request(request):
                 return JsonResponse({"detail": self.MESSAGE}, status=400)
-            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+            return HttpResponseBadRequest(render_to_string("400.html", {"message": self.MESSAGE}))
         return self.get_response(request)

@@ -40,9 +40,12 @@ def test_a_nul_character_in_an_api_address_is_a_json_400(admin_client, url):
 
 
 @pytest.mark.django_db
-def test_a_nul_character_in_a_page_address_is_a_400(client):
+def test_a_nul_character_in_a_page_address_is_a_400_page(client):
     response = client.get("/search/?q=dress%00")
     assert response.status_code == 400 and "NUL" in response.content.decode()
+    # The shop's page, not plain text (which a phone showed tiny, in a monospaced font).
+    assert response["Content-Type"].startswith("text/html")
+    assert "<h1>That request could not be read</h1>" in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -1,10 +1,14 @@
-"""On the narrowest phones, "Shop the look" shows the photo searched with, small, above its results.
+"""On the narrowest phones, "Shop the look" shows the photo searched with, small, above its results;
+on every phone width, in both colour schemes, its results page passes the small-screen and contrast
+checks that the other pages pass (tests/browser/test_small_screens.py, test_contrast.py).
 
 A module of its own: the trained catalogue is made once per module, and a transactional browser
 test empties the database after it, so only a module's first such test finds the articles."""
 
 import pytest
 
+from tests.browser.test_contrast import unreadable
+from tests.browser.test_small_screens import problems_at_each_width
 from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401  (fixtures)
 from tests.recommendations.hostile_files import encoded
 from tests.recommendations.photos import garment_photo
@@ -16,7 +20,7 @@ pytestmark = [
 ]
 
 
-def test_on_a_narrow_phone_the_results_show_the_photo_searched_with(page, tmp_path):
+def test_on_phones_the_results_show_the_photo_searched_with_and_fit_in_both_schemes(page, tmp_path):
     page.set_viewport_size({"width": 320, "height": 640})
     photo = tmp_path / "bag.jpg"
     photo.write_bytes(encoded(garment_photo(8, "Blue", variant=30), "JPEG", quality=90))
@@ -35,3 +39,9 @@ def test_on_a_narrow_phone_the_results_show_the_photo_searched_with(page, tmp_pa
     first_card = page.locator("[data-testid=look-results] .card").first.bounding_box()
     assert first_card["y"] - box["y"] < 640 / 2
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+    found = []
+    for scheme in ["light", "dark"]:
+        page.emulate_media(color_scheme=scheme)
+        found += problems_at_each_width(page) + unreadable(page)
+    assert not found, "\n".join(found)
