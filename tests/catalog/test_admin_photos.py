@@ -10,6 +10,7 @@ from PIL import Image
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
+from tests.recommendations.hostile_files import cut_short_and_closed
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +89,8 @@ def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_
         (photo(image_format="JPEG")[:200], "damaged or incomplete"),
         (b"not a photo at all", "not a photo we can read"),
         (photo(size=(8000, 6000), image_format="PNG"), "too many pixels"),
+        # Cut short and given its end marker again: Pillow decodes it, grey from the cut on.
+        (cut_short_and_closed(photo(image_format="JPEG")), "That photo is incomplete"),
     ],
 )
 def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(staff_client, data, words):

@@ -10,6 +10,7 @@ from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import THUMBNAIL_WIDTH
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
+from tests.recommendations.hostile_files import cut_short_and_closed, encoded
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +108,17 @@ def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_fil
         f"besides images/{article_id[:3]}/{first.name}: keep one"
     )
     assert Article.objects.exclude(image="").count() == 0
+
+
+def test_a_jpeg_cut_short_and_closed_again_stops_the_import_as_incomplete(hm_files):
+    """Pillow decodes it without an error, grey from the cut on: it was stored so."""
+    article_id = read_rows(hm_files / "articles.csv")[4]["article_id"]
+    photo = Image.effect_noise((300, 450), 30).convert("RGB")
+    _photo(hm_files, article_id).write_bytes(cut_short_and_closed(encoded(photo, "JPEG", quality=90)))
+
+    with pytest.raises(ImportInputError) as raised:
+        run_import(hm_files)
+
+    assert raised.value.file == f"images/{article_id[:3]}/{article_id}.jpg"
+    assert "the JPEG is incomplete" in str(raised.value)
+    assert Article.objects.get(article_id=int(article_id)).image == ""

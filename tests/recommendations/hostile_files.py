@@ -81,6 +81,13 @@ def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> byt
     return data[:end_of_image] + data[last_scan:end_of_image] * extra_scans + data[end_of_image:]
 
 
+def cut_short_and_closed(data: bytes, share: float = 0.6) -> bytes:
+    """A JPEG cut after `share` of its bytes and given its end-of-image marker again, as apps
+    "repair" a photo whose upload or copy stopped part way: it decodes without an error, the
+    blocks after the cut grey."""
+    return data[: int(len(data) * share)] + b"\xff\xd9"
+
+
 SVG_NAMED_JPG = (
     b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
 )

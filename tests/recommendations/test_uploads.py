@@ -12,6 +12,7 @@ from tests.recommendations.hostile_files import (
     SCRIPT_NAMED_JPG,
     SVG_NAMED_JPG,
     animated,
+    cut_short_and_closed,
     encoded,
     jpeg_photo,
     jpeg_with_orientation,
@@ -174,6 +175,21 @@ def test_a_truncated_jpeg_is_refused_at_every_decoding_scale():
         data = jpeg_photo(size=size)
         error = rejected(data[: len(data) * 2 // 3])
         assert error.status == 400 and "damaged or incomplete" in error.message
+
+
+@pytest.mark.parametrize("size", [(400, 300), (4000, 3000)], ids=["full scale", "drafted"])
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_jpeg_cut_short_and_closed_again_is_refused_as_incomplete(size, progressive):
+    """It decoded without an error, grey from the cut on, and was searched. A progressive file is
+    cut in its first scan here: cut later, it is the whole photo with less detail."""
+    photo = Image.effect_noise(size, 30).convert("RGB")  # a camera's grain: nothing of it is grey
+    data = encoded(photo, "JPEG", quality=90, progressive=progressive)
+    cut = cut_short_and_closed(data, 0.02 if progressive else 0.6)
+    Image.open(io.BytesIO(cut)).load()  # what Pillow alone makes of it: no error
+
+    error = rejected(cut)
+
+    assert error.status == 400 and "That photo is incomplete" in error.message
 
 
 def test_a_photo_with_more_pixels_than_the_cap_is_refused_before_decoding():
