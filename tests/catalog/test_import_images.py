@@ -10,7 +10,7 @@ from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import THUMBNAIL_WIDTH
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
-from tests.recommendations.hostile_files import cut_short_and_closed, encoded
+from tests.recommendations.hostile_files import cut_short_and_closed, encoded, red_corners, turned_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,24 @@ def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_fil
         f"besides images/{article_id[:3]}/{first.name}: keep one"
     )
     assert Article.objects.exclude(image="").count() == 0
+
+
+def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
+    """Stored 300x150 with orientation 6 (turn a quarter to the right): the thumbnail was made
+    sideways and the size recorded sideways."""
+    article_id = read_rows(hm_files / "articles.csv")[3]["article_id"]
+    _photo(hm_files, article_id).write_bytes(turned_photo(6))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    assert (article.image_width, article.image_height) == (150, 300)
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image) as stored:
+        assert stored.size == (150, 300) and stored.getexif().get(0x0112, 1) == 1
+        assert red_corners(stored) == [False, True, False, False]
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image_thumbnail) as thumbnail:
+        assert thumbnail.height > thumbnail.width
+        assert red_corners(thumbnail) == [False, True, False, False]
 
 
 def test_a_jpeg_cut_short_and_closed_again_stops_the_import_as_incomplete(hm_files):

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 
+import numpy as np
 from PIL import Image
 
 from tests.recommendations.photos import garment_photo
@@ -70,6 +71,28 @@ def jpeg_with_orientation(orientation: int) -> bytes:
     exif = Image.Exif()
     exif[0x0112] = orientation
     return encoded(Image.new("RGB", (200, 100), (200, 30, 30)), "JPEG", exif=exif.tobytes())
+
+
+def turned_photo(orientation: int, size: tuple[int, int] = (300, 150), fmt: str = "JPEG") -> bytes:
+    """A white photo stored `size` with its stored top left third red, and an EXIF orientation
+    that says how to turn it upright, as phones save them (6: turned a quarter to the right)."""
+    photo = Image.new("RGB", size, "white")
+    photo.paste((200, 30, 30), (0, 0, size[0] // 3, size[1] // 3))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(photo, fmt, exif=exif.tobytes())
+
+
+def red_corners(image: Image.Image) -> list[bool]:
+    """Which corners (top left, top right, bottom left, bottom right) are red."""
+    green = np.asarray(image.convert("RGB"))[:, :, 1]
+    top, left, bottom, right = (
+        green.shape[0] // 10,
+        green.shape[1] // 10,
+        -green.shape[0] // 10,
+        -green.shape[1] // 10,
+    )
+    return [bool(green[y, x] < 100) for y, x in ((top, left), (top, right), (bottom, left), (bottom, right))]
 
 
 def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> bytes:
