@@ -20,6 +20,7 @@ from pathlib import Path
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from storefront.jpeg_completeness import jpeg_cut_short
+from storefront.photo_pixels import flattened_rgb
 
 # Product grids show cards about 250px wide; 256px covers them at 1x.
 THUMBNAIL_WIDTH = 256
@@ -88,11 +89,13 @@ def process_image(task: ImageTask) -> ImageResult:
             image.load()
             if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
                 return ImageResult(task.article_id, task.source, stored=False, problem=INCOMPLETE)
-            small = _upright(image.convert("RGB"), orientation)
+            # A cut-out on a transparent background is stored on white, as shop the look sees it:
+            # converted plainly, it came out on black.
+            small = _upright(flattened_rgb(image), orientation)
         if image_format != "JPEG" or orientation != 1:
             with Image.open(io.BytesIO(data)) as image:
                 buffer = io.BytesIO()
-                _upright(image.convert("RGB"), orientation).save(
+                _upright(flattened_rgb(image), orientation).save(
                     buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=image.info.get("icc_profile")
                 )
                 data = buffer.getvalue()
@@ -117,7 +120,7 @@ def process_image(task: ImageTask) -> ImageResult:
 
 
 def _upright(image: Image.Image, orientation: int) -> Image.Image:
-    """`image` (a converted copy, which carries no EXIF) turned as `orientation` says."""
+    """`image` (a converted copy, which may carry no EXIF) turned as `orientation` says."""
     if orientation == 1:
         return image
     image.getexif()[ExifTags.Base.Orientation] = orientation

@@ -10,7 +10,13 @@ from PIL import Image
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
-from tests.recommendations.hostile_files import cut_short_and_closed, red_corners, turned_photo
+from tests.recommendations.hostile_files import (
+    cut_out_photo,
+    cut_short_and_closed,
+    encoded,
+    red_corners,
+    turned_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -131,6 +137,25 @@ def test_a_phone_photo_is_stored_upright_and_so_is_its_thumbnail(
         assert thumbnail.height > thumbnail.width
         assert red_corners(thumbnail) == [False, True, False, False]
     assert article.image_sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_cut_out_on_a_transparent_background_is_stored_on_white(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
+    """The shop's own product cut-outs: converted plainly, the background came out black."""
+    article = ArticleFactory(article_id=912345006)
+
+    save(
+        staff_client,
+        f"{CHANGELIST}{article.article_id}/change/",
+        form_data(article, photo=upload(encoded(cut_out_photo(), "PNG"))),
+        django_capture_on_commit_callbacks,
+    )
+
+    article.refresh_from_db()
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(settings.MEDIA_ROOT / path) as stored:
+            assert min(stored.convert("RGB").getpixel((2, 2))) > 240, path
 
 
 def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):

@@ -10,7 +10,14 @@ from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import THUMBNAIL_WIDTH
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
-from tests.recommendations.hostile_files import cut_short_and_closed, encoded, red_corners, turned_photo
+from tests.recommendations.hostile_files import (
+    cut_out_photo,
+    cut_short_and_closed,
+    encoded,
+    red_corners,
+    sixteen_bit_grey_png,
+    turned_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +147,36 @@ def test_a_jpeg_cut_short_and_closed_again_stops_the_import_as_incomplete(hm_fil
     assert raised.value.file == f"images/{article_id[:3]}/{article_id}.jpg"
     assert "the JPEG is incomplete" in str(raised.value)
     assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "image_format"),
+    [("RGBA", "PNG"), ("P", "PNG"), ("RGBA", "WEBP")],
+    ids=["RGBA", "palette", "WebP"],
+)
+def test_a_cut_out_on_a_transparent_background_is_stored_on_white(hm_files, mode, image_format):
+    """Converted plainly, its background came out the black hidden under the transparency."""
+    article_id = read_rows(hm_files / "articles.csv")[5]["article_id"]
+    _photo(hm_files, article_id).write_bytes(encoded(cut_out_photo(mode), image_format, lossless=True))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(Path(settings.MEDIA_ROOT) / path) as stored:
+            rgb = stored.convert("RGB")
+            assert min(rgb.getpixel((2, 2))) > 240, path  # the background
+            assert rgb.getpixel((rgb.width // 2, rgb.height // 2))[0] > 150, path  # the garment
+
+
+def test_a_16_bit_grey_photo_is_stored_grey(hm_files):
+    """Pillow's own conversion to 8 bits reads every value over 255 as white."""
+    article_id = read_rows(hm_files / "articles.csv")[6]["article_id"]
+    _photo(hm_files, article_id).write_bytes(sixteen_bit_grey_png(32_000))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(Path(settings.MEDIA_ROOT) / path) as stored:
+            assert all(abs(value - 32_000 // 256) <= 3 for value in stored.convert("RGB").getpixel((10, 10)))

@@ -95,6 +95,27 @@ def red_corners(image: Image.Image) -> list[bool]:
     return [bool(green[y, x] < 100) for y, x in ((top, left), (top, right), (bottom, left), (bottom, right))]
 
 
+def cut_out_photo(mode: str = "RGBA") -> Image.Image:
+    """A red square on a transparent background whose hidden colour is black, as editors save a
+    product cut-out: in RGBA, or (mode "P") a palette whose entry 0 is transparent black."""
+    photo = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    photo.paste((200, 30, 30, 255), (50, 50, 150, 150))
+    if mode == "P":
+        palette = Image.new("P", photo.size, 0)
+        palette.putpalette([0, 0, 0, 200, 30, 30])
+        palette.paste(1, (50, 50, 150, 150))
+        palette.info["transparency"] = 0
+        return palette
+    return photo
+
+
+def sixteen_bit_grey_png(level: int) -> bytes:
+    """A 16-bit greyscale PNG (as scanners and raw converters save them) of one `level`, 0-65535."""
+    image = Image.fromarray(np.full((100, 150), level, np.uint16))
+    assert image.mode == "I;16"
+    return encoded(image, "PNG")
+
+
 def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> bytes:
     """A progressive JPEG whose last scan is repeated extra_scans times: a CPU bomb, since libjpeg
     decodes the whole image again for each scan (a repeated refinement scan is only a warning)."""

@@ -19,6 +19,7 @@ from tests.recommendations.hostile_files import (
     png_header_only,
     png_with_short_data,
     red_corners,
+    sixteen_bit_grey_png,
     turned_photo,
 )
 from tests.recommendations.photos import garment_photo
@@ -85,6 +86,12 @@ def test_a_jpeg_carrying_further_images_is_read_as_its_first_image():
     clean = validate_photo(data)
 
     assert clean.size == (120, 160) and clean.getpixel((60, 80))[0] > 150
+
+
+def test_a_16_bit_grey_photo_keeps_its_greys():
+    """Pillow's own conversion to 8 bits reads every value over 255 as white."""
+    clean = validate_photo(sixteen_bit_grey_png(32_000))
+    assert all(abs(value - 32_000 // 256) <= 2 for value in clean.getpixel((75, 50)))
 
 
 def test_transparency_becomes_a_white_background():
