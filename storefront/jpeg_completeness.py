@@ -5,10 +5,11 @@ decodes without an error: libjpeg fills every block it has no data for with zero
 to flat grey, and only warns ("premature end of data segment"); Pillow drops libjpeg's warnings
 and reports no decoder status. The photo would be searched, or stored, half grey.
 
-The test asks libjpeg itself. The same file with a few bytes inserted before its end marker
-decodes exactly the same when its image data was complete (the decoder stops after its last
-block and skips stray bytes before a marker), and differently when the decoder ran out of data
-(it reads the inserted bytes as the missing blocks). That is a second decode, so it runs only
+The test asks libjpeg itself. The same file with some bytes (and the restart marker it would
+look for next) inserted before its end marker decodes exactly the same when its image data was
+complete (the decoder stops after its last block and passes over stray bytes and a restart
+marker before the end), and differently when the decoder ran out of data (it reads the inserted
+bytes as the missing blocks). That is a second decode, so it runs only
 when the first one ends in flat grey, as every photo cut short of its last block does and few
 whole photos do: a whole photo costs one pixel read, never a refusal.
 
