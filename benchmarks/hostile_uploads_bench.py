@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 
 # The same hostile files the upload tests use, at the sizes that cost the most.
-from tests.recommendations.hostile_files import encoded, jpeg_with_scans  # noqa: E402
+from tests.recommendations.hostile_files import cut_short_and_closed, encoded, jpeg_with_scans  # noqa: E402
 
 MEASURE = """
 import json, os, sys, time
@@ -62,8 +62,15 @@ def cases(scans: int) -> list[tuple[str, bytes, str]]:
     phone = Image.effect_noise((4000, 3000), 40).convert("RGB")
     bomb = jpeg_with_scans(scans, (6000, 6000))
     cmyk = encoded(Image.new("CMYK", (6324, 6324)), "JPEG", progressive=True)
+    # Ends in the grey of an all-zero block, so the completeness check decodes it a second time.
+    grey_corner = phone.copy()
+    grey_corner.paste((128, 128, 128), (3000, 2000, 4000, 3000))
+    phone_jpeg = encoded(phone, "JPEG", quality=90)
+    grey_corner_jpeg = encoded(grey_corner, "JPEG", quality=90)
     return [
-        ("12 MP phone photo (baseline)", encoded(phone, "JPEG", quality=90), "checks"),
+        ("12 MP phone photo (baseline)", phone_jpeg, "checks"),
+        ("12 MP photo ending in mid grey (decoded twice)", grey_corner_jpeg, "checks"),
+        ("12 MP photo cut short, end marker appended", cut_short_and_closed(phone_jpeg), "checks"),
         (f"6000 px JPEG of {scans:,} scans, no scan limit", bomb, "unchecked"),
         (f"6000 px JPEG of {scans:,} scans, checked", bomb, "checks"),
         ("40 MP progressive CMYK JPEG", cmyk, "checks"),

@@ -22,8 +22,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, UnreadablePostError
 from PIL import ExifTags, Image, ImageOps
 
-from recommendations.encoders.framing import flattened_rgb
 from storefront.photo_checks import UploadRejected, checked_photo, megabytes, read_limited
+from storefront.photo_pixels import flattened_rgb
 
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
 MODEL_MAX_SIDE = 640

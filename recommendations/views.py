@@ -36,6 +36,7 @@ def _context(filters: SearchFilters, **extra: Any) -> dict[str, Any]:
         "max_upload_size": megabytes(settings.MAX_UPLOAD_BYTES),
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
         "max_megapixels": MAX_UPLOAD_PIXELS // 1_000_000,
+        "max_upload_pixels": MAX_UPLOAD_PIXELS,
         **extra,
     }
 

@@ -11,7 +11,9 @@ act on:
     are ignored);
   - a PNG whose compressed data holds every row its header declares (Pillow leaves the rows
     after a short but well-formed stream black and says nothing);
-  - fully decoded before use (a truncated file fails here, not later).
+  - fully decoded before use (a truncated file fails here, not later);
+  - a JPEG whose image data runs to its last block (one cut short and given its end marker
+    again decodes without an error, the rest of it grey: storefront.jpeg_completeness).
 
 Here rather than in catalog/ or recommendations/, which both take photos and must not import
 each other's code the wrong way round.
@@ -31,6 +33,8 @@ from typing import IO
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from storefront.jpeg_completeness import jpeg_cut_short
+
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # 40 megapixels admits every common phone photo (12-24 MP, and 48 MP sensors save 12 MP by
 # default) while bounding a decoded RGBA image to 160 MB; Pillow's own limit (89 MP warning,
@@ -43,7 +47,8 @@ MEGABYTE = 1024 * KILOBYTE
 # 510 scans of a 6000 x 6000 photo took 15 s of CPU (benchmarks/hostile_uploads_bench.py), so a
 # 10 MB one would hold a web worker for many minutes. Encoders write 1 scan (baseline) to about 10
 # (libjpeg's progressive script for colour); the thumbnail and further images phones embed are
-# counted too, each with its own scans. 50 of the costliest scans of a 40 MP photo take about 1.5 s.
+# counted too, each with its own scans. 50 of the costliest scans of a 40 MP photo take about 1.5 s,
+# twice that for a file that ends in mid grey, which the completeness check decodes again.
 MAX_JPEG_SCANS = 50
 JPEG_START = b"\xff\xd8"
 # The start-of-scan marker. An 0xFF byte inside compressed data is always followed by 0x00 or a
@@ -75,6 +80,12 @@ KNOWN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"MM\x00*", "TIFF"),
     (b"%PDF", "PDF"),
     (b"\x00\x00\x01\x00", "ICO"),
+)
+
+
+INCOMPLETE_JPEG_MESSAGE = (
+    "That photo is incomplete: the end of the file is missing, so part of the picture is blank grey. "
+    "It was probably cut short while it was saved or sent; try the original photo again."
 )
 
 
@@ -162,6 +173,8 @@ def checked_photo(data: bytes, *, draft_size: tuple[int, int]) -> Iterator[Image
                     # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 40 MP photo then costs a few MB.
                     image.draft("RGB", draft_size)
                 image.load()
+                if image.format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
+                    raise UploadRejected(INCOMPLETE_JPEG_MESSAGE)
                 yield image
         except (Image.DecompressionBombWarning, Image.DecompressionBombError):
             raise UploadRejected(too_many_pixels_message(), status=413) from None

@@ -1,5 +1,11 @@
 """One article photo: check it is an image, copy it into MEDIA_ROOT, make its thumbnail.
 
+The stored photo and its thumbnail are upright. A phone saves its pixels as the sensor read them,
+with an EXIF orientation that says how to turn them: browsers turn a JPEG by it, but the thumbnail
+(a WebP made from the pixels) came out sideways, a PNG or WebP re-encoded as JPEG lost the
+orientation, and the size recorded was the sideways one. Such a photo is stored turned upright
+(re-encoded, the orientation dropped); a JPEG without one is still copied byte for byte.
+
 Pure file work (Pillow, no Django), so that worker processes can run it without setting Django up.
 """
 
@@ -11,7 +17,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from storefront.jpeg_completeness import jpeg_cut_short
+from storefront.photo_pixels import flattened_rgb
 
 # Product grids show cards about 250px wide; 256px covers them at 1x.
 THUMBNAIL_WIDTH = 256
@@ -19,6 +28,11 @@ THUMBNAIL_QUALITY = 80
 # WebP encoder effort 0-6: 2 is twice as fast as the default 4 for files ~2% larger.
 THUMBNAIL_EFFORT = 2
 MEDIA_FOLDER = "articles"
+# A photo stored re-encoded (not a JPEG, or turned upright) is saved at this JPEG quality.
+ORIGINAL_QUALITY = 90
+# EXIF orientations that turn the photo a quarter turn, swapping its width and height.
+QUARTER_TURNS = frozenset({5, 6, 7, 8})
+INCOMPLETE = "the JPEG is incomplete: the end of the file is missing, so part of the photo would be grey"
 
 
 def original_path(article_id: int) -> str:
@@ -61,15 +75,29 @@ def process_image(task: ImageTask) -> ImageResult:
         return ImageResult(task.article_id, task.source, stored=False, sha256=sha256)
     try:
         with Image.open(io.BytesIO(data)) as image:
-            width, height = image.size
             image_format = image.format
+            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+            width, height = image.size
+            if orientation in QUARTER_TURNS:
+                width, height = height, width
             # JPEG can decode at 1/2, 1/4, 1/8 scale: far cheaper for H&M's 1166x1750 photos.
-            image.draft("RGB", (THUMBNAIL_WIDTH, max(1, height * THUMBNAIL_WIDTH // max(width, 1))))
-            small = image.convert("RGB")
-        if image_format != "JPEG":
+            # The size asked for is the stored pixels' (sideways for a quarter turn).
+            draft_size = (THUMBNAIL_WIDTH, max(1, height * THUMBNAIL_WIDTH // max(width, 1)))
+            if orientation in QUARTER_TURNS:
+                draft_size = draft_size[::-1]
+            image.draft("RGB", draft_size)
+            image.load()
+            if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
+                return ImageResult(task.article_id, task.source, stored=False, problem=INCOMPLETE)
+            # A cut-out on a transparent background is stored on white, as shop the look sees it:
+            # converted plainly, it came out on black.
+            small = _upright(flattened_rgb(image), orientation)
+        if image_format != "JPEG" or orientation != 1:
             with Image.open(io.BytesIO(data)) as image:
                 buffer = io.BytesIO()
-                image.convert("RGB").save(buffer, "JPEG", quality=90)
+                _upright(flattened_rgb(image), orientation).save(
+                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=image.info.get("icc_profile")
+                )
                 data = buffer.getvalue()
     except UnidentifiedImageError:
         # Pillow's own message names an in-memory buffer; say what is wrong with the file instead.
@@ -89,6 +117,14 @@ def process_image(task: ImageTask) -> ImageResult:
     _write_atomically(original, data)
     _write_atomically(thumbnail, buffer.getvalue())
     return ImageResult(task.article_id, task.source, stored=True, sha256=sha256, width=width, height=height)
+
+
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    """`image` (a converted copy, which may carry no EXIF) turned as `orientation` says."""
+    if orientation == 1:
+        return image
+    image.getexif()[ExifTags.Base.Orientation] = orientation
+    return ImageOps.exif_transpose(image)
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -20,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
+from storefront.photo_pixels import flattened_rgb
+
 # Part of the image towers' names, so that features of photos framed this way are cached apart
 # from those of photos as they were: change it whenever framing changes what a photo becomes.
 NAME = "framed1"
@@ -150,15 +152,3 @@ def _framed_already(size: tuple[int, int], box: tuple[int, int, int, int], side:
         and abs((left + right) / 2 - width / 2) <= tolerance
         and abs((top + bottom) / 2 - height / 2) <= tolerance
     )
-
-
-def flattened_rgb(image: Image.Image) -> Image.Image:
-    """`image` in RGB, its transparent areas white like a product photo's background (a cut-out
-    garment on a transparent background is then a garment on a plain one). Always a new image,
-    so callers may change it in place."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        flat = Image.new("RGB", rgba.size, (255, 255, 255))
-        flat.paste(rgba, mask=rgba.getchannel("A"))
-        return flat
-    return image.convert("RGB")

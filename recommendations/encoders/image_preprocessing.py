@@ -8,7 +8,8 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from recommendations.encoders.framing import flattened_rgb, frame_like_catalogue
+from recommendations.encoders.framing import frame_like_catalogue
+from storefront.photo_pixels import flattened_rgb
 
 # Product photos (H&M's and the demo's) sit on a light background, so padding with white keeps
 # a portrait garment whole and centred instead of cropping off its hem or stretching it.

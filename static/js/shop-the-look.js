@@ -2,7 +2,8 @@
 // enhancement over a plain multipart form (which works without this file).
 // The cropper is deliberately tiny: drag a rectangle over the preview (or move and size one with
 // the arrow keys); on submit the selected region is drawn onto a canvas and sent instead of the
-// whole photo. A photo over the upload limit is always sent that way, framed or whole.
+// whole photo. A photo over the upload limit, in bytes or in pixels, is always sent that way,
+// framed or whole.
 (function () {
   "use strict";
 
@@ -50,6 +51,7 @@
     var box = form.querySelector("[data-crop-box]");
     var reset = form.querySelector("[data-crop-reset]");
     var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
+    var maxPixels = Number(form.getAttribute("data-max-pixels")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
     var objectUrl = null;
     var chosen = null; // the file in the preview
@@ -81,6 +83,12 @@
     function tooLarge(size) {
       return "That photo is too large (" + megabytes(size, maxBytes) + "). The limit is " +
         megabytes(maxBytes) + ".";
+    }
+
+    // Known once the preview has loaded: a 50 MP panorama or screenshot can be a few MB, under
+    // the limit in bytes, and the server refuses it for its pixels.
+    function tooManyPixels() {
+      return Boolean(maxPixels && preview.naturalWidth * preview.naturalHeight > maxPixels);
     }
 
     function canRedraw() {
@@ -219,13 +227,18 @@
     }
 
     form.addEventListener("submit", function (event) {
-      if (!oversized && (!crop || !preview.naturalWidth)) return; // the whole photo, as chosen
+      var ready = Boolean(preview.complete && preview.naturalWidth);
+      if (!chosen || (ready && !oversized && !crop && !tooManyPixels())) return; // the whole photo, as chosen
       event.preventDefault();
       var file = chosen;
-      // An oversized photo may still be loading when "Find" is pressed: wait for it.
-      var loaded = preview.complete && preview.naturalWidth ? Promise.resolve() : preview.decode();
+      // The photo may still be loading when "Find" is pressed: its pixels are counted once it has.
+      var loaded = ready ? Promise.resolve() : preview.decode();
       loaded.then(function () {
         if (file !== chosen) return;
+        if (!oversized && !crop && !tooManyPixels()) {
+          form.submit();
+          return;
+        }
         redrawn(function (blob) {
           if (file !== chosen) return;
           if (oversized && (!blob || blob.size > maxBytes)) {

@@ -2,7 +2,7 @@
 not a connection reset: the view reads and discards the body (up to a bound) before it answers,
 because gunicorn closes a connection whose body was left unread. With JavaScript the page sends
 such a photo redrawn, far under the limit, and refuses before sending it only a file it cannot
-redraw."""
+redraw; so too a photo under the limit in bytes but over the cap in pixels."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ import pytest
 from PIL import Image
 
 from recommendations.content import photo_search_slots
-from storefront.photo_checks import megabytes
+from storefront.photo_checks import MAX_UPLOAD_PIXELS, megabytes
 from tests.browser.conftest import policy_refusals
 from tests.live_processes import HttpSession
 from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401  (fixtures)
-from tests.recommendations.hostile_files import encoded
+from tests.recommendations.hostile_files import encoded, red_corners, turned_photo
 from tests.recommendations.photos import garment_photo
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -174,6 +174,52 @@ def test_with_javascript_an_oversized_photo_is_sent_redrawn_under_the_limit_and_
     assert request_size < LIMIT
     with Image.open(io.BytesIO(sent)) as image:
         assert image.format == "JPEG" and image.size == (1600, 1200)
+
+
+def test_with_javascript_a_photo_over_the_pixel_cap_but_under_the_size_limit_is_sent_redrawn_and_searched(
+    page, tmp_path, settings, monkeypatch
+):
+    """A 48 MP PNG of a few hundred kB (a screenshot, a stitched panorama: flat colours compress
+    well) was sent as it was, under the limit in bytes, and refused for its pixels."""
+    panorama = Image.new("RGB", (8000, 6000), (235, 235, 230))
+    panorama.paste(garment_photo(8, "Blue", variant=30).resize((4000, 4000)), (2000, 1000))
+    photo = tmp_path / "panorama.png"
+    photo.write_bytes(encoded(panorama, "PNG", compress_level=1))
+    assert photo.stat().st_size < settings.MAX_UPLOAD_BYTES
+    assert panorama.width * panorama.height > MAX_UPLOAD_PIXELS
+    received = what_the_server_receives(monkeypatch)
+    page.goto(PAGE)
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-stage]").wait_for(state="visible")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Find similar pieces").click()
+    assert navigation.value.status == 200
+    assert page.get_by_test_id("upload-error").count() == 0
+    assert page.get_by_test_id("look-query").is_visible()  # searched: the photo beside the results
+    [(_, sent)] = received
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.format == "JPEG" and image.size == (1600, 1200)
+
+
+def test_with_javascript_a_sideways_phone_photo_is_redrawn_upright_and_shown_upright(
+    page, tmp_path, monkeypatch
+):
+    """A phone stores its pixels sideways with EXIF orientation 6; the redrawn copy carries no
+    EXIF, so it has to be drawn upright, and the photo shown beside the results is upright too."""
+    photo = tmp_path / "phone.jpg"
+    photo.write_bytes(turned_photo(6, size=(8000, 6000)))  # over the pixel cap: sent redrawn
+    received = what_the_server_receives(monkeypatch)
+    page.goto(PAGE)
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-stage]").wait_for(state="visible")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find similar pieces").click()
+    [(_, sent)] = received
+    with Image.open(io.BytesIO(sent)) as image:
+        assert image.size == (1200, 1600) and image.getexif().get(0x0112, 1) == 1
+        assert red_corners(image) == [False, True, False, False]  # stored top left, turned right
+    shown = page.get_by_test_id("look-query").locator("img")
+    assert shown.evaluate("image => image.naturalWidth < image.naturalHeight")
 
 
 def what_the_server_receives(monkeypatch) -> list[tuple[int, bytes]]:

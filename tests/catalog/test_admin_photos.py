@@ -10,6 +10,13 @@ from PIL import Image
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
+from tests.recommendations.hostile_files import (
+    cut_out_photo,
+    cut_short_and_closed,
+    encoded,
+    red_corners,
+    turned_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,6 +95,8 @@ def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_
         (photo(image_format="JPEG")[:200], "damaged or incomplete"),
         (b"not a photo at all", "not a photo we can read"),
         (photo(size=(8000, 6000), image_format="PNG"), "too many pixels"),
+        # Cut short and given its end marker again: Pillow decodes it, grey from the cut on.
+        (cut_short_and_closed(photo(image_format="JPEG")), "That photo is incomplete"),
     ],
 )
 def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(staff_client, data, words):
@@ -101,6 +110,52 @@ def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(staff_client
     assert words in " ".join(response.context["adminform"].form.errors["photo"])
     article.refresh_from_db()
     assert (article.image, article.image_sha256) == ("articles/old.jpg", "0" * 64)
+
+
+@pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
+def test_a_phone_photo_is_stored_upright_and_so_is_its_thumbnail(
+    staff_client, settings, django_capture_on_commit_callbacks, image_format
+):
+    """Stored 300x150 with its top left red and orientation 6 (turn a quarter to the right): the
+    thumbnail was made sideways and the size recorded sideways; a PNG or WebP lost its turn."""
+    article = ArticleFactory(article_id=912345005)
+    data = turned_photo(6, fmt=image_format)
+
+    save(
+        staff_client,
+        f"{CHANGELIST}{article.article_id}/change/",
+        form_data(article, photo=upload(data, f"phone.{image_format.lower()}")),
+        django_capture_on_commit_callbacks,
+    )
+
+    article.refresh_from_db()
+    assert (article.image_width, article.image_height) == (150, 300)
+    with Image.open(settings.MEDIA_ROOT / article.image) as stored:
+        assert stored.size == (150, 300) and stored.getexif().get(0x0112, 1) == 1
+        assert red_corners(stored) == [False, True, False, False]
+    with Image.open(settings.MEDIA_ROOT / article.image_thumbnail) as thumbnail:
+        assert thumbnail.height > thumbnail.width
+        assert red_corners(thumbnail) == [False, True, False, False]
+    assert article.image_sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_cut_out_on_a_transparent_background_is_stored_on_white(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
+    """The shop's own product cut-outs: converted plainly, the background came out black."""
+    article = ArticleFactory(article_id=912345006)
+
+    save(
+        staff_client,
+        f"{CHANGELIST}{article.article_id}/change/",
+        form_data(article, photo=upload(encoded(cut_out_photo(), "PNG"))),
+        django_capture_on_commit_callbacks,
+    )
+
+    article.refresh_from_db()
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(settings.MEDIA_ROOT / path) as stored:
+            assert min(stored.convert("RGB").getpixel((2, 2))) > 240, path
 
 
 def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):

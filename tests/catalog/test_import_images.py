@@ -10,6 +10,14 @@ from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import THUMBNAIL_WIDTH
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
+from tests.recommendations.hostile_files import (
+    cut_out_photo,
+    cut_short_and_closed,
+    encoded,
+    red_corners,
+    sixteen_bit_grey_png,
+    turned_photo,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +115,68 @@ def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_fil
         f"besides images/{article_id[:3]}/{first.name}: keep one"
     )
     assert Article.objects.exclude(image="").count() == 0
+
+
+def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
+    """Stored 300x150 with orientation 6 (turn a quarter to the right): the thumbnail was made
+    sideways and the size recorded sideways."""
+    article_id = read_rows(hm_files / "articles.csv")[3]["article_id"]
+    _photo(hm_files, article_id).write_bytes(turned_photo(6))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    assert (article.image_width, article.image_height) == (150, 300)
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image) as stored:
+        assert stored.size == (150, 300) and stored.getexif().get(0x0112, 1) == 1
+        assert red_corners(stored) == [False, True, False, False]
+    with Image.open(Path(settings.MEDIA_ROOT) / article.image_thumbnail) as thumbnail:
+        assert thumbnail.height > thumbnail.width
+        assert red_corners(thumbnail) == [False, True, False, False]
+
+
+def test_a_jpeg_cut_short_and_closed_again_stops_the_import_as_incomplete(hm_files):
+    """Pillow decodes it without an error, grey from the cut on: it was stored so."""
+    article_id = read_rows(hm_files / "articles.csv")[4]["article_id"]
+    photo = Image.effect_noise((300, 450), 30).convert("RGB")
+    _photo(hm_files, article_id).write_bytes(cut_short_and_closed(encoded(photo, "JPEG", quality=90)))
+
+    with pytest.raises(ImportInputError) as raised:
+        run_import(hm_files)
+
+    assert raised.value.file == f"images/{article_id[:3]}/{article_id}.jpg"
+    assert "the JPEG is incomplete" in str(raised.value)
+    assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+@pytest.mark.parametrize(
+    ("mode", "image_format"),
+    [("RGBA", "PNG"), ("P", "PNG"), ("RGBA", "WEBP")],
+    ids=["RGBA", "palette", "WebP"],
+)
+def test_a_cut_out_on_a_transparent_background_is_stored_on_white(hm_files, mode, image_format):
+    """Converted plainly, its background came out the black hidden under the transparency."""
+    article_id = read_rows(hm_files / "articles.csv")[5]["article_id"]
+    _photo(hm_files, article_id).write_bytes(encoded(cut_out_photo(mode), image_format, lossless=True))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(Path(settings.MEDIA_ROOT) / path) as stored:
+            rgb = stored.convert("RGB")
+            assert min(rgb.getpixel((2, 2))) > 240, path  # the background
+            assert rgb.getpixel((rgb.width // 2, rgb.height // 2))[0] > 150, path  # the garment
+
+
+def test_a_16_bit_grey_photo_is_stored_grey(hm_files):
+    """Pillow's own conversion to 8 bits reads every value over 255 as white."""
+    article_id = read_rows(hm_files / "articles.csv")[6]["article_id"]
+    _photo(hm_files, article_id).write_bytes(sixteen_bit_grey_png(32_000))
+
+    run_import(hm_files)
+
+    article = Article.objects.get(article_id=int(article_id))
+    for path in (article.image, article.image_thumbnail):
+        with Image.open(Path(settings.MEDIA_ROOT) / path) as stored:
+            assert all(abs(value - 32_000 // 256) <= 3 for value in stored.convert("RGB").getpixel((10, 10)))

@@ -6,6 +6,7 @@ import io
 import struct
 import zlib
 
+import numpy as np
 from PIL import Image
 
 from tests.recommendations.photos import garment_photo
@@ -72,6 +73,49 @@ def jpeg_with_orientation(orientation: int) -> bytes:
     return encoded(Image.new("RGB", (200, 100), (200, 30, 30)), "JPEG", exif=exif.tobytes())
 
 
+def turned_photo(orientation: int, size: tuple[int, int] = (300, 150), fmt: str = "JPEG") -> bytes:
+    """A white photo stored `size` with its stored top left third red, and an EXIF orientation
+    that says how to turn it upright, as phones save them (6: turned a quarter to the right)."""
+    photo = Image.new("RGB", size, "white")
+    photo.paste((200, 30, 30), (0, 0, size[0] // 3, size[1] // 3))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encoded(photo, fmt, exif=exif.tobytes())
+
+
+def red_corners(image: Image.Image) -> list[bool]:
+    """Which corners (top left, top right, bottom left, bottom right) are red."""
+    green = np.asarray(image.convert("RGB"))[:, :, 1]
+    top, left, bottom, right = (
+        green.shape[0] // 10,
+        green.shape[1] // 10,
+        -green.shape[0] // 10,
+        -green.shape[1] // 10,
+    )
+    return [bool(green[y, x] < 100) for y, x in ((top, left), (top, right), (bottom, left), (bottom, right))]
+
+
+def cut_out_photo(mode: str = "RGBA") -> Image.Image:
+    """A red square on a transparent background whose hidden colour is black, as editors save a
+    product cut-out: in RGBA, or (mode "P") a palette whose entry 0 is transparent black."""
+    photo = Image.new("RGBA", (200, 200), (0, 0, 0, 0))
+    photo.paste((200, 30, 30, 255), (50, 50, 150, 150))
+    if mode == "P":
+        palette = Image.new("P", photo.size, 0)
+        palette.putpalette([0, 0, 0, 200, 30, 30])
+        palette.paste(1, (50, 50, 150, 150))
+        palette.info["transparency"] = 0
+        return palette
+    return photo
+
+
+def sixteen_bit_grey_png(level: int) -> bytes:
+    """A 16-bit greyscale PNG (as scanners and raw converters save them) of one `level`, 0-65535."""
+    image = Image.fromarray(np.full((100, 150), level, np.uint16))
+    assert image.mode == "I;16"
+    return encoded(image, "PNG")
+
+
 def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> bytes:
     """A progressive JPEG whose last scan is repeated extra_scans times: a CPU bomb, since libjpeg
     decodes the whole image again for each scan (a repeated refinement scan is only a warning)."""
@@ -79,6 +123,13 @@ def jpeg_with_scans(extra_scans: int, size: tuple[int, int] = (256, 256)) -> byt
     last_scan = data.rindex(b"\xff\xda")
     end_of_image = len(data) - 2
     return data[:end_of_image] + data[last_scan:end_of_image] * extra_scans + data[end_of_image:]
+
+
+def cut_short_and_closed(data: bytes, share: float = 0.6) -> bytes:
+    """A JPEG cut after `share` of its bytes and given its end-of-image marker again, as apps
+    "repair" a photo whose upload or copy stopped part way: it decodes without an error, the
+    blocks after the cut grey."""
+    return data[: int(len(data) * share)] + b"\xff\xd9"
 
 
 SVG_NAMED_JPG = (

@@ -2,7 +2,6 @@
 
 import io
 
-import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
@@ -12,12 +11,16 @@ from tests.recommendations.hostile_files import (
     SCRIPT_NAMED_JPG,
     SVG_NAMED_JPG,
     animated,
+    cut_short_and_closed,
     encoded,
     jpeg_photo,
     jpeg_with_orientation,
     jpeg_with_scans,
     png_header_only,
     png_with_short_data,
+    red_corners,
+    sixteen_bit_grey_png,
+    turned_photo,
 )
 from tests.recommendations.photos import garment_photo
 
@@ -51,32 +54,18 @@ def test_exif_orientation_turns_the_photo_upright():
     assert validate_photo(jpeg_with_orientation(1)).size == (200, 100)
 
 
-def _red_corners(image: Image.Image) -> list[bool]:
-    """Which corners (top left, top right, bottom left, bottom right) are red."""
-    green = np.asarray(image.convert("RGB"))[:, :, 1]
-    top, left, bottom, right = (
-        green.shape[0] // 10,
-        green.shape[1] // 10,
-        -green.shape[0] // 10,
-        -green.shape[1] // 10,
-    )
-    return [bool(green[y, x] < 100) for y, x in ((top, left), (top, right), (bottom, left), (bottom, right))]
-
-
 @pytest.mark.parametrize("orientation", range(1, 9))
 @pytest.mark.parametrize("size", [(200, 100), (3000, 1500)], ids=["small", "shrunk-before-turning"])
-def test_every_exif_orientation_turns_the_photo_as_pillow_does(orientation, size):
-    photo = Image.new("RGB", size, "white")
-    photo.paste((200, 30, 30), (0, 0, size[0] // 3, size[1] // 3))  # the stored top left is red
-    exif = Image.Exif()
-    exif[0x0112] = orientation
-    data = encoded(photo, "PNG", exif=exif.tobytes())
+# A phone's JPEG is decoded at a reduced scale (draft) before it is turned; a PNG is not.
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_every_exif_orientation_turns_the_photo_as_pillow_does(orientation, size, fmt):
+    data = turned_photo(orientation, size, fmt)
     expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
 
     clean = validate_photo(data)
 
     assert (clean.width > clean.height) == (expected.width > expected.height)
-    assert _red_corners(clean) == _red_corners(expected) and sum(_red_corners(clean)) == 1
+    assert red_corners(clean) == red_corners(expected) and sum(red_corners(clean)) == 1
 
 
 @pytest.mark.parametrize("mode", ["1", "L", "P", "I;16", "RGB", "RGBA", "LA"])
@@ -97,6 +86,12 @@ def test_a_jpeg_carrying_further_images_is_read_as_its_first_image():
     clean = validate_photo(data)
 
     assert clean.size == (120, 160) and clean.getpixel((60, 80))[0] > 150
+
+
+def test_a_16_bit_grey_photo_keeps_its_greys():
+    """Pillow's own conversion to 8 bits reads every value over 255 as white."""
+    clean = validate_photo(sixteen_bit_grey_png(32_000))
+    assert all(abs(value - 32_000 // 256) <= 2 for value in clean.getpixel((75, 50)))
 
 
 def test_transparency_becomes_a_white_background():
@@ -174,6 +169,21 @@ def test_a_truncated_jpeg_is_refused_at_every_decoding_scale():
         data = jpeg_photo(size=size)
         error = rejected(data[: len(data) * 2 // 3])
         assert error.status == 400 and "damaged or incomplete" in error.message
+
+
+@pytest.mark.parametrize("size", [(400, 300), (4000, 3000)], ids=["full scale", "drafted"])
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_jpeg_cut_short_and_closed_again_is_refused_as_incomplete(size, progressive):
+    """It decoded without an error, grey from the cut on, and was searched. A progressive file is
+    cut in its first scan here: cut later, it is the whole photo with less detail."""
+    photo = Image.effect_noise(size, 30).convert("RGB")  # a camera's grain: nothing of it is grey
+    data = encoded(photo, "JPEG", quality=90, progressive=progressive)
+    cut = cut_short_and_closed(data, 0.02 if progressive else 0.6)
+    Image.open(io.BytesIO(cut)).load()  # what Pillow alone makes of it: no error
+
+    error = rejected(cut)
+
+    assert error.status == 400 and "That photo is incomplete" in error.message
 
 
 def test_a_photo_with_more_pixels_than_the_cap_is_refused_before_decoding():

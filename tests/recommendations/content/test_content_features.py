@@ -14,7 +14,7 @@ from catalog.models import Article
 from recommendations.content.selectors import filter_choices
 from recommendations.uploads import PREVIEW_MAX_SIDE
 from tests.factories import UserFactory
-from tests.recommendations.hostile_files import SVG_NAMED_JPG, encoded, jpeg_photo
+from tests.recommendations.hostile_files import SVG_NAMED_JPG, cut_short_and_closed, encoded, jpeg_photo
 from tests.recommendations.photos import garment_photo
 
 pytestmark = pytest.mark.django_db
@@ -87,6 +87,7 @@ def test_an_unknown_filter_value_is_refused_by_field_with_the_values_it_takes(cl
         (lambda: {"image": photo_file(SVG_NAMED_JPG)}, 415, "SVG"),
         (lambda: {"image": photo_file(encoded(garment_photo(0, "Red"), "GIF"))}, 415, "GIF"),
         (lambda: {"photo": photo_file()}, 400, "“image”"),
+        (lambda: {"image": photo_file(cut_short_and_closed(jpeg_photo()))}, 400, "That photo is incomplete"),
     ],
 )
 def test_bad_uploads_get_a_json_message(client, no_content_model, payload, status, words):
@@ -160,6 +161,7 @@ def test_the_results_show_the_photo_searched_with_inside_the_page(client, traine
         (SVG_NAMED_JPG, 415, "SVG files are not accepted"),
         (b"", 400, "That file is empty"),
         (b"GIF89a" + b"\x00" * 40, 415, "GIF files are not accepted"),
+        (cut_short_and_closed(jpeg_photo()), 400, "That photo is incomplete"),
     ],
 )
 def test_a_bad_upload_is_explained_on_the_page(client, trained, data, status, words):

@@ -117,6 +117,9 @@ def test_a_garment_on_a_transparent_background_is_framed_on_white():
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "I;16", "CMYK"])
 def test_other_modes_are_framed_in_rgb(mode):
     photo = _shopper_photo().convert(mode)
+    if mode == "I;16":
+        # A 16-bit photo spans 0-65535 (Pillow's conversion keeps the 8-bit values as they are).
+        photo = _shopper_photo().convert("I").point(lambda value: value * 256).convert("I;16")
     framed = frame_like_catalogue(photo)
     assert framed.mode == "RGB" and framed.width == framed.height
     assert abs(framed.width - 150) <= WITHIN
