@@ -1,7 +1,7 @@
 """The schema's error answers, documented once for every endpoint that can give them.
 
 Every error body the shop writes is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404,
-409, 415, 429, 500, 503, and a 400 for an address with a NUL character) or `ValidationErrors`
+406, 409, 415, 429, 500, 503, and a 400 for an address with a NUL character) or `ValidationErrors`
 (`{"<parameter or field>": ["what is wrong", ...]}`: a 400 naming each bad parameter or field).
 drf-spectacular documents only the success answers it can see; this AutoSchema adds the errors a
 view's permissions, throttles, path parameters and pagination make possible, and gives a body to
@@ -41,6 +41,8 @@ DESCRIPTIONS = {
     "403": "Logged in without the permission this needs (staff endpoints name it), or a session "
     "request that changes something without its CSRF token.",
     "404": "No such object, or no such page of a list.",
+    "406": "The `Accept` header names no media type this API answers in: send `Accept: application/json` "
+    "or no `Accept` header.",
     "415": "The body is not in one of the media types this operation documents (`Content-Type`).",
     "429": "Too many requests: the `Retry-After` header says how many seconds to wait.",
 }
@@ -118,6 +120,7 @@ class AutoSchema(SpectacularAutoSchema):
             "401": bool(restricted),
             "403": bool(needs_more_than_login) or checks_csrf,
             "404": "{" in self.path or paginated,
+            "406": True,  # DRF negotiates the answer's media type before anything else
             "429": bool(getattr(self.view, "throttle_classes", [])),
         }
         return [code for code, possible in codes.items() if possible]
