@@ -111,7 +111,10 @@ class PurchasePagination(PageNumberPagination):
 
 
 class PasswordSerializer(serializers.Serializer[object]):
-    password = serializers.CharField(trim_whitespace=False, help_text="The account's current password.")
+    # min_length: the schema then says what DRF refuses anyway, an empty password (as "blank").
+    password = serializers.CharField(
+        trim_whitespace=False, min_length=1, help_text="The account's current password."
+    )
 
 
 class MeView(LoggedInAPIView):
@@ -130,7 +133,7 @@ class MeView(LoggedInAPIView):
         request=PasswordSerializer,
         responses={
             204: OpenApiResponse(description="The account and everything held about it are deleted."),
-            400: OpenApiResponse(description="No password was sent."),
+            400: OpenApiResponse(description="No password was sent, or an empty one."),
             403: OpenApiResponse(description="The password is wrong."),
             429: OpenApiResponse(description="Too many wrong passwords (the login limits)."),
             # It erases a customer, which waits for an import's lock a few seconds at most.

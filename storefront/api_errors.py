@@ -1,7 +1,8 @@
 """JSON answers for API paths where Django's own would be HTML: no such endpoint, an article id that
 cannot be one, a request Django refused to read, a server error, and addresses with a NUL character
 (which PostgreSQL text cannot hold, so no view may see one); and the API's 401 for a caller who is
-not logged in, which says how to log in. A refused request outside the API gets a page saying why."""
+not logged in, which says how to log in, and its 406, which says what to accept. A refused request
+outside the API gets a page saying why."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt
 from django.views.defaults import server_error as page_server_error
-from rest_framework.exceptions import ErrorDetail, NotAuthenticated
+from rest_framework.exceptions import ErrorDetail, NotAcceptable, NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -23,6 +24,11 @@ from storefront.photo_checks import UploadRejected, megabytes
 LOGIN_HINT = (
     "Log in first: send `Authorization: Token <key>` (get a key with POST /api/v1/auth/token/ and your "
     "username and password) or use the session of a browser logged in at /accounts/login/."
+)
+# DRF's own "Could not satisfy the request Accept header." says not what would.
+NOT_ACCEPTABLE_HINT = (
+    "This API answers in JSON: send `Accept: application/json`, or no Accept header "
+    "(the Accept header of this request names no media type it answers in)."
 )
 
 
@@ -55,13 +61,15 @@ def api_bad_article_id(request: HttpRequest, article_id: str) -> JsonResponse:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's handler (settings' EXCEPTION_HANDLER), with the same actionable 401 on every endpoint
-    that needs a login: DRF's own "Authentication credentials were not provided." says not how; and
-    a refused upload (storefront.photo_checks) as `{"detail": ...}` with its status, wherever the
-    view refused it."""
+    that needs a login: DRF's own "Authentication credentials were not provided." says not how; a
+    406 that says which Accept header would do; and a refused upload (storefront.photo_checks) as
+    `{"detail": ...}` with its status, wherever the view refused it."""
     if isinstance(exc, UploadRejected):
         return Response({"detail": exc.message}, status=exc.status)
     if isinstance(exc, NotAuthenticated) and exc.detail == NotAuthenticated.default_detail:
         exc.detail = ErrorDetail(LOGIN_HINT, code=exc.default_code)
+    if isinstance(exc, NotAcceptable) and exc.detail == NotAcceptable.default_detail:
+        exc.detail = ErrorDetail(NOT_ACCEPTABLE_HINT, code=exc.default_code)
     return drf_exception_handler(exc, context)
 
 

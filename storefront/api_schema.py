@@ -1,11 +1,12 @@
 """The schema's error answers, documented once for every endpoint that can give them.
 
-Every error body is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404, 409, 415, 429, 500,
-503, and a 400 for an address with a NUL character) or `ValidationErrors` (`{"<parameter or field>":
-["what is wrong", ...]}`: a 400 naming each bad parameter or field). drf-spectacular documents only
-the success answers it can see; this AutoSchema adds the errors a view's permissions, throttles,
-path parameters and pagination make possible, and gives a body to errors a view documented with a
-description only. An error a view documents with its own body keeps it.
+Every error body the shop writes is one of two shapes: `Detail` (`{"detail": "..."}`: 401, 403, 404,
+406, 409, 415, 429, 500, 503, and a 400 for an address with a NUL character) or `ValidationErrors`
+(`{"<parameter or field>": ["what is wrong", ...]}`: a 400 naming each bad parameter or field).
+drf-spectacular documents only the success answers it can see; this AutoSchema adds the errors a
+view's permissions, throttles, path parameters and pagination make possible, and gives a body to
+errors a view documented with a description only. An error a view documents with its own body keeps
+it. Every operation also documents the web server's own refusals (414, 431), which are HTML pages.
 """
 
 from __future__ import annotations
@@ -40,9 +41,22 @@ DESCRIPTIONS = {
     "403": "Logged in without the permission this needs (staff endpoints name it), or a session "
     "request that changes something without its CSRF token.",
     "404": "No such object, or no such page of a list.",
+    "406": "The `Accept` header names no media type this API answers in: send `Accept: application/json` "
+    "or no `Accept` header.",
     "415": "The body is not in one of the media types this operation documents (`Content-Type`).",
     "429": "Too many requests: the `Retry-After` header says how many seconds to wait.",
 }
+# What the web server refuses before the shop sees the request, as its own short HTML page (gunicorn
+# with its default limits: a request line of at most 4094 bytes, each header at most 8190). The
+# schema said nothing of them, so a client built from it read a long search's 414 as an
+# unknown answer (found by schemathesis).
+WEB_SERVER_REFUSALS = {
+    "414": "The address (path and query) is longer than the web server reads, 4094 bytes; it answers "
+    "this itself, as an HTML page. Ask for fewer filter values at once.",
+    "431": "A request header is longer than the web server reads, 8190 bytes; it answers this itself, "
+    "as an HTML page.",
+}
+WEB_SERVER_PAGE = {"text/html": {"schema": {"type": "string"}}}
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -85,6 +99,8 @@ class AutoSchema(SpectacularAutoSchema):
         for code, response in responses.items():
             if code >= "400" and "content" not in response:
                 responses[code] = {**self._error_response(code), "description": response["description"]}
+        for code, description in WEB_SERVER_REFUSALS.items():
+            responses.setdefault(code, {"description": description, "content": WEB_SERVER_PAGE})
         return responses
 
     def _error_codes(self) -> list[str]:
@@ -104,6 +120,7 @@ class AutoSchema(SpectacularAutoSchema):
             "401": bool(restricted),
             "403": bool(needs_more_than_login) or checks_csrf,
             "404": "{" in self.path or paginated,
+            "406": True,  # DRF negotiates the answer's media type before anything else
             "429": bool(getattr(self.view, "throttle_classes", [])),
         }
         return [code for code, possible in codes.items() if possible]

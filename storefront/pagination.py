@@ -4,6 +4,7 @@ ends)."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -15,6 +16,14 @@ from rest_framework.views import APIView
 from storefront.query_params import query_value, query_whole_number
 
 ALWAYS_PRESENT = ["count", "next", "previous", "results"]
+# `page`: a number from 1, or `last` (DRF's last_page_strings), which the schema typed as an integer
+# only: a client built from it could not ask for the last page, which the API answers.
+PAGE_SCHEMA = {
+    "oneOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "enum": list(pagination.PageNumberPagination.last_page_strings)},
+    ]
+}
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -22,9 +31,9 @@ class PageNumberPagination(pagination.PageNumberPagination):
     # "Invalid page." did not say which parameter was wrong. {message} is Django's reason.
     invalid_page_message = "No page {page_number!r} (the `page` parameter, from 1): {message}."
     page_query_description = (
-        "Page number, from 1 (default 1; an empty or blank value is 1). A page that is not a whole "
-        "number, below 1 or past the last page is a 404 naming `page`, as in DRF; `next` and "
-        "`previous` link only to pages that exist."
+        "Page number, from 1 (default 1; an empty or blank value is 1), or `last` for the last page. "
+        "A page that is not a whole number, below 1 or past the last page is a 404 naming `page`, as "
+        "in DRF; `next` and `previous` link only to pages that exist."
     )
 
     def get_page_size(self, request: Request) -> int | None:
@@ -71,7 +80,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_query_param:
-                parameter["schema"]["minimum"] = 1
+                parameter["schema"] = copy.deepcopy(PAGE_SCHEMA)
                 parameter["description"] = self.page_query_description
             elif parameter["name"] == self.page_size_query_param:
                 parameter["schema"].update(minimum=1, maximum=self.max_page_size, default=self.page_size)

@@ -26,7 +26,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # After every real route: an article id that is not 1-10 digits (`abc`, an 11-digit number).
     re_path(r"^api/v1/articles/(?P<article_id>(?![0-9]{1,10}/)[^/]+)/", api_bad_article_id),
-    re_path(r"^api/(?P<unmatched>.*)$", api_not_found),
+    # `(?s:.*)`: a plain `.` stops at a line break, so an address with %0A in it fell through to the
+    # shop's HTML 404 page (found by schemathesis).
+    re_path(r"^api/(?P<unmatched>(?s:.*))$", api_not_found),
     path("accounts/", include("accounts.urls")),
     path("", include("recommendations.urls")),
     path("", include("catalog.urls")),

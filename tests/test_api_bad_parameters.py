@@ -7,6 +7,7 @@ import json
 
 import pytest
 from django.contrib.auth.models import Permission
+from jsonschema import Draft202012Validator
 from rest_framework.test import APIClient
 
 from recommendations.models import TrainingRun
@@ -92,3 +93,25 @@ def test_a_bad_parameter_is_refused_with_its_name_in_the_documented_shape(
     if status == 400:
         # A parameter the view checks is one the schema lists.
         assert named in [parameter["name"] for parameter in schema["paths"][path]["get"]["parameters"]]
+
+
+def test_the_schema_of_q_refuses_exactly_the_blank_searches_the_api_refuses():
+    # `q` was documented as any string, so a client built from the schema could send " " and meet
+    # a 400 the schema did not foresee (schemathesis read the API as stricter than documented).
+    search = openapi_schema()["paths"]["/api/v1/search/"]["get"]
+    q = Draft202012Validator(next(p["schema"] for p in search["parameters"] if p["name"] == "q"))
+    client = APIClient()
+    answers = {
+        value: (client.get("/api/v1/search/", {"q": value}).status_code, q.is_valid(value))
+        for value in ["", " ", "\u3000", "\x1f\t\x85", "top", "!!!", " a ", "\u200b"]
+    }
+    assert answers == {
+        "": (400, False),
+        " ": (400, False),
+        "\u3000": (400, False),
+        "\x1f\t\x85": (400, False),
+        "top": (200, True),
+        "!!!": (200, True),
+        " a ": (200, True),
+        "\u200b": (200, True),
+    }

@@ -148,8 +148,13 @@ def test_every_get_endpoint_answers_as_its_schema_says(schema, shop, persona):
 
 
 def documented_values(parameter):
-    """Values the schema says a query parameter takes: its enum, its bounds, true and false."""
+    """Values the schema says a query parameter takes: its enum, its bounds, true and false, for
+    each of its alternatives (`page`: a number or `last`)."""
     schema = parameter["schema"]
+    return [value for choice in schema.get("oneOf", [schema]) for value in values_of(choice)]
+
+
+def values_of(schema):
     if "enum" in schema:
         return [str(value) for value in schema["enum"]]
     if schema.get("type") == "boolean":

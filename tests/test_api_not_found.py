@@ -21,6 +21,23 @@ def test_a_write_to_an_unknown_api_path_answers_json_404_not_a_csrf_page(method,
     assert "/api/docs/" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/no%0Athing/",
+        "/api/v1/training-runs/1%0A/cancel/",
+        "/api/v1/model-versions/a%0Db%0Ac/activate/",
+        "/api/v1/search/%0A",
+    ],
+)
+def test_an_api_address_with_a_line_break_answers_json_404(url):
+    # The catch-all route's `.` stopped at the line break: the shop's HTML 404 page answered.
+    response = Client().post(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert "/api/docs/" in response.json()["detail"]
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "url",

@@ -69,6 +69,34 @@ def test_an_api_list_answers_404_naming_page_for_one_that_does_not_exist(two_pag
             assert response_errors(schema, path, "get", 404, response.json()) == []
 
 
+def page_schemas(schema):
+    """{path: the `page` parameter's schema} for every GET list of the API."""
+    return {
+        path: parameter["schema"]
+        for path, operations in schema["paths"].items()
+        for parameter in operations.get("get", {}).get("parameters", [])
+        if parameter["name"] == "page"
+    }
+
+
+def test_every_api_list_documents_page_last_and_answers_its_last_page(two_pages_of_everything):
+    # DRF reads `?page=last` as the last page; the schema typed `page` as a number only, so a client
+    # built from it could not ask for that (schemathesis would flag the answer as undocumented input).
+    schema = openapi_schema()
+    undocumented = [
+        path
+        for path, page in page_schemas(schema).items()
+        if "last" not in [value for choice in page.get("oneOf", [page]) for value in choice.get("enum", [])]
+    ]
+    assert undocumented == []
+    client = APIClient()
+    client.force_authenticate(two_pages_of_everything.user)
+    for path, query in (("/api/v1/search/", {"q": "top"}), ("/api/v1/me/purchases/", {})):
+        response = client.get(path, {**query, "page": "last", "page_size": "20"})
+        assert response.status_code == 200, path
+        assert response.json()["next"] is None and response.json()["previous"], path
+
+
 def test_an_api_list_reads_an_empty_or_blank_page_as_the_first(two_pages_of_everything):
     # Every other parameter reads a blank value as left out (storefront.query_params); `page`
     # answered 404 to `?page=%20`.

@@ -26,11 +26,11 @@ from recommendations.serializers import (
     TrainingRunSerializer,
 )
 from storefront.api_schema import Detail
-from storefront.pagination import PageNumberPagination
+from storefront.pagination import PAGE_SCHEMA, PageNumberPagination
 from storefront.query_params import query_choice
 
 PAGE_PARAMETER = OpenApiParameter(
-    "page", {"type": "integer", "minimum": 1}, description=PageNumberPagination.page_query_description
+    "page", PAGE_SCHEMA, description=PageNumberPagination.page_query_description
 )
 
 
