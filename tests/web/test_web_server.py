@@ -66,3 +66,12 @@ def test_the_control_socket_is_off_unless_the_operator_names_a_path(start_web, t
         assert time.monotonic() < deadline, second.log()
         time.sleep(0.1)
     assert "Control socket" not in first.log()
+
+
+def test_searches_earlier_tests_made_leave_the_web_process_searching(start_web, client):
+    # The search counters are shared through Redis: 61 searches here (the test settings allow them)
+    # used up the default 60 a minute of the gunicorn that the next test started, which got 429s.
+    for _ in range(61):
+        assert client.get("/search/?q=dress").status_code == 200
+    web = start_web()
+    assert HttpSession(web.base_url).get("/search/?q=dress").status == 200
