@@ -163,6 +163,16 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         css = {"all": ["recommendations/admin/training_runs.css"]}
         js = [forms.Script("recommendations/admin/training_runs.js", defer=True)]
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        training.training_runs_fail_stale()  # as the list does: no "running" run whose worker is gone
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started with the buttons, which go through the lock per kind
 
@@ -306,6 +316,9 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         # ASCII digits: str.isdigit() also passes superscripts such as "²", which int() refuses (a 500).
         parts = request.GET.get("ids", "").split(",")
         ids = [int(part) for part in parts if RUN_ID.fullmatch(part.strip())][:MAX_PROGRESS_IDS]
+        # The page polls while staff watch a run; when its only worker is killed (no worker left to
+        # run beat's sweep) the bar turns to "failed" here instead of staying "running".
+        training.training_runs_fail_stale()
         runs = TrainingRun.objects.filter(pk__in=ids)
         return JsonResponse(
             {

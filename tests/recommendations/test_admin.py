@@ -127,6 +127,20 @@ def test_the_progress_view_reports_runs_as_json(ops):
 
 
 @pytest.mark.django_db
+def test_a_watched_run_whose_worker_was_killed_turns_failed_on_its_page_and_in_the_polls(ops):
+    silent_since = timezone.now() - dt.timedelta(seconds=61)
+    watched = {"kind": KIND, "status": "running", "heartbeat_at": silent_since, "steps_running": 1}
+    polled = TrainingRun.objects.create(**watched)
+    body = ops.get(f"{RUNS}progress/?ids={polled.pk}").json()
+    assert [(run["status"], run["message"]) for run in body["runs"]] == [("failed", "Worker lost")]
+
+    opened = TrainingRun.objects.create(**watched)
+    page = ops.get(f"{RUNS}{opened.pk}/change/").content.decode()
+    assert "training-status-failed" in page
+    assert "Worker lost" in page
+
+
+@pytest.mark.django_db
 def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
     run = TrainingRun.objects.create(kind=KIND, status="running", progress=42.5, message="Sleeping")
     response = ops.get(f"{RUNS}progress/", {"ids": f"²,١٢,{'9' * 30},-1,{run.pk}"})

@@ -1,7 +1,12 @@
 """`manage.py train`: the same service as the admin and the API, in-process or through the queue."""
 
+import datetime as dt
+import threading
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
 
 from recommendations.models import ModelVersion, TrainingRun
 from tests.recommendations import dummy_kind
@@ -49,3 +54,31 @@ def test_with_a_broker_it_queues_and_says_where_to_follow(dispatched, capsys):
     assert dispatched == [run.pk]
     assert f"/api/v1/training-runs/{run.pk}/" in capsys.readouterr().out
     assert run.status == "queued"
+
+
+def test_wait_ends_with_the_reason_when_the_only_worker_is_killed(monkeypatch):
+    # The worker takes the run and dies in it: no heartbeat since, and no worker left to run beat's
+    # sweep. Following the run used to poll "running" for ever.
+    def taken_by_a_worker_then_killed(run_id):
+        silent_since = timezone.now() - dt.timedelta(seconds=61)
+        TrainingRun.objects.filter(pk=run_id).update(
+            status="running", started_at=silent_since, heartbeat_at=silent_since, steps_running=1
+        )
+
+    monkeypatch.setattr("recommendations.training._enqueue", taken_by_a_worker_then_killed)
+    outcome: list[BaseException] = []
+
+    def follow():
+        try:
+            call_command("train", KIND, "--wait")
+        except CommandError as error:
+            outcome.append(error)
+        finally:
+            connection.close()
+
+    follower = threading.Thread(target=follow, daemon=True)
+    follower.start()
+    follower.join(timeout=30)
+    assert not follower.is_alive(), "train --wait still follows a run whose worker is gone"
+    assert "failed after" in str(outcome[0])
+    assert "Worker lost" in str(outcome[0])

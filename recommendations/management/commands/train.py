@@ -87,6 +87,10 @@ class Command(BaseCommand):
     def _follow(self, run_id: int, worker: threading.Thread | None) -> TrainingRun:
         with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
             while True:
+                if worker is None:
+                    # With no worker left to run beat's sweep, a killed worker's run stayed
+                    # "running" and this loop followed it for ever.
+                    training.training_runs_fail_stale()
                 run = TrainingRun.objects.get(pk=run_id)
                 bar.set_description(run.message[:60] or run.status)
                 bar.update(run.progress - bar.n)
