@@ -39,7 +39,14 @@ from django.utils import timezone
 from recommendations import artifacts, versions
 from recommendations.heartbeat import RunHeartbeat, reconnect_if_dropped
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
-from recommendations.registry import ModelKind, TrainingCancelled, TrainingContext, all_kinds, get_kind
+from recommendations.registry import (
+    ModelKind,
+    TrainingCancelled,
+    TrainingContext,
+    TrainingDataMissing,
+    all_kinds,
+    get_kind,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -395,6 +402,13 @@ def _fail_from_exception(
 ) -> None:
     if isinstance(error, TrainingCancelled):
         _end_run(run_id, TrainingRun.Status.CANCELLED, message=cancelled_message, error=str(error))
+        return
+    if isinstance(error, TrainingDataMissing):
+        # Expected until staff import the data: what to do, not a stack trace in the run's page,
+        # the API's `error` and `train`'s output.
+        summary = f"{prefix}: {error}" if prefix else str(error)
+        _end_run(run_id, TrainingRun.Status.FAILED, message=summary[:255], error=summary)
+        logger.warning("Training run %s failed: %s", run_id, summary)
         return
     summary = f"{type(error).__name__}: {error}"
     if prefix:

@@ -34,9 +34,26 @@ def test_without_a_broker_it_runs_in_process(settings):
     assert TrainingRun.objects.get().status == "succeeded"
 
 
-def test_a_failing_run_is_a_command_error_with_the_reason():
-    with pytest.raises(CommandError, match=r"failed after .* s: RuntimeError: nope"):
+def test_a_failing_run_is_a_command_error_with_the_reason_and_its_traceback_once():
+    with pytest.raises(CommandError, match=r"failed after .* s: RuntimeError: nope") as raised:
         call_command("train", KIND, "--in-process", "--param", "fail=nope")
+    assert str(raised.value).count("RuntimeError: nope") == 2  # the reason, the traceback's last line
+    assert str(raised.value).count("Traceback") == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "what_to_do"),
+    [
+        ("trending", "There are no purchases yet: import transactions before training trending."),
+        ("collaborative", "There are no purchases to learn from: import transactions_train.csv first."),
+    ],
+)
+def test_a_kind_the_data_cannot_make_yet_says_what_to_import_without_a_traceback(kind, what_to_do):
+    with pytest.raises(CommandError) as raised:
+        call_command("train", kind, "--in-process")
+    assert str(raised.value).endswith(f" s: {what_to_do}")
+    assert "Traceback" not in str(raised.value)
+    assert TrainingRun.objects.get().error == what_to_do
 
 
 def test_bad_arguments_are_command_errors():

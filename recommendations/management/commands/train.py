@@ -101,8 +101,11 @@ class Command(BaseCommand):
     def _report(self, run: TrainingRun) -> None:
         duration = run.duration.total_seconds() if run.duration else 0.0
         if run.status != TrainingRun.Status.SUCCEEDED:
+            # The error starts with the message; what follows (a traceback, if any) is shown once.
+            details = run.error.removeprefix(run.message).strip()
             raise CommandError(
-                f"{run.kind} run #{run.pk} {run.status} after {duration:.1f} s: {run.message}\n{run.error}"
+                f"{run.kind} run #{run.pk} {run.status} after {duration:.1f} s: {run.message}"
+                + (f"\n\n{details}" if details else "")
             )
         metrics = ", ".join(f"{name}={value}" for name, value in sorted(run.metrics.items()))
         self.stdout.write(
