@@ -226,6 +226,30 @@ def test_a_schedule_with_bad_parameters_is_refused_on_save(ops, parameters, mess
 
 
 @pytest.mark.django_db
+def test_a_schedule_time_out_of_range_is_refused_on_its_field_on_the_page_and_in_the_list(ops):
+    schedule = TrainingSchedule.objects.get_or_create(kind="trending")[0]
+    page = ops.post(
+        f"/admin/recommendations/trainingschedule/{schedule.pk}/change/",
+        {"enabled": "on", "hour": "24", "minute": "60", "parameters": "{}"},
+    )
+    form = page.context["adminform"].form
+    assert form.errors == {
+        "hour": ["The hour is 0-23 (UTC), not 24."],
+        "minute": ["The minute is 0-59, not 60."],
+    }
+
+    rows = TrainingSchedule.objects.order_by("kind")
+    listed = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "_save": "Save"}
+    for index, row in enumerate(rows):
+        hour = 99 if row.pk == schedule.pk else row.hour
+        listed |= {f"form-{index}-id": row.pk, f"form-{index}-hour": hour, f"form-{index}-minute": 0}
+    response = ops.post("/admin/recommendations/trainingschedule/", listed)
+    assert "The hour is 0-23 (UTC), not 99." in html.unescape(response.content.decode())
+    schedule.refresh_from_db()
+    assert (schedule.hour, schedule.minute) == (3, 0)
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("method", "url"),
     [
