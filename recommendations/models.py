@@ -194,6 +194,16 @@ class TrainingSchedule(models.Model):
             return None
         return slot
 
+    def next_run(self, now: dt.datetime) -> dt.datetime | None:
+        """The slot beat fires next (one that is due now fires at its next tick); None when off."""
+        if not self.enabled:
+            return None
+        due = self.due_since(now)
+        if due is not None:
+            return due
+        slot = now.astimezone(dt.UTC).replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        return slot if slot > now else slot + dt.timedelta(days=1)
+
 
 # The content job's image feature cache lives with the rest of the content code.
 from recommendations.content.models import ImageEmbedding  # noqa: E402
