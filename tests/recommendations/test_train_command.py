@@ -99,3 +99,43 @@ def test_wait_ends_with_the_reason_when_the_only_worker_is_killed(monkeypatch):
     assert not follower.is_alive(), "train --wait still follows a run whose worker is gone"
     assert "failed after" in str(outcome[0])
     assert "Worker lost" in str(outcome[0])
+
+
+@pytest.fixture
+def ctrl_c_while_following(monkeypatch):
+    from recommendations.management.commands import train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train.Command, "_follow", interrupted)
+
+
+def interrupted_command(*args):
+    with pytest.raises(CommandError) as raised:
+        try:
+            call_command("train", KIND, *args)
+        except KeyboardInterrupt:  # not caught: pytest would stop the whole session
+            pytest.fail("KeyboardInterrupt escaped the command, with its traceback")
+    assert raised.value.returncode == 130
+    return str(raised.value)
+
+
+@pytest.mark.usefixtures("ctrl_c_while_following")
+def test_ctrl_c_while_waiting_stops_following_and_says_the_run_goes_on(dispatched):
+    said = interrupted_command("--wait")
+    run = TrainingRun.objects.get()
+    assert said == (
+        f"Stopped following {KIND} run #{run.pk}; it goes on. Follow it in the admin, "
+        f"at /api/v1/training-runs/{run.pk}/, or cancel it there."
+    )
+    assert run.status == "queued"
+
+
+@pytest.mark.usefixtures("ctrl_c_while_following")
+def test_ctrl_c_in_process_cancels_the_run_and_says_so():
+    said = interrupted_command("--in-process", "--param", "sleep=30")
+    run = TrainingRun.objects.get()
+    assert said == f"Interrupted: {KIND} run #{run.pk} cancelled; nothing from it was activated."
+    assert run.status == "cancelled"
+    assert not ModelVersion.objects.exists()

@@ -7,6 +7,7 @@ The same service as the admin button, the API and beat (recommendations.training
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -68,14 +69,29 @@ class Command(BaseCommand):
             try:
                 run = self._follow(run.pk, worker)
             except KeyboardInterrupt:
-                self.stderr.write(training.training_run_cancel(run=run))
+                # Ctrl-C is how a person stops this command: say what became of the run, with the
+                # exit status of an interrupted command, instead of a Python traceback.
+                with contextlib.suppress(ValueError):  # it ended at that very moment
+                    training.training_run_cancel(run=run)
                 worker.join()
-                raise
+                run.refresh_from_db(fields=["status"])
+                succeeded = run.status == TrainingRun.Status.SUCCEEDED
+                outcome = "its version is active" if succeeded else "nothing from it was activated"
+                raise CommandError(
+                    f"Interrupted: {run.kind} run #{run.pk} {run.status}; {outcome}.", returncode=130
+                ) from None
         elif options["wait"]:
             self.stdout.write(
                 f"Queued {run.kind} run #{run.pk}; following it (Ctrl-C stops following, not the run)."
             )
-            run = self._follow(run.pk, None)
+            try:
+                run = self._follow(run.pk, None)
+            except KeyboardInterrupt:
+                raise CommandError(
+                    f"Stopped following {run.kind} run #{run.pk}; it goes on. Follow it in the admin, "
+                    f"at /api/v1/training-runs/{run.pk}/, or cancel it there.",
+                    returncode=130,
+                ) from None
         else:
             self.stdout.write(
                 f"Queued {run.kind} run #{run.pk}. Follow it in the admin, at "
