@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonRes
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -162,6 +163,16 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         # The progress bars' styles and polling, on the list and on each run's page.
         css = {"all": ["recommendations/admin/training_runs.css"]}
         js = [forms.Script("recommendations/admin/training_runs.js", defer=True)]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        training.training_runs_fail_stale()  # as the list does: no "running" run whose worker is gone
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # runs are started with the buttons, which go through the lock per kind
@@ -306,6 +317,9 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         # ASCII digits: str.isdigit() also passes superscripts such as "²", which int() refuses (a 500).
         parts = request.GET.get("ids", "").split(",")
         ids = [int(part) for part in parts if RUN_ID.fullmatch(part.strip())][:MAX_PROGRESS_IDS]
+        # The page polls while staff watch a run; when its only worker is killed (no worker left to
+        # run beat's sweep) the bar turns to "failed" here instead of staying "running".
+        training.training_runs_fail_stale()
         runs = TrainingRun.objects.filter(pk__in=ids)
         return JsonResponse(
             {
@@ -510,10 +524,23 @@ class TrainingScheduleRowForm(forms.ModelForm):
 @admin.register(TrainingSchedule)
 class TrainingScheduleAdmin(admin.ModelAdmin):
     form = TrainingScheduleForm
-    list_display = ["kind", "enabled", "hour", "minute", "last_triggered_at", "last_result"]
+    list_display = ["kind", "enabled", "hour", "minute", "next_run", "last_triggered", "last_result"]
     list_editable = ["enabled", "hour", "minute"]
-    fields = ["kind", "enabled", "hour", "minute", "parameters", "last_triggered_at", "last_result"]
-    readonly_fields = ["kind", "last_triggered_at", "last_result"]
+    fields = ["kind", "enabled", "hour", "minute", "parameters", "next_run", "last_triggered", "last_result"]
+    readonly_fields = ["kind", "next_run", "last_triggered", "last_result"]
+
+    @admin.display(description="next run")
+    def next_run(self, schedule: TrainingSchedule) -> str:
+        slot = schedule.next_run(timezone.now())
+        return f"{slot:%Y-%m-%d %H:%M} UTC" if slot else "off"
+
+    @admin.display(description="last triggered at", ordering="last_triggered_at")
+    def last_triggered(self, schedule: TrainingSchedule) -> str:
+        # A new row is stamped "triggered" when it is created, so that it first fires at its next
+        # slot; shown as such, the list claimed a run at that moment that never happened.
+        if not schedule.last_result or schedule.last_triggered_at is None:
+            return "never"
+        return f"{schedule.last_triggered_at:%Y-%m-%d %H:%M} UTC"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # one row per registered kind, created automatically

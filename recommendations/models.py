@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -155,8 +156,18 @@ class TrainingSchedule(models.Model):
 
     kind = models.CharField(max_length=64, unique=True)
     enabled = models.BooleanField(default=True)
-    hour = models.PositiveSmallIntegerField(default=3, help_text="0-23, UTC")
-    minute = models.PositiveSmallIntegerField(default=0, help_text="0-59")
+    # Validators as well as the constraint: a form then names the field and its range (the
+    # constraint alone answered "Constraint “schedule_time_valid” is violated").
+    hour = models.PositiveSmallIntegerField(
+        default=3,
+        help_text="0-23, UTC",
+        validators=[MaxValueValidator(23, message="The hour is 0-23 (UTC), not %(show_value)s.")],
+    )
+    minute = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="0-59",
+        validators=[MaxValueValidator(59, message="The minute is 0-59, not %(show_value)s.")],
+    )
     # Overrides of the kind's default parameters for scheduled runs.
     parameters = models.JSONField(default=dict, blank=True)
     last_triggered_at = models.DateTimeField(null=True, blank=True)
@@ -182,6 +193,16 @@ class TrainingSchedule(models.Model):
         if self.last_triggered_at is not None and self.last_triggered_at >= slot:
             return None
         return slot
+
+    def next_run(self, now: dt.datetime) -> dt.datetime | None:
+        """The slot beat fires next (one that is due now fires at its next tick); None when off."""
+        if not self.enabled:
+            return None
+        due = self.due_since(now)
+        if due is not None:
+            return due
+        slot = now.astimezone(dt.UTC).replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        return slot if slot > now else slot + dt.timedelta(days=1)
 
 
 # The content job's image feature cache lives with the rest of the content code.

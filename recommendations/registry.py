@@ -41,6 +41,11 @@ class TrainingCancelled(Exception):
     """Raised by TrainingContext.check_cancelled when staff cancelled the run (or it was reaped)."""
 
 
+class TrainingDataMissing(Exception):
+    """The shop's data cannot make this model yet (no purchases, no photos). The message says what
+    to import; the run fails with it alone, as an expected condition, without a traceback."""
+
+
 @dataclass(frozen=True)
 class ModelKind:
     name: str

@@ -6,8 +6,9 @@ while one is in progress is *refused* with a message naming the run in progress,
 behind it (a queue of identical retrains would only train on the same data twice).
 
 A worker that dies (SIGKILL, OOM, lost machine) cannot say so. Its run stops refreshing
-`heartbeat_at`, and `training_runs_fail_stale` (called by beat every minute and before every
-trigger of the kind) fails it after TRAINING_STALE_SECONDS, which releases the lock. That holds
+`heartbeat_at`, and `training_runs_fail_stale` (called by beat every minute, before every
+trigger of the kind, and wherever staff follow runs: the admin, the API, `train --wait`) fails it
+after TRAINING_STALE_SECONDS, which releases the lock. That holds
 while one of the run's steps executes (`steps_running`); between steps, queued behind other work,
 a run waits up to TRAINING_QUEUED_TIMEOUT_SECONDS, as a queued run does. Nothing is
 activated until the very end, in one transaction, so a dead or failed run never touches serving.
@@ -32,13 +33,20 @@ import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
-from django.db.models import Q
+from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from recommendations import artifacts, versions
 from recommendations.heartbeat import RunHeartbeat, reconnect_if_dropped
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
-from recommendations.registry import ModelKind, TrainingCancelled, TrainingContext, all_kinds, get_kind
+from recommendations.registry import (
+    ModelKind,
+    TrainingCancelled,
+    TrainingContext,
+    TrainingDataMissing,
+    all_kinds,
+    get_kind,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -395,6 +403,13 @@ def _fail_from_exception(
     if isinstance(error, TrainingCancelled):
         _end_run(run_id, TrainingRun.Status.CANCELLED, message=cancelled_message, error=str(error))
         return
+    if isinstance(error, TrainingDataMissing):
+        # Expected until staff import the data: what to do, not a stack trace in the run's page,
+        # the API's `error` and `train`'s output.
+        summary = f"{prefix}: {error}" if prefix else str(error)
+        _end_run(run_id, TrainingRun.Status.FAILED, message=summary[:255], error=summary)
+        logger.warning("Training run %s failed: %s", run_id, summary)
+        return
     summary = f"{type(error).__name__}: {error}"
     if prefix:
         summary = f"{prefix}: {summary}"
@@ -438,7 +453,10 @@ def training_run_cancel(*, run: TrainingRun) -> str:
 
 
 def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
-    """Fail running runs whose worker stopped beating, and queued runs no worker took. Returns how many."""
+    """Fail running runs whose worker stopped beating, and queued runs no worker took. Returns how many.
+
+    One query when nothing is stale: pages and API calls that show runs call this on every read.
+    """
     now = timezone.now()
     runs = TrainingRun.objects.in_progress()
     if kind_name is not None:
@@ -450,24 +468,36 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     # busy worker) do not, and get as long as a queued run does.
     executing = Q(steps_running__gt=0)
     waiting_too_long = Q(steps_running=0, heartbeat_at__lt=never_taken_before)
+    running = Q(status=TrainingRun.Status.RUNNING)
+    reasons = {
+        "Worker lost": running & silent & executing,
+        "Never started": Q(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before),
+        "Never continued": running & waiting_too_long,
+    }
+    stale = runs.annotate(
+        stale_reason=Case(*(When(condition, then=Value(reason)) for reason, condition in reasons.items()))
+    ).filter(stale_reason__isnull=False)
     ended = 0
-    for run in runs.filter(Q(status=TrainingRun.Status.RUNNING) & silent & executing):
-        last = f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if run.heartbeat_at else "never"
-        error = (
-            f"The worker stopped reporting (no heartbeat for over {settings.TRAINING_STALE_SECONDS:.0f} s; "
-            f"last {last}): it was probably killed or lost its connection. Nothing was activated; "
-            "the previous version keeps serving."
-        )
-        ended += _end_run(run.pk, TrainingRun.Status.FAILED, message="Worker lost", error=error)
-    for run in runs.filter(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before):
-        error = "No worker picked the run up in time; is a Celery worker consuming the `training` queue?"
-        ended += _end_run(run.pk, TrainingRun.Status.FAILED, message="Never started", error=error)
-    for run in runs.filter(Q(status=TrainingRun.Status.RUNNING) & waiting_too_long):
-        error = "No worker took the run's next step in time; is a Celery worker consuming the `chunks` queue?"
-        ended += _end_run(run.pk, TrainingRun.Status.FAILED, message="Never continued", error=error)
-    if ended:
-        logger.warning("Failed %d training run(s) whose worker had stopped.", ended)
+    for run_id, kind, heartbeat_at, reason in stale.values_list("pk", "kind", "heartbeat_at", "stale_reason"):
+        error = _stale_error(reason, heartbeat_at)
+        if _end_run(run_id, TrainingRun.Status.FAILED, message=reason, error=error):
+            # Named, so that the worker's log says which run ended and why (it said "1 run(s)").
+            logger.warning("Failed %s training run #%s (%s): %s", kind, run_id, reason, error)
+            ended += 1
     return ended
+
+
+def _stale_error(reason: str, heartbeat_at: dt.datetime | None) -> str:
+    if reason == "Never started":
+        return "No worker picked the run up in time; is a Celery worker consuming the `training` queue?"
+    if reason == "Never continued":
+        return "No worker took the run's next step in time; is a Celery worker consuming the `chunks` queue?"
+    last = f"{heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if heartbeat_at else "never"
+    return (
+        f"The worker stopped reporting (no heartbeat for over {settings.TRAINING_STALE_SECONDS:.0f} s; "
+        f"last {last}): it was probably killed or lost its connection. Nothing was activated; "
+        "the previous version keeps serving."
+    )
 
 
 def training_housekeeping() -> int:

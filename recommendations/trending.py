@@ -26,7 +26,7 @@ from accounts.models import Purchase
 from catalog.models import Article
 from catalog.selectors import CARD_DEFERRED_FIELDS, best_selling_articles
 from recommendations import serving
-from recommendations.registry import ModelKind, TrainingContext
+from recommendations.registry import ModelKind, TrainingContext, TrainingDataMissing
 from recommendations.types import Recommendation, at_most_per_product
 
 if TYPE_CHECKING:
@@ -88,7 +88,7 @@ def train(ctx: TrainingContext) -> dict[str, float]:
     ctx.progress(5, "Finding the last day of sales")
     last_day = Purchase.objects.aggregate(last=Max("t_dat"))["last"]
     if last_day is None:
-        raise ValueError("There are no purchases yet: import transactions before training trending.")
+        raise TrainingDataMissing("There are no purchases yet: import transactions before training trending.")
     first_day = last_day - dt.timedelta(days=window_days - 1)
 
     ctx.progress(10, f"Reading sales from {first_day} to {last_day}")

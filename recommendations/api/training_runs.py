@@ -79,6 +79,9 @@ def _found(rows: QuerySet[RowT], pk: int, what: str) -> RowT:
 
 
 def _runs() -> QuerySet[TrainingRun]:
+    # A run whose only worker was killed is failed here too: with no worker left, beat's sweep has
+    # nobody to run it, and a client following the run read "running" for ever.
+    training.training_runs_fail_stale()
     return TrainingRun.objects.newest_first().select_related("triggered_by", "model_version")
 
 

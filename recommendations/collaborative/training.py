@@ -36,6 +36,7 @@ from recommendations.collaborative.interactions import (
 )
 from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights
 from recommendations.collaborative.popularity import TrendTable, trending_scores
+from recommendations.registry import TrainingDataMissing
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +56,7 @@ class Context(Protocol):
     def check_cancelled(self) -> None: ...
 
 
-class TrainingError(Exception):
+class TrainingError(TrainingDataMissing):
     """The data cannot produce a model (no purchases at all): the message says what is missing."""
 
 

@@ -38,6 +38,7 @@ from recommendations.content.vector_index import VectorIndex
 from recommendations.encoders import get_encoder
 from recommendations.encoders.base import ContentEncoder, FloatMatrix, batch_torch_threads, reweight_shape
 from recommendations.encoders.heads import HeadTraining, ProjectionHeads, train_heads
+from recommendations.registry import TrainingDataMissing
 
 if TYPE_CHECKING:
     from recommendations.registry import TrainingContext
@@ -194,7 +195,7 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
     ctx.progress(1, "Listing catalogue photos")
     catalogue = articles_with_photos()
     if not catalogue:
-        raise RuntimeError("No article has a photo yet: import a catalogue with images first.")
+        raise TrainingDataMissing("No article has a photo yet: import a catalogue with images first.")
 
     def on_batch(done: int, total: int) -> None:
         ctx.check_cancelled()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import html
+import re
 
 import kombu.exceptions
 import pytest
@@ -9,6 +10,7 @@ from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
 
+from recommendations import training
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.training import training_run_execute_in_process, training_run_request
 from tests.factories import StaffUserFactory, UserFactory
@@ -17,6 +19,7 @@ from tests.recommendations import dummy_kind
 KIND = dummy_kind.KIND_NAME
 pytestmark = [pytest.mark.usefixtures("dummy_kind_registered", "dispatched")]
 RUNS = "/admin/recommendations/trainingrun/"
+SCHEDULES = "/admin/recommendations/trainingschedule/"
 VERSIONS = "/admin/recommendations/modelversion/"
 
 
@@ -127,6 +130,20 @@ def test_the_progress_view_reports_runs_as_json(ops):
 
 
 @pytest.mark.django_db
+def test_a_watched_run_whose_worker_was_killed_turns_failed_on_its_page_and_in_the_polls(ops):
+    silent_since = timezone.now() - dt.timedelta(seconds=61)
+    watched = {"kind": KIND, "status": "running", "heartbeat_at": silent_since, "steps_running": 1}
+    polled = TrainingRun.objects.create(**watched)
+    body = ops.get(f"{RUNS}progress/?ids={polled.pk}").json()
+    assert [(run["status"], run["message"]) for run in body["runs"]] == [("failed", "Worker lost")]
+
+    opened = TrainingRun.objects.create(**watched)
+    page = ops.get(f"{RUNS}{opened.pk}/change/").content.decode()
+    assert "training-status-failed" in page
+    assert "Worker lost" in page
+
+
+@pytest.mark.django_db
 def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
     run = TrainingRun.objects.create(kind=KIND, status="running", progress=42.5, message="Sleeping")
     response = ops.get(f"{RUNS}progress/", {"ids": f"²,١٢,{'9' * 30},-1,{run.pk}"})
@@ -209,6 +226,57 @@ def test_a_schedule_with_bad_parameters_is_refused_on_save(ops, parameters, mess
     assert message in html.unescape(response.content.decode())
     schedule.refresh_from_db()
     assert schedule.parameters == {}
+
+
+def schedule_row(ops, kind):
+    """The cells of a kind's row in the schedule list, as text."""
+    page = ops.get(SCHEDULES).content.decode()
+    row = next(row for row in re.findall(r"<tr>.*?</tr>", page, re.S) if f">{kind}</" in row)
+    cells = re.findall(r"<t[dh][^>]*>.*?</t[dh]>", row, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_schedule_says_when_each_kind_runs_next_and_never_claims_a_run_that_did_not_happen(ops):
+    created = dt.datetime(2026, 3, 9, 12, 0, tzinfo=dt.UTC)
+    training.training_schedule_tick(now=created)  # the rows are created, stamped as triggered
+    schedule = TrainingSchedule.objects.get(kind="trending")
+    assert schedule.next_run(created) == dt.datetime(2026, 3, 10, 3, 0, tzinfo=dt.UTC)
+    assert schedule.next_run(created.replace(hour=2)) == dt.datetime(2026, 3, 9, 3, 0, tzinfo=dt.UTC)
+    assert "never" in schedule_row(ops, "trending")
+
+    slot = dt.datetime(2026, 3, 10, 3, 0, 30, tzinfo=dt.UTC)
+    training.training_schedule_tick(now=slot)
+    schedule.refresh_from_db()
+    assert schedule.next_run(slot) == dt.datetime(2026, 3, 11, 3, 0, tzinfo=dt.UTC)
+    assert "2026-03-10 03:00 UTC" in schedule_row(ops, "trending")
+
+    TrainingSchedule.objects.filter(pk=schedule.pk).update(enabled=False)
+    assert "off" in schedule_row(ops, "trending")
+
+
+@pytest.mark.django_db
+def test_a_schedule_time_out_of_range_is_refused_on_its_field_on_the_page_and_in_the_list(ops):
+    schedule = TrainingSchedule.objects.get_or_create(kind="trending")[0]
+    page = ops.post(
+        f"/admin/recommendations/trainingschedule/{schedule.pk}/change/",
+        {"enabled": "on", "hour": "24", "minute": "60", "parameters": "{}"},
+    )
+    form = page.context["adminform"].form
+    assert form.errors == {
+        "hour": ["The hour is 0-23 (UTC), not 24."],
+        "minute": ["The minute is 0-59, not 60."],
+    }
+
+    rows = TrainingSchedule.objects.order_by("kind")
+    listed = {"form-TOTAL_FORMS": len(rows), "form-INITIAL_FORMS": len(rows), "_save": "Save"}
+    for index, row in enumerate(rows):
+        hour = 99 if row.pk == schedule.pk else row.hour
+        listed |= {f"form-{index}-id": row.pk, f"form-{index}-hour": hour, f"form-{index}-minute": 0}
+    response = ops.post("/admin/recommendations/trainingschedule/", listed)
+    assert "The hour is 0-23 (UTC), not 99." in html.unescape(response.content.decode())
+    schedule.refresh_from_db()
+    assert (schedule.hour, schedule.minute) == (3, 0)
 
 
 @pytest.mark.django_db

@@ -163,6 +163,16 @@ def test_a_run_whose_worker_stopped_beating_is_failed_and_releases_the_lock(sett
     assert train().status == "succeeded"
 
 
+def test_the_log_names_each_run_the_sweep_failed_and_why(caplog):
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status="running", heartbeat_at=timezone.now() - dt.timedelta(seconds=61), steps_running=1
+    )
+    with caplog.at_level("WARNING", logger="recommendations.training"):
+        assert training.training_runs_fail_stale() == 1
+    assert f"Failed {KIND} training run #{run.pk} (Worker lost): The worker stopped reporting" in caplog.text
+
+
 def test_a_run_whose_next_steps_wait_in_the_queue_is_not_taken_for_lost(settings):
     run = training_run_request(kind_name=KIND)
     quiet_since = timezone.now() - dt.timedelta(minutes=5)  # behind another kind's long run

@@ -1,8 +1,11 @@
 """/api/v1/training-runs/ and /api/v1/model-versions/: staff only."""
 
+import datetime as dt
+
 import kombu.exceptions
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from recommendations.models import ModelVersion, TrainingRun
@@ -148,7 +151,8 @@ def test_an_unreachable_queue_is_a_503_and_the_run_says_why(staff_client, monkey
 def test_runs_are_listed_newest_first_and_filtered(staff_client, dispatched, django_assert_max_num_queries):
     older = TrainingRun.objects.create(kind=KIND, status="failed")
     newer = TrainingRun.objects.create(kind="trending", status="succeeded", metrics={"articles_ranked": 5.0})
-    with django_assert_max_num_queries(4):  # session-less auth: count + page, no query per run
+    # Session-less auth: permissions, the stale-run sweep, count and page; no query per run.
+    with django_assert_max_num_queries(5):
         body = staff_client.get("/api/v1/training-runs/").json()
     assert [run["id"] for run in body["results"]] == [newer.pk, older.pk]
     assert body["results"][0]["metrics"] == {"articles_ranked": 5.0}
@@ -165,6 +169,24 @@ def test_a_finished_run_shows_its_metrics_and_version(staff_client, dispatched):
     assert body["metrics"] == {"value": 8.0, "chunks_seen": 0.0}
     assert body["model_version"] == {"id": ModelVersion.objects.get().pk, "version": 1, "is_active": True}
     assert body["duration_seconds"] >= 0
+
+
+def worker_killed_mid_run():
+    """A run its (only) worker took and then died in: no heartbeat since, no worker left to sweep."""
+    silent_since = timezone.now() - dt.timedelta(seconds=61)
+    return TrainingRun.objects.create(
+        kind=KIND, status="running", started_at=silent_since, heartbeat_at=silent_since, steps_running=1
+    )
+
+
+@pytest.mark.django_db
+def test_a_run_whose_worker_was_killed_reads_as_failed_not_running(staff_client):
+    run = worker_killed_mid_run()
+    body = staff_client.get(f"/api/v1/training-runs/{run.pk}/").json()
+    assert (body["status"], body["message"]) == ("failed", "Worker lost")
+    assert "the previous version keeps serving" in body["error"]
+    listed = staff_client.get("/api/v1/training-runs/?status=running").json()
+    assert listed["count"] == 0
 
 
 @pytest.mark.django_db

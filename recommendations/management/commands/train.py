@@ -7,6 +7,7 @@ The same service as the admin button, the API and beat (recommendations.training
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from typing import Any
@@ -68,14 +69,29 @@ class Command(BaseCommand):
             try:
                 run = self._follow(run.pk, worker)
             except KeyboardInterrupt:
-                self.stderr.write(training.training_run_cancel(run=run))
+                # Ctrl-C is how a person stops this command: say what became of the run, with the
+                # exit status of an interrupted command, instead of a Python traceback.
+                with contextlib.suppress(ValueError):  # it ended at that very moment
+                    training.training_run_cancel(run=run)
                 worker.join()
-                raise
+                run.refresh_from_db(fields=["status"])
+                succeeded = run.status == TrainingRun.Status.SUCCEEDED
+                outcome = "its version is active" if succeeded else "nothing from it was activated"
+                raise CommandError(
+                    f"Interrupted: {run.kind} run #{run.pk} {run.status}; {outcome}.", returncode=130
+                ) from None
         elif options["wait"]:
             self.stdout.write(
                 f"Queued {run.kind} run #{run.pk}; following it (Ctrl-C stops following, not the run)."
             )
-            run = self._follow(run.pk, None)
+            try:
+                run = self._follow(run.pk, None)
+            except KeyboardInterrupt:
+                raise CommandError(
+                    f"Stopped following {run.kind} run #{run.pk}; it goes on. Follow it in the admin, "
+                    f"at /api/v1/training-runs/{run.pk}/, or cancel it there.",
+                    returncode=130,
+                ) from None
         else:
             self.stdout.write(
                 f"Queued {run.kind} run #{run.pk}. Follow it in the admin, at "
@@ -87,6 +103,10 @@ class Command(BaseCommand):
     def _follow(self, run_id: int, worker: threading.Thread | None) -> TrainingRun:
         with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
             while True:
+                if worker is None:
+                    # With no worker left to run beat's sweep, a killed worker's run stayed
+                    # "running" and this loop followed it for ever.
+                    training.training_runs_fail_stale()
                 run = TrainingRun.objects.get(pk=run_id)
                 bar.set_description(run.message[:60] or run.status)
                 bar.update(run.progress - bar.n)
@@ -97,8 +117,11 @@ class Command(BaseCommand):
     def _report(self, run: TrainingRun) -> None:
         duration = run.duration.total_seconds() if run.duration else 0.0
         if run.status != TrainingRun.Status.SUCCEEDED:
+            # The error starts with the message; what follows (a traceback, if any) is shown once.
+            details = run.error.removeprefix(run.message).strip()
             raise CommandError(
-                f"{run.kind} run #{run.pk} {run.status} after {duration:.1f} s: {run.message}\n{run.error}"
+                f"{run.kind} run #{run.pk} {run.status} after {duration:.1f} s: {run.message}"
+                + (f"\n\n{details}" if details else "")
             )
         metrics = ", ".join(f"{name}={value}" for name, value in sorted(run.metrics.items()))
         self.stdout.write(
