@@ -72,7 +72,7 @@ def _why_no_model(kind_name: str) -> str:
     from recommendations import serving
 
     state = serving.serving_state(kind_name)
-    if state["loading"]:
+    if state["loading"] or state["loaded"]:  # loaded: it finished since the caller looked
         return LOADING_NOTE
     return UNAVAILABLE_NOTE if state["active_version_id"] is not None else NO_MODEL_NOTE
 

@@ -125,5 +125,6 @@ class ServingStateSerializer(serializers.Serializer[dict[str, Any]]):
     loaded_version_id = serializers.IntegerField(allow_null=True)
     loaded = serializers.BooleanField()
     loading = serializers.BooleanField(
-        help_text="True while this process loads the kind's first model (it serves nothing of it meanwhile)."
+        help_text="True while this process loads the kind's first model (it serves nothing of it meanwhile); "
+        "false for a version that failed to load."
     )

@@ -68,6 +68,8 @@ class _Slot:
     loaded_version: int | None = None
     model: Any = None
     failed_at: float | None = None
+    # The version whose load failed last (kept while it is retried): it is broken, not loading.
+    failed_version: int | None = None
     # The thread loading a new version while `model` keeps serving, if one is running.
     loader: threading.Thread | None = None
 
@@ -175,9 +177,10 @@ def serving_state(kind_name: str) -> dict[str, Any]:
 def is_loading(kind_name: str) -> bool:
     """Whether this process serves nothing of the kind yet because its first model is on its way:
     a loader thread is running, or another thread holds the slot (a worker's warm-up looking up
-    the version, or loading it). Callers tell shoppers "in a moment" rather than "unavailable"."""
+    the version, or loading it). Callers tell shoppers "in a moment" rather than "unavailable".
+    A version that failed to load is not loading, even while it is retried."""
     slot = _slot(kind_name)
-    if slot.model is not None or slot.version_id == NO_ACTIVE_VERSION:
+    if slot.model is not None or slot.version_id in (NO_ACTIVE_VERSION, slot.failed_version):
         return False
     loader = slot.loader
     return (loader is not None and loader.is_alive()) or slot.lock.locked()
@@ -312,7 +315,7 @@ def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, fl
     """Called with slot.lock held."""
     model, seconds = loaded
     if model is None:
-        slot.failed_at = time.monotonic()
+        slot.failed_at, slot.failed_version = time.monotonic(), version_id
         if slot.model is not None:
             logger.error(
                 "Keeping %s version id %s in service: the active version id %s could not be loaded.",
@@ -321,7 +324,7 @@ def _install(kind_name: str, slot: _Slot, version_id: int, loaded: tuple[Any, fl
                 version_id,
             )
         return
-    slot.model, slot.loaded_version = model, version_id
+    slot.model, slot.loaded_version, slot.failed_version = model, version_id, None
     logger.info("Serving %s version id %s (loaded in %.2f s).", kind_name, version_id, seconds)
 
 

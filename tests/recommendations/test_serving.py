@@ -154,6 +154,37 @@ def test_nothing_active_or_a_version_that_failed_to_load_is_not_loading(artifact
     (artifacts_root / version.path / "value.json").unlink()
     serving.reset()
     assert serving.active_model(KIND) is None and not serving.is_loading(KIND)
+    with serving._slot(KIND).lock:  # another thread checking the version meanwhile
+        assert not serving.is_loading(KIND)
+
+
+def test_a_broken_version_retried_in_the_background_is_not_loading(settings, monkeypatch):
+    # A web server retries a broken version every BROKEN_VERSION_RETRY_SECONDS in a loader thread:
+    # meanwhile the feed told shoppers their picks would be there in a moment.
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    monkeypatch.setattr(serving, "BROKEN_VERSION_RETRY_SECONDS", 0)
+    monkeypatch.setattr(serving, "_first_loads_in_background", True)  # as warm_up sets it
+    retrying, may_finish = threading.Event(), threading.Event()
+
+    def broken(path, kind):
+        retrying.set()
+        may_finish.wait(timeout=10)
+        return None  # what load_artifact answers for a damaged version (and logs)
+
+    monkeypatch.setattr(serving.artifacts, "load_artifact", broken)
+    train(value=1)
+    serving.active_model(KIND)
+    may_finish.set()
+    serving.wait_for_loads(timeout=10)  # the first try failed
+    retrying.clear()
+    may_finish.clear()
+    try:
+        assert serving.active_model(KIND) is None  # starts the retry
+        assert retrying.wait(timeout=10)
+        assert not serving.is_loading(KIND)
+    finally:
+        may_finish.set()
+        serving.wait_for_loads(timeout=10)
 
 
 def test_serving_state_says_what_this_process_serves():
