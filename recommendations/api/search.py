@@ -47,9 +47,29 @@ from recommendations.uploads import check_request_size
 from storefront.query_params import query_whole_number
 from storefront.throttles import SEARCH_THROTTLES
 
-# `q` needs a character that is not a blank (`normalise_query` drops blanks): the schema's plain
-# string let a client send " " and meet a 400 the schema did not foresee (found by schemathesis).
-QUERY_SCHEMA = {"type": "string", "minLength": 1, "pattern": r"\S"}
+
+def _not_blank_pattern() -> str:
+    """A pattern matching any character that `normalise_query` keeps (it drops what Python's
+    str.split() does), written out so that ECMA-262 regexes, which OpenAPI patterns are, read it
+    as Python does: their `\\S` takes \\x1c-\\x1f and \\x85 for characters, \\ufeff for a blank."""
+    blanks = [code for code in range(0x10000) if chr(code).isspace()]  # none lie beyond
+    ranges: list[tuple[int, int]] = []
+    for code in blanks:
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1] = (ranges[-1][0], code)
+        else:
+            ranges.append((code, code))
+
+    def escaped(code: int) -> str:
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    parts = (escaped(low) if low == high else f"{escaped(low)}-{escaped(high)}" for low, high in ranges)
+    return f"[^{''.join(parts)}]"
+
+
+# `q` needs a character that is not a blank: the schema's plain string let a client send " " and
+# meet a 400 the schema did not foresee (found by schemathesis).
+QUERY_SCHEMA = {"type": "string", "minLength": 1, "pattern": _not_blank_pattern()}
 MAX_SIMILAR = 48
 DEFAULT_SIMILAR = 12
 
