@@ -20,9 +20,10 @@ keepalive = 5
 # A worker that does not answer the arbiter for this long is restarted (its in-flight requests
 # fail). With threads the arbiter hears from the worker's main loop, not after each request.
 timeout = 120
-# gunicorn 27 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl): a second
-# server on the machine (another shop, a test's, a benchmark's) took it over, and the first of them
-# to stop deleted it from under the other. Off unless an operator names a path of its own.
+# gunicorn 27 opens a control socket at one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl, else
+# $HOME/.gunicorn/gunicorn.ctl): a second server on the machine (another shop, a test's, a
+# benchmark's) took it over, and the first of them to stop deleted it from under the other. Off
+# unless an operator names a path of its own.
 control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 

@@ -16,6 +16,7 @@ from typing import Any
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import inline_serializer
+from gunicorn.config import LimitRequestFields, LimitRequestFieldSize, LimitRequestLine
 from rest_framework import serializers
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS, AllowAny, IsAuthenticated
@@ -47,14 +48,14 @@ DESCRIPTIONS = {
     "429": "Too many requests: the `Retry-After` header says how many seconds to wait.",
 }
 # What the web server refuses before the shop sees the request, as its own short HTML page (gunicorn
-# with its default limits: a request line of at most 4094 bytes, each header at most 8190). The
-# schema said nothing of them, so a client built from it read a long search's 414 as an
-# unknown answer (found by schemathesis).
+# with its default limits, which gunicorn.conf.py leaves alone). The schema said nothing of them, so
+# a client built from it read a long search's 414 as an unknown answer (found by schemathesis).
 WEB_SERVER_REFUSALS = {
-    "414": "The address (path and query) is longer than the web server reads, 4094 bytes; it answers "
-    "this itself, as an HTML page. Ask for fewer filter values at once.",
-    "431": "A request header is longer than the web server reads, 8190 bytes; it answers this itself, "
-    "as an HTML page.",
+    "414": f"The request line (method, address with its query, protocol) is longer than the web server "
+    f"reads, {LimitRequestLine.default} bytes; it answers this itself, as an HTML page. Ask for fewer "
+    "filter values at once.",
+    "431": f"A request header is longer than the web server reads, {LimitRequestFieldSize.default} bytes, "
+    f"or there are more than {LimitRequestFields.default} of them; it answers this itself, as an HTML page.",
 }
 WEB_SERVER_PAGE = {"text/html": {"schema": {"type": "string"}}}
 

@@ -46,7 +46,13 @@ def artifacts_root(settings, shared_artifacts_root):
     return shared_artifacts_root
 
 
-TEST_LIMITS = ("SEARCH_THROTTLE_USER", "SEARCH_THROTTLE_ANON", "SIGNUP_THROTTLE")
+TEST_LIMITS = (
+    "SEARCH_THROTTLE_USER",
+    "SEARCH_THROTTLE_ANON",
+    "SIGNUP_THROTTLE",
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_FAILURES_PER_USERNAME",
+)
 
 
 def process_env(artifacts: Path, **overrides: str) -> dict[str, str]:
@@ -68,9 +74,9 @@ def process_env(artifacts: Path, **overrides: str) -> dict[str, str]:
         "TRAINING_HEARTBEAT_SECONDS": str(HEARTBEAT_SECONDS),
         "TRAINING_STALE_SECONDS": str(STALE_SECONDS),
         "LOG_LEVEL": "INFO",
-        # The test settings' raised search and sign-up limits (storefront/settings_test.py): the
-        # counters live in the shared Redis, where the searches earlier tests made from 127.0.0.1
-        # would use up this process's default allowance and turn its searches into 429s.
+        # The test settings' raised search, sign-up and login limits (storefront/settings_test.py):
+        # the counters live in the shared Redis, where what earlier tests did from 127.0.0.1 would
+        # use up this process's default allowance and turn its searches into 429s.
         **{name: os.environ[name] for name in TEST_LIMITS},
     }
     env.update(overrides)
