@@ -58,6 +58,10 @@ print(json.dumps({"cpu": cpu, "peak_mb": peak / 1024, "outcome": outcome}))
 """
 
 
+def padded(jpeg: bytes, size: int) -> bytes:
+    return jpeg[:-2] + b"\xff" * size + b"\x00\xff\xd9"
+
+
 def cases(scans: int) -> list[tuple[str, bytes, str]]:
     phone = Image.effect_noise((4000, 3000), 40).convert("RGB")
     bomb = jpeg_with_scans(scans, (6000, 6000))
@@ -67,10 +71,13 @@ def cases(scans: int) -> list[tuple[str, bytes, str]]:
     grey_corner.paste((128, 128, 128), (3000, 2000, 4000, 3000))
     phone_jpeg = encoded(phone, "JPEG", quality=90)
     grey_corner_jpeg = encoded(grey_corner, "JPEG", quality=90)
+    grey_jpeg = encoded(Image.new("RGB", (1200, 900), (128, 128, 128)), "JPEG", quality=90)
     return [
         ("12 MP phone photo (baseline)", phone_jpeg, "checks"),
         ("12 MP photo ending in mid grey (decoded twice)", grey_corner_jpeg, "checks"),
         ("12 MP photo cut short, end marker appended", cut_short_and_closed(phone_jpeg), "checks"),
+        # libjpeg skips a run of 0xFF after the scan's data; the completeness check reads it too.
+        ("grey photo, 8 MB of 0xFF padding after its data", padded(grey_jpeg, 8 * 2**20), "checks"),
         (f"6000 px JPEG of {scans:,} scans, no scan limit", bomb, "unchecked"),
         (f"6000 px JPEG of {scans:,} scans, checked", bomb, "checks"),
         ("40 MP progressive CMYK JPEG", cmyk, "checks"),

@@ -38,8 +38,11 @@ ZERO_BLOCK_VALUES = (127, 128)
 # which shows only each block's average, the cut one decoded the same either way.
 PROBE_BYTES = bytes((index * 37 + 11) % 255 for index in range(4 * 1024))
 # Inside a scan's data, 0xFF is followed by 0x00 (a stuffed byte) or a restart marker; anything
-# else after it (fill bytes 0xFF aside) is the marker that ends the scan.
-SCAN_END = re.compile(rb"\xff+[^\x00\xd0-\xd7\xff]")
+# else after it (fill bytes 0xFF aside) is the marker that ends the scan. A match starts only at
+# the first 0xFF of a run: tried from every byte of a long run followed by 0x00, the search took
+# time growing with the square of its length (a 128 KB upload of padding held a web worker for 68 s).
+SCAN_END = re.compile(rb"(?<!\xff)\xff+[^\x00\xd0-\xd7\xff]")
+FILL = re.compile(rb"\xff+")
 RESTART = re.compile(rb"\xff[\xd0-\xd7]")
 RESTART_0 = 0xD0
 END_OF_IMAGE = 0xD9
@@ -90,8 +93,8 @@ def _end_of_first_image(data: bytes) -> tuple[int, int] | None:
         if data[position] != 0xFF:
             return None
         marker_start = position
-        while position + 2 < len(data) and data[position + 1] == 0xFF:
-            position += 1  # fill bytes before a marker
+        fill = FILL.match(data, position, len(data) - 1)  # fill bytes before a marker, in C
+        position = fill.end() - 1 if fill else position
         marker = data[position + 1]
         if marker == END_OF_IMAGE:
             return marker_start, len(RESTART.findall(data, scan_start, marker_start))

@@ -4,6 +4,9 @@ whole JPEG is, whichever way it was encoded: each is made in the real encodings 
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -113,3 +116,42 @@ def test_only_the_first_image_of_a_phone_jpeg_is_probed():
     gain_map = encoded(Image.new("L", (60, 80), 128), "JPEG")
     cut = cut_short_and_closed(noisy) + gain_map
     assert jpeg_cut_short(cut, decoded(cut, None), draft_size=None)
+
+
+# Run in a process of its own with a time limit: the search holds the interpreter (and the test)
+# for as long as it runs. With the limit far above the check's own time (well under a second for
+# a megabyte), only work that grows with the square of the padding runs into it.
+PADDED_CHECK = """
+import io, sys
+from PIL import Image
+from storefront.jpeg_completeness import jpeg_cut_short
+data = sys.stdin.buffer.read()
+with Image.open(io.BytesIO(data)) as image:
+    image.load()
+    print(jpeg_cut_short(data, image, draft_size=None))
+"""
+
+
+@pytest.mark.parametrize(
+    "padding",
+    [
+        b"\xff" * 1_000_000 + b"\x00",  # after the scan's data: a stuffed 0xFF run, skipped by libjpeg
+        b"\xff" * 1_000_000,  # fill bytes before the end marker
+    ],
+    ids=["stuffed run in the scan", "fill before the end marker"],
+)
+def test_a_megabyte_of_padding_costs_the_check_no_more_than_its_reading(padding):
+    # Tried from every byte of a run of 0xFF followed by 0x00, the scan-end search took time growing
+    # with the square of the run: 68 s for 128 KB, a web worker held for as long.
+    whole = encoded(Image.new("RGB", SMALL, MID_GREY), "JPEG", quality=90)
+    assert whole.endswith(b"\xff\xd9")
+    padded = whole[:-2] + padding + b"\xff\xd9"
+    checked = subprocess.run(
+        [sys.executable, "-c", PADDED_CHECK],
+        input=padded,
+        capture_output=True,
+        timeout=60,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert checked.stdout.strip() == b"False"  # and it is whole
