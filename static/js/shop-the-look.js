@@ -222,7 +222,11 @@
       var canvas = document.createElement("canvas");
       canvas.width = Math.max(1, Math.round(sw * shrink));
       canvas.height = Math.max(1, Math.round(sh * shrink));
-      canvas.getContext("2d").drawImage(preview, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
+      var context = canvas.getContext("2d");
+      // A JPEG has no transparency: a cut-out goes on white, as the server flattens photos, not black.
+      context.fillStyle = "#ffffff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(preview, sx, sy, sw, sh, 0, 0, canvas.width, canvas.height);
       canvas.toBlob(done, "image/jpeg", 0.92);
     }
 

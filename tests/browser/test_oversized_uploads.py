@@ -201,6 +201,25 @@ def test_with_javascript_a_photo_over_the_pixel_cap_but_under_the_size_limit_is_
         assert image.format == "JPEG" and image.size == (1600, 1200)
 
 
+def test_with_javascript_a_cut_out_redrawn_in_the_browser_is_sent_on_white(page, tmp_path, monkeypatch):
+    """A JPEG has no transparency: drawn onto a bare canvas, a cut-out's background went black,
+    where the server puts the photos it flattens itself on white."""
+    cut_out = Image.new("RGBA", (8000, 6000), (0, 0, 0, 0))  # over the pixel cap: sent redrawn
+    cut_out.paste(garment_photo(8, "Blue", variant=30).resize((4000, 4000)), (2000, 1000))
+    photo = tmp_path / "cut-out.png"
+    photo.write_bytes(encoded(cut_out, "PNG", compress_level=1))
+    received = what_the_server_receives(monkeypatch)
+    page.goto(PAGE)
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-stage]").wait_for(state="visible")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Find similar pieces").click()
+    [(_, sent)] = received
+    with Image.open(io.BytesIO(sent)) as image:
+        corner = image.convert("RGB").getpixel((5, 5))
+    assert min(corner) >= 245, corner
+
+
 def test_with_javascript_a_sideways_phone_photo_is_redrawn_upright_and_shown_upright(
     page, tmp_path, monkeypatch
 ):
