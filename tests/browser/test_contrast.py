@@ -16,6 +16,7 @@ from tests.browser.test_shopping_flow import shop  # noqa: F401  (fixture)
 from tests.browser.test_small_screens import (  # noqa: F401  (fixtures)
     ANONYMOUS_PAGES,
     SHOPPER_PAGES,
+    login_refusals,
     long_history,
     served_error_pages,
 )
@@ -81,21 +82,7 @@ def test_every_page_follows_the_colour_scheme_and_reads_in_it(
     for url in [*ANONYMOUS_PAGES, retired_article.get_absolute_url()]:
         page.goto(url)
         found += unreadable(page)
-
-    page.goto("/accounts/login/")
-    page.context.clear_cookies()
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_test_id("csrf-failure").wait_for()  # 403
-    found += unreadable(page)
-
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("alert").wait_for()  # the error summary
-    found += unreadable(page)
+    found += login_refusals(page, unreadable)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/accounts/")

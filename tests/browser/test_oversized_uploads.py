@@ -187,16 +187,10 @@ def test_with_javascript_a_photo_over_the_pixel_cap_but_under_the_size_limit_is_
     photo.write_bytes(encoded(panorama, "PNG", compress_level=1))
     assert photo.stat().st_size < settings.MAX_UPLOAD_BYTES
     assert panorama.width * panorama.height > MAX_UPLOAD_PIXELS
-    received = what_the_server_receives(monkeypatch)
-    page.goto(PAGE)
-    page.set_input_files("#look-photo", str(photo))
-    page.locator("[data-crop-stage]").wait_for(state="visible")
-    with page.expect_navigation() as navigation:
-        page.get_by_role("button", name="Find similar pieces").click()
-    assert navigation.value.status == 200
+    status, sent = sent_through_the_page(page, photo, monkeypatch)
+    assert status == 200
     assert page.get_by_test_id("upload-error").count() == 0
     assert page.get_by_test_id("look-query").is_visible()  # searched: the photo beside the results
-    [(_, sent)] = received
     with Image.open(io.BytesIO(sent)) as image:
         assert image.format == "JPEG" and image.size == (1600, 1200)
 
@@ -208,13 +202,7 @@ def test_with_javascript_a_cut_out_redrawn_in_the_browser_is_sent_on_white(page,
     cut_out.paste(garment_photo(8, "Blue", variant=30).resize((4000, 4000)), (2000, 1000))
     photo = tmp_path / "cut-out.png"
     photo.write_bytes(encoded(cut_out, "PNG", compress_level=1))
-    received = what_the_server_receives(monkeypatch)
-    page.goto(PAGE)
-    page.set_input_files("#look-photo", str(photo))
-    page.locator("[data-crop-stage]").wait_for(state="visible")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Find similar pieces").click()
-    [(_, sent)] = received
+    _, sent = sent_through_the_page(page, photo, monkeypatch)
     with Image.open(io.BytesIO(sent)) as image:
         corner = image.convert("RGB").getpixel((5, 5))
     assert min(corner) >= 245, corner
@@ -227,18 +215,25 @@ def test_with_javascript_a_sideways_phone_photo_is_redrawn_upright_and_shown_upr
     EXIF, so it has to be drawn upright, and the photo shown beside the results is upright too."""
     photo = tmp_path / "phone.jpg"
     photo.write_bytes(turned_photo(6, size=(8000, 6000)))  # over the pixel cap: sent redrawn
-    received = what_the_server_receives(monkeypatch)
-    page.goto(PAGE)
-    page.set_input_files("#look-photo", str(photo))
-    page.locator("[data-crop-stage]").wait_for(state="visible")
-    with page.expect_navigation():
-        page.get_by_role("button", name="Find similar pieces").click()
-    [(_, sent)] = received
+    _, sent = sent_through_the_page(page, photo, monkeypatch)
     with Image.open(io.BytesIO(sent)) as image:
         assert image.size == (1200, 1600) and image.getexif().get(0x0112, 1) == 1
         assert red_corners(image) == [False, True, False, False]  # stored top left, turned right
     shown = page.get_by_test_id("look-query").locator("img")
     assert shown.evaluate("image => image.naturalWidth < image.naturalHeight")
+
+
+def sent_through_the_page(page, photo, monkeypatch) -> tuple[int, bytes]:
+    """Chooses `photo` on the page and presses Find: the answer's status and the photo the server
+    received (as the page sent it: redrawn or not)."""
+    received = what_the_server_receives(monkeypatch)
+    page.goto(PAGE)
+    page.set_input_files("#look-photo", str(photo))
+    page.locator("[data-crop-stage]").wait_for(state="visible")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Find similar pieces").click()
+    [(_, sent)] = received
+    return navigation.value.status, sent
 
 
 def what_the_server_receives(monkeypatch) -> list[tuple[int, bytes]]:

@@ -156,6 +156,25 @@ def problems_at_each_width(page, urls=None):
     return found
 
 
+def login_refusals(page, check) -> list[str]:
+    """What `check(page)` finds on the login's two refusals: the 403 page of a form sent without
+    its CSRF cookie, and the form sent back with its error summary."""
+    page.goto("/accounts/login/")
+    page.context.clear_cookies()
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("correct-horse-battery")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_test_id("csrf-failure").wait_for()  # 403
+    found = check(page)
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("alice")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("alert").wait_for()  # the error summary
+    return found + check(page)
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_on_phones_pages_fit_targets_are_big_enough_and_apart_and_in_page_links_land(
     served_error_pages, long_history, scheme
@@ -163,21 +182,7 @@ def test_on_phones_pages_fit_targets_are_big_enough_and_apart_and_in_page_links_
     page = served_error_pages
     page.emulate_media(color_scheme=scheme)
     found = problems_at_each_width(page, ANONYMOUS_PAGES)
-
-    page.goto("/accounts/login/")
-    page.context.clear_cookies()
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("correct-horse-battery")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_test_id("csrf-failure").wait_for()  # 403
-    found += problems_at_each_width(page)
-
-    page.goto("/accounts/login/")
-    page.get_by_label("Username").fill("alice")
-    page.get_by_label("Password").fill("wrong")
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_role("alert").wait_for()
-    found += problems_at_each_width(page)  # the error summary
+    found += login_refusals(page, problems_at_each_width)
     page.get_by_label("Password").fill("correct-horse-battery")
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/accounts/")
