@@ -21,6 +21,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from storefront.jpeg_completeness import jpeg_cut_short
 from storefront.photo_pixels import flattened_rgb
+from storefront.png_completeness import png_damage
 
 # Product grids show cards about 250px wide; 256px covers them at 1x.
 THUMBNAIL_WIDTH = 256
@@ -30,8 +31,15 @@ THUMBNAIL_EFFORT = 2
 MEDIA_FOLDER = "articles"
 # A photo stored re-encoded (not a JPEG, or turned upright) is saved at this JPEG quality.
 ORIGINAL_QUALITY = 90
-# EXIF orientations that turn the photo a quarter turn, swapping its width and height.
+# EXIF orientations that turn or mirror the photo (TIFF 6.0): 1 is upright, and 0 or 9, which some
+# apps write, are undefined and read as upright, as browsers read them.
+TURNS = frozenset(range(2, 9))
+# Those of them that turn the photo a quarter turn, swapping its width and height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
+# An ICC profile's colour space (ICC.1, 7.2.6: header bytes 16-20). The stored copy is RGB, so only
+# an RGB profile describes it: a CMYK or grey one attached to RGB pixels makes an invalid JPEG.
+ICC_COLOUR_SPACE = slice(16, 20)
+ICC_RGB = b"RGB "
 INCOMPLETE = "the JPEG is incomplete: the end of the file is missing, so part of the photo would be grey"
 
 
@@ -85,6 +93,8 @@ def process_image(task: ImageTask) -> ImageResult:
             draft_size = (THUMBNAIL_WIDTH, max(1, height * THUMBNAIL_WIDTH // max(width, 1)))
             if orientation in QUARTER_TURNS:
                 draft_size = draft_size[::-1]
+            if image_format == "PNG" and (damage := png_damage(data)):
+                return ImageResult(task.article_id, task.source, stored=False, problem=f"the PNG {damage}")
             image.draft("RGB", draft_size)
             image.load()
             if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
@@ -92,11 +102,11 @@ def process_image(task: ImageTask) -> ImageResult:
             # A cut-out on a transparent background is stored on white, as shop the look sees it:
             # converted plainly, it came out on black.
             small = _upright(flattened_rgb(image), orientation)
-        if image_format != "JPEG" or orientation != 1:
+        if image_format != "JPEG" or orientation in TURNS:
             with Image.open(io.BytesIO(data)) as image:
                 buffer = io.BytesIO()
                 _upright(flattened_rgb(image), orientation).save(
-                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=image.info.get("icc_profile")
+                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=_rgb_profile(image)
                 )
                 data = buffer.getvalue()
     except UnidentifiedImageError:
@@ -121,10 +131,18 @@ def process_image(task: ImageTask) -> ImageResult:
 
 def _upright(image: Image.Image, orientation: int) -> Image.Image:
     """`image` (a converted copy, which may carry no EXIF) turned as `orientation` says."""
-    if orientation == 1:
+    if orientation not in TURNS:
         return image
     image.getexif()[ExifTags.Base.Orientation] = orientation
     return ImageOps.exif_transpose(image)
+
+
+def _rgb_profile(image: Image.Image) -> bytes | None:
+    """The photo's ICC profile when it describes RGB: the copy stored is RGB whatever the source."""
+    profile = image.info.get("icc_profile")
+    if isinstance(profile, bytes) and profile[ICC_COLOUR_SPACE] == ICC_RGB:
+        return profile
+    return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
