@@ -1,4 +1,5 @@
 import hashlib
+import os
 import struct
 from pathlib import Path
 
@@ -8,7 +9,7 @@ from PIL import Image, ImageCms
 
 from catalog.importer import images as image_import
 from catalog.importer.errors import ImportInputError
-from catalog.importer.image_files import THUMBNAIL_WIDTH, ImageTask, process_image
+from catalog.importer.image_files import PHOTO_PROCESSING, THUMBNAIL_WIDTH, ImageTask, process_image
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
 from tests.recommendations.hostile_files import (
@@ -247,3 +248,73 @@ def test_a_png_missing_its_lower_rows_stops_the_import(hm_files):
     assert raised.value.file == f"images/{article_id[:3]}/{article_id}.jpg"
     assert "the PNG stops after 200 of its 400 rows of pixels" in str(raised.value)
     assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+# Long past, so that a file the import writes again shows it.
+EARLIER = 1_700_000_000
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stored_unchanged_since(path: Path, data: bytes) -> bool:
+    return path.read_bytes() == data and path.stat().st_mtime == EARLIER
+
+
+def _set_written_earlier(article: Article) -> None:
+    for path in (article.image, article.image_thumbnail):
+        os.utime(Path(settings.MEDIA_ROOT) / path, (EARLIER, EARLIER))
+
+
+def test_a_plain_jpeg_is_recorded_by_its_sha256_and_neither_copied_nor_recorded_again(hm_files):
+    """H&M's own photos: a re-import must not touch 105,000 files nor their cached vectors."""
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    run_import(hm_files)
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(_photo(hm_files, article_id).read_bytes())
+    _set_written_earlier(article)
+    stored = _stored(article_id).read_bytes()
+
+    assert run_import(hm_files).report("images").changed == 0
+
+    assert _stored_unchanged_since(_stored(article_id), stored)
+    assert Article.objects.get(article_id=int(article_id)).image_sha256 == article.image_sha256
+
+
+@pytest.mark.parametrize("source", ["turned JPEG", "cut-out PNG"])
+def test_a_re_encoded_photo_is_recorded_with_its_processing_and_skipped_the_next_time(hm_files, source):
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    data = turned_photo(6) if source == "turned JPEG" else encoded(cut_out_photo(), "PNG")
+    _photo(hm_files, article_id).write_bytes(data)
+    run_import(hm_files)
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(f"{PHOTO_PROCESSING}\n".encode() + data)
+    _set_written_earlier(article)
+    stored = _stored(article_id).read_bytes()
+
+    assert run_import(hm_files).report("images").changed == 0
+
+    assert _stored_unchanged_since(_stored(article_id), stored)
+
+
+@pytest.mark.parametrize("source", ["turned JPEG", "cut-out PNG"])
+def test_a_photo_re_encoded_by_older_processing_is_stored_again(hm_files, source):
+    """Recorded by its file's sha256, as every photo was before the record named the processing:
+    stored sideways or on black then, it would have been skipped for good, and the content run
+    would have kept the vector of those pixels."""
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    data = turned_photo(6) if source == "turned JPEG" else encoded(cut_out_photo(), "PNG")
+    _photo(hm_files, article_id).write_bytes(data)
+    run_import(hm_files)
+    old_pixels = Image.new("RGB", (300, 150), "black")
+    _stored(article_id).write_bytes(encoded(old_pixels, "JPEG"))
+    Article.objects.filter(article_id=int(article_id)).update(image_sha256=_sha256(data))
+
+    assert run_import(hm_files).report("images").changed == 1
+
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(f"{PHOTO_PROCESSING}\n".encode() + data)
+    with Image.open(_stored(article_id)) as stored:
+        assert stored.size == ((150, 300) if source == "turned JPEG" else (200, 200))
+        assert min(stored.convert("RGB").getpixel((stored.width - 3, stored.height - 3))) > 240
