@@ -83,7 +83,9 @@ class Article(models.Model):
     image_thumbnail = models.CharField(max_length=255, blank=True)
     image_width = models.PositiveIntegerField(null=True, blank=True)
     image_height = models.PositiveIntegerField(null=True, blank=True)
-    # sha256 of the original image file: lets the content job reuse vectors of unchanged images.
+    # The photo's fingerprint (catalog.importer.image_files): the source file's sha256 for a photo
+    # stored byte for byte, one that names the processing too for a photo re-encoded. Lets imports
+    # skip unchanged photos and the content job reuse the vectors of unchanged images.
     image_sha256 = models.CharField(max_length=64, blank=True)
     # Refreshed from purchases after each transactions import (catalog.services).
     price = models.FloatField(null=True, blank=True)

@@ -118,17 +118,17 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
     """Store `data` (checked by storefront.photo_checks) as the article's photo, as an import would.
 
     The importer's own processing writes the original (as JPEG) and the thumbnail over the old
-    files and measures the photo; the new sha256 makes the next content run embed it again.
+    files and measures the photo; the new fingerprint makes the next content run embed it again.
     """
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "upload"
         source.write_bytes(data)
-        # No known sha256: always stored, even when the same photo is uploaded again.
+        # No known fingerprint: always stored, even when the same photo is uploaded again.
         result = process_image(ImageTask(str(source), article.article_id, "", str(settings.MEDIA_ROOT)))
     if result.problem:
         raise ValueError(f"The photo of article {article.display_id} could not be stored: {result.problem}")
     article.image = original_path(article.article_id)
     article.image_thumbnail = thumbnail_path(article.article_id)
     article.image_width, article.image_height = result.width, result.height
-    article.image_sha256 = result.sha256
+    article.image_sha256 = result.fingerprint
     article.save(update_fields=PHOTO_FIELDS)

@@ -10,7 +10,7 @@ act on:
   - a single frame (no animations or multi-page files; the extra images phones embed in a JPEG
     are ignored);
   - a PNG whose compressed data holds every row its header declares (Pillow leaves the rows
-    after a short but well-formed stream black and says nothing);
+    after a short but well-formed stream black and says nothing: storefront.png_completeness);
   - fully decoded before use (a truncated file fails here, not later);
   - a JPEG whose image data runs to its last block (one cut short and given its end marker
     again decodes without an error, the rest of it grey: storefront.jpeg_completeness).
@@ -22,9 +22,7 @@ each other's code the wrong way round.
 from __future__ import annotations
 
 import io
-import struct
 import warnings
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
 from storefront.jpeg_completeness import jpeg_cut_short
+from storefront.png_completeness import png_damage
 
 ALLOWED_FORMATS = ("JPEG", "PNG", "WEBP")
 # 40 megapixels admits every common phone photo (12-24 MP, and 48 MP sensors save 12 MP by
@@ -54,22 +53,6 @@ JPEG_START = b"\xff\xd8"
 # The start-of-scan marker. An 0xFF byte inside compressed data is always followed by 0x00 or a
 # restart marker, so counting this pair never undercounts a file's scans.
 JPEG_START_OF_SCAN = b"\xff\xda"
-
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-# Samples per pixel of each PNG colour type (PNG specification, 11.2.2 IHDR).
-PNG_SAMPLES = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
-# Adam7 interlacing's seven passes: (first column, first row, column step, row step).
-ADAM7_PASSES = (
-    (0, 0, 8, 8),
-    (4, 0, 8, 8),
-    (0, 4, 4, 8),
-    (2, 0, 4, 4),
-    (0, 2, 2, 4),
-    (1, 0, 2, 2),
-    (0, 1, 1, 2),
-)
-# The PNG row check inflates in pieces of this size and throws each away: it needs the count only.
-INFLATE_PIECE_BYTES = 1024 * 1024
 
 # Recognisable signatures of formats we refuse, for a message that names them.
 KNOWN_SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -167,8 +150,10 @@ def checked_photo(data: bytes, *, draft_size: tuple[int, int]) -> Iterator[Image
         try:
             with Image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS)) as image:
                 _check_frames_and_pixels(image)
-                if image.format == "PNG":
-                    _check_png_rows(data)
+                if image.format == "PNG" and (damage := png_damage(data)):
+                    # Runs after the pixel cap, so the count it inflates to is bounded.
+                    damaged = f"That PNG {damage}: it is damaged or incomplete. Try another photo."
+                    raise UploadRejected(damaged)
                 if image.format in ("JPEG", "MPO"):
                     # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: a 40 MP photo then costs a few MB.
                     image.draft("RGB", draft_size)
@@ -208,74 +193,3 @@ def _check_frames_and_pixels(image: Image.Image) -> None:
     jpeg = image.format in ("JPEG", "MPO")
     if not jpeg and (getattr(image, "n_frames", 1) > 1 or getattr(image, "is_animated", False)):
         raise UploadRejected("Animated or multi-page images are not accepted. Please upload a single photo.")
-
-
-def _check_png_rows(data: bytes) -> None:
-    """Refuse a PNG whose image data ends before its last row. Pillow decodes a short IDAT stream
-    that ends cleanly without a word and leaves the missing rows black, so a cut or crafted file
-    would pass for a photo. Runs after the pixel cap, so the count it inflates to is bounded.
-
-    The price is a second inflate of the data: 0.3 s for a noisy 12 MP PNG, where Pillow's whole
-    load takes 0.4 s (a shared 2-core machine). Pillow does not say whether its decoder reached
-    the last row, and phones send JPEGs, so PNG uploads are rare enough to pay it."""
-    header, compressed = _png_header_and_data(data)
-    width, height, bit_depth, colour_type, interlace = struct.unpack(">IIBBxxB", header)
-    bits_per_pixel = bit_depth * PNG_SAMPLES.get(colour_type, 4)
-
-    def row_bytes(columns: int) -> int:
-        return 1 + (columns * bits_per_pixel + 7) // 8  # one filter byte, then the packed pixels
-
-    if interlace:
-        passes = [(-(-(width - x) // dx), -(-(height - y) // dy)) for x, y, dx, dy in ADAM7_PASSES]
-        expected = sum(rows * row_bytes(columns) for columns, rows in passes if columns > 0 and rows > 0)
-    else:
-        expected = height * row_bytes(width)
-    found = _inflated_size(compressed, up_to=expected)
-    if found >= expected:
-        return
-    where = (
-        f"stops after {found // row_bytes(width):,} of its {height:,} rows of pixels"
-        if not interlace
-        else "is missing part of its pixel data"
-    )
-    raise UploadRejected(f"That PNG {where}: it is damaged or incomplete. Try another photo.")
-
-
-def _png_header_and_data(data: bytes) -> tuple[bytes, list[memoryview]]:
-    """The IHDR chunk's 13 bytes and the IDAT chunks' contents (Pillow has checked the layout)."""
-    view = memoryview(data)
-    position, header, compressed = len(PNG_SIGNATURE), b"", []
-    while position + 8 <= len(data):
-        length, kind = struct.unpack(">I4s", view[position : position + 8])
-        body = view[position + 8 : position + 8 + length]
-        if kind == b"IHDR":
-            header = bytes(body[:13])
-        elif kind == b"IDAT":
-            compressed.append(body)
-        elif kind == b"IEND":
-            break
-        position += 12 + length  # length, type, data, CRC
-    if len(header) != 13:
-        raise UploadRejected("That PNG has no valid header: it is damaged. Try another photo.")
-    return header, compressed
-
-
-def _inflated_size(pieces: list[memoryview], *, up_to: int) -> int:
-    """How many bytes the zlib stream split over `pieces` inflates to, counting no further than
-    `up_to` and holding at most INFLATE_PIECE_BYTES of output at a time."""
-    inflater = zlib.decompressobj()
-    produced = 0
-    try:
-        for piece in pieces:
-            pending: bytes | memoryview = piece
-            while produced < up_to:
-                out = inflater.decompress(pending, INFLATE_PIECE_BYTES)
-                produced += len(out)
-                pending = inflater.unconsumed_tail
-                if not out and not pending:
-                    break
-            if produced >= up_to or inflater.eof:
-                break
-    except zlib.error:
-        raise UploadRejected("That PNG's pixel data is corrupt: it is damaged. Try another photo.") from None
-    return produced

@@ -12,19 +12,38 @@ from PIL import Image
 
 # Pillow's modes for 16-bit greyscale (a 16-bit PNG opens as I;16). Converted to 8 bits by Pillow,
 # every value over 255 reads 255: a mid-grey photo came out white.
-SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16L", "I;16B", "I")
-SIXTEEN_TO_EIGHT_BITS = 1 / 256
+SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16L", "I;16B")
+# Pillow's 32-bit integer greyscale (a 32-bit TIFF, say) says nothing of the range its values
+# span. Its values are read as 8-bit when they fit (divided as 16-bit, a 0-255 image turned
+# black), as 16-bit when they fit that, and otherwise scaled so that the largest is white.
+EIGHT_BIT_WHITE = 255
+SIXTEEN_BIT_WHITE = 65535
 
 
 def flattened_rgb(image: Image.Image) -> Image.Image:
     """`image` in RGB, its transparent areas white like a product photo's background (a cut-out
     garment on a transparent background is then a garment on a plain one, not on black) and a
     16-bit grey scaled to 8 bits. Always a new image, so callers may change it in place."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    # A single transparent colour ("transparency" in info) comes with palette images, and with the
+    # RGB and grey PNGs that optimisers (optipng, oxipng) make of a hard-edged cut-out.
+    transparent = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if transparent and image.mode not in (*SIXTEEN_BIT_GREY_MODES, "I"):
         rgba = image.convert("RGBA")
         flat = Image.new("RGB", rgba.size, (255, 255, 255))
         flat.paste(rgba, mask=rgba.getchannel("A"))
         return flat
     if image.mode in SIXTEEN_BIT_GREY_MODES:
-        return image.convert("I").point(lambda value: value * SIXTEEN_TO_EIGHT_BITS).convert("RGB")
+        return _grey_rgb(image.convert("I"), white=SIXTEEN_BIT_WHITE)
+    if image.mode == "I":
+        high = int(image.getextrema()[1])  # type: ignore[arg-type]  # one band: (low, high)
+        white = next((white for white in (EIGHT_BIT_WHITE, SIXTEEN_BIT_WHITE) if high <= white), high)
+        return _grey_rgb(image, white=white)
     return image.convert("RGB")
+
+
+def _grey_rgb(image: Image.Image, *, white: int) -> Image.Image:
+    """A mode "I" image in RGB, its value `white` as 255."""
+    if white == EIGHT_BIT_WHITE:
+        return image.convert("RGB")
+    scale = EIGHT_BIT_WHITE / white
+    return image.point(lambda value: value * scale).convert("RGB")

@@ -6,6 +6,13 @@ with an EXIF orientation that says how to turn them: browsers turn a JPEG by it,
 orientation, and the size recorded was the sideways one. Such a photo is stored turned upright
 (re-encoded, the orientation dropped); a JPEG without one is still copied byte for byte.
 
+What the article records of its photo (Article.image_sha256) says which: the file's own sha256
+for a photo copied byte for byte, and for one re-encoded a fingerprint that names the processing
+(PHOTO_PROCESSING) too. An import skips a photo whose record matches, so a photo re-encoded by
+older processing (stored sideways, or on black) is done again, and the content run, which keys
+its image vectors by that record, embeds again exactly the photos whose pixels changed; H&M's
+plain JPEGs are neither copied nor embedded again.
+
 Pure file work (Pillow, no Django), so that worker processes can run it without setting Django up.
 """
 
@@ -21,6 +28,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from storefront.jpeg_completeness import jpeg_cut_short
 from storefront.photo_pixels import flattened_rgb
+from storefront.png_completeness import png_damage
 
 # Product grids show cards about 250px wide; 256px covers them at 1x.
 THUMBNAIL_WIDTH = 256
@@ -30,8 +38,18 @@ THUMBNAIL_EFFORT = 2
 MEDIA_FOLDER = "articles"
 # A photo stored re-encoded (not a JPEG, or turned upright) is saved at this JPEG quality.
 ORIGINAL_QUALITY = 90
-# EXIF orientations that turn the photo a quarter turn, swapping its width and height.
+# EXIF orientations that turn or mirror the photo (TIFF 6.0): 1 is upright, and 0 or 9, which some
+# apps write, are undefined and read as upright, as browsers read them.
+TURNS = frozenset(range(2, 9))
+# Those of them that turn the photo a quarter turn, swapping its width and height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
+# An ICC profile's colour space (ICC.1, 7.2.6: header bytes 16-20). The stored copy is RGB, so only
+# an RGB profile describes it: a CMYK or grey one attached to RGB pixels makes an invalid JPEG.
+ICC_COLOUR_SPACE = slice(16, 20)
+ICC_RGB = b"RGB "
+# Names how a re-encoded photo is made, in its fingerprint. Change it whenever a change to the
+# processing changes the photos it stores, so that the next import stores them again.
+PHOTO_PROCESSING = "upright-flat-v2"
 INCOMPLETE = "the JPEG is incomplete: the end of the file is missing, so part of the photo would be grey"
 
 
@@ -50,7 +68,7 @@ def thumbnail_path(article_id: int) -> str:
 class ImageTask:
     source: str
     article_id: int
-    known_sha256: str
+    known_fingerprint: str  # what the article records (Article.image_sha256), "" for none
     media_root: str
 
 
@@ -59,10 +77,15 @@ class ImageResult:
     article_id: int
     source: str
     stored: bool  # False: unchanged since the last import, or bad (then problem says why)
-    sha256: str = ""
+    fingerprint: str = ""  # for Article.image_sha256
     width: int = 0
     height: int = 0
     problem: str = ""
+
+
+def processed_fingerprint(data: bytes) -> str:
+    """The fingerprint of a photo stored re-encoded: its bytes' and its processing's."""
+    return hashlib.sha256(f"{PHOTO_PROCESSING}\n".encode() + data).hexdigest()
 
 
 def process_image(task: ImageTask) -> ImageResult:
@@ -71,12 +94,13 @@ def process_image(task: ImageTask) -> ImageResult:
     media_root = Path(task.media_root)
     original = media_root / original_path(task.article_id)
     thumbnail = media_root / thumbnail_path(task.article_id)
-    if sha256 == task.known_sha256 and original.exists() and thumbnail.exists():
-        return ImageResult(task.article_id, task.source, stored=False, sha256=sha256)
+    if original.exists() and thumbnail.exists() and _stored_already(data, sha256, task.known_fingerprint):
+        return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint)
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
-            orientation = image.getexif().get(ExifTags.Base.Orientation, 1)
+            orientation = _orientation(image)
+            verbatim = _stored_verbatim(image_format, orientation)
             width, height = image.size
             if orientation in QUARTER_TURNS:
                 width, height = height, width
@@ -85,6 +109,8 @@ def process_image(task: ImageTask) -> ImageResult:
             draft_size = (THUMBNAIL_WIDTH, max(1, height * THUMBNAIL_WIDTH // max(width, 1)))
             if orientation in QUARTER_TURNS:
                 draft_size = draft_size[::-1]
+            if image_format == "PNG" and (damage := png_damage(data)):
+                return ImageResult(task.article_id, task.source, stored=False, problem=f"the PNG {damage}")
             image.draft("RGB", draft_size)
             image.load()
             if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
@@ -92,11 +118,12 @@ def process_image(task: ImageTask) -> ImageResult:
             # A cut-out on a transparent background is stored on white, as shop the look sees it:
             # converted plainly, it came out on black.
             small = _upright(flattened_rgb(image), orientation)
-        if image_format != "JPEG" or orientation != 1:
+        fingerprint = sha256 if verbatim else processed_fingerprint(data)
+        if not verbatim:
             with Image.open(io.BytesIO(data)) as image:
                 buffer = io.BytesIO()
                 _upright(flattened_rgb(image), orientation).save(
-                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=image.info.get("icc_profile")
+                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=_rgb_profile(image)
                 )
                 data = buffer.getvalue()
     except UnidentifiedImageError:
@@ -116,15 +143,49 @@ def process_image(task: ImageTask) -> ImageResult:
     small.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, method=THUMBNAIL_EFFORT)
     _write_atomically(original, data)
     _write_atomically(thumbnail, buffer.getvalue())
-    return ImageResult(task.article_id, task.source, stored=True, sha256=sha256, width=width, height=height)
+    return ImageResult(
+        task.article_id, task.source, stored=True, fingerprint=fingerprint, width=width, height=height
+    )
+
+
+def _stored_already(data: bytes, sha256: str, known: str) -> bool:
+    """Whether the article's record says this photo is stored as this processing stores it."""
+    if known != sha256:
+        return bool(known) and known == processed_fingerprint(data)
+    # The file's own sha256 is right for a photo copied byte for byte. Another photo recorded so
+    # was re-encoded before its fingerprint named the processing: it is stored again. Only the
+    # header is read (format and EXIF), which costs little next to decoding H&M's photos.
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return _stored_verbatim(image.format, _orientation(image))
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False  # processing it reports what is wrong
+
+
+def _orientation(image: Image.Image) -> int:
+    """Its EXIF orientation, 1 (upright) where it has none; whatever the file says, maybe not 1-8."""
+    return image.getexif().get(ExifTags.Base.Orientation, 1)
+
+
+def _stored_verbatim(image_format: str | None, orientation: int) -> bool:
+    """A JPEG with nothing to turn is copied byte for byte; every other photo is re-encoded."""
+    return image_format == "JPEG" and orientation not in TURNS
 
 
 def _upright(image: Image.Image, orientation: int) -> Image.Image:
     """`image` (a converted copy, which may carry no EXIF) turned as `orientation` says."""
-    if orientation == 1:
+    if orientation not in TURNS:
         return image
     image.getexif()[ExifTags.Base.Orientation] = orientation
     return ImageOps.exif_transpose(image)
+
+
+def _rgb_profile(image: Image.Image) -> bytes | None:
+    """The photo's ICC profile when it describes RGB: the copy stored is RGB whatever the source."""
+    profile = image.info.get("icc_profile")
+    if isinstance(profile, bytes) and profile[ICC_COLOUR_SPACE] == ICC_RGB:
+        return profile
+    return None
 
 
 def _write_atomically(path: Path, data: bytes) -> None:

@@ -1,7 +1,8 @@
 """images/0XX/0XXXXXXXXX.jpg → MEDIA_ROOT/articles/... plus thumbnails, recorded on each Article.
 
-Photos whose sha256 matches what the article already records (and whose files are still there)
-are skipped, so re-imports only touch changed photos. The work runs in a few processes (decoding
+Photos whose fingerprint matches what the article already records (and whose files are still
+there) are skipped, so re-imports only touch changed photos, and photos stored by an older
+processing (image_files.PHOTO_PROCESSING). The work runs in a few processes (decoding
 and resizing is CPU-bound); results are written to the database in batches. A file that is not
 an image stops the import with its name; photos stored before it stay recorded, and none after.
 """
@@ -84,7 +85,7 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
                         image_thumbnail=thumbnail_path(result.article_id),
                         image_width=result.width,
                         image_height=result.height,
-                        image_sha256=result.sha256,
+                        image_sha256=result.fingerprint,
                     )
                 )
                 if len(pending) >= BATCH:

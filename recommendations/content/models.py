@@ -12,10 +12,12 @@ STORED_DTYPE = np.dtype("<f2")
 
 
 class ImageEmbedding(models.Model):
-    """One image's frozen-tower features, keyed by tower and the image file's sha256.
+    """One image's frozen-tower features, keyed by tower and the photo's fingerprint
+    (Article.image_sha256: the file's sha256, or for a photo re-encoded one naming the processing).
 
-    An unchanged photo keeps its hash, so every later content version (and every article sharing
-    the photo) reuses the vector instead of running the tower again.
+    An unchanged photo keeps its fingerprint, so every later content version (and every article
+    sharing the photo) reuses the vector instead of running the tower again; a photo stored anew
+    by changed processing gets a new one and is embedded again.
     """
 
     tower = models.CharField(max_length=120)

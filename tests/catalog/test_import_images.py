@@ -1,19 +1,23 @@
 import hashlib
+import os
+import struct
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from PIL import Image
+from PIL import Image, ImageCms
 
 from catalog.importer import images as image_import
 from catalog.importer.errors import ImportInputError
-from catalog.importer.image_files import THUMBNAIL_WIDTH
+from catalog.importer.image_files import PHOTO_PROCESSING, THUMBNAIL_WIDTH, ImageTask, process_image
 from catalog.models import Article
 from tests.catalog.hm_data import read_rows, run_import
 from tests.recommendations.hostile_files import (
     cut_out_photo,
     cut_short_and_closed,
     encoded,
+    jpeg_with_orientation,
+    png_with_short_data,
     red_corners,
     sixteen_bit_grey_png,
     turned_photo,
@@ -180,3 +184,137 @@ def test_a_16_bit_grey_photo_is_stored_grey(hm_files):
     for path in (article.image, article.image_thumbnail):
         with Image.open(Path(settings.MEDIA_ROOT) / path) as stored:
             assert all(abs(value - 32_000 // 256) <= 3 for value in stored.convert("RGB").getpixel((10, 10)))
+
+
+def _stored(article_id: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / f"articles/{article_id[:3]}/{article_id}.jpg"
+
+
+def _profile_of_colour_space(colour_space: bytes) -> bytes:
+    """An ICC profile's 128-byte header saying it describes `colour_space` (ICC.1, 7.2), no tags."""
+    header = bytearray(128)
+    struct.pack_into(">I", header, 0, 132)
+    header[12:16], header[16:20], header[20:24], header[36:40] = b"mntr", colour_space, b"XYZ ", b"acsp"
+    return bytes(header) + b"\0\0\0\0"
+
+
+@pytest.mark.parametrize(
+    ("colour_space", "kept"),
+    [(b"RGB ", True), (b"CMYK", False), (b"GRAY", False)],
+    ids=["RGB", "CMYK", "grey"],
+)
+def test_a_re_encoded_photo_keeps_its_colour_profile_only_when_it_describes_rgb(tmp_path, colour_space, kept):
+    """The stored copy is RGB whatever the source: a CMYK or grey profile on it made an invalid JPEG."""
+    if colour_space == b"RGB ":
+        profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    else:
+        profile = _profile_of_colour_space(colour_space)
+    mode = {b"RGB ": "RGB", b"CMYK": "CMYK", b"GRAY": "L"}[colour_space]
+    source = tmp_path / "0108775015.jpg"
+    # A turned JPEG is re-encoded, like every PNG.
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    source.write_bytes(encoded(Image.new(mode, (60, 40)), "JPEG", icc_profile=profile, exif=exif.tobytes()))
+
+    result = process_image(ImageTask(str(source), 108775015, "", str(tmp_path)))
+
+    assert result.stored and (result.width, result.height) == (40, 60)
+    with Image.open(tmp_path / "articles/010/0108775015.jpg") as stored:
+        assert stored.mode == "RGB"
+        assert stored.info.get("icc_profile") == (profile if kept else None)
+
+
+@pytest.mark.parametrize("orientation", [1, 0, 9])
+def test_a_jpeg_whose_orientation_turns_nothing_is_stored_byte_for_byte(hm_files, orientation):
+    """0 and 9 are undefined (some apps write them) and read as upright: they were re-encoded."""
+    article_id = read_rows(hm_files / "articles.csv")[7]["article_id"]
+    _photo(hm_files, article_id).write_bytes(jpeg_with_orientation(orientation))
+
+    run_import(hm_files)
+
+    assert _stored(article_id).read_bytes() == _photo(hm_files, article_id).read_bytes()
+    article = Article.objects.get(article_id=int(article_id))
+    assert (article.image_width, article.image_height) == (200, 100)
+
+
+def test_a_png_missing_its_lower_rows_stops_the_import(hm_files):
+    """Its compressed data ends cleanly after half its rows: Pillow decodes it, the rest black."""
+    article_id = read_rows(hm_files / "articles.csv")[8]["article_id"]
+    _photo(hm_files, article_id).write_bytes(png_with_short_data(300, 400, share=0.5))
+
+    with pytest.raises(ImportInputError) as raised:
+        run_import(hm_files)
+
+    assert raised.value.file == f"images/{article_id[:3]}/{article_id}.jpg"
+    assert "the PNG stops after 200 of its 400 rows of pixels" in str(raised.value)
+    assert Article.objects.get(article_id=int(article_id)).image == ""
+
+
+# Long past, so that a file the import writes again shows it.
+EARLIER = 1_700_000_000
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _stored_unchanged_since(path: Path, data: bytes) -> bool:
+    return path.read_bytes() == data and path.stat().st_mtime == EARLIER
+
+
+def _set_written_earlier(article: Article) -> None:
+    for path in (article.image, article.image_thumbnail):
+        os.utime(Path(settings.MEDIA_ROOT) / path, (EARLIER, EARLIER))
+
+
+def test_a_plain_jpeg_is_recorded_by_its_sha256_and_neither_copied_nor_recorded_again(hm_files):
+    """H&M's own photos: a re-import must not touch 105,000 files nor their cached vectors."""
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    run_import(hm_files)
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(_photo(hm_files, article_id).read_bytes())
+    _set_written_earlier(article)
+    stored = _stored(article_id).read_bytes()
+
+    assert run_import(hm_files).report("images").changed == 0
+
+    assert _stored_unchanged_since(_stored(article_id), stored)
+    assert Article.objects.get(article_id=int(article_id)).image_sha256 == article.image_sha256
+
+
+@pytest.mark.parametrize("source", ["turned JPEG", "cut-out PNG"])
+def test_a_re_encoded_photo_is_recorded_with_its_processing_and_skipped_the_next_time(hm_files, source):
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    data = turned_photo(6) if source == "turned JPEG" else encoded(cut_out_photo(), "PNG")
+    _photo(hm_files, article_id).write_bytes(data)
+    run_import(hm_files)
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(f"{PHOTO_PROCESSING}\n".encode() + data)
+    _set_written_earlier(article)
+    stored = _stored(article_id).read_bytes()
+
+    assert run_import(hm_files).report("images").changed == 0
+
+    assert _stored_unchanged_since(_stored(article_id), stored)
+
+
+@pytest.mark.parametrize("source", ["turned JPEG", "cut-out PNG"])
+def test_a_photo_re_encoded_by_older_processing_is_stored_again(hm_files, source):
+    """Recorded by its file's sha256, as every photo was before the record named the processing:
+    stored sideways or on black then, it would have been skipped for good, and the content run
+    would have kept the vector of those pixels."""
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    data = turned_photo(6) if source == "turned JPEG" else encoded(cut_out_photo(), "PNG")
+    _photo(hm_files, article_id).write_bytes(data)
+    run_import(hm_files)
+    old_pixels = Image.new("RGB", (300, 150), "black")
+    _stored(article_id).write_bytes(encoded(old_pixels, "JPEG"))
+    Article.objects.filter(article_id=int(article_id)).update(image_sha256=_sha256(data))
+
+    assert run_import(hm_files).report("images").changed == 1
+
+    article = Article.objects.get(article_id=int(article_id))
+    assert article.image_sha256 == _sha256(f"{PHOTO_PROCESSING}\n".encode() + data)
+    with Image.open(_stored(article_id)) as stored:
+        assert stored.size == ((150, 300) if source == "turned JPEG" else (200, 200))
+        assert min(stored.convert("RGB").getpixel((stored.width - 3, stored.height - 3))) > 240
