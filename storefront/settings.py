@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it takes the body off the finished answer to a HEAD request.
+    "storefront.head_requests.EmptyHeadBodies",
     "django.middleware.security.SecurityMiddleware",
     "storefront.content_security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",

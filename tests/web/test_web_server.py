@@ -75,3 +75,16 @@ def test_searches_earlier_tests_made_leave_the_web_process_searching(start_web, 
         assert client.get("/search/?q=dress").status_code == 200
     web = start_web()
     assert HttpSession(web.base_url).get("/search/?q=dress").status == 200
+
+
+def test_a_head_request_is_answered_without_a_body_or_a_warning(start_web):
+    # Django leaves the GET body in a HEAD answer; gunicorn dropped it with a warning in the log
+    # for every one, and uptime monitors send HEAD all day.
+    web = start_web()
+    shop = HttpSession(web.base_url)
+    page = shop.get("/accounts/login/")
+    head = shop.request("HEAD", "/accounts/login/")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["Content-Length"] == str(len(page.body))
+    assert shop.request("HEAD", "/api/v1/articles/").status == 200
+    assert "no-body response" not in web.log()
