@@ -14,6 +14,16 @@ from django.core.management.base import BaseCommand
 
 Advance = Callable[[int], None]
 
+# How often a bar redraws itself: twice a second in a terminal; in a log file or a pipe (cron, a
+# CI job, `2> import.log`) every redraw is kept, so there every few seconds only.
+TERMINAL_REFRESH_SECONDS = 0.5
+LOG_REFRESH_SECONDS = 10.0
+
+
+def refresh_seconds(stream: TextIO) -> float:
+    isatty = getattr(stream, "isatty", None)
+    return TERMINAL_REFRESH_SECONDS if callable(isatty) and isatty() else LOG_REFRESH_SECONDS
+
 
 Bar = AbstractContextManager[Advance]
 
@@ -54,7 +64,7 @@ class TqdmProgress:
             unit=f" {unit}",
             unit_scale=unit == "rows",
             file=self.stream,
-            mininterval=0.5,
+            mininterval=refresh_seconds(self.stream),
             dynamic_ncols=True,
         ) as bar:
             yield bar.update

@@ -139,3 +139,10 @@ def test_ctrl_c_in_process_cancels_the_run_and_says_so():
     assert said == f"Interrupted: {KIND} run #{run.pk} cancelled; nothing from it was activated."
     assert run.status == "cancelled"
     assert not ModelVersion.objects.exists()
+
+
+def test_into_a_log_file_the_bar_is_not_redrawn_twice_a_second(capsys):
+    # `train KIND --wait 2> train.log` (cron, a CI job) kept every redraw: one every half second.
+    call_command("train", KIND, "--in-process", "--param", "sleep=3")
+    redraws = capsys.readouterr().err.count("\r")
+    assert 1 <= redraws <= 3  # the first and the last, and at most one between

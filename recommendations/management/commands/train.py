@@ -8,6 +8,7 @@ The same service as the admin button, the API and beat (recommendations.training
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 import time
 from typing import Any
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from catalog.progress import refresh_seconds
 from recommendations import training
 from recommendations.models import TrainingRun
 from recommendations.registry import all_kinds
@@ -101,14 +103,21 @@ class Command(BaseCommand):
         self._report(run)
 
     def _follow(self, run_id: int, worker: threading.Thread | None) -> TrainingRun:
-        with tqdm(total=100, unit="%", bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]") as bar:
+        with tqdm(
+            total=100,
+            unit="%",
+            bar_format="{l_bar}{bar}| {n:.0f}% [{elapsed}]",
+            mininterval=refresh_seconds(sys.stderr),
+        ) as bar:
             while True:
                 if worker is None:
                     # With no worker left to run beat's sweep, a killed worker's run stayed
                     # "running" and this loop followed it for ever.
                     training.training_runs_fail_stale()
                 run = TrainingRun.objects.get(pk=run_id)
-                bar.set_description(run.message[:60] or run.status)
+                # Not redrawn here: the update below redraws at most every refresh_seconds (this
+                # redrew twice a second, which a log file or a pipe keeps every one of).
+                bar.set_description(run.message[:60] or run.status, refresh=False)
                 bar.update(run.progress - bar.n)
                 if not run.is_in_progress and (worker is None or not worker.is_alive()):
                     return run
