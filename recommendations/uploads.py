@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, UnreadablePostError
-from PIL import ExifTags, Image, ImageOps
+from PIL import Image
 
 from storefront.photo_checks import UploadRejected, checked_photo, megabytes, read_limited
-from storefront.photo_pixels import flattened_rgb
+from storefront.photo_pixels import exif_orientation, flattened_rgb, upright
 
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
 MODEL_MAX_SIDE = 640
@@ -118,15 +118,10 @@ def photo_preview(photo: Image.Image) -> PhotoPreview:
 
 
 def _normalised(image: Image.Image) -> Image.Image:
-    orientation = image.getexif().get(ExifTags.Base.Orientation)
     # Shrunk first, so that turning and flattening copy a small image. A 40 MP PNG with an
     # alpha channel peaks at about 320 MB (decoded, premultiplied); it was 650 MB when every
     # step copied the full-size image.
-    rgb = flattened_rgb(_shrunk(image))
-    if orientation is not None:
-        # The shrunk copy carries no EXIF: hand Pillow the orientation to turn it by.
-        rgb.getexif()[ExifTags.Base.Orientation] = orientation
-        rgb = ImageOps.exif_transpose(rgb)
+    rgb = upright(flattened_rgb(_shrunk(image)), exif_orientation(image))
     rgb.thumbnail((MODEL_MAX_SIDE, MODEL_MAX_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
     # Re-encoding drops whatever else the file carried (metadata, odd colour modes, trailing data).

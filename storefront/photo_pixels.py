@@ -8,7 +8,7 @@ processes.
 
 from __future__ import annotations
 
-from PIL import Image
+from PIL import ExifTags, Image, ImageOps
 
 # Pillow's modes for 16-bit greyscale (a 16-bit PNG opens as I;16). Converted to 8 bits by Pillow,
 # every value over 255 reads 255: a mid-grey photo came out white.
@@ -18,6 +18,23 @@ SIXTEEN_BIT_GREY_MODES = ("I;16", "I;16L", "I;16B")
 # black), as 16-bit when they fit that, and otherwise scaled so that the largest is white.
 EIGHT_BIT_WHITE = 255
 SIXTEEN_BIT_WHITE = 65535
+# EXIF orientations that turn or mirror the photo (TIFF 6.0): 1 is upright, and 0 or 9, which some
+# apps write, are undefined and read as upright, as browsers read them.
+TURNS = frozenset(range(2, 9))
+
+
+def exif_orientation(image: Image.Image) -> int:
+    """Its EXIF orientation, 1 (upright) where it has none; whatever the file says, maybe not 1-8."""
+    return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+
+
+def upright(image: Image.Image, orientation: int) -> Image.Image:
+    """`image`, a converted or shrunk copy of a photo (which carries no EXIF), turned as the photo's
+    `orientation` says."""
+    if orientation not in TURNS:
+        return image
+    image.getexif()[ExifTags.Base.Orientation] = orientation
+    return ImageOps.exif_transpose(image)
 
 
 def flattened_rgb(image: Image.Image) -> Image.Image:

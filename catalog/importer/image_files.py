@@ -24,10 +24,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 from storefront.jpeg_completeness import jpeg_cut_short
-from storefront.photo_pixels import flattened_rgb
+from storefront.photo_pixels import TURNS, exif_orientation, flattened_rgb, upright
 from storefront.png_completeness import png_damage
 
 # Product grids show cards about 250px wide; 256px covers them at 1x.
@@ -38,10 +38,8 @@ THUMBNAIL_EFFORT = 2
 MEDIA_FOLDER = "articles"
 # A photo stored re-encoded (not a JPEG, or turned upright) is saved at this JPEG quality.
 ORIGINAL_QUALITY = 90
-# EXIF orientations that turn or mirror the photo (TIFF 6.0): 1 is upright, and 0 or 9, which some
-# apps write, are undefined and read as upright, as browsers read them.
-TURNS = frozenset(range(2, 9))
-# Those of them that turn the photo a quarter turn, swapping its width and height.
+# EXIF orientations (storefront.photo_pixels.TURNS) that turn the photo a quarter turn, swapping
+# its width and height.
 QUARTER_TURNS = frozenset({5, 6, 7, 8})
 # An ICC profile's colour space (ICC.1, 7.2.6: header bytes 16-20). The stored copy is RGB, so only
 # an RGB profile describes it: a CMYK or grey one attached to RGB pixels makes an invalid JPEG.
@@ -99,7 +97,7 @@ def process_image(task: ImageTask) -> ImageResult:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
-            orientation = _orientation(image)
+            orientation = exif_orientation(image)
             verbatim = _stored_verbatim(image_format, orientation)
             width, height = image.size
             if orientation in QUARTER_TURNS:
@@ -117,15 +115,18 @@ def process_image(task: ImageTask) -> ImageResult:
                 return ImageResult(task.article_id, task.source, stored=False, problem=INCOMPLETE)
             # A cut-out on a transparent background is stored on white, as shop the look sees it:
             # converted plainly, it came out on black.
-            small = _upright(flattened_rgb(image), orientation)
+            small = upright(flattened_rgb(image), orientation)
+            profile = _rgb_profile(image)
         fingerprint = sha256 if verbatim else processed_fingerprint(data)
         if not verbatim:
-            with Image.open(io.BytesIO(data)) as image:
-                buffer = io.BytesIO()
-                _upright(flattened_rgb(image), orientation).save(
-                    buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=_rgb_profile(image)
-                )
-                data = buffer.getvalue()
+            # Only a JPEG was decoded at a reduced scale (draft); any other photo is `small` whole.
+            whole = small
+            if image_format in ("JPEG", "MPO"):
+                with Image.open(io.BytesIO(data)) as image:
+                    whole = upright(flattened_rgb(image), orientation)
+            buffer = io.BytesIO()
+            whole.save(buffer, "JPEG", quality=ORIGINAL_QUALITY, icc_profile=profile)
+            data = buffer.getvalue()
     except UnidentifiedImageError:
         # Pillow's own message names an in-memory buffer; say what is wrong with the file instead.
         problem = "the file is empty" if not data else f"{len(data):,} bytes in no image format Pillow reads"
@@ -157,27 +158,14 @@ def _stored_already(data: bytes, sha256: str, known: str) -> bool:
     # header is read (format and EXIF), which costs little next to decoding H&M's photos.
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return _stored_verbatim(image.format, _orientation(image))
+            return _stored_verbatim(image.format, exif_orientation(image))
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False  # processing it reports what is wrong
-
-
-def _orientation(image: Image.Image) -> int:
-    """Its EXIF orientation, 1 (upright) where it has none; whatever the file says, maybe not 1-8."""
-    return image.getexif().get(ExifTags.Base.Orientation, 1)
 
 
 def _stored_verbatim(image_format: str | None, orientation: int) -> bool:
     """A JPEG with nothing to turn is copied byte for byte; every other photo is re-encoded."""
     return image_format == "JPEG" and orientation not in TURNS
-
-
-def _upright(image: Image.Image, orientation: int) -> Image.Image:
-    """`image` (a converted copy, which may carry no EXIF) turned as `orientation` says."""
-    if orientation not in TURNS:
-        return image
-    image.getexif()[ExifTags.Base.Orientation] = orientation
-    return ImageOps.exif_transpose(image)
 
 
 def _rgb_profile(image: Image.Image) -> bytes | None:
