@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from django.urls import register_converter
 
+from catalog.article_ids import ARTICLE_ID_TERM
 from catalog.models import format_article_id
 
 
 class ArticleIdConverter:
-    regex = "[0-9]{1,10}"
+    regex = ARTICLE_ID_TERM.pattern
 
     def to_python(self, value: str) -> int:
         return int(value)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from catalog.article_ids import ARTICLE_ID_TERM
 from storefront.api_errors import api_bad_article_id, api_not_found
 
 handler400 = "storefront.api_errors.bad_request"
@@ -25,7 +26,7 @@ urlpatterns = [
     # Content-Security-Policy (storefront/content_security.py) lets run; the plain view inlines it.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     # After every real route: an article id that is not 1-10 digits (`abc`, an 11-digit number).
-    re_path(r"^api/v1/articles/(?P<article_id>(?![0-9]{1,10}/)[^/]+)/", api_bad_article_id),
+    re_path(rf"^api/v1/articles/(?P<article_id>(?!{ARTICLE_ID_TERM.pattern}/)[^/]+)/", api_bad_article_id),
     # `(?s:.*)`: a plain `.` stops at a line break, so an address with %0A in it fell through to the
     # shop's HTML 404 page (found by schemathesis).
     re_path(r"^api/(?P<unmatched>(?s:.*))$", api_not_found),
