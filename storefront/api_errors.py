@@ -97,7 +97,11 @@ def refused_request_message(exception: Exception | None) -> str:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler400: what was wrong, as JSON on the API and as a page elsewhere. Django's own page said
     only "Bad Request (400)" to a form with too many files or fields."""
-    message = refused_request_message(exception)
+    return refused_answer(request, refused_request_message(exception))
+
+
+def refused_answer(request: HttpRequest, message: str) -> HttpResponse:
+    """A 400 saying `message`: JSON on the API, the shop's 400 page elsewhere."""
     if is_api_request(request):
         return JsonResponse({"detail": message}, status=400)
     return HttpResponseBadRequest(render_to_string("400.html", {"message": message}))
@@ -126,7 +130,5 @@ class RejectNulCharacters:
             "\x00" in text
             for text in [request.path, *query, *(v for key in query for v in query.getlist(key))]
         ):
-            if is_api_request(request):
-                return JsonResponse({"detail": self.MESSAGE}, status=400)
-            return HttpResponseBadRequest(render_to_string("400.html", {"message": self.MESSAGE}))
+            return refused_answer(request, self.MESSAGE)
         return self.get_response(request)
