@@ -26,6 +26,7 @@ import pytest
 from django.db import connection
 
 from recommendations.models import TrainingRun
+from storefront import settings_test
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 HEARTBEAT_SECONDS = 0.5
@@ -44,15 +45,6 @@ def artifacts_root(settings, shared_artifacts_root):
     settings.TRAINING_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS
     settings.TRAINING_STALE_SECONDS = STALE_SECONDS
     return shared_artifacts_root
-
-
-TEST_LIMITS = (
-    "SEARCH_THROTTLE_USER",
-    "SEARCH_THROTTLE_ANON",
-    "SIGNUP_THROTTLE",
-    "LOGIN_FAILURES_PER_ADDRESS",
-    "LOGIN_FAILURES_PER_USERNAME",
-)
 
 
 def process_env(artifacts: Path, **overrides: str) -> dict[str, str]:
@@ -77,7 +69,7 @@ def process_env(artifacts: Path, **overrides: str) -> dict[str, str]:
         # The test settings' raised search, sign-up and login limits (storefront/settings_test.py):
         # the counters live in the shared Redis, where what earlier tests did from 127.0.0.1 would
         # use up this process's default allowance and turn its searches into 429s.
-        **{name: os.environ[name] for name in TEST_LIMITS},
+        **{name: os.environ[name] for name in settings_test.TEST_LIMITS},
     }
     env.update(overrides)
     return env
