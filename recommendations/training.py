@@ -403,19 +403,15 @@ def _fail_from_exception(
     if isinstance(error, TrainingCancelled):
         _end_run(run_id, TrainingRun.Status.CANCELLED, message=cancelled_message, error=str(error))
         return
-    if isinstance(error, TrainingDataMissing):
-        # Expected until staff import the data: what to do, not a stack trace in the run's page,
-        # the API's `error` and `train`'s output.
-        summary = f"{prefix}: {error}" if prefix else str(error)
-        _end_run(run_id, TrainingRun.Status.FAILED, message=summary[:255], error=summary)
-        logger.warning("Training run %s failed: %s", run_id, summary)
-        return
-    summary = f"{type(error).__name__}: {error}"
+    # Missing data is expected until staff import it: what to do, not a stack trace in the run's
+    # page, the API's `error` and `train`'s output.
+    expected = isinstance(error, TrainingDataMissing)
+    summary = str(error) if expected else f"{type(error).__name__}: {error}"
     if prefix:
         summary = f"{prefix}: {summary}"
-    details = "".join(traceback.format_exception(error))[-_ERROR_TEXT_LIMIT:]
-    _end_run(run_id, TrainingRun.Status.FAILED, message=summary[:255], error=f"{summary}\n\n{details}")
-    logger.error("Training run %s failed: %s", run_id, summary)
+    details = "" if expected else "\n\n" + "".join(traceback.format_exception(error))[-_ERROR_TEXT_LIMIT:]
+    _end_run(run_id, TrainingRun.Status.FAILED, message=summary, error=summary + details)
+    logger.log(logging.WARNING if expected else logging.ERROR, "Training run %s failed: %s", run_id, summary)
 
 
 def _end_run(run_id: int, status: str, *, message: str, error: str = "") -> bool:
@@ -452,6 +448,16 @@ def training_run_cancel(*, run: TrainingRun) -> str:
     raise ValueError(f"Run #{run.pk} has already {run.status}; there is nothing to cancel.")
 
 
+# Why the sweep failed a run (its message), and what the error says for the two that need no figures.
+WORKER_LOST, NEVER_STARTED, NEVER_CONTINUED = "Worker lost", "Never started", "Never continued"
+STALE_ERRORS = {
+    NEVER_STARTED: "No worker picked the run up in time; is a Celery worker consuming the `training` queue?",
+    NEVER_CONTINUED: (
+        "No worker took the run's next step in time; is a Celery worker consuming the `chunks` queue?"
+    ),
+}
+
+
 def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     """Fail running runs whose worker stopped beating, and queued runs no worker took. Returns how many.
 
@@ -469,13 +475,13 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     executing = Q(steps_running__gt=0)
     waiting_too_long = Q(steps_running=0, heartbeat_at__lt=never_taken_before)
     running = Q(status=TrainingRun.Status.RUNNING)
-    reasons = {
-        "Worker lost": running & silent & executing,
-        "Never started": Q(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before),
-        "Never continued": running & waiting_too_long,
+    conditions = {
+        WORKER_LOST: running & silent & executing,
+        NEVER_STARTED: Q(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before),
+        NEVER_CONTINUED: running & waiting_too_long,
     }
     stale = runs.annotate(
-        stale_reason=Case(*(When(condition, then=Value(reason)) for reason, condition in reasons.items()))
+        stale_reason=Case(*(When(condition, then=Value(reason)) for reason, condition in conditions.items()))
     ).filter(stale_reason__isnull=False)
     ended = 0
     for run_id, kind, heartbeat_at, reason in stale.values_list("pk", "kind", "heartbeat_at", "stale_reason"):
@@ -488,10 +494,8 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
 
 
 def _stale_error(reason: str, heartbeat_at: dt.datetime | None) -> str:
-    if reason == "Never started":
-        return "No worker picked the run up in time; is a Celery worker consuming the `training` queue?"
-    if reason == "Never continued":
-        return "No worker took the run's next step in time; is a Celery worker consuming the `chunks` queue?"
+    if reason in STALE_ERRORS:
+        return STALE_ERRORS[reason]
     last = f"{heartbeat_at:%Y-%m-%d %H:%M:%S} UTC" if heartbeat_at else "never"
     return (
         f"The worker stopped reporting (no heartbeat for over {settings.TRAINING_STALE_SECONDS:.0f} s; "
