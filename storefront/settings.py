@@ -44,7 +44,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# The value .env.example shows is public: a copy of the example left unedited must not sign the
+# shop's cookies with it (check --deploy only warns, and only when someone runs it).
+EXAMPLE_SECRET_KEY = "change-me-to-50-random-characters"  # noqa: S105 (the placeholder refused below)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if SECRET_KEY == EXAMPLE_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still the placeholder from .env.example. Set it to 50 or more random characters, "
+        "e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
     if not DEBUG and not env_bool("ALLOW_INSECURE_SECRET_KEY", False):
         raise ImproperlyConfigured(
