@@ -59,7 +59,9 @@ if not SECRET_KEY:
             "SECRET_KEY is not set. Set it in the environment (see .env.example); "
             "`make demo` and `make test` set a throwaway one for you."
         )
-    SECRET_KEY = "insecure-development-key-" + "x" * 40
+    # Public, so named as Django's own throwaway keys are: check --deploy then refuses it (W009),
+    # where it passed this key, and a deploy run with the demo's environment went unnoticed.
+    SECRET_KEY = "django-insecure-development-key-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Set when a reverse proxy of ours (nginx, a load balancer) terminates TLS in front of the app: its
