@@ -3,8 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.admin.forms import AdminPasswordChangeForm
 from django.contrib.auth import authenticate, get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 
@@ -50,6 +51,40 @@ def password_confirms(request: HttpRequest, user: User, password: str) -> bool:
     return confirmed is not None and confirmed.pk == user.pk
 
 
+def check_current_password(request: HttpRequest, user: User, password: str, *, wrong: str, code: str) -> None:
+    """A form field's check of the signed-in user's password (password_confirms), refused with
+    the reason once the login limits are reached; `wrong` and `code` say it was not the password."""
+    if login_limits.logins_refused(request, user.get_username()):
+        raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
+    if not password_confirms(request, user, password):
+        raise forms.ValidationError(wrong, code=code)
+
+
+class CountedPasswordChangeForm(PasswordChangeForm):
+    """Django's password change, whose current password was checked with `check_password` alone:
+    anyone at a session left open could guess it at full speed (30 wrong guesses in a row, none
+    refused), then set their own. It is checked as a login is now."""
+
+    def __init__(self, user: User, *args: Any, request: HttpRequest, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old_password: str = self.cleaned_data["old_password"]
+        check_current_password(
+            self.request,
+            self.user,
+            old_password,
+            wrong=str(self.error_messages["password_incorrect"]),
+            code="password_incorrect",
+        )
+        return old_password
+
+
+class CountedAdminPasswordChangeForm(CountedPasswordChangeForm, AdminPasswordChangeForm):
+    """The admin's "Change password" for the staff member signed in, checked the same way."""
+
+
 class AccountDeleteForm(forms.Form):
     """Asks for the password before an account is deleted: a session left open is not enough."""
 
@@ -65,8 +100,5 @@ class AccountDeleteForm(forms.Form):
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
-        if login_limits.logins_refused(self.request, self.user.get_username()):
-            raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
-        if not password_confirms(self.request, self.user, password):
-            raise forms.ValidationError(WRONG_PASSWORD, code="wrong_password")
+        check_current_password(self.request, self.user, password, wrong=WRONG_PASSWORD, code="wrong_password")
         return password

@@ -34,9 +34,14 @@ def _form_url(request: HttpRequest) -> str:
     """The page the form was on (from the Referer, when it is this shop's), else the home page: the
     address posted to may not answer a GET (logout)."""
     referer = request.headers.get("Referer", "")
+    allowed_hosts = {request.get_host()}
     if referer and url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        referer, allowed_hosts=allowed_hosts, require_https=request.is_secure()
     ):
         parts = urlsplit(referer)
-        return f"{parts.path}?{parts.query}" if parts.query else parts.path or "/"
+        local = f"{parts.path}?{parts.query}" if parts.query else parts.path or "/"
+        # Checked again: a path of this shop such as `//elsewhere.example/x` is, linked on its own,
+        # another site's address.
+        if url_has_allowed_host_and_scheme(local, allowed_hosts=allowed_hosts):
+            return local
     return reverse("catalog:home")

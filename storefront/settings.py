@@ -44,14 +44,24 @@ def env_list(name: str, default: str) -> list[str]:
 
 DEBUG = env_bool("DEBUG", False)
 
+# The value .env.example shows is public: a copy of the example left unedited must not sign the
+# shop's cookies with it (check --deploy only warns, and only when someone runs it).
+EXAMPLE_SECRET_KEY = "change-me-to-50-random-characters"  # noqa: S105 (the placeholder refused below)
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if SECRET_KEY == EXAMPLE_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still the placeholder from .env.example. Set it to 50 or more random characters, "
+        "e.g. the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 if not SECRET_KEY:
     if not DEBUG and not env_bool("ALLOW_INSECURE_SECRET_KEY", False):
         raise ImproperlyConfigured(
             "SECRET_KEY is not set. Set it in the environment (see .env.example); "
             "`make demo` and `make test` set a throwaway one for you."
         )
-    SECRET_KEY = "insecure-development-key-" + "x" * 40
+    # Public, so named as Django's own throwaway keys are: check --deploy then refuses it (W009),
+    # where it passed this key, and a deploy run with the demo's environment went unnoticed.
+    SECRET_KEY = "django-insecure-development-key-" + "x" * 40
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Set when a reverse proxy of ours (nginx, a load balancer) terminates TLS in front of the app: its
@@ -93,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # No cache keeps an answer to a signed-in caller: it may hold their own data.
+    "storefront.private_responses.NeverCacheSignedIn",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

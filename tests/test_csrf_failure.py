@@ -60,6 +60,16 @@ def test_a_referer_from_another_site_is_not_linked():
     assert "elsewhere.example" not in response.text
 
 
+@pytest.mark.parametrize("path", ["//elsewhere.example/phish", "/\\elsewhere.example/phish"])
+def test_a_referer_of_this_shop_whose_path_names_another_site_is_not_linked(path):
+    """The path alone, linked as it was, is an address of another site to a browser."""
+    response = Client(enforce_csrf_checks=True).post(
+        "/accounts/login/", {}, headers={"Referer": f"http://testserver{path}"}
+    )
+    assert "elsewhere.example" not in response.text
+    assert 'href="/"' in response.text
+
+
 def test_the_api_answers_a_failed_check_in_json():
     # Called directly: every /api/ view is a REST framework view (it checks CSRF itself) or, for
     # unknown addresses, a JSON 404 that changes nothing; this answer is for any that is not.

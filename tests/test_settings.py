@@ -1,5 +1,6 @@
 import subprocess
 import sys
+from pathlib import Path
 
 from django.db import connection
 
@@ -35,3 +36,38 @@ def test_debug_is_off_unless_asked_for():
         check=True,
     )
     assert result.stdout.strip() == "False"
+
+
+def test_the_example_secret_key_is_refused():
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    placeholder = next(
+        line.split("=", 1)[1] for line in example.read_text().splitlines() if line.startswith("SECRET_KEY=")
+    )
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": placeholder, "ALLOW_INSECURE_SECRET_KEY": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import storefront.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY is still the placeholder from .env.example" in result.stderr
+
+
+def test_the_deploy_check_refuses_the_throwaway_key_of_a_local_try():
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ALLOW_INSECURE_SECRET_KEY": "1",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+        "ALLOWED_HOSTS": "shop.example.com",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "security.W009" in result.stdout + result.stderr

@@ -17,8 +17,9 @@ SEARCH_PAGE = "/search/"
 
 def new_address():
     """An address of its own (IPv6 documentation range) for each client: counts live in Redis for
-    their window, across tests and runs of the suite, and must not mix in."""
-    return "2001:db8::" + ":".join(uuid.uuid4().hex[i : i + 4] for i in range(0, 16, 4))
+    their window, across tests and runs of the suite, and must not mix in. An IPv6 client is
+    counted by its /64 network, so each address is in a network of its own."""
+    return "2001:db8:" + ":".join(uuid.uuid4().hex[i : i + 4] for i in range(0, 8, 4)) + "::1"
 
 
 @pytest.fixture
@@ -50,6 +51,31 @@ def test_behind_our_proxy_the_address_it_appended_is_the_client(two_a_minute, se
     # Whatever a client puts first, our proxy appends the address it saw last.
     assert searches(url, proxy, [f"1.1.1.{n}, {shopper}" for n in range(3)]) == [200, 200, 429]
     assert searches(url, proxy, [other_shopper]) == [200]
+
+
+def addresses_of_one_network(count):
+    """Addresses one IPv6 client may all use: its /64 network is its own."""
+    network = new_address().removesuffix("::1")
+    return [f"{network}::{host:x}:{host:x}" for host in range(1, count + 1)]
+
+
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_an_ipv6_client_changing_address_within_its_network_buys_no_more_searches(two_a_minute, url):
+    statuses = [
+        Client(REMOTE_ADDR=address).get(url, {"q": "linen"}).status_code
+        for address in addresses_of_one_network(3)
+    ]
+    assert statuses == [200, 200, 429]
+    assert Client(REMOTE_ADDR=new_address()).get(url, {"q": "linen"}).status_code == 200
+
+
+def test_an_ipv4_client_written_as_ipv6_is_counted_as_itself(two_a_minute):
+    address = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    statuses = [
+        Client(REMOTE_ADDR=written).get(SEARCH_API, {"q": "linen"}).status_code
+        for written in (address, f"::ffff:{address}", address)
+    ]
+    assert statuses == [200, 200, 429]
 
 
 def test_the_search_page_says_how_long_to_wait(two_a_minute):
@@ -88,5 +114,7 @@ def test_sign_ups_are_limited_per_address_before_the_form_is_checked(settings):
     assert client.post("/accounts/signup/", data).status_code == 429
     assert get_user_model().objects.count() == users
     assert client.get("/accounts/signup/").status_code == 200
-    # Another address is not affected.
+    # Another address of the same IPv6 network is the same client; another network is not affected.
+    same_network = client.defaults["REMOTE_ADDR"].removesuffix("::1") + "::2"
+    assert Client(REMOTE_ADDR=same_network).post("/accounts/signup/", data).status_code == 429
     assert Client(REMOTE_ADDR=new_address()).post("/accounts/signup/", data).status_code == 302

@@ -18,8 +18,9 @@ TOKEN = "/api/v1/auth/token/"
 
 def new_address():
     """An address of its own (IPv6 documentation range) for each client: counts live in Redis for
-    their window, across tests and runs of the suite, and must not mix in."""
-    return "2001:db8::" + ":".join(uuid.uuid4().hex[i : i + 4] for i in range(0, 16, 4))
+    their window, across tests and runs of the suite, and must not mix in. An IPv6 client is
+    counted by its /64 network, so each address is in a network of its own."""
+    return "2001:db8:" + ":".join(uuid.uuid4().hex[i : i + 4] for i in range(0, 8, 4)) + "::1"
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,16 @@ def test_one_address_guessing_at_many_usernames_is_stopped():
     victim = UserFactory(username=f"victim-{uuid.uuid4().hex[:12]}")
 
     assert not log_in(client, victim.username, PASSWORD)
+    assert log_in(client_from_new_address(), victim.username, PASSWORD)
+
+
+def test_an_ipv6_client_changing_address_within_its_network_counts_as_one_address():
+    network = new_address().removesuffix("::1")
+    for host in range(1, 6):
+        assert not log_in(Client(REMOTE_ADDR=f"{network}::{host:x}"), f"nobody-{uuid.uuid4().hex}", "guess")
+    victim = UserFactory(username=f"victim-{uuid.uuid4().hex[:12]}")
+
+    assert not log_in(Client(REMOTE_ADDR=f"{network}::ff"), victim.username, PASSWORD)
     assert log_in(client_from_new_address(), victim.username, PASSWORD)
 
 

@@ -1,10 +1,9 @@
-import uuid
-
 import pytest
 from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import ArticleFactory
+from tests.test_throttles import new_address
 
 pytestmark = pytest.mark.django_db
 
@@ -128,7 +127,7 @@ def test_text_queries_are_throttled_but_browsing_is_not(client, settings, search
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"search_user": "100/min", "search_anon": "2/min"},
     }
-    client = Client(REMOTE_ADDR=f"2001:db8::{uuid.uuid4().hex[:4]}")  # counts of its own
+    client = Client(REMOTE_ADDR=new_address())  # counts of its own
     assert [client.get("/api/v1/articles/?q=linen").status_code for _ in range(3)] == [200, 200, 429]
     assert client.get("/api/v1/articles/").status_code == 200
 

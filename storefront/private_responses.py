@@ -1,0 +1,32 @@
+"""Answers to a signed-in caller are stored by no cache, shared or the browser's own.
+
+Such an answer can hold the caller's own data (the account page's purchases, "For you" on the home
+page, every /api/v1/me/ endpoint) and carried no Cache-Control at all: a proxy or CDN in front of
+the shop could keep it and hand it to the next visitor, and a browser kept it on disk and showed it
+again, with the back button or offline, after its owner had logged out of a shared computer. Vary:
+Cookie does not cover token callers (the key is in Authorization), nor the browser's own copy.
+A view that sets Cache-Control itself keeps its own (the data download's no-store).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
+
+
+class NeverCacheSignedIn:
+    """Middleware, after AuthenticationMiddleware: the admin's headers (never_cache) on every answer
+    to a caller signed in by session or by API token (DRF sets the request's user when it
+    authenticates one)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+            add_never_cache_headers(response)
+        return response

@@ -1,0 +1,69 @@
+"""Changing a password asks for the current one, checked as a login is: guesses at it from a session
+left open count towards the login limits, on the account page and in the admin alike."""
+
+import uuid
+
+import pytest
+
+from tests.accounts.test_login_limits import PASSWORD, client_from_new_address, log_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NEW_PASSWORD = "a-brand-new-pass-phrase"
+LIMIT = 3
+
+
+@pytest.fixture(autouse=True)
+def limits(settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = LIMIT
+    settings.LOGIN_FAILURES_PER_ADDRESS = 5
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+
+
+def change_password(client, url, old_password):
+    return client.post(
+        url, {"old_password": old_password, "new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "is_staff"), [("/accounts/password/", False), ("/admin/password_change/", True)]
+)
+def test_guessing_the_current_password_is_stopped_by_the_login_limits(url, is_staff):
+    user = UserFactory(username=f"victim-{uuid.uuid4().hex[:12]}", is_staff=is_staff)
+    session_left_open = client_from_new_address()
+    session_left_open.force_login(user)
+    for guess in range(LIMIT):
+        response = change_password(session_left_open, url, f"guess-{guess}")
+        assert response.status_code == 200
+        assert "incorrect" in response.text
+
+    response = change_password(session_left_open, url, PASSWORD)
+
+    assert response.status_code == 200
+    assert "Too many failed attempts to log in" in response.text
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+    # The guesses counted as failed logins: the login page is locked for the username too.
+    assert not log_in(client_from_new_address(), user.username, PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("url", "done", "is_staff"),
+    [
+        ("/accounts/password/", "/accounts/password/done/", False),
+        ("/admin/password_change/", "/admin/password_change/done/", True),
+    ],
+)
+def test_the_right_current_password_still_changes_it(url, done, is_staff):
+    user = UserFactory(username=f"owner-{uuid.uuid4().hex[:12]}", is_staff=is_staff)
+    client = client_from_new_address()
+    client.force_login(user)
+    change_password(client, url, "one-wrong-guess")
+
+    response = change_password(client, url, PASSWORD)
+
+    assert response.status_code == 302 and response["Location"] == done
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
