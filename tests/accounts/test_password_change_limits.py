@@ -5,7 +5,13 @@ import uuid
 
 import pytest
 
-from tests.accounts.test_login_limits import PASSWORD, client_from_new_address, log_in
+from tests.accounts.test_login_limits import (
+    PASSWORD,
+    WINDOW,
+    client_from_new_address,
+    log_in,
+    start_well_inside_a_window,
+)
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +24,8 @@ LIMIT = 3
 def limits(settings):
     settings.LOGIN_FAILURES_PER_USERNAME = LIMIT
     settings.LOGIN_FAILURES_PER_ADDRESS = 5
-    settings.LOGIN_FAILURE_WINDOW_SECONDS = 900
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW
+    start_well_inside_a_window()
 
 
 def change_password(client, url, old_password):
