@@ -1,7 +1,9 @@
 """Staff replace an article's photo by uploading one: checked, processed as an import would."""
 
 import hashlib
+import html
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -169,3 +171,35 @@ def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):
     )
 
     assert "too large" in " ".join(response.context["adminform"].form.errors["photo"])
+
+
+def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    """The new photo is stored under the old paths: browsers and caches that kept the old
+    thumbnail would show it on every page until they thought it stale."""
+    article = ArticleFactory(article_id=912345006)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    api = f"/api/v1/articles/{article.display_id}/"
+
+    def addresses():
+        answer = client.get(api).json()
+        return urlsplit(answer["image_url"]), urlsplit(answer["thumbnail_url"])
+
+    save(staff_client, change, form_data(article, photo=upload(photo())), django_capture_on_commit_callbacks)
+    before = addresses()
+    save(
+        staff_client,
+        change,
+        form_data(article, photo=upload(photo(colour="blue"))),
+        django_capture_on_commit_callbacks,
+    )
+    after = addresses()
+
+    assert [url.path for url in after] == [url.path for url in before]
+    assert after[0] != before[0] and after[1] != before[1]
+    article.refresh_from_db()
+    page = html.unescape(client.get(article.get_absolute_url()).text)
+    assert f'src="{after[0].path}?{after[0].query}"' in page
+    changelist = html.unescape(staff_client.get(CHANGELIST).text)
+    assert f'src="{after[1].path}?{after[1].query}"' in changelist
