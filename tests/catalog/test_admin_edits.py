@@ -80,6 +80,35 @@ def test_a_renamed_section_is_browsable_at_its_new_url_at_once(
     assert client.get("/c/ladieswear/womens-everyday-basics/").status_code == 404
 
 
+def test_a_form_opened_before_a_colleague_saved_is_refused_and_undoes_nothing(
+    staff_client, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(prod_name="Tilly top", detail_desc="Jersey.")
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    opened_by_second = staff_client.get(change).context["adminform"].form.initial
+    save(staff_client, change, form_data(article, prod_name="Halter top"), django_capture_on_commit_callbacks)
+    article.refresh_from_db()
+
+    stale = {name: value for name, value in opened_by_second.items() if value is not None}
+    response = staff_client.post(change, {**stale, "detail_desc": "Organic jersey.", "is_available": "on"})
+
+    assert response.status_code == 200
+    assert "Someone else changed this article" in " ".join(
+        response.context["adminform"].form.non_field_errors()
+    )
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Jersey.")
+    # Opened again, the form saves.
+    save(
+        staff_client,
+        change,
+        form_data(article, detail_desc="Organic jersey."),
+        django_capture_on_commit_callbacks,
+    )
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Organic jersey.")
+
+
 @pytest.mark.parametrize("bulk", [False, True])
 def test_deleting_articles_clears_the_cached_tree(staff_client, bulk, django_capture_on_commit_callbacks):
     kept, deleted = ArticleFactory(), ArticleFactory(index_group_name="Menswear")

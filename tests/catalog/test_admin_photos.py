@@ -188,6 +188,7 @@ def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
 
     save(staff_client, change, form_data(article, photo=upload(photo())), django_capture_on_commit_callbacks)
     before = addresses()
+    article.refresh_from_db()  # as the form is opened again
     save(
         staff_client,
         change,
