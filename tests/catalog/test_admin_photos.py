@@ -92,6 +92,26 @@ def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_
     assert Article.objects.get(article_id=912345004).image == "articles/091/0912345004.jpg"
 
 
+def test_staff_are_told_a_new_photo_waits_for_the_next_content_run(
+    staff_client, django_capture_on_commit_callbacks
+):
+    new = ArticleFactory.build(article_id=912345007)
+    with django_capture_on_commit_callbacks(execute=True):
+        added = staff_client.post(f"{CHANGELIST}add/", form_data(new, photo=upload(photo())), follow=True)
+    article = Article.objects.get(article_id=912345007)
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = staff_client.post(
+            f"{CHANGELIST}{article.pk}/change/", form_data(article, detail_desc="Linen."), follow=True
+        )
+
+    notes = [str(message) for message in added.context["messages"]]
+    assert any("until the next content training run" in note for note in notes)
+    assert any("once it has sold" in note for note in notes)
+    # An edit without a photo: the admin's own "changed successfully" alone.
+    (edit_note,) = [str(message) for message in edited.context["messages"]]
+    assert "changed successfully" in edit_note
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [
