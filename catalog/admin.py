@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -204,14 +204,14 @@ def sold_articles_refusal(
     listed = list(sold.order_by()[: PROTECTED_LISTED + 1])
     if not listed:
         return None
-    protected: list[Any] = [_admin_link(purchase) for purchase in listed[:PROTECTED_LISTED]]
+    protected: list[Any] = [admin_link(purchase) for purchase in listed[:PROTECTED_LISTED]]
     if len(listed) > PROTECTED_LISTED:
         protected.append(f"… and {sold.count() - PROTECTED_LISTED:,} more")
-    deleted: list[Any] = [_admin_link(article) for article in articles]
+    deleted: list[Any] = [admin_link(article) for article in articles]
     return deleted, {str(Article._meta.verbose_name_plural): len(deleted)}, set(), protected
 
 
-def _admin_link(obj: Article | Purchase) -> SafeString:
+def admin_link(obj: Model) -> SafeString:
     """An object as Django's delete pages list it: its kind and a link to its admin page."""
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
