@@ -30,8 +30,6 @@ from recommendations.encoders.base import ContentEncoder, reweight_shape
 if TYPE_CHECKING:
     from PIL.Image import Image
 
-    from catalog.models import Article
-
 CONTENT_FILE = "content.json"
 HEADS_FILE = "heads.npz"
 SIMILAR_PREFIX = "similar_"
@@ -77,13 +75,13 @@ class ContentModel:
             return row
         return None
 
-    def has_current_photo(self, row: int, article: Article) -> bool:
-        """Whether `row` holds the photo the article has now. A photo replaced since the index was
-        built (the admin's upload, an import) is still indexed as the old one: matched on it, the
-        article would show up for photos that look nothing like the one it now shows."""
+    def has_current_photo(self, row: int, image_sha256: str) -> bool:
+        """Whether `row` holds the photo its article has now (`image_sha256`). A photo replaced
+        since the index was built (the admin's upload, an import) is still indexed as the old one:
+        matched on it, the article would show up for photos that look nothing like its new one."""
         if self.photo_fingerprints is None:
             return True
-        return bool(self.photo_fingerprints[row] == _fingerprint(article.image_sha256))
+        return bool(self.photo_fingerprints[row] == _fingerprint(image_sha256))
 
     def allowed_rows(self, filters: dict[str, str]) -> npt.NDArray[np.bool_] | None:
         """Rows matching every facet filter (index_group, product_type, colour), or None for no filter."""

@@ -93,7 +93,7 @@ def _articles_for(
             article is None
             or not filters.matches(article)
             or article.product_code == skip_product
-            or not model.has_current_photo(row, article)
+            or not model.has_current_photo(row, article.image_sha256)
         ):
             continue
         results.append(Recommendation(article=article, reason=reason, score=float(score)))
@@ -115,7 +115,7 @@ def similar_articles(article: Article, k: int = 12) -> list[Recommendation]:
         return []
     row = model.row_of(article.article_id)
     # Without its photo's vector (a new article, or a new photo) until the next content run.
-    if row is None or not model.has_current_photo(row, article):
+    if row is None or not model.has_current_photo(row, article.image_sha256):
         return []
     index = model.similar_index
     query = np.asarray(index.vectors[row], dtype=np.float32)
