@@ -1,11 +1,15 @@
 """Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
 
+import threading
+
 import pytest
+from django.db import connections
 
 from catalog.categories import category_tree
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
+from tests.test_db_locks import other_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +111,37 @@ def test_a_form_opened_before_a_colleague_saved_is_refused_and_undoes_nothing(
     )
     article.refresh_from_db()
     assert (article.prod_name, article.detail_desc) == ("Halter top", "Organic jersey.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_a_colleagues_waits_for_it_and_is_refused(client):
+    """Both forms were opened on the same row: the check must see the colleague's save even when
+    it commits while this one is being checked (a plain read would see the old row and pass)."""
+    article = ArticleFactory(prod_name="Tilly top", detail_desc="Jersey.")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    answers = []
+
+    def save_stale_form():
+        try:
+            answers.append(client.post(change, form_data(article, detail_desc="Organic jersey.")))
+        finally:
+            connections.close_all()
+
+    with other_connection() as colleague:
+        colleague.execute(
+            "UPDATE catalog_article SET prod_name = 'Halter top' WHERE article_id = %s", [article.pk]
+        )
+        saving = threading.Thread(target=save_stale_form)
+        saving.start()
+        saving.join(timeout=1)
+        assert saving.is_alive()  # waiting for the colleague's row
+        colleague.commit()
+    saving.join()
+
+    assert answers[0].status_code == 200
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Jersey.")
 
 
 @pytest.mark.parametrize("bulk", [False, True])
