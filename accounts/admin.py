@@ -33,6 +33,7 @@ from accounts.admin_search import (
 )
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
+from catalog.admin import admin_link
 from catalog.article_ids import ARTICLE_ID_TERM
 from catalog.models import Article
 from catalog.pricing import display_price, staff_price
@@ -148,10 +149,29 @@ class CustomerAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{} purchase{}</a>', url, f"{count:,}", "" if count == 1 else "s")
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        # Purchases are read-only in their own admin (history from the data set), but a customer's
-        # go with the customer: deleting one needs the right to delete customers, not purchases.
-        perms_needed.discard(str(Purchase._meta.verbose_name))
+        """The customers, how many purchases go with each, and their logins.
+
+        Not Django's collector: it loaded every purchase of the customers to list each one, a link
+        a purchase (a busy customer has thousands, a bulk delete of a few tens of thousands). And
+        purchases are read-only in their own admin (history from the data set), but a customer's go
+        with the customer: deleting one needs the right to delete customers, not purchases.
+        """
+        customers = (
+            Customer.objects.filter(pk__in=[customer.pk for customer in objs])
+            .annotate(purchase_count=Count("purchases"))
+            .order_by("pk")
+        )
+        deleted: list[Any] = []
+        for customer in customers:
+            deleted.append(admin_link(customer))
+            if customer.purchase_count:
+                deleted.append([f"{capfirst(_purchases(customer.purchase_count))}, erased with it"])
+        counts = {str(Customer._meta.verbose_name_plural): len(customers)}
+        purchases = sum(customer.purchase_count for customer in customers)
+        if purchases:
+            counts[str(Purchase._meta.verbose_name_plural)] = purchases
+        perms_needed: set[str] = set()
+        protected: list[Any] = []
         # The erasure takes the customers' logins too (Customer.user alone would be set to null).
         logins = list(User.objects.filter(customer__in=objs).order_by("pk"))
         if logins:
@@ -340,3 +360,7 @@ class ShopUserAdmin(UserAdmin):
         with transaction.atomic():
             for user in queryset:
                 account_delete(user=user)
+
+
+def _purchases(count: int) -> str:
+    return "1 purchase" if count == 1 else f"{count:,} purchases"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib import admin
-from django.db.models import Q, QuerySet
+from django.contrib import admin, messages
+from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -31,6 +31,16 @@ from catalog.templatetags.catalog_tags import article_alt_text, article_image_ur
 
 # Small enough for a changelist row, big enough to recognise a garment.
 PREVIEW_HEIGHT = 72
+# What a save does not change at once: the models learn of an article or photo when retrained
+# (recommendations.content.serving leaves a photo out until the index holds it).
+NEW_PHOTO_NOTE = (
+    "Photo search, shop the look and “Looks like this” leave the article out until the next "
+    "content training run has indexed its new photo (Recommendations → Training runs)."
+)
+NEW_ARTICLE_NOTE = (
+    "Listings and search by words show the new article now; “Trending now” and “Customers also "
+    "bought” list it once it has sold and the trending and collaborative models are retrained."
+)
 # A best seller has thousands of purchases; the refusal to delete it names a few, not every one.
 PROTECTED_LISTED = 10
 
@@ -145,6 +155,10 @@ class ArticleAdmin(admin.ModelAdmin):
         if photo:
             article_replace_photo(article=obj, data=photo)
         articles_refresh_derived(article_ids=[obj.article_id])
+        if not change:
+            self.message_user(request, NEW_ARTICLE_NOTE, messages.INFO)
+        if photo:
+            self.message_user(request, NEW_PHOTO_NOTE, messages.WARNING)
 
     def delete_model(self, request: HttpRequest, obj: Article) -> None:
         articles_delete(article_ids=[obj.article_id])
@@ -190,14 +204,14 @@ def sold_articles_refusal(
     listed = list(sold.order_by()[: PROTECTED_LISTED + 1])
     if not listed:
         return None
-    protected: list[Any] = [_admin_link(purchase) for purchase in listed[:PROTECTED_LISTED]]
+    protected: list[Any] = [admin_link(purchase) for purchase in listed[:PROTECTED_LISTED]]
     if len(listed) > PROTECTED_LISTED:
         protected.append(f"… and {sold.count() - PROTECTED_LISTED:,} more")
-    deleted: list[Any] = [_admin_link(article) for article in articles]
+    deleted: list[Any] = [admin_link(article) for article in articles]
     return deleted, {str(Article._meta.verbose_name_plural): len(deleted)}, set(), protected
 
 
-def _admin_link(obj: Article | Purchase) -> SafeString:
+def admin_link(obj: Model) -> SafeString:
     """An object as Django's delete pages list it: its kind and a link to its admin page."""
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])

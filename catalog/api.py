@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -49,10 +48,10 @@ class ArticlePagination(PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
 
-def _media_url(request: Request | None, path: str) -> str | None:
+def _media_url(request: Request | None, article: Article, path: str) -> str | None:
     if not path:
         return None
-    url = default_storage.url(path)
+    url = article.photo_url(path)
     return request.build_absolute_uri(url) if request is not None else url
 
 
@@ -104,10 +103,10 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
         return display_price(article.price) or None
 
     def get_image_url(self, article: Article) -> str | None:
-        return _media_url(self.context.get("request"), article.image)
+        return _media_url(self.context.get("request"), article, article.image)
 
     def get_thumbnail_url(self, article: Article) -> str | None:
-        return _media_url(self.context.get("request"), article.image_thumbnail or article.image)
+        return _media_url(self.context.get("request"), article, article.image_thumbnail or article.image)
 
     def get_url(self, article: Article) -> str:
         request: Request | None = self.context.get("request")

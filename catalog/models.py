@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import default_storage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, OrderBy
@@ -15,6 +17,11 @@ from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_I
 
 # What `ArticleQuerySet.browsable` filters on, as the condition of the listing indexes.
 ON_SALE = models.Q(is_available=True)
+# Columns no edit form writes from what it was opened on: the search document is derived from the
+# others, and imports refresh the sales figures while a form is open without making it stale.
+NOT_EDITED = {"search_vector", "price", "first_sold_on", "popularity"}
+# Enough of a photo's fingerprint to tell it from the article's next photo in a URL.
+PHOTO_VERSION_CHARS = 12
 
 
 def listing_index(name: str, *order: F | OrderBy) -> models.Index:
@@ -128,6 +135,22 @@ class Article(models.Model):
     @property
     def display_id(self) -> str:
         return format_article_id(self.article_id)
+
+    def photo_url(self, path: str) -> str:
+        """The URL of `path` (the photo or its thumbnail), naming the photo's fingerprint.
+
+        A new photo is stored under the article's old paths (by the admin's upload or an import),
+        so without a version in the URL browsers and caches in front of the media kept showing the
+        old one for as long as they judged it fresh.
+        """
+        url = default_storage.url(path)
+        return f"{url}?v={self.image_sha256[:PHOTO_VERSION_CHARS]}" if self.image_sha256 else url
+
+    def edit_version(self) -> str:
+        """A digest of what staff edit and the photo: an edit form opened on another one is stale."""
+        fields = [field for field in self._meta.concrete_fields if field.name not in NOT_EDITED]
+        values = [getattr(self, field.attname) for field in fields]
+        return hashlib.sha256(repr(values).encode()).hexdigest()
 
     def make_slug(self) -> str:
         return slugify(f"{self.prod_name} {self.colour_group_name}")[:200] or "article"

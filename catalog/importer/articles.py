@@ -25,6 +25,9 @@ FIELDS = [column.field for column in ARTICLES.columns]
 # Columns the shop derives; on insert they start empty, on update the importer leaves images alone.
 DERIVED_ON_INSERT = ["slug", "image", "image_thumbnail", "image_sha256", "popularity"]
 SQLITE_BATCH = 2_000
+# An import never deletes articles: purchases refer to those that sold, and a file that leaves
+# some out (a partial export, last season's list) must not take the shop's pages with it.
+KEPT_REASON = "an import deletes no article: take one off sale in the admin to hide it"
 
 
 def import_articles(path: Path, *, progress: Progress) -> FileReport:
@@ -35,7 +38,16 @@ def import_articles(path: Path, *, progress: Progress) -> FileReport:
             rows, changed = _load_postgres(path, columns, progress)
         else:
             rows, changed = _load_sqlite(path, columns, progress)
-    return FileReport(ARTICLES.filename, rows=rows, changed=changed, seconds=time.monotonic() - started)
+        # Every row of the file is in the table now (a repeated id is an error): the rest are not in it.
+        not_in_file = Article.objects.count() - rows
+    notes = [f"kept {_articles(not_in_file)} not in this file ({KEPT_REASON})"] if not_in_file else []
+    return FileReport(
+        ARTICLES.filename, rows=rows, changed=changed, seconds=time.monotonic() - started, notes=notes
+    )
+
+
+def _articles(count: int) -> str:
+    return "1 article" if count == 1 else f"{count:,} articles"
 
 
 def _slug(prod_name: str, colour_group_name: str) -> str:

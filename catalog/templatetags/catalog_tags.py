@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.core.files.storage import default_storage
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -31,7 +30,7 @@ def article_image_url(article: Article, *, thumbnail: bool = True) -> str:
         if thumbnail
         else (article.image or article.image_thumbnail)
     )
-    return default_storage.url(path) if path else static(PLACEHOLDER_IMAGE)
+    return article.photo_url(path) if path else static(PLACEHOLDER_IMAGE)
 
 
 @register.simple_tag

@@ -3,6 +3,8 @@
 Files (inside the version folder the backbone publishes):
   content.json                  encoder, spaces, counts (this module's own manifest)
   article_ids.npy, product_codes.npy, index_group.npy, product_type.npy, colour.npy
+  photo_fingerprints.npy        each row's photo as embedded (the start of Article.image_sha256);
+                                versions written before it lack it
   heads.npz                     projection heads (bundled encoder only)
   vectors.npy, hnsw.bin         catalogue photos in the shared text/image space
   similar_vectors.npy, similar_hnsw.bin
@@ -31,6 +33,9 @@ if TYPE_CHECKING:
 CONTENT_FILE = "content.json"
 HEADS_FILE = "heads.npz"
 SIMILAR_PREFIX = "similar_"
+FINGERPRINTS_FILE = "photo_fingerprints.npy"
+# Enough of a photo's fingerprint to tell it from the article's next photo (16 bytes a row).
+FINGERPRINT_CHARS = 16
 FACETS = ("index_group", "product_type", "colour")
 
 
@@ -46,6 +51,8 @@ class ContentModel:
     looks_like_space: str
     # Weight of the silhouette part in the raw space (recommendations.encoders.base.reweight_shape).
     shape_weight: float = 1.0
+    # Each row's photo fingerprint (FINGERPRINT_CHARS of it); None for versions written before.
+    photo_fingerprints: npt.NDArray[np.bytes_] | None = None
 
     def warm(self) -> None:
         """Runs both towers once: their first use builds them (about 2 s for the text tower), which
@@ -68,6 +75,14 @@ class ContentModel:
             return row
         return None
 
+    def has_current_photo(self, row: int, image_sha256: str) -> bool:
+        """Whether `row` holds the photo its article has now (`image_sha256`). A photo replaced
+        since the index was built (the admin's upload, an import) is still indexed as the old one:
+        matched on it, the article would show up for photos that look nothing like its new one."""
+        if self.photo_fingerprints is None:
+            return True
+        return bool(self.photo_fingerprints[row] == _fingerprint(image_sha256))
+
     def allowed_rows(self, filters: dict[str, str]) -> npt.NDArray[np.bool_] | None:
         """Rows matching every facet filter (index_group, product_type, colour), or None for no filter."""
         mask: npt.NDArray[np.bool_] | None = None
@@ -86,6 +101,7 @@ def save_content(
     backend: str,
     article_ids: npt.NDArray[np.int64],
     product_codes: npt.NDArray[np.int64],
+    photo_fingerprints: list[str],
     facets: dict[str, list[str]],
     search_index: VectorIndex,
     similar_index: VectorIndex | None,
@@ -93,6 +109,8 @@ def save_content(
 ) -> None:
     np.save(folder / "article_ids.npy", article_ids.astype(np.int64), allow_pickle=False)
     np.save(folder / "product_codes.npy", product_codes.astype(np.int64), allow_pickle=False)
+    fingerprints = np.array([_fingerprint(sha) for sha in photo_fingerprints], dtype=f"S{FINGERPRINT_CHARS}")
+    np.save(folder / FINGERPRINTS_FILE, fingerprints, allow_pickle=False)
     for facet in FACETS:
         np.save(folder / f"{facet}.npy", np.asarray(facets[facet], dtype=np.str_), allow_pickle=False)
     heads = getattr(encoder, "heads", None)
@@ -137,6 +155,7 @@ def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> Conten
     search_index = VectorIndex.load(folder)
     if len(search_index) != len(article_ids):
         raise ValueError(f"{folder}: {len(search_index)} vectors for {len(article_ids)} articles.")
+    fingerprints = folder / FINGERPRINTS_FILE
     similar_index = (
         VectorIndex.load(folder, SIMILAR_PREFIX) if description["looks_like_space"] == "raw" else search_index
     )
@@ -149,4 +168,9 @@ def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> Conten
         similar_index=similar_index,
         looks_like_space=description["looks_like_space"],
         shape_weight=float(description.get("shape_weight", 1.0)),
+        photo_fingerprints=np.load(fingerprints, allow_pickle=False) if fingerprints.exists() else None,
     )
+
+
+def _fingerprint(image_sha256: str) -> bytes:
+    return image_sha256[:FINGERPRINT_CHARS].encode()

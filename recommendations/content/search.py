@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from catalog.models import Article
 from recommendations.content.serving import content_model
 
 if TYPE_CHECKING:
@@ -71,10 +72,19 @@ def _matches_above_median(model: ContentModel, query: str, limit: int) -> list[t
     vectors = model.search_index.vectors
     sample = vectors[:: max(1, len(vectors) // MEDIAN_SAMPLE_ROWS)]
     median = float(np.median(sample @ vector))
-    matches = [
-        (int(model.article_ids[row]), float(score) - median)
+    close = [
+        (int(row), float(score) - median)
         for row, score in zip(hits.rows, hits.scores, strict=True)
         if score - median >= MIN_MARGIN_OVER_MEDIAN
+    ]
+    # Articles given another photo since the index was built match on the old one: left out (for
+    # the rest of a memoised minute, a photo replaced meanwhile still matches).
+    ids = [int(model.article_ids[row]) for row, _ in close]
+    photos = dict(Article.objects.filter(article_id__in=ids).values_list("article_id", "image_sha256"))
+    matches = [
+        (article_id, above)
+        for article_id, (row, above) in zip(ids, close, strict=True)
+        if article_id in photos and model.has_current_photo(row, photos[article_id])
     ]
     with _memo_lock:
         _memo[key] = (now, matches)

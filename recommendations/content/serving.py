@@ -85,10 +85,16 @@ def _articles_for(
     ids = [int(model.article_ids[row]) for row in rows]
     articles = Article.objects.browsable().in_bulk(ids)
     results: list[Recommendation] = []
-    for article_id, score in zip(ids, hits.scores, strict=True):
+    for row, article_id, score in zip(rows, ids, hits.scores, strict=True):
         article = articles.get(article_id)
-        # Articles removed, taken off sale or re-classified since the index was built are left out.
-        if article is None or not filters.matches(article) or article.product_code == skip_product:
+        # Articles removed, taken off sale, re-classified or given another photo since the index
+        # was built are left out.
+        if (
+            article is None
+            or not filters.matches(article)
+            or article.product_code == skip_product
+            or not model.has_current_photo(row, article.image_sha256)
+        ):
             continue
         results.append(Recommendation(article=article, reason=reason, score=float(score)))
         if len(results) == k:
@@ -108,7 +114,8 @@ def similar_articles(article: Article, k: int = 12) -> list[Recommendation]:
     if model is None or k <= 0:
         return []
     row = model.row_of(article.article_id)
-    if row is None:
+    # Without its photo's vector (a new article, or a new photo) until the next content run.
+    if row is None or not model.has_current_photo(row, article.image_sha256):
         return []
     index = model.similar_index
     query = np.asarray(index.vectors[row], dtype=np.float32)

@@ -25,6 +25,9 @@ def form_data(article, **changes):
         if name not in NOT_IN_FORM
     }
     data["is_available"] = "on" if data.get("is_available") else ""
+    if not article._state.adding:
+        # As the change form was opened on `article` (catalog.forms.ArticleAdminForm.clean).
+        data["opened_version"] = article.edit_version()
     return {**data, **changes}
 
 

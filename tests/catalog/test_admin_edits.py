@@ -1,11 +1,15 @@
 """Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
 
+import threading
+
 import pytest
+from django.db import connections
 
 from catalog.categories import category_tree
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
+from tests.test_db_locks import other_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -78,6 +82,66 @@ def test_a_renamed_section_is_browsable_at_its_new_url_at_once(
 
     assert client.get("/c/ladieswear/womens-essentials/").status_code == 200
     assert client.get("/c/ladieswear/womens-everyday-basics/").status_code == 404
+
+
+def test_a_form_opened_before_a_colleague_saved_is_refused_and_undoes_nothing(
+    staff_client, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(prod_name="Tilly top", detail_desc="Jersey.")
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    opened_by_second = staff_client.get(change).context["adminform"].form.initial
+    save(staff_client, change, form_data(article, prod_name="Halter top"), django_capture_on_commit_callbacks)
+    article.refresh_from_db()
+
+    stale = {name: value for name, value in opened_by_second.items() if value is not None}
+    response = staff_client.post(change, {**stale, "detail_desc": "Organic jersey.", "is_available": "on"})
+
+    assert response.status_code == 200
+    assert "Someone else changed this article" in " ".join(
+        response.context["adminform"].form.non_field_errors()
+    )
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Jersey.")
+    # Opened again, the form saves.
+    save(
+        staff_client,
+        change,
+        form_data(article, detail_desc="Organic jersey."),
+        django_capture_on_commit_callbacks,
+    )
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Organic jersey.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_racing_a_colleagues_waits_for_it_and_is_refused(client):
+    """Both forms were opened on the same row: the check must see the colleague's save even when
+    it commits while this one is being checked (a plain read would see the old row and pass)."""
+    article = ArticleFactory(prod_name="Tilly top", detail_desc="Jersey.")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    answers = []
+
+    def save_stale_form():
+        try:
+            answers.append(client.post(change, form_data(article, detail_desc="Organic jersey.")))
+        finally:
+            connections.close_all()
+
+    with other_connection() as colleague:
+        colleague.execute(
+            "UPDATE catalog_article SET prod_name = 'Halter top' WHERE article_id = %s", [article.pk]
+        )
+        saving = threading.Thread(target=save_stale_form)
+        saving.start()
+        saving.join(timeout=1)
+        assert saving.is_alive()  # waiting for the colleague's row
+        colleague.commit()
+    saving.join()
+
+    assert answers[0].status_code == 200
+    article.refresh_from_db()
+    assert (article.prod_name, article.detail_desc) == ("Halter top", "Jersey.")
 
 
 @pytest.mark.parametrize("bulk", [False, True])

@@ -1,7 +1,9 @@
 """Staff replace an article's photo by uploading one: checked, processed as an import would."""
 
 import hashlib
+import html
 import io
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,6 +92,26 @@ def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_
     assert Article.objects.get(article_id=912345004).image == "articles/091/0912345004.jpg"
 
 
+def test_staff_are_told_a_new_photo_waits_for_the_next_content_run(
+    staff_client, django_capture_on_commit_callbacks
+):
+    new = ArticleFactory.build(article_id=912345007)
+    with django_capture_on_commit_callbacks(execute=True):
+        added = staff_client.post(f"{CHANGELIST}add/", form_data(new, photo=upload(photo())), follow=True)
+    article = Article.objects.get(article_id=912345007)
+    with django_capture_on_commit_callbacks(execute=True):
+        edited = staff_client.post(
+            f"{CHANGELIST}{article.pk}/change/", form_data(article, detail_desc="Linen."), follow=True
+        )
+
+    notes = [str(message) for message in added.context["messages"]]
+    assert any("until the next content training run" in note for note in notes)
+    assert any("once it has sold" in note for note in notes)
+    # An edit without a photo: the admin's own "changed successfully" alone.
+    (edit_note,) = [str(message) for message in edited.context["messages"]]
+    assert "changed successfully" in edit_note
+
+
 @pytest.mark.parametrize(
     ("data", "words"),
     [
@@ -169,3 +191,36 @@ def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):
     )
 
     assert "too large" in " ".join(response.context["adminform"].form.errors["photo"])
+
+
+def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    """The new photo is stored under the old paths: browsers and caches that kept the old
+    thumbnail would show it on every page until they thought it stale."""
+    article = ArticleFactory(article_id=912345006)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    api = f"/api/v1/articles/{article.display_id}/"
+
+    def addresses():
+        answer = client.get(api).json()
+        return urlsplit(answer["image_url"]), urlsplit(answer["thumbnail_url"])
+
+    save(staff_client, change, form_data(article, photo=upload(photo())), django_capture_on_commit_callbacks)
+    before = addresses()
+    article.refresh_from_db()  # as the form is opened again
+    save(
+        staff_client,
+        change,
+        form_data(article, photo=upload(photo(colour="blue"))),
+        django_capture_on_commit_callbacks,
+    )
+    after = addresses()
+
+    assert [url.path for url in after] == [url.path for url in before]
+    assert after[0] != before[0] and after[1] != before[1]
+    article.refresh_from_db()
+    page = html.unescape(client.get(article.get_absolute_url()).text)
+    assert f'src="{after[0].path}?{after[0].query}"' in page
+    changelist = html.unescape(staff_client.get(CHANGELIST).text)
+    assert f'src="{after[1].path}?{after[1].query}"' in changelist

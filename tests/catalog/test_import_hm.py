@@ -73,6 +73,25 @@ def test_running_it_twice_on_the_same_files_changes_nothing(hm_files):
     assert summary.report("images").changed == 0
 
 
+def test_an_articles_file_that_leaves_some_out_keeps_them_and_says_so(hm_files, tmp_path):
+    run_import(hm_files)
+    assert run_import(hm_files).report("articles.csv").notes == []
+    sold = Purchase.objects.values_list("article_id", flat=True).first()
+    unsold = Article.objects.filter(purchases__isnull=True).values_list("article_id", flat=True).first()
+    rows = read_rows(hm_files / "articles.csv")
+    shorter = tmp_path / "shorter"
+    shorter.mkdir()
+    kept = [row for row in rows if int(row["article_id"]) not in {sold, unsold}]
+    write_rows(shorter / "articles.csv", list(rows[0]), kept)
+
+    summary = run_import(shorter)
+
+    assert Article.objects.filter(article_id__in=[sold, unsold]).count() == 2
+    notes = summary.report("articles.csv").notes
+    (note,) = notes
+    assert note.startswith("kept 2 articles not in this file") and "take one off sale" in note
+
+
 def test_a_weekly_file_replaces_only_the_dates_it_holds(hm_files, tmp_path):
     run_import(hm_files)
     rows = read_rows(hm_files / "transactions_train.csv")

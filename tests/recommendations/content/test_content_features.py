@@ -269,6 +269,16 @@ def test_nonsense_words_match_no_photos(trained, monkeypatch):
     assert semantic_matches("red trousers") == matches
 
 
+def test_words_do_not_match_an_article_on_a_photo_it_no_longer_has(trained):
+    from recommendations.content.search import forget_memoised_matches, semantic_matches
+
+    best = semantic_matches("red trousers")[0]
+    Article.objects.filter(pk=best).update(image_sha256="f" * 64)  # as a new upload does
+    forget_memoised_matches()
+
+    assert best not in semantic_matches("red trousers")
+
+
 def test_the_search_api_needs_words(client):
     response = client.get("/api/v1/search/")
     assert response.status_code == 400

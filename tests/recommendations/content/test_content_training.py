@@ -126,6 +126,25 @@ def test_articles_taken_off_sale_leave_photo_and_word_matches_and_looks_like_thi
         assert len(results) == 5 and not retired & {r.article.article_id for r in results}
 
 
+def test_an_article_whose_photo_was_replaced_is_not_matched_on_the_old_one_until_retrained(trained):
+    """The index still holds the old photo's vector: shop the look showed the article, with its
+    new photo, for photos like the old one, and "Looks like this" for the new photo was the old one's."""
+    articles, _, _, _ = trained
+    replaced = articles[0]
+    old_photo = shopper_photo(open_catalogue_image(str(replaced.image)), "framed", 0, replaced.article_id)
+    assert replaced.article_id in {r.article.article_id for r in search_by_image(old_photo, k=3)}
+    assert similar_articles(replaced, k=3)
+
+    Article.objects.filter(pk=replaced.pk).update(image_sha256="f" * 64)  # as a new upload does
+    replaced.refresh_from_db()
+
+    assert replaced.article_id not in {r.article.article_id for r in search_by_image(old_photo, k=3)}
+    assert len(search_by_image(old_photo, k=3)) == 3
+    assert similar_articles(replaced, k=3) == []
+    shown_beside_others = {r.article.article_id for a in articles[1:6] for r in similar_articles(a, k=12)}
+    assert replaced.article_id not in shown_beside_others
+
+
 def test_warming_the_model_runs_both_towers(trained):
     _articles, _, _, model = trained
     model.warm()  # a server's start-up calls this; it must not need a request or a database
@@ -153,6 +172,17 @@ def test_loading_fails_loudly_on_a_missing_file(trained_content, tmp_path):
     (tmp_path / "heads.npz").unlink()
     with pytest.raises(FileNotFoundError):
         load_content(tmp_path, {})
+
+
+def test_a_version_written_before_photo_fingerprints_still_loads_and_serves_every_row(
+    trained_content, tmp_path
+):
+    articles = trained_content[0]
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
+    (tmp_path / "photo_fingerprints.npy").unlink()
+    model = load_content(tmp_path, {})
+    assert model.photo_fingerprints is None
+    assert model.has_current_photo(0, articles[0])
 
 
 def test_without_an_active_model_every_feature_returns_nothing(monkeypatch):
