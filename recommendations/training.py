@@ -262,6 +262,11 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
             metrics, workdir = _train_with_retries(run, kind, beat)
             # Training may have kept this connection idle for hours, across a database restart.
             reconnect_if_dropped()
+            # The heartbeat reads the cancel flag every few seconds: a cancel that came since then
+            # stops the run here, where it is, not after publishing at 100%.
+            if TrainingRun.objects.filter(pk=run_id, cancel_requested=True).exists():
+                store.discard(workdir)
+                raise TrainingCancelled(f"Run {run_id} was cancelled before publishing.")
             beat.progress(100.0, "Publishing")
             try:
                 published = store.publish(

@@ -128,6 +128,24 @@ def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
     assert not ModelVersion.objects.exists()
 
 
+def test_a_cancel_that_comes_as_training_ends_stops_the_run_where_it_was(monkeypatch, artifacts_root):
+    """The heartbeat reads the cancel flag every few seconds: staff who cancel in the last of
+    them see the run cancelled where it stopped, not at 100% after a pointless publish."""
+
+    def cancelled_at_the_end(ctx):
+        ctx.progress(70, "Almost there")
+        training.training_run_cancel(run=ctx.run)
+        return dummy_kind.train(ctx)  # its last check still reads the flag as it was
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=cancelled_at_the_end)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train()
+    assert run.status == "cancelled"
+    assert run.progress == 70
+    assert not ModelVersion.objects.exists()
+    assert not any((artifacts_root / KIND).iterdir())
+
+
 def test_a_run_between_its_steps_is_cancelled_at_once():
     run = training_run_request(kind_name=KIND, dispatch=False)
     TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now(), steps_running=0)
