@@ -3,6 +3,7 @@
 import datetime as dt
 import html
 import re
+import shutil
 
 import kombu.exceptions
 import pytest
@@ -179,6 +180,26 @@ def test_staff_roll_back_to_an_older_version_after_confirming(ops):
     response = ops.post(f"{VERSIONS}{old.pk}/activate/", follow=True)
     assert f"{KIND} v1 is now active; web processes switch to it within seconds." in texts(response)
     assert ModelVersion.objects.get(is_active=True) == old
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lost", ["pruned", "missing"])
+def test_a_version_whose_files_are_gone_is_refused_before_staff_confirm(ops, artifacts_root, lost):
+    train(value=1)
+    train(value=2)
+    old = ModelVersion.objects.get(version=1)
+    if lost == "pruned":
+        # As versions.model_versions_prune leaves it (the rollback button is hidden, the URL stays).
+        ModelVersion.objects.filter(pk=old.pk).update(pruned_at=timezone.now())
+        reason = "its files were removed on"
+    else:
+        shutil.rmtree(artifacts_root / old.path)
+        reason = "missing"
+    page = ops.get(f"{VERSIONS}{old.pk}/activate/").content.decode()
+    assert f"{KIND} v1 cannot be activated: " in page
+    assert reason in page
+    assert 'value="Activate' not in page
+    assert ModelVersion.objects.get(is_active=True).version == 2
 
 
 @pytest.mark.django_db(transaction=True)
