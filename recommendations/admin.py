@@ -125,7 +125,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "status_badge",
         "version",
         "progress_display",
-        "message",
+        "message_display",
         "duration",
         "metrics_summary",
         "map12_blend_display",
@@ -140,7 +140,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "kind",
         "status_badge",
         "progress_display",
-        "message",
+        "message_display",
         "duration",
         "version",
         "parameters_display",
@@ -189,6 +189,10 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
     @admin.display(description="progress")
     def progress_display(self, run: TrainingRun) -> str:
         return progress_bar(run)
+
+    @admin.display(description="message")
+    def message_display(self, run: TrainingRun) -> str:
+        return run.waiting_note() or run.message
 
     @admin.display(description="metrics")
     def metrics_summary(self, run: TrainingRun) -> str:
@@ -328,7 +332,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
                         "id": run.pk,
                         "status": run.status,
                         "progress": round(run.progress, 1),
-                        "message": run.message,
+                        "message": run.waiting_note() or run.message,
                         "duration": format_duration(run),
                     }
                     for run in runs

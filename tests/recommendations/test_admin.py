@@ -152,6 +152,18 @@ def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
     assert [entry["id"] for entry in response.json()["runs"]] == [run.pk]
 
 
+@pytest.mark.django_db
+def test_staff_see_on_the_list_and_the_page_that_no_worker_has_taken_a_queued_run(ops):
+    queued_at = timezone.now() - dt.timedelta(minutes=3, seconds=5)
+    run = TrainingRun.objects.create(kind=KIND, created_at=queued_at)
+    note = "Waiting for a worker for 3 min: is a Celery worker consuming the `training` queue?"
+    assert note in html.unescape(ops.get(RUNS).content.decode())
+    page = html.unescape(ops.get(f"{RUNS}{run.pk}/change/").content.decode())
+    assert note in page
+    assert "Cancel this run" in page
+    assert note in {entry["message"] for entry in ops.get(f"{RUNS}progress/?ids={run.pk}").json()["runs"]}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version(ops):
     failed = train(fail="the data is on fire")
