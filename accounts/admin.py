@@ -16,7 +16,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -29,7 +29,9 @@ from accounts.admin_search import (
     CUSTOMER_ID,
     MIN_CUSTOMER_ID_PREFIX,
     customer_id_prefix,
+    customer_pks_by_login,
     customer_pks_for_search,
+    logins_matching,
 )
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
@@ -124,12 +126,12 @@ class CustomerAdmin(admin.ModelAdmin):
             return queryset, False
         if CUSTOMER_ID.fullmatch(term.lower()):
             return queryset.filter(customer_id=term.lower()), False
-        logins = User.objects.filter(Q(username__icontains=term) | Q(email__icontains=term)).values("pk")
         customer_pks = customer_pks_for_search(request, term)
         if customer_pks:
-            by_login = Customer.objects.filter(user__in=logins).values_list("pk", flat=True)
+            by_login = customer_pks_by_login(request, term)
             return queryset.filter(pk__in={*customer_pks, *by_login}), False
-        return queryset.filter(user__in=logins), False
+        # Alone, the logins' customers stay a subquery, which the list pages and counts as usual.
+        return queryset.filter(user__in=logins_matching(term).values("pk")), False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # The importer matches customers.csv rows on customer_id: a changed id would make the next

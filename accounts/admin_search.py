@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from django.contrib import messages
-from django.db.models import QuerySet
+from django.contrib.auth.models import User
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
 from accounts.models import Customer
@@ -25,6 +26,9 @@ CUSTOMER_ID_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_CUSTOMER_ID_PREFIX},64}}")
 # A prefix shared by more customers than this names nobody in particular: staff are asked for more
 # of it rather than shown purchases of a crowd.
 MAX_PREFIX_CUSTOMERS = 100
+# The customers found by their login beside those found by an id prefix are read as keys into the
+# page's query: a fragment common to logins ("123456", "anna") is cut at the same size, with word.
+MAX_LOGIN_CUSTOMERS = MAX_PREFIX_CUSTOMERS
 
 
 def customer_id_prefix(term: str) -> str | None:
@@ -61,3 +65,25 @@ def customer_pks_for_search(request: HttpRequest, term: str) -> list[int] | None
         messages.warning(request, message)
         return []
     return pks
+
+
+def logins_matching(term: str) -> QuerySet[User]:
+    """The logins whose username or email contains the term."""
+    return User.objects.filter(Q(username__icontains=term) | Q(email__icontains=term))
+
+
+def customer_pks_by_login(request: HttpRequest, term: str) -> list[int]:
+    """The keys of the first MAX_LOGIN_CUSTOMERS customers whose login contains the term, saying
+    so when there are more."""
+    pks = list(
+        Customer.objects.filter(user__in=logins_matching(term).values("pk"))
+        .order_by("pk")
+        .values_list("pk", flat=True)[: MAX_LOGIN_CUSTOMERS + 1]
+    )
+    if len(pks) > MAX_LOGIN_CUSTOMERS:
+        messages.info(
+            request,
+            f"More than {MAX_LOGIN_CUSTOMERS} customers' logins contain {term!r}: the first "
+            f"{MAX_LOGIN_CUSTOMERS} are listed. Type more of the username or email.",
+        )
+    return pks[:MAX_LOGIN_CUSTOMERS]

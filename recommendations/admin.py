@@ -125,7 +125,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "status_badge",
         "version",
         "progress_display",
-        "message",
+        "message_display",
         "duration",
         "metrics_summary",
         "map12_blend_display",
@@ -140,7 +140,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "kind",
         "status_badge",
         "progress_display",
-        "message",
+        "message_display",
         "duration",
         "version",
         "parameters_display",
@@ -189,6 +189,10 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
     @admin.display(description="progress")
     def progress_display(self, run: TrainingRun) -> str:
         return progress_bar(run)
+
+    @admin.display(description="message")
+    def message_display(self, run: TrainingRun) -> str:
+        return run.waiting_note() or run.message
 
     @admin.display(description="metrics")
     def metrics_summary(self, run: TrainingRun) -> str:
@@ -328,7 +332,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
                         "id": run.pk,
                         "status": run.status,
                         "progress": round(run.progress, 1),
-                        "message": run.message,
+                        "message": run.waiting_note() or run.message,
                         "duration": format_duration(run),
                     }
                     for run in runs
@@ -466,7 +470,9 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
 
     @method_decorator(require_http_methods(["GET", "POST"]))
     def activate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """GET asks for confirmation (like delete), POST activates."""
+        """GET asks for confirmation (like delete), POST activates. A version whose files are gone
+        (pruned, deleted) is refused on the GET already, with the reason and no button: asking
+        "are you sure?" only to refuse after the click wasted the staff member's decision."""
         if not self.has_change_permission(request):
             raise PermissionDenied
         version = get_object_or_404(ModelVersion, pk=pk)
@@ -474,12 +480,15 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
             self._activate(request, version)
             return HttpResponseRedirect(reverse("admin:recommendations_modelversion_changelist"))
         active = ModelVersion.objects.active().filter(kind=version.kind).first()
+        # The cheap check (manifest and sizes); the POST reads every checksum before activating.
+        problem = versions.model_version_problem(version=version)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Activate {version}?",
+            "title": f"{version} cannot be activated" if problem else f"Activate {version}?",
             "version": version,
             "active": active,
+            "problem": problem,
         }
         return TemplateResponse(
             request, "admin/recommendations/modelversion/activate_confirmation.html", context

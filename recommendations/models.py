@@ -10,6 +10,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+# Celery hands a queued run to an idle worker within seconds: one still queued after this long is
+# worth a word to staff (no worker may be running, or each is busy with another kind's run).
+WORKER_PICKUP_GRACE = dt.timedelta(minutes=1)
+
 
 class TrainingRunQuerySet(models.QuerySet["TrainingRun"]):
     def in_progress(self) -> TrainingRunQuerySet:
@@ -87,6 +91,16 @@ class TrainingRun(models.Model):
     @property
     def is_in_progress(self) -> bool:
         return self.status in self.IN_PROGRESS
+
+    def waiting_note(self, now: dt.datetime | None = None) -> str:
+        """For a queued run no worker has taken for a while: for how long, and what to check."""
+        if self.status != self.Status.QUEUED:
+            return ""
+        waited = (now or timezone.now()) - self.created_at
+        if waited < WORKER_PICKUP_GRACE:
+            return ""
+        minutes = int(waited.total_seconds() // 60)
+        return f"Waiting for a worker for {minutes} min: is a Celery worker consuming the `training` queue?"
 
     @property
     def duration(self) -> dt.timedelta | None:

@@ -50,6 +50,9 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
     parameters = serializers.DictField(read_only=True, help_text="The kind's parameters this run used.")
     duration_seconds = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
+    waiting_note = serializers.SerializerMethodField(
+        help_text="For a queued run no worker has taken for over a minute: for how long, and what to check."
+    )
 
     class Meta:
         model = TrainingRun
@@ -73,8 +76,12 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
             "chunks_total",
             "chunks_done",
             "model_version",
+            "waiting_note",
         ]
         read_only_fields = fields
+
+    def get_waiting_note(self, run: TrainingRun) -> str:
+        return run.waiting_note()
 
     def get_duration_seconds(self, run: TrainingRun) -> float | None:
         duration = run.duration

@@ -10,7 +10,9 @@ A worker that dies (SIGKILL, OOM, lost machine) cannot say so. Its run stops ref
 trigger of the kind, and wherever staff follow runs: the admin, the API, `train --wait`) fails it
 after TRAINING_STALE_SECONDS, which releases the lock. That holds
 while one of the run's steps executes (`steps_running`); between steps, queued behind other work,
-a run waits up to TRAINING_QUEUED_TIMEOUT_SECONDS, as a queued run does. Nothing is
+a run waits up to TRAINING_QUEUED_TIMEOUT_SECONDS, as a queued run does behind a busy worker; a
+queued run that no worker takes while none is busy with training is failed after
+TRAINING_UNCLAIMED_SECONDS (no worker is running). Nothing is
 activated until the very end, in one transaction, so a dead or failed run never touches serving.
 
 The steps are called by the Celery tasks in workers/tasks.py, or one after another in-process by
@@ -33,7 +35,7 @@ import kombu.exceptions
 import redis.exceptions
 from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, connections, transaction
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, Exists, Q, Value, When
 from django.utils import timezone
 
 from recommendations import artifacts, versions
@@ -262,6 +264,11 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
             metrics, workdir = _train_with_retries(run, kind, beat)
             # Training may have kept this connection idle for hours, across a database restart.
             reconnect_if_dropped()
+            # The heartbeat reads the cancel flag every few seconds: a cancel that came since then
+            # stops the run here, where it is, not after publishing at 100%.
+            if TrainingRun.objects.filter(pk=run_id, cancel_requested=True).exists():
+                store.discard(workdir)
+                raise TrainingCancelled(f"Run {run_id} was cancelled before publishing.")
             beat.progress(100.0, "Publishing")
             try:
                 published = store.publish(
@@ -469,6 +476,12 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
         runs = runs.filter(kind=kind_name)
     stale_before = now - dt.timedelta(seconds=settings.TRAINING_STALE_SECONDS)
     never_taken_before = now - dt.timedelta(seconds=settings.TRAINING_QUEUED_TIMEOUT_SECONDS)
+    unclaimed_before = now - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS)
+    # A worker busy with training (a run running, or one that ended just now and whose worker is
+    # about to take the next) may leave a queued run waiting for hours; an idle one never does.
+    busy_runs = Q(status=TrainingRun.Status.RUNNING) | Q(finished_at__gte=unclaimed_before)
+    workers_busy = Exists(TrainingRun.objects.filter(busy_runs))
+    queued = Q(status=TrainingRun.Status.QUEUED)
     silent = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
     # A step that executes beats; steps waiting in the queue (behind another kind's long run on a
     # busy worker) do not, and get as long as a queued run does.
@@ -477,7 +490,8 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     running = Q(status=TrainingRun.Status.RUNNING)
     conditions = {
         WORKER_LOST: running & silent & executing,
-        NEVER_STARTED: Q(status=TrainingRun.Status.QUEUED, created_at__lt=never_taken_before),
+        NEVER_STARTED: queued
+        & (Q(created_at__lt=never_taken_before) | (Q(created_at__lt=unclaimed_before) & ~workers_busy)),
         NEVER_CONTINUED: running & waiting_too_long,
     }
     stale = runs.annotate(

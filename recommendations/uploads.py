@@ -23,7 +23,7 @@ from django.http import HttpRequest, UnreadablePostError
 from PIL import Image
 
 from storefront.photo_checks import UploadRejected, checked_photo, megabytes, read_limited
-from storefront.photo_pixels import exif_orientation, flattened_rgb, upright
+from storefront.photo_pixels import exif_orientation, flattened_rgb, has_transparent_colour, upright
 
 # The model needs 160-224 px; 640 keeps enough detail for any backend and for a sharper re-encode.
 MODEL_MAX_SIDE = 640
@@ -140,6 +140,8 @@ def _shrunk(image: Image.Image) -> Image.Image:
     factor = max(image.size) // (2 * MODEL_MAX_SIDE)
     if factor < 2:
         return image
+    if has_transparent_colour(image):
+        image = flattened_rgb(image)  # white first: averaged in, the transparent colour fringed edges
     if image.mode in REDUCIBLE_MODES:
         return image.reduce(factor)
     # Bilevel, palette and 16-bit greyscale: resize handles them (palettes by nearest pixel).

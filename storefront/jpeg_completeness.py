@@ -76,6 +76,17 @@ def jpeg_cut_short(data: bytes, decoded: Image.Image, *, draft_size: tuple[int, 
         return True  # the inserted bytes were read as image data, and broke it
 
 
+def jpeg_ends_with_its_image(data: bytes) -> bool:
+    """Whether the file ends with its (first) image's end marker. Bytes after it are no part of
+    the photo: a ZIP or an HTML page appended makes a polyglot, which a browser or an unzip tool
+    opening the file would find. False too when the markers cannot be followed to the end one."""
+    found = _end_of_first_image(data)
+    if found is None:
+        return False
+    end = data.index(bytes((0xFF, END_OF_IMAGE)), found[0]) + 2  # past the fill bytes and the marker
+    return end == len(data)
+
+
 def _ends_in_flat_grey(image: Image.Image) -> bool:
     # The last pixel decoded lies in the last block: zero when the data stopped anywhere before it.
     pixel = image.getpixel((image.width - 1, image.height - 1))

@@ -37,6 +37,22 @@ def upright(image: Image.Image, orientation: int) -> Image.Image:
     return ImageOps.exif_transpose(image)
 
 
+def has_transparent_colour(image: Image.Image) -> bool:
+    """Whether one colour of an RGB or grey photo stands for transparent (a PNG's tRNS chunk, as
+    optipng and oxipng store a hard-edged cut-out). A resize averages that colour (the black under
+    the background, most often) into the garment's edges as if it were seen: such a photo is
+    flattened before it is resized. Palette images resize by nearest pixel and keep it exact."""
+    return image.mode in ("RGB", "L") and "transparency" in image.info
+
+
+def plain_rgb(image: Image.Image) -> Image.Image:
+    """`image` itself when it is plain RGB already (no colour of it transparent), else
+    flattened_rgb(image): for code that may use the photo as it is."""
+    if image.mode == "RGB" and not has_transparent_colour(image):
+        return image
+    return flattened_rgb(image)
+
+
 def flattened_rgb(image: Image.Image) -> Image.Image:
     """`image` in RGB, its transparent areas white like a product photo's background (a cut-out
     garment on a transparent background is then a garment on a plain one, not on black) and a

@@ -4,7 +4,8 @@ The stored photo and its thumbnail are upright. A phone saves its pixels as the 
 with an EXIF orientation that says how to turn them: browsers turn a JPEG by it, but the thumbnail
 (a WebP made from the pixels) came out sideways, a PNG or WebP re-encoded as JPEG lost the
 orientation, and the size recorded was the sideways one. Such a photo is stored turned upright
-(re-encoded, the orientation dropped); a JPEG without one is still copied byte for byte.
+(re-encoded, the orientation dropped); a JPEG without one is still copied byte for byte, unless
+bytes follow its end marker (a polyglot: an HTML page or a ZIP appended), which re-encoding drops.
 
 What the article records of its photo (Article.image_sha256) says which: the file's own sha256
 for a photo copied byte for byte, and for one re-encoded a fingerprint that names the processing
@@ -26,7 +27,7 @@ from pathlib import Path
 
 from PIL import Image, UnidentifiedImageError
 
-from storefront.jpeg_completeness import jpeg_cut_short
+from storefront.jpeg_completeness import jpeg_cut_short, jpeg_ends_with_its_image
 from storefront.photo_pixels import TURNS, exif_orientation, flattened_rgb, upright
 from storefront.png_completeness import png_damage
 
@@ -98,7 +99,7 @@ def process_image(task: ImageTask) -> ImageResult:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
             orientation = exif_orientation(image)
-            verbatim = _stored_verbatim(image_format, orientation)
+            verbatim = _stored_verbatim(image_format, orientation, data)
             width, height = image.size
             if orientation in QUARTER_TURNS:
                 width, height = height, width
@@ -158,14 +159,15 @@ def _stored_already(data: bytes, sha256: str, known: str) -> bool:
     # header is read (format and EXIF), which costs little next to decoding H&M's photos.
     try:
         with Image.open(io.BytesIO(data)) as image:
-            return _stored_verbatim(image.format, exif_orientation(image))
+            return _stored_verbatim(image.format, exif_orientation(image), data)
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False  # processing it reports what is wrong
 
 
-def _stored_verbatim(image_format: str | None, orientation: int) -> bool:
-    """A JPEG with nothing to turn is copied byte for byte; every other photo is re-encoded."""
-    return image_format == "JPEG" and orientation not in TURNS
+def _stored_verbatim(image_format: str | None, orientation: int, data: bytes) -> bool:
+    """A JPEG with nothing to turn is copied byte for byte; every other photo is re-encoded, and so
+    is a JPEG with bytes after its end (a page or a ZIP appended), which are no part of the photo."""
+    return image_format == "JPEG" and orientation not in TURNS and jpeg_ends_with_its_image(data)
 
 
 def _rgb_profile(image: Image.Image) -> bytes | None:

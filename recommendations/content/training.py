@@ -241,6 +241,9 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         ctx.progress(84 + 4 * done / max(total, 1), f"Framing held-out photos as shoppers do: {done}/{total}")
 
     shopper = shopper_queries(encoder, heldout, seed, on_shopper_batch)
+    # Evaluating and writing the artifact take a while on a full catalogue: a cancel during them
+    # stops the run there, instead of at the end with the bar at 100%.
+    ctx.check_cancelled()
     ctx.progress(88, "Evaluating on held-out products")
     metrics = evaluate(
         trained=trained,
@@ -268,6 +271,7 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
     metrics["articles_indexed"] = float(len(indexed))
     metrics["photos_embedded_in_finishing_step"] = float(embedded_here)
 
+    ctx.check_cancelled()
     ctx.progress(96, "Writing the artifact")
     save_content(
         ctx.workdir,
@@ -285,7 +289,7 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         similar_index=similar_index,
         shape_weight=shape_weight,
     )
-    ctx.progress(100, "Content index ready")
+    # No 100% here: the backbone reports it as it publishes (training_run_finish).
     return metrics
 
 

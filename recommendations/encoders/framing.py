@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image
 
-from storefront.photo_pixels import flattened_rgb
+from storefront.photo_pixels import plain_rgb
 
 # Part of the image towers' names, so that features of photos framed this way are cached apart
 # from those of photos as they were: change it whenever framing changes what a photo becomes.
@@ -60,7 +60,7 @@ def frame_like_catalogue(image: Image.Image) -> Image.Image:
     or `image` itself when it is framed already or has no clear background to find a garment on."""
     if min(image.size) < MIN_SIDE:
         return image
-    rgb = image if image.mode == "RGB" else flattened_rgb(image)
+    rgb = plain_rgb(image)
     found = garment_box(rgb)
     if found is None:
         return image

@@ -9,7 +9,7 @@ import numpy.typing as npt
 from PIL import Image, ImageOps
 
 from recommendations.encoders.framing import frame_like_catalogue
-from storefront.photo_pixels import flattened_rgb
+from storefront.photo_pixels import plain_rgb
 
 # Product photos (H&M's and the demo's) sit on a light background, so padding with white keeps
 # a portrait garment whole and centred instead of cropping off its hem or stretching it.
@@ -20,7 +20,7 @@ def square_rgb(image: Image.Image, size: int) -> Image.Image:
     """The photo framed as catalogue photos are (its garment centred on a square of its own
     background; framing.py), or, where no garment stands out, the whole photo fitted into a
     white square. Either way a size-by-size RGB image, its aspect ratio kept."""
-    rgb = image if image.mode == "RGB" else flattened_rgb(image)
+    rgb = plain_rgb(image)
     return ImageOps.pad(
         frame_like_catalogue(rgb), (size, size), method=Image.Resampling.BICUBIC, color=PAD_COLOUR
     )

@@ -50,12 +50,24 @@
     var preview = form.querySelector("[data-crop-image]");
     var box = form.querySelector("[data-crop-box]");
     var reset = form.querySelector("[data-crop-reset]");
+    var submit = form.querySelector("[data-submit]");
+    var submitLabel = submit.textContent;
     var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
     var maxPixels = Number(form.getAttribute("data-max-pixels")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
     var objectUrl = null;
     var chosen = null; // the file in the preview
     var oversized = false; // the chosen file is over the limit: it is sent redrawn
+    var sending = false; // from "Find" until the page answers: a second press would upload again
+
+    // The button says it is working, and is disabled, while the photo is redrawn and uploaded.
+    function busy(on) {
+      sending = on;
+      submit.disabled = on;
+      if (on) submit.setAttribute("aria-busy", "true");
+      else submit.removeAttribute("aria-busy");
+      submit.textContent = on ? submit.getAttribute("data-busy-label") : submitLabel;
+    }
 
     function showError(message) {
       var old = document.querySelector("[data-client-error]");
@@ -71,6 +83,7 @@
 
     function refuse(message) {
       showError(message);
+      busy(false);
       // The refused file leaves the form, so that "Find" cannot upload it after all.
       setFile(main, null);
       setFile(camera, null);
@@ -130,6 +143,11 @@
 
     [main, camera].forEach(function (input) {
       input.addEventListener("change", function () { choose(input.files[0]); });
+    });
+
+    // "Back" to this page from the results can show it as it was left: sending.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) busy(false);
     });
 
     ["dragenter", "dragover"].forEach(function (name) {
@@ -231,6 +249,12 @@
     }
 
     form.addEventListener("submit", function (event) {
+      // Enter, or a click that reaches the button before it is disabled, while sending.
+      if (sending) {
+        event.preventDefault();
+        return;
+      }
+      busy(true);
       var ready = Boolean(preview.complete && preview.naturalWidth);
       if (!chosen || (ready && !oversized && !crop && !tooManyPixels())) return; // the whole photo, as chosen
       event.preventDefault();
@@ -238,13 +262,13 @@
       // The photo may still be loading when "Find" is pressed: its pixels are counted once it has.
       var loaded = ready ? Promise.resolve() : preview.decode();
       loaded.then(function () {
-        if (file !== chosen) return;
+        if (file !== chosen) { busy(false); return; } // another photo was chosen meanwhile
         if (!oversized && !crop && !tooManyPixels()) {
           form.submit();
           return;
         }
         redrawn(function (blob) {
-          if (file !== chosen) return;
+          if (file !== chosen) { busy(false); return; } // another photo was chosen meanwhile
           if (oversized && (!blob || blob.size > maxBytes)) {
             refuse(tooLarge(file.size));
             return;
@@ -254,7 +278,7 @@
           form.submit();
         });
       }, function () {
-        if (file !== chosen) return;
+        if (file !== chosen) { busy(false); return; } // another photo was chosen meanwhile
         if (oversized) refuse(tooLarge(file.size));
         else form.submit(); // the whole photo, as chosen: the server says what is wrong with it
       });

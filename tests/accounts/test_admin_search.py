@@ -5,9 +5,10 @@ import hashlib
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
-from accounts.admin_search import customers_by_id_prefix
+from accounts.admin_search import MAX_LOGIN_CUSTOMERS, customers_by_id_prefix
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import customer_erase
 from tests.admin_lists import CROWD, listed
@@ -113,6 +114,23 @@ def test_a_login_is_found_when_a_crowd_of_ids_starts_with_the_term(staff_client)
     Customer.objects.bulk_create(Customer(customer_id=f"abcdef{n:058x}") for n in range(101))
     login = CustomerFactory(user=UserFactory(username="abcdefine"))
     assert listed(staff_client.get(CUSTOMERS, {"q": "abcdef"})) == [login]
+
+
+def test_a_term_in_a_crowd_of_logins_that_also_starts_an_id_reads_a_capped_number(staff_client, rf):
+    # Digits are common in usernames and emails, and six of them may start a customer id: every
+    # login customer was read into the page's query.
+    crowd_size = MAX_LOGIN_CUSTOMERS + 5
+    fans = [CustomerFactory(user=UserFactory(username=f"fan123456x{n}")) for n in range(crowd_size)]
+    by_id = CustomerFactory(customer_id="123456" + "f" * 58)
+    request = rf.get(CUSTOMERS, {"q": "123456"})
+    request._messages = CookieStorage(request)
+    found, _ = CustomerAdmin(Customer, None).get_search_results(request, Customer.objects.all(), "123456")
+    assert set(found) == {by_id, *fans[:MAX_LOGIN_CUSTOMERS]}
+    response = staff_client.get(CUSTOMERS, {"q": "123456"})
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        f"More than {MAX_LOGIN_CUSTOMERS} customers' logins contain '123456': the first "
+        f"{MAX_LOGIN_CUSTOMERS} are listed. Type more of the username or email."
+    ]
 
 
 def test_the_short_id_of_an_erased_customer_asks_for_the_whole_id(staff_client):

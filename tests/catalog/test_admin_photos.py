@@ -79,6 +79,22 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
     assert (settings.MEDIA_ROOT / article.image).read_bytes() == second
 
 
+def test_a_jpeg_with_a_page_appended_is_stored_without_it(
+    staff_client, settings, django_capture_on_commit_callbacks
+):
+    article = ArticleFactory(article_id=912345004)
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    polyglot = photo(size=(200, 300), image_format="JPEG") + page
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    data = form_data(article, photo=upload(polyglot, "photo.jpg"))
+    save(staff_client, change, data, django_capture_on_commit_callbacks)
+    article.refresh_from_db()
+    stored = (settings.MEDIA_ROOT / article.image).read_bytes()
+    assert page not in stored and stored.endswith(b"\xff\xd9")
+    assert (article.image_width, article.image_height) == (200, 300)
+    assert article.image_sha256 == processed_fingerprint(polyglot)
+
+
 def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_on_commit_callbacks):
     new = ArticleFactory.build(article_id=912345004)
 

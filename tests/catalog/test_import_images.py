@@ -237,6 +237,26 @@ def test_a_jpeg_whose_orientation_turns_nothing_is_stored_byte_for_byte(hm_files
     assert (article.image_width, article.image_height) == (200, 100)
 
 
+def test_a_jpeg_with_a_page_appended_after_its_end_is_stored_without_it(hm_files):
+    """A polyglot: a browser or an unzip tool that opens the stored photo's URL finds the page."""
+    article_id = read_rows(hm_files / "articles.csv")[7]["article_id"]
+    photo = jpeg_with_orientation(1)
+    page = b"<html><script>alert(document.cookie)</script></html>"
+    _photo(hm_files, article_id).write_bytes(photo + page)
+
+    run_import(hm_files)
+
+    stored = _stored(article_id).read_bytes()
+    assert page not in stored and stored.endswith(b"\xff\xd9")
+    with Image.open(_stored(article_id)) as image:
+        assert image.size == (200, 100)
+    # The record names the processing: the next import leaves the photo as it is.
+    assert Article.objects.get(article_id=int(article_id)).image_sha256 == _sha256(
+        f"{PHOTO_PROCESSING}\n".encode() + photo + page
+    )
+    assert run_import(hm_files).report("images").changed == 0
+
+
 def test_a_png_missing_its_lower_rows_stops_the_import(hm_files):
     """Its compressed data ends cleanly after half its rows: Pillow decodes it, the rest black."""
     article_id = read_rows(hm_files / "articles.csv")[8]["article_id"]

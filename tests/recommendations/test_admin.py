@@ -3,6 +3,7 @@
 import datetime as dt
 import html
 import re
+import shutil
 
 import kombu.exceptions
 import pytest
@@ -151,6 +152,18 @@ def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
     assert [entry["id"] for entry in response.json()["runs"]] == [run.pk]
 
 
+@pytest.mark.django_db
+def test_staff_see_on_the_list_and_the_page_that_no_worker_has_taken_a_queued_run(ops):
+    queued_at = timezone.now() - dt.timedelta(minutes=3, seconds=5)
+    run = TrainingRun.objects.create(kind=KIND, created_at=queued_at)
+    note = "Waiting for a worker for 3 min: is a Celery worker consuming the `training` queue?"
+    assert note in html.unescape(ops.get(RUNS).content.decode())
+    page = html.unescape(ops.get(f"{RUNS}{run.pk}/change/").content.decode())
+    assert note in page
+    assert "Cancel this run" in page
+    assert note in {entry["message"] for entry in ops.get(f"{RUNS}progress/?ids={run.pk}").json()["runs"]}
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version(ops):
     failed = train(fail="the data is on fire")
@@ -179,6 +192,26 @@ def test_staff_roll_back_to_an_older_version_after_confirming(ops):
     response = ops.post(f"{VERSIONS}{old.pk}/activate/", follow=True)
     assert f"{KIND} v1 is now active; web processes switch to it within seconds." in texts(response)
     assert ModelVersion.objects.get(is_active=True) == old
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lost", ["pruned", "missing"])
+def test_a_version_whose_files_are_gone_is_refused_before_staff_confirm(ops, artifacts_root, lost):
+    train(value=1)
+    train(value=2)
+    old = ModelVersion.objects.get(version=1)
+    if lost == "pruned":
+        # As versions.model_versions_prune leaves it (the rollback button is hidden, the URL stays).
+        ModelVersion.objects.filter(pk=old.pk).update(pruned_at=timezone.now())
+        reason = "its files were removed on"
+    else:
+        shutil.rmtree(artifacts_root / old.path)
+        reason = "missing"
+    page = ops.get(f"{VERSIONS}{old.pk}/activate/").content.decode()
+    assert f"{KIND} v1 cannot be activated: " in page
+    assert reason in page
+    assert 'value="Activate' not in page
+    assert ModelVersion.objects.get(is_active=True).version == 2
 
 
 @pytest.mark.django_db(transaction=True)

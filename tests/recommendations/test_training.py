@@ -128,6 +128,24 @@ def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
     assert not ModelVersion.objects.exists()
 
 
+def test_a_cancel_that_comes_as_training_ends_stops_the_run_where_it_was(monkeypatch, artifacts_root):
+    """The heartbeat reads the cancel flag every few seconds: staff who cancel in the last of
+    them see the run cancelled where it stopped, not at 100% after a pointless publish."""
+
+    def cancelled_at_the_end(ctx):
+        ctx.progress(70, "Almost there")
+        training.training_run_cancel(run=ctx.run)
+        return dummy_kind.train(ctx)  # its last check still reads the flag as it was
+
+    replaced = dataclasses.replace(dummy_kind.KIND, train=cancelled_at_the_end)
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = train()
+    assert run.status == "cancelled"
+    assert run.progress == 70
+    assert not ModelVersion.objects.exists()
+    assert not any((artifacts_root / KIND).iterdir())
+
+
 def test_a_run_between_its_steps_is_cancelled_at_once():
     run = training_run_request(kind_name=KIND, dispatch=False)
     TrainingRun.objects.filter(pk=run.pk).update(status="running", started_at=timezone.now(), steps_running=0)
@@ -185,6 +203,47 @@ def test_a_run_whose_next_steps_wait_in_the_queue_is_not_taken_for_lost(settings
     assert training.training_runs_fail_stale() == 1
     run.refresh_from_db()
     assert (run.status, run.message) == ("failed", "Never continued")
+
+
+def test_a_queued_run_no_worker_takes_while_none_is_busy_is_failed_and_frees_its_kind(settings):
+    run = training_run_request(kind_name=KIND)
+    waiting = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS - 60)
+    TrainingRun.objects.filter(pk=run.pk).update(created_at=waiting)
+    assert training.training_runs_fail_stale() == 0
+
+    TrainingRun.objects.filter(pk=run.pk).update(created_at=waiting - dt.timedelta(seconds=120))
+    assert training.training_runs_fail_stale() == 1
+    run.refresh_from_db()
+    assert (run.status, run.message) == ("failed", "Never started")
+    assert "is a Celery worker consuming the `training` queue?" in run.error
+    assert training_run_request(kind_name=KIND).status == "queued"
+
+
+def test_a_queued_run_behind_another_kinds_run_waits_for_the_busy_worker(settings):
+    run = training_run_request(kind_name=KIND)
+    other = training_run_request(kind_name="trending")
+    TrainingRun.objects.filter(pk=other.pk).update(
+        status="running", heartbeat_at=timezone.now(), steps_running=1
+    )
+    long_ago = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS * 10)
+    TrainingRun.objects.filter(pk=run.pk).update(created_at=long_ago)
+    assert training.training_runs_fail_stale() == 0
+
+    # The busy worker just finished the other run and is about to claim this one.
+    TrainingRun.objects.filter(pk=other.pk).update(status="succeeded", finished_at=timezone.now())
+    assert training.training_runs_fail_stale() == 0
+    assert TrainingRun.objects.get(pk=run.pk).status == "queued"
+
+
+def test_staff_are_told_plainly_that_no_worker_has_taken_a_queued_run():
+    run = training_run_request(kind_name=KIND)
+    assert run.waiting_note() == ""  # a worker takes it within seconds
+    queued_at = timezone.now() - dt.timedelta(minutes=3, seconds=5)
+    TrainingRun.objects.filter(pk=run.pk).update(created_at=queued_at)
+    run.refresh_from_db()
+    assert run.waiting_note() == (
+        "Waiting for a worker for 3 min: is a Celery worker consuming the `training` queue?"
+    )
 
 
 def test_cancelling_a_run_between_its_steps_ends_it_at_once():

@@ -200,6 +200,15 @@ def test_staff_cancel_a_queued_run(staff_client, dispatched):
     assert "already cancelled" in again.json()["detail"]
 
 
+@pytest.mark.django_db
+def test_staff_see_that_no_worker_has_taken_a_queued_run(staff_client):
+    run = TrainingRun.objects.create(kind=KIND, created_at=timezone.now() - dt.timedelta(minutes=4))
+    body = staff_client.get(f"/api/v1/training-runs/{run.pk}/").json()
+    assert body["waiting_note"].startswith("Waiting for a worker for 4 min: is a Celery worker")
+    started = TrainingRun.objects.create(kind="trending", status="running")
+    assert staff_client.get(f"/api/v1/training-runs/{started.pk}/").json()["waiting_note"] == ""
+
+
 @pytest.mark.django_db(transaction=True)
 def test_staff_roll_back_through_the_api_and_see_what_is_served(staff_client, dispatched):
     for value in (1, 2):

@@ -3,7 +3,7 @@
 import io
 
 import pytest
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageOps
 
 from recommendations.uploads import MODEL_MAX_SIDE, UploadRejected, validate_photo
 from storefront.photo_checks import MAX_JPEG_SCANS, MAX_UPLOAD_PIXELS
@@ -98,6 +98,28 @@ def test_transparency_becomes_a_white_background():
     image = Image.new("RGBA", (20, 20), (0, 0, 0, 0))
     clean = validate_photo(encoded(image, "PNG"))
     assert clean.getpixel((10, 10))[0] > 240
+
+
+@pytest.mark.parametrize(("mode", "hidden", "garment"), [("RGB", (0, 0, 0), (230, 40, 40)), ("L", 0, 230)])
+def test_a_large_cut_out_with_one_transparent_colour_is_shrunk_without_a_dark_fringe(mode, hidden, garment):
+    """A PNG as optipng stores a hard-edged cut-out: the black under the background marked
+    transparent (tRNS). Shrunk before it was flattened, the blocks across the garment's edge
+    averaged the garment with that black: a dark outline round it."""
+    side = 4 * MODEL_MAX_SIDE + 7  # shrunk by blocks of 2 x 2 pixels, then resized
+    # Odd edges, off the blocks' grid, so that blocks straddle them.
+    garment_box = (side // 4 | 1, side // 4 | 1, 3 * side // 4 | 1, 3 * side // 4 | 1)
+    cut_out = Image.new(mode, (side, side), hidden)
+    cut_out.paste(garment, garment_box)
+    on_white = Image.new(mode, (side, side), "white")
+    on_white.paste(garment, garment_box)
+
+    clean = validate_photo(encoded(cut_out, "PNG", transparency=hidden))
+    expected = validate_photo(encoded(on_white, "PNG"))
+
+    # As the same garment photographed on white (edges the final resize rings a little included).
+    difference = ImageChops.difference(clean.convert("L"), expected.convert("L"))
+    assert difference.getextrema()[1] <= 2
+    assert min(clean.getpixel((5, 5))) >= 250
 
 
 def test_an_empty_file_is_refused():

@@ -114,6 +114,18 @@ def test_a_garment_on_a_transparent_background_is_framed_on_white():
     _assert_box_near(box, (0, 0, framed.width, framed.height), within=30)
 
 
+def test_an_rgb_cut_out_with_one_transparent_colour_is_framed_and_squared_on_white():
+    """As optipng stores a hard-edged cut-out: RGB, the black under the background marked
+    transparent. Being RGB, it was used as it was: the garment on black."""
+    cut_out = Image.new("RGB", (400, 300), (0, 0, 0))
+    ImageDraw.Draw(cut_out).rectangle((20, 30, 119, 179), fill=NAVY)
+    cut_out.info["transparency"] = (0, 0, 0)  # as Pillow opens such a PNG
+    _box, background = garment_box(frame_like_catalogue(cut_out))
+    assert background == (255, 255, 255)
+    squared = square_rgb(cut_out, 64)
+    assert squared.getpixel((0, 0)) == squared.getpixel((63, 63)) == (255, 255, 255)
+
+
 @pytest.mark.parametrize("mode", ["L", "LA", "P", "I;16", "CMYK"])
 def test_other_modes_are_framed_in_rgb(mode):
     photo = _shopper_photo().convert(mode)

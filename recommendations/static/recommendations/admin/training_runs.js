@@ -25,7 +25,7 @@
       status.textContent = run.status;
       status.className = "training-status training-status-" + run.status;
     }
-    const message = row && row.querySelector("td.field-message");
+    const message = row && row.querySelector("td.field-message_display");
     if (message) message.textContent = run.message;
     const duration = row && row.querySelector("td.field-duration");
     if (duration) duration.textContent = run.duration;
