@@ -53,8 +53,13 @@ def held_searches(monkeypatch):
 def test_a_second_press_sends_nothing_while_the_photo_uploads(page, tmp_path, held_searches, press):
     started, release = held_searches
     states = []
-    page.on("console", lambda message: message.text.startswith("find-button ") and states.append(
-        json.loads(message.text.removeprefix("find-button "))))
+    page.on(
+        "console",
+        lambda message: (
+            message.text.startswith("find-button ")
+            and states.append(json.loads(message.text.removeprefix("find-button ")))
+        ),
+    )
     page.add_init_script(REPORT_BUTTON_ON_SUBMIT)
     photo = tmp_path / "outfit.jpg"
     photo.write_bytes(jpeg_photo())
