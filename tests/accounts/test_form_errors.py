@@ -93,3 +93,23 @@ def test_a_clean_sign_up_page_has_no_summary(client):
     page = client.get("/accounts/signup/").text
     assert title(page) == "Create an account · Storefront"
     assert "error-summary" not in page
+
+
+def test_a_wrong_password_on_the_delete_page_is_summarised_and_points_at_its_field(client, alice):
+    # The page showed the error beside the field only: nothing was read out, and the title and
+    # focus stayed as before the try.
+    client.force_login(alice.user)
+    page = client.post("/accounts/delete/", {"password": "wrong"}).text
+    assert title(page).startswith("Error: Delete your account")
+    listed = html.unescape(summary(page))
+    assert 'role="alert"' in listed and "data-error-summary" in listed
+    assert re.findall(r'<a href="#(id_\w+)">', listed) == ["id_password"]
+    assert "That is not your password." in listed
+    assert 'aria-describedby="id_password_error"' in tag(page, "id_password")
+
+
+def test_the_delete_page_before_any_try_has_no_error_marks(client, alice):
+    client.force_login(alice.user)
+    page = client.get("/accounts/delete/").text
+    assert title(page) == "Delete your account · Storefront"
+    assert "error-summary" not in page
