@@ -50,6 +50,7 @@
     var preview = form.querySelector("[data-crop-image]");
     var box = form.querySelector("[data-crop-box]");
     var reset = form.querySelector("[data-crop-reset]");
+    var status = form.querySelector("[data-photo-status]");
     var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
     var maxPixels = Number(form.getAttribute("data-max-pixels")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
@@ -71,6 +72,7 @@
 
     function refuse(message) {
       showError(message);
+      status.textContent = "";
       // The refused file leaves the form, so that "Find" cannot upload it after all.
       setFile(main, null);
       setFile(camera, null);
@@ -121,6 +123,8 @@
       chosen = file;
       preview.src = objectUrl;
       area.hidden = false;
+      status.textContent = file.name + " is ready. You may frame the piece you want on it, " +
+        "then choose Find similar pieces.";
       if (oversized) {
         preview.decode().catch(function () {
           if (chosen === file) refuse(tooLarge(file.size)); // not a photo this browser can redraw
