@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -69,6 +70,10 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While the loop runs, Django keeps this thread's database connections apart (asgiref's
+        # Local): one opened meanwhile (a module's fixture, set up after the first test) is closed
+        # now, or it is out of reach once the loop stops and blocks the test database's removal.
+        connections.close_all()
 
 
 def policy_refusals(context) -> list[str]:
