@@ -42,7 +42,7 @@ def audit_each(page, urls, disabled: tuple[str, ...] = ()) -> list[str]:
     return found
 
 
-def test_shop_the_look_empty_refused_and_with_results_breaks_no_rule(page, trained, tmp_path):  # noqa: F811
+def test_shop_the_look_empty_refused_and_with_results_breaks_no_rule(trained, page, tmp_path):  # noqa: F811
     page.goto("/shop-the-look/")
     found = violations_in_every_view(page, "shop the look, empty")
 
@@ -76,6 +76,11 @@ def test_every_page_a_visitor_reaches_breaks_no_rule(served_error_pages, long_hi
             "/c/ladieswear/?page=2",  # no second page: 404
         ],
     )
+    page.goto("/c/ladieswear/")
+    for _level in ("section", "product group"):  # each with its own links to the level below
+        with page.expect_navigation():
+            page.locator(".subcategories a").first.click()
+        found += violations_in_every_view(page)
     found += login_refusals(page, violations_in_every_view)  # 403 (no CSRF cookie), the form's errors
     page.goto("/accounts/signup/")
     page.get_by_role("button", name="Create account").click()
