@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.factories import CustomerFactory, UserFactory
+from tests.test_throttles import new_address
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +114,15 @@ def test_the_delete_page_before_any_try_has_no_error_marks(client, alice):
     page = client.get("/accounts/delete/").text
     assert title(page) == "Delete your account · Storefront"
     assert "error-summary" not in page
+
+
+def test_a_refused_sign_up_is_titled_as_an_error(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"signup": "1/hour"}}
+    address = new_address()
+    data = {"username": "newbie", "email": "newbie@example.com", "password1": "x", "password2": "y"}
+    client.post("/accounts/signup/", data, REMOTE_ADDR=address)
+    refused = client.post("/accounts/signup/", data, REMOTE_ADDR=address)
+    assert refused.status_code == 429
+    assert title(refused.text).startswith("Error: Create an account")
+    # site.js starts the keyboard at the message, as at a summary of the form's errors.
+    assert 'role="alert" tabindex="-1" data-error-summary><p>Too many sign-ups' in refused.text
