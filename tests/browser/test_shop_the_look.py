@@ -58,6 +58,11 @@ def test_a_file_that_is_not_a_photo_gets_a_message(page, tmp_path):
     alert.wait_for()
     assert "PDF files are not accepted" in alert.inner_text()
     assert page.title().startswith("Error: ")  # the first thing a screen reader says of the page
+    # The keyboard starts at the message, and each photo button's field points at it.
+    assert page.evaluate("document.activeElement.dataset.testid") == "upload-error"
+    for field in ("#look-photo", "#look-camera"):
+        described = page.locator(field).get_attribute("aria-describedby")
+        assert "PDF files are not accepted" in page.locator(f"#{described}").inner_text()
 
 
 def test_a_file_the_page_recognises_as_no_photo_is_taken_out_of_the_form(page, tmp_path):
