@@ -24,6 +24,11 @@ def article_alt_text(article: Article) -> str:
     return f"{article.prod_name}, {article.colour_group_name}"
 
 
+def placeholder_alt_text(article: Article) -> str:
+    """The alt text of the placeholder shown for the article: the picture reads "No photo yet"."""
+    return f"{article_alt_text(article)}: no photo yet"
+
+
 def article_image_url(article: Article, *, thumbnail: bool = True) -> str:
     path = (
         (article.image_thumbnail or article.image)
@@ -51,22 +56,25 @@ def article_image(
 
     A photo on record may still be missing from storage (deleted, a media volume not mounted):
     data-placeholder names the placeholder, which static/js/site.js shows when the photo fails to
-    load. Asking the storage whether each file exists would cost a request per photo on object
-    storage, on every page; the browser finds out for free.
+    load, with data-placeholder-alt as its alt text. Asking the storage whether each file exists
+    would cost a request per photo on object storage, on every page; the browser finds out for free.
     """
     has_size = bool(article.image and article.image_width and article.image_height)
     width, height = (article.image_width, article.image_height) if has_size else DEFAULT_IMAGE_SIZE
     has_photo = bool(article.image or article.image_thumbnail)
+    named = article_alt_text(article) if has_photo else placeholder_alt_text(article)
+    alt = "" if decorative else named
     return format_html(
-        '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}{}>',
+        '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}{}{}>',
         article_image_url(article, thumbnail=size != "full"),
         width,
         height,
-        "" if decorative else article_alt_text(article),
+        alt,
         "eager" if eager else "lazy",
         mark_safe(' fetchpriority="high"') if eager else "",
         format_html(' class="{}"', css_class) if css_class else "",
         format_html(' data-placeholder="{}"', static(PLACEHOLDER_IMAGE)) if has_photo else "",
+        format_html(' data-placeholder-alt="{}"', placeholder_alt_text(article)) if has_photo and alt else "",
     )
 
 

@@ -52,6 +52,7 @@
     var reset = form.querySelector("[data-crop-reset]");
     var submit = form.querySelector("[data-submit]");
     var submitLabel = submit.textContent;
+    var status = form.querySelector("[data-photo-status]");
     var maxBytes = Number(form.getAttribute("data-max-bytes")) || 0;
     var maxPixels = Number(form.getAttribute("data-max-pixels")) || 0;
     var crop = null; // {x, y, w, h} in displayed pixels
@@ -84,6 +85,7 @@
     function refuse(message) {
       showError(message);
       busy(false);
+      status.textContent = "";
       // The refused file leaves the form, so that "Find" cannot upload it after all.
       setFile(main, null);
       setFile(camera, null);
@@ -134,6 +136,8 @@
       chosen = file;
       preview.src = objectUrl;
       area.hidden = false;
+      status.textContent = file.name + " is ready. You may frame the piece you want on it, " +
+        "then choose Find similar pieces.";
       if (oversized) {
         preview.decode().catch(function () {
           if (chosen === file) refuse(tooLarge(file.size)); // not a photo this browser can redraw

@@ -19,6 +19,8 @@
     var placeholder = image.getAttribute("data-placeholder");
     if (!placeholder || image.getAttribute("src") === placeholder) return; // never loop
     image.src = placeholder;
+    // The placeholder reads "No photo yet": a photo that names the article says so too.
+    if (image.hasAttribute("data-placeholder-alt")) image.alt = image.getAttribute("data-placeholder-alt");
   }
   document.addEventListener("error", function (event) {
     if (event.target instanceof HTMLImageElement) usePlaceholder(event.target);

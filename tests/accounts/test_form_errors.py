@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.factories import CustomerFactory, UserFactory
+from tests.test_throttles import new_address
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +94,35 @@ def test_a_clean_sign_up_page_has_no_summary(client):
     page = client.get("/accounts/signup/").text
     assert title(page) == "Create an account · Storefront"
     assert "error-summary" not in page
+
+
+def test_a_wrong_password_on_the_delete_page_is_summarised_and_points_at_its_field(client, alice):
+    # The page showed the error beside the field only: nothing was read out, and the title and
+    # focus stayed as before the try.
+    client.force_login(alice.user)
+    page = client.post("/accounts/delete/", {"password": "wrong"}).text
+    assert title(page).startswith("Error: Delete your account")
+    listed = html.unescape(summary(page))
+    assert 'role="alert"' in listed and "data-error-summary" in listed
+    assert re.findall(r'<a href="#(id_\w+)">', listed) == ["id_password"]
+    assert "That is not your password." in listed
+    assert 'aria-describedby="id_password_error"' in tag(page, "id_password")
+
+
+def test_the_delete_page_before_any_try_has_no_error_marks(client, alice):
+    client.force_login(alice.user)
+    page = client.get("/accounts/delete/").text
+    assert title(page) == "Delete your account · Storefront"
+    assert "error-summary" not in page
+
+
+def test_a_refused_sign_up_is_titled_as_an_error(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"signup": "1/hour"}}
+    address = new_address()
+    data = {"username": "newbie", "email": "newbie@example.com", "password1": "x", "password2": "y"}
+    client.post("/accounts/signup/", data, REMOTE_ADDR=address)
+    refused = client.post("/accounts/signup/", data, REMOTE_ADDR=address)
+    assert refused.status_code == 429
+    assert title(refused.text).startswith("Error: Create an account")
+    # site.js starts the keyboard at the message, as at a summary of the form's errors.
+    assert 'role="alert" tabindex="-1" data-error-summary><p>Too many sign-ups' in refused.text

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -54,19 +55,25 @@ class Steps:
             (folder / "failed-here.txt").write_text(repr(error))
 
 
-@pytest.fixture
-def browser(monkeypatch):
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (starting one takes seconds on a busy machine); each test
+    gets its own context (cookies, storage) from the `page` fixture."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.sh)")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls that the fixtures
     # and the live server's teardown make are still synchronous and safe.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as playwright:
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+        # While the loop runs, Django keeps this thread's database connections apart (asgiref's
+        # Local): one opened meanwhile (a module's fixture, set up after the first test) is closed
+        # now, or it is out of reach once the loop stops and blocks the test database's removal.
+        connections.close_all()
 
 
 def policy_refusals(context) -> list[str]:

@@ -8,7 +8,7 @@ from PIL import Image
 
 from tests.browser.conftest import PHONE
 from tests.browser.test_shopping_flow import shop  # noqa: F401  (fixture)
-from tests.factories import ArticleFactory
+from tests.factories import ArticleFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +102,28 @@ def test_on_a_phone_every_department_link_is_on_screen(page, shop):  # noqa: F81
     assert links.count() == 5
     for box in (links.nth(number).bounding_box() for number in range(links.count())):
         assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
+
+
+@pytest.mark.parametrize(
+    ("url", "button"),
+    [
+        ("/accounts/signup/", "Create account"),
+        ("/accounts/password/", "Change password"),
+        ("/accounts/delete/", "Delete my account"),
+    ],
+)
+def test_each_form_sent_back_with_errors_starts_the_keyboard_at_the_error_summary(page, url, button):
+    if url != "/accounts/signup/":
+        UserFactory(username="alice")
+        page.goto("/accounts/login/")
+        page.get_by_label("Username").fill("alice")
+        page.get_by_label("Password").fill("correct-horse-battery")
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/accounts/")
+    page.goto(url)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    # site.js moves focus once the page's scripts run; a field's autofocus must not take it back.
+    page.wait_for_timeout(300)
+    assert page.evaluate("document.activeElement.hasAttribute('data-error-summary')")
+    assert page.title().startswith("Error: ")

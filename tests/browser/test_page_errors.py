@@ -22,3 +22,4 @@ def test_a_refused_search_says_so_in_an_error_box(page, one_search_a_minute):
     error = page.get_by_test_id("search-error")
     assert "wait" in error.inner_text()
     assert error.evaluate("box => getComputedStyle(box).borderTopStyle") == "solid"
+    assert page.title().startswith("Error: ")  # the first thing a screen reader says of the page

@@ -26,6 +26,9 @@ def test_a_shopper_uploads_a_photo_crops_it_and_sees_similar_articles(page, tmp_
     page.set_input_files("#look-photo", str(photo))
     stage = page.locator("[data-crop-stage]")
     stage.wait_for(state="visible")
+    # The preview appears where a screen reader is not: a status line says what happened.
+    status = page.locator("[role=status][data-photo-status]")
+    assert "holiday.jpg" in status.inner_text() and "frame" in status.inner_text()
     box = stage.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.125)
     page.mouse.down()
@@ -40,6 +43,9 @@ def test_a_shopper_uploads_a_photo_crops_it_and_sees_similar_articles(page, tmp_
     page.steps.shot("results")
     assert results.count() >= 3
     assert "Similar to your photo" in page.locator("[data-testid=look-results]").inner_text()
+    # The new page starts at its results, named by their heading, not at the top and the form again.
+    assert page.evaluate("document.activeElement.id") == "look-results"
+    assert page.locator("#look-results").get_attribute("aria-labelledby") == "look-results-title"
 
 
 def test_a_file_that_is_not_a_photo_gets_a_message(page, tmp_path):
@@ -51,12 +57,23 @@ def test_a_file_that_is_not_a_photo_gets_a_message(page, tmp_path):
     alert = page.locator("[data-testid=upload-error]")
     alert.wait_for()
     assert "PDF files are not accepted" in alert.inner_text()
+    assert page.title().startswith("Error: ")  # the first thing a screen reader says of the page
+    # The keyboard starts at the message, and each photo button's field points at it.
+    assert page.evaluate("document.activeElement.dataset.testid") == "upload-error"
+    for field in ("#look-photo", "#look-camera"):
+        described = page.locator(field).get_attribute("aria-describedby")
+        assert "PDF files are not accepted" in page.locator(f"#{described}").inner_text()
 
 
 def test_a_file_the_page_recognises_as_no_photo_is_taken_out_of_the_form(page, tmp_path):
     notes = tmp_path / "notes.txt"
     notes.write_text("not a photo")
+    photo = tmp_path / "look.jpg"
+    photo.write_bytes(encoded(garment_photo(8, "Blue"), "JPEG"))
     page.goto("/shop-the-look/")
+    page.set_input_files("#look-photo", str(photo))
     page.set_input_files("#look-photo", str(notes))
     assert "Please choose a JPEG, PNG or WebP photo" in page.locator("[data-client-error]").inner_text()
+    # The photo chosen before is gone too: the status line no longer says it is ready.
+    assert page.locator("[data-photo-status]").inner_text() == ""
     assert page.eval_on_selector("#look-photo", "input => input.files.length") == 0

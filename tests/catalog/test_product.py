@@ -39,14 +39,18 @@ def test_the_image_has_its_size_alt_text_and_loads_first(client):
     assert (
         '<img src="/media/images/010/0108775015.jpg" width="1166" height="1750" alt="Strap top, Black" '
         'loading="eager" decoding="async" fetchpriority="high" '
-        'data-placeholder="/static/img/placeholder.svg">'
+        'data-placeholder="/static/img/placeholder.svg" '
+        'data-placeholder-alt="Strap top, Black: no photo yet">'
     ) in page
 
 
 def test_an_article_without_a_photo_gets_the_placeholder(client):
-    article = ArticleFactory(image="", image_thumbnail="")
+    article = ArticleFactory(image="", image_thumbnail="", prod_name="Basic sock", colour_group_name="Black")
     page = client.get(article.get_absolute_url()).text
-    assert 'src="/static/img/placeholder.svg" width="400" height="600"' in page
+    # The placeholder reads "No photo yet": its alt says so too, not that a photo of the sock is there.
+    assert (
+        'src="/static/img/placeholder.svg" width="400" height="600" alt="Basic sock, Black: no photo yet"'
+    ) in page
 
 
 @pytest.mark.parametrize(

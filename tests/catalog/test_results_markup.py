@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from catalog.selectors import PAGE_SIZE
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,3 +27,18 @@ def test_filter_sort_and_page_links_land_on_the_results_heading(client):
     assert facet_hrefs and all(href.endswith("#results") for href in facet_hrefs)
     assert re.search(r'<form class="sort-form" method="get" action="/c/ladieswear/#results">', page)
     assert 'class="facet-clear" href="/c/ladieswear/#results"' in page
+
+
+def test_a_folded_facets_button_says_which_facet_it_unfolds(client):
+    # "2 more" alone, under each facet, was three buttons of one name in a screen reader's list.
+    for code in range(10):
+        ArticleFactory(colour_group_code=code, colour_group_name=f"Colour {code}")
+    page = client.get("/c/ladieswear/").text
+    assert '<summary>2 more<span class="visually-hidden"> colour choices</span></summary>' in page
+
+
+def test_the_page_steps_arrows_are_not_read_out(client):
+    ArticleFactory.create_batch(2 * PAGE_SIZE + 1)  # page 2 of 3 has both steps
+    page = client.get("/c/ladieswear/?page=2").text
+    assert '<span aria-hidden="true">\u2039</span> Previous</a>' in page
+    assert 'Next <span aria-hidden="true">\u203a</span></a>' in page
