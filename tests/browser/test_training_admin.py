@@ -35,6 +35,9 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     page.goto(f"{web.base_url}/admin/recommendations/trainingrun/")
     bar = page.locator(f'.training-progress[data-run-id="{run_id}"]')
     first = bar.locator(".training-progress-label").inner_text()
+    # Screen readers hear a progress bar, named after its run, whose value moves with it.
+    progress = page.get_by_role("progressbar", name=f"Run #{run_id} progress")
+    assert progress.get_attribute("aria-valuenow") == first.removesuffix("%")
 
     # Later readings differ from the first one while the page was never reloaded by hand.
     page.wait_for_function(
@@ -49,6 +52,7 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     page.wait_for_selector(
         f'.training-progress[data-run-id="{run_id}"][data-status="succeeded"]', timeout=20_000
     )
+    assert progress.get_attribute("aria-valuenow") == "100"
     finished = page.locator("#training-finished[aria-live=polite]")
     assert finished.inner_text().startswith(f"Run #{run_id} finished")
     assert page.locator("text=(active)").count() == 0

@@ -18,6 +18,7 @@
     const label = bar.querySelector(".training-progress-label");
     bar.querySelector(".training-progress-bar").style.width = run.progress + "%";
     label.textContent = Math.round(run.progress) + "%";
+    bar.setAttribute("aria-valuenow", Math.round(run.progress));
     bar.title = run.message;
     const row = bar.closest("tr");
     const status = row && row.querySelector(".training-status");
