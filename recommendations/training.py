@@ -477,22 +477,25 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     stale_before = now - dt.timedelta(seconds=settings.TRAINING_STALE_SECONDS)
     never_taken_before = now - dt.timedelta(seconds=settings.TRAINING_QUEUED_TIMEOUT_SECONDS)
     unclaimed_before = now - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS)
-    # A worker busy with training (a run running, or one that ended just now and whose worker is
-    # about to take the next) may leave a queued run waiting for hours; an idle one never does.
-    busy_runs = Q(status=TrainingRun.Status.RUNNING) | Q(finished_at__gte=unclaimed_before)
-    workers_busy = Exists(TrainingRun.objects.filter(busy_runs))
-    queued = Q(status=TrainingRun.Status.QUEUED)
-    silent = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
     # A step that executes beats; steps waiting in the queue (behind another kind's long run on a
-    # busy worker) do not, and get as long as a queued run does.
+    # busy worker) do not, and wait as a queued run does.
     executing = Q(steps_running__gt=0)
-    waiting_too_long = Q(steps_running=0, heartbeat_at__lt=never_taken_before)
+    # A worker busy with training (executing a step, or having ended a run just now and about to
+    # take the next) may leave queued work waiting for hours; an idle one never does.
+    workers_busy = Exists(TrainingRun.objects.filter(executing | Q(finished_at__gte=unclaimed_before)))
+    queued = Q(status=TrainingRun.Status.QUEUED)
     running = Q(status=TrainingRun.Status.RUNNING)
+    silent = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
+
+    def waited_too_long(since: str) -> Q:
+        """Waiting for a worker since `since`: a day at most, or 15 minutes while none is busy."""
+        before = f"{since}__lt"
+        return Q(**{before: never_taken_before}) | (Q(**{before: unclaimed_before}) & ~workers_busy)
+
     conditions = {
         WORKER_LOST: running & silent & executing,
-        NEVER_STARTED: queued
-        & (Q(created_at__lt=never_taken_before) | (Q(created_at__lt=unclaimed_before) & ~workers_busy)),
-        NEVER_CONTINUED: running & waiting_too_long,
+        NEVER_STARTED: queued & waited_too_long("created_at"),
+        NEVER_CONTINUED: running & ~executing & waited_too_long("heartbeat_at"),
     }
     stale = runs.annotate(
         stale_reason=Case(*(When(condition, then=Value(reason)) for reason, condition in conditions.items()))

@@ -205,6 +205,30 @@ def test_a_run_whose_next_steps_wait_in_the_queue_is_not_taken_for_lost(settings
     assert (run.status, run.message) == ("failed", "Never continued")
 
 
+def test_a_run_whose_next_step_no_worker_takes_while_none_is_busy_is_failed_and_frees_its_kind(settings):
+    run = training_run_request(kind_name=KIND)
+    quiet_since = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=quiet_since, steps_running=0)
+
+    assert training.training_runs_fail_stale() == 1
+    run.refresh_from_db()
+    assert (run.status, run.message) == ("failed", "Never continued")
+    assert training_run_request(kind_name=KIND).status == "queued"
+
+
+def test_a_run_whose_next_step_waits_behind_a_busy_worker_keeps_waiting(settings):
+    run = training_run_request(kind_name=KIND)
+    other = training_run_request(kind_name="trending")
+    TrainingRun.objects.filter(pk=other.pk).update(
+        status="running", heartbeat_at=timezone.now(), steps_running=1
+    )
+    quiet_since = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS * 10)
+    TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=quiet_since, steps_running=0)
+
+    assert training.training_runs_fail_stale() == 0
+    assert TrainingRun.objects.get(pk=run.pk).status == "running"
+
+
 def test_a_queued_run_no_worker_takes_while_none_is_busy_is_failed_and_frees_its_kind(settings):
     run = training_run_request(kind_name=KIND)
     waiting = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS - 60)
