@@ -197,7 +197,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
 
     @admin.display(description="message")
     def message_display(self, run: TrainingRun) -> str:
-        return run.waiting_note() or run.message
+        return run.status_message()
 
     @admin.display(description="metrics")
     def metrics_summary(self, run: TrainingRun) -> str:
@@ -337,7 +337,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
                         "id": run.pk,
                         "status": run.status,
                         "progress": round(run.progress, 1),
-                        "message": run.waiting_note() or run.message,
+                        "message": run.status_message(),
                         "duration": format_duration(run),
                     }
                     for run in runs

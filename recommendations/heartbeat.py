@@ -127,7 +127,7 @@ class RunHeartbeat:
             self.lost.set()
             self.cancelled.set()
             return
-        if beat and TrainingRun.objects.filter(pk=self.run_id, cancel_requested=True).exists():
+        if beat and TrainingRun.objects.cancel_requested(self.run_id):
             self.cancelled.set()
 
 

@@ -16,6 +16,10 @@ WORKER_PICKUP_GRACE = dt.timedelta(minutes=1)
 
 
 class TrainingRunQuerySet(models.QuerySet["TrainingRun"]):
+    def cancel_requested(self, run_id: int) -> bool:
+        """Whether staff asked for run `run_id` to stop (read afresh: the flag changes under a run)."""
+        return self.filter(pk=run_id, cancel_requested=True).exists()
+
     def in_progress(self) -> TrainingRunQuerySet:
         return self.filter(status__in=TrainingRun.IN_PROGRESS)
 
@@ -93,14 +97,22 @@ class TrainingRun(models.Model):
         return self.status in self.IN_PROGRESS
 
     def waiting_note(self, now: dt.datetime | None = None) -> str:
-        """For a queued run no worker has taken for a while: for how long, and what to check."""
+        """For a queued run no worker has taken for a while: for how long, and what may hold it
+        (a run behind a busy worker waits for hours, rightly; with no worker it waits for ever)."""
         if self.status != self.Status.QUEUED:
             return ""
         waited = (now or timezone.now()) - self.created_at
         if waited < WORKER_PICKUP_GRACE:
             return ""
         minutes = int(waited.total_seconds() // 60)
-        return f"Waiting for a worker for {minutes} min: is a Celery worker consuming the `training` queue?"
+        return (
+            f"Waiting for a worker for {minutes} min: behind another run, "
+            "or no Celery worker is consuming the `training` queue."
+        )
+
+    def status_message(self) -> str:
+        """What staff read beside the run's bar: the waiting note while one applies."""
+        return self.waiting_note() or self.message
 
     @property
     def duration(self) -> dt.timedelta | None:

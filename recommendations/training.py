@@ -266,7 +266,7 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
             reconnect_if_dropped()
             # The heartbeat reads the cancel flag every few seconds: a cancel that came since then
             # stops the run here, where it is, not after publishing at 100%.
-            if TrainingRun.objects.filter(pk=run_id, cancel_requested=True).exists():
+            if TrainingRun.objects.cancel_requested(run_id):
                 store.discard(workdir)
                 raise TrainingCancelled(f"Run {run_id} was cancelled before publishing.")
             beat.progress(100.0, "Publishing")
@@ -421,9 +421,11 @@ def _fail_from_exception(
     logger.log(logging.WARNING if expected else logging.ERROR, "Training run %s failed: %s", run_id, summary)
 
 
-def _end_run(run_id: int, status: str, *, message: str, error: str = "") -> bool:
-    """Finish an in-progress run; False when it had already ended (first ending wins)."""
-    ended = TrainingRun.objects.filter(pk=run_id, status__in=TrainingRun.IN_PROGRESS).update(
+def _end_run(run_id: int, status: str, *, message: str, error: str = "", only_if: Q | None = None) -> bool:
+    """Finish an in-progress run; False when it had already ended (first ending wins), or no
+    longer meets `only_if` (checked in the same statement)."""
+    runs = TrainingRun.objects.filter(pk=run_id, status__in=TrainingRun.IN_PROGRESS)
+    ended = (runs.filter(only_if) if only_if is not None else runs).update(
         status=status, message=message[:255], error=error, finished_at=timezone.now()
     )
     artifacts.get_store().remove_scratch_dir(run_id)
@@ -482,7 +484,9 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     executing = Q(steps_running__gt=0)
     # A worker busy with training (executing a step, or having ended a run just now and about to
     # take the next) may leave queued work waiting for hours; an idle one never does.
-    workers_busy = Exists(TrainingRun.objects.filter(executing | Q(finished_at__gte=unclaimed_before)))
+    # (A run that never started, or whose worker was lost, kept no worker busy.)
+    just_ended = Q(finished_at__gte=unclaimed_before, started_at__isnull=False) & ~Q(message=WORKER_LOST)
+    workers_busy = Exists(TrainingRun.objects.filter(executing | just_ended))
     queued = Q(status=TrainingRun.Status.QUEUED)
     running = Q(status=TrainingRun.Status.RUNNING)
     silent = Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True, started_at__lt=stale_before)
@@ -503,7 +507,9 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     ended = 0
     for run_id, kind, heartbeat_at, reason in stale.values_list("pk", "kind", "heartbeat_at", "stale_reason"):
         error = _stale_error(reason, heartbeat_at)
-        if _end_run(run_id, TrainingRun.Status.FAILED, message=reason, error=error):
+        # Still stale as it is ended: a worker may have claimed the run or beaten since the read.
+        still = conditions[reason]
+        if _end_run(run_id, TrainingRun.Status.FAILED, message=reason, error=error, only_if=still):
             # Named, so that the worker's log says which run ended and why (it said "1 run(s)").
             logger.warning("Failed %s training run #%s (%s): %s", kind, run_id, reason, error)
             ended += 1

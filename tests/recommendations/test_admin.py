@@ -156,7 +156,10 @@ def test_the_progress_view_skips_ids_that_are_no_whole_number(ops):
 def test_staff_see_on_the_list_and_the_page_that_no_worker_has_taken_a_queued_run(ops):
     queued_at = timezone.now() - dt.timedelta(minutes=3, seconds=5)
     run = TrainingRun.objects.create(kind=KIND, created_at=queued_at)
-    note = "Waiting for a worker for 3 min: is a Celery worker consuming the `training` queue?"
+    note = (
+        "Waiting for a worker for 3 min: behind another run, "
+        "or no Celery worker is consuming the `training` queue."
+    )
     assert note in html.unescape(ops.get(RUNS).content.decode())
     page = html.unescape(ops.get(f"{RUNS}{run.pk}/change/").content.decode())
     assert note in page

@@ -243,6 +243,36 @@ def test_a_queued_run_no_worker_takes_while_none_is_busy_is_failed_and_frees_its
     assert training_run_request(kind_name=KIND).status == "queued"
 
 
+def test_a_run_that_ended_without_starting_kept_no_worker_busy(settings):
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+    )
+    other = training_run_request(kind_name="trending")
+    training.training_run_cancel(run=other)  # ended just now, never taken by a worker
+
+    assert training.training_runs_fail_stale() == 1
+    assert TrainingRun.objects.get(pk=run.pk).message == "Never started"
+
+
+def test_the_sweep_leaves_a_run_a_worker_claimed_after_it_was_read(settings, monkeypatch):
+    run = training_run_request(kind_name=KIND)
+    TrainingRun.objects.filter(pk=run.pk).update(
+        created_at=timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+    )
+    stale_error = training._stale_error
+
+    def claimed_meanwhile(reason, heartbeat_at):
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status="running", started_at=timezone.now(), heartbeat_at=timezone.now(), steps_running=1
+        )
+        return stale_error(reason, heartbeat_at)
+
+    monkeypatch.setattr(training, "_stale_error", claimed_meanwhile)
+    assert training.training_runs_fail_stale() == 0
+    assert TrainingRun.objects.get(pk=run.pk).status == "running"
+
+
 def test_a_queued_run_behind_another_kinds_run_waits_for_the_busy_worker(settings):
     run = training_run_request(kind_name=KIND)
     other = training_run_request(kind_name="trending")
@@ -266,7 +296,8 @@ def test_staff_are_told_plainly_that_no_worker_has_taken_a_queued_run():
     TrainingRun.objects.filter(pk=run.pk).update(created_at=queued_at)
     run.refresh_from_db()
     assert run.waiting_note() == (
-        "Waiting for a worker for 3 min: is a Celery worker consuming the `training` queue?"
+        "Waiting for a worker for 3 min: behind another run, "
+        "or no Celery worker is consuming the `training` queue."
     )
 
 

@@ -204,7 +204,7 @@ def test_staff_cancel_a_queued_run(staff_client, dispatched):
 def test_staff_see_that_no_worker_has_taken_a_queued_run(staff_client):
     run = TrainingRun.objects.create(kind=KIND, created_at=timezone.now() - dt.timedelta(minutes=4))
     body = staff_client.get(f"/api/v1/training-runs/{run.pk}/").json()
-    assert body["waiting_note"].startswith("Waiting for a worker for 4 min: is a Celery worker")
+    assert body["waiting_note"].startswith("Waiting for a worker for 4 min: behind another run, or no")
     started = TrainingRun.objects.create(kind="trending", status="running")
     assert staff_client.get(f"/api/v1/training-runs/{started.pk}/").json()["waiting_note"] == ""
 

@@ -28,7 +28,9 @@ def test_a_run_records_every_metric_and_writes_a_loadable_artifact(tmp_path):
     assert set(metrics) >= METRIC_NAMES
     assert metrics["ann_recall12"] >= 0.95 and metrics["purchases"] == len(log)
     percents = [percent for percent, _ in context.reports]
-    assert percents == sorted(percents) and percents[-1] == 100
+    # 100% is training_run_finish's to report, as it publishes: a run cancelled before that
+    # shows where it stopped.
+    assert percents == sorted(percents) and percents[-1] < 100
     assert any("ALS iteration 6/6" in message for _, message in context.reports)
     assert context.cancel_checks >= 5
 
