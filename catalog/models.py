@@ -20,8 +20,9 @@ ON_SALE = models.Q(is_available=True)
 # Columns no edit form writes from what it was opened on: the search document is derived from the
 # others, and imports refresh the sales figures while a form is open without making it stale.
 NOT_EDITED = {"search_vector", "price", "first_sold_on", "popularity"}
-# Enough of a photo's fingerprint to tell it from the article's next photo in a URL.
-PHOTO_VERSION_CHARS = 12
+# Enough of a photo's fingerprint (image_sha256) to tell it from the article's next photo: in its
+# URLs, and in the content index's record of the photo each row was embedded from.
+PHOTO_VERSION_CHARS = 16
 
 
 def listing_index(name: str, *order: F | OrderBy) -> models.Index:
@@ -144,7 +145,10 @@ class Article(models.Model):
         old one for as long as they judged it fresh.
         """
         url = default_storage.url(path)
-        return f"{url}?v={self.image_sha256[:PHOTO_VERSION_CHARS]}" if self.image_sha256 else url
+        if not self.image_sha256:
+            return url
+        # A storage serving signed URLs (object storage) has a query of its own.
+        return f"{url}{'&' if '?' in url else '?'}v={self.image_sha256[:PHOTO_VERSION_CHARS]}"
 
     def edit_version(self) -> str:
         """A digest of what staff edit and the photo: an edit form opened on another one is stale."""

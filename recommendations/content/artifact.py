@@ -3,8 +3,8 @@
 Files (inside the version folder the backbone publishes):
   content.json                  encoder, spaces, counts (this module's own manifest)
   article_ids.npy, product_codes.npy, index_group.npy, product_type.npy, colour.npy
-  photo_fingerprints.npy        each row's photo as embedded (the start of Article.image_sha256);
-                                versions written before it lack it
+  photo_fingerprints.npy        each row's photo as embedded (Article.image_sha256's first
+                                PHOTO_VERSION_CHARS); versions written before it lack it
   heads.npz                     projection heads (bundled encoder only)
   vectors.npy, hnsw.bin         catalogue photos in the shared text/image space
   similar_vectors.npy, similar_hnsw.bin
@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from django.conf import settings
 
+from catalog.models import PHOTO_VERSION_CHARS
 from recommendations.content.vector_index import VectorIndex
 from recommendations.encoders.base import ContentEncoder, reweight_shape
 
@@ -34,8 +35,6 @@ CONTENT_FILE = "content.json"
 HEADS_FILE = "heads.npz"
 SIMILAR_PREFIX = "similar_"
 FINGERPRINTS_FILE = "photo_fingerprints.npy"
-# Enough of a photo's fingerprint to tell it from the article's next photo (16 bytes a row).
-FINGERPRINT_CHARS = 16
 FACETS = ("index_group", "product_type", "colour")
 
 
@@ -51,7 +50,7 @@ class ContentModel:
     looks_like_space: str
     # Weight of the silhouette part in the raw space (recommendations.encoders.base.reweight_shape).
     shape_weight: float = 1.0
-    # Each row's photo fingerprint (FINGERPRINT_CHARS of it); None for versions written before.
+    # Each row's photo fingerprint (PHOTO_VERSION_CHARS of it); None for versions written before.
     photo_fingerprints: npt.NDArray[np.bytes_] | None = None
 
     def warm(self) -> None:
@@ -101,7 +100,7 @@ def save_content(
     backend: str,
     article_ids: npt.NDArray[np.int64],
     product_codes: npt.NDArray[np.int64],
-    photo_fingerprints: list[str],
+    image_sha256s: list[str],
     facets: dict[str, list[str]],
     search_index: VectorIndex,
     similar_index: VectorIndex | None,
@@ -109,7 +108,7 @@ def save_content(
 ) -> None:
     np.save(folder / "article_ids.npy", article_ids.astype(np.int64), allow_pickle=False)
     np.save(folder / "product_codes.npy", product_codes.astype(np.int64), allow_pickle=False)
-    fingerprints = np.array([_fingerprint(sha) for sha in photo_fingerprints], dtype=f"S{FINGERPRINT_CHARS}")
+    fingerprints = np.array([_fingerprint(sha) for sha in image_sha256s], dtype=f"S{PHOTO_VERSION_CHARS}")
     np.save(folder / FINGERPRINTS_FILE, fingerprints, allow_pickle=False)
     for facet in FACETS:
         np.save(folder / f"{facet}.npy", np.asarray(facets[facet], dtype=np.str_), allow_pickle=False)
@@ -155,7 +154,13 @@ def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> Conten
     search_index = VectorIndex.load(folder)
     if len(search_index) != len(article_ids):
         raise ValueError(f"{folder}: {len(search_index)} vectors for {len(article_ids)} articles.")
-    fingerprints = folder / FINGERPRINTS_FILE
+    fingerprints = None
+    if (folder / FINGERPRINTS_FILE).exists():
+        fingerprints = np.load(folder / FINGERPRINTS_FILE, allow_pickle=False)
+        if len(fingerprints) != len(article_ids):
+            raise ValueError(
+                f"{folder}: {len(fingerprints)} photo fingerprints for {len(article_ids)} articles."
+            )
     similar_index = (
         VectorIndex.load(folder, SIMILAR_PREFIX) if description["looks_like_space"] == "raw" else search_index
     )
@@ -168,9 +173,9 @@ def load_content(folder: Path, manifest: dict[str, Any] | None = None) -> Conten
         similar_index=similar_index,
         looks_like_space=description["looks_like_space"],
         shape_weight=float(description.get("shape_weight", 1.0)),
-        photo_fingerprints=np.load(fingerprints, allow_pickle=False) if fingerprints.exists() else None,
+        photo_fingerprints=fingerprints,
     )
 
 
 def _fingerprint(image_sha256: str) -> bytes:
-    return image_sha256[:FINGERPRINT_CHARS].encode()
+    return image_sha256[:PHOTO_VERSION_CHARS].encode()

@@ -279,7 +279,7 @@ def _train(ctx: TrainingContext) -> dict[str, float]:
         backend=backend,
         article_ids=np.array([article.article_id for article in indexed], dtype=np.int64),
         product_codes=np.array([article.product_code for article in indexed], dtype=np.int64),
-        photo_fingerprints=[article.image.sha256 for article in indexed],
+        image_sha256s=[article.image.sha256 for article in indexed],
         facets={
             "index_group": [article.index_group for article in indexed],
             "product_type": [article.product_type for article in indexed],

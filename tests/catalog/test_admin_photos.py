@@ -240,3 +240,14 @@ def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
     assert f'src="{after[0].path}?{after[0].query}"' in page
     changelist = html.unescape(staff_client.get(CHANGELIST).text)
     assert f'src="{after[1].path}?{after[1].query}"' in changelist
+
+
+def test_a_photo_address_with_a_query_of_its_own_keeps_it(monkeypatch):
+    """Object storage signs its URLs with a query: the photo's version is added to it."""
+    monkeypatch.setattr(
+        "catalog.models.default_storage.url", lambda path: f"https://bucket.example/{path}?signature=abc"
+    )
+    article = ArticleFactory.build(image="articles/091/0912345006.jpg", image_sha256="ab" * 32)
+    url = urlsplit(article.photo_url(article.image))
+    assert url.path == "/articles/091/0912345006.jpg"
+    assert url.query == f"signature=abc&v={'ab' * 8}"

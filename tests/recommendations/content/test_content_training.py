@@ -183,7 +183,17 @@ def test_a_version_written_before_photo_fingerprints_still_loads_and_serves_ever
     (tmp_path / "photo_fingerprints.npy").unlink()
     model = load_content(tmp_path, {})
     assert model.photo_fingerprints is None
-    assert model.has_current_photo(0, articles[0])
+    # Even a row whose article has another photo now: such a version cannot tell.
+    another_photo = "f" * 64
+    assert all(model.has_current_photo(row, another_photo) for row in range(len(articles)))
+
+
+def test_a_version_whose_photo_fingerprints_do_not_match_its_rows_is_refused(trained_content, tmp_path):
+    shutil.copytree(trained_content[3], tmp_path, dirs_exist_ok=True)
+    fingerprints = np.load(tmp_path / "photo_fingerprints.npy")
+    np.save(tmp_path / "photo_fingerprints.npy", fingerprints[:-1])
+    with pytest.raises(ValueError, match="photo fingerprints for"):
+        load_content(tmp_path, {})
 
 
 def test_without_an_active_model_every_feature_returns_nothing(monkeypatch):
