@@ -24,6 +24,8 @@ from storefront.photo_pixels import plain_rgb
 
 # Part of the image towers' names, so that features of photos framed this way are cached apart
 # from those of photos as they were: change it whenever framing changes what a photo becomes.
+# (Flattening a transparent colour on white changed nothing cached: catalogue photos are stored
+# as JPEG, shop-the-look photos re-encoded as JPEG, before they reach a tower.)
 NAME = "framed1"
 # The garment is found on a copy this size (a side), each pixel the average of a block of the
 # photo: that averages away JPEG speckle and the grain of a light texture, places the box to
