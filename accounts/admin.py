@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -336,7 +338,16 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ShopUserAdmin(UserAdmin):
-    """Django's user admin, where deleting a login that shops as a customer erases the customer."""
+    """Django's user admin, where deleting a login that shops as a customer erases the customer, and
+    where staff set other logins' passwords but not their own."""
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's form here sets a password without asking for the current one: at a staff session
+        left open, anyone could set the staff member's own. Theirs is changed at the admin's "Change
+        password" instead, which asks for it within the login limits (accounts.views)."""
+        if unquote(id) == str(request.user.pk):
+            return redirect(reverse("admin:password_change", current_app=self.admin_site.name))
+        return super().user_change_password(request, id, form_url)
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
