@@ -170,6 +170,25 @@ def test_wrong_passwords_count_towards_the_login_limits(client, settings):
     assert Customer.objects.filter(pk=carol.pk).exists()
 
 
+def test_the_api_refuses_past_the_login_limits_with_the_reason(client, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 2
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW
+    start_well_inside_a_window()
+    dave = CustomerFactory(user=UserFactory(username=f"dave-{uuid.uuid4().hex}"))
+    client.force_login(dave.user)
+
+    def delete(password):
+        return client.delete(
+            "/api/v1/me/", {"password": password}, content_type="application/json", REMOTE_ADDR=new_address()
+        )
+
+    assert [delete("wrong").status_code for _ in range(2)] == [403, 403]
+    refused = delete(PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed attempts" in refused.json()["detail"]
+    assert Customer.objects.filter(pk=dave.pk).exists()
+
+
 def test_the_api_deletes_the_account_with_the_password(client, alice, bob):
     token = Token.objects.create(user=alice.user).key
     auth = {"HTTP_AUTHORIZATION": f"Token {token}", "content_type": "application/json"}
