@@ -12,12 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
@@ -39,6 +41,7 @@ from catalog.admin import admin_link
 from catalog.article_ids import ARTICLE_ID_TERM
 from catalog.models import Article
 from catalog.pricing import display_price, staff_price
+from storefront.plurals import counted
 
 User = get_user_model()
 # What a confirmation page returns: the nested list it shows, counts by model, the models the
@@ -148,30 +151,15 @@ class CustomerAdmin(admin.ModelAdmin):
         if not count:
             return "None yet"
         url = f"{reverse('admin:accounts_purchase_changelist')}?{urlencode({'q': customer.customer_id})}"
-        return format_html('<a href="{}">{} purchase{}</a>', url, f"{count:,}", "" if count == 1 else "s")
+        return format_html('<a href="{}">{}</a>', url, counted(count, "purchase"))
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
-        """The customers, how many purchases go with each, and their logins.
+        """The customers, how many purchases go with each (customers_erased), and their logins.
 
-        Not Django's collector: it loaded every purchase of the customers to list each one, a link
-        a purchase (a busy customer has thousands, a bulk delete of a few tens of thousands). And
-        purchases are read-only in their own admin (history from the data set), but a customer's go
+        Purchases are read-only in their own admin (history from the data set), but a customer's go
         with the customer: deleting one needs the right to delete customers, not purchases.
         """
-        customers = (
-            Customer.objects.filter(pk__in=[customer.pk for customer in objs])
-            .annotate(purchase_count=Count("purchases"))
-            .order_by("pk")
-        )
-        deleted: list[Any] = []
-        for customer in customers:
-            deleted.append(admin_link(customer))
-            if customer.purchase_count:
-                deleted.append([f"{capfirst(_purchases(customer.purchase_count))}, erased with it"])
-        counts = {str(Customer._meta.verbose_name_plural): len(customers)}
-        purchases = sum(customer.purchase_count for customer in customers)
-        if purchases:
-            counts[str(Purchase._meta.verbose_name_plural)] = purchases
+        deleted, counts = customers_erased(Customer.objects.filter(pk__in=[customer.pk for customer in objs]))
         perms_needed: set[str] = set()
         protected: list[Any] = []
         # The erasure takes the customers' logins too (Customer.user alone would be set to null).
@@ -193,6 +181,26 @@ class CustomerAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for customer in queryset:
                 customer_erase(customer=customer)
+
+
+def customers_erased(customers: QuerySet[Customer]) -> tuple[list[Any], dict[str, int]]:
+    """What a delete confirmation lists of the customers a deletion erases (the customer admin's and
+    the user admin's): each linked, with how many purchases go with it, and their counts by model.
+
+    Not Django's collector: it loaded every purchase of the customers to list each one, a link a
+    purchase (a busy customer has thousands, a bulk delete of a few tens of thousands).
+    """
+    erased = list(customers.annotate(purchase_count=Count("purchases")).order_by("pk"))
+    deleted: list[Any] = []
+    for customer in erased:
+        deleted.append(admin_link(customer))
+        if customer.purchase_count:
+            deleted.append([f"{capfirst(counted(customer.purchase_count, 'purchase'))}, erased with it"])
+    counts = {str(Customer._meta.verbose_name_plural): len(erased)} if erased else {}
+    purchases = sum(customer.purchase_count for customer in erased)
+    if purchases:
+        counts[str(Purchase._meta.verbose_name_plural)] = purchases
+    return deleted, counts
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -336,21 +344,23 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class ShopUserAdmin(UserAdmin):
-    """Django's user admin, where deleting a login that shops as a customer erases the customer."""
+    """Django's user admin, where deleting a login that shops as a customer erases the customer, and
+    where staff set other logins' passwords but not their own."""
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        """Django's form here sets a password without asking for the current one: at a staff session
+        left open, anyone could set the staff member's own. Theirs is changed at the admin's "Change
+        password" instead, which asks for it within the login limits (accounts.views)."""
+        if unquote(id) == str(request.user.pk):
+            return redirect(reverse("admin:password_change", current_app=self.admin_site.name))
+        return super().user_change_password(request, id, form_url)
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        customers = list(
-            Customer.objects.filter(user__in=objs).annotate(purchase_count=Count("purchases")).order_by("pk")
-        )
+        customers, customer_counts = customers_erased(Customer.objects.filter(user__in=objs))
         if customers:
-            deleted.extend(
-                f"{capfirst(Customer._meta.verbose_name)}: {customer} is erased with the login: its "
-                f"details (age, postal code, club status) and its {customer.purchase_count} purchases"
-                for customer in customers
-            )
-            counts[str(Customer._meta.verbose_name_plural)] = len(customers)
-            counts[str(Purchase._meta.verbose_name_plural)] = sum(c.purchase_count for c in customers)
+            deleted.extend(customers)
+            counts.update(customer_counts)
             if not request.user.has_perm("accounts.delete_customer"):
                 perms_needed.add(str(Customer._meta.verbose_name))
         return deleted, counts, perms_needed, protected
@@ -362,7 +372,3 @@ class ShopUserAdmin(UserAdmin):
         with transaction.atomic():
             for user in queryset:
                 account_delete(user=user)
-
-
-def _purchases(count: int) -> str:
-    return "1 purchase" if count == 1 else f"{count:,} purchases"

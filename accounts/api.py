@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import login_limits
-from accounts.forms import WRONG_PASSWORD, password_confirms
+from accounts.forms import TOO_MANY_FAILURES, WRONG_PASSWORD, check_current_password
 from accounts.models import Customer, Purchase
 from accounts.selectors import customer_data_export, customer_for_user
 from accounts.services import account_delete, user_tokens_revoke
@@ -146,10 +147,14 @@ class MeView(LoggedInAPIView):
         user = self.signed_in_user(request)
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        if login_limits.logins_refused(request, user.get_username()):
-            raise Throttled(detail=login_limits.refused_message())
-        if not password_confirms(request, user, serializer.validated_data["password"]):
-            raise PermissionDenied(WRONG_PASSWORD)
+        password = serializer.validated_data["password"]
+        try:
+            check_current_password(request, user, password, wrong=WRONG_PASSWORD, code="wrong_password")
+        except ValidationError as refused:
+            # Past the login limits a 429, as the token login answers; a wrong password a 403.
+            if refused.code == TOO_MANY_FAILURES:
+                raise Throttled(detail=refused.message) from None
+            raise PermissionDenied(refused.message) from None
         account_delete(user=user)
         return Response(status=204)
 

@@ -11,6 +11,9 @@ from django.http import HttpRequest
 
 from accounts import login_limits
 
+# The code of a refusal at the login limits, apart from a wrong password (the API answers it with 429).
+TOO_MANY_FAILURES = "too_many_failures"
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form that says so when failed logins have reached their limit."""
@@ -18,7 +21,7 @@ class LoginForm(AuthenticationForm):
     def clean(self) -> dict[str, object]:
         username = self.cleaned_data.get("username")
         if username and self.request is not None and login_limits.logins_refused(self.request, username):
-            raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
+            raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
         return super().clean()
 
 
@@ -55,7 +58,7 @@ def check_current_password(request: HttpRequest, user: User, password: str, *, w
     """A form field's check of the signed-in user's password (password_confirms), refused with
     the reason once the login limits are reached; `wrong` and `code` say it was not the password."""
     if login_limits.logins_refused(request, user.get_username()):
-        raise forms.ValidationError(login_limits.refused_message(), code="too_many_failures")
+        raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
     if not password_confirms(request, user, password):
         raise forms.ValidationError(wrong, code=code)
 

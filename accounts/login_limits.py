@@ -25,7 +25,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from storefront.throttles import client_ip
+from storefront.throttles import client_key
 
 
 def refused_message() -> str:
@@ -46,7 +46,7 @@ def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
     # Hashed: a username is whatever a client typed, and must not shape the cache key.
     name = hashlib.sha256(username.casefold().encode()).hexdigest()
     return [
-        (f"login-attempts:address:{client_ip(request)}:{window}", settings.LOGIN_FAILURES_PER_ADDRESS),
+        (f"login-attempts:address:{client_key(request)}:{window}", settings.LOGIN_FAILURES_PER_ADDRESS),
         (f"login-attempts:username:{name}:{window}", settings.LOGIN_FAILURES_PER_USERNAME),
     ]
 

@@ -130,8 +130,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
 def admin_password_change(request: HttpRequest) -> HttpResponseBase:
     """The admin's "Change password" for the staff member signed in: AdminSite.password_change with
-    the current password checked within the login limits (the admin's own view takes no other form).
-    Routed before admin.site.urls, at the same address, so the admin's links lead here."""
+    the current password checked within the login limits. Routed before admin.site.urls, at the same
+    address, so the admin's links lead here.
+
+    A copy of AdminSite.password_change's few lines rather than a call to it: that method names its
+    form class and Django's PasswordChangeView in its body (no site attribute or argument changes
+    either), and that view gives its form no request, which the login limits count by."""
     request.current_app = admin.site.name
     view = PasswordChangeView.as_view(
         form_class=CountedAdminPasswordChangeForm,

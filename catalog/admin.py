@@ -28,6 +28,7 @@ from catalog.services import (
     articles_set_availability,
 )
 from catalog.templatetags.catalog_tags import article_alt_text, article_image_url
+from storefront.plurals import counted
 
 # Small enough for a changelist row, big enough to recognise a garment.
 PREVIEW_HEIGHT = 72
@@ -171,14 +172,14 @@ class ArticleAdmin(admin.ModelAdmin):
         changed = articles_set_availability(
             article_ids=queryset.values_list("article_id", flat=True), available=False
         )
-        self.message_user(request, f"{_articles(changed)} taken off sale.")
+        self.message_user(request, f"{counted(changed, 'article')} taken off sale.")
 
     @admin.action(description="Put back on sale")
     def put_back_on_sale(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         changed = articles_set_availability(
             article_ids=queryset.values_list("article_id", flat=True), available=True
         )
-        self.message_user(request, f"{_articles(changed)} put back on sale.")
+        self.message_user(request, f"{counted(changed, 'article')} put back on sale.")
 
     def get_deleted_objects(
         self, objs: Sequence[Article] | QuerySet[Article], request: HttpRequest
@@ -216,7 +217,3 @@ def admin_link(obj: Model) -> SafeString:
     opts = obj._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
     return format_html('{}: <a href="{}">{}</a>', capfirst(opts.verbose_name), url, obj)
-
-
-def _articles(count: int) -> str:
-    return "1 article" if count == 1 else f"{count} articles"

@@ -32,6 +32,7 @@ from recommendations.artifacts import ArtifactError
 from recommendations.collaborative import admin_chart
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import all_kinds, get_kind
+from storefront.plurals import counted
 
 # Enough to compare runs at a glance without widening the list past a laptop screen.
 METRICS_IN_LIST = 4
@@ -256,7 +257,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         # Finished runs are left alone; a page with no word at all read as if the click did nothing.
         finished = queryset.count() - len(in_progress)
         if finished:
-            runs = "1 selected run" if finished == 1 else f"{finished} selected runs"
+            runs = counted(finished, "selected run")
             messages.warning(request, f"Not cancelled: {runs} had already finished.")
 
     def get_urls(self) -> list[URLPattern]:

@@ -49,7 +49,7 @@ def client_network(address: str) -> str:
 
 class RatesFromSettings:
     """The rate as settings give it now (DRF reads the rates once, when its class is defined), per
-    client_network."""
+    client_key."""
 
     scope: str
 
@@ -58,7 +58,7 @@ class RatesFromSettings:
         return None if rate is None else str(rate)
 
     def get_ident(self, request: Request) -> str:
-        return client_ip(request)
+        return client_key(request)
 
 
 class SearchUserThrottle(RatesFromSettings, UserRateThrottle):
@@ -101,9 +101,10 @@ class QueryAnonThrottle(QueryOnlyThrottleMixin, SearchAnonThrottle):
     pass
 
 
-def client_ip(request: HttpRequest | Request) -> str:
-    """The client's address by DRF's rule (REMOTE_ADDR, or behind our proxy the address it
-    appended), as client_network counts it."""
+def client_key(request: HttpRequest | Request) -> str:
+    """What the limits count the client as: its address by DRF's rule (REMOTE_ADDR, or behind our
+    proxy the address it appended) through client_network, so an IPv4 address ("192.0.2.7") or an
+    IPv6 /64 network ("2001:db8:1:2::/64"), not necessarily an address to show or to connect to."""
     # DRF's rule reads only request.META, which a Django request has too.
     return client_network(str(BaseThrottle().get_ident(request) or "unknown"))  # type: ignore[arg-type]
 

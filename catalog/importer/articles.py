@@ -17,6 +17,7 @@ from catalog.importer.upserts import upsert_statement
 from catalog.models import Article
 from catalog.progress import Progress
 from catalog.search import SEARCH_DOCUMENT_SQL
+from storefront.plurals import counted
 
 TABLE = Article._meta.db_table
 STAGING = "hm_import_articles"
@@ -40,14 +41,11 @@ def import_articles(path: Path, *, progress: Progress) -> FileReport:
             rows, changed = _load_sqlite(path, columns, progress)
         # Every row of the file is in the table now (a repeated id is an error): the rest are not in it.
         not_in_file = Article.objects.count() - rows
-    notes = [f"kept {_articles(not_in_file)} not in this file ({KEPT_REASON})"] if not_in_file else []
+    kept = f"kept {counted(not_in_file, 'article')} not in this file ({KEPT_REASON})"
+    notes = [kept] if not_in_file else []
     return FileReport(
         ARTICLES.filename, rows=rows, changed=changed, seconds=time.monotonic() - started, notes=notes
     )
-
-
-def _articles(count: int) -> str:
-    return "1 article" if count == 1 else f"{count:,} articles"
 
 
 def _slug(prod_name: str, colour_group_name: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 from django.db import connection
 
 from accounts.models import ErasedCustomer
+from storefront.plurals import counted
 
 TABLE = ErasedCustomer._meta.db_table
 
@@ -54,4 +55,4 @@ def is_erased(customer_id: str | bytes, erased: frozenset[str]) -> bool:
 
 def skipped_note(count: int, singular: str, plural: str) -> list[str]:
     """The report's note on what was skipped; none when nothing was."""
-    return [f"skipped {count:,} {singular if count == 1 else plural}"] if count else []
+    return [f"skipped {counted(count, singular, plural)}"] if count else []

@@ -12,7 +12,7 @@ from rest_framework.authtoken.models import Token
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import customer_erase
 from tests.admin_lists import listed
-from tests.factories import CustomerFactory, PurchaseFactory, UserFactory
+from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -110,11 +110,27 @@ def test_staff_who_may_not_delete_logins_cannot_erase_a_customer_with_one(client
 def test_deleting_a_login_in_the_admin_erases_its_customer_and_says_so(superuser_client, alice, bob):
     url = f"/admin/auth/user/{alice.user.pk}/delete/"
     confirmation = superuser_client.get(url)
-    assert f"Customer: {alice} is erased with the login" in confirmation.text
-    assert "its 3 purchases" in confirmation.text
+    assert f'Customer: <a href="/admin/accounts/customer/{alice.pk}/change/">{alice}</a>' in confirmation.text
+    assert "3 purchases, erased with it" in confirmation.text
     assert superuser_client.post(url, {"post": "yes"}).status_code == 302
     assert_erased(alice)
     assert Customer.objects.get() == bob
+
+
+def test_the_login_delete_confirmation_counts_purchases_as_the_customer_admin_does(superuser_client, bob):
+    """It said "its 1 purchases", and thousands without a separator."""
+    carol = CustomerFactory(user=UserFactory(username="carol"))
+    article = ArticleFactory()
+    Purchase.objects.bulk_create(PurchaseFactory.build(customer=carol, article=article) for _ in range(1_000))
+
+    page = superuser_client.post(
+        "/admin/auth/user/", {"action": "delete_selected", "_selected_action": [bob.user.pk, carol.user.pk]}
+    ).text
+
+    assert "1 purchases" not in page
+    assert "1,000 purchases" in page
+    assert "1 purchase, erased with it" in page and "1,000 purchases, erased with it" in page
+    assert f'href="/admin/accounts/customer/{carol.pk}/change/"' in page
 
 
 def test_the_bulk_delete_of_logins_erases_their_customers_and_deletes_the_others(superuser_client, alice):

@@ -10,6 +10,7 @@ from jsonschema import Draft202012Validator
 from rest_framework.authtoken.models import Token
 
 from accounts.models import Customer, ErasedCustomer, Purchase
+from tests.accounts.test_login_limits import WINDOW, start_well_inside_a_window
 from tests.api_contract import openapi_schema
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 from tests.test_throttles import new_address
@@ -157,6 +158,8 @@ def test_deleting_the_account_erases_it_signs_out_and_says_so(client, alice, bob
 
 def test_wrong_passwords_count_towards_the_login_limits(client, settings):
     settings.LOGIN_FAILURES_PER_USERNAME = 2
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW
+    start_well_inside_a_window()
     # A username of its own: its count lives in Redis for the window, across tests and runs.
     carol = CustomerFactory(user=UserFactory(username=f"carol-{uuid.uuid4().hex}"))
     client.force_login(carol.user)
@@ -165,6 +168,25 @@ def test_wrong_passwords_count_towards_the_login_limits(client, settings):
     refused = client.post("/accounts/delete/", {"password": PASSWORD}, REMOTE_ADDR=new_address())
     assert "Too many failed attempts" in refused.text
     assert Customer.objects.filter(pk=carol.pk).exists()
+
+
+def test_the_api_refuses_past_the_login_limits_with_the_reason(client, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 2
+    settings.LOGIN_FAILURE_WINDOW_SECONDS = WINDOW
+    start_well_inside_a_window()
+    dave = CustomerFactory(user=UserFactory(username=f"dave-{uuid.uuid4().hex}"))
+    client.force_login(dave.user)
+
+    def delete(password):
+        return client.delete(
+            "/api/v1/me/", {"password": password}, content_type="application/json", REMOTE_ADDR=new_address()
+        )
+
+    assert [delete("wrong").status_code for _ in range(2)] == [403, 403]
+    refused = delete(PASSWORD)
+    assert refused.status_code == 429
+    assert "Too many failed attempts" in refused.json()["detail"]
+    assert Customer.objects.filter(pk=dave.pk).exists()
 
 
 def test_the_api_deletes_the_account_with_the_password(client, alice, bob):

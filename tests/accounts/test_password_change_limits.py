@@ -74,3 +74,39 @@ def test_the_right_current_password_still_changes_it(url, done, is_staff):
     assert response.status_code == 302 and response["Location"] == done
     user.refresh_from_db()
     assert user.check_password(NEW_PASSWORD)
+
+
+def test_staffs_own_password_is_not_set_on_the_user_page_without_the_current_one():
+    """Django's user admin sets a password without asking for the current one: at a staff session
+    left open, anyone could set the staff member's own there. Their own is sent to the admin's
+    "Change password", which asks for it within the login limits."""
+    staff = UserFactory(username=f"root-{uuid.uuid4().hex[:12]}", is_staff=True, is_superuser=True)
+    session_left_open = client_from_new_address()
+    session_left_open.force_login(staff)
+    url = f"/admin/auth/user/{staff.pk}/password/"
+
+    form = session_left_open.get(url)
+    response = session_left_open.post(
+        url, {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)
+    assert form.status_code == 302 and form["Location"] == "/admin/password_change/"
+    assert response.status_code == 302 and response["Location"] == "/admin/password_change/"
+
+
+def test_staff_still_set_another_logins_password_on_its_user_page():
+    staff = UserFactory(username=f"root-{uuid.uuid4().hex[:12]}", is_staff=True, is_superuser=True)
+    colleague = UserFactory(username=f"colleague-{uuid.uuid4().hex[:12]}", is_staff=True)
+    client = client_from_new_address()
+    client.force_login(staff)
+
+    response = client.post(
+        f"/admin/auth/user/{colleague.pk}/password/",
+        {"usable_password": "true", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+    )
+
+    assert response.status_code == 302
+    colleague.refresh_from_db()
+    assert colleague.check_password(NEW_PASSWORD)

@@ -123,6 +123,16 @@ def test_staff_take_articles_off_sale_and_back_from_the_list(
     assert Article.objects.browsable().count() == 3
 
 
+def test_a_thousand_articles_taken_off_sale_are_counted_with_a_separator(staff_client):
+    Article.objects.bulk_create(ArticleFactory.build() for _ in range(1_000))
+    response = staff_client.post(
+        "/admin/catalog/article/",
+        {"action": "take_off_sale", "select_across": "1", "_selected_action": [Article.objects.first().pk]},
+        follow=True,
+    )
+    assert "1,000 articles taken off sale." in response.text
+
+
 def test_deleting_a_sold_article_is_refused_with_what_to_do_instead(staff_client, retired):
     response = staff_client.get(f"/admin/catalog/article/{retired.article_id}/delete/")
     assert "Take off sale" in response.text
