@@ -494,7 +494,7 @@ def training_runs_fail_stale(*, kind_name: str | None = None) -> int:
     def waited_too_long(since: str) -> Q:
         """Waiting for a worker since `since`: a day at most, or 15 minutes while none is busy."""
         before = f"{since}__lt"
-        return Q(**{before: never_taken_before}) | (Q(**{before: unclaimed_before}) & ~workers_busy)
+        return Q(**{before: never_taken_before}) | (~workers_busy & Q(**{before: unclaimed_before}))
 
     conditions = {
         WORKER_LOST: running & silent & executing,
