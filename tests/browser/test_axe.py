@@ -28,7 +28,7 @@ from tests.browser.test_small_screens import (  # noqa: F401  (fixtures)
 from tests.factories import UserFactory
 from tests.recommendations import dummy_kind
 from tests.recommendations.collaborative.conftest import planted_shop, trained_model  # noqa: F401
-from tests.recommendations.conftest import artifacts_root, dispatched, dummy_kind_registered  # noqa: F401
+from tests.recommendations.conftest import dispatched  # noqa: F401  (fixture)
 from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401  (fixtures)
 from tests.recommendations.hostile_files import encoded
 from tests.recommendations.photos import garment_photo
