@@ -59,11 +59,11 @@
     var objectUrl = null;
     var chosen = null; // the file in the preview
     var oversized = false; // the chosen file is over the limit: it is sent redrawn
-    var sending = false; // from "Find" until the page answers: a second press would upload again
 
-    // The button says it is working, and is disabled, while the photo is redrawn and uploaded.
+    // The button says it is working, and is disabled, while the photo is redrawn and uploaded: a
+    // second press (a click, or Enter in the form) would upload it again. Disabled, the form's only
+    // submit button stops both, so the submit listener needs no flag of its own.
     function busy(on) {
-      sending = on;
       submit.disabled = on;
       if (on) submit.setAttribute("aria-busy", "true");
       else submit.removeAttribute("aria-busy");
@@ -149,7 +149,9 @@
       input.addEventListener("change", function () { choose(input.files[0]); });
     });
 
-    // "Back" to this page from the results can show it as it was left: sending.
+    // "Back" to this page can show it from the browser's back/forward cache as it was left,
+    // "Finding…": left while the photo uploaded, or for the results where a browser caches a page
+    // that posted to its own address (Chromium does not).
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) busy(false);
     });
@@ -253,11 +255,6 @@
     }
 
     form.addEventListener("submit", function (event) {
-      // Enter, or a click that reaches the button before it is disabled, while sending.
-      if (sending) {
-        event.preventDefault();
-        return;
-      }
       busy(true);
       var ready = Boolean(preview.complete && preview.naturalWidth);
       if (!chosen || (ready && !oversized && !crop && !tooManyPixels())) return; // the whole photo, as chosen

@@ -6,9 +6,10 @@ import hashlib
 import pytest
 from django.contrib.messages import get_messages
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.db import connection
 
 from accounts.admin import CustomerAdmin, PurchaseAdmin
-from accounts.admin_search import MAX_LOGIN_CUSTOMERS, customers_by_id_prefix
+from accounts.admin_search import MAX_LOGIN_CUSTOMERS, customer_pks_by_login, customers_by_id_prefix
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import customer_erase
 from tests.admin_lists import CROWD, listed
@@ -128,9 +129,28 @@ def test_a_term_in_a_crowd_of_logins_that_also_starts_an_id_reads_a_capped_numbe
     assert set(found) == {by_id, *fans[:MAX_LOGIN_CUSTOMERS]}
     response = staff_client.get(CUSTOMERS, {"q": "123456"})
     assert [str(message) for message in get_messages(response.wsgi_request)] == [
-        f"More than {MAX_LOGIN_CUSTOMERS} customers' logins contain '123456': the first "
+        f"More than {MAX_LOGIN_CUSTOMERS} logins contain '123456': the customers of the first "
         f"{MAX_LOGIN_CUSTOMERS} are listed. Type more of the username or email."
     ]
+
+
+def test_the_customers_of_matching_logins_are_read_by_their_login_never_by_walking_the_customers(rf, crowd):
+    # Capped with ORDER BY pk LIMIT over a subquery of the logins, PostgreSQL may walk the customer
+    # primary key until it meets enough of them, and reads every customer when fewer match: it did
+    # over 1.4M customers when it guessed many matches. Without sorts it takes that walk here.
+    CustomerFactory(user=UserFactory(username="facade42"))
+    executed = []
+
+    def record(execute, sql, params, many, context):
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    request = rf.get(CUSTOMERS)
+    request._messages = CookieStorage(request)
+    with connection.execute_wrapper(record):
+        assert len(customer_pks_by_login(request, "facade")) == 1
+    plans = [query_plan(sql, params, switched_off=("sort", "seqscan")) for sql, params in executed]
+    assert not any("accounts_customer_pkey" in plan for plan in plans), "\n\n".join(plans)
 
 
 def test_the_short_id_of_an_erased_customer_asks_for_the_whole_id(staff_client):

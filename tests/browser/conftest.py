@@ -55,10 +55,8 @@ class Steps:
             (folder / "failed-here.txt").write_text(repr(error))
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium per test module (starting one takes seconds on a busy machine); each test
-    gets its own context (cookies, storage) from the `page` fixture."""
+def chromium(**launch_options):
+    """Chromium for one module's tests, to yield from a module-scoped `browser` fixture."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.sh)")
     from playwright.sync_api import sync_playwright
@@ -67,13 +65,22 @@ def browser():
     # and the live server's teardown make are still synchronous and safe.
     with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as playwright:
         monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **launch_options
+        )
+        yield launched
+        launched.close()
         # While the loop runs, Django keeps this thread's database connections apart (asgiref's
         # Local): one opened meanwhile (a module's fixture, set up after the first test) is closed
         # now, or it is out of reach once the loop stops and blocks the test database's removal.
         connections.close_all()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One Chromium per test module (starting one takes seconds on a busy machine); each test
+    gets its own context (cookies, storage) from the `page` fixture."""
+    yield from chromium()
 
 
 def policy_refusals(context) -> list[str]:

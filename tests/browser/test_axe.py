@@ -26,10 +26,13 @@ from tests.browser.test_small_screens import (  # noqa: F401  (fixtures)
     served_error_pages,
 )
 from tests.factories import UserFactory
+from tests.recommendations import dummy_kind
 from tests.recommendations.collaborative.conftest import planted_shop, trained_model  # noqa: F401
+from tests.recommendations.conftest import dispatched  # noqa: F401  (fixture)
 from tests.recommendations.content.conftest import trained, trained_content  # noqa: F401  (fixtures)
 from tests.recommendations.hostile_files import encoded
 from tests.recommendations.photos import garment_photo
+from tests.recommendations.test_admin import train
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -143,14 +146,26 @@ def staff_page(page, live_server):
     return page
 
 
-def test_the_staff_training_pages_break_no_rule(staff_page):
+@pytest.fixture
+def rollback_version(dummy_kind_registered, dispatched, artifacts_root):  # noqa: F811
+    """A version trained for real, its files intact, that staff may roll back to (v2 is active)."""
+    train(value=1)
+    train(value=2)
+    return ModelVersion.objects.get(kind=dummy_kind.KIND_NAME, version=1)
+
+
+def test_the_staff_training_pages_break_no_rule(staff_page, rollback_version):
     runs = [
         TrainingRun.objects.create(kind="collaborative", status=status, progress=progress, metrics=METRICS)
         for status, progress in [("succeeded", 100), ("failed", 40), ("running", 55)]
     ]
-    version = ModelVersion.objects.create(
+    # No files at "v1": its activation page is the refusal, with no form.
+    lost_version = ModelVersion.objects.create(
         kind="collaborative", version=1, path="v1", format_version=1, run=runs[0], is_active=False
     )
+    # Django's own admin stylesheet (admin/css/base.css) tells the breadcrumbs' links from
+    # their text by colour alone: not our templates, and the same on every admin page.
+    disabled = ("link-in-text-block",)
     found = audit_each(
         staff_page,
         [
@@ -158,11 +173,15 @@ def test_the_staff_training_pages_break_no_rule(staff_page):
             f"/admin/recommendations/trainingrun/{runs[1].pk}/change/",
             f"/admin/recommendations/trainingrun/{runs[2].pk}/change/",
             "/admin/recommendations/modelversion/",
-            f"/admin/recommendations/modelversion/{version.pk}/activate/",
             "/admin/recommendations/trainingschedule/",
         ],
-        # Django's own admin stylesheet (admin/css/base.css) tells the breadcrumbs' links from
-        # their text by colour alone: not our templates, and the same on every admin page.
-        disabled=("link-in-text-block",),
+        disabled=disabled,
     )
+    staff_page.goto(f"/admin/recommendations/modelversion/{rollback_version.pk}/activate/")
+    activate = staff_page.get_by_role("button", name=f"Activate {rollback_version}")
+    assert activate.count() == 1, "the confirmation form is audited, not a refusal"
+    found += violations_in_every_view(staff_page, "activation confirmation", disabled)
+    staff_page.goto(f"/admin/recommendations/modelversion/{lost_version.pk}/activate/")
+    staff_page.get_by_text(f"{lost_version} cannot be activated:").wait_for()
+    found += violations_in_every_view(staff_page, "activation refused", disabled)
     assert not found, "\n".join(found)
