@@ -9,6 +9,16 @@ def test_it_runs_against_postgres():
     assert connection.vendor == "postgresql"
 
 
+def deploy_check(env):
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_production_settings_pass_the_deploy_check():
     env = {
         "PATH": "/usr/bin:/bin",
@@ -16,13 +26,7 @@ def test_production_settings_pass_the_deploy_check():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
         "ALLOWED_HOSTS": "shop.example.com",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = deploy_check(env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -62,12 +66,6 @@ def test_the_deploy_check_refuses_the_throwaway_key_of_a_local_try():
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
         "ALLOWED_HOSTS": "shop.example.com",
     }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = deploy_check(env)
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr

@@ -205,9 +205,22 @@ def test_a_run_whose_next_steps_wait_in_the_queue_is_not_taken_for_lost(settings
     assert (run.status, run.message) == ("failed", "Never continued")
 
 
+def executing_another_run():
+    """A run of another kind with a step executing: a worker busy with training."""
+    other = training_run_request(kind_name="trending")
+    TrainingRun.objects.filter(pk=other.pk).update(
+        status="running", heartbeat_at=timezone.now(), steps_running=1
+    )
+    return other
+
+
+def past_the_unclaimed_limit(settings):
+    return timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+
+
 def test_a_run_whose_next_step_no_worker_takes_while_none_is_busy_is_failed_and_frees_its_kind(settings):
     run = training_run_request(kind_name=KIND)
-    quiet_since = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+    quiet_since = past_the_unclaimed_limit(settings)
     TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=quiet_since, steps_running=0)
 
     assert training.training_runs_fail_stale() == 1
@@ -218,10 +231,7 @@ def test_a_run_whose_next_step_no_worker_takes_while_none_is_busy_is_failed_and_
 
 def test_a_run_whose_next_step_waits_behind_a_busy_worker_keeps_waiting(settings):
     run = training_run_request(kind_name=KIND)
-    other = training_run_request(kind_name="trending")
-    TrainingRun.objects.filter(pk=other.pk).update(
-        status="running", heartbeat_at=timezone.now(), steps_running=1
-    )
+    executing_another_run()
     quiet_since = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS * 10)
     TrainingRun.objects.filter(pk=run.pk).update(status="running", heartbeat_at=quiet_since, steps_running=0)
 
@@ -246,7 +256,7 @@ def test_a_queued_run_no_worker_takes_while_none_is_busy_is_failed_and_frees_its
 def test_a_run_that_ended_without_starting_kept_no_worker_busy(settings):
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(
-        created_at=timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+        created_at=past_the_unclaimed_limit(settings)
     )
     other = training_run_request(kind_name="trending")
     training.training_run_cancel(run=other)  # ended just now, never taken by a worker
@@ -258,7 +268,7 @@ def test_a_run_that_ended_without_starting_kept_no_worker_busy(settings):
 def test_the_sweep_leaves_a_run_a_worker_claimed_after_it_was_read(settings, monkeypatch):
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(
-        created_at=timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS + 60)
+        created_at=past_the_unclaimed_limit(settings)
     )
     stale_error = training._stale_error
 
@@ -275,10 +285,7 @@ def test_the_sweep_leaves_a_run_a_worker_claimed_after_it_was_read(settings, mon
 
 def test_a_queued_run_behind_another_kinds_run_waits_for_the_busy_worker(settings):
     run = training_run_request(kind_name=KIND)
-    other = training_run_request(kind_name="trending")
-    TrainingRun.objects.filter(pk=other.pk).update(
-        status="running", heartbeat_at=timezone.now(), steps_running=1
-    )
+    other = executing_another_run()
     long_ago = timezone.now() - dt.timedelta(seconds=settings.TRAINING_UNCLAIMED_SECONDS * 10)
     TrainingRun.objects.filter(pk=run.pk).update(created_at=long_ago)
     assert training.training_runs_fail_stale() == 0
