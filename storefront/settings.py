@@ -203,9 +203,10 @@ TRAINING_HEARTBEAT_SECONDS = float(os.environ.get("TRAINING_HEARTBEAT_SECONDS", 
 TRAINING_STALE_SECONDS = float(os.environ.get("TRAINING_STALE_SECONDS", "60"))
 # A run still queued after this long (no worker consumed it) is failed so its kind can train again.
 TRAINING_QUEUED_TIMEOUT_SECONDS = float(os.environ.get("TRAINING_QUEUED_TIMEOUT_SECONDS", str(24 * 3600)))
-# ... and after this long when, all that while, no run was running or ended: no worker was busy
-# with training, so none is running at all. An idle worker takes a run within seconds; 15 minutes
-# covers a worker restarting during a deploy. The day above is for runs queued behind a busy one.
+# ... and after this long (queued, or waiting between its steps) when no worker is executing a
+# training step and none ended a run in that time: no worker is busy, so none is running at all. An
+# idle worker takes a run within seconds; 15 minutes covers a worker restarting during a deploy.
+# The day above is for runs waiting behind a busy worker.
 TRAINING_UNCLAIMED_SECONDS = float(os.environ.get("TRAINING_UNCLAIMED_SECONDS", str(15 * 60)))
 # Celery time limits (workers/celery.py): a training run's finishing step and one chunk.
 TRAINING_SOFT_TIME_LIMIT = int(os.environ.get("TRAINING_SOFT_TIME_LIMIT", str(6 * 3600)))
