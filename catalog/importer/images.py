@@ -5,6 +5,9 @@ there) are skipped, so re-imports only touch changed photos, and photos stored b
 processing (image_files.PHOTO_PROCESSING). The work runs in a few processes (decoding
 and resizing is CPU-bound); results are written to the database in batches. A file that is not
 an image stops the import with its name; photos stored before it stay recorded, and none after.
+
+A changed photo is written under new names beside the old files, which its article keeps showing
+until its batch is recorded (catalog.services.articles_record_photos).
 """
 
 from __future__ import annotations
@@ -13,30 +16,34 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
 from catalog.importer.errors import ImportInputError
-from catalog.importer.image_files import ImageResult, ImageTask, original_path, process_image, thumbnail_path
+from catalog.importer.image_files import ImageResult, ImageTask, process_image
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
 from catalog.progress import Progress
+from catalog.services import articles_record_photos
 
 _IMAGE_NAME = re.compile(r"(\d{1,19})\.jpe?g", re.IGNORECASE)
 BATCH = 500
 # Below this many photos, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 200
-FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha256"]
 
 
 def import_images(images_dir: Path, *, progress: Progress, workers: int | None = None) -> FileReport:
     started = time.monotonic()
-    known = dict(Article.objects.values_list("article_id", "image_sha256"))
+    known = {
+        article_id: (fingerprint, (image, thumbnail))
+        for article_id, fingerprint, image, thumbnail in Article.objects.values_list(
+            "article_id", "image_sha256", "image", "image_thumbnail"
+        )
+    }
     photos: dict[int, Path] = {}
     ignored = without_article = 0
     for path in sorted(images_dir.rglob("*")):
@@ -51,9 +58,8 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             without_article += 1
             continue
         if article_id in photos:
-            # Both would be written to the article's one file, in whichever order the workers
-            # finish: the photo, its thumbnail and its recorded checksum could come from
-            # different files, and every import would "change" it again.
+            # Both would be stored for the article and one of them recorded, whichever the
+            # workers finished last, and every import would "change" it again.
             # Found before any photo is stored: the error names the folder, none of which is stored.
             raise ImportInputError(
                 IMAGES_DIR,
@@ -62,36 +68,27 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             )
         photos[article_id] = path
     tasks = [
-        ImageTask(str(path), article_id, known[article_id], str(settings.MEDIA_ROOT))
+        ImageTask(str(path), article_id, known[article_id][0], str(settings.MEDIA_ROOT), known[article_id][1])
         for article_id, path in photos.items()
     ]
 
     stored = 0
-    pending: list[Article] = []
+    pending: list[ImageResult] = []
     with progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance:
         for result in _run(tasks, workers):
             advance(1)
             if result.problem:
-                _save(pending)
+                articles_record_photos(results=pending)
                 raise ImportInputError(
                     _relative(Path(result.source), images_dir), f"is not a readable image ({result.problem})"
                 )
             if result.stored:
                 stored += 1
-                pending.append(
-                    Article(
-                        article_id=result.article_id,
-                        image=original_path(result.article_id),
-                        image_thumbnail=thumbnail_path(result.article_id),
-                        image_width=result.width,
-                        image_height=result.height,
-                        image_sha256=result.fingerprint,
-                    )
-                )
+                pending.append(result)
                 if len(pending) >= BATCH:
-                    _save(pending)
+                    articles_record_photos(results=pending)
                     pending = []
-        _save(pending)
+        articles_record_photos(results=pending)
 
     notes = []
     if without_article:
@@ -120,10 +117,3 @@ def _run(tasks: list[ImageTask], workers: int | None) -> Iterator[ImageResult]:
     finally:
         # On a bad photo, stop at once rather than finishing every queued one.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _save(articles: Iterable[Article]) -> None:
-    articles = list(articles)
-    if articles:
-        with transaction.atomic():
-            Article.objects.bulk_update(articles, FIELDS, batch_size=BATCH)
