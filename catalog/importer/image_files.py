@@ -136,6 +136,11 @@ def process_image(task: ImageTask) -> ImageResult:
     return prepared.result
 
 
+def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
+    """A worker process's share of an import (it imports this module alone, without Django)."""
+    return [process_image(task) for task in tasks]
+
+
 def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
     """Write a prepared photo's two files, each whole (see _write_atomically), or neither."""
     original = media_root / prepared.result.original

@@ -7,7 +7,10 @@ and resizing is CPU-bound); results are written to the database in batches. A fi
 an image stops the import with its name; photos stored before it stay recorded, and none after.
 
 A changed photo is written under new names beside the old files, which its article keeps showing
-until its batch is recorded (catalog.services.articles_record_photos).
+until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
+that end up recorded by no row (those after a bad photo, which the worker processes had already
+done, or a batch interrupted by Ctrl-C) are removed again, so the disk holds no photo its article
+does not record.
 """
 
 from __future__ import annotations
@@ -17,21 +20,24 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from django.conf import settings
 
 from catalog.importer.errors import ImportInputError
-from catalog.importer.image_files import ImageResult, ImageTask, process_image
+from catalog.importer.image_files import ImageResult, ImageTask, process_image, process_images
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
 from catalog.progress import Progress
-from catalog.services import articles_record_photos
+from catalog.services import articles_record_photos, photos_remove_unrecorded
 
 _IMAGE_NAME = re.compile(r"(\d{1,19})\.jpe?g", re.IGNORECASE)
 BATCH = 500
+# Photos a worker process takes at a time (pool.map's chunksize before): few enough that a bad
+# photo stops the import soon, many enough that handing them out costs little.
+CHUNK = 32
 # Below this many photos, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 200
 
@@ -74,21 +80,31 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
 
     stored = 0
     pending: list[ImageResult] = []
-    with progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance:
-        for result in _run(tasks, workers):
-            advance(1)
-            if result.problem:
-                articles_record_photos(results=pending)
-                raise ImportInputError(
-                    _relative(Path(result.source), images_dir), f"is not a readable image ({result.problem})"
-                )
-            if result.stored:
-                stored += 1
-                pending.append(result)
-                if len(pending) >= BATCH:
+    # Results the worker processes produced beyond the one the import stopped at (see _run).
+    unread: list[ImageResult] = []
+    try:
+        with progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance:
+            for result in _run(tasks, workers, unread):
+                if result.problem:
                     articles_record_photos(results=pending)
                     pending = []
-        articles_record_photos(results=pending)
+                    raise ImportInputError(
+                        _relative(Path(result.source), images_dir),
+                        f"is not a readable image ({result.problem})",
+                    )
+                if result.stored:
+                    stored += 1
+                    pending.append(result)
+                    if len(pending) >= BATCH:
+                        articles_record_photos(results=pending)
+                        pending = []
+                # Once the result is in hand: a Ctrl-C while the bar redraws finds it in pending.
+                advance(1)
+            articles_record_photos(results=pending)
+            pending = []
+    except BaseException:
+        photos_remove_unrecorded(paths=[path for result in (*pending, *unread) for path in result.files])
+        raise
 
     notes = []
     if without_article:
@@ -105,15 +121,32 @@ def _relative(path: Path, images_dir: Path) -> str:
     return str(path.relative_to(images_dir.parent))
 
 
-def _run(tasks: list[ImageTask], workers: int | None) -> Iterator[ImageResult]:
+def _run(tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]) -> Iterator[ImageResult]:
+    """Each task's result, in order. When the caller stops early, the results that worker processes
+    had produced beyond it (their photos stored) are added to `unread`."""
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(tasks) < POOL_THRESHOLD:
         yield from map(process_image, tasks)
         return
     # spawn, not fork: children must not inherit the parent's open database connection.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
+    # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
+    futures: list[Future[list[ImageResult]] | None] = [pool.submit(process_images, chunk) for chunk in chunks]
+    results: list[ImageResult] = []
+    given = 0
     try:
-        yield from pool.map(process_image, tasks, chunksize=32)
+        for position, future in enumerate(futures):
+            assert future is not None
+            results, given, futures[position] = future.result(), 0, None
+            for result in results:
+                given += 1
+                yield result
     finally:
-        # On a bad photo, stop at once rather than finishing every queued one.
+        # On a bad photo, stop at once rather than finishing every queued one; chunks already
+        # running finish, and store their photos.
         pool.shutdown(wait=True, cancel_futures=True)
+        unread.extend(results[given:])
+        for future in futures:
+            if future is not None and not future.cancelled() and future.exception() is None:
+                unread.extend(future.result())

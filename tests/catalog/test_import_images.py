@@ -1,6 +1,7 @@
 import hashlib
 import os
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from catalog.importer import images as image_import
 from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import PHOTO_PROCESSING, THUMBNAIL_WIDTH, ImageTask, process_image
 from catalog.models import Article
+from catalog.progress import SilentProgress
 from tests.catalog.hm_data import read_rows, run_import
 from tests.recommendations.hostile_files import (
     cut_out_photo,
@@ -341,3 +343,73 @@ def test_a_photo_re_encoded_by_older_processing_is_stored_again(hm_files, source
         assert stored.size == ((150, 300) if source == "turned JPEG" else (200, 200))
         assert min(stored.convert("RGB").getpixel((stored.width - 3, stored.height - 3))) > 240
 
+
+def _changed_photos(data_dir: Path) -> list[Path]:
+    """Every photo of the data set replaced by another plain JPEG (stored byte for byte)."""
+    photos = sorted((data_dir / "images").rglob("*.jpg"))
+    for number, path in enumerate(photos):
+        Image.new("RGB", (60, 90), (number, 100, 200)).save(path, "JPEG")
+    return photos
+
+
+def _assert_each_article_shows_what_it_records():
+    """Each recorded file holds the photo its fingerprint names, and no other photo file is stored."""
+    media = Path(settings.MEDIA_ROOT)
+    recorded = set()
+    for article in Article.objects.exclude(image=""):
+        assert _sha256((media / article.image).read_bytes()) == article.image_sha256, article.display_id
+        recorded |= {article.image, article.image_thumbnail}
+    assert {path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()} == recorded
+
+
+def test_photos_the_workers_stored_after_a_bad_one_are_neither_recorded_nor_left_on_disk(
+    hm_files, monkeypatch
+):
+    """Worker processes run ahead of the results the import reads: when it stopped at a bad photo,
+    they had already written the next photos over their articles' files, whose rows kept the old
+    fingerprints (the new pixels served under the old version, believed embedded by the content run)."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    run_import(hm_files)
+    before = dict(Article.objects.values_list("article_id", "image_sha256"))
+    photos = _changed_photos(hm_files)
+    photos[0].write_bytes(b"not a photo")
+
+    with pytest.raises(ImportInputError):
+        run_import(hm_files, image_workers=2)
+
+    assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
+    _assert_each_article_shows_what_it_records()
+
+
+class _InterruptedProgress(SilentProgress):
+    """Ctrl-C after `photos` photos: between two batches of records."""
+
+    def __init__(self, photos):
+        self.photos = photos
+
+    @contextmanager
+    def _bar(self):
+        done = 0
+
+        def advance(count):
+            nonlocal done
+            done += count
+            if done > self.photos:
+                raise KeyboardInterrupt
+
+        yield advance
+
+    def bar(self, description, *, total=None, unit="rows"):
+        return self._bar()
+
+
+def test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files(hm_files):
+    run_import(hm_files)
+    before = dict(Article.objects.values_list("article_id", "image_sha256"))
+    _changed_photos(hm_files)
+
+    with pytest.raises(KeyboardInterrupt):
+        image_import.import_images(hm_files / "images", progress=_InterruptedProgress(10), workers=1)
+
+    assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
+    _assert_each_article_shows_what_it_records()
