@@ -101,6 +101,8 @@ def articles_delete(*, article_ids: Iterable[int]) -> int:
 
 
 def _remove_unused_photos(paths: set[str]) -> None:
+    if not paths:
+        return
     # Paths were free text in the admin once: a photo another article records is kept.
     still_used = {
         path
@@ -159,7 +161,10 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
         with transaction.atomic():
             ids = [result.article_id for result in results]
             locked = Article.objects.select_for_update().filter(article_id__in=ids).order_by("article_id")
-            replaced = {path for pair in locked.values_list("image", "image_thumbnail") for path in pair}
+            rows = list(locked.values_list("article_id", "image", "image_thumbnail"))
+            present = {article_id for article_id, *_ in rows}
+            replaced = {path for _, *paths in rows for path in paths}
+            # An article deleted while its photo was processed has no row to record it.
             articles = [
                 Article(
                     article_id=result.article_id,
@@ -170,12 +175,15 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
                     image_sha256=result.fingerprint,
                 )
                 for result in results
+                if result.article_id in present
             ]
             Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
             transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
     except BaseException:
         photos_remove_unrecorded(paths=written)
         raise
+    deleted_meanwhile = [result for result in results if result.article_id not in present]
+    photos_remove_unrecorded(paths=[path for result in deleted_meanwhile for path in result.files])
 
 
 def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
@@ -185,7 +193,10 @@ def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
     the database cannot say (the failure was its connection), the files are kept: an unused file
     costs disk space, a recorded one removed costs a photo.
     """
+    paths = set(paths)
+    if not paths:
+        return
     try:
-        _remove_unused_photos(set(paths))
+        _remove_unused_photos(paths)
     except DatabaseError:
         logger.warning("Could not check which photo files are recorded; keeping them.", exc_info=True)

@@ -2,8 +2,10 @@
 
 import pytest
 from django.db.models import ProtectedError
+from PIL import Image
 
-from catalog.services import articles_delete
+from catalog.importer.image_files import ImageTask, process_image
+from catalog.services import articles_delete, articles_record_photos
 from tests.catalog.admin_forms import CHANGELIST
 from tests.factories import ArticleFactory, PurchaseFactory, UserFactory
 
@@ -74,3 +76,21 @@ def test_a_photo_another_article_records_is_kept(media, django_capture_on_commit
 
     assert (media / deleted.image).exists()
     assert not (media / deleted.image_thumbnail).exists()
+
+
+def test_a_photo_stored_for_an_article_deleted_meanwhile_leaves_no_files(
+    media, tmp_path, django_capture_on_commit_callbacks
+):
+    """An import (or a staff upload, written once its save commits) stores the photo first and
+    records it after: an article deleted in between kept the files, which no row pointed to."""
+    article = ArticleFactory(article_id=912345009)
+    source = tmp_path / "0912345009.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    stored = process_image(ImageTask(str(source), article.article_id, "", str(media)))
+    assert all((media / path).exists() for path in stored.files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_delete(article_ids=[article.pk])
+        articles_record_photos(results=[stored])
+
+    assert [path for path in media.rglob("*") if path.is_file()] == []
