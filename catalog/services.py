@@ -90,9 +90,10 @@ def articles_delete(*, article_ids: Iterable[int]) -> int:
     their photo files, which would otherwise stay on disk and be served; returns how many."""
     with transaction.atomic():
         articles = Article.objects.filter(article_id__in=list(article_ids))
-        photos = {
-            path for paths in articles.values_list("image", "image_thumbnail") for path in paths if path
-        }
+        # Read under the rows' locks, which the delete would wait for anyway: read before, a photo
+        # recorded meanwhile (articles_record_photos) had its files left behind, the old ones removed.
+        locked = articles.select_for_update().order_by("article_id")
+        photos = {path for paths in locked.values_list("image", "image_thumbnail") for path in paths if path}
         _, per_model = articles.delete()
         # After the commit: a delete that is rolled back (or refused) keeps its photos.
         transaction.on_commit(lambda: _remove_unused_photos(photos))
