@@ -413,3 +413,28 @@ def test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files(hm_
 
     assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
     _assert_each_article_shows_what_it_records()
+
+
+def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_changes(
+    hm_files, django_capture_on_commit_callbacks
+):
+    """Older imports named the files articles/010/0108775015.jpg, and rows record those names."""
+    run_import(hm_files)
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    article = Article.objects.get(article_id=int(article_id))
+    media = Path(settings.MEDIA_ROOT)
+    folder = article_id[:3]
+    older = (f"articles/{folder}/{article_id}.jpg", f"articles/thumbnails/{folder}/{article_id}.webp")
+    for current, old in zip((article.image, article.image_thumbnail), older, strict=True):
+        (media / current).rename(media / old)
+    Article.objects.filter(pk=article.pk).update(image=older[0], image_thumbnail=older[1])
+
+    assert run_import(hm_files).report("images").changed == 0
+    assert Article.objects.get(pk=article.pk).image == older[0]
+
+    _changed_photos(hm_files)
+    with django_capture_on_commit_callbacks(execute=True):  # as each batch's commit would
+        run_import(hm_files)
+
+    assert Article.objects.get(pk=article.pk).image != older[0]
+    _assert_each_article_shows_what_it_records()  # the older files went
