@@ -19,8 +19,9 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
@@ -83,8 +84,12 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
     # Results the worker processes produced beyond the one the import stopped at (see _run).
     unread: list[ImageResult] = []
     try:
-        with progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance:
-            for result in _run(tasks, workers, unread):
+        # Closed (and `unread` filled) on the way out, not whenever the generator is collected.
+        with (
+            progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance,
+            closing(_run(tasks, workers, unread)) as results,
+        ):
+            for result in results:
                 if result.problem:
                     articles_record_photos(results=pending)
                     pending = []
@@ -121,7 +126,9 @@ def _relative(path: Path, images_dir: Path) -> str:
     return str(path.relative_to(images_dir.parent))
 
 
-def _run(tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]) -> Iterator[ImageResult]:
+def _run(
+    tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]
+) -> Generator[ImageResult, None, None]:
     """Each task's result, in order. When the caller stops early, the results that worker processes
     had produced beyond it (their photos stored) are added to `unread`."""
     workers = workers or min(os.cpu_count() or 1, 4)
