@@ -144,21 +144,25 @@ def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
 def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
     """Write a prepared photo's two files, each whole (see _write_atomically), or neither."""
     original = media_root / prepared.result.original
+    # A photo restored under the names its article records (its thumbnail was lost, say) keeps
+    # the original it had if the thumbnail cannot be written.
+    existed = original.exists()
     _write_atomically(original, prepared.original_data)
     try:
         _write_atomically(media_root / prepared.result.thumbnail, prepared.thumbnail_data)
     except BaseException:
-        original.unlink(missing_ok=True)
+        if not existed:
+            original.unlink(missing_ok=True)
         raise
 
 
 def prepare_photo(data: bytes, *, article_id: int, source: str = "") -> PreparedPhoto:
     """Check, measure and process a photo in memory: its files' bytes, or the problem with it."""
     sha256 = hashlib.sha256(data).hexdigest()
-    problem = _problem_or_prepared(data, sha256, article_id=article_id, source=source)
-    if isinstance(problem, str):
-        return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=problem))
-    return problem
+    outcome = _problem_or_prepared(data, sha256, article_id=article_id, source=source)
+    if isinstance(outcome, str):
+        return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=outcome))
+    return outcome
 
 
 def _problem_or_prepared(data: bytes, sha256: str, *, article_id: int, source: str) -> PreparedPhoto | str:

@@ -438,3 +438,18 @@ def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_cha
 
     assert Article.objects.get(pk=article.pk).image != older[0]
     _assert_each_article_shows_what_it_records()  # the older files went
+
+
+def test_a_photo_whose_thumbnail_cannot_be_written_leaves_no_original_behind(tmp_path):
+    """The import stops on the error, and the original would be a file no row records."""
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    (media / "articles").mkdir(parents=True)
+    in_the_way = media / "articles" / "thumbnails"
+    in_the_way.write_text("a file where the thumbnails' folder goes")
+
+    with pytest.raises(OSError):
+        process_image(ImageTask(str(source), 108775015, "", str(media)))
+
+    assert [path for path in media.rglob("*") if path.is_file()] == [in_the_way]
