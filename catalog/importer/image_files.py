@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -253,8 +254,13 @@ def _rgb_profile(image: Image.Image) -> bytes | None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    # A page never sees half a file: write beside it, then rename over it.
+    # A page never sees half a file: write beside it, then rename over it. The temporary name is
+    # this write's own: two threads storing the same photo write the same file.
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -453,3 +453,50 @@ def test_a_photo_whose_thumbnail_cannot_be_written_leaves_no_original_behind(tmp
         process_image(ImageTask(str(source), 108775015, "", str(media)))
 
     assert [path for path in media.rglob("*") if path.is_file()] == [in_the_way]
+
+
+def test_two_writers_of_one_photo_in_one_process_each_store_it_whole(tmp_path, monkeypatch):
+    """Names follow the photo, so two staff uploading the same photo to an article (two threads of
+    one web process) write the same files. Their temporary files were named by the process alone:
+    the second writer's rename took the first one's temporary file away from under it."""
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    task = ImageTask(str(source), 108775015, "", str(media))
+    replace = os.replace
+    interleaved = []
+
+    def second_writer_first(temporary, path):
+        if not interleaved:  # the second writer runs whole while the first is about to rename
+            interleaved.append(None)
+            interleaved[0] = process_image(task)
+        replace(temporary, path)
+
+    monkeypatch.setattr(os, "replace", second_writer_first)
+
+    first = process_image(task)
+
+    assert first == interleaved[0] and first.stored
+    assert (media / first.original).read_bytes() == source.read_bytes()
+    stored = sorted(path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file())
+    assert stored == sorted(first.files)  # no temporary file left either
+
+
+def test_a_disk_that_fills_up_while_a_photo_is_written_leaves_no_part_of_it(tmp_path, monkeypatch):
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    write_bytes = Path.write_bytes
+
+    def disk_full(path, data):
+        if path.is_relative_to(media):
+            write_bytes(path, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+
+    with pytest.raises(OSError, match="No space left"):
+        process_image(ImageTask(str(source), 108775015, "", str(media)))
+
+    assert [path for path in media.rglob("*") if path.is_file()] == []
