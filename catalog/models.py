@@ -140,9 +140,10 @@ class Article(models.Model):
     def photo_url(self, path: str) -> str:
         """The URL of `path` (the photo or its thumbnail), naming the photo's fingerprint.
 
-        A new photo is stored under the article's old paths (by the admin's upload or an import),
-        so without a version in the URL browsers and caches in front of the media kept showing the
-        old one for as long as they judged it fresh.
+        Photos stored by older imports lie under the article's name alone, and a new photo once
+        replaced them there: without a version in the URL, browsers and caches in front of the
+        media kept showing the old one for as long as they judged it fresh. New photos have names
+        of their own (catalog.importer.image_files.original_path); the version stays for the old.
         """
         url = default_storage.url(path)
         if not self.image_sha256:

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import tempfile
+import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
-from catalog.importer.image_files import ImageTask, original_path, process_image, thumbnail_path
+from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, write_photo
 from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
+
+logger = logging.getLogger(__name__)
 
 
 def article_refresh_search_vectors(*, article_ids: Iterable[int] | None = None) -> int:
@@ -87,9 +90,10 @@ def articles_delete(*, article_ids: Iterable[int]) -> int:
     their photo files, which would otherwise stay on disk and be served; returns how many."""
     with transaction.atomic():
         articles = Article.objects.filter(article_id__in=list(article_ids))
-        photos = {
-            path for paths in articles.values_list("image", "image_thumbnail") for path in paths if path
-        }
+        # Read under the rows' locks, which the delete would wait for anyway: read before, a photo
+        # recorded meanwhile (articles_record_photos) had its files left behind, the old ones removed.
+        locked = articles.select_for_update().order_by("article_id")
+        photos = {path for paths in locked.values_list("image", "image_thumbnail") for path in paths if path}
         _, per_model = articles.delete()
         # After the commit: a delete that is rolled back (or refused) keeps its photos.
         transaction.on_commit(lambda: _remove_unused_photos(photos))
@@ -98,6 +102,8 @@ def articles_delete(*, article_ids: Iterable[int]) -> int:
 
 
 def _remove_unused_photos(paths: set[str]) -> None:
+    if not paths:
+        return
     # Paths were free text in the admin once: a photo another article records is kept.
     still_used = {
         path
@@ -112,23 +118,86 @@ def _remove_unused_photos(paths: set[str]) -> None:
 
 # What a photo sets on its article; staff never type them (the admin shows them read-only).
 PHOTO_FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha256"]
+# Articles whose photos one statement records (an import records its photos in batches of this).
+RECORDED_PER_STATEMENT = 500
 
 
 def article_replace_photo(*, article: Article, data: bytes) -> None:
-    """Store `data` (checked by storefront.photo_checks) as the article's photo, as an import would.
+    """Make `data` (checked by storefront.photo_checks) the article's photo once the caller's
+    transaction commits, processed as an import would.
 
-    The importer's own processing writes the original (as JPEG) and the thumbnail over the old
-    files and measures the photo; the new fingerprint makes the next content run embed it again.
+    The photo is processed now, in memory, so that a photo it cannot store stops the save. Its files
+    are written after the commit, under new names (image_files.original_path), and recorded on the
+    article in a transaction of their own (articles_record_photos). Written before, over the old
+    files, a save that then rolled back (a later error, a lost connection) left the old fingerprint
+    and size on the row beside the new pixels. A save that rolls back now writes nothing.
     """
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(folder) / "upload"
-        source.write_bytes(data)
-        # No known fingerprint: always stored, even when the same photo is uploaded again.
-        result = process_image(ImageTask(str(source), article.article_id, "", str(settings.MEDIA_ROOT)))
-    if result.problem:
-        raise ValueError(f"The photo of article {article.display_id} could not be stored: {result.problem}")
-    article.image = original_path(article.article_id)
-    article.image_thumbnail = thumbnail_path(article.article_id)
-    article.image_width, article.image_height = result.width, result.height
-    article.image_sha256 = result.fingerprint
-    article.save(update_fields=PHOTO_FIELDS)
+    prepared = prepare_photo(data, article_id=article.article_id)
+    if prepared.result.problem:
+        raise ValueError(
+            f"The photo of article {article.display_id} could not be stored: {prepared.result.problem}"
+        )
+    transaction.on_commit(partial(_store_and_record, prepared))
+
+
+def _store_and_record(prepared: PreparedPhoto) -> None:
+    write_photo(prepared, Path(settings.MEDIA_ROOT))
+    articles_record_photos(results=[prepared.result])
+
+
+def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
+    """Point articles at the photo files just written for them (image_files), in one transaction;
+    the files they pointed to before are removed once it commits, the new ones if it fails.
+
+    Until the commit, every page and the content run read the old files, whole, with the old
+    fingerprint; after it, the new ones with theirs: the two never disagree. The rows are locked,
+    so that of two writers replacing one article's photo (an import and a staff member), each
+    removes the files it replaced, never the ones the other recorded.
+    """
+    results = [result for result in results if result.stored]
+    if not results:
+        return
+    written = {path for result in results for path in result.files}
+    try:
+        with transaction.atomic():
+            ids = [result.article_id for result in results]
+            locked = Article.objects.select_for_update().filter(article_id__in=ids).order_by("article_id")
+            rows = list(locked.values_list("article_id", "image", "image_thumbnail"))
+            present = {article_id for article_id, *_ in rows}
+            replaced = {path for _, *paths in rows for path in paths}
+            # An article deleted while its photo was processed has no row to record it.
+            articles = [
+                Article(
+                    article_id=result.article_id,
+                    image=result.original,
+                    image_thumbnail=result.thumbnail,
+                    image_width=result.width,
+                    image_height=result.height,
+                    image_sha256=result.fingerprint,
+                )
+                for result in results
+                if result.article_id in present
+            ]
+            Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
+            transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
+    except BaseException:
+        photos_remove_unrecorded(paths=written)
+        raise
+    deleted_meanwhile = [result for result in results if result.article_id not in present]
+    photos_remove_unrecorded(paths=[path for result in deleted_meanwhile for path in result.files])
+
+
+def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
+    """Remove photo files written for articles that do not record them (a failed or stopped save).
+
+    A path a row records is kept: a photo restored under the name its row already had, say. When
+    the database cannot say (the failure was its connection), the files are kept: an unused file
+    costs disk space, a recorded one removed costs a photo.
+    """
+    paths = set(paths)
+    if not paths:
+        return
+    try:
+        _remove_unused_photos(paths)
+    except DatabaseError:
+        logger.warning("Could not check which photo files are recorded; keeping them.", exc_info=True)

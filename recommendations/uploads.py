@@ -5,8 +5,9 @@ oversized request is never buffered or spooled to disk: at most read and thrown 
 client can read the refusal), that passes the checks every upload passes
 (storefront.photo_checks: size, format by content, pixels, one frame, fully decoded); then the
 photo is downscaled, turned upright by its EXIF orientation and re-encoded in memory, so the
-model only ever sees a clean, small RGB image. Nothing is written to permanent storage: the
-upload lives in memory (or Django's temporary file for large bodies) for one request. The
+model only ever sees a clean, small RGB image. Nothing is written to disk: the upload lives in
+memory for one request (FILE_UPLOAD_MAX_MEMORY_SIZE is above the largest body the size check lets
+through, so Django never spools one to a temporary file). The
 results page shows the shopper the photo they searched with as a thumbnail inside the page
 itself (a data: address, which the Content-Security-Policy already admits for images).
 """

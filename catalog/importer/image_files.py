@@ -14,6 +14,13 @@ older processing (stored sideways, or on black) is done again, and the content r
 its image vectors by that record, embeds again exactly the photos whose pixels changed; H&M's
 plain JPEGs are neither copied nor embedded again.
 
+A photo's files are named by its fingerprint too (articles/010/0108775015-1a2b3c4d5e6f7a8b.jpg),
+so that a new photo never overwrites the files an article's row points to: they were written over
+before the row changed, so a failure in between (a transaction rolled back, an import stopped)
+left the old fingerprint and size recorded beside the new pixels, which caches then kept under
+the old version and the content run embedded under the old fingerprint. The row now switches to
+the new files in one commit and the old ones are removed after it (catalog.services).
+
 Pure file work (Pillow, no Django), so that worker processes can run it without setting Django up.
 """
 
@@ -22,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,18 +57,22 @@ ICC_RGB = b"RGB "
 # Names how a re-encoded photo is made, in its fingerprint. Change it whenever a change to the
 # processing changes the photos it stores, so that the next import stores them again.
 PHOTO_PROCESSING = "upright-flat-v2"
+# Enough of a fingerprint in a file's name to tell the article's photos apart, as its URLs do
+# (catalog.models.PHOTO_VERSION_CHARS).
+NAME_FINGERPRINT_CHARS = 16
 INCOMPLETE = "the JPEG is incomplete: the end of the file is missing, so part of the photo would be grey"
 
 
-def original_path(article_id: int) -> str:
-    """Relative to MEDIA_ROOT, in H&M's layout: articles/010/0108775015.jpg."""
+def original_path(article_id: int, fingerprint: str) -> str:
+    """Relative to MEDIA_ROOT, in H&M's folders, named by the article and its photo's fingerprint:
+    articles/010/0108775015-1a2b3c4d5e6f7a8b.jpg."""
     name = f"{article_id:010d}"
-    return f"{MEDIA_FOLDER}/{name[:3]}/{name}.jpg"
+    return f"{MEDIA_FOLDER}/{name[:3]}/{name}-{fingerprint[:NAME_FINGERPRINT_CHARS]}.jpg"
 
 
-def thumbnail_path(article_id: int) -> str:
+def thumbnail_path(article_id: int, fingerprint: str) -> str:
     name = f"{article_id:010d}"
-    return f"{MEDIA_FOLDER}/thumbnails/{name[:3]}/{name}.webp"
+    return f"{MEDIA_FOLDER}/thumbnails/{name[:3]}/{name}-{fingerprint[:NAME_FINGERPRINT_CHARS]}.webp"
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,9 @@ class ImageTask:
     article_id: int
     known_fingerprint: str  # what the article records (Article.image_sha256), "" for none
     media_root: str
+    # The files the article records (Article.image, image_thumbnail), "" for none: older imports
+    # stored photos under the article's name alone, and those are skipped as well when unchanged.
+    known_paths: tuple[str, str] = ("", "")
 
 
 @dataclass(frozen=True)
@@ -80,6 +95,23 @@ class ImageResult:
     width: int = 0
     height: int = 0
     problem: str = ""
+    # Where a stored photo was written, relative to MEDIA_ROOT (for Article.image, image_thumbnail).
+    original: str = ""
+    thumbnail: str = ""
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """The files this result wrote (none for a photo skipped or bad)."""
+        return (self.original, self.thumbnail) if self.stored else ()
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo processed in memory, not yet written: its result, and the bytes of its two files."""
+
+    result: ImageResult
+    original_data: bytes = b""
+    thumbnail_data: bytes = b""
 
 
 def processed_fingerprint(data: bytes) -> str:
@@ -88,13 +120,53 @@ def processed_fingerprint(data: bytes) -> str:
 
 
 def process_image(task: ImageTask) -> ImageResult:
+    """Store the task's photo under new names unless the article records it already; the caller
+    records the result on the article (catalog.services.articles_record_photos)."""
     data = Path(task.source).read_bytes()
-    sha256 = hashlib.sha256(data).hexdigest()
     media_root = Path(task.media_root)
-    original = media_root / original_path(task.article_id)
-    thumbnail = media_root / thumbnail_path(task.article_id)
-    if original.exists() and thumbnail.exists() and _stored_already(data, sha256, task.known_fingerprint):
+    recorded = [media_root / path for path in task.known_paths if path]
+    if (
+        len(recorded) == 2
+        and all(path.exists() for path in recorded)
+        and _stored_already(data, hashlib.sha256(data).hexdigest(), task.known_fingerprint)
+    ):
         return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint)
+    prepared = prepare_photo(data, article_id=task.article_id, source=task.source)
+    if prepared.result.stored:
+        write_photo(prepared, media_root)
+    return prepared.result
+
+
+def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
+    """A worker process's share of an import (it imports this module alone, without Django)."""
+    return [process_image(task) for task in tasks]
+
+
+def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
+    """Write a prepared photo's two files, each whole (see _write_atomically), or neither."""
+    original = media_root / prepared.result.original
+    # A photo restored under the names its article records (its thumbnail was lost, say) keeps
+    # the original it had if the thumbnail cannot be written.
+    existed = original.exists()
+    _write_atomically(original, prepared.original_data)
+    try:
+        _write_atomically(media_root / prepared.result.thumbnail, prepared.thumbnail_data)
+    except BaseException:
+        if not existed:
+            original.unlink(missing_ok=True)
+        raise
+
+
+def prepare_photo(data: bytes, *, article_id: int, source: str = "") -> PreparedPhoto:
+    """Check, measure and process a photo in memory: its files' bytes, or the problem with it."""
+    sha256 = hashlib.sha256(data).hexdigest()
+    outcome = _problem_or_prepared(data, sha256, article_id=article_id, source=source)
+    if isinstance(outcome, str):
+        return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=outcome))
+    return outcome
+
+
+def _problem_or_prepared(data: bytes, sha256: str, *, article_id: int, source: str) -> PreparedPhoto | str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
@@ -109,11 +181,11 @@ def process_image(task: ImageTask) -> ImageResult:
             if orientation in QUARTER_TURNS:
                 draft_size = draft_size[::-1]
             if image_format == "PNG" and (damage := png_damage(data)):
-                return ImageResult(task.article_id, task.source, stored=False, problem=f"the PNG {damage}")
+                return f"the PNG {damage}"
             image.draft("RGB", draft_size)
             image.load()
             if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
-                return ImageResult(task.article_id, task.source, stored=False, problem=INCOMPLETE)
+                return INCOMPLETE
             # A cut-out on a transparent background is stored on white, as shop the look sees it:
             # converted plainly, it came out on black.
             small = upright(flattened_rgb(image), orientation)
@@ -130,12 +202,9 @@ def process_image(task: ImageTask) -> ImageResult:
             data = buffer.getvalue()
     except UnidentifiedImageError:
         # Pillow's own message names an in-memory buffer; say what is wrong with the file instead.
-        problem = "the file is empty" if not data else f"{len(data):,} bytes in no image format Pillow reads"
-        return ImageResult(task.article_id, task.source, stored=False, problem=problem)
+        return "the file is empty" if not data else f"{len(data):,} bytes in no image format Pillow reads"
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        return ImageResult(
-            task.article_id, task.source, stored=False, problem=str(error) or type(error).__name__
-        )
+        return str(error) or type(error).__name__
     if small.width > THUMBNAIL_WIDTH:
         small = small.resize(
             (THUMBNAIL_WIDTH, max(1, round(small.height * THUMBNAIL_WIDTH / small.width))),
@@ -143,11 +212,17 @@ def process_image(task: ImageTask) -> ImageResult:
         )
     buffer = io.BytesIO()
     small.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, method=THUMBNAIL_EFFORT)
-    _write_atomically(original, data)
-    _write_atomically(thumbnail, buffer.getvalue())
-    return ImageResult(
-        task.article_id, task.source, stored=True, fingerprint=fingerprint, width=width, height=height
+    result = ImageResult(
+        article_id,
+        source,
+        stored=True,
+        fingerprint=fingerprint,
+        width=width,
+        height=height,
+        original=original_path(article_id, fingerprint),
+        thumbnail=thumbnail_path(article_id, fingerprint),
     )
+    return PreparedPhoto(result, data, buffer.getvalue())
 
 
 def _stored_already(data: bytes, sha256: str, known: str) -> bool:
@@ -179,8 +254,13 @@ def _rgb_profile(image: Image.Image) -> bytes | None:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    # A page never sees half a file: write beside it, then rename over it.
+    # A page never sees half a file: write beside it, then rename over it. The temporary name is
+    # this write's own: two threads storing the same photo write the same file.
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -5,6 +5,12 @@ there) are skipped, so re-imports only touch changed photos, and photos stored b
 processing (image_files.PHOTO_PROCESSING). The work runs in a few processes (decoding
 and resizing is CPU-bound); results are written to the database in batches. A file that is not
 an image stops the import with its name; photos stored before it stay recorded, and none after.
+
+A changed photo is written under new names beside the old files, which its article keeps showing
+until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
+that end up recorded by no row (those after a bad photo, which the worker processes had already
+done, or a batch interrupted by Ctrl-C) are removed again, so the disk holds no photo its article
+does not record.
 """
 
 from __future__ import annotations
@@ -13,30 +19,38 @@ import multiprocessing
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Generator
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
 
 from catalog.importer.errors import ImportInputError
-from catalog.importer.image_files import ImageResult, ImageTask, original_path, process_image, thumbnail_path
+from catalog.importer.image_files import ImageResult, ImageTask, process_image, process_images
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
 from catalog.progress import Progress
+from catalog.services import articles_record_photos, photos_remove_unrecorded
 
 _IMAGE_NAME = re.compile(r"(\d{1,19})\.jpe?g", re.IGNORECASE)
 BATCH = 500
+# Photos a worker process takes at a time (pool.map's chunksize before): few enough that a bad
+# photo stops the import soon, many enough that handing them out costs little.
+CHUNK = 32
 # Below this many photos, starting worker processes costs more than it saves.
 POOL_THRESHOLD = 200
-FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha256"]
 
 
 def import_images(images_dir: Path, *, progress: Progress, workers: int | None = None) -> FileReport:
     started = time.monotonic()
-    known = dict(Article.objects.values_list("article_id", "image_sha256"))
+    known = {
+        article_id: (fingerprint, (image, thumbnail))
+        for article_id, fingerprint, image, thumbnail in Article.objects.values_list(
+            "article_id", "image_sha256", "image", "image_thumbnail"
+        )
+    }
     photos: dict[int, Path] = {}
     ignored = without_article = 0
     for path in sorted(images_dir.rglob("*")):
@@ -51,9 +65,8 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             without_article += 1
             continue
         if article_id in photos:
-            # Both would be written to the article's one file, in whichever order the workers
-            # finish: the photo, its thumbnail and its recorded checksum could come from
-            # different files, and every import would "change" it again.
+            # Both would be stored for the article and one of them recorded, whichever the
+            # workers finished last, and every import would "change" it again.
             # Found before any photo is stored: the error names the folder, none of which is stored.
             raise ImportInputError(
                 IMAGES_DIR,
@@ -62,36 +75,41 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             )
         photos[article_id] = path
     tasks = [
-        ImageTask(str(path), article_id, known[article_id], str(settings.MEDIA_ROOT))
+        ImageTask(str(path), article_id, known[article_id][0], str(settings.MEDIA_ROOT), known[article_id][1])
         for article_id, path in photos.items()
     ]
 
     stored = 0
-    pending: list[Article] = []
-    with progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance:
-        for result in _run(tasks, workers):
-            advance(1)
-            if result.problem:
-                _save(pending)
-                raise ImportInputError(
-                    _relative(Path(result.source), images_dir), f"is not a readable image ({result.problem})"
-                )
-            if result.stored:
-                stored += 1
-                pending.append(
-                    Article(
-                        article_id=result.article_id,
-                        image=original_path(result.article_id),
-                        image_thumbnail=thumbnail_path(result.article_id),
-                        image_width=result.width,
-                        image_height=result.height,
-                        image_sha256=result.fingerprint,
-                    )
-                )
-                if len(pending) >= BATCH:
-                    _save(pending)
+    pending: list[ImageResult] = []
+    # Results the worker processes produced beyond the one the import stopped at (see _run).
+    unread: list[ImageResult] = []
+    try:
+        # Closed (and `unread` filled) on the way out, not whenever the generator is collected.
+        with (
+            progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance,
+            closing(_run(tasks, workers, unread)) as results,
+        ):
+            for result in results:
+                if result.problem:
+                    articles_record_photos(results=pending)
                     pending = []
-        _save(pending)
+                    raise ImportInputError(
+                        _relative(Path(result.source), images_dir),
+                        f"is not a readable image ({result.problem})",
+                    )
+                if result.stored:
+                    stored += 1
+                    pending.append(result)
+                    if len(pending) >= BATCH:
+                        articles_record_photos(results=pending)
+                        pending = []
+                # Once the result is in hand: a Ctrl-C while the bar redraws finds it in pending.
+                advance(1)
+            articles_record_photos(results=pending)
+            pending = []
+    except BaseException:
+        photos_remove_unrecorded(paths=[path for result in (*pending, *unread) for path in result.files])
+        raise
 
     notes = []
     if without_article:
@@ -108,22 +126,34 @@ def _relative(path: Path, images_dir: Path) -> str:
     return str(path.relative_to(images_dir.parent))
 
 
-def _run(tasks: list[ImageTask], workers: int | None) -> Iterator[ImageResult]:
+def _run(
+    tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]
+) -> Generator[ImageResult, None, None]:
+    """Each task's result, in order. When the caller stops early, the results that worker processes
+    had produced beyond it (their photos stored) are added to `unread`."""
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(tasks) < POOL_THRESHOLD:
         yield from map(process_image, tasks)
         return
     # spawn, not fork: children must not inherit the parent's open database connection.
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
+    # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
+    futures: list[Future[list[ImageResult]] | None] = [pool.submit(process_images, chunk) for chunk in chunks]
+    results: list[ImageResult] = []
+    given = 0
     try:
-        yield from pool.map(process_image, tasks, chunksize=32)
+        for position, future in enumerate(futures):
+            assert future is not None
+            results, given, futures[position] = future.result(), 0, None
+            for result in results:
+                given += 1
+                yield result
     finally:
-        # On a bad photo, stop at once rather than finishing every queued one.
+        # On a bad photo, stop at once rather than finishing every queued one; chunks already
+        # running finish, and store their photos.
         pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _save(articles: Iterable[Article]) -> None:
-    articles = list(articles)
-    if articles:
-        with transaction.atomic():
-            Article.objects.bulk_update(articles, FIELDS, batch_size=BATCH)
+        unread.extend(results[given:])
+        for future in futures:
+            if future is not None and not future.cancelled() and future.exception() is None:
+                unread.extend(future.result())

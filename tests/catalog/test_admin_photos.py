@@ -7,10 +7,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from PIL import Image
 
 from catalog.importer.image_files import processed_fingerprint
 from catalog.models import Article
+from catalog.services import PHOTO_FIELDS
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
 from tests.recommendations.hostile_files import (
@@ -58,8 +60,9 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
 
     save(staff_client, change, form_data(article, photo=upload(first)), django_capture_on_commit_callbacks)
     article.refresh_from_db()
-    assert article.image == "articles/091/0912345003.jpg"
-    assert article.image_thumbnail == "articles/thumbnails/091/0912345003.webp"
+    version = article.image_sha256[:16]
+    assert article.image == f"articles/091/0912345003-{version}.jpg"
+    assert article.image_thumbnail == f"articles/thumbnails/091/0912345003-{version}.webp"
     assert (article.image_width, article.image_height) == (300, 450)
     # Re-encoded: its fingerprint names the processing, as an import's does.
     assert article.image_sha256 == processed_fingerprint(first) != hashlib.sha256(first).hexdigest()
@@ -77,6 +80,8 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
     assert (article.image_width, article.image_height) == (200, 300)
     assert article.image_sha256 == hashlib.sha256(second).hexdigest()
     assert (settings.MEDIA_ROOT / article.image).read_bytes() == second
+    # The first photo's files went once the second was recorded.
+    assert sorted(stored_files(settings.MEDIA_ROOT)) == sorted([article.image, article.image_thumbnail])
 
 
 def test_a_jpeg_with_a_page_appended_is_stored_without_it(
@@ -95,6 +100,41 @@ def test_a_jpeg_with_a_page_appended_is_stored_without_it(
     assert article.image_sha256 == processed_fingerprint(polyglot)
 
 
+def stored_files(root):
+    """Every file under `root` (MEDIA_ROOT) and its bytes."""
+    files = (path for path in root.rglob("*") if path.is_file())
+    return {path.relative_to(root).as_posix(): path.read_bytes() for path in files}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replacement_rolled_back_by_a_later_error_keeps_the_old_files_and_row(
+    staff_client, settings, monkeypatch
+):
+    """The admin saves in one transaction, committed for real here. The new photo was written over
+    the old files inside it: when a later step failed (the search document's refresh losing its
+    connection, say), the row went back to the old fingerprint and size while the disk held the
+    new pixels, served under the old version and believed indexed by the content model."""
+    article = ArticleFactory(article_id=912345008)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    assert staff_client.post(change, form_data(article, photo=upload(photo()))).status_code == 302
+    article.refresh_from_db()
+    recorded = [getattr(article, field) for field in PHOTO_FIELDS]
+    files = stored_files(settings.MEDIA_ROOT)
+    assert sorted(files) == sorted([article.image, article.image_thumbnail])
+
+    def connection_lost(**kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("catalog.admin.articles_refresh_derived", connection_lost)
+    with pytest.raises(DatabaseError):
+        staff_client.post(change, form_data(article, photo=upload(photo(size=(200, 300), colour="blue"))))
+
+    article.refresh_from_db()
+    assert [getattr(article, field) for field in PHOTO_FIELDS] == recorded
+    # The old photo's bytes, and no file of the new one left behind.
+    assert stored_files(settings.MEDIA_ROOT) == files
+
+
 def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_on_commit_callbacks):
     new = ArticleFactory.build(article_id=912345004)
 
@@ -105,7 +145,7 @@ def test_a_new_article_can_be_added_with_its_photo(staff_client, django_capture_
         django_capture_on_commit_callbacks,
     )
 
-    assert Article.objects.get(article_id=912345004).image == "articles/091/0912345004.jpg"
+    assert Article.objects.get(article_id=912345004).image.startswith("articles/091/0912345004-")
 
 
 def test_staff_are_told_a_new_photo_waits_for_the_next_content_run(
@@ -212,8 +252,8 @@ def test_an_upload_over_the_size_limit_is_refused(staff_client, settings):
 def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
     client, staff_client, django_capture_on_commit_callbacks
 ):
-    """The new photo is stored under the old paths: browsers and caches that kept the old
-    thumbnail would show it on every page until they thought it stale."""
+    """Browsers and caches that kept the old thumbnail would show it on every page until they
+    thought it stale: the new photo has files of its own, and a version in its addresses."""
     article = ArticleFactory(article_id=912345006)
     change = f"{CHANGELIST}{article.article_id}/change/"
     api = f"/api/v1/articles/{article.display_id}/"
@@ -233,8 +273,8 @@ def test_a_replaced_photo_is_linked_under_a_new_address_everywhere(
     )
     after = addresses()
 
-    assert [url.path for url in after] == [url.path for url in before]
-    assert after[0] != before[0] and after[1] != before[1]
+    assert after[0].path != before[0].path and after[1].path != before[1].path
+    assert after[0].query != before[0].query and after[1].query != before[1].query
     article.refresh_from_db()
     page = html.unescape(client.get(article.get_absolute_url()).text)
     assert f'src="{after[0].path}?{after[0].query}"' in page

@@ -1,11 +1,18 @@
 """Deleting articles removes their photo files once the delete commits, and only then."""
 
-import pytest
-from django.db.models import ProtectedError
+import threading
 
-from catalog.services import articles_delete
+import pytest
+from django.db import connections
+from django.db.models import ProtectedError
+from PIL import Image
+
+from catalog.importer.image_files import ImageTask, process_image
+from catalog.models import Article
+from catalog.services import articles_delete, articles_record_photos
 from tests.catalog.admin_forms import CHANGELIST
 from tests.factories import ArticleFactory, PurchaseFactory, UserFactory
+from tests.test_db_locks import other_connection
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +81,53 @@ def test_a_photo_another_article_records_is_kept(media, django_capture_on_commit
 
     assert (media / deleted.image).exists()
     assert not (media / deleted.image_thumbnail).exists()
+
+
+def test_a_photo_stored_for_an_article_deleted_meanwhile_leaves_no_files(
+    media, tmp_path, django_capture_on_commit_callbacks
+):
+    """An import (or a staff upload, written once its save commits) stores the photo first and
+    records it after: an article deleted in between kept the files, which no row pointed to."""
+    article = ArticleFactory(article_id=912345009)
+    source = tmp_path / "0912345009.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    stored = process_image(ImageTask(str(source), article.article_id, "", str(media)))
+    assert all((media / path).exists() for path in stored.files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_delete(article_ids=[article.pk])
+        articles_record_photos(results=[stored])
+
+    assert [path for path in media.rglob("*") if path.is_file()] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_delete_waiting_for_a_new_photo_to_be_recorded_removes_the_new_files(media):
+    """The delete read the photo paths before waiting for the row: a photo recorded meanwhile (by an
+    import in its own transaction) left its files on disk, pointed to by no row."""
+    article = with_photo(media, 912345010)
+    version = "1a2b3c4d5e6f7a8b"
+    new = (f"articles/091/0912345010-{version}.jpg", f"articles/thumbnails/091/0912345010-{version}.webp")
+    for path in new:
+        (media / path).write_bytes(b"new photo")
+
+    def delete():
+        try:
+            articles_delete(article_ids=[article.pk])
+        finally:
+            connections.close_all()
+
+    with other_connection() as importer:
+        importer.execute(
+            "UPDATE catalog_article SET image = %s, image_thumbnail = %s WHERE article_id = %s",
+            [*new, article.pk],
+        )
+        deleting = threading.Thread(target=delete)
+        deleting.start()
+        deleting.join(timeout=1)
+        assert deleting.is_alive()  # waiting for the row
+        importer.commit()
+    deleting.join()
+
+    assert not Article.objects.filter(pk=article.pk).exists()
+    assert not any((media / path).exists() for path in new)

@@ -1,6 +1,7 @@
 import hashlib
 import os
 import struct
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from catalog.importer import images as image_import
 from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import PHOTO_PROCESSING, THUMBNAIL_WIDTH, ImageTask, process_image
 from catalog.models import Article
+from catalog.progress import SilentProgress
 from tests.catalog.hm_data import read_rows, run_import
 from tests.recommendations.hostile_files import (
     cut_out_photo,
@@ -36,7 +38,8 @@ def test_photos_are_copied_thumbnailed_and_recorded(hm_files):
     article_id = read_rows(hm_files / "articles.csv")[0]["article_id"]
     article = Article.objects.get(article_id=int(article_id))
     source = _photo(hm_files, article_id)
-    assert article.image == f"articles/{article_id[:3]}/{article_id}.jpg"
+    # In H&M's folders, named by the photo's fingerprint too (a new photo never overwrites the old).
+    assert article.image == f"articles/{article_id[:3]}/{article_id}-{article.image_sha256[:16]}.jpg"
     stored = Path(settings.MEDIA_ROOT) / article.image
     assert stored.read_bytes() == source.read_bytes()
     assert article.image_sha256 == hashlib.sha256(source.read_bytes()).hexdigest()
@@ -187,7 +190,8 @@ def test_a_16_bit_grey_photo_is_stored_grey(hm_files):
 
 
 def _stored(article_id: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / f"articles/{article_id[:3]}/{article_id}.jpg"
+    """The photo file the article records."""
+    return Path(settings.MEDIA_ROOT) / Article.objects.get(article_id=int(article_id)).image
 
 
 def _profile_of_colour_space(colour_space: bytes) -> bytes:
@@ -219,7 +223,7 @@ def test_a_re_encoded_photo_keeps_its_colour_profile_only_when_it_describes_rgb(
     result = process_image(ImageTask(str(source), 108775015, "", str(tmp_path)))
 
     assert result.stored and (result.width, result.height) == (40, 60)
-    with Image.open(tmp_path / "articles/010/0108775015.jpg") as stored:
+    with Image.open(tmp_path / result.original) as stored:
         assert stored.mode == "RGB"
         assert stored.info.get("icc_profile") == (profile if kept else None)
 
@@ -338,3 +342,161 @@ def test_a_photo_re_encoded_by_older_processing_is_stored_again(hm_files, source
     with Image.open(_stored(article_id)) as stored:
         assert stored.size == ((150, 300) if source == "turned JPEG" else (200, 200))
         assert min(stored.convert("RGB").getpixel((stored.width - 3, stored.height - 3))) > 240
+
+
+def _changed_photos(data_dir: Path) -> list[Path]:
+    """Every photo of the data set replaced by another plain JPEG (stored byte for byte)."""
+    photos = sorted((data_dir / "images").rglob("*.jpg"))
+    for number, path in enumerate(photos):
+        Image.new("RGB", (60, 90), (number, 100, 200)).save(path, "JPEG")
+    return photos
+
+
+def _assert_each_article_shows_what_it_records():
+    """Each recorded file holds the photo its fingerprint names, and no other photo file is stored."""
+    media = Path(settings.MEDIA_ROOT)
+    recorded = set()
+    for article in Article.objects.exclude(image=""):
+        assert _sha256((media / article.image).read_bytes()) == article.image_sha256, article.display_id
+        recorded |= {article.image, article.image_thumbnail}
+    assert {path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()} == recorded
+
+
+def test_photos_the_workers_stored_after_a_bad_one_are_neither_recorded_nor_left_on_disk(
+    hm_files, monkeypatch
+):
+    """Worker processes run ahead of the results the import reads: when it stopped at a bad photo,
+    they had already written the next photos over their articles' files, whose rows kept the old
+    fingerprints (the new pixels served under the old version, believed embedded by the content run)."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    run_import(hm_files)
+    before = dict(Article.objects.values_list("article_id", "image_sha256"))
+    photos = _changed_photos(hm_files)
+    photos[0].write_bytes(b"not a photo")
+
+    with pytest.raises(ImportInputError):
+        run_import(hm_files, image_workers=2)
+
+    assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
+    _assert_each_article_shows_what_it_records()
+
+
+class _InterruptedProgress(SilentProgress):
+    """Ctrl-C after `photos` photos: between two batches of records."""
+
+    def __init__(self, photos):
+        self.photos = photos
+
+    @contextmanager
+    def _bar(self):
+        done = 0
+
+        def advance(count):
+            nonlocal done
+            done += count
+            if done > self.photos:
+                raise KeyboardInterrupt
+
+        yield advance
+
+    def bar(self, description, *, total=None, unit="rows"):
+        return self._bar()
+
+
+def test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files(hm_files):
+    run_import(hm_files)
+    before = dict(Article.objects.values_list("article_id", "image_sha256"))
+    _changed_photos(hm_files)
+
+    with pytest.raises(KeyboardInterrupt):
+        image_import.import_images(hm_files / "images", progress=_InterruptedProgress(10), workers=1)
+
+    assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
+    _assert_each_article_shows_what_it_records()
+
+
+def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_changes(
+    hm_files, django_capture_on_commit_callbacks
+):
+    """Older imports named the files articles/010/0108775015.jpg, and rows record those names."""
+    run_import(hm_files)
+    article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
+    article = Article.objects.get(article_id=int(article_id))
+    media = Path(settings.MEDIA_ROOT)
+    folder = article_id[:3]
+    older = (f"articles/{folder}/{article_id}.jpg", f"articles/thumbnails/{folder}/{article_id}.webp")
+    for current, old in zip((article.image, article.image_thumbnail), older, strict=True):
+        (media / current).rename(media / old)
+    Article.objects.filter(pk=article.pk).update(image=older[0], image_thumbnail=older[1])
+
+    assert run_import(hm_files).report("images").changed == 0
+    assert Article.objects.get(pk=article.pk).image == older[0]
+
+    _changed_photos(hm_files)
+    with django_capture_on_commit_callbacks(execute=True):  # as each batch's commit would
+        run_import(hm_files)
+
+    assert Article.objects.get(pk=article.pk).image != older[0]
+    _assert_each_article_shows_what_it_records()  # the older files went
+
+
+def test_a_photo_whose_thumbnail_cannot_be_written_leaves_no_original_behind(tmp_path):
+    """The import stops on the error, and the original would be a file no row records."""
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    (media / "articles").mkdir(parents=True)
+    in_the_way = media / "articles" / "thumbnails"
+    in_the_way.write_text("a file where the thumbnails' folder goes")
+
+    with pytest.raises(OSError):
+        process_image(ImageTask(str(source), 108775015, "", str(media)))
+
+    assert [path for path in media.rglob("*") if path.is_file()] == [in_the_way]
+
+
+def test_two_writers_of_one_photo_in_one_process_each_store_it_whole(tmp_path, monkeypatch):
+    """Names follow the photo, so two staff uploading the same photo to an article (two threads of
+    one web process) write the same files. Their temporary files were named by the process alone:
+    the second writer's rename took the first one's temporary file away from under it."""
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    task = ImageTask(str(source), 108775015, "", str(media))
+    replace = os.replace
+    interleaved = []
+
+    def second_writer_first(temporary, path):
+        if not interleaved:  # the second writer runs whole while the first is about to rename
+            interleaved.append(None)
+            interleaved[0] = process_image(task)
+        replace(temporary, path)
+
+    monkeypatch.setattr(os, "replace", second_writer_first)
+
+    first = process_image(task)
+
+    assert first == interleaved[0] and first.stored
+    assert (media / first.original).read_bytes() == source.read_bytes()
+    stored = sorted(path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file())
+    assert stored == sorted(first.files)  # no temporary file left either
+
+
+def test_a_disk_that_fills_up_while_a_photo_is_written_leaves_no_part_of_it(tmp_path, monkeypatch):
+    source = tmp_path / "0108775015.jpg"
+    Image.new("RGB", (60, 90), "red").save(source, "JPEG")
+    media = tmp_path / "media"
+    write_bytes = Path.write_bytes
+
+    def disk_full(path, data):
+        if path.is_relative_to(media):
+            write_bytes(path, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+
+    with pytest.raises(OSError, match="No space left"):
+        process_image(ImageTask(str(source), 108775015, "", str(media)))
+
+    assert [path for path in media.rglob("*") if path.is_file()] == []
