@@ -80,6 +80,9 @@ class ImageResult:
     width: int = 0
     height: int = 0
     problem: str = ""
+    # The photo is fine but could not be written (a full disk, an unwritable MEDIA_ROOT): the file
+    # and the operating system's reason, "/srv/media/articles/010/0108775015.jpg: No space left …".
+    unwritable: str = ""
 
 
 def processed_fingerprint(data: bytes) -> str:
@@ -143,8 +146,16 @@ def process_image(task: ImageTask) -> ImageResult:
         )
     buffer = io.BytesIO()
     small.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, method=THUMBNAIL_EFFORT)
-    _write_atomically(original, data)
-    _write_atomically(thumbnail, buffer.getvalue())
+    try:
+        _write_atomically(original, data)
+        _write_atomically(thumbnail, buffer.getvalue())
+    except OSError as error:
+        # Not the photo's fault: the import stops naming the folder, where a bare OSError from a
+        # worker process named neither it nor (for a full disk) any file.
+        where = error.filename or original
+        return ImageResult(
+            task.article_id, task.source, stored=False, unwritable=f"{where}: {error.strerror or error}"
+        )
     return ImageResult(
         task.article_id, task.source, stored=True, fingerprint=fingerprint, width=width, height=height
     )
@@ -182,5 +193,10 @@ def _write_atomically(path: Path, data: bytes) -> None:
     # A page never sees half a file: write beside it, then rename over it.
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    except OSError:
+        # A full disk leaves the part written so far: no import ever looks at it again.
+        temporary.unlink(missing_ok=True)
+        raise

@@ -5,6 +5,8 @@ there) are skipped, so re-imports only touch changed photos, and photos stored b
 processing (image_files.PHOTO_PROCESSING). The work runs in a few processes (decoding
 and resizing is CPU-bound); results are written to the database in batches. A file that is not
 an image stops the import with its name; photos stored before it stay recorded, and none after.
+A photo that cannot be written (a full disk, an unwritable MEDIA_ROOT) stops it the same way,
+naming the file it could not write (MediaUnwritable).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
-from catalog.importer.errors import ImportInputError
+from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.importer.image_files import ImageResult, ImageTask, original_path, process_image, thumbnail_path
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
@@ -76,6 +78,9 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
                 raise ImportInputError(
                     _relative(Path(result.source), images_dir), f"is not a readable image ({result.problem})"
                 )
+            if result.unwritable:
+                _save(pending)
+                raise MediaUnwritable(str(settings.MEDIA_ROOT), result.unwritable, stored=stored)
             if result.stored:
                 stored += 1
                 pending.append(

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from PIL import Image, ImageCms
 
 from catalog.importer import images as image_import
@@ -119,6 +120,57 @@ def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_fil
         f"besides images/{article_id[:3]}/{first.name}: keep one"
     )
     assert Article.objects.exclude(image="").count() == 0
+
+
+def test_a_media_root_it_cannot_write_stops_the_import_naming_the_folder_and_loses_nothing(
+    hm_files, tmp_path, settings
+):
+    # A regular file where a folder should be: the operating system refuses the write for root
+    # too, as it refuses a read-only mount.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    message, media = str(raised.value), blocker / "media"
+    assert message.startswith(f"Could not write photos into MEDIA_ROOT ({media}): {media}/")
+    assert "Not a directory" in message
+    assert "run the import again" in message
+    # The csv files are stored; no article records a photo it does not have.
+    assert Article.objects.count() == len(read_rows(hm_files / "articles.csv"))
+    assert Article.objects.exclude(image="").count() == 0
+
+    settings.MEDIA_ROOT = tmp_path / "media-fixed"
+    assert run_import(hm_files).report("images").changed == Article.objects.count()
+
+
+def test_a_full_disk_stops_the_import_naming_the_file_and_leaves_no_partial_file(hm_files):
+    run_import(hm_files)
+    first, second = Article.objects.order_by("article_id")[:2]
+    recorded = {article.pk: article.image_sha256 for article in (first, second)}
+    for index, article in enumerate((first, second)):
+        changed = Image.new("RGB", (40, 60), (200, 10 * index, 40))
+        changed.save(_photo(hm_files, f"{article.article_id:010d}"), "JPEG")
+    # The second photo's temporary file is /dev/full, where every write fails with "No space left
+    # on device": a real full disk, for this one file (the import runs in this process below 200
+    # photos, so the temporary file carries this process's id).
+    original = Path(settings.MEDIA_ROOT) / second.image
+    temporary = original.with_name(f".{original.name}.{os.getpid()}.tmp")
+    temporary.symlink_to("/dev/full")
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    assert f"{original}: No space left on device" in str(raised.value)
+    assert "The csv files and the 1 photo stored before it were imported" in str(raised.value)
+    assert not temporary.is_symlink() and not temporary.exists()
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.image_sha256 != recorded[first.pk]  # stored before the failure, and recorded
+    assert second.image_sha256 == recorded[second.pk]  # still the photo it had
+    assert (Path(settings.MEDIA_ROOT) / second.image_thumbnail).exists()
 
 
 def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
