@@ -1,0 +1,68 @@
+"""`/readyz`: whether this web process can serve the shop, for a load balancer or an orchestrator.
+
+`/healthz` says only that the process answers (it asks nothing of anyone, and is the benchmarks'
+baseline). A process whose database is gone answers it too, while every page it serves is a 500;
+`/readyz` asks PostgreSQL for one row and answers 503 when it cannot, so that the process is taken
+out of rotation instead. Redis is reported but never makes it 503: without Redis the pages still
+render (the cache degrades to none, storefront.cache_backends) and only starting training runs
+fails, so taking every web process out of rotation for it would take the whole shop down.
+
+The answer names the part that failed, not its error (hosts, database names): that goes to the log.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+logger = logging.getLogger(__name__)
+
+# A probe runs every few seconds: a Redis that does not answer in this long counts as down.
+REDIS_TIMEOUT_SECONDS = 0.5
+
+
+def database_problem() -> str | None:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError as error:
+        logger.error("Readiness: the database is unavailable: %s", error)
+        return "unavailable"
+    return None
+
+
+def redis_problem() -> str | None:
+    if not settings.REDIS_URL:
+        return None
+    client = redis.Redis.from_url(
+        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+    )
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as error:
+        logger.warning("Readiness: Redis is unreachable (pages serve without it): %s", error)
+        return "unreachable"
+    finally:
+        client.close()
+    return None
+
+
+@never_cache
+@require_safe
+def readyz(request: HttpRequest) -> JsonResponse:
+    database = database_problem()
+    redis_state = redis_problem()
+    body = {
+        "ready": database is None,
+        "database": database or "ok",
+        # "not used": no REDIS_URL, tasks run in-process (the demo).
+        "redis": redis_state or ("ok" if settings.REDIS_URL else "not used"),
+    }
+    return JsonResponse(body, status=200 if database is None else 503)
