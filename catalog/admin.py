@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -22,6 +22,7 @@ from catalog.models import Article
 from catalog.pricing import display_price, staff_price
 from catalog.services import (
     PHOTO_FIELDS,
+    PhotoNotStored,
     article_replace_photo,
     articles_delete,
     articles_refresh_derived,
@@ -146,6 +147,21 @@ class ArticleAdmin(admin.ModelAdmin):
         # the row but try to update one that does not exist (a 500). It is set once, when added.
         fields = list(super().get_readonly_fields(request, obj))
         return ["article_id", *fields] if obj is not None else fields
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PhotoNotStored as error:
+            # Raised inside the admin's transaction, which rolled back: nothing of the form was
+            # saved, and the old photo files are untouched. A 500 page said none of that.
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
         if not change or {"prod_name", "colour_group_name"} & set(form.changed_data):

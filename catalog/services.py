@@ -114,8 +114,14 @@ def _remove_unused_photos(paths: set[str]) -> None:
 PHOTO_FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "image_sha256"]
 
 
+class PhotoNotStored(Exception):
+    """The photo is fine, but its files could not be written (a full disk, an unwritable MEDIA_ROOT)."""
+
+
 def article_replace_photo(*, article: Article, data: bytes) -> None:
     """Store `data` (checked by storefront.photo_checks) as the article's photo, as an import would.
+
+    Raises PhotoNotStored when the files cannot be written; the old files are then left as they were.
 
     The importer's own processing writes the original (as JPEG) and the thumbnail over the old
     files and measures the photo; the new fingerprint makes the next content run embed it again.
@@ -127,6 +133,12 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
         result = process_image(ImageTask(str(source), article.article_id, "", str(settings.MEDIA_ROOT)))
     if result.problem:
         raise ValueError(f"The photo of article {article.display_id} could not be stored: {result.problem}")
+    if result.unwritable:
+        raise PhotoNotStored(
+            f"The photo of article {article.display_id} could not be stored in MEDIA_ROOT: "
+            f"{result.unwritable}. Nothing was changed; free space there or make it writable, "
+            "then upload it again."
+        )
     article.image = original_path(article.article_id)
     article.image_thumbnail = thumbnail_path(article.article_id)
     article.image_width, article.image_height = result.width, result.height

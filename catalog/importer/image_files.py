@@ -147,8 +147,7 @@ def process_image(task: ImageTask) -> ImageResult:
     buffer = io.BytesIO()
     small.save(buffer, "WEBP", quality=THUMBNAIL_QUALITY, method=THUMBNAIL_EFFORT)
     try:
-        _write_atomically(original, data)
-        _write_atomically(thumbnail, buffer.getvalue())
+        _write_atomically([(original, data), (thumbnail, buffer.getvalue())])
     except OSError as error:
         # Not the photo's fault: the import stops naming the folder, where a bare OSError from a
         # worker process named neither it nor (for a full disk) any file.
@@ -189,14 +188,20 @@ def _rgb_profile(image: Image.Image) -> bytes | None:
     return None
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    # A page never sees half a file: write beside it, then rename over it.
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+def _write_atomically(files: list[tuple[Path, bytes]]) -> None:
+    """A page never sees half a file, nor a new photo beside the old thumbnail: every file is
+    written beside its place first, then all are renamed over the old ones (a rename needs no
+    space). A write that fails (a full disk) leaves the old files as they were and no part behind."""
+    temporaries: list[Path] = []
     try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        for path, data in files:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            temporaries.append(temporary)
+            temporary.write_bytes(data)
+        for (path, _), temporary in zip(files, temporaries, strict=True):
+            os.replace(temporary, path)
     except OSError:
-        # A full disk leaves the part written so far: no import ever looks at it again.
-        temporary.unlink(missing_ok=True)
+        for temporary in temporaries:
+            temporary.unlink(missing_ok=True)
         raise

@@ -173,6 +173,24 @@ def test_a_full_disk_stops_the_import_naming_the_file_and_leaves_no_partial_file
     assert (Path(settings.MEDIA_ROOT) / second.image_thumbnail).exists()
 
 
+def test_a_thumbnail_that_cannot_be_written_leaves_the_old_photo_in_place(hm_files):
+    run_import(hm_files)
+    article = Article.objects.order_by("article_id").first()
+    stored = Path(settings.MEDIA_ROOT) / article.image
+    before = stored.read_bytes()
+    Image.new("RGB", (40, 60), "blue").save(_photo(hm_files, f"{article.article_id:010d}"), "JPEG")
+    thumbnail = Path(settings.MEDIA_ROOT) / article.image_thumbnail
+    # Only the thumbnail's write fails (see the full-disk test above for /dev/full).
+    thumbnail.with_name(f".{thumbnail.name}.{os.getpid()}.tmp").symlink_to("/dev/full")
+
+    with pytest.raises(CommandError, match="No space left on device"):
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    # Not the new photo beside the old thumbnail and the old record: the photo it had, whole.
+    assert stored.read_bytes() == before
+    assert not list(stored.parent.glob(".*.tmp"))
+
+
 def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
     """Stored 300x150 with orientation 6 (turn a quarter to the right): the thumbnail was made
     sideways and the size recorded sideways."""
