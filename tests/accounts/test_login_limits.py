@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from storefront.cache_backends import ResilientRedisCache
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,36 @@ def test_after_the_limit_even_the_right_password_is_refused_with_the_reason(shop
     # The username is locked from every address, whatever the case it is typed in.
     assert not log_in(client_from_new_address(), shopper.username.upper(), PASSWORD)
     # Another shopper on the same address is not (3 failures are under the address's limit of 5).
+    other = UserFactory(username=f"other-{uuid.uuid4().hex[:12]}")
+    assert log_in(client, other.username, PASSWORD)
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The production cache, pointed at a port where nothing listens (connection refused)."""
+    ResilientRedisCache._down_until = 0.0
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    yield
+    ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable
+
+
+def test_while_redis_is_down_guesses_are_still_limited_and_others_still_log_in(redis_down, shopper):
+    client = client_from_new_address()
+    for _ in range(3):
+        assert not log_in(client, shopper.username, "wrong")
+
+    response = client.post(LOGIN, {"username": shopper.username, "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed attempts to log in" in response.text
+    assert not log_in(client_from_new_address(), shopper.username, PASSWORD)
+    # Not closed for everyone: a login nobody guessed at gets in, on the same address too.
     other = UserFactory(username=f"other-{uuid.uuid4().hex[:12]}")
     assert log_in(client, other.username, PASSWORD)
 
