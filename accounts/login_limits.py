@@ -8,15 +8,8 @@ guesses learn nothing). A successful login clears its username's count. Username
 whether or not they exist, so the limit tells nobody which do. Counts live in the shared cache
 (Redis in production), like the throttles.
 
-While Redis is unreachable the shared counts can be neither read nor kept (the cache answers
-"nothing cached", storefront.cache_backends). Failing closed would lock every shopper and staff
-member out for the outage; failing open, as this did, let passwords be guessed at full speed for as
-long as it lasted. So each process counts on its own meanwhile: the limits then hold per web
-process (at most WEB_CONCURRENCY times the machines times the limit), and the shared counts take
-over again when Redis is back.
-
-Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
-is an authentication backend; the login page and the API token also say why they refuse.
+While Redis is unreachable each process counts on its own (storefront.cache_backends.
+CountsThroughOutages): neither every guess let through nor everyone locked out.
 """
 
 from __future__ import annotations
@@ -28,11 +21,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from storefront.cache_backends import CountsThroughOutages
 from storefront.throttles import client_key
 
 
@@ -59,46 +51,22 @@ def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
     ]
 
 
-# This process's counts while Redis is down. Room for far more addresses and usernames than an
-# outage sees, so that a burst of new ones cannot cull the counts of those already guessing.
-_COUNTS_WHILE_REDIS_IS_DOWN = LocMemCache(
-    "login-limits-while-redis-is-down", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 100_000}}
-)
-
-
-def _shared_counts_down() -> bool:
-    """Whether the last call on the shared cache found Redis unreachable (ResilientRedisCache)."""
-    is_down = getattr(cache, "is_down", None)
-    return bool(is_down is not None and is_down())
-
-
-def _read(key: str) -> int:
-    shared = cache.get(key)
-    if _shared_counts_down():
-        return int(_COUNTS_WHILE_REDIS_IS_DOWN.get(key) or 0)
-    return int(shared or 0)
+_COUNTS = CountsThroughOutages("login-limits-while-redis-is-down")
 
 
 def logins_refused(request: HttpRequest, username: str) -> bool:
-    return any(_read(key) >= limit for key, limit in _counters(request, username))
+    return any((_COUNTS.get(key) or 0) >= limit for key, limit in _counters(request, username))
 
 
 def _count(key: str) -> int:
     """One more attempt on a counter, atomically; returns the count with it."""
-    shared = _count_in(cache, key)
-    if _shared_counts_down():
-        return _count_in(_COUNTS_WHILE_REDIS_IS_DOWN, key)
-    return shared
-
-
-def _count_in(counts: Any, key: str) -> int:
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    if counts.add(key, 1, timeout=timeout):
+    if _COUNTS.add(key, 1, timeout=timeout):
         return 1
     try:
-        return int(counts.incr(key))
+        return int(_COUNTS.incr(key))
     except ValueError:  # expired between add and incr
-        counts.add(key, 1, timeout=timeout)
+        _COUNTS.add(key, 1, timeout=timeout)
         return 1
 
 
@@ -127,8 +95,7 @@ class LoginLimitBackend(ModelBackend):
             raise PermissionDenied("Invalid username or password.")
         # Not a failure after all: off the address's count, and the username starts afresh.
         (address, _limit), (username_key, _limit) = counters
-        for counts in (cache, _COUNTS_WHILE_REDIS_IS_DOWN):
-            with contextlib.suppress(ValueError):
-                counts.decr(address)
-            counts.delete(username_key)
+        with contextlib.suppress(ValueError):
+            _COUNTS.decr(address)
+        _COUNTS.delete(username_key)
         return user
