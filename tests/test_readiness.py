@@ -14,7 +14,7 @@ def test_it_is_ready_with_its_database_and_redis(client):
     response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": "ok", "redis": "ok"}
+    assert response.json() == {"ready": True, "database": "ok", "migrations": "applied", "redis": "ok"}
     assert "no-store" in response["Cache-Control"]
 
 
@@ -26,7 +26,12 @@ def test_redis_unreachable_is_reported_but_keeps_it_in_rotation(client, settings
         response = client.get("/readyz")
 
     assert response.status_code == 200
-    assert response.json() == {"ready": True, "database": "ok", "redis": "unreachable"}
+    assert response.json() == {
+        "ready": True,
+        "database": "ok",
+        "migrations": "applied",
+        "redis": "unreachable",
+    }
     assert "Redis is unreachable" in caplog.text
 
 
@@ -44,10 +49,41 @@ def test_a_database_it_cannot_reach_makes_it_not_ready_and_the_log_says_why(clie
         connection.settings_dict["PORT"] = port
 
     assert response.status_code == 503
-    assert response.json() == {"ready": False, "database": "unavailable", "redis": "ok"}
+    assert response.json() == {
+        "ready": False,
+        "database": "unavailable",
+        "migrations": "unknown",
+        "redis": "ok",
+    }
     assert "the database is unavailable" in caplog.text
     assert f"port {NOTHING_LISTENS} failed" in caplog.text  # the cause, for the operator
     assert "127.0.0.1" not in response.content.decode()  # ... but not for the world
+
+
+def test_code_whose_migrations_are_not_applied_is_not_ready_until_they_are(client, monkeypatch, caplog):
+    # As the database looks when the new code starts before `migrate` ran: the newest migration of
+    # an app unrecorded (the test's transaction puts it back).
+    from storefront import readiness
+
+    monkeypatch.setattr(readiness, "_migrations_applied", False, raising=False)  # as a fresh process
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DELETE FROM django_migrations WHERE id = "
+            "(SELECT max(id) FROM django_migrations WHERE app = 'recommendations') RETURNING name"
+        )
+        (name,) = cursor.fetchone()
+
+    with caplog.at_level(logging.ERROR, logger="storefront.readiness"):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["migrations"] == "1 not applied"
+    assert f"recommendations.{name}" in caplog.text and "manage.py migrate" in caplog.text
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO django_migrations (app, name, applied) VALUES ('recommendations', %s, now())", [name]
+        )
+    assert client.get("/readyz").status_code == 200
 
 
 @pytest.mark.parametrize("probe", ["/healthz", "/readyz"])
