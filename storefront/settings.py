@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "storefront.api_errors.RejectNulCharacters",
     # 503 "busy, try again" for a web request that gave up waiting for a lock (storefront.db_locks).
     "storefront.db_locks.AnswerBusyWhenLocked",
+    # 503 "try again in a minute" for a request that could not reach PostgreSQL, not a 500.
+    "storefront.database_unavailable.AnswerUnavailableWithoutDatabase",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
