@@ -8,8 +8,8 @@ guesses learn nothing). A successful login clears its username's count. Username
 whether or not they exist, so the limit tells nobody which do. Counts live in the shared cache
 (Redis in production), like the throttles.
 
-Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
-is an authentication backend; the login page and the API token also say why they refuse.
+While Redis is unreachable each process counts on its own (storefront.cache_backends.
+CountsThroughOutages): neither every guess let through nor everyone locked out.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from storefront.cache_backends import CountsThroughOutages
 from storefront.throttles import client_key
 
 
@@ -51,19 +51,22 @@ def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
     ]
 
 
+_COUNTS = CountsThroughOutages("login-limits-while-redis-is-down")
+
+
 def logins_refused(request: HttpRequest, username: str) -> bool:
-    return any((cache.get(key) or 0) >= limit for key, limit in _counters(request, username))
+    return any((_COUNTS.get(key) or 0) >= limit for key, limit in _counters(request, username))
 
 
 def _count(key: str) -> int:
     """One more attempt on a counter, atomically; returns the count with it."""
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    if cache.add(key, 1, timeout=timeout):
+    if _COUNTS.add(key, 1, timeout=timeout):
         return 1
     try:
-        return int(cache.incr(key))
+        return int(_COUNTS.incr(key))
     except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=timeout)
+        _COUNTS.add(key, 1, timeout=timeout)
         return 1
 
 
@@ -93,6 +96,6 @@ class LoginLimitBackend(ModelBackend):
         # Not a failure after all: off the address's count, and the username starts afresh.
         (address, _limit), (username_key, _limit) = counters
         with contextlib.suppress(ValueError):
-            cache.decr(address)
-        cache.delete(username_key)
+            _COUNTS.decr(address)
+        _COUNTS.delete(username_key)
         return user

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Model, Q, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -22,6 +22,7 @@ from catalog.models import Article
 from catalog.pricing import display_price, staff_price
 from catalog.services import (
     PHOTO_FIELDS,
+    PhotoNotStored,
     article_replace_photo,
     articles_delete,
     articles_refresh_derived,
@@ -147,15 +148,31 @@ class ArticleAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         return ["article_id", *fields] if obj is not None else fields
 
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except PhotoNotStored as error:
+            # Raised as the admin's transaction committed (article_replace_photo): the form's other
+            # changes are saved, the article keeps its old photo. A 500 page said none of that.
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:
         if not change or {"prod_name", "colour_group_name"} & set(form.changed_data):
             # Links to the old slug keep working: the product page redirects to the canonical URL.
             obj.slug = obj.make_slug()
         super().save_model(request, obj, form, change)
+        articles_refresh_derived(article_ids=[obj.article_id])
         photo = form.cleaned_data.get("photo")
         if photo:
+            # Last: its files are written as the save commits, after the rest (see its docstring).
             article_replace_photo(article=obj, data=photo)
-        articles_refresh_derived(article_ids=[obj.article_id])
         if not change:
             self.message_user(request, NEW_ARTICLE_NOTE, messages.INFO)
         if photo:

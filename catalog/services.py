@@ -15,7 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
-from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, write_photo
+from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, unwritable, write_photo
 from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
@@ -122,6 +122,10 @@ PHOTO_FIELDS = ["image", "image_thumbnail", "image_width", "image_height", "imag
 RECORDED_PER_STATEMENT = 500
 
 
+class PhotoNotStored(Exception):
+    """The photo is fine, but its files could not be written (a full disk, an unwritable MEDIA_ROOT)."""
+
+
 def article_replace_photo(*, article: Article, data: bytes) -> None:
     """Make `data` (checked by storefront.photo_checks) the article's photo once the caller's
     transaction commits, processed as an import would.
@@ -131,17 +135,28 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
     article in a transaction of their own (articles_record_photos). Written before, over the old
     files, a save that then rolled back (a later error, a lost connection) left the old fingerprint
     and size on the row beside the new pixels. A save that rolls back now writes nothing.
+
+    Files that cannot be written raise PhotoNotStored from the commit, after the rest of the save:
+    the caller's transaction has committed, the article keeps its old photo. Register this last.
     """
     prepared = prepare_photo(data, article_id=article.article_id)
     if prepared.result.problem:
         raise ValueError(
             f"The photo of article {article.display_id} could not be stored: {prepared.result.problem}"
         )
-    transaction.on_commit(partial(_store_and_record, prepared))
+    transaction.on_commit(partial(_store_and_record, article.display_id, prepared))
 
 
-def _store_and_record(prepared: PreparedPhoto) -> None:
-    write_photo(prepared, Path(settings.MEDIA_ROOT))
+def _store_and_record(display_id: str, prepared: PreparedPhoto) -> None:
+    media_root = Path(settings.MEDIA_ROOT)
+    try:
+        write_photo(prepared, media_root)
+    except OSError as error:
+        raise PhotoNotStored(
+            f"The photo of article {display_id} could not be stored in MEDIA_ROOT: "
+            f"{unwritable(error, prepared, media_root)}. The article keeps its old photo; free space "
+            "there or make it writable, then upload the photo again."
+        ) from error
     articles_record_photos(results=[prepared.result])
 
 
@@ -180,6 +195,8 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
             ]
             Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
             transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
+            # Cached pages link the photos by their files' names.
+            transaction.on_commit(catalog_cache_clear)
     except BaseException:
         photos_remove_unrecorded(paths=written)
         raise

@@ -22,6 +22,7 @@ The steps are called by the Celery tasks in workers/tasks.py, or one after anoth
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import math
 import threading
@@ -70,6 +71,9 @@ TRAIN_RETRY_DELAYS_SECONDS = (5.0, 20.0)
 # Of a fanned-out run's progress bar, the chunks fill this much and the finishing step the rest.
 CHUNKS_PROGRESS_SHARE = 80.0
 _ERROR_TEXT_LIMIT = 8000
+# A full disk or quota fails a write with no file name in the error; a run writes only under
+# ARTIFACTS_ROOT (its workdir and scratch folder), so the message names that instead.
+_DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
 
 
 class RunAlreadyInProgress(Exception):
@@ -414,6 +418,8 @@ def _fail_from_exception(
     # page, the API's `error` and `train`'s output.
     expected = isinstance(error, TrainingDataMissing)
     summary = str(error) if expected else f"{type(error).__name__}: {error}"
+    if isinstance(error, OSError) and error.errno in _DISK_FULL_ERRNOS and not error.filename:
+        summary += f" (writing the run's files under ARTIFACTS_ROOT, {settings.ARTIFACTS_ROOT})"
     if prefix:
         summary = f"{prefix}: {summary}"
     details = "" if expected else "\n\n" + "".join(traceback.format_exception(error))[-_ERROR_TEXT_LIMIT:]

@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -71,3 +73,56 @@ class ResilientRedisCache(RedisCache):
 
     def has_key(self, key: Any, version: int | None = None) -> bool:
         return self._guard(lambda: super(ResilientRedisCache, self).has_key(key, version), False)
+
+
+def shared_cache_down() -> bool:
+    """Whether the last call on the shared cache found Redis unreachable (ResilientRedisCache)."""
+    is_down = getattr(cache, "is_down", None)
+    return bool(is_down is not None and is_down())
+
+
+# Room for far more clients than an outage sees, so that a burst of new addresses or usernames
+# cannot cull the counts of those already guessing (LocMemCache culls past MAX_ENTRIES).
+LOCAL_COUNTS_MAX_ENTRIES = 100_000
+
+
+class CountsThroughOutages:
+    """Counters that limit clients (failed logins, the throttles' request histories): in the shared
+    cache, and in this process's memory while Redis is unreachable.
+
+    The shared cache answers "nothing cached" while Redis is down, so every limit counted in it
+    let every request through for as long as an outage lasted (failing open), including password
+    guesses and the sign-up form's "this email has an account". Refusing everything instead would
+    lock every shopper and staff member out. Counted per process meanwhile, a limit holds per web
+    process (at most WEB_CONCURRENCY times the machines times it), and the shared counts take over
+    again when Redis is back.
+    """
+
+    def __init__(self, name: str) -> None:
+        options = {"MAX_ENTRIES": LOCAL_COUNTS_MAX_ENTRIES}
+        self.local = LocMemCache(name, {"TIMEOUT": None, "OPTIONS": options})
+
+    def get(self, key: str, default: Any = None) -> Any:
+        shared = cache.get(key, default)
+        return self.local.get(key, default) if shared_cache_down() else shared
+
+    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        cache.set(key, value, timeout)
+        if shared_cache_down():
+            self.local.set(key, value, timeout)
+
+    def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
+        added = cache.add(key, value, timeout)
+        return self.local.add(key, value, timeout) if shared_cache_down() else added
+
+    def incr(self, key: str, delta: int = 1) -> int:
+        """As the cache's: ValueError for a key it does not hold."""
+        value = cache.incr(key, delta)
+        return self.local.incr(key, delta) if shared_cache_down() else value
+
+    def decr(self, key: str, delta: int = 1) -> int:
+        return self.incr(key, -delta)
+
+    def delete(self, key: str) -> None:
+        cache.delete(key)
+        self.local.delete(key)

@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "storefront.api_errors.RejectNulCharacters",
     # 503 "busy, try again" for a web request that gave up waiting for a lock (storefront.db_locks).
     "storefront.db_locks.AnswerBusyWhenLocked",
+    # 503 "try again in a minute" for a request that could not reach PostgreSQL, not a 500.
+    "storefront.database_unavailable.AnswerUnavailableWithoutDatabase",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -293,6 +295,8 @@ SPECTACULAR_SETTINGS = {
 # HTTPS hardening: on unless the environment turns it off (the local demo serves plain HTTP).
 HTTPS = env_bool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS
+# A load balancer probes its targets over plain HTTP: a redirect to HTTPS is not the 200 it wants.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000" if HTTPS else "0"))

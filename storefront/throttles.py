@@ -5,7 +5,8 @@ bulk nor asking which email addresses have an account here can go fast).
 The API uses DRF's throttles with the `search_user` / `search_anon` rates from settings, and the
 pages (plain Django views) go through the same throttles (`throttled_page`): one allowance
 per user or address, whether it searches by page or by API, by words or by photo, counted in the
-shared cache (Redis in production, so every web process counts together).
+shared cache (Redis in production, so every web process counts together), and in each process's
+own memory while Redis is unreachable (storefront.cache_backends.CountsThroughOutages).
 
 The client IP is REMOTE_ADDR. X-Forwarded-For is written by the client unless a proxy we run
 rewrites it, so it is read only with BEHIND_PROXY set, and then only its last address (the one
@@ -19,12 +20,15 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 from rest_framework.views import APIView
+
+from storefront.cache_backends import CountsThroughOutages
 
 # The smallest IPv6 network a home or mobile line is given (RFC 6177: /64 to /48), every address of
 # which its owner may use: counted per address, one client could send each request from another
@@ -52,6 +56,10 @@ class RatesFromSettings:
     client_key."""
 
     scope: str
+    # Not DRF's plain shared cache: through it, every limit let every request through while Redis
+    # was down.
+    # (Any: DRF types it as a BaseCache, whose get and set this one has.)
+    cache: Any = CountsThroughOutages("throttles-while-redis-is-down")
 
     def get_rate(self) -> str | None:
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)

@@ -9,6 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.views import admin_password_change
 from catalog.article_ids import ARTICLE_ID_TERM
 from storefront.api_errors import api_bad_article_id, api_not_found
+from storefront.readiness import readyz
 
 handler400 = "storefront.api_errors.bad_request"
 handler500 = "storefront.api_errors.server_error"
@@ -20,6 +21,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("readyz", readyz, name="readyz"),
     # Before admin.site.urls, which serves the same address without the login limits.
     path("admin/password_change/", admin.site.admin_view(admin_password_change)),
     path("admin/", admin.site.urls),

@@ -40,3 +40,20 @@ def staff_client(client):
 
     client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
     return client
+
+
+@pytest.fixture
+def redis_unreachable(settings):
+    """The production cache, pointed at a port where nothing listens (connection refused at once)."""
+    from storefront.cache_backends import ResilientRedisCache
+
+    ResilientRedisCache._down_until = 0.0
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "storefront.cache_backends.ResilientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    yield
+    ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable

@@ -118,3 +118,22 @@ def test_sign_ups_are_limited_per_address_before_the_form_is_checked(settings):
     same_network = client.defaults["REMOTE_ADDR"].removesuffix("::1") + "::2"
     assert Client(REMOTE_ADDR=same_network).post("/accounts/signup/", data).status_code == 429
     assert Client(REMOTE_ADDR=new_address()).post("/accounts/signup/", data).status_code == 302
+
+
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_while_redis_is_down_searches_are_still_limited(redis_unreachable, two_a_minute, url):
+    client = Client(REMOTE_ADDR=new_address())
+    assert [client.get(url, {"q": "linen"}).status_code for _ in range(3)] == [200, 200, 429]
+    assert Client(REMOTE_ADDR=new_address()).get(url, {"q": "linen"}).status_code == 200
+
+
+def test_while_redis_is_down_sign_ups_are_still_limited(redis_unreachable, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"signup": "2/hour"}}
+    UserFactory(email="known@example.com")
+    client = Client(REMOTE_ADDR=new_address())
+    data = {"username": "someone", "email": "known@example.com", "password1": "pass-phrase-1"}
+
+    statuses = [client.post("/accounts/signup/", data).status_code for _ in range(3)]
+
+    # Asking which addresses have an account stays slow through an outage.
+    assert statuses == [200, 200, 429]

@@ -95,6 +95,9 @@ class ImageResult:
     width: int = 0
     height: int = 0
     problem: str = ""
+    # The photo is fine but could not be written (a full disk, an unwritable MEDIA_ROOT): the file
+    # and the operating system's reason, "/srv/media/articles/010/0108775015-….jpg: No space left …".
+    unwritable: str = ""
     # Where a stored photo was written, relative to MEDIA_ROOT (for Article.image, image_thumbnail).
     original: str = ""
     thumbnail: str = ""
@@ -133,8 +136,21 @@ def process_image(task: ImageTask) -> ImageResult:
         return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint)
     prepared = prepare_photo(data, article_id=task.article_id, source=task.source)
     if prepared.result.stored:
-        write_photo(prepared, media_root)
+        try:
+            write_photo(prepared, media_root)
+        except OSError as error:
+            # Not the photo's fault: the import stops naming the file, where a bare OSError from a
+            # worker process named neither it nor (for a full disk) any file.
+            return ImageResult(
+                task.article_id, task.source, stored=False, unwritable=unwritable(error, prepared, media_root)
+            )
     return prepared.result
+
+
+def unwritable(error: OSError, prepared: PreparedPhoto, media_root: Path) -> str:
+    """Which file could not be written and why: "/srv/media/articles/…jpg: No space left on device"."""
+    where = error.filename or media_root / prepared.result.original
+    return f"{where}: {error.strerror or error}"
 
 
 def process_images(tasks: list[ImageTask]) -> list[ImageResult]:

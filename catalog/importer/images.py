@@ -6,6 +6,9 @@ processing (image_files.PHOTO_PROCESSING). The work runs in a few processes (dec
 and resizing is CPU-bound); results are written to the database in batches. A file that is not
 an image stops the import with its name; photos stored before it stay recorded, and none after.
 
+A photo that cannot be written (a full disk, an unwritable MEDIA_ROOT) stops it the same way,
+naming the file it could not write (MediaUnwritable).
+
 A changed photo is written under new names beside the old files, which its article keeps showing
 until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
 that end up recorded by no row (those after a bad photo, which the worker processes had already
@@ -26,7 +29,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from catalog.importer.errors import ImportInputError
+from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.importer.image_files import ImageResult, ImageTask, process_image, process_images
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
@@ -97,6 +100,10 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
                         _relative(Path(result.source), images_dir),
                         f"is not a readable image ({result.problem})",
                     )
+                if result.unwritable:
+                    articles_record_photos(results=pending)
+                    pending = []
+                    raise MediaUnwritable(str(settings.MEDIA_ROOT), result.unwritable, stored=stored)
                 if result.stored:
                     stored += 1
                     pending.append(result)

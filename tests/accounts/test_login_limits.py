@@ -78,6 +78,21 @@ def test_after_the_limit_even_the_right_password_is_refused_with_the_reason(shop
     assert log_in(client, other.username, PASSWORD)
 
 
+def test_while_redis_is_down_guesses_are_still_limited_and_others_still_log_in(redis_unreachable, shopper):
+    client = client_from_new_address()
+    for _ in range(3):
+        assert not log_in(client, shopper.username, "wrong")
+
+    response = client.post(LOGIN, {"username": shopper.username, "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert "Too many failed attempts to log in" in response.text
+    assert not log_in(client_from_new_address(), shopper.username, PASSWORD)
+    # Not closed for everyone: a login nobody guessed at gets in, on the same address too.
+    other = UserFactory(username=f"other-{uuid.uuid4().hex[:12]}")
+    assert log_in(client, other.username, PASSWORD)
+
+
 def test_one_address_guessing_at_many_usernames_is_stopped():
     client = client_from_new_address()
     for _ in range(5):

@@ -192,6 +192,30 @@ def test_a_bad_upload_is_refused_with_a_message_and_changes_nothing(staff_client
     assert (article.image, article.image_sha256) == ("articles/old.jpg", "0" * 64)
 
 
+# Committed for real: the files are written as the admin's transaction commits.
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_that_cannot_be_written_is_refused_with_the_path_and_the_other_changes_are_saved(
+    staff_client, settings, tmp_path
+):
+    article = ArticleFactory(prod_name="Old name", image="articles/old.jpg", image_sha256="0" * 64)
+    # A regular file where MEDIA_ROOT's folder should be: refused for root too, as a full disk is.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+    change = f"{CHANGELIST}{article.article_id}/change/"
+
+    response = staff_client.post(change, form_data(article, prod_name="New name", photo=upload(photo())))
+
+    assert response.status_code == 302
+    assert response["Location"] == change
+    page = html.unescape(staff_client.get(change).text)
+    assert f"could not be stored in MEDIA_ROOT: {blocker}/media/articles/" in page
+    assert "Not a directory. The article keeps its old photo" in page
+    article.refresh_from_db()
+    assert (article.prod_name, article.image) == ("New name", "articles/old.jpg")
+    assert article.image_sha256 == "0" * 64
+
+
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
 def test_a_phone_photo_is_stored_upright_and_so_is_its_thumbnail(
     staff_client, settings, django_capture_on_commit_callbacks, image_format

@@ -1,11 +1,14 @@
+import errno
 import hashlib
 import os
+import re
 import struct
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from PIL import Image, ImageCms
 
 from catalog.importer import images as image_import
@@ -122,6 +125,69 @@ def test_two_photos_of_one_article_are_refused_before_any_photo_is_stored(hm_fil
         f"besides images/{article_id[:3]}/{first.name}: keep one"
     )
     assert Article.objects.exclude(image="").count() == 0
+
+
+def test_a_media_root_it_cannot_write_stops_the_import_naming_the_folder_and_loses_nothing(
+    hm_files, tmp_path, settings
+):
+    # A regular file where a folder should be: the operating system refuses the write for root
+    # too, as it refuses a read-only mount.
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    message, media = str(raised.value), blocker / "media"
+    assert message.startswith(f"Could not write photos into MEDIA_ROOT ({media}): {media}/")
+    assert "Not a directory" in message
+    assert "run the import again" in message
+    # The csv files are stored; no article records a photo it does not have.
+    assert Article.objects.count() == len(read_rows(hm_files / "articles.csv"))
+    assert Article.objects.exclude(image="").count() == 0
+
+    settings.MEDIA_ROOT = tmp_path / "media-fixed"
+    assert run_import(hm_files).report("images").changed == Article.objects.count()
+
+
+def _disk_full_for(monkeypatch, fails) -> None:
+    """Writes of the files whose names `fails` picks stop half way, as on a full disk."""
+    write_bytes = Path.write_bytes
+
+    def write(path: Path, data: bytes) -> int:
+        if fails(path.name):
+            write_bytes(path, data[: len(data) // 2])
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write)
+
+
+def test_a_full_disk_stops_the_import_naming_the_file_and_leaves_no_partial_file(hm_files, monkeypatch):
+    run_import(hm_files)
+    first, second = Article.objects.order_by("article_id")[:2]
+    recorded = {article.pk: article.image_sha256 for article in (first, second)}
+    for index, article in enumerate((first, second)):
+        changed = Image.new("RGB", (40, 60), (200, 10 * index, 40))
+        changed.save(_photo(hm_files, f"{article.article_id:010d}"), "JPEG")
+    # The import runs in this process below 200 photos: the second photo's writes fail.
+    _disk_full_for(monkeypatch, lambda name: name.startswith(f".{second.article_id:010d}-"))
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    name = f"{second.article_id:010d}"
+    folder = Path(settings.MEDIA_ROOT) / "articles" / name[:3]
+    assert re.search(rf"{re.escape(str(folder))}/{name}-\w+\.jpg: No space left on device", str(raised.value))
+    assert "The csv files and the 1 photo stored before it were imported" in str(raised.value)
+    assert not list(Path(settings.MEDIA_ROOT).rglob(".*.tmp"))
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.image_sha256 != recorded[first.pk]  # stored before the failure, and recorded
+    assert second.image_sha256 == recorded[second.pk]  # still the photo it had
+    assert (Path(settings.MEDIA_ROOT) / second.image).exists()
+    assert (Path(settings.MEDIA_ROOT) / second.image_thumbnail).exists()
 
 
 def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
@@ -449,9 +515,9 @@ def test_a_photo_whose_thumbnail_cannot_be_written_leaves_no_original_behind(tmp
     in_the_way = media / "articles" / "thumbnails"
     in_the_way.write_text("a file where the thumbnails' folder goes")
 
-    with pytest.raises(OSError):
-        process_image(ImageTask(str(source), 108775015, "", str(media)))
+    result = process_image(ImageTask(str(source), 108775015, "", str(media)))
 
+    assert not result.stored and result.unwritable.endswith("Not a directory")
     assert [path for path in media.rglob("*") if path.is_file()] == [in_the_way]
 
 
@@ -496,7 +562,7 @@ def test_a_disk_that_fills_up_while_a_photo_is_written_leaves_no_part_of_it(tmp_
 
     monkeypatch.setattr(Path, "write_bytes", disk_full)
 
-    with pytest.raises(OSError, match="No space left"):
-        process_image(ImageTask(str(source), 108775015, "", str(media)))
+    result = process_image(ImageTask(str(source), 108775015, "", str(media)))
 
+    assert not result.stored and result.unwritable.endswith(".jpg: No space left on device")
     assert [path for path in media.rglob("*") if path.is_file()] == []

@@ -531,6 +531,27 @@ def test_a_full_disk_while_publishing_leaves_no_folder_and_the_old_version_servi
     assert train(value=3).status == "succeeded"
 
 
+def test_a_full_disk_while_training_fails_the_run_naming_the_folder_and_the_old_version_serves(
+    artifacts_root,
+):
+    train(value=1)
+    run = training_run_request(kind_name=KIND, parameters={"value": 2, "chunks": 1})
+    # The file its one chunk writes (and nothing reads) is /dev/full, where every write fails with
+    # "No space left on device" and, as on a real full disk, the error names no file.
+    (artifacts.get_store().scratch_dir(run.pk) / "chunk-0").symlink_to("/dev/full")
+
+    training_run_execute_in_process(run_id=run.pk)
+
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert run.message == (
+        "Chunk 1 failed: OSError: [Errno 28] No space left on device "
+        f"(writing the run's files under ARTIFACTS_ROOT, {artifacts_root})"
+    )
+    assert serving.active_model(KIND)["value"] == 1
+    assert train(value=3).status == "succeeded"
+
+
 def test_an_activation_whose_answer_is_lost_keeps_its_files(monkeypatch, artifacts_root):
     monkeypatch.setattr(training, "TRAIN_RETRY_DELAYS_SECONDS", (0.0, 0.0))
     activate = training._activate

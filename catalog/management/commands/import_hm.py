@@ -9,7 +9,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from catalog.importer.dataset import import_dataset
-from catalog.importer.errors import ImportInputError
+from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.progress import command_progress
 
 INTERRUPTED = (
@@ -43,6 +43,8 @@ class Command(BaseCommand):
             )
         except ImportInputError as error:
             raise CommandError(f"{error} (nothing from {error.file} was imported)") from error
+        except MediaUnwritable as error:
+            raise CommandError(str(error)) from error
         except KeyboardInterrupt:
             # The file being loaded rolls back with its transaction: say so instead of a traceback.
             raise CommandError(INTERRUPTED, returncode=130) from None

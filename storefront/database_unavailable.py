@@ -1,0 +1,65 @@
+"""A request that cannot reach PostgreSQL (down, restarting, out of connections) is a 503 that says
+to try again in a moment, not the 500 "something went wrong on our side" of a bug.
+
+The difference matters to shoppers (it is temporary), to API clients and proxies (503 with
+Retry-After may be retried; a 500 may not) and to whoever is paged (an outage, not a bug). Django
+logs nothing for an exception a middleware answers, so this logs the database's own error itself,
+as one line: it names the cause (the host, "Connection refused", "too many clients").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import psycopg
+from django.db import InterfaceError, OperationalError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+
+from storefront.api_errors import is_api_request
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_MESSAGE = (
+    "The shop cannot reach its data right now, so this could not be shown or done. Nothing was "
+    "changed; please try again in a minute."
+)
+RETRY_AFTER_SECONDS = 30
+# SQLSTATEs of a server that is away, not of a bad query (PostgreSQL, appendix A): class 08
+# (connection exception), 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many
+# connections). A connection that could not be opened at all has none.
+UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    if isinstance(error, InterfaceError):  # the connection was closed under us
+        return True
+    cause = error.__cause__
+    if not isinstance(error, OperationalError) or not isinstance(cause, psycopg.OperationalError):
+        return False
+    sqlstate = getattr(cause, "sqlstate", None)
+    return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
+
+
+class AnswerUnavailableWithoutDatabase:
+    """Middleware: a view that lost the database answers 503 with Retry-After, and logs why."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not database_unreachable(exception):
+            return None
+        logger.error("Database unavailable, answered 503: %s %s: %s", request.method, request.path, exception)
+        if is_api_request(request):
+            response: HttpResponse = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
+        else:
+            # The busy page: it has no menus, so it asks the database nothing.
+            page = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
+            response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
