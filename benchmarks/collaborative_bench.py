@@ -202,7 +202,10 @@ def main() -> None:
     counts = prepare_data(options.customers, options.articles, options.purchases, options.seed)
     # The machine is shared: each measurement is repeated, interleaved, and the fastest kept
     # (the least disturbed run of the same work).
-    matrix_times, fit_times, unevaluated_times, total_times = [], [], [], []
+    matrix_times: list[float] = []
+    fit_times: list[float] = []
+    unevaluated_times: list[float] = []
+    total_times: list[float] = []
     # CPU seconds (every thread): on a shared machine they move less than wall-clock seconds.
     fit_cpu, unevaluated_cpu, total_cpu = [], [], []
     # The stage timings printed under the end-to-end figure are the fastest round's.
