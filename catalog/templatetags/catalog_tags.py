@@ -104,7 +104,7 @@ def facet_link(link: Any, param: str) -> SafeString:
         '<li><a class="facet-link{}" href="{}" rel="nofollow" data-facet="{}">'
         '<span class="facet-box" aria-hidden="true"></span>{}'
         '<span class="visually-hidden">{}</span>{}'
-        '<span class="facet-count">{}<span class="visually-hidden"> items</span></span></a></li>',
+        '<span class="facet-count">{}<span class="visually-hidden"> {}</span></span></a></li>',
         " is-selected" if link.selected else "",
         f"{link.url}#results",  # the results column's heading (components/results.html)
         param,
@@ -112,4 +112,5 @@ def facet_link(link: Any, param: str) -> SafeString:
         "Remove filter: " if link.selected else "Filter by: ",
         link.label,
         link.count,
+        "item" if link.count == 1 else "items",
     )

@@ -42,3 +42,14 @@ def test_the_page_steps_arrows_are_not_read_out(client):
     page = client.get("/c/ladieswear/?page=2").text
     assert '<span aria-hidden="true">\u2039</span> Previous</a>' in page
     assert 'Next <span aria-hidden="true">\u203a</span></a>' in page
+
+
+def test_a_facet_count_of_one_is_read_out_as_one_item(client):
+    # A screen reader read "Black 1 items" for the only black article.
+    ArticleFactory(colour_group_code=9, colour_group_name="Black")
+    ArticleFactory.create_batch(2, colour_group_code=42, colour_group_name="Red")
+    page = client.get("/c/ladieswear/").text
+    counts = re.findall(r'<span class="facet-count">(\d+)<span class="visually-hidden"> (\w+)</span>', page)
+    assert ("1", "item") in counts
+    assert ("2", "items") in counts
+    assert ("1", "items") not in counts
