@@ -170,3 +170,18 @@ def test_back_from_a_sorted_list_the_sort_menu_names_the_order_shown(
     assert page.evaluate("window.fromCache") is from_cache
     assert page.get_by_test_id("results").locator(".card-title").all_inner_texts() == by_popularity
     assert page.get_by_label("Sort by").input_value() == "popular"
+
+
+def test_on_a_desktop_a_shelf_shows_that_it_holds_more_than_fits(page):
+    """Six of the twelve trending cards filled the desktop's row exactly, and a mouse without a
+    sideways wheel (a Mac's scrollbars show only while scrolling) gave no hint of the other six;
+    phones and tablets show part of the next card."""
+    for _ in range(8):
+        PurchaseFactory(article=ArticleFactory(), t_dat=LAST_DAY)
+    page.goto("/")
+    shelf = page.locator("[data-slot=trending] .shelf-items")
+    cards = shelf.locator(":scope > li")
+    assert cards.count() == 8
+    shelf_right = shelf.evaluate("shelf => shelf.getBoundingClientRect().right")
+    seventh = cards.nth(6).evaluate("card => card.getBoundingClientRect()")
+    assert seventh["left"] < shelf_right - seventh["width"] / 3
