@@ -12,12 +12,19 @@ from django.utils.safestring import SafeString, mark_safe
 from catalog.colours import swatch_colour
 from catalog.models import Article
 from catalog.pricing import display_price
+from storefront.plurals import counted as counted_noun
 
 register = template.Library()
 
 PLACEHOLDER_IMAGE = "img/placeholder.svg"
 # H&M product photos are 2:3 portraits (1166 x 1750); used when an article has no photo or no size.
 DEFAULT_IMAGE_SIZE = (400, 600)
+
+
+@register.filter
+def counted(count: int, noun: str) -> str:
+    """A count and its noun as the shop writes them elsewhere: "1 style", "26,001 styles"."""
+    return counted_noun(count, noun)
 
 
 def article_alt_text(article: Article) -> str:

@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from catalog.models import Article
 from catalog.selectors import PAGE_SIZE
 from tests.factories import ArticleFactory
 
@@ -53,3 +54,10 @@ def test_a_facet_count_of_one_is_read_out_as_one_item(client):
     assert ("1", "item") in counts
     assert ("2", "items") in counts
     assert ("1", "items") not in counts
+
+
+def test_a_count_in_the_thousands_is_written_with_a_separator(client):
+    # "1001 items" beside admin pages and messages that write "1,001".
+    Article.objects.bulk_create(ArticleFactory.build_batch(1001))
+    page = client.get("/c/ladieswear/").text
+    assert '<p class="results-count" data-testid="results-count">1,001 items</p>' in page
