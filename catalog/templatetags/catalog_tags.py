@@ -118,6 +118,6 @@ def facet_link(link: Any, param: str) -> SafeString:
         dot,
         "Remove filter: " if link.selected else "Filter by: ",
         link.label,
-        link.count,
+        f"{link.count:,}",
         "item" if link.count == 1 else "items",
     )

@@ -61,3 +61,4 @@ def test_a_count_in_the_thousands_is_written_with_a_separator(client):
     Article.objects.bulk_create(ArticleFactory.build_batch(1001))
     page = client.get("/c/ladieswear/").text
     assert '<p class="results-count" data-testid="results-count">1,001 items</p>' in page
+    assert '<span class="facet-count">1,001<span class="visually-hidden"> items</span>' in page
