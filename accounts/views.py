@@ -14,8 +14,9 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -32,8 +33,9 @@ from storefront.throttles import SIGN_UP_REFUSED, SignUpThrottle, throttled_page
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
+    next_page = _page_to_go_back_to(request)
     if request.user.is_authenticated:
-        return redirect("accounts:account")
+        return redirect(next_page or reverse("accounts:account"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         # Counted before the form is checked: its checks say whether an email address has an
@@ -54,14 +56,28 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="accounts.login_limits.LoginLimitBackend")
         messages.success(request, "Welcome! Your account is ready.")
-        return redirect("accounts:account")
-    return render(request, "accounts/signup.html", {"form": form})
+        return redirect(next_page or reverse("accounts:account"))
+    return render(request, "accounts/signup.html", {"form": form, "next": next_page})
+
+
+def _page_to_go_back_to(request: HttpRequest) -> str:
+    """The shop's page a shopper signing up came from (`next`, as logging in takes it), or ""
+    for none or another site's."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    on_this_site = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if on_this_site else ""
 
 
 def _refused_sign_up(request: HttpRequest, message: str) -> HttpResponse:
     """The form back unchecked, with what was typed but the passwords, and why it was refused."""
     unchecked = SignUpForm(initial={name: request.POST.get(name, "") for name in ("username", "email")})
-    return render(request, "accounts/signup.html", {"form": unchecked, "refused": message})
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": unchecked, "refused": message, "next": _page_to_go_back_to(request)},
+    )
 
 
 @require_safe

@@ -97,6 +97,11 @@ SYNONYMS = {
 _SYNONYM_WORDS = "|".join(re.escape(word) for word in sorted(SYNONYMS, key=len, reverse=True))
 SYNONYM_PATTERN = re.compile(rf"(?<![\w'-])({_SYNONYM_WORDS})(?![\w'-])", re.IGNORECASE)
 ARTICLE_ID_PATTERN = re.compile(r"^0?\d{8,10}$")
+# websearch syntax's exclusion: a minus starting a word or a quoted phrase ("dress -black",
+# -"slip dress"); a minus inside a phrase or a word excludes nothing. Rarer forms PostgreSQL also
+# reads as one ("top - dress") still exclude from the word matches, not from the photos'.
+# The phrase alternative comes first so that a phrase's own minus is skipped with it.
+_PHRASE_OR_EXCLUSION = re.compile(r'"[^"]*"?|(?<![^\s(])-("[^"]*"?|[^\s"()]+)')
 # Reciprocal rank fusion's constant: 60 is the value its authors found robust across collections.
 RRF_K = 60
 
@@ -115,6 +120,21 @@ def with_synonyms(query: str) -> str:
 def article_id_in_query(query: str) -> int | None:
     """Shoppers paste the id printed on a tag (`0108775015`); that finds the one article."""
     return int(query) if ARTICLE_ID_PATTERN.match(query) else None
+
+
+def split_exclusions(query: str) -> tuple[str, list[str]]:
+    """The words a query asks for, and those it excludes: 'jersey -dress -"slip top"' ->
+    ("jersey", ["dress", '"slip top"']). Photos are matched to the first only: a text encoder
+    reads "jersey -dress" as something about dresses."""
+    excluded: list[str] = []
+
+    def take(match: re.Match[str]) -> str:
+        if match.group(1) is None:
+            return match.group(0)  # a quoted phrase, kept whole
+        excluded.append(match.group(1))
+        return " "
+
+    return " ".join(_PHRASE_OR_EXCLUSION.sub(take, query).split()), excluded
 
 
 def _as_search_words(query: str) -> str:
@@ -187,9 +207,14 @@ def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Artic
     # Decided over the whole shop, not the filtered queryset, so that each facet's count (counted
     # with the other facets' filters) sees the same matches as the result list.
     words_match_in_shop = Exists(Article.objects.browsable().filter(words))
-    photos = Q(article_id__in=semantic_matches(query)) & Q(words_match_in_shop)
-    photos_alone = Q(article_id__in=semantic_matches(query, standalone=True))
-    return queryset.filter(words | photos | photos_alone)
+    wanted, excluded = split_exclusions(query)
+    photos = Q(article_id__in=semantic_matches(wanted)) & Q(words_match_in_shop)
+    photos_alone = Q(article_id__in=semantic_matches(wanted, standalone=True))
+    photo_matches = photos | photos_alone
+    # "dress -black": a photo of a black dress may look like "dress", but the shopper said no.
+    for phrase in excluded:
+        photo_matches &= ~_word_condition(phrase)
+    return queryset.filter(words | photo_matches)
 
 
 def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
@@ -209,7 +234,7 @@ def order_by_relevance(queryset: QuerySet[Article], query: str) -> QuerySet[Arti
         rank = SearchRank(F("search_vector"), _search_query(query))
     queryset = queryset.annotate(word_match=word_match, rank=rank)
     lexical_order = [F("word_match").desc(), F("rank").desc(), F("popularity").desc(), F("article_id").asc()]
-    semantic = semantic_matches(query)
+    semantic = semantic_matches(split_exclusions(query)[0])
     if not semantic:
         return queryset.order_by(*lexical_order)
     semantic_position = Case(

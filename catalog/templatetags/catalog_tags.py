@@ -12,12 +12,19 @@ from django.utils.safestring import SafeString, mark_safe
 from catalog.colours import swatch_colour
 from catalog.models import Article
 from catalog.pricing import display_price
+from storefront.plurals import counted as counted_noun
 
 register = template.Library()
 
 PLACEHOLDER_IMAGE = "img/placeholder.svg"
 # H&M product photos are 2:3 portraits (1166 x 1750); used when an article has no photo or no size.
 DEFAULT_IMAGE_SIZE = (400, 600)
+
+
+@register.filter
+def counted(count: int, noun: str) -> str:
+    """A count and its noun as the shop writes them elsewhere: "1 style", "26,001 styles"."""
+    return counted_noun(count, noun)
 
 
 def article_alt_text(article: Article) -> str:
@@ -104,12 +111,13 @@ def facet_link(link: Any, param: str) -> SafeString:
         '<li><a class="facet-link{}" href="{}" rel="nofollow" data-facet="{}">'
         '<span class="facet-box" aria-hidden="true"></span>{}'
         '<span class="visually-hidden">{}</span>{}'
-        '<span class="facet-count">{}<span class="visually-hidden"> items</span></span></a></li>',
+        '<span class="facet-count">{}<span class="visually-hidden"> {}</span></span></a></li>',
         " is-selected" if link.selected else "",
         f"{link.url}#results",  # the results column's heading (components/results.html)
         param,
         dot,
         "Remove filter: " if link.selected else "Filter by: ",
         link.label,
-        link.count,
+        f"{link.count:,}",
+        "item" if link.count == 1 else "items",
     )

@@ -198,6 +198,9 @@ class ImageSearchView(APIView):
                         name: serializers.CharField(
                             required=False,
                             allow_blank=True,
+                            # Shown as the field's starting value by the docs' "Try it out", which
+                            # otherwise sent the word "string" as a filter: a 400 for a mere photo.
+                            default="",
                             help_text=f"{label}: a name or slug of one of the photographed articles on "
                             "sale; empty is no filter. Another is a 400 that lists them.",
                         )

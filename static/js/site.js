@@ -26,6 +26,14 @@
     if (event.target instanceof HTMLImageElement) usePlaceholder(event.target);
   }, true);
 
+  // Back to a list shown from the back/forward cache shows it as it was left, its sort menu set to
+  // the order chosen on the way out; the list is in the order of its address, which the menu's
+  // own choice (its `selected` option) names.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("[data-sort-form]").forEach(function (form) { form.reset(); });
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("img[data-placeholder]").forEach(function (image) {
       if (image.complete && image.naturalWidth === 0) usePlaceholder(image);

@@ -1,6 +1,7 @@
 import datetime as dt
 import html
 import re
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -37,6 +38,31 @@ def test_signing_up_creates_a_login_and_a_new_customer(client):
     assert customer.user.email == "bob@example.com"
     # Logged in straight away.
     assert client.get("/accounts/").context["customer"] == customer
+
+
+def test_signing_up_from_a_page_goes_back_to_it(client):
+    """"Sign up" on a product page, or "Create an account" on the way to log in, left the shopper
+    on the account page, far from the product they came for; "Log in" takes them back."""
+    product = "/p/strap-top-red-0108775015/?ref=a&b=1"
+    assert 'href="/accounts/signup/?next=/search/%3Fq%3Dstrap"' in client.get("/search/?q=strap").text
+    form = client.get("/accounts/signup/", {"next": product})
+    assert f'<input type="hidden" name="next" value="{html.escape(product)}">' in form.text
+    # Each form links to the other one with the page to go back to.
+    assert f'href="/accounts/login/?next={quote(product)}"' in form.text
+    login = client.get("/accounts/login/", {"next": product})
+    assert f'href="/accounts/signup/?next={quote(product)}"' in login.text
+    passwords = {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    response = client.post(
+        "/accounts/signup/", {"username": "bob", "email": "bob@example.com", "next": product, **passwords}
+    )
+    assert response["Location"] == product
+    # Never to another site.
+    client.logout()
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "eve", "email": "eve@example.com", "next": "https://evil.example/", **passwords},
+    )
+    assert response["Location"] == "/accounts/"
 
 
 def test_sign_up_explains_what_is_wrong_and_creates_nothing(client, alice):

@@ -10,7 +10,9 @@ import pytest
 from django.conf import settings
 from PIL import Image
 
+from catalog.models import Article
 from catalog.services import article_refresh_search_vectors
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -124,3 +126,62 @@ def test_on_a_phone_the_filters_fold_away_and_the_grid_has_two_columns(page, sho
     assert columns == 2
     # Nothing is wider than the screen (no sideways scrolling of the page itself).
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+
+@pytest.fixture(scope="module")
+def browser_with_back_forward_cache(browser):
+    """Chromium as shoppers run it: Playwright turns the back/forward cache off by default."""
+    launched = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS,
+        ignore_default_args=["--disable-back-forward-cache"],
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.mark.parametrize("from_cache", [False, True], ids=["page-loaded-again", "back-forward-cache"])
+def test_back_from_a_sorted_list_the_sort_menu_names_the_order_shown(
+    request, page, live_server, shop, from_cache
+):
+    """Back from the list sorted by price, the list was by popularity again and its menu still
+    said "Price: low to high": Chromium fills the fields of a page loaded again as they were
+    left, and its back/forward cache shows the page itself as it was left."""
+    if from_cache:
+        context = request.getfixturevalue("browser_with_back_forward_cache").new_context(
+            base_url=live_server.url
+        )
+        context.set_default_timeout(10_000)
+        request.addfinalizer(context.close)
+        page = context.new_page()
+    Article.objects.filter(prod_name="Denim skirt").update(price=0.001)  # the cheapest, least popular
+    page.add_init_script("addEventListener('pageshow', event => { window.fromCache = event.persisted; })")
+    page.goto("/c/ladieswear/")
+    by_popularity = page.get_by_test_id("results").locator(".card-title").all_inner_texts()
+    page.get_by_label("Sort by").select_option("price_asc")
+    page.get_by_role("button", name="Sort").click()
+    page.wait_for_url("**/c/ladieswear/?sort=price_asc#results")
+    assert page.get_by_test_id("results").locator(".card-title").all_inner_texts() != by_popularity
+    page.go_back(wait_until="commit")  # a page from the cache fires no "load"
+    page.wait_for_url("**/c/ladieswear/", wait_until="commit")
+    page.wait_for_function("window.fromCache !== undefined")
+    assert page.evaluate("window.fromCache") is from_cache
+    assert page.get_by_test_id("results").locator(".card-title").all_inner_texts() == by_popularity
+    assert page.get_by_label("Sort by").input_value() == "popular"
+
+
+def test_on_a_desktop_a_shelf_shows_that_it_holds_more_than_fits(page):
+    """Six of the twelve trending cards filled the desktop's row exactly, and a mouse without a
+    sideways wheel (a Mac's scrollbars show only while scrolling) gave no hint of the other six;
+    phones and tablets show part of the next card."""
+    for _ in range(8):
+        PurchaseFactory(article=ArticleFactory(), t_dat=LAST_DAY)
+    page.goto("/")
+    shelf = page.locator("[data-slot=trending] .shelf-items")
+    cards = shelf.locator(":scope > li")
+    assert cards.count() == 8
+    shelf_right = shelf.evaluate("shelf => shelf.getBoundingClientRect().right")
+    seventh = cards.nth(6).evaluate("card => card.getBoundingClientRect()")
+    assert seventh["left"] < shelf_right - seventh["width"] / 3

@@ -89,3 +89,12 @@ def test_the_health_check_is_plain_and_free(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         response = client.get("/healthz")
     assert response.content == b"ok"
+
+
+def test_a_department_tile_counts_its_styles_in_words(client):
+    # "Sport 1 styles"; and 26,001 Ladieswear articles at H&M scale read "26001 styles".
+    ArticleFactory(index_group_name="Sport", index_group_no=26)
+    ArticleFactory.create_batch(2)  # Ladieswear
+    page = client.get("/").text
+    assert '<span class="tile-name">Sport</span> <span class="tile-count">1 style</span>' in page
+    assert '<span class="tile-name">Ladieswear</span> <span class="tile-count">2 styles</span>' in page

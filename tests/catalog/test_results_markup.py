@@ -4,6 +4,7 @@ import re
 
 import pytest
 
+from catalog.models import Article
 from catalog.selectors import PAGE_SIZE
 from tests.factories import ArticleFactory
 
@@ -25,7 +26,7 @@ def test_filter_sort_and_page_links_land_on_the_results_heading(client):
     assert re.search(r'<h2 id="results"[^>]*>Results</h2>', page)
     facet_hrefs = re.findall(r'class="facet-link[^"]*" href="([^"]+)"', page)
     assert facet_hrefs and all(href.endswith("#results") for href in facet_hrefs)
-    assert re.search(r'<form class="sort-form" method="get" action="/c/ladieswear/#results">', page)
+    assert re.search(r'<form class="sort-form" method="get" action="/c/ladieswear/#results"[ >]', page)
     assert 'class="facet-clear" href="/c/ladieswear/#results"' in page
 
 
@@ -42,3 +43,22 @@ def test_the_page_steps_arrows_are_not_read_out(client):
     page = client.get("/c/ladieswear/?page=2").text
     assert '<span aria-hidden="true">\u2039</span> Previous</a>' in page
     assert 'Next <span aria-hidden="true">\u203a</span></a>' in page
+
+
+def test_a_facet_count_of_one_is_read_out_as_one_item(client):
+    # A screen reader read "Black 1 items" for the only black article.
+    ArticleFactory(colour_group_code=9, colour_group_name="Black")
+    ArticleFactory.create_batch(2, colour_group_code=42, colour_group_name="Red")
+    page = client.get("/c/ladieswear/").text
+    counts = re.findall(r'<span class="facet-count">(\d+)<span class="visually-hidden"> (\w+)</span>', page)
+    assert ("1", "item") in counts
+    assert ("2", "items") in counts
+    assert ("1", "items") not in counts
+
+
+def test_a_count_in_the_thousands_is_written_with_a_separator(client):
+    # "1001 items" beside admin pages and messages that write "1,001".
+    Article.objects.bulk_create(ArticleFactory.build_batch(1001))
+    page = client.get("/c/ladieswear/").text
+    assert '<p class="results-count" data-testid="results-count">1,001 items</p>' in page
+    assert '<span class="facet-count">1,001<span class="visually-hidden"> items</span>' in page

@@ -13,9 +13,12 @@ pytestmark = pytest.mark.django_db
 # to be shown when no word of the query matches.
 SEMANTIC_ANSWER: list[int] = []
 STANDALONE_ANSWER: list[int] = []
+# The words each call asked the stub for.
+ASKED: list[str] = []
 
 
 def stub_ranker(query: str, *, standalone: bool = False) -> list[int]:
+    ASKED.append(query)
     return list(STANDALONE_ANSWER if standalone else SEMANTIC_ANSWER)
 
 
@@ -27,6 +30,7 @@ def broken_ranker(query: str, *, standalone: bool = False) -> list[int]:
 def catalogue(settings):
     settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_blend.stub_ranker"
     STANDALONE_ANSWER[:] = []
+    ASKED[:] = []
     lexical_best = ArticleFactory(prod_name="Jersey top jersey", popularity=1)
     lexical_and_semantic = ArticleFactory(prod_name="Jersey dress", popularity=1)
     semantic_only = ArticleFactory(prod_name="Wrap dress", detail_desc="", popularity=1)
@@ -90,6 +94,28 @@ def test_a_semantic_only_match_earns_no_score_for_words_it_lacks(catalogue):
     # Third by words, third by photos: the tie goes to the word match.
     SEMANTIC_ANSWER[:] = [by_words[0], by_words[1], semantic_only.article_id]
     assert ranked("jersey top") == [*by_words, semantic_only.article_id]
+
+
+def test_a_word_excluded_keeps_its_articles_out_of_the_photo_matches_too(catalogue):
+    """"jersey -dress": the photos of dresses (those the words exclude) stayed in the results,
+    and the photos were asked for "jersey -dress", which a text encoder reads as "dress"."""
+    lexical_best, both, semantic_only, unrelated = catalogue  # both: "Jersey dress"
+    dresses = ArticleFactory(prod_name="Slip dress", detail_desc="", popularity=1)
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE catalog_article SET search_vector = to_tsvector('english', prod_name)")
+    SEMANTIC_ANSWER[:] = [both.article_id, dresses.article_id, unrelated.article_id]
+    STANDALONE_ANSWER[:] = [semantic_only.article_id]  # "Wrap dress"
+    assert ranked("jersey -dress") == [lexical_best.article_id, unrelated.article_id]
+    assert set(ASKED) == {"jersey"}
+    # A phrase excluded, and words excluded alone: no photo is asked for, none is shown.
+    ASKED[:] = []
+    assert unrelated.article_id not in ranked('-"denim shorts" -dress')
+    assert semantic_only.article_id not in ranked('-"denim shorts" -dress')
+    assert set(ASKED) <= {""}
+    # A hyphen inside a phrase or a word excludes nothing.
+    ASKED[:] = []
+    ranked('"jersey -dress" t-shirt')
+    assert set(ASKED) == {'"jersey -dress" t-shirt'}
 
 
 def test_without_semantic_matches_the_full_text_order_stands(catalogue):
