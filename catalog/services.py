@@ -195,8 +195,6 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
             ]
             Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
             transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
-            # Cached pages link the photos by their files' names.
-            transaction.on_commit(catalog_cache_clear)
     except BaseException:
         photos_remove_unrecorded(paths=written)
         raise
