@@ -57,3 +57,17 @@ def redis_unreachable(settings):
     }
     yield
     ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable
+
+
+@pytest.fixture(scope="session")
+def trained_content_files(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A content model trained on the photo catalogue, once per session: training it took ten
+    seconds and more of each module's set-up. Only the files and the photo vectors are kept; each
+    module makes the rows again (`trained_content`, tests/recommendations/content/conftest.py).
+
+    Here, not beside `trained_content`: the modules outside that folder import `trained_content`,
+    and a session fixture imported into a module would be one instance per module."""
+    from tests.recommendations.content.catalogue import train_on_photo_catalogue
+
+    with django_db_blocker.unblock():
+        return train_on_photo_catalogue(tmp_path_factory.mktemp("content-artifact"))

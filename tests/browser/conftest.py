@@ -55,32 +55,40 @@ class Steps:
             (folder / "failed-here.txt").write_text(repr(error))
 
 
-def chromium(**launch_options):
-    """Chromium for one module's tests, to yield from a module-scoped `browser` fixture."""
+@pytest.fixture(scope="package")
+def playwright():
+    """Playwright's driver, started once for all the browser tests (it takes a second or two on a
+    busy machine) and stopped after the last of them, so that the tests elsewhere run without its
+    event loop."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium (scripts/system-packages.sh)")
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the ORM calls that the fixtures
     # and the live server's teardown make are still synchronous and safe.
-    with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as monkeypatch, sync_playwright() as driver:
         monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **launch_options
-        )
-        yield launched
-        launched.close()
+        yield driver
         # While the loop runs, Django keeps this thread's database connections apart (asgiref's
         # Local): one opened meanwhile (a module's fixture, set up after the first test) is closed
         # now, or it is out of reach once the loop stops and blocks the test database's removal.
         connections.close_all()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One Chromium per test module (starting one takes seconds on a busy machine); each test
-    gets its own context (cookies, storage) from the `page` fixture."""
-    yield from chromium()
+def chromium(playwright, **launch_options):
+    """A Chromium of its own, to yield from a module's `browser` fixture that needs other options."""
+    launched = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, **launch_options
+    )
+    yield launched
+    launched.close()
+
+
+@pytest.fixture(scope="package")
+def browser(playwright):
+    """One Chromium for the browser tests (starting one takes seconds on a busy machine); each
+    test gets its own context (cookies, storage, cache) from the `page` fixture."""
+    yield from chromium(playwright)
 
 
 def policy_refusals(context) -> list[str]:

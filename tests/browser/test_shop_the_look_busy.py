@@ -55,9 +55,9 @@ CHOOSE_AND_FIND_AT_ONCE = """(input, size) => {
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(playwright):
     """With the back/forward cache a shopper's Chromium has, which Playwright turns off."""
-    yield from chromium(ignore_default_args=["--disable-back-forward-cache"])
+    yield from chromium(playwright, ignore_default_args=["--disable-back-forward-cache"])
 
 
 def button_state(page):

@@ -1,3 +1,6 @@
+import contextlib
+import sqlite3
+
 import pytest
 
 from catalog.services import article_refresh_search_vectors
@@ -51,3 +54,28 @@ def hm_files(hm_demo_dir, tmp_path, settings):
 
     settings.MEDIA_ROOT = tmp_path / "media"
     return copy_dataset(hm_demo_dir, tmp_path / "hm")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """An empty demo database on SQLite with every migration applied, once per session: each
+    test's own `manage.py migrate` took 3 s. Tests take a copy (`migrated_sqlite`)."""
+    from tests.catalog.hm_data import manage_on_sqlite
+
+    folder = tmp_path_factory.mktemp("sqlite")
+    database = folder / "migrated.sqlite3"
+    migrated = manage_on_sqlite("migrate", "--no-input", database=database, media=folder / "media")
+    assert migrated.returncode == 0, migrated.stderr
+    return database
+
+
+@pytest.fixture
+def migrated_sqlite(migrated_sqlite_file, tmp_path):
+    """A private copy of the migrated database, tmp_path/demo.sqlite3 (SQLite's own backup copy)."""
+    database = tmp_path / "demo.sqlite3"
+    with (
+        contextlib.closing(sqlite3.connect(migrated_sqlite_file)) as source,
+        contextlib.closing(sqlite3.connect(database)) as target,
+    ):
+        source.backup(target)
+    return database

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from catalog.demo_data.generate import DemoDataOptions, generate_demo_data
@@ -15,6 +18,24 @@ from catalog.progress import SilentProgress
 def generate(out_dir: Path, **options) -> Path:
     generate_demo_data(out_dir, options=DemoDataOptions(**options), progress=SilentProgress(), force=True)
     return out_dir
+
+
+def manage_on_sqlite(*args: str, database: Path, media: Path) -> subprocess.CompletedProcess[str]:
+    """`manage.py` in a process of its own on a SQLite file, as the demo runs."""
+    env = {
+        **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
+        "ALLOW_INSECURE_SECRET_KEY": "1",
+        "DATABASE_URL": f"sqlite:///{database}",
+        "MEDIA_ROOT": str(media),
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
 
 
 def copy_dataset(source: Path, target: Path, *, images: bool = True) -> Path:

@@ -100,11 +100,10 @@ def _manage(*args, database):
     return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=300)
 
 
-def test_the_sqlite_import_skips_them_too(hm_demo_dir, tmp_path):
-    database = tmp_path / "demo.sqlite3"
+def test_the_sqlite_import_skips_them_too(hm_demo_dir, migrated_sqlite, tmp_path):
+    database = migrated_sqlite
     data = copy_dataset(hm_demo_dir, tmp_path / "hm", images=False)
     erased = _busiest_customers(data, 1)[0]
-    assert _manage("migrate", "--no-input", database=database).returncode == 0
     assert _manage("import_hm", str(data), database=database).returncode == 0
     erase = (
         "from accounts.models import Customer; from accounts.services import customer_erase; "

@@ -1,30 +1,10 @@
 """The demo runs on SQLite: the same command imports there (Python parsing, batched upserts)."""
 
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
-from tests.catalog.hm_data import copy_dataset, line_count, read_rows, set_field
-
-
-def _manage(*args, database, media):
-    env = {
-        **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
-        "ALLOW_INSECURE_SECRET_KEY": "1",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "MEDIA_ROOT": str(media),
-    }
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+from tests.catalog.hm_data import copy_dataset, line_count, manage_on_sqlite, read_rows, set_field
 
 
 def _counts(database):
@@ -36,11 +16,8 @@ def _counts(database):
 
 
 @pytest.fixture
-def sqlite_shop(hm_demo_dir, tmp_path):
-    database = tmp_path / "demo.sqlite3"
-    migrated = _manage("migrate", "--no-input", database=database, media=tmp_path / "media")
-    assert migrated.returncode == 0, migrated.stderr
-    return database, copy_dataset(hm_demo_dir, tmp_path / "hm"), tmp_path / "media"
+def sqlite_shop(hm_demo_dir, migrated_sqlite, tmp_path):
+    return migrated_sqlite, copy_dataset(hm_demo_dir, tmp_path / "hm"), tmp_path / "media"
 
 
 def test_it_imports_into_sqlite_and_a_second_run_changes_nothing(sqlite_shop):
@@ -49,10 +26,10 @@ def test_it_imports_into_sqlite_and_a_second_run_changes_nothing(sqlite_shop):
         line_count(data / name) - 1 for name in ("articles.csv", "customers.csv", "transactions_train.csv")
     )
 
-    first = _manage("import_hm", str(data), database=database, media=media)
+    first = manage_on_sqlite("import_hm", str(data), database=database, media=media)
     assert first.returncode == 0, first.stderr
     assert _counts(database) == expected
-    second = _manage("import_hm", str(data), database=database, media=media)
+    second = manage_on_sqlite("import_hm", str(data), database=database, media=media)
 
     assert second.returncode == 0, second.stderr
     assert _counts(database) == expected
@@ -73,7 +50,7 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
     database, data, media = sqlite_shop
     set_field(data / "transactions_train.csv", 9, "t_dat", "22/09/2020")
 
-    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    result = manage_on_sqlite("import_hm", str(data), "--no-images", database=database, media=media)
 
     assert result.returncode == 1
     assert (
@@ -103,7 +80,7 @@ def test_a_repeated_key_before_a_bad_value_is_named_first_on_sqlite(
     if bad_value == "Über":
         path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
 
-    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    result = manage_on_sqlite("import_hm", str(data), "--no-images", database=database, media=media)
 
     assert result.returncode == 1
     assert f"{filename}, line 20, field {key}: {key} {repeated} appears more than once" in result.stderr
@@ -113,7 +90,7 @@ def test_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop)
     database, data, media = sqlite_shop
     set_field(data / "articles.csv", 5, "article_id", "012345678901")
 
-    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    result = manage_on_sqlite("import_hm", str(data), "--no-images", database=database, media=media)
 
     assert result.returncode == 1
     assert (
@@ -125,7 +102,7 @@ def test_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop)
 
 def test_a_purchase_of_an_article_id_of_more_than_ten_digits_is_refused_on_sqlite(sqlite_shop):
     database, data, media = sqlite_shop
-    imported = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    imported = manage_on_sqlite("import_hm", str(data), "--no-images", database=database, media=media)
     assert imported.returncode == 0, imported.stderr
     # An article with such an id stored before ids were checked: its purchases are refused all the same.
     with sqlite3.connect(database) as db:
@@ -135,7 +112,7 @@ def test_a_purchase_of_an_article_id_of_more_than_ten_digits_is_refused_on_sqlit
     purchases = _counts(database)[2]
     set_field(data / "transactions_train.csv", 9, "article_id", "12345678901")
 
-    result = _manage("import_hm", str(data), "--no-images", database=database, media=media)
+    result = manage_on_sqlite("import_hm", str(data), "--no-images", database=database, media=media)
 
     assert result.returncode == 1
     assert (

@@ -7,13 +7,18 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 
+from catalog.models import Article
+from recommendations.content.models import ImageEmbedding
 from recommendations.content.parameters import DEFAULT_PARAMETERS
 from tests.factories import ArticleFactory
 from tests.recommendations.photos import CLASS_NAMES, garment_photo
+
+if TYPE_CHECKING:
+    from recommendations.registry import TrainingContext
 
 CLASSES = (0, 1, 3, 5, 7, 8)
 COLOURS = ("Red", "Blue", "Black", "Yellow")
@@ -76,3 +81,62 @@ class FakeTrainingContext:
 
     def check_cancelled(self) -> None:
         return None
+
+
+@dataclass(frozen=True)
+class TrainedCatalogue:
+    """What a content run over the photo catalogue leaves besides the catalogue's rows."""
+
+    ctx: FakeTrainingContext
+    metrics: dict[str, float]
+    workdir: Path  # the artifact's folder: read-only, tests copy it before damaging it
+    embeddings: list[dict[str, Any]]  # the photo vectors (ImageEmbedding rows) the run stored
+    photos: dict[int, str]  # each article's photo fingerprint, as trained on
+    files: dict[str, str]  # each artifact file's sha256, as written
+
+    def check_catalogue(self, articles: list) -> None:
+        """Rows made again must be those trained on: same articles, same photo fingerprints."""
+        remade = {article.article_id: article.image_sha256 for article in articles}
+        assert remade == self.photos, "the photo catalogue came out other than it was trained on"
+
+    def check_files(self) -> None:
+        """The files are shared by every module: a test that damages them must copy them first."""
+        assert artifact_files(self.workdir) == self.files, f"a test changed the shared {self.workdir}"
+
+
+def artifact_files(folder: Path) -> dict[str, str]:
+    return {
+        path.name: hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.iterdir())
+        if path.is_file()
+    }
+
+
+def remove_photo_catalogue(articles: list) -> None:
+    Article.objects.filter(article_id__in=[article.article_id for article in articles]).delete()
+    ImageEmbedding.objects.all().delete()
+
+
+def train_on_photo_catalogue(workdir: Path) -> TrainedCatalogue:
+    """Make the photo catalogue, train a content model on it into `workdir`, remove the rows again."""
+    from recommendations.content.training import train
+
+    articles = make_photo_catalogue(variants=2)
+    try:
+        ctx = FakeTrainingContext(workdir=workdir)
+        ctx.parameters.update(epochs=30, holdout_fraction=0.35)
+        metrics = train(cast("TrainingContext", ctx))  # the stand-in has what training uses
+        # The model is the photo catalogue's alone (no other article with a photo was there), as
+        # the modules that share it expect.
+        assert metrics["articles_indexed"] == len(articles), metrics
+        embeddings = [dict(row) for row in ImageEmbedding.objects.values("tower", "image_sha256", "vector")]
+    finally:
+        remove_photo_catalogue(articles)
+    return TrainedCatalogue(
+        ctx=ctx,
+        metrics=metrics,
+        workdir=workdir,
+        embeddings=embeddings,
+        photos={article.article_id: article.image_sha256 for article in articles},
+        files=artifact_files(workdir),
+    )

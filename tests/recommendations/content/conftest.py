@@ -1,33 +1,38 @@
-"""A trained content model over a small photo catalogue, once per test module (a few seconds)."""
+"""A trained content model over a small photo catalogue: trained once per test session (the
+`trained_content_files` fixture in tests/conftest.py), its rows made again for each test module."""
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
-from catalog.models import Article
 from recommendations import serving as model_serving
 from recommendations.content import serving
 from recommendations.content.artifact import load_content
 from recommendations.content.models import ImageEmbedding
 from recommendations.content.search import forget_memoised_matches
-from recommendations.content.training import train
-from tests.recommendations.content.catalogue import FakeTrainingContext, make_photo_catalogue
+from tests.recommendations.content.catalogue import make_photo_catalogue, remove_photo_catalogue
 
 
 @pytest.fixture(scope="module")
-def trained_content(django_db_setup, django_db_blocker, tmp_path_factory):
-    """(articles, ctx, metrics, artifact folder); the rows are removed again after the module."""
-    workdir = tmp_path_factory.mktemp("content-artifact")
+def trained_content(trained_content_files, django_db_blocker):
+    """(articles, ctx, metrics, artifact folder); the rows are removed again after the module.
+
+    The rows are those the model was trained on, made again: the same ids and the photos written
+    again, so the same fingerprints (a test elsewhere may have overwritten a photo file meanwhile),
+    and the photo vectors the run stored."""
+    trained = trained_content_files
     with django_db_blocker.unblock():
         articles = make_photo_catalogue(variants=2)
         try:
-            ctx = FakeTrainingContext(workdir=workdir)
-            ctx.parameters.update(epochs=30, holdout_fraction=0.35)
-            metrics = train(ctx)
-            yield articles, ctx, metrics, workdir
+            trained.check_catalogue(articles)
+            ImageEmbedding.objects.bulk_create(ImageEmbedding(**row) for row in trained.embeddings)
+            # Copies, as each module had its own run before: a test may change what it was given.
+            yield articles, copy.deepcopy(trained.ctx), dict(trained.metrics), trained.workdir
         finally:
-            Article.objects.filter(article_id__in=[article.article_id for article in articles]).delete()
-            ImageEmbedding.objects.all().delete()
+            remove_photo_catalogue(articles)
+    trained.check_files()
 
 
 @pytest.fixture
