@@ -101,6 +101,8 @@ MIDDLEWARE = [
     "storefront.db_locks.AnswerBusyWhenLocked",
     # 503 "try again in a minute" for a request that could not reach PostgreSQL, not a 500.
     "storefront.database_unavailable.AnswerUnavailableWithoutDatabase",
+    # The 500 page, and one log line naming the timeout, for a query the statement timeout ended.
+    "storefront.web_connections.LogStatementTimeouts",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,6 +163,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 # How long a web request waits for a database lock (one an import holds) before answering 503.
 WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "5"))
+# How long one query of a web request may run before PostgreSQL cancels it (the request answers
+# 500). Under gunicorn's 120 s timeout, which would restart the whole worker process; 0 turns it off.
+WEB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("WEB_STATEMENT_TIMEOUT_SECONDS", "30"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
