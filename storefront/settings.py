@@ -201,7 +201,7 @@ ARTIFACTS_VERIFY_CHECKSUMS = env_bool("ARTIFACTS_VERIFY_CHECKSUMS", True)
 # Model kinds beyond recommendations.registry.KIND_MODULES (module paths defining KIND).
 EXTRA_KIND_MODULES = env_list("EXTRA_KIND_MODULES", "")
 # Web processes check which version is active at most this often (one cache read), and ask the
-# database at most this often when Redis is down or absent (recommendations/serving.py).
+# database at most this often: when Redis is down or absent, or its key is gone (recommendations/serving.py).
 SERVING_VERSION_CHECK_SECONDS = float(os.environ.get("SERVING_VERSION_CHECK_SECONDS", "2"))
 SERVING_DB_FALLBACK_SECONDS = float(os.environ.get("SERVING_DB_FALLBACK_SECONDS", "2"))
 # A running training run refreshes its heartbeat this often; one silent for TRAINING_STALE_SECONDS
