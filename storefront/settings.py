@@ -103,6 +103,8 @@ MIDDLEWARE = [
     "storefront.database_unavailable.AnswerUnavailableWithoutDatabase",
     # The 500 page, and one log line naming the timeout, for a query the statement timeout ended.
     "storefront.web_connections.LogStatementTimeouts",
+    # No shared cache keeps an answer that sets a cookie (a visitor's CSRF token, a session).
+    "storefront.private_responses.PrivateWhenSettingCookies",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
