@@ -159,7 +159,9 @@ class CustomerAdmin(admin.ModelAdmin):
         Purchases are read-only in their own admin (history from the data set), but a customer's go
         with the customer: deleting one needs the right to delete customers, not purchases.
         """
-        deleted, counts = customers_erased(Customer.objects.filter(pk__in=[customer.pk for customer in objs]))
+        deleted, counts = customers_erased(
+            Customer.objects.filter(pk__in=[customer.pk for customer in objs]), request=request
+        )
         perms_needed: set[str] = set()
         protected: list[Any] = []
         # The erasure takes the customers' logins too (Customer.user alone would be set to null).
@@ -183,17 +185,24 @@ class CustomerAdmin(admin.ModelAdmin):
                 customer_erase(customer=customer)
 
 
-def customers_erased(customers: QuerySet[Customer]) -> tuple[list[Any], dict[str, int]]:
+def customers_erased(
+    customers: QuerySet[Customer], *, request: HttpRequest
+) -> tuple[list[Any], dict[str, int]]:
     """What a delete confirmation lists of the customers a deletion erases (the customer admin's and
-    the user admin's): each linked, with how many purchases go with it, and their counts by model.
+    the user admin's): each linked (in plain text for staff who may not view customers: the link
+    would only open "permission denied", as Django's own confirmation has it), with how many
+    purchases go with it, and their counts by model.
 
     Not Django's collector: it loaded every purchase of the customers to list each one, a link a
     purchase (a busy customer has thousands, a bulk delete of a few tens of thousands).
     """
     erased = list(customers.annotate(purchase_count=Count("purchases")).order_by("pk"))
     deleted: list[Any] = []
+    # As Django's has_view_permission: the right to change a customer includes viewing one.
+    may_view = any(request.user.has_perm(f"accounts.{action}_customer") for action in ("view", "change"))
     for customer in erased:
-        deleted.append(admin_link(customer))
+        name = f"{capfirst(Customer._meta.verbose_name)}: {customer}"
+        deleted.append(admin_link(customer) if may_view else name)
         if customer.purchase_count:
             deleted.append([f"{capfirst(counted(customer.purchase_count, 'purchase'))}, erased with it"])
     counts = {str(Customer._meta.verbose_name_plural): len(erased)} if erased else {}
@@ -357,7 +366,7 @@ class ShopUserAdmin(UserAdmin):
 
     def get_deleted_objects(self, objs: Selected, request: HttpRequest) -> DeletedObjects:
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        customers, customer_counts = customers_erased(Customer.objects.filter(user__in=objs))
+        customers, customer_counts = customers_erased(Customer.objects.filter(user__in=objs), request=request)
         if customers:
             deleted.extend(customers)
             counts.update(customer_counts)

@@ -66,7 +66,8 @@ def start_run(request: HttpRequest, kind_name: str) -> None:
 
 
 def progress_bar(run: TrainingRun) -> str:
-    """The run's bar, a progressbar to screen readers too (training_runs.js moves both)."""
+    """The run's bar, a progressbar to screen readers too (training_runs.js moves both). Its title
+    is what the progress view's polls write there, so that a reload and a poll say the same."""
     percent = f"{run.progress:.0f}"
     return format_html(
         '<div class="training-progress" data-run-id="{}" data-status="{}" title="{}" role="progressbar"'
@@ -75,7 +76,7 @@ def progress_bar(run: TrainingRun) -> str:
         '<span class="training-progress-label">{}%</span></div>',
         run.pk,
         run.status,
-        run.message,
+        run.status_message(),
         run.pk,
         percent,
         percent,

@@ -4,7 +4,8 @@
 nearly free. Each process keeps the loaded model per kind and checks which version is active at
 most every SERVING_VERSION_CHECK_SECONDS, by reading one cache key (`active-version:<kind>`, set on
 activation). When the cache (Redis) is unavailable, or is a per-process cache (no REDIS_URL, the
-demo), it asks the database instead, at most every SERVING_DB_FALLBACK_SECONDS. So a new version
+demo), or has no key (expired, Redis restarted), it asks the database instead, at most every
+SERVING_DB_FALLBACK_SECONDS; a database that is down is logged once per outage. So a new version
 is picked up within a few seconds, with neither a database query nor a load per request, and
 serving keeps going while Redis is down.
 
@@ -76,6 +77,10 @@ class _Slot:
 
 _slots: dict[str, _Slot] = {}
 _slots_lock = threading.Lock()
+# Whether this process's last read of the active versions failed (the database is down): its
+# outage is logged once, when it begins, and once more when it ends.
+_database_outage = False
+_outage_lock = threading.Lock()
 # Set by warm_up (web servers): no request loads a model in its own thread, not even a first one.
 _first_loads_in_background = False
 
@@ -201,8 +206,10 @@ def announce_active_version(kind_name: str, version_id: int | None) -> None:
 
 def reset() -> None:
     """Forget every loaded model (tests, and after fork in servers that preload)."""
+    global _database_outage
     with _slots_lock:
         _slots.clear()
+    _database_outage = False
 
 
 def _cache_is_shared() -> bool:
@@ -228,9 +235,10 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
             if cached is not None:
                 return int(cached)
             # A cold cache (expired, or Redis restarted): one database read fills it for everyone.
-    # Without a usable shared cache, ask the database, but at most every SERVING_DB_FALLBACK_SECONDS
-    # (every request would otherwise turn into a query).
-    if not use_cache and now - slot.db_checked_at < settings.SERVING_DB_FALLBACK_SECONDS:
+    # Ask the database at most every SERVING_DB_FALLBACK_SECONDS, with or without a usable cache:
+    # every check would otherwise be a query (without the cache), or a query that fails while
+    # the database is down and so never fills the cold cache (with it).
+    if now - slot.db_checked_at < settings.SERVING_DB_FALLBACK_SECONDS:
         return _UNKNOWN
     slot.db_checked_at = now
     try:
@@ -238,9 +246,10 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
             ModelVersion.objects.active().filter(kind=kind_name).values_list("id", flat=True).first()
             or NO_ACTIVE_VERSION
         )
-    except Exception:
-        logger.warning("Could not read the active %s version from the database.", kind_name, exc_info=True)
+    except Exception as error:
+        _note_database_outage(error)
         return _UNKNOWN
+    _note_database_answers()
     if use_cache:
         # add, not set: an activation announced between our query and now must not be
         # overwritten with the older id we read.
@@ -249,6 +258,31 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
         except Exception:
             logger.debug("Could not fill the %s version cache key.", kind_name, exc_info=True)
     return version_id
+
+
+def _note_database_outage(error: Exception) -> None:
+    """One line per outage, for every kind and thread of the process: a traceback per kind at each
+    check said nothing the first line did not, every two seconds, for as long as it lasted."""
+    global _database_outage
+    with _outage_lock:
+        if _database_outage:
+            return
+        _database_outage = True
+    logger.warning(
+        "Could not read the active model versions from the database (%s: %s); serving what this "
+        "process has loaded until it answers.",
+        type(error).__name__,
+        " ".join(str(error).split()),
+    )
+
+
+def _note_database_answers() -> None:
+    global _database_outage
+    with _outage_lock:
+        if not _database_outage:
+            return
+        _database_outage = False
+    logger.warning("The database answers again: the active model versions are read from it as before.")
 
 
 def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:

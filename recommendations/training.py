@@ -163,9 +163,15 @@ def _enqueue(run_id: int) -> None:
 
 
 def training_run_execute_in_thread(run_id: int) -> None:
-    """training_run_execute_in_process as the body of a thread: logs a crash, closes its connections."""
+    """training_run_execute_in_process as the body of a thread: logs a crash, closes its connections.
+
+    In a web process its connections are not a web request's: no statement or lock timeout.
+    """
+    from storefront import web_connections
+
     try:
-        training_run_execute_in_process(run_id=run_id)
+        with web_connections.long_work():
+            training_run_execute_in_process(run_id=run_id)
     except Exception:
         logger.exception("In-process training run %s crashed.", run_id)
     finally:

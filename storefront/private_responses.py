@@ -6,6 +6,10 @@ the shop could keep it and hand it to the next visitor, and a browser kept it on
 again, with the back button or offline, after its owner had logged out of a shared computer. Vary:
 Cookie does not cover token callers (the key is in Authorization), nor the browser's own copy.
 A view that sets Cache-Control itself keeps its own (the data download's no-store).
+
+An answer that sets a cookie is private too, whoever asked: a logged-out visitor's login or sign-up
+page (any page with a form) sets their CSRF cookie, and a shared cache that stored it would hand
+that one cookie to every visitor after them.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.cache import add_never_cache_headers
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 
 class NeverCacheSignedIn:
@@ -29,4 +33,18 @@ class NeverCacheSignedIn:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
+        return response
+
+
+class PrivateWhenSettingCookies:
+    """Middleware, before SessionMiddleware (so that it sees the cookies that and CSRF's set): an
+    answer with Set-Cookie is `Cache-Control: private`, even one whose view called it public."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.cookies:
+            patch_cache_control(response, private=True)
         return response

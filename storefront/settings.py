@@ -101,6 +101,10 @@ MIDDLEWARE = [
     "storefront.db_locks.AnswerBusyWhenLocked",
     # 503 "try again in a minute" for a request that could not reach PostgreSQL, not a 500.
     "storefront.database_unavailable.AnswerUnavailableWithoutDatabase",
+    # The 500 page, and one log line naming the timeout, for a query the statement timeout ended.
+    "storefront.web_connections.LogStatementTimeouts",
+    # No shared cache keeps an answer that sets a cookie (a visitor's CSRF token, a session).
+    "storefront.private_responses.PrivateWhenSettingCookies",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,6 +165,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 # How long a web request waits for a database lock (one an import holds) before answering 503.
 WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "5"))
+# How long one query of a web request may run before PostgreSQL cancels it (the request answers
+# 500). Under gunicorn's 120 s timeout, which would restart the whole worker process; 0 turns it off.
+WEB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("WEB_STATEMENT_TIMEOUT_SECONDS", "30"))
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
@@ -196,7 +203,7 @@ ARTIFACTS_VERIFY_CHECKSUMS = env_bool("ARTIFACTS_VERIFY_CHECKSUMS", True)
 # Model kinds beyond recommendations.registry.KIND_MODULES (module paths defining KIND).
 EXTRA_KIND_MODULES = env_list("EXTRA_KIND_MODULES", "")
 # Web processes check which version is active at most this often (one cache read), and ask the
-# database at most this often when Redis is down or absent (recommendations/serving.py).
+# database at most this often: when Redis is down or absent, or its key is gone (recommendations/serving.py).
 SERVING_VERSION_CHECK_SECONDS = float(os.environ.get("SERVING_VERSION_CHECK_SECONDS", "2"))
 SERVING_DB_FALLBACK_SECONDS = float(os.environ.get("SERVING_DB_FALLBACK_SECONDS", "2"))
 # A running training run refreshes its heartbeat this often; one silent for TRAINING_STALE_SECONDS

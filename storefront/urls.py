@@ -2,19 +2,21 @@
 
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path, re_path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import admin_password_change
 from catalog.article_ids import ARTICLE_ID_TERM
 from storefront.api_errors import api_bad_article_id, api_not_found
+from storefront.api_root import ApiRootView
 from storefront.readiness import readyz
 
 handler400 = "storefront.api_errors.bad_request"
 handler500 = "storefront.api_errors.server_error"
 
-api_v1 = [
+api_v1: list[URLPattern | URLResolver] = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("", include("catalog.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("recommendations.api_urls")),

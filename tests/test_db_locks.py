@@ -1,6 +1,8 @@
 """A web request waits for a database lock only briefly, then says the shop is busy (503); and its
 queries are never JIT-compiled."""
 
+import logging
+
 import psycopg
 import pytest
 from django.db import connection, connections
@@ -71,16 +73,52 @@ def _show(cursor, name: str) -> str:
 
 
 @pytest.mark.parametrize("entry_point", ["storefront.wsgi", "storefront.asgi"])
-def test_the_web_server_limits_lock_waits_and_turns_jit_off_on_its_connections_only(entry_point):
+def test_the_web_server_limits_lock_waits_and_queries_and_turns_jit_off_on_its_connections_only(entry_point):
     # A management command, a worker: waits as long as it must, and compiles its long queries.
-    assert connection_settings("lock_timeout", "jit") == ["0", "on"]
+    assert connection_settings("lock_timeout", "statement_timeout", "jit") == ["0", "0", "on"]
 
     import importlib
 
     module = importlib.import_module(entry_point)
     importlib.reload(module)  # runs it as gunicorn (or an ASGI server) does, even if imported before
     try:
-        assert connection_settings("lock_timeout", "jit") == ["5s", "off"]
+        assert connection_settings("lock_timeout", "statement_timeout", "jit") == ["5s", "30s", "off"]
     finally:
         connection_created.disconnect(dispatch_uid=web_connections.DISPATCH_UID)
-    assert connection_settings("lock_timeout", "jit") == ["0", "on"]
+    assert connection_settings("lock_timeout", "statement_timeout", "jit") == ["0", "0", "on"]
+
+
+@pytest.fixture
+def web_connection(transactional_db, settings):
+    """This test's connection as a web server's, with a statement timeout short enough to reach."""
+    settings.WEB_STATEMENT_TIMEOUT_SECONDS = 0.3
+    settings.WEB_LOCK_TIMEOUT_SECONDS = 3  # longer: the query is the one that runs away here
+    web_connections.configure(connection=connection)
+    yield
+    # The test database's clean-up (a TRUNCATE of every table) must not be held to 0.3 s.
+    connection.close()
+
+
+@pytest.mark.usefixtures("web_connection")
+def test_a_query_past_the_statement_timeout_answers_the_500_page_and_logs_one_line(client, caplog):
+    with other_connection() as holder, caplog.at_level(logging.ERROR):
+        # Any query that runs too long; one that waits behind a held table is one we can make.
+        holder.execute("LOCK TABLE catalog_article IN ACCESS EXCLUSIVE MODE")
+        response = client.get("/")
+    assert response.status_code == 500  # not the lock timeout's 503: the statement timeout came first
+    assert "Something went wrong" in response.text
+    # One line that names the timeout (beside Django's "Internal Server Error: /" of every 500),
+    # no traceback through the middleware that says less.
+    assert [record.exc_info for record in caplog.records] == [None, None], caplog.text
+    assert "Query cancelled after WEB_STATEMENT_TIMEOUT_SECONDS (0.3 s), answered 500: GET /:" in caplog.text
+    assert "statement timeout" in caplog.text
+
+
+@pytest.mark.usefixtures("web_connection")
+def test_the_api_answers_a_query_past_the_statement_timeout_with_its_json_500(client):
+    with other_connection() as holder:
+        holder.execute("LOCK TABLE catalog_article IN ACCESS EXCLUSIVE MODE")
+        response = client.get("/api/v1/articles/")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "Something went wrong on our side. Please try again later."}
+

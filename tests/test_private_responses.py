@@ -45,3 +45,14 @@ def test_the_data_download_keeps_its_own_no_store(client, alice):
 def test_a_logged_out_visitors_pages_stay_cacheable(client):
     assert not client.get("/").has_header("Cache-Control")
     assert not client.get("/api/v1/articles/").has_header("Cache-Control")
+
+
+@pytest.mark.parametrize("url", ["/accounts/login/", "/accounts/signup/", "/shop-the-look/"])
+def test_a_logged_out_visitors_page_that_sets_their_csrf_cookie_is_private(client, url):
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert "csrftoken" in response.cookies
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "private" in directives and "public" not in directives
+

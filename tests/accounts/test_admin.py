@@ -112,6 +112,29 @@ def test_staff_who_may_delete_customers_need_no_purchase_permission(client, alic
     assert not Purchase.objects.exists()
 
 
+@pytest.mark.parametrize("may_view_customers", [False, True])
+def test_a_logins_delete_confirmation_links_its_customer_only_for_staff_who_may_view_customers(
+    client, alice_with_purchases, may_view_customers
+):
+    staff = UserFactory(username="support", is_staff=True)
+    codenames = ["view_user", "delete_user", "delete_customer"]
+    codenames += ["view_customer"] if may_view_customers else []
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(staff)
+    customer_page = f"/admin/accounts/customer/{alice_with_purchases.pk}/change/"
+
+    page = client.get(f"/admin/auth/user/{alice_with_purchases.user.pk}/delete/").text
+
+    assert "3 purchases, erased with it" in page
+    if may_view_customers:
+        assert f'Customer: <a href="{customer_page}">{alice_with_purchases}</a>' in page
+        assert client.get(customer_page).status_code == 200
+    else:
+        assert f"<li>Customer: {alice_with_purchases}" in page
+        assert customer_page not in page
+        assert client.get(customer_page).status_code == 403
+
+
 def test_purchases_stay_read_only_in_their_own_admin(superuser_client, alice_with_purchases):
     purchase = alice_with_purchases.purchases.first()
     response = superuser_client.post(f"/admin/accounts/purchase/{purchase.pk}/delete/", {"post": "yes"})

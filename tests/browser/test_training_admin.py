@@ -1,8 +1,9 @@
 """The training run list's progress bar moves while a run goes, without reloading the page, and
-says when the run has finished."""
+says when the run has finished; a run's own page follows it as the list does."""
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from recommendations.models import TrainingRun
@@ -63,3 +64,33 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     ).inner_text() == ("succeeded")
     context.close()
     assert not refusals, "\n".join(refusals)
+
+
+def test_a_runs_own_page_shows_what_the_polls_say_in_its_bar_status_and_message(browser, start_web):
+    staff = StaffUserFactory(username="olga_ops")
+    client = Client()
+    client.force_login(staff)
+    web = start_web()
+    context = browser.new_context()
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
+    )
+    page = context.new_page()
+    run = TrainingRun.objects.create(
+        kind="test-dummy", status="queued", message="Waiting for a worker", heartbeat_at=timezone.now()
+    )
+    page.goto(f"{web.base_url}/admin/recommendations/trainingrun/{run.pk}/change/")
+    message = page.locator(".field-message_display .readonly")
+    assert message.inner_text() == "Waiting for a worker"
+
+    # A worker takes it (as training_run_start and the heartbeat write it), while the page is open.
+    TrainingRun.objects.filter(pk=run.pk).update(
+        status="running", progress=40.0, message="Sleeping", heartbeat_at=timezone.now(), steps_running=1
+    )
+    selector = f'.training-progress[data-run-id="{run.pk}"]'
+    page.wait_for_selector(f'{selector}[data-status="running"]', timeout=10_000)
+    bar = page.locator(selector)
+    assert bar.get_attribute("title") == "Sleeping"
+    assert message.inner_text() == "Sleeping"
+    assert page.locator(".field-status_badge .training-status").inner_text() == "running"
+    context.close()

@@ -167,6 +167,18 @@ def test_staff_see_on_the_list_and_the_page_that_no_worker_has_taken_a_queued_ru
     assert note in {entry["message"] for entry in ops.get(f"{RUNS}progress/?ids={run.pk}").json()["runs"]}
 
 
+@pytest.mark.django_db
+def test_a_bar_says_on_the_page_what_the_polls_say_for_the_same_run(ops):
+    queued_at = timezone.now() - dt.timedelta(minutes=3, seconds=5)
+    run = TrainingRun.objects.create(kind=KIND, created_at=queued_at)
+    (polled,) = [entry["message"] for entry in ops.get(f"{RUNS}progress/?ids={run.pk}").json()["runs"]]
+    assert polled.startswith("Waiting for a worker for 3 min")
+    bar = re.compile(rf'<div class="training-progress" data-run-id="{run.pk}"[^>]* title="([^"]*)"')
+    for url in (RUNS, f"{RUNS}{run.pk}/change/"):
+        (title,) = bar.findall(ops.get(url).content.decode())
+        assert html.unescape(title) == polled, url
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_failed_run_shows_its_error_and_a_finished_one_its_metrics_and_version(ops):
     failed = train(fail="the data is on fire")

@@ -15,6 +15,7 @@ from recommendations.models import ModelVersion
 from recommendations.registry import all_kinds, register_kind, unregister_kind
 from recommendations.training import training_run_execute_in_process, training_run_request
 from tests.recommendations import dummy_kind
+from tests.test_database_unavailable import NOTHING_LISTENS, database_unreachable_from_this_process
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -122,6 +123,36 @@ def test_a_cold_cache_is_filled_from_the_database():
     cache.delete(serving.active_version_cache_key(KIND))
     assert serving.active_model(KIND)["value"] == 1
     assert cache.get(serving.active_version_cache_key(KIND)) == version.pk
+
+
+def test_with_the_cache_cold_and_the_database_down_it_asks_rarely_and_logs_one_line_per_outage(
+    settings, clock, monkeypatch, caplog
+):
+    settings.SERVING_VERSION_CHECK_SECONDS = 0
+    train(value=1)
+    assert serving.active_model(KIND)["value"] == 1
+    cache.delete(serving.active_version_cache_key(KIND))  # Redis up, its key gone
+    attempts = []
+    connect = connection.connect
+    monkeypatch.setattr(connection, "connect", lambda: attempts.append(1) or connect())
+    caplog.clear()
+
+    with database_unreachable_from_this_process(), caplog.at_level(logging.INFO, logger="recommendations"):
+        for _ in range(3):
+            for _ in range(10):  # checks within SERVING_DB_FALLBACK_SECONDS: no query
+                assert serving.active_model(KIND)["value"] == 1
+            clock.advance(settings.SERVING_DB_FALLBACK_SECONDS)
+        assert len(attempts) == 3
+        outage = [record for record in caplog.records if record.name == "recommendations.serving"]
+        assert len(outage) == 1, caplog.text
+        assert outage[0].exc_info is None
+        assert "active model versions from the database (OperationalError:" in outage[0].message
+        assert f"port {NOTHING_LISTENS} failed: Connection refused" in outage[0].message
+
+    caplog.clear()
+    assert serving.active_model(KIND)["value"] == 1
+    assert "The database answers again" in caplog.text
+    assert cache.get(serving.active_version_cache_key(KIND)) is not None  # filled again
 
 
 def test_a_corrupted_active_artifact_serves_none_and_is_logged(artifacts_root, caplog):

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from django.db import OperationalError, connection
+from django.db.backends.signals import connection_created
 from django.utils import timezone
 
 from recommendations import artifacts, registry, serving, training, versions
@@ -19,7 +20,9 @@ from recommendations.training import (
     training_run_execute_in_process,
     training_run_request,
 )
+from storefront import web_connections
 from tests.recommendations import dummy_kind
+from tests.test_db_locks import other_connection
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -662,3 +665,21 @@ def test_publishing_after_the_connection_dropped_during_training_reconnects(monk
     run = train(value=5)
     assert run.status == "succeeded"
     assert serving.active_model(KIND)["value"] == 5
+
+
+def test_a_training_run_a_web_process_runs_itself_has_no_statement_timeout(settings):
+    settings.WEB_STATEMENT_TIMEOUT_SECONDS = 0.2
+    run = training_run_request(kind_name=KIND)
+    web_connections.install()  # as gunicorn's process has it
+    try:
+        with other_connection() as holder:
+            # Training waits here longer than a web request's query may: it must wait, not fail.
+            holder.execute("LOCK TABLE recommendations_trainingrun IN ACCESS EXCLUSIVE MODE")
+            trainer = threading.Thread(target=training.training_run_execute_in_thread, args=(run.pk,))
+            trainer.start()
+            time.sleep(0.6)
+        trainer.join(timeout=30)
+    finally:
+        connection_created.disconnect(dispatch_uid=web_connections.DISPATCH_UID)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, (run.status, run.error)

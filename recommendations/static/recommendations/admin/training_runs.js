@@ -20,15 +20,16 @@
     label.textContent = Math.round(run.progress) + "%";
     bar.setAttribute("aria-valuenow", Math.round(run.progress));
     bar.title = run.message;
-    const row = bar.closest("tr");
+    // The run's row on the list, or its own page's form: both show its status, message and duration.
+    const row = bar.closest("tr") || bar.closest("form");
     const status = row && row.querySelector(".training-status");
     if (status) {
       status.textContent = run.status;
       status.className = "training-status training-status-" + run.status;
     }
-    const message = row && row.querySelector("td.field-message_display");
+    const message = row && row.querySelector("td.field-message_display, .field-message_display .readonly");
     if (message) message.textContent = run.message;
-    const duration = row && row.querySelector("td.field-duration");
+    const duration = row && row.querySelector("td.field-duration, .field-duration .readonly");
     if (duration) duration.textContent = run.duration;
     const ended = ACTIVE.has(bar.dataset.status) && !ACTIVE.has(run.status);
     bar.dataset.status = run.status;
