@@ -9,8 +9,9 @@ shared cache (Redis in production, so every web process counts together), and in
 own memory while Redis is unreachable (storefront.cache_backends.CountsThroughOutages).
 
 The client IP is REMOTE_ADDR. X-Forwarded-For is written by the client unless a proxy we run
-rewrites it, so it is read only with BEHIND_PROXY set, and then only its last address (the one
-our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages' share.
+rewrites it, so it is read only with BEHIND_PROXY set, and then only the address our farthest
+proxy appended (the last of it behind one proxy, the one before last behind a load balancer and
+nginx): settings' NUM_PROXIES, which DRF's throttles and the pages' share.
 
 An IPv6 client is counted by its /64 network, not its address (`client_network`).
 """
@@ -131,8 +132,9 @@ class QueryAnonThrottle(QueryOnlyThrottleMixin, SearchAnonThrottle):
 
 def client_key(request: HttpRequest | Request) -> str:
     """What the limits count the client as: its address by DRF's rule (REMOTE_ADDR, or behind our
-    proxy the address it appended) through client_network, so an IPv4 address ("192.0.2.7") or an
-    IPv6 /64 network ("2001:db8:1:2::/64"), not necessarily an address to show or to connect to."""
+    proxies the address the farthest of them appended) through client_network, so an IPv4 address
+    ("192.0.2.7") or an IPv6 /64 network ("2001:db8:1:2::/64"), not necessarily an address to show
+    or to connect to."""
     # DRF's rule reads only request.META, which a Django request has too.
     return client_network(str(BaseThrottle().get_ident(request) or "unknown"))  # type: ignore[arg-type]
 

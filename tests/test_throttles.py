@@ -55,6 +55,16 @@ def test_behind_our_proxy_the_address_it_appended_is_the_client(two_a_minute, se
     assert searches(url, proxy, [other_shopper]) == [200]
 
 
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_behind_a_load_balancer_and_our_proxy_each_shopper_is_counted_apart(two_a_minute, settings, url):
+    # The load balancer appends the shopper, nginx on the machine appends the load balancer.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    proxy, balancer = Client(REMOTE_ADDR="127.0.0.1"), "10.9.9.9"
+    shopper, other_shopper = new_address(), new_address()
+    assert searches(url, proxy, [f"1.1.1.{n}, {shopper}, {balancer}" for n in range(3)]) == [200, 200, 429]
+    assert searches(url, proxy, [f"{other_shopper}, {balancer}"]) == [200]
+
+
 def addresses_of_one_network(count):
     """Addresses one IPv6 client may all use: its /64 network is its own."""
     network = new_address().removesuffix("::1")
