@@ -21,9 +21,12 @@ from storefront.api_errors import is_api_request
 
 logger = logging.getLogger(__name__)
 
+# Not "nothing was changed": a request can lose the database after its change committed (a
+# callback run on commit, the session saved after the view), and the change then stands.
 UNAVAILABLE_MESSAGE = (
-    "The shop cannot reach its data right now, so this could not be shown or done. Nothing was "
-    "changed; please try again in a minute."
+    "The shop cannot reach its data right now, so this could not be shown or finished. Please try "
+    "again in a minute; if you were changing something, check whether it was changed before you "
+    "change it again."
 )
 RETRY_AFTER_SECONDS = 30
 # SQLSTATEs of a server that is away, not of a bad query (PostgreSQL, appendix A): class 08
