@@ -9,7 +9,11 @@ whether or not they exist, so the limit tells nobody which do. Counts live in th
 (Redis in production), like the throttles.
 
 While Redis is unreachable each process counts on its own (storefront.cache_backends.
-CountsThroughOutages): neither every guess let through nor everyone locked out.
+CountsThroughOutages): neither every guess let through nor everyone locked out. An attempt this
+process has no room left to count is refused.
+
+Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
+is an authentication backend; the login page and the API token also say why they refuse.
 """
 
 from __future__ import annotations
