@@ -9,7 +9,11 @@ whether or not they exist, so the limit tells nobody which do. Counts live in th
 (Redis in production), like the throttles.
 
 While Redis is unreachable each process counts on its own (storefront.cache_backends.
-CountsThroughOutages): neither every guess let through nor everyone locked out.
+CountsThroughOutages): neither every guess let through nor everyone locked out. An attempt this
+process has no room left to count is refused.
+
+Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
+is an authentication backend; the login page and the API token also say why they refuse.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
-from storefront.cache_backends import CountsThroughOutages
+from storefront.cache_backends import CountsThroughOutages, LocalCountsFull
 from storefront.throttles import client_key
 
 
@@ -36,8 +40,13 @@ def refused_message() -> str:
     )
 
 
-def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
-    """(cache key, limit) per client address and per username, for the current window.
+# One store per limit (storefront.cache_backends.CountsThroughOutages).
+_ADDRESS_COUNTS = CountsThroughOutages("failed logins per address")
+_USERNAME_COUNTS = CountsThroughOutages("failed logins per username")
+
+
+def _counters(request: HttpRequest, username: str) -> list[tuple[CountsThroughOutages, str, int]]:
+    """(counts, cache key, limit) per client address and per username, for the current window.
 
     The window is in the key: a counter is only ever read in its own window, so one that lost its
     expiry (Django's incr on Redis is EXISTS then INCR) is a stray key, never a lock for good.
@@ -46,27 +55,28 @@ def _counters(request: HttpRequest, username: str) -> list[tuple[str, int]]:
     # Hashed: a username is whatever a client typed, and must not shape the cache key.
     name = hashlib.sha256(username.casefold().encode()).hexdigest()
     return [
-        (f"login-attempts:address:{client_key(request)}:{window}", settings.LOGIN_FAILURES_PER_ADDRESS),
-        (f"login-attempts:username:{name}:{window}", settings.LOGIN_FAILURES_PER_USERNAME),
+        (
+            _ADDRESS_COUNTS,
+            f"login-attempts:address:{client_key(request)}:{window}",
+            settings.LOGIN_FAILURES_PER_ADDRESS,
+        ),
+        (_USERNAME_COUNTS, f"login-attempts:username:{name}:{window}", settings.LOGIN_FAILURES_PER_USERNAME),
     ]
 
 
-_COUNTS = CountsThroughOutages("login-limits-while-redis-is-down")
-
-
 def logins_refused(request: HttpRequest, username: str) -> bool:
-    return any((_COUNTS.get(key) or 0) >= limit for key, limit in _counters(request, username))
+    return any((counts.get(key) or 0) >= limit for counts, key, limit in _counters(request, username))
 
 
-def _count(key: str) -> int:
+def _count(counts: CountsThroughOutages, key: str) -> int:
     """One more attempt on a counter, atomically; returns the count with it."""
     timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    if _COUNTS.add(key, 1, timeout=timeout):
+    if counts.add(key, 1, timeout=timeout):
         return 1
     try:
-        return int(_COUNTS.incr(key))
+        return int(counts.incr(key))
     except ValueError:  # expired between add and incr
-        _COUNTS.add(key, 1, timeout=timeout)
+        counts.add(key, 1, timeout=timeout)
         return 1
 
 
@@ -87,15 +97,21 @@ class LoginLimitBackend(ModelBackend):
         # Counted before the password is checked: attempts sent all at once are each counted
         # before any of them is checked, so no more than the limit are checked, in parallel or not.
         counters = _counters(request, username)
-        if any(_count(key) > limit for key, limit in counters):
+        try:
+            over_a_limit = any(_count(counts, key) > limit for counts, key, limit in counters)
+        except LocalCountsFull:
+            # Redis is down and this process already counts as many addresses (or usernames) as it
+            # holds: an attempt it cannot count is refused, not let through uncounted.
+            raise PermissionDenied(refused_message()) from None
+        if over_a_limit:
             raise PermissionDenied(refused_message())
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             # Ends the attempt here, so that no backend after this one checks the password again.
             raise PermissionDenied("Invalid username or password.")
         # Not a failure after all: off the address's count, and the username starts afresh.
-        (address, _limit), (username_key, _limit) = counters
+        (address_counts, address, _limit), (username_counts, username_key, _limit) = counters
         with contextlib.suppress(ValueError):
-            _COUNTS.decr(address)
-        _COUNTS.delete(username_key)
+            address_counts.decr(address)
+        username_counts.delete(username_key)
         return user

@@ -6,6 +6,7 @@ outside the API gets a page saying why."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -108,7 +109,15 @@ def refused_answer(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    """handler500: the shop's error page, or JSON on the API."""
+    """handler500: the shop's error page, or JSON on the API; the 503 "try again" when what failed
+    was reaching PostgreSQL outside a view (a middleware), where AnswerUnavailableWithoutDatabase's
+    process_exception never sees it."""
+    # Imported here: storefront.database_unavailable imports this module (is_api_request).
+    from storefront.database_unavailable import database_unreachable, unavailable_answer
+
+    error = sys.exc_info()[1]
+    if error is not None and database_unreachable(error):
+        return unavailable_answer(request, error)
     if is_api_request(request):
         return JsonResponse(
             {"detail": "Something went wrong on our side. Please try again later."}, status=500

@@ -9,13 +9,14 @@ timeout on each of them.
 from __future__ import annotations
 
 import logging
+import pickle
+import threading
 import time
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from django.core.cache import cache
 from django.core.cache.backends.base import DEFAULT_TIMEOUT
-from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
@@ -81,9 +82,107 @@ def shared_cache_down() -> bool:
     return bool(is_down is not None and is_down())
 
 
-# Room for far more clients than an outage sees, so that a burst of new addresses or usernames
-# cannot cull the counts of those already guessing (LocMemCache culls past MAX_ENTRIES).
-LOCAL_COUNTS_MAX_ENTRIES = 100_000
+# Per limit (each CountsThroughOutages has its own store). A web process serves some tens of requests
+# a second, so it sees far fewer clients than this in a limit's window (a minute for searches, an
+# hour for sign-ups, 15 minutes for logins); at the cap a store of search histories (120 times, ~1 KB
+# pickled) holds some 13 MB.
+LOCAL_COUNTS_MAX_ENTRIES = 10_000
+# For a count stored without a timeout: the longest window a DRF rate can have ("/day").
+LOCAL_COUNTS_DEFAULT_TIMEOUT = 24 * 60 * 60
+
+
+class LocalCountsFull(Exception):
+    """A store of LocalCounts is full of live counts: a client it does not count yet is refused."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"full of live counts for {retry_after:.0f}s more")
+        self.retry_after = retry_after  # seconds until its first count expires
+
+
+class LocalCounts:
+    """One process's counts for one limit, while Redis is unreachable: a cache's get, set, add, incr
+    and delete, whose entries all expire (LOCAL_COUNTS_DEFAULT_TIMEOUT at the latest).
+
+    Bounded, and full it fails closed: a new key is refused (LocalCountsFull) once the expired
+    entries are dropped and it still holds `max_entries`. Django's LocMemCache, which it replaces,
+    made room by evicting the least recently used third, live counts included: a flood of new
+    addresses (IPv6 gives anyone many /64s) flushed the count of a client that was at its limit,
+    which could then go on.
+    """
+
+    def __init__(self, name: str, max_entries: int = LOCAL_COUNTS_MAX_ENTRIES) -> None:
+        self.name = name
+        self.max_entries = max_entries
+        # key -> (monotonic expiry, pickled value): pickled as LocMemCache does, so that a caller
+        # changing what it got (DRF's throttles edit their history list) changes no stored count.
+        self._entries: dict[str, tuple[float, bytes]] = {}
+        self._lock = threading.Lock()
+        # While full of live entries, a purge frees nothing before the first of them expires.
+        self._full_until = 0.0
+
+    def get(self, key: str, default: Any = None) -> Any:
+        with self._lock:
+            entry = self._live(key)
+        return default if entry is None else pickle.loads(entry[1])  # noqa: S301 (pickled here, below)
+
+    def set(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> None:
+        with self._lock:
+            self._store(key, value, self._expiry(timeout))
+
+    def add(self, key: str, value: Any, timeout: Any = DEFAULT_TIMEOUT) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            self._store(key, value, self._expiry(timeout))
+            return True
+
+    def incr(self, key: str, delta: int = 1) -> int:
+        """As a cache's: ValueError for a key it does not hold; the expiry stays."""
+        with self._lock:
+            entry = self._live(key)
+            if entry is None:
+                raise ValueError(f"Key '{key}' not found")
+            value: int = pickle.loads(entry[1]) + delta  # noqa: S301 (pickled here)
+            self._entries[key] = (entry[0], pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+            return value
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._full_until = 0.0
+
+    def _live(self, key: str) -> tuple[float, bytes] | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] <= time.monotonic():
+            del self._entries[key]
+            return None
+        return entry
+
+    @staticmethod
+    def _expiry(timeout: Any) -> float:
+        # None ("forever" to a Django cache) too: nothing here outlives its longest window.
+        seconds = LOCAL_COUNTS_DEFAULT_TIMEOUT if timeout in (DEFAULT_TIMEOUT, None) else timeout
+        return time.monotonic() + min(float(seconds), LOCAL_COUNTS_DEFAULT_TIMEOUT)
+
+    def _store(self, key: str, value: Any, expiry: float) -> None:
+        if key not in self._entries and len(self._entries) >= self.max_entries:
+            self._make_room()
+        self._entries[key] = (expiry, pickle.dumps(value, pickle.HIGHEST_PROTOCOL))
+
+    def _make_room(self) -> None:
+        now = time.monotonic()
+        if now < self._full_until:
+            raise LocalCountsFull(self._full_until - now)
+        # Expired entries stay until read (a client that never came back) or dropped here.
+        self._entries = {key: entry for key, entry in self._entries.items() if entry[0] > now}
+        if len(self._entries) >= self.max_entries:
+            self._full_until = min(expiry for expiry, _value in self._entries.values())
+            logger.warning("Counts of %s full (%d live): new clients refused.", self.name, len(self._entries))
+            raise LocalCountsFull(self._full_until - now)
 
 
 class CountsThroughOutages:
@@ -96,11 +195,17 @@ class CountsThroughOutages:
     lock every shopper and staff member out. Counted per process meanwhile, a limit holds per web
     process (at most WEB_CONCURRENCY times the machines times it), and the shared counts take over
     again when Redis is back.
+
+    One per limit, so that a flood counted by one (searches) cannot fill the store of another
+    (sign-ups). Writing a client new to a full store raises LocalCountsFull: the caller refuses it.
     """
 
+    # Every one made, so that tests can forget this process's counts (local_counts_clear).
+    made: ClassVar[list[CountsThroughOutages]] = []
+
     def __init__(self, name: str) -> None:
-        options = {"MAX_ENTRIES": LOCAL_COUNTS_MAX_ENTRIES}
-        self.local = LocMemCache(name, {"TIMEOUT": None, "OPTIONS": options})
+        self.local = LocalCounts(name)
+        CountsThroughOutages.made.append(self)
 
     def get(self, key: str, default: Any = None) -> Any:
         shared = cache.get(key, default)
@@ -126,3 +231,9 @@ class CountsThroughOutages:
     def delete(self, key: str) -> None:
         cache.delete(key)
         self.local.delete(key)
+
+
+def local_counts_clear() -> None:
+    """Forgets every count this process kept while Redis was unreachable."""
+    for counts in CountsThroughOutages.made:
+        counts.local.clear()

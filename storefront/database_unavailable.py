@@ -21,9 +21,12 @@ from storefront.api_errors import is_api_request
 
 logger = logging.getLogger(__name__)
 
+# Not "nothing was changed": a request can lose the database after its change committed (a
+# callback run on commit, the session saved after the view), and the change then stands.
 UNAVAILABLE_MESSAGE = (
-    "The shop cannot reach its data right now, so this could not be shown or done. Nothing was "
-    "changed; please try again in a minute."
+    "The shop cannot reach its data right now, so this could not be shown or finished. Please try "
+    "again in a minute; if you were changing something, check whether it was changed before you "
+    "change it again."
 )
 RETRY_AFTER_SECONDS = 30
 # SQLSTATEs of a server that is away, not of a bad query (PostgreSQL, appendix A): class 08
@@ -54,12 +57,20 @@ class AnswerUnavailableWithoutDatabase:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not database_unreachable(exception):
             return None
-        logger.error("Database unavailable, answered 503: %s %s: %s", request.method, request.path, exception)
-        if is_api_request(request):
-            response: HttpResponse = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
-        else:
-            # The busy page: it has no menus, so it asks the database nothing.
-            page = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
-            response = HttpResponse(page, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return unavailable_answer(request, exception)
+
+
+def unavailable_answer(request: HttpRequest, error: BaseException) -> HttpResponse:
+    """The 503 with Retry-After, as JSON on the API and as the busy page elsewhere, logging `error`.
+
+    Also handler500's answer when a middleware lost the database (storefront.api_errors.server_error):
+    no process_exception sees what fails outside a view."""
+    logger.error("Database unavailable, answered 503: %s %s: %s", request.method, request.path, error)
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
+    else:
+        # The busy page: it has no menus, so it asks the database nothing.
+        page = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
+        response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -10,7 +10,8 @@ REFUSED_REQUEST_LOGGERS = "django.security."
 
 
 class RefusedRequestsWithoutTraceback(logging.Filter):
-    """Keep the line, drop the traceback, for requests Django refused as suspicious.
+    """Keep the line, drop the traceback, for requests Django refused as suspicious (and for those
+    it answered 503 while the database was away: database_outage).
 
     Scanners on a public address send wrong Host headers all day: each was a 20-line traceback
     through Django's middleware saying nothing the first line does not ("Invalid HTTP_HOST
@@ -18,7 +19,19 @@ class RefusedRequestsWithoutTraceback(logging.Filter):
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.name.startswith(REFUSED_REQUEST_LOGGERS):
+        if record.name.startswith(REFUSED_REQUEST_LOGGERS) or database_outage(record):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def database_outage(record: logging.LogRecord) -> bool:
+    """Django's line for a 503 answered because PostgreSQL was away (handler500, for a middleware
+    that lost it): the shop has logged the database's own error in one line, and the traceback is
+    that of an outage, not of a bug, on every request while it lasts."""
+    if record.name != "django.request" or not record.exc_info or record.exc_info[1] is None:
+        return False
+    # Imported here: this module is loaded with the logging settings, before the apps are ready.
+    from storefront.database_unavailable import database_unreachable
+
+    return database_unreachable(record.exc_info[1])

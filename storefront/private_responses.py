@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
@@ -30,8 +31,7 @@ class NeverCacheSignedIn:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not response.has_header("Cache-Control"):
+        if signed_in(request) and not response.has_header("Cache-Control"):
             add_never_cache_headers(response)
         return response
 
@@ -48,3 +48,19 @@ class PrivateWhenSettingCookies:
         if response.cookies:
             patch_cache_control(response, private=True)
         return response
+
+
+def signed_in(request: HttpRequest) -> bool:
+    """Whether the caller is signed in; taken to be when that cannot be known.
+
+    A session's user is read from the database the first time it is asked for, which may be here,
+    after the view: while PostgreSQL is away that read fails too, and raising here turned the
+    view's 503 "try again" into a 500. Counting the caller as signed in only keeps the answer out
+    of caches, which a 503 loses nothing by."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return False
+    try:
+        return bool(user.is_authenticated)
+    except DatabaseError:
+        return True

@@ -12,6 +12,8 @@ code before `migrate`) is not ready either: its pages would fail on the columns 
 they are applied they stay so for this code, so the check is made until it passes, then no more.
 
 The answer names the part that failed, not its error (hosts, database names): that goes to the log.
+It answers anyone (as /healthz does), so that much is public: the README says how a proxy keeps it
+to the load balancer.
 """
 
 from __future__ import annotations
@@ -32,23 +34,19 @@ logger = logging.getLogger(__name__)
 REDIS_TIMEOUT_SECONDS = 0.5
 
 
-def database_problem() -> str | None:
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError as error:
-        logger.error("Readiness: the database is unavailable: %s", error)
-        return "unavailable"
-    return None
+def database_answers() -> None:
+    """Asks PostgreSQL for one row: a DatabaseError when it cannot."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
 
 
 _migrations_applied = False
 
 
 def migrations_problem() -> str | None:
-    """"N not applied" while this code has migrations the database lacks (checked after the
-    database answered)."""
+    """"N not applied" while this code has migrations the database lacks; a DatabaseError when
+    the database cannot say."""
     global _migrations_applied
     if _migrations_applied:
         return None
@@ -65,27 +63,46 @@ def migrations_problem() -> str | None:
     return None
 
 
+# One client per Redis URL for the process's life, its connection reused from probe to probe: a
+# client made per probe opened (and closed) a connection every few seconds per web process.
+_redis_clients: dict[str, redis.Redis] = {}
+
+
+def redis_client(url: str) -> redis.Redis:
+    client = _redis_clients.get(url)
+    if client is None:
+        client = redis.Redis.from_url(
+            url, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
+        )
+        # Two threads making one at once keep the first; the other's has opened no connection yet.
+        client = _redis_clients.setdefault(url, client)
+    return client
+
+
 def redis_problem() -> str | None:
     if not settings.REDIS_URL:
         return None
-    client = redis.Redis.from_url(
-        settings.REDIS_URL, socket_connect_timeout=REDIS_TIMEOUT_SECONDS, socket_timeout=REDIS_TIMEOUT_SECONDS
-    )
     try:
-        client.ping()
+        # A connection Redis dropped is noticed before the command is sent, and opened again.
+        redis_client(settings.REDIS_URL).ping()
     except (redis.RedisError, OSError) as error:
         logger.warning("Readiness: Redis is unreachable (pages serve without it): %s", error)
         return "unreachable"
-    finally:
-        client.close()
     return None
 
 
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
-    database = database_problem()
-    migrations = "unknown" if database else migrations_problem()
+    try:
+        database_answers()
+        migrations = migrations_problem()
+        database = None
+    except DatabaseError as error:
+        # Caught around the migration plan's queries too: a database going away after SELECT 1
+        # answered the busy page (HTML) to the probe.
+        logger.error("Readiness: the database is unavailable: %s", error)
+        database, migrations = "unavailable", "unknown"
     redis_state = redis_problem()
     ready = database is None and migrations is None
     body = {

@@ -65,8 +65,16 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost")
 # Set when a reverse proxy of ours (nginx, a load balancer) terminates TLS in front of the app: its
-# X-Forwarded-Proto and the last address of X-Forwarded-For are then trusted.
+# X-Forwarded-Proto and the client address it appended to X-Forwarded-For (NUM_PROXIES below) are
+# then trusted.
 BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+# How many proxies of ours each request passes, each appending the address it saw to
+# X-Forwarded-For: a load balancer in front of nginx on each web machine is 2. The client is the
+# address the farthest of them appended; counted from the end at 1, every shopper would be the load
+# balancer, sharing one count in every limit.
+if os.environ.get("NUM_PROXIES") and not BEHIND_PROXY:
+    raise ImproperlyConfigured("NUM_PROXIES is read only behind proxies of ours: set BEHIND_PROXY=1 too.")
+NUM_PROXIES = env_count("NUM_PROXIES", 1, why="proxies in front of the app") if BEHIND_PROXY else 0
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 CSRF_FAILURE_VIEW = "storefront.csrf_failure.csrf_failure"
 
@@ -273,9 +281,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "storefront.api_schema.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "storefront.pagination.PageNumberPagination",
     "PAGE_SIZE": 24,
-    # Client IPs for throttling come from REMOTE_ADDR, or behind our proxy from the address it
-    # appended to X-Forwarded-For; unset, DRF would trust whatever X-Forwarded-For a client sends.
-    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
+    # Client IPs for throttling come from REMOTE_ADDR, or behind our proxies from the address the
+    # farthest appended to X-Forwarded-For; unset, DRF would trust whatever X-Forwarded-For a client
+    # sends.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "search_user": os.environ.get("SEARCH_THROTTLE_USER", "120/min"),
         "search_anon": os.environ.get("SEARCH_THROTTLE_ANON", "60/min"),

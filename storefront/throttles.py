@@ -9,8 +9,9 @@ shared cache (Redis in production, so every web process counts together), and in
 own memory while Redis is unreachable (storefront.cache_backends.CountsThroughOutages).
 
 The client IP is REMOTE_ADDR. X-Forwarded-For is written by the client unless a proxy we run
-rewrites it, so it is read only with BEHIND_PROXY set, and then only its last address (the one
-our proxy appended): settings' NUM_PROXIES, which DRF's throttles and the pages' share.
+rewrites it, so it is read only with BEHIND_PROXY set, and then only the address our farthest
+proxy appended (the last of it behind one proxy, the one before last behind a load balancer and
+nginx): settings' NUM_PROXIES, which DRF's throttles and the pages' share.
 
 An IPv6 client is counted by its /64 network, not its address (`client_network`).
 """
@@ -28,7 +29,7 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, BaseThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from storefront.cache_backends import CountsThroughOutages
+from storefront.cache_backends import CountsThroughOutages, LocalCountsFull
 
 # The smallest IPv6 network a home or mobile line is given (RFC 6177: /64 to /48), every address of
 # which its owner may use: counted per address, one client could send each request from another
@@ -57,9 +58,26 @@ class RatesFromSettings:
 
     scope: str
     # Not DRF's plain shared cache: through it, every limit let every request through while Redis
-    # was down.
+    # was down. One per scope (each class that sets `scope` sets its own).
     # (Any: DRF types it as a BaseCache, whose get and set this one has.)
-    cache: Any = CountsThroughOutages("throttles-while-redis-is-down")
+    cache: Any
+    # Seconds to wait when this process's counts for the scope were full (LocalCountsFull).
+    refused_while_full: float | None = None
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        try:
+            return bool(super().allow_request(request, view))  # type: ignore[misc]
+        except LocalCountsFull as full:
+            # Redis is down and this process counts as many clients as it can hold: one it does
+            # not count yet is refused, rather than let through uncounted or counted in place of
+            # one that is at its limit.
+            self.refused_while_full = full.retry_after
+            return False
+
+    def wait(self) -> float | None:
+        if self.refused_while_full is not None:
+            return self.refused_while_full
+        return super().wait()  # type: ignore[misc]
 
     def get_rate(self) -> str | None:
         rate = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
@@ -73,12 +91,14 @@ class SearchUserThrottle(RatesFromSettings, UserRateThrottle):
     """Signed-in shoppers, counted per user (anonymous requests fall through to the IP below)."""
 
     scope = "search_user"
+    cache: Any = CountsThroughOutages("searches per user or address")
 
 
 class SearchAnonThrottle(RatesFromSettings, AnonRateThrottle):
     """Anonymous requests, counted per client IP."""
 
     scope = "search_anon"
+    cache: Any = CountsThroughOutages("searches per address")
 
 
 SEARCH_THROTTLES: list[type[BaseThrottle]] = [SearchUserThrottle, SearchAnonThrottle]
@@ -89,6 +109,7 @@ class SignUpThrottle(RatesFromSettings, AnonRateThrottle):
     """Sign-up forms sent, per client IP (signed-in users are sent to their account instead)."""
 
     scope = "signup"
+    cache: Any = CountsThroughOutages("sign-ups per address")
 
 
 SIGN_UP_REFUSED = "Too many sign-ups were tried from your network. Please wait {wait} seconds and try again."
@@ -111,8 +132,9 @@ class QueryAnonThrottle(QueryOnlyThrottleMixin, SearchAnonThrottle):
 
 def client_key(request: HttpRequest | Request) -> str:
     """What the limits count the client as: its address by DRF's rule (REMOTE_ADDR, or behind our
-    proxy the address it appended) through client_network, so an IPv4 address ("192.0.2.7") or an
-    IPv6 /64 network ("2001:db8:1:2::/64"), not necessarily an address to show or to connect to."""
+    proxies the address the farthest of them appended) through client_network, so an IPv4 address
+    ("192.0.2.7") or an IPv6 /64 network ("2001:db8:1:2::/64"), not necessarily an address to show
+    or to connect to."""
     # DRF's rule reads only request.META, which a Django request has too.
     return client_network(str(BaseThrottle().get_ident(request) or "unknown"))  # type: ignore[arg-type]
 

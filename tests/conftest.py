@@ -1,5 +1,7 @@
 """Shared fixtures: every test gets the real PostgreSQL (pytest-django) and the real Redis."""
 
+import types
+
 import pytest
 
 
@@ -44,9 +46,21 @@ def staff_client(client):
 
 @pytest.fixture
 def redis_unreachable(settings):
-    """The production cache, pointed at a port where nothing listens (connection refused at once)."""
-    from storefront.cache_backends import ResilientRedisCache
+    """The production cache, pointed at a port where nothing listens (connection refused at once).
 
+    Yields an object whose `back()` points it at the real Redis again. The counts each process keeps while
+    Redis is down (CountsThroughOutages) live in module globals: forgotten before and after, so that
+    no test starts with another's.
+    """
+    from storefront.cache_backends import ResilientRedisCache, local_counts_clear
+
+    reachable = settings.CACHES
+
+    def back():
+        settings.CACHES = reachable
+        ResilientRedisCache._down_until = 0.0
+
+    local_counts_clear()
     ResilientRedisCache._down_until = 0.0
     settings.CACHES = {
         "default": {
@@ -55,8 +69,9 @@ def redis_unreachable(settings):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
-    yield
+    yield types.SimpleNamespace(back=back)
     ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable
+    local_counts_clear()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,9 @@
 import time
 
-from storefront.cache_backends import ResilientRedisCache
+import pytest
+
+from storefront import cache_backends
+from storefront.cache_backends import LocalCounts, LocalCountsFull, ResilientRedisCache
 
 # Nothing listens on port 1: connecting fails at once, as when Redis is down.
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -45,3 +48,50 @@ def test_bulk_writes_and_lookups_do_not_raise_while_redis_is_unreachable():
     cache.set_many({"a": 1, "b": 2})
     cache.delete_many(["a", "b"])
     assert cache.has_key("a") is False
+
+
+def test_full_of_live_counts_it_refuses_a_new_key_and_keeps_every_count():
+    counts = LocalCounts("test counts", max_entries=3)
+    for key in ("a", "b", "c"):
+        counts.set(key, 1, timeout=60)
+
+    with pytest.raises(LocalCountsFull) as full:
+        counts.add("d", 1, timeout=60)
+
+    assert 59 < full.value.retry_after <= 60
+    assert [counts.get(key) for key in ("a", "b", "c", "d")] == [1, 1, 1, None]
+    # Those it counts go on being counted.
+    assert counts.incr("a") == 2
+    counts.set("b", [1.0, 2.0], timeout=60)
+    assert counts.get("b") == [1.0, 2.0]
+
+
+def test_expired_counts_make_room_though_never_read_again():
+    counts = LocalCounts("test counts", max_entries=2)
+    counts.set("gone-1", 1, timeout=0.05)
+    counts.set("gone-2", 1, timeout=0.05)
+    time.sleep(0.1)
+
+    counts.add("new-1", 1, timeout=60)
+    counts.add("new-2", 1, timeout=60)
+
+    assert [counts.get("new-1"), counts.get("new-2")] == [1, 1]
+
+
+def test_a_count_stored_without_a_timeout_expires_too(monkeypatch):
+    monkeypatch.setattr(cache_backends, "LOCAL_COUNTS_DEFAULT_TIMEOUT", 0.05)
+    counts = LocalCounts("test counts")
+    counts.set("default", 1)
+    counts.set("forever", 1, timeout=None)
+    time.sleep(0.1)
+
+    assert counts.get("default") is None and counts.get("forever") is None
+
+
+def test_what_a_caller_changes_in_a_count_it_read_is_not_stored():
+    counts = LocalCounts("test counts")
+    counts.set("history", [2.0, 1.0], timeout=60)
+
+    counts.get("history").insert(0, 3.0)
+
+    assert counts.get("history") == [2.0, 1.0]

@@ -33,3 +33,22 @@ def test_other_errors_keep_their_traceback(shop_log):
         logging.getLogger("recommendations.training").exception("Training run 7 crashed.")
     assert "Traceback (most recent call last)" in shop_log.getvalue()
     assert "RuntimeError: the data is on fire" in shop_log.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_middleware_that_lost_the_database_is_logged_without_a_traceback(settings, shop_log):
+    # handler500 answers it with the 503 "try again" and logs the database's error; Django's own
+    # line for a 5xx came with the 70-line traceback of an outage, not of a bug.
+    from django.test import Client
+
+    from tests.test_database_unavailable import database_unreachable_from_this_process
+
+    settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_database_unavailable.AsksTheDatabaseOnTheWayOut"]
+    with database_unreachable_from_this_process():
+        response = Client(raise_request_exception=False).get("/healthz")
+
+    assert response.status_code == 503
+    log = shop_log.getvalue()
+    assert "Database unavailable, answered 503: GET /healthz:" in log and "Connection refused" in log
+    assert "ERROR django.request: Service Unavailable: /healthz" in log
+    assert "Traceback" not in log

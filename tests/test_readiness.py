@@ -3,7 +3,9 @@
 import logging
 
 import pytest
+import redis
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 pytestmark = pytest.mark.django_db
 
@@ -93,3 +95,52 @@ def test_probes_over_plain_http_are_not_redirected_to_https(client, settings, pr
 
     assert client.get(probe).status_code == 200
     assert client.get("/").status_code == 301
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_database_lost_after_it_answered_is_reported_in_the_probes_json(client, monkeypatch, caplog):
+    # It goes away between SELECT 1 and reading which migrations are applied: the busy page (HTML)
+    # was the answer, which a probe cannot read.
+    from storefront import readiness
+
+    port = connection.settings_dict["PORT"]
+
+    def executor_once_the_database_is_gone(database):
+        database.close()
+        database.settings_dict["PORT"] = NOTHING_LISTENS
+        return MigrationExecutor(database)
+
+    monkeypatch.setattr(readiness, "_migrations_applied", False, raising=False)
+    monkeypatch.setattr(readiness, "MigrationExecutor", executor_once_the_database_is_gone)
+    try:
+        with caplog.at_level(logging.ERROR, logger="storefront.readiness"):
+            response = client.get("/readyz")
+    finally:
+        connection.close()
+        connection.settings_dict["PORT"] = port
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "ready": False,
+        "database": "unavailable",
+        "migrations": "unknown",
+        "redis": "ok",
+    }
+    assert f"port {NOTHING_LISTENS} failed" in caplog.text
+
+
+def test_probes_reuse_one_redis_connection(client, monkeypatch):
+    # A probe every few seconds per web process opened and closed a connection each time.
+    sockets_opened = []
+    open_socket = redis.connection.Connection._connect
+
+    def counted(self):
+        sockets_opened.append(self)
+        return open_socket(self)
+
+    monkeypatch.setattr(redis.connection.Connection, "_connect", counted)
+
+    for _ in range(5):
+        assert client.get("/readyz").json()["redis"] == "ok"
+
+    assert len(sockets_opened) <= 1

@@ -69,3 +69,27 @@ def test_the_deploy_check_refuses_the_throwaway_key_of_a_local_try():
     result = deploy_check(env)
     assert result.returncode != 0
     assert "security.W009" in result.stdout + result.stderr
+
+
+def proxies_counted(**environment):
+    """REST_FRAMEWORK's NUM_PROXIES (the client address is that many from the end of
+    X-Forwarded-For) under `environment`: (it, the error's last line)."""
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60, **environment}
+    result = subprocess.run(
+        [sys.executable, "-c", "import storefront.settings as s; print(s.REST_FRAMEWORK['NUM_PROXIES'])"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip(), (result.stderr.strip().splitlines() or [""])[-1]
+
+
+def test_behind_a_load_balancer_and_a_proxy_of_its_own_the_client_is_two_addresses_from_the_end():
+    # One proxy counted, every shopper is the load balancer's address, sharing every limit.
+    assert proxies_counted(BEHIND_PROXY="1", NUM_PROXIES="2") == ("2", "")
+    assert proxies_counted(BEHIND_PROXY="1") == ("1", "")
+    assert proxies_counted() == ("0", "")
+    # Without BEHIND_PROXY no forwarded address is trusted: a count of proxies is a mistake to say.
+    assert proxies_counted(NUM_PROXIES="2")[1].endswith("set BEHIND_PROXY=1 too.")
+    assert "must be a whole number of at least 1" in proxies_counted(BEHIND_PROXY="1", NUM_PROXIES="0")[1]

@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from storefront.cache_backends import local_counts_clear
+from storefront.throttles import SearchAnonThrottle, SignUpThrottle
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +53,16 @@ def test_behind_our_proxy_the_address_it_appended_is_the_client(two_a_minute, se
     # Whatever a client puts first, our proxy appends the address it saw last.
     assert searches(url, proxy, [f"1.1.1.{n}, {shopper}" for n in range(3)]) == [200, 200, 429]
     assert searches(url, proxy, [other_shopper]) == [200]
+
+
+@pytest.mark.parametrize("url", [SEARCH_API, SEARCH_PAGE])
+def test_behind_a_load_balancer_and_our_proxy_each_shopper_is_counted_apart(two_a_minute, settings, url):
+    # The load balancer appends the shopper, nginx on the machine appends the load balancer.
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 2}
+    proxy, balancer = Client(REMOTE_ADDR="127.0.0.1"), "10.9.9.9"
+    shopper, other_shopper = new_address(), new_address()
+    assert searches(url, proxy, [f"1.1.1.{n}, {shopper}, {balancer}" for n in range(3)]) == [200, 200, 429]
+    assert searches(url, proxy, [f"{other_shopper}, {balancer}"]) == [200]
 
 
 def addresses_of_one_network(count):
@@ -137,3 +149,43 @@ def test_while_redis_is_down_sign_ups_are_still_limited(redis_unreachable, setti
 
     # Asking which addresses have an account stays slow through an outage.
     assert statuses == [200, 200, 429]
+
+
+def test_while_redis_is_down_a_flood_of_new_clients_forgets_no_count(
+    redis_unreachable, settings, monkeypatch
+):
+    # Each limit's counts are held apart, and a full store refuses the clients it cannot count
+    # rather than forget those it does: LocMemCache's cull dropped a third of one store shared by
+    # every limit, the counts of clients at their limits included (an attacker with many IPv6
+    # networks flushed a sign-up count by searching).
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"search_user": "2/min", "search_anon": "2/min", "signup": "2/hour"},
+    }
+    for throttle in (SearchAnonThrottle, SignUpThrottle):
+        monkeypatch.setattr(throttle.cache.local, "max_entries", 5)
+    signer, searcher = Client(REMOTE_ADDR=new_address()), Client(REMOTE_ADDR=new_address())
+    sign_up = {"username": "someone", "email": "someone@example.com", "password1": "pass-phrase-1"}
+    assert signer.post("/accounts/signup/", sign_up).status_code == 200
+    assert [searcher.get(SEARCH_API, {"q": "linen"}).status_code for _ in range(2)] == [200, 200]
+
+    flood = [Client(REMOTE_ADDR=new_address()).get(SEARCH_API, {"q": "linen"}) for _ in range(8)]
+
+    # Room for 4 more searchers: the others are refused until the first count expires.
+    assert [response.status_code for response in flood] == [200] * 4 + [429] * 4
+    assert 0 < int(flood[-1]["Retry-After"]) <= 60
+    assert searcher.get(SEARCH_API, {"q": "linen"}).status_code == 429
+    assert [signer.post("/accounts/signup/", sign_up).status_code for _ in range(2)] == [200, 429]
+
+
+def test_once_redis_is_back_every_process_counts_together_again(redis_unreachable, two_a_minute):
+    client = Client(REMOTE_ADDR=new_address())
+    assert [client.get(SEARCH_API, {"q": "linen"}).status_code for _ in range(3)] == [200, 200, 429]
+
+    redis_unreachable.back()
+
+    # The counts of the outage are this process's own: the shared ones decide again ...
+    assert [client.get(SEARCH_API, {"q": "linen"}).status_code for _ in range(3)] == [200, 200, 429]
+    # ... and hold in Redis, for every process: this one forgetting its own changes nothing.
+    local_counts_clear()
+    assert client.get(SEARCH_API, {"q": "linen"}).status_code == 429

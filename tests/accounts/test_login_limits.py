@@ -7,6 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from accounts import login_limits
+from storefront.cache_backends import local_counts_clear
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -193,3 +195,36 @@ def test_sessions_begun_before_the_limit_existed_stay_signed_in(shopper):
     client.force_login(shopper, backend="django.contrib.auth.backends.ModelBackend")
     assert client.get("/api/v1/me/").status_code in (200, 404)  # signed in (404: no customer record)
     assert client.get("/accounts/").status_code == 200
+
+
+def test_once_redis_is_back_every_process_counts_together_again(redis_unreachable, shopper):
+    client = client_from_new_address()
+    for _ in range(3):
+        assert not log_in(client, shopper.username, "wrong")
+    assert not log_in(client_from_new_address(), shopper.username, PASSWORD)
+
+    redis_unreachable.back()
+
+    # The outage's counts were this process's own: the shared ones decide again (none yet) ...
+    assert log_in(client_from_new_address(), shopper.username, PASSWORD)
+    for _ in range(3):
+        assert not log_in(client_from_new_address(), shopper.username, "wrong")
+    # ... and are kept in Redis, for every process: this one forgetting its own changes nothing.
+    local_counts_clear()
+    assert not log_in(client_from_new_address(), shopper.username, PASSWORD)
+
+
+def test_while_redis_is_down_attempts_this_process_cannot_count_are_refused(redis_unreachable, monkeypatch):
+    # Its counts of addresses are full (a flood from many IPv6 networks): a new address is refused
+    # until one expires, not let in uncounted nor counted in place of one that is guessing.
+    monkeypatch.setattr(login_limits._ADDRESS_COUNTS.local, "max_entries", 3)
+    guesser, shoppers = client_from_new_address(), [new_address(), new_address()]
+    for _ in range(5):
+        assert not log_in(guesser, f"nobody-{uuid.uuid4().hex}", "guess")
+    someone = UserFactory(username=f"someone-{uuid.uuid4().hex[:12]}")
+    for address in shoppers:
+        assert log_in(Client(REMOTE_ADDR=address), someone.username, PASSWORD)
+
+    assert not log_in(client_from_new_address(), someone.username, PASSWORD)
+    assert not log_in(guesser, someone.username, PASSWORD)
+    assert log_in(Client(REMOTE_ADDR=shoppers[0]), someone.username, PASSWORD)
