@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,8 +155,32 @@ def unwritable(error: OSError, prepared: PreparedPhoto, media_root: Path) -> str
 
 
 def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
-    """A worker process's share of an import (it imports this module alone, without Django)."""
-    return [process_image(task) for task in tasks]
+    """A worker process's share of an import (it imports this module alone, without Django).
+
+    When a task raises (a photo removed since the import listed it, an error Pillow raises beyond
+    those process_image reports), the photos this share stored before it are removed before the
+    error goes back: the import only learns of the error, never of those results, and would leave
+    files no row records. Files the article recorded when the import read it (a photo restored
+    under its own names) are kept.
+    """
+    results: list[ImageResult] = []
+    try:
+        for task in tasks:
+            results.append(process_image(task))
+    except BaseException:
+        recorded = {path for task in tasks for path in task.known_paths if path}
+        media_root = Path(tasks[0].media_root)
+        for path in {path for result in results for path in result.files} - recorded:
+            (media_root / path).unlink(missing_ok=True)
+        raise
+    return results
+
+
+def ignore_interrupts() -> None:
+    """A worker process's start (ProcessPoolExecutor's initializer): Ctrl-C in a terminal reaches
+    every process of its group, and a worker it stopped dropped its share's results, their photos
+    stored; the import itself stops, and removes what the workers stored (images._run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:

@@ -11,9 +11,12 @@ naming the file it could not write (MediaUnwritable).
 
 A changed photo is written under new names beside the old files, which its article keeps showing
 until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
-that end up recorded by no row (those after a bad photo, which the worker processes had already
-done, or a batch interrupted by Ctrl-C) are removed again, so the disk holds no photo its article
-does not record.
+that end up recorded by no row are removed again, so the disk holds no photo its article does not
+record: those after a bad photo, which the worker processes had already done; a batch interrupted
+by Ctrl-C (which stops this process only: the workers ignore it and finish their share, whose
+photos are then removed); and a worker's share of photos that stopped on an error (a photo removed
+since the import listed it, say), which the worker removes before reporting the error. A worker
+process killed outright (its pool broken) leaves the photos it had stored.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from pathlib import Path
 from django.conf import settings
 
 from catalog.importer.errors import ImportInputError, MediaUnwritable
-from catalog.importer.image_files import ImageResult, ImageTask, process_image, process_images
+from catalog.importer.image_files import (
+    ImageResult,
+    ImageTask,
+    ignore_interrupts,
+    process_image,
+    process_images,
+)
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
@@ -143,7 +152,10 @@ def _run(
         yield from map(process_image, tasks)
         return
     # spawn, not fork: children must not inherit the parent's open database connection.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    # Ctrl-C stops the import (this process) alone: see ignore_interrupts.
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts
+    )
     chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
     # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
     futures: list[Future[list[ImageResult]] | None] = [pool.submit(process_images, chunk) for chunk in chunks]

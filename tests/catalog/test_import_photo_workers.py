@@ -1,0 +1,61 @@
+"""Imports whose photos are processed by worker processes, stopped part way: no file is left that
+no article records."""
+
+import pytest
+
+from catalog.importer import images as image_import
+from catalog.models import Article
+from catalog.progress import SilentProgress
+from tests.catalog.hm_data import run_import
+from tests.catalog.photo_workers import interrupted_then_processed
+from tests.catalog.test_import_images import _assert_each_article_shows_what_it_records, _changed_photos
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_photo_removed_after_the_import_listed_it_leaves_no_file_of_its_workers_share(
+    hm_files, monkeypatch
+):
+    """The worker raised, and the photos it had stored before it in its share were returned to no
+    one: the import only saw the error, and 8 photos stayed on disk, recorded by no row."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    run_import(hm_files)
+    before = dict(Article.objects.values_list("article_id", "image_sha256"))
+    photos = _changed_photos(hm_files)
+    run = image_import._run
+    # The second share's ninth photo: the worker has stored eight when it finds it gone.
+    vanishing = photos[image_import.CHUNK + 8]
+
+    def photo_removed_after_the_listing(tasks, *args):
+        vanishing.unlink()
+        return run(tasks, *args)
+
+    monkeypatch.setattr(image_import, "_run", photo_removed_after_the_listing)
+
+    with pytest.raises(FileNotFoundError):
+        image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
+
+    # The error stops the import before its first batch is recorded: the first share's photos go too.
+    assert dict(Article.objects.values_list("article_id", "image_sha256")) == before
+    _assert_each_article_shows_what_it_records()
+
+
+def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(
+    hm_files, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A terminal sends Ctrl-C to every process of its group: workers it stopped dropped their
+    share's results with their photos stored (the import itself stops, and removes those it was
+    handed: test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files)."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    run_import(hm_files)
+    photos = _changed_photos(hm_files)
+    monkeypatch.setattr(image_import, "process_images", interrupted_then_processed)
+
+    try:
+        with django_capture_on_commit_callbacks(execute=True):  # the replaced files go, as on a commit
+            report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
+    except KeyboardInterrupt:  # raised on, it would stop the test run
+        pytest.fail("the Ctrl-C the workers received stopped the import from inside them")
+
+    assert report.changed == len(photos)
+    _assert_each_article_shows_what_it_records()
