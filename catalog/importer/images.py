@@ -25,8 +25,9 @@ import multiprocessing
 import os
 import re
 import time
+from collections import deque
 from collections.abc import Generator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -92,14 +93,14 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
     ]
 
     stored = 0
+    # Results handed over but not recorded yet: removed if the import stops before they are.
     pending: list[ImageResult] = []
-    # Results the worker processes produced beyond the one the import stopped at (see _run).
-    unread: list[ImageResult] = []
     try:
-        # Closed (and `unread` filled) on the way out, not whenever the generator is collected.
+        # Closed on the way out (removing what the workers stored beyond the result in hand), not
+        # whenever the generator is collected.
         with (
             progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance,
-            closing(_run(tasks, workers, unread)) as results,
+            closing(_run(tasks, workers)) as results,
         ):
             for result in results:
                 if result.problem:
@@ -124,7 +125,7 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             articles_record_photos(results=pending)
             pending = []
     except BaseException:
-        photos_remove_unrecorded(paths=[path for result in (*pending, *unread) for path in result.files])
+        photos_remove_unrecorded(paths=[path for result in pending for path in result.files])
         raise
 
     notes = []
@@ -142,11 +143,10 @@ def _relative(path: Path, images_dir: Path) -> str:
     return str(path.relative_to(images_dir.parent))
 
 
-def _run(
-    tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]
-) -> Generator[ImageResult, None, None]:
-    """Each task's result, in order. When the caller stops early, the results that worker processes
-    had produced beyond it (their photos stored) are added to `unread`."""
+def _run(tasks: list[ImageTask], workers: int | None) -> Generator[ImageResult, None, None]:
+    """Each task's result, in order. When the caller stops early (a bad photo, Ctrl-C), the photos
+    that worker processes had stored beyond the result it stopped at are removed here; those of the
+    results it was handed are its own to record or remove."""
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(tasks) < POOL_THRESHOLD:
         yield from map(process_image, tasks)
@@ -156,23 +156,21 @@ def _run(
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts
     )
-    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
     # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
-    futures: list[Future[list[ImageResult]] | None] = [pool.submit(process_images, chunk) for chunk in chunks]
-    results: list[ImageResult] = []
-    given = 0
+    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
+    futures = deque(pool.submit(process_images, chunk) for chunk in chunks)
+    in_hand: deque[ImageResult] = deque()
     try:
-        for position, future in enumerate(futures):
-            assert future is not None
-            results, given, futures[position] = future.result(), 0, None
-            for result in results:
-                given += 1
-                yield result
+        while futures:
+            in_hand = deque(futures.popleft().result())
+            while in_hand:
+                yield in_hand.popleft()
     finally:
         # On a bad photo, stop at once rather than finishing every queued one; chunks already
-        # running finish, and store their photos.
+        # running finish, and store their photos. A chunk that raised removed its own (process_images).
         pool.shutdown(wait=True, cancel_futures=True)
-        unread.extend(results[given:])
+        unread = list(in_hand)
         for future in futures:
-            if future is not None and not future.cancelled() and future.exception() is None:
+            if not future.cancelled() and future.exception() is None:
                 unread.extend(future.result())
+        photos_remove_unrecorded(paths=[path for result in unread for path in result.files])

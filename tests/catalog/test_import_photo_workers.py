@@ -1,9 +1,14 @@
 """Imports whose photos are processed by worker processes, stopped part way: no file is left that
 no article records."""
 
+from contextlib import closing
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 
 from catalog.importer import images as image_import
+from catalog.importer.image_files import ImageTask
 from catalog.models import Article
 from catalog.progress import SilentProgress
 from tests.catalog.hm_data import run_import
@@ -59,3 +64,21 @@ def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(
 
     assert report.changed == len(photos)
     _assert_each_article_shows_what_it_records()
+
+
+def test_results_the_workers_produced_beyond_where_the_import_stopped_leave_no_files(hm_files, monkeypatch):
+    """The photos of results never handed over are removed by the run itself when it is closed:
+    its caller had to close it before reading them from an out-parameter, and once did not."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    media = Path(settings.MEDIA_ROOT)
+    photos = sorted((hm_files / "images").rglob("*.jpg"))
+    tasks = [ImageTask(str(path), int(path.stem), "", str(media)) for path in photos]
+    assert len(tasks) > 2 * image_import.CHUNK  # more than one share, some not started
+
+    with closing(image_import._run(tasks, 2)) as results:
+        first = next(results)
+
+    # The result handed over is its caller's to record or remove.
+    assert first.stored
+    stored = sorted(path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file())
+    assert stored == sorted(first.files)
