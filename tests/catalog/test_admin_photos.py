@@ -111,9 +111,9 @@ def test_a_replacement_rolled_back_by_a_later_error_keeps_the_old_files_and_row(
     staff_client, settings, monkeypatch
 ):
     """The admin saves in one transaction, committed for real here. The new photo was written over
-    the old files inside it: when a later step failed (the search document's refresh losing its
-    connection, say), the row went back to the old fingerprint and size while the disk held the
-    new pixels, served under the old version and believed indexed by the content model."""
+    the old files inside it: when a later step failed (the change's log entry losing the connection,
+    say), the row went back to the old fingerprint and size while the disk held the new pixels,
+    served under the old version and believed indexed by the content model."""
     article = ArticleFactory(article_id=912345008)
     change = f"{CHANGELIST}{article.article_id}/change/"
     assert staff_client.post(change, form_data(article, photo=upload(photo()))).status_code == 302
@@ -122,10 +122,11 @@ def test_a_replacement_rolled_back_by_a_later_error_keeps_the_old_files_and_row(
     files = stored_files(settings.MEDIA_ROOT)
     assert sorted(files) == sorted([article.image, article.image_thumbnail])
 
-    def connection_lost(**kwargs):
+    def connection_lost(*args):
         raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("catalog.admin.articles_refresh_derived", connection_lost)
+    # After save_model (which processes the photo) and inside the admin's transaction.
+    monkeypatch.setattr("catalog.admin.ArticleAdmin.log_change", connection_lost)
     with pytest.raises(DatabaseError):
         staff_client.post(change, form_data(article, photo=upload(photo(size=(200, 300), colour="blue"))))
 
