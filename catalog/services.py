@@ -123,7 +123,12 @@ RECORDED_PER_STATEMENT = 500
 
 
 class PhotoNotStored(Exception):
-    """The photo is fine, but its files could not be written (a full disk, an unwritable MEDIA_ROOT)."""
+    """The photo is fine, but its files could not be written (a full disk, an unwritable MEDIA_ROOT)
+    or recorded on its article (the database failed): raised after the rest of the save committed."""
+
+    def __init__(self, message: str, *, article_id: int) -> None:
+        super().__init__(message)
+        self.article_id = article_id  # saved, a new article too: where the admin goes next
 
 
 def article_replace_photo(*, article: Article, data: bytes) -> None:
@@ -136,8 +141,9 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
     files, a save that then rolled back (a later error, a lost connection) left the old fingerprint
     and size on the row beside the new pixels. A save that rolls back now writes nothing.
 
-    Files that cannot be written raise PhotoNotStored from the commit, after the rest of the save:
-    the caller's transaction has committed, the article keeps its old photo. Register this last.
+    Files that cannot be written or recorded raise PhotoNotStored from the commit, after the rest of
+    the save: the caller's transaction has committed, the article keeps its old photo. Register
+    this last.
     """
     prepared = prepare_photo(data, article_id=article.article_id)
     if prepared.result.problem:
@@ -149,15 +155,28 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
 
 def _store_and_record(display_id: str, prepared: PreparedPhoto) -> None:
     media_root = Path(settings.MEDIA_ROOT)
+    article_id = prepared.result.article_id
     try:
         write_photo(prepared, media_root)
     except OSError as error:
         raise PhotoNotStored(
             f"The photo of article {display_id} could not be stored in MEDIA_ROOT: "
             f"{unwritable(error, prepared, media_root)}. The article keeps its old photo; free space "
-            "there or make it writable, then upload the photo again."
+            "there or make it writable, then upload the photo again.",
+            article_id=article_id,
         ) from error
-    articles_record_photos(results=[prepared.result])
+    try:
+        articles_record_photos(results=[prepared.result])
+    except DatabaseError as error:
+        # The rest of the save has committed: a 500 page would say it had not. The files written
+        # are removed already (articles_record_photos).
+        logger.exception("Could not record the new photo of article %s.", display_id)
+        raise PhotoNotStored(
+            f"The photo of article {display_id} could not be recorded: the database failed ({error}). "
+            "The rest of the changes are saved and the article keeps its old photo; upload the photo "
+            "again.",
+            article_id=article_id,
+        ) from error
 
 
 def articles_record_photos(*, results: Sequence[ImageResult]) -> None:

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from PIL import Image
 
 from catalog.importer.image_files import processed_fingerprint
@@ -215,6 +216,36 @@ def test_a_photo_that_cannot_be_written_is_refused_with_the_path_and_the_other_c
     article.refresh_from_db()
     assert (article.prod_name, article.image) == ("New name", "articles/old.jpg")
     assert article.image_sha256 == "0" * 64
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_the_database_fails_to_record_is_refused_with_a_message_and_the_other_changes_are_saved(
+    staff_client, settings, monkeypatch
+):
+    """The photo's record is its own transaction, after the form's commit: its failure gave a 500
+    page, which said nothing of the changes that were saved."""
+    article = ArticleFactory(prod_name="Old name", image="articles/old.jpg", image_sha256="0" * 64)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    staff_client.raise_request_exception = False
+    bulk_update = QuerySet.bulk_update
+
+    def connection_lost(queryset, objs, fields, **kwargs):
+        if "image_sha256" in fields:
+            raise DatabaseError("server closed the connection unexpectedly")
+        return bulk_update(queryset, objs, fields, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_update", connection_lost)
+
+    response = staff_client.post(change, form_data(article, prod_name="New name", photo=upload(photo())))
+
+    assert response.status_code == 302
+    assert response["Location"] == change
+    page = html.unescape(staff_client.get(change).text)
+    assert f"The photo of article {article.display_id} could not be recorded: the database failed" in page
+    article.refresh_from_db()
+    assert (article.prod_name, article.image) == ("New name", "articles/old.jpg")
+    assert article.image_sha256 == "0" * 64
+    assert stored_files(settings.MEDIA_ROOT) == {}  # the files written for it went again
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
