@@ -248,6 +248,26 @@ def test_a_photo_the_database_fails_to_record_is_refused_with_a_message_and_the_
     assert stored_files(settings.MEDIA_ROOT) == {}  # the files written for it went again
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_new_article_whose_photo_cannot_be_written_opens_on_its_change_page(
+    staff_client, settings, tmp_path
+):
+    """It was added: the blank add form it went back to offered to add it again, refused as a
+    duplicate id."""
+    new = ArticleFactory.build(article_id=912345009)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    response = staff_client.post(f"{CHANGELIST}add/", form_data(new, photo=upload(photo())))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}{new.article_id}/change/"
+    page = html.unescape(staff_client.get(response["Location"]).text)
+    assert "could not be stored in MEDIA_ROOT" in page
+    assert Article.objects.get(article_id=new.article_id).image == ""
+
+
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])
 def test_a_phone_photo_is_stored_upright_and_so_is_its_thumbnail(
     staff_client, settings, django_capture_on_commit_callbacks, image_format
