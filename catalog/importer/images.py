@@ -24,11 +24,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
+import threading
 import time
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import closing
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -151,14 +153,17 @@ def _run(tasks: list[ImageTask], workers: int | None) -> Generator[ImageResult, 
     if workers <= 1 or len(tasks) < POOL_THRESHOLD:
         yield from map(process_image, tasks)
         return
-    # spawn, not fork: children must not inherit the parent's open database connection.
-    # Ctrl-C stops the import (this process) alone: see ignore_interrupts.
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_interrupts
-    )
     # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
     chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
-    futures = deque(pool.submit(process_images, chunk) for chunk in chunks)
+    # Ctrl-C stops the import (this process) alone: see ignore_interrupts. The workers start (as
+    # chunks are submitted) while this process ignores it too, which they inherit: one still
+    # starting, its initializer not run yet, was killed by it, and the broken pool killed the
+    # others mid-write.
+    with _interrupts_ignored():
+        # spawn, not fork: children must not inherit the parent's open database connection.
+        spawn = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=ignore_interrupts)
+        futures = deque(pool.submit(process_images, chunk) for chunk in chunks)
     in_hand: deque[ImageResult] = deque()
     try:
         while futures:
@@ -174,3 +179,17 @@ def _run(tasks: list[ImageTask], workers: int | None) -> Generator[ImageResult, 
             if not future.cancelled() and future.exception() is None:
                 unread.extend(future.result())
         photos_remove_unrecorded(paths=[path for result in unread for path in result.files])
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored for a moment (a Ctrl-C then is lost); only the main thread can set that."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        # None: a handler set outside Python, which cannot be put back; Python's own then.
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)

@@ -1,6 +1,10 @@
 """Imports whose photos are processed by worker processes, stopped part way: no file is left that
 no article records."""
 
+import os
+import signal
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
@@ -65,6 +69,51 @@ def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(
             report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
     except KeyboardInterrupt:  # raised on, it would stop the test run
         pytest.fail("the Ctrl-C the workers received stopped the import from inside them")
+
+    assert report.changed == len(photos)
+    swept_after_the_grace_period()  # the replaced photos
+    _assert_each_article_shows_what_it_records()
+
+
+# Far longer than the import takes: a pool a dead worker left waiting is killed, to fail, not hang.
+STUCK_POOL_SECONDS = 60
+
+
+class _InterruptedAsTheyStart(ProcessPoolExecutor):
+    """A pool whose workers get a terminal's Ctrl-C the moment they are started."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.watchdog = threading.Timer(STUCK_POOL_SECONDS, self.kill_workers)
+        self.watchdog.start()
+
+    def submit(self, *args, **kwargs):
+        future = super().submit(*args, **kwargs)
+        for process in list(self._processes.values()):
+            os.kill(process.pid, signal.SIGINT)
+        return future
+
+    def kill_workers(self):
+        for process in list(self._processes.values()):
+            process.kill()
+
+    def shutdown(self, *args, **kwargs):
+        super().shutdown(*args, **kwargs)
+        self.watchdog.cancel()
+
+
+def test_a_ctrl_c_that_reaches_workers_still_starting_leaves_the_import_running(
+    hm_files, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A worker's initializer ignores Ctrl-C only once the worker has started: one signalled before
+    died, and the broken pool killed the others as they wrote photos (orphans, temporary files)."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    run_import(hm_files)
+    photos = _changed_photos(hm_files)
+    monkeypatch.setattr(image_import, "ProcessPoolExecutor", _InterruptedAsTheyStart)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
 
     assert report.changed == len(photos)
     swept_after_the_grace_period()  # the replaced photos
