@@ -161,6 +161,9 @@ class ArticleAdmin(admin.ModelAdmin):
             # Raised as the admin's transaction committed (article_replace_photo): the form's other
             # changes are saved, the article keeps its old photo. A 500 page said none of that.
             self.message_user(request, str(error), messages.ERROR)
+            if object_id is None:
+                # Added all the same: the blank add form offered to add it again (a duplicate id).
+                return HttpResponseRedirect(reverse("admin:catalog_article_change", args=[error.article_id]))
             return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Article, form: ModelForm[Article], change: bool) -> None:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import signal
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -154,8 +155,32 @@ def unwritable(error: OSError, prepared: PreparedPhoto, media_root: Path) -> str
 
 
 def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
-    """A worker process's share of an import (it imports this module alone, without Django)."""
-    return [process_image(task) for task in tasks]
+    """A worker process's share of an import (it imports this module alone, without Django).
+
+    When a task raises (a photo removed since the import listed it, an error Pillow raises beyond
+    those process_image reports), the photos this share stored before it are removed before the
+    error goes back: the import only learns of the error, never of those results, and would leave
+    files no row records. Files the article recorded when the import read it (a photo restored
+    under its own names) are kept.
+    """
+    results: list[ImageResult] = []
+    try:
+        for task in tasks:
+            results.append(process_image(task))
+    except BaseException:
+        recorded = {path for task in tasks for path in task.known_paths if path}
+        media_root = Path(tasks[0].media_root)
+        for path in {path for result in results for path in result.files} - recorded:
+            (media_root / path).unlink(missing_ok=True)
+        raise
+    return results
+
+
+def ignore_interrupts() -> None:
+    """A worker process's start (ProcessPoolExecutor's initializer): Ctrl-C in a terminal reaches
+    every process of its group, and a worker it stopped dropped its share's results, their photos
+    stored; the import itself stops, and removes what the workers stored (images._run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
@@ -176,13 +201,10 @@ def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
 def prepare_photo(data: bytes, *, article_id: int, source: str = "") -> PreparedPhoto:
     """Check, measure and process a photo in memory: its files' bytes, or the problem with it."""
     sha256 = hashlib.sha256(data).hexdigest()
-    outcome = _problem_or_prepared(data, sha256, article_id=article_id, source=source)
-    if isinstance(outcome, str):
-        return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=outcome))
-    return outcome
 
+    def problem(text: str) -> PreparedPhoto:
+        return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=text))
 
-def _problem_or_prepared(data: bytes, sha256: str, *, article_id: int, source: str) -> PreparedPhoto | str:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image_format = image.format
@@ -197,11 +219,11 @@ def _problem_or_prepared(data: bytes, sha256: str, *, article_id: int, source: s
             if orientation in QUARTER_TURNS:
                 draft_size = draft_size[::-1]
             if image_format == "PNG" and (damage := png_damage(data)):
-                return f"the PNG {damage}"
+                return problem(f"the PNG {damage}")
             image.draft("RGB", draft_size)
             image.load()
             if image_format in ("JPEG", "MPO") and jpeg_cut_short(data, image, draft_size=draft_size):
-                return INCOMPLETE
+                return problem(INCOMPLETE)
             # A cut-out on a transparent background is stored on white, as shop the look sees it:
             # converted plainly, it came out on black.
             small = upright(flattened_rgb(image), orientation)
@@ -218,9 +240,11 @@ def _problem_or_prepared(data: bytes, sha256: str, *, article_id: int, source: s
             data = buffer.getvalue()
     except UnidentifiedImageError:
         # Pillow's own message names an in-memory buffer; say what is wrong with the file instead.
-        return "the file is empty" if not data else f"{len(data):,} bytes in no image format Pillow reads"
+        if not data:
+            return problem("the file is empty")
+        return problem(f"{len(data):,} bytes in no image format Pillow reads")
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        return str(error) or type(error).__name__
+        return problem(str(error) or type(error).__name__)
     if small.width > THUMBNAIL_WIDTH:
         small = small.resize(
             (THUMBNAIL_WIDTH, max(1, round(small.height * THUMBNAIL_WIDTH / small.width))),

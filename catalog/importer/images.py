@@ -11,9 +11,12 @@ naming the file it could not write (MediaUnwritable).
 
 A changed photo is written under new names beside the old files, which its article keeps showing
 until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
-that end up recorded by no row (those after a bad photo, which the worker processes had already
-done, or a batch interrupted by Ctrl-C) are removed again, so the disk holds no photo its article
-does not record.
+that end up recorded by no row are removed again, so the disk holds no photo its article does not
+record: those after a bad photo, which the worker processes had already done; a batch interrupted
+by Ctrl-C (which stops this process only: the workers ignore it and finish their share, whose
+photos are then removed); and a worker's share of photos that stopped on an error (a photo removed
+since the import listed it, say), which the worker removes before reporting the error. A worker
+process killed outright (its pool broken) leaves the photos it had stored.
 """
 
 from __future__ import annotations
@@ -21,16 +24,25 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
+import signal
+import threading
 import time
-from collections.abc import Generator
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import closing
+from collections import deque
+from collections.abc import Generator, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 from django.conf import settings
 
 from catalog.importer.errors import ImportInputError, MediaUnwritable
-from catalog.importer.image_files import ImageResult, ImageTask, process_image, process_images
+from catalog.importer.image_files import (
+    ImageResult,
+    ImageTask,
+    ignore_interrupts,
+    process_image,
+    process_images,
+)
 from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
@@ -83,14 +95,14 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
     ]
 
     stored = 0
+    # Results handed over but not recorded yet: removed if the import stops before they are.
     pending: list[ImageResult] = []
-    # Results the worker processes produced beyond the one the import stopped at (see _run).
-    unread: list[ImageResult] = []
     try:
-        # Closed (and `unread` filled) on the way out, not whenever the generator is collected.
+        # Closed on the way out (removing what the workers stored beyond the result in hand), not
+        # whenever the generator is collected.
         with (
             progress.bar(IMAGES_DIR, total=len(tasks), unit="images") as advance,
-            closing(_run(tasks, workers, unread)) as results,
+            closing(_run(tasks, workers)) as results,
         ):
             for result in results:
                 if result.problem:
@@ -115,7 +127,7 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             articles_record_photos(results=pending)
             pending = []
     except BaseException:
-        photos_remove_unrecorded(paths=[path for result in (*pending, *unread) for path in result.files])
+        photos_remove_unrecorded(paths=[path for result in pending for path in result.files])
         raise
 
     notes = []
@@ -133,34 +145,51 @@ def _relative(path: Path, images_dir: Path) -> str:
     return str(path.relative_to(images_dir.parent))
 
 
-def _run(
-    tasks: list[ImageTask], workers: int | None, unread: list[ImageResult]
-) -> Generator[ImageResult, None, None]:
-    """Each task's result, in order. When the caller stops early, the results that worker processes
-    had produced beyond it (their photos stored) are added to `unread`."""
+def _run(tasks: list[ImageTask], workers: int | None) -> Generator[ImageResult, None, None]:
+    """Each task's result, in order. When the caller stops early (a bad photo, Ctrl-C), the photos
+    that worker processes had stored beyond the result it stopped at are removed here; those of the
+    results it was handed are its own to record or remove."""
     workers = workers or min(os.cpu_count() or 1, 4)
     if workers <= 1 or len(tasks) < POOL_THRESHOLD:
         yield from map(process_image, tasks)
         return
-    # spawn, not fork: children must not inherit the parent's open database connection.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
     # A chunk's future is dropped once its results are in hand (memory stays flat, as pool.map's).
-    futures: list[Future[list[ImageResult]] | None] = [pool.submit(process_images, chunk) for chunk in chunks]
-    results: list[ImageResult] = []
-    given = 0
+    chunks = [tasks[start : start + CHUNK] for start in range(0, len(tasks), CHUNK)]
+    # Ctrl-C stops the import (this process) alone: see ignore_interrupts. The workers start (as
+    # chunks are submitted) while this process ignores it too, which they inherit: one still
+    # starting, its initializer not run yet, was killed by it, and the broken pool killed the
+    # others mid-write.
+    with _interrupts_ignored():
+        # spawn, not fork: children must not inherit the parent's open database connection.
+        spawn = multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=spawn, initializer=ignore_interrupts)
+        futures = deque(pool.submit(process_images, chunk) for chunk in chunks)
+    in_hand: deque[ImageResult] = deque()
     try:
-        for position, future in enumerate(futures):
-            assert future is not None
-            results, given, futures[position] = future.result(), 0, None
-            for result in results:
-                given += 1
-                yield result
+        while futures:
+            in_hand = deque(futures.popleft().result())
+            while in_hand:
+                yield in_hand.popleft()
     finally:
         # On a bad photo, stop at once rather than finishing every queued one; chunks already
-        # running finish, and store their photos.
+        # running finish, and store their photos. A chunk that raised removed its own (process_images).
         pool.shutdown(wait=True, cancel_futures=True)
-        unread.extend(results[given:])
+        unread = list(in_hand)
         for future in futures:
-            if future is not None and not future.cancelled() and future.exception() is None:
+            if not future.cancelled() and future.exception() is None:
                 unread.extend(future.result())
+        photos_remove_unrecorded(paths=[path for result in unread for path in result.files])
+
+
+@contextmanager
+def _interrupts_ignored() -> Iterator[None]:
+    """Ctrl-C ignored for a moment (a Ctrl-C then is lost); only the main thread can set that."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        # None: a handler set outside Python, which cannot be put back; Python's own then.
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)

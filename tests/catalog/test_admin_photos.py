@@ -8,12 +8,14 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError
+from django.db.models import QuerySet
 from PIL import Image
 
 from catalog.importer.image_files import processed_fingerprint
 from catalog.models import Article
 from catalog.services import PHOTO_FIELDS
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
+from tests.catalog.test_import_images import swept_after_the_grace_period
 from tests.factories import ArticleFactory, UserFactory
 from tests.recommendations.hostile_files import (
     cut_out_photo,
@@ -80,7 +82,9 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
     assert (article.image_width, article.image_height) == (200, 300)
     assert article.image_sha256 == hashlib.sha256(second).hexdigest()
     assert (settings.MEDIA_ROOT / article.image).read_bytes() == second
-    # The first photo's files went once the second was recorded.
+    # The first photo's files stay for pages rendered before, and go with the sweep after that.
+    assert len(stored_files(settings.MEDIA_ROOT)) == 4
+    swept_after_the_grace_period()
     assert sorted(stored_files(settings.MEDIA_ROOT)) == sorted([article.image, article.image_thumbnail])
 
 
@@ -111,9 +115,9 @@ def test_a_replacement_rolled_back_by_a_later_error_keeps_the_old_files_and_row(
     staff_client, settings, monkeypatch
 ):
     """The admin saves in one transaction, committed for real here. The new photo was written over
-    the old files inside it: when a later step failed (the search document's refresh losing its
-    connection, say), the row went back to the old fingerprint and size while the disk held the
-    new pixels, served under the old version and believed indexed by the content model."""
+    the old files inside it: when a later step failed (the change's log entry losing the connection,
+    say), the row went back to the old fingerprint and size while the disk held the new pixels,
+    served under the old version and believed indexed by the content model."""
     article = ArticleFactory(article_id=912345008)
     change = f"{CHANGELIST}{article.article_id}/change/"
     assert staff_client.post(change, form_data(article, photo=upload(photo()))).status_code == 302
@@ -122,10 +126,11 @@ def test_a_replacement_rolled_back_by_a_later_error_keeps_the_old_files_and_row(
     files = stored_files(settings.MEDIA_ROOT)
     assert sorted(files) == sorted([article.image, article.image_thumbnail])
 
-    def connection_lost(**kwargs):
+    def connection_lost(*args):
         raise DatabaseError("server closed the connection unexpectedly")
 
-    monkeypatch.setattr("catalog.admin.articles_refresh_derived", connection_lost)
+    # After save_model (which processes the photo) and inside the admin's transaction.
+    monkeypatch.setattr("catalog.admin.ArticleAdmin.log_change", connection_lost)
     with pytest.raises(DatabaseError):
         staff_client.post(change, form_data(article, photo=upload(photo(size=(200, 300), colour="blue"))))
 
@@ -214,6 +219,56 @@ def test_a_photo_that_cannot_be_written_is_refused_with_the_path_and_the_other_c
     article.refresh_from_db()
     assert (article.prod_name, article.image) == ("New name", "articles/old.jpg")
     assert article.image_sha256 == "0" * 64
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_the_database_fails_to_record_is_refused_with_a_message_and_the_other_changes_are_saved(
+    staff_client, settings, monkeypatch
+):
+    """The photo's record is its own transaction, after the form's commit: its failure gave a 500
+    page, which said nothing of the changes that were saved."""
+    article = ArticleFactory(prod_name="Old name", image="articles/old.jpg", image_sha256="0" * 64)
+    change = f"{CHANGELIST}{article.article_id}/change/"
+    staff_client.raise_request_exception = False
+    bulk_update = QuerySet.bulk_update
+
+    def connection_lost(queryset, objs, fields, **kwargs):
+        if "image_sha256" in fields:
+            raise DatabaseError("server closed the connection unexpectedly")
+        return bulk_update(queryset, objs, fields, **kwargs)
+
+    monkeypatch.setattr(QuerySet, "bulk_update", connection_lost)
+
+    response = staff_client.post(change, form_data(article, prod_name="New name", photo=upload(photo())))
+
+    assert response.status_code == 302
+    assert response["Location"] == change
+    page = html.unescape(staff_client.get(change).text)
+    assert f"The photo of article {article.display_id} could not be recorded: the database failed" in page
+    article.refresh_from_db()
+    assert (article.prod_name, article.image) == ("New name", "articles/old.jpg")
+    assert article.image_sha256 == "0" * 64
+    assert stored_files(settings.MEDIA_ROOT) == {}  # the files written for it went again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_article_whose_photo_cannot_be_written_opens_on_its_change_page(
+    staff_client, settings, tmp_path
+):
+    """It was added: the blank add form it went back to offered to add it again, refused as a
+    duplicate id."""
+    new = ArticleFactory.build(article_id=912345009)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    settings.MEDIA_ROOT = blocker / "media"
+
+    response = staff_client.post(f"{CHANGELIST}add/", form_data(new, photo=upload(photo())))
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{CHANGELIST}{new.article_id}/change/"
+    page = html.unescape(staff_client.get(response["Location"]).text)
+    assert "could not be stored in MEDIA_ROOT" in page
+    assert Article.objects.get(article_id=new.article_id).image == ""
 
 
 @pytest.mark.parametrize("image_format", ["JPEG", "PNG", "WEBP"])

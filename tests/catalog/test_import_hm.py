@@ -598,3 +598,5 @@ def test_ctrl_c_ends_the_command_with_a_message_not_a_traceback(hm_files, monkey
             pytest.fail("KeyboardInterrupt escaped the command")
     assert raised.value.returncode == 130
     assert "Interrupted: nothing of the file being loaded was stored" in str(raised.value)
+    # Photos are recorded in batches: those recorded before the interrupt stay.
+    assert "of images/, the photos recorded before the interrupt stay stored" in str(raised.value)

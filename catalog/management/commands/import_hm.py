@@ -12,8 +12,11 @@ from catalog.importer.dataset import import_dataset
 from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.progress import command_progress
 
+# A csv file loads in one transaction; photos are recorded in batches (catalog.importer.images),
+# and those recorded before the interrupt stay, with their files.
 INTERRUPTED = (
-    "Interrupted: nothing of the file being loaded was stored (files loaded before it were). "
+    "Interrupted: nothing of the file being loaded was stored (files loaded before it were); "
+    "of images/, the photos recorded before the interrupt stay stored, none after them. "
     "Running the same command again imports the rest and leaves what is stored as it is."
 )
 
@@ -46,7 +49,7 @@ class Command(BaseCommand):
         except MediaUnwritable as error:
             raise CommandError(str(error)) from error
         except KeyboardInterrupt:
-            # The file being loaded rolls back with its transaction: say so instead of a traceback.
+            # Say what was stored (see INTERRUPTED) instead of a traceback.
             raise CommandError(INTERRUPTED, returncode=130) from None
         for report in summary.files:
             self.stdout.write(report.summary())
