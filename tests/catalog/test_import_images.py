@@ -192,6 +192,22 @@ def test_a_full_disk_stops_the_import_naming_the_file_and_leaves_no_partial_file
     assert (Path(settings.MEDIA_ROOT) / second.image_thumbnail).exists()
 
 
+def test_a_full_disk_while_the_thumbnail_is_written_names_the_thumbnail(hm_files, monkeypatch):
+    """The disk's error names no file: it was reported against the original, written just before."""
+    run_import(hm_files)
+    article = Article.objects.order_by("article_id").first()
+    Image.new("RGB", (40, 60), "blue").save(_photo(hm_files, f"{article.article_id:010d}"), "JPEG")
+    name = f"{article.article_id:010d}"
+    _disk_full_for(monkeypatch, lambda file: file.startswith(f".{name}-") and ".webp." in file)
+
+    with pytest.raises(CommandError) as raised:
+        call_command("import_hm", str(hm_files), verbosity=0)
+
+    thumbnails = Path(settings.MEDIA_ROOT) / "articles" / "thumbnails" / name[:3]
+    written = rf"{re.escape(str(thumbnails))}/{name}-\w+\.webp"
+    assert re.search(rf"{written}: No space left on device", str(raised.value))
+
+
 def test_a_phone_photo_is_stored_upright_with_an_upright_thumbnail(hm_files):
     """Stored 300x150 with orientation 6 (turn a quarter to the right): the thumbnail was made
     sideways and the size recorded sideways."""
