@@ -11,8 +11,12 @@ PRICE_DISPLAY_MULTIPLIER = 1000
 CURRENCY_SYMBOL = "€"
 
 
+PRICE_UNKNOWN = "Price not available"
+
+
 def display_price(price: float | None) -> str:
-    """`0.0169` → `€16.90`; an article never sold has no price ("" so templates can skip it)."""
+    """`0.0169` → `€16.90`; an article whose product never sold has no price ("": pages say
+    PRICE_UNKNOWN)."""
     if price is None:
         return ""
     return f"{CURRENCY_SYMBOL}{price * PRICE_DISPLAY_MULTIPLIER:,.2f}"
