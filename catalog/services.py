@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-import statistics
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from statistics import median
 
 from django.conf import settings
 from django.core.cache import cache
@@ -114,7 +114,7 @@ def articles_price_from_colours(*, article_ids: Iterable[int]) -> int:
     changed = []
     for article in unsold:
         prices = sold_prices.get(article.product_code)
-        price = statistics.median(prices) if prices else None
+        price = median(prices) if prices else None
         if article.price != price:
             article.price = price
             changed.append(article)
