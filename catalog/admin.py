@@ -119,7 +119,7 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Price")
     def price_with_data(self, article: Article) -> str:
-        return staff_price(article.price)
+        return staff_price(article.price, from_other_colours=article.price_from_other_colours)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")

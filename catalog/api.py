@@ -68,6 +68,11 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
     garment_group = serializers.CharField(source="garment_group_name")
     department = serializers.CharField(source="department_name")
     display_price = serializers.SerializerMethodField(help_text="The price as the shop shows it.")
+    price_from_other_colours = serializers.BooleanField(
+        read_only=True,
+        help_text="True when the article never sold and its price is the median of its product's "
+        "colours that did (H&M prices every colour of a product the same).",
+    )
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField(help_text="The product page.")
@@ -89,6 +94,7 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "department",
             "price",
             "display_price",
+            "price_from_other_colours",
             "first_sold_on",
             "popularity",
             "image_url",

@@ -95,7 +95,8 @@ class Article(models.Model):
     # stored byte for byte, one that names the processing too for a photo re-encoded. Lets imports
     # skip unchanged photos and the content job reuse the vectors of unchanged images.
     image_sha256 = models.CharField(max_length=64, blank=True)
-    # Refreshed from purchases after each transactions import (catalog.services).
+    # Refreshed from purchases after each transactions import (catalog.importer.article_stats);
+    # an article never sold is priced as its product's colours that sold, or has no price.
     price = models.FloatField(null=True, blank=True)
     first_sold_on = models.DateField(null=True, blank=True)
     popularity = models.FloatField(default=0.0)
@@ -132,6 +133,11 @@ class Article(models.Model):
 
     def get_absolute_url(self) -> str:
         return _product_url_pattern().format(slug=self.slug, article_id=self.display_id)
+
+    @property
+    def price_from_other_colours(self) -> bool:
+        """Never sold, so its price is its product's sold colours' median (article_stats)."""
+        return self.price is not None and self.first_sold_on is None
 
     @property
     def display_id(self) -> str:

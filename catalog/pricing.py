@@ -11,16 +11,23 @@ PRICE_DISPLAY_MULTIPLIER = 1000
 CURRENCY_SYMBOL = "€"
 
 
+PRICE_UNKNOWN = "Price not available"
+
+
 def display_price(price: float | None) -> str:
-    """`0.0169` → `€16.90`; an article never sold has no price ("" so templates can skip it)."""
+    """`0.0169` → `€16.90`; an article whose product never sold has no price ("": pages say
+    PRICE_UNKNOWN)."""
     if price is None:
         return ""
     return f"{CURRENCY_SYMBOL}{price * PRICE_DISPLAY_MULTIPLIER:,.2f}"
 
 
-def staff_price(price: float | None) -> str:
+def staff_price(price: float | None, *, from_other_colours: bool = False) -> str:
     """The shop's price with the stored value beside it, for staff pages: what a shopper was shown,
-    and what to look for in the csv files. `0.0169` → `€16.90 (data: 0.0169)`."""
+    and what to look for in the csv files. `0.0169` → `€16.90 (data: 0.0169)`. A price taken from
+    the product's other colours is not in the csv for this article, so it says where it came from."""
     if price is None:
         return "—"
+    if from_other_colours:
+        return f"{display_price(price)} (never sold; its other colours' median: {price})"
     return f"{display_price(price)} (data: {price})"

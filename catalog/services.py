@@ -6,10 +6,12 @@ import logging
 import os
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
+from statistics import median
 
 from django.conf import settings
 from django.core.cache import cache
@@ -91,8 +93,43 @@ def articles_refresh_derived(*, article_ids: Iterable[int]) -> None:
     tree, facets and best sellers are cleared only once the edit is visible to other connections;
     cleared before, a page could cache the old rows again for ten minutes.
     """
+    article_ids = list(article_ids)
     article_refresh_search_vectors(article_ids=article_ids)
+    articles_price_from_colours(article_ids=article_ids)
     transaction.on_commit(catalog_cache_clear)
+
+
+def articles_price_from_colours(*, article_ids: Iterable[int]) -> int:
+    """Articles that never sold take the median price of their product's colours that did, as
+    the importer prices them (catalog.importer.article_stats), or no price when none did; returns
+    how many changed.
+
+    For a colour staff add by hand, or move to another product, between two imports: it would
+    show no price until the next one. Its product's other unsold colours are left to that import.
+    """
+    unsold = list(
+        Article.objects.filter(article_id__in=list(article_ids), first_sold_on__isnull=True).only(
+            "article_id", "product_code", "price"
+        )
+    )
+    if not unsold:
+        return 0
+    sold_prices: dict[int, list[float]] = defaultdict(list)
+    sold = Article.objects.filter(
+        product_code__in={article.product_code for article in unsold}, first_sold_on__isnull=False
+    )
+    for product_code, price in sold.values_list("product_code", "price"):
+        if price is not None:
+            sold_prices[product_code].append(price)
+    changed = []
+    for article in unsold:
+        prices = sold_prices.get(article.product_code)
+        price = median(prices) if prices else None
+        if article.price != price:
+            article.price = price
+            changed.append(article)
+    Article.objects.bulk_update(changed, ["price"])
+    return len(changed)
 
 
 def articles_delete(*, article_ids: Iterable[int]) -> int:

@@ -5,6 +5,10 @@
 - first_sold_on: the article's first purchase;
 - popularity: purchases over the data's last POPULARITY_WINDOW_DAYS days, each weighted by
   0.5 ** (days before the last day / POPULARITY_HALF_LIFE_DAYS), so yesterday's sales count most.
+An article that never sold is priced as its product's other colours are (the median of the
+prices of those that sold: H&M prices a product the same in every colour), so a shopper sees a
+price on it; its first_sold_on stays empty, which is how staff and the API tell such a price
+apart. A product none of whose colours sold has no price.
 "The last day" is the newest purchase date in the data, not today: the data set is historical.
 On PostgreSQL the figures are gathered in a temporary table, then one UPDATE writes those that
 changed; on SQLite (the demo) Python does the medians.
@@ -95,6 +99,23 @@ def _refresh_postgres(changed_dates: Collection[dt.date] | None, purchases: str)
                       WHERE p.article_id = ANY(ARRAY(SELECT article_id FROM {STATS} WHERE price IS NULL))
                       GROUP BY p.article_id) o
                 WHERE o.article_id = s.article_id
+                """
+            )
+            # Articles that never sold: the median of their sold colours' prices, in one
+            # statement over the articles (105k at full scale), not over the purchases.
+            cursor.execute(
+                f"""
+                INSERT INTO {STATS} AS s (article_id, popularity, price)
+                SELECT a.article_id, 0, c.price
+                FROM {ARTICLES} a
+                JOIN (SELECT sold.product_code,
+                             percentile_cont(0.5) WITHIN GROUP (ORDER BY st.price) AS price
+                      FROM {STATS} st JOIN {ARTICLES} sold USING (article_id)
+                      WHERE st.price IS NOT NULL
+                      GROUP BY sold.product_code) c USING (product_code)
+                LEFT JOIN {STATS} own USING (article_id)
+                WHERE own.price IS NULL
+                ON CONFLICT (article_id) DO UPDATE SET price = excluded.price
                 """
             )
         new_values = (
@@ -189,10 +210,21 @@ def _refresh_in_python() -> None:
         for article_id, price in _medians(cursor, "").items():
             prices.setdefault(article_id, price)
 
-        cursor.execute(f"SELECT article_id FROM {ARTICLES}")
+        cursor.execute(f"SELECT article_id, product_code FROM {ARTICLES}")
+        product_codes = dict(cursor.fetchall())
+        colour_prices: dict[int, list[float]] = defaultdict(list)
+        for article_id, price in prices.items():
+            if article_id in product_codes:
+                colour_prices[product_codes[article_id]].append(price)
+        product_prices = {code: statistics.median(values) for code, values in colour_prices.items()}
         updates = [
-            (prices.get(article_id), first_sold.get(article_id), popularity.get(article_id, 0.0), article_id)
-            for (article_id,) in cursor.fetchall()
+            (
+                prices.get(article_id, product_prices.get(product_code)),
+                first_sold.get(article_id),
+                popularity.get(article_id, 0.0),
+                article_id,
+            )
+            for article_id, product_code in product_codes.items()
         ]
         cursor.executemany(
             f"UPDATE {ARTICLES} SET price = %s, first_sold_on = %s, popularity = %s WHERE article_id = %s",

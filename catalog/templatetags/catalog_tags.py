@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from catalog.colours import swatch_colour
 from catalog.models import Article
-from catalog.pricing import display_price
+from catalog.pricing import PRICE_UNKNOWN, display_price
 from storefront.plurals import counted as counted_noun
 
 register = template.Library()
@@ -88,6 +88,12 @@ def article_image(
 @register.filter
 def price(value: float | None) -> str:
     return display_price(value)
+
+
+@register.simple_tag
+def price_unknown() -> str:
+    """What a page says in place of a price when no colour of the product ever sold."""
+    return PRICE_UNKNOWN
 
 
 @register.filter

@@ -53,6 +53,8 @@ def shop():
         product_code=111586,
         prod_name="Denim skirt",
         detail_desc="Short skirt in washed denim.",
+        price=None,  # never sold, nor any other colour of it: its card and page say so
+        first_sold_on=None,
     )
     alice = CustomerFactory(user=UserFactory(username="alice"))
     PurchaseFactory(customer=alice, article=red_top, t_dat=LAST_DAY)

@@ -26,6 +26,7 @@ ANONYMOUS_PAGES = [
     "/",
     "/c/ladieswear/",
     "/p/strap-top-red-0108775015/",
+    "/p/denim-skirt-black-0111586001/",  # no price
     "/search/",
     "/search/?q=strap+top",
     "/search/?q=nothing+like+this",

@@ -1,3 +1,6 @@
+import datetime as dt
+import html
+
 import pytest
 
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
@@ -94,3 +97,14 @@ def test_customers_are_searchable(staff_client):
 def test_shoppers_cannot_open_the_admin(client):
     client.force_login(UserFactory(username="shopper"))
     assert client.get("/admin/catalog/article/").status_code == 302
+
+
+def test_staff_see_which_prices_come_from_the_other_colours(staff_client):
+    ArticleFactory(article_id=108775015, price=0.0169, first_sold_on=dt.date(2020, 9, 1))
+    ArticleFactory(article_id=108775044, price=0.0169, first_sold_on=None)
+
+    sold = staff_client.get("/admin/catalog/article/108775015/change/").text
+    unsold = html.unescape(staff_client.get("/admin/catalog/article/108775044/change/").text)
+
+    assert "€16.90 (data: 0.0169)" in sold
+    assert "€16.90 (never sold; its other colours' median: 0.0169)" in unsold

@@ -1,5 +1,6 @@
 """Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
 
+import html
 import threading
 
 import pytest
@@ -51,6 +52,25 @@ def test_an_article_added_by_hand_is_found_by_search(
     assert article.search_vector is not None
     assert article.get_absolute_url() in client.get("/search/", {"q": "linen"}).text
     assert client.get(article.get_absolute_url()).status_code == 200
+
+
+def test_a_colour_added_by_hand_is_priced_as_its_sold_colours_and_leaves_them_alone(
+    client, staff_client, django_capture_on_commit_callbacks
+):
+    ArticleFactory(product_code=912345, price=0.02)
+    ArticleFactory(product_code=912345, price=0.04)
+    unsold = ArticleFactory(product_code=912345, price=None, first_sold_on=None)
+    new = ArticleFactory.build(
+        article_id=912345009, product_code=912345, prod_name="Linen shirt", colour_group_name="White"
+    )
+
+    save(staff_client, f"{CHANGELIST}add/", form_data(new), django_capture_on_commit_callbacks)
+
+    article = Article.objects.get(article_id=912345009)
+    assert (article.price, article.first_sold_on) == (pytest.approx(0.03), None)
+    assert "€30.00" in html.unescape(client.get(article.get_absolute_url()).text)
+    unsold.refresh_from_db()
+    assert unsold.price is None  # refreshed by the next import, as the rest of the statistics
 
 
 def test_changing_other_fields_keeps_the_slug(staff_client, django_capture_on_commit_callbacks):

@@ -1,3 +1,5 @@
+import datetime as dt
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -150,3 +152,15 @@ def test_a_pasted_article_id_finds_that_article(client, searchable):
         assert [result["article_id"] for result in results] == [article.display_id], url
     # An id that is no article is searched as text (and finds nothing here).
     assert client.get("/api/v1/articles/?q=0999999999").json()["results"] == []
+
+
+def test_it_says_which_prices_come_from_the_other_colours(client):
+    ArticleFactory(article_id=108775015, price=0.0169, first_sold_on=dt.date(2020, 9, 1), popularity=3)
+    ArticleFactory(article_id=108775044, price=0.0169, first_sold_on=None, popularity=2)
+    ArticleFactory(article_id=108775055, price=None, first_sold_on=None, popularity=1)
+
+    results = client.get("/api/v1/articles/").json()["results"]
+
+    assert [item["price_from_other_colours"] for item in results] == [False, True, False]
+    detail = client.get("/api/v1/articles/0108775044/").json()
+    assert detail["price_from_other_colours"] is True

@@ -198,3 +198,13 @@ def test_colour_counts_are_counted_for_the_page_only(client):
     assert counts == {555001: 3}
     listing = [query["sql"] for query in queries.captured_queries if "LIMIT" in query["sql"]]
     assert listing and not any("COUNT(" in sql.upper() for sql in listing)
+
+
+def test_a_card_without_a_price_says_so(client):
+    ArticleFactory(prod_name="Unpriced top", price=None)
+    ArticleFactory(prod_name="Priced top", price=0.0169)
+
+    page = html.unescape(client.get("/c/ladieswear/").text)
+
+    assert page.count('<p class="card-price is-unknown">Price not available</p>') == 1
+    assert '<p class="card-price">€16.90</p>' in page

@@ -1,12 +1,13 @@
 """Price, first sale and popularity, checked on purchases written by hand."""
 
 import datetime as dt
+import sqlite3
 
 import pytest
 
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
 from catalog.models import Article
-from tests.catalog.hm_data import read_rows, run_import, write_rows
+from tests.catalog.hm_data import manage_on_sqlite, read_rows, run_import, write_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +117,60 @@ def test_a_weekly_file_leaves_the_same_figures_as_a_full_recount(hm_files, tmp_p
 
     assert incremental == list(Article.objects.order_by("article_id").values_list(*figures))
     assert sum(first is not None for _id, first, _pop, _price in incremental) > 10
+
+
+@pytest.fixture
+def colours(hm_files, tmp_path):
+    """Three colours of one product and a product of its own, all from the demo's articles."""
+    folder = tmp_path / "colours"
+    folder.mkdir()
+    articles = read_rows(hm_files / "articles.csv")[:4]
+    product_code = articles[0]["product_code"]
+    articles = [{**row, "product_code": product_code} for row in articles[:3]] + [
+        {**articles[3], "product_code": "999999"}
+    ]
+    write_rows(folder / ARTICLES.filename, ARTICLES.header, articles)
+    customer = dict.fromkeys(CUSTOMERS.header, "")
+    write_rows(folder / CUSTOMERS.filename, CUSTOMERS.header, [{**customer, "customer_id": CUSTOMER}])
+    # The first colour sold lately, the second only long ago; the third colour and the other
+    # product never sold.
+    first, second, third, alone = (row["article_id"] for row in articles)
+    write_rows(
+        folder / TRANSACTIONS.filename,
+        TRANSACTIONS.header,
+        [
+            ["2020-09-20", CUSTOMER, first, "0.02", "2"],
+            ["2020-09-22", CUSTOMER, first, "0.02", "2"],
+            ["2020-03-01", CUSTOMER, second, "0.04", "2"],
+        ],
+    )
+    return folder, [int(first), int(second), int(third), int(alone)]
+
+
+def test_an_unsold_colour_takes_the_median_price_of_its_sold_colours(colours):
+    folder, (first, second, third, alone) = colours
+    run_import(folder)
+
+    prices = dict(Article.objects.values_list("article_id", "price"))
+    assert prices[first] == pytest.approx(0.02)
+    assert prices[second] == pytest.approx(0.04)
+    assert prices[third] == pytest.approx(0.03)
+    assert prices[alone] is None
+    # It still never sold: staff and the API tell the price apart by this.
+    assert Article.objects.get(article_id=third).first_sold_on is None
+
+
+def test_an_unsold_colour_is_priced_the_same_on_sqlite(colours, migrated_sqlite, tmp_path):
+    folder, (first, second, third, alone) = colours
+
+    result = manage_on_sqlite(
+        "import_hm", str(folder), "--no-images", database=migrated_sqlite, media=tmp_path / "media"
+    )
+
+    assert result.returncode == 0, result.stderr
+    with sqlite3.connect(migrated_sqlite) as db:
+        prices = dict(db.execute("SELECT article_id, price FROM catalog_article").fetchall())
+    assert prices[first] == pytest.approx(0.02)
+    assert prices[second] == pytest.approx(0.04)
+    assert prices[third] == pytest.approx(0.03)
+    assert prices[alone] is None

@@ -116,3 +116,28 @@ def test_the_product_page_runs_the_same_few_queries_however_many_variants(client
     assert len(few_queries) == len(many_queries)
     # Today: the article and its variants. Recommendation shelves may add a query or two each.
     assert len(many_queries) <= 6
+
+
+def test_a_colour_that_never_sold_shows_the_price_its_other_colours_sold_at(client):
+    from catalog.importer.article_stats import refresh_article_stats
+    from tests.factories import PurchaseFactory
+
+    black = ArticleFactory(product_code=108775, colour_group_name="Black", price=None, first_sold_on=None)
+    ArticleFactory(
+        article_id=108775044, product_code=108775, prod_name="Strap top", colour_group_name="White",
+        price=None, first_sold_on=None,
+    )
+    PurchaseFactory(article=black, price=0.0169)
+
+    refresh_article_stats()
+
+    page = client.get("/p/strap-top-white-0108775044/").text
+    assert '<p class="product-price" data-testid="price">€16.90</p>' in html.unescape(page)
+
+
+def test_an_article_without_a_price_says_so(client):
+    ArticleFactory(article_id=108775015, prod_name="Strap top", colour_group_name="Black", price=None)
+
+    page = client.get("/p/strap-top-black-0108775015/").text
+
+    assert '<p class="product-price is-unknown" data-testid="price">Price not available</p>' in page
