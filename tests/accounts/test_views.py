@@ -65,6 +65,21 @@ def test_signing_up_from_a_page_goes_back_to_it(client):
     assert response["Location"] == "/accounts/"
 
 
+def test_signing_up_with_a_plain_word_next_lands_on_the_account_page(client):
+    """redirect() took `next=welcome` for a URL name and answered 500 once the account was made
+    and logged in (a retry then said the username was taken)."""
+    passwords = {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    response = client.post(
+        "/accounts/signup/", {"username": "bob", "email": "bob@example.com", "next": "welcome", **passwords}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
+    # Signed in, the sign-up page sends them on the same way.
+    response = client.get("/accounts/signup/", {"next": "welcome"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
+
+
 def test_sign_up_explains_what_is_wrong_and_creates_nothing(client, alice):
     response = client.post(
         "/accounts/signup/",
