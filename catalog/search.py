@@ -182,9 +182,11 @@ def semantic_matches(query: str, *, standalone: bool = False) -> list[int]:
 
 
 def _fallback_condition(query: str) -> Q:
-    """The SQLite demo has no full-text engine: every word must appear in one of the fields."""
+    """The SQLite demo has no full-text engine: every word must appear in one of the fields.
+    A quoted phrase's words count one by one, without their quote marks."""
     condition = Q()
-    for term in query.split()[:MAX_FALLBACK_TERMS]:
+    terms = [word.strip('"') for word in query.split()]
+    for term in [term for term in terms if term][:MAX_FALLBACK_TERMS]:
         condition &= (
             Q(prod_name__icontains=term)
             | Q(product_type_name__icontains=term)
