@@ -165,7 +165,16 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
     return view(request)
 
 
-class LoginView(auth_views.LoginView):
+class _PathOnlyNext(auth_views.RedirectURLMixin):
+    """`next` taken only as a path on this site, as sign-up takes it: Django's views follow a
+    relative one ("welcome") from their own page, to /accounts/login/welcome, a 404."""
+
+    def get_redirect_url(self) -> str:
+        target: str = super().get_redirect_url()
+        return target if target.startswith("/") else ""
+
+
+class LoginView(_PathOnlyNext, auth_views.LoginView):
     """Django's login, saying who is now logged in: back on the page they came from, the header's
     "Account" in place of "Log in" was the only sign that it worked."""
 
@@ -175,7 +184,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-class LogoutView(auth_views.LogoutView):
+class LogoutView(_PathOnlyNext, auth_views.LogoutView):
     """Django's logout, saying that it happened (the home page it lands on looks the same either
     way). The message goes in its cookie: the session it would otherwise use has just ended."""
 

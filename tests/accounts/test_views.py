@@ -80,6 +80,16 @@ def test_signing_up_with_a_plain_word_next_lands_on_the_account_page(client):
     assert response["Location"] == "/accounts/"
 
 
+def test_logging_in_and_out_with_a_plain_word_next_lands_on_their_own_pages(client, alice):
+    """Django's views followed `next=welcome` from their own page, to a 404."""
+    alice.user.set_password(PASSWORD)
+    alice.user.save(update_fields=["password"])
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "welcome"})
+    assert response["Location"] == "/accounts/"
+    assert client.get("/accounts/login/", {"next": "welcome"})["Location"] == "/accounts/"
+    assert client.post("/accounts/logout/", {"next": "welcome"})["Location"] == "/"
+
+
 def test_sign_up_explains_what_is_wrong_and_creates_nothing(client, alice):
     response = client.post(
         "/accounts/signup/",
