@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -35,7 +35,7 @@ from storefront.throttles import SIGN_UP_REFUSED, SignUpThrottle, throttled_page
 def signup(request: HttpRequest) -> HttpResponse:
     next_page = _page_to_go_back_to(request)
     if request.user.is_authenticated:
-        return redirect(next_page or reverse("accounts:account"))
+        return HttpResponseRedirect(next_page or reverse("accounts:account"))
     form = SignUpForm(request.POST or None)
     if request.method == "POST":
         # Counted before the form is checked: its checks say whether an email address has an
@@ -56,18 +56,21 @@ def signup(request: HttpRequest) -> HttpResponse:
         )
         login(request, user, backend="accounts.login_limits.LoginLimitBackend")
         messages.success(request, "Welcome! Your account is ready.")
-        return redirect(next_page or reverse("accounts:account"))
+        # Not redirect(): it takes a slash-free, dot-free `next` ("welcome") for a URL name, and
+        # its failing reverse() answered 500 after the account was made and logged in.
+        return HttpResponseRedirect(next_page or reverse("accounts:account"))
     return render(request, "accounts/signup.html", {"form": form, "next": next_page})
 
 
 def _page_to_go_back_to(request: HttpRequest) -> str:
     """The shop's page a shopper signing up came from (`next`, as logging in takes it), or ""
-    for none or another site's."""
+    for none, another site's or a relative one: the shop's links give a path, and "welcome"
+    would lead from the sign-up page to /accounts/signup/welcome, a 404."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     on_this_site = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if on_this_site else ""
+    return target if on_this_site and target.startswith("/") else ""
 
 
 def _refused_sign_up(request: HttpRequest, message: str) -> HttpResponse:
@@ -162,7 +165,16 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
     return view(request)
 
 
-class LoginView(auth_views.LoginView):
+class _PathOnlyNext(auth_views.RedirectURLMixin):
+    """`next` taken only as a path on this site, as sign-up takes it: Django's views follow a
+    relative one ("welcome") from their own page, to /accounts/login/welcome, a 404."""
+
+    def get_redirect_url(self) -> str:
+        target: str = super().get_redirect_url()
+        return target if target.startswith("/") else ""
+
+
+class LoginView(_PathOnlyNext, auth_views.LoginView):
     """Django's login, saying who is now logged in: back on the page they came from, the header's
     "Account" in place of "Log in" was the only sign that it worked."""
 
@@ -172,7 +184,7 @@ class LoginView(auth_views.LoginView):
         return response
 
 
-class LogoutView(auth_views.LogoutView):
+class LogoutView(_PathOnlyNext, auth_views.LogoutView):
     """Django's logout, saying that it happened (the home page it lands on looks the same either
     way). The message goes in its cookie: the session it would otherwise use has just ended."""
 

@@ -93,9 +93,10 @@ SYNONYMS = {
     "women's": "ladieswear",
     "ladies": "ladieswear",
 }
-# A whole word only: not "men" inside "women" or "men's", nor "tee" in "teen".
+# A whole word only: not "men" inside "women" or "men's", nor "tee" in "teen" or "t-tee"; but an
+# excluded one too ("trousers -navy"), whose minus follows no letter: the catalogue never says "navy".
 _SYNONYM_WORDS = "|".join(re.escape(word) for word in sorted(SYNONYMS, key=len, reverse=True))
-SYNONYM_PATTERN = re.compile(rf"(?<![\w'-])({_SYNONYM_WORDS})(?![\w'-])", re.IGNORECASE)
+SYNONYM_PATTERN = re.compile(rf"(?<![\w'])(?<!\w-)({_SYNONYM_WORDS})(?![\w'-])", re.IGNORECASE)
 ARTICLE_ID_PATTERN = re.compile(r"^0?\d{8,10}$")
 # websearch syntax's exclusion: a minus starting a word or a quoted phrase ("dress -black",
 # -"slip dress"); a minus inside a phrase or a word excludes nothing. Rarer forms PostgreSQL also
@@ -113,8 +114,19 @@ def normalise_query(raw: str | None) -> str:
 
 
 def with_synonyms(query: str) -> str:
-    """The query in the catalogue's words (see SYNONYMS): "navy pants" -> "dark blue trousers"."""
-    return SYNONYM_PATTERN.sub(lambda match: SYNONYMS[match.group(1).lower()], query)
+    """The query in the catalogue's words (see SYNONYMS): "navy pants" -> "dark blue trousers",
+    "trousers -navy" -> 'trousers -"dark blue"'."""
+
+    def rewrite(match: re.Match[str]) -> str:
+        words = SYNONYMS[match.group(1).lower()]
+        before = query[: match.start()]
+        # An excluded word of two is quoted, else "-dark blue" would exclude "dark" and ask for
+        # "blue"; not inside a phrase (an odd count of quotes before it), which is quoted already.
+        if " " in words and before.endswith("-") and before.count('"') % 2 == 0:
+            return f'"{words}"'
+        return words
+
+    return SYNONYM_PATTERN.sub(rewrite, query)
 
 
 def article_id_in_query(query: str) -> int | None:
@@ -170,9 +182,11 @@ def semantic_matches(query: str, *, standalone: bool = False) -> list[int]:
 
 
 def _fallback_condition(query: str) -> Q:
-    """The SQLite demo has no full-text engine: every word must appear in one of the fields."""
+    """The SQLite demo has no full-text engine: every word must appear in one of the fields.
+    A quoted phrase's words count one by one, without their quote marks."""
     condition = Q()
-    for term in query.split()[:MAX_FALLBACK_TERMS]:
+    terms = [word.strip('"') for word in query.split()]
+    for term in [term for term in terms if term][:MAX_FALLBACK_TERMS]:
         condition &= (
             Q(prod_name__icontains=term)
             | Q(product_type_name__icontains=term)

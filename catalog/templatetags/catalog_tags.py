@@ -27,6 +27,12 @@ def counted(count: int, noun: str) -> str:
     return counted_noun(count, noun)
 
 
+@register.filter
+def thousands(count: int) -> str:
+    """A bare count as the facets and the result count write it: "4,567", not "4567"."""
+    return f"{count:,}"
+
+
 def article_alt_text(article: Article) -> str:
     return f"{article.prod_name}, {article.colour_group_name}"
 

@@ -65,6 +65,31 @@ def test_signing_up_from_a_page_goes_back_to_it(client):
     assert response["Location"] == "/accounts/"
 
 
+def test_signing_up_with_a_plain_word_next_lands_on_the_account_page(client):
+    """redirect() took `next=welcome` for a URL name and answered 500 once the account was made
+    and logged in (a retry then said the username was taken)."""
+    passwords = {"password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"}
+    response = client.post(
+        "/accounts/signup/", {"username": "bob", "email": "bob@example.com", "next": "welcome", **passwords}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
+    # Signed in, the sign-up page sends them on the same way.
+    response = client.get("/accounts/signup/", {"next": "welcome"})
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/"
+
+
+def test_logging_in_and_out_with_a_plain_word_next_lands_on_their_own_pages(client, alice):
+    """Django's views followed `next=welcome` from their own page, to a 404."""
+    alice.user.set_password(PASSWORD)
+    alice.user.save(update_fields=["password"])
+    response = client.post("/accounts/login/", {"username": "alice", "password": PASSWORD, "next": "welcome"})
+    assert response["Location"] == "/accounts/"
+    assert client.get("/accounts/login/", {"next": "welcome"})["Location"] == "/accounts/"
+    assert client.post("/accounts/logout/", {"next": "welcome"})["Location"] == "/"
+
+
 def test_sign_up_explains_what_is_wrong_and_creates_nothing(client, alice):
     response = client.post(
         "/accounts/signup/",

@@ -104,21 +104,50 @@ def policy_refusals(context) -> list[str]:
     return refusals
 
 
-@pytest.fixture
-def page(request, browser, live_server):
-    context = browser.new_context(viewport=DESKTOP, base_url=live_server.url)
-    context.set_default_timeout(10_000)
+def connected(browser):
+    """The browser, or a clear failure when it is gone: one Chromium serves a whole package, and
+    after it crashed each later test failed on a closed connection, far from the cause."""
+    if not browser.is_connected():
+        pytest.fail(
+            "Chromium is no longer running (it crashed or was closed during an earlier browser "
+            "test; see the first failure or error above)",
+            pytrace=False,
+        )
+    return browser
+
+
+def desktop_page(request, browser, base_url: str):
+    """A page in a context of its own, as the `page` fixture gives one: a desktop window,
+    screenshots of the steps saved when the test fails, and the pages checked against the
+    shop's policy. For a test that needs it from another browser than the package's."""
+    context = connected(browser).new_context(viewport=DESKTOP, base_url=base_url)
     refusals = policy_refusals(context)
+
+    def check_refusals() -> None:
+        # Every browser test also checks that the pages it used work under the shop's policy.
+        assert not refusals, "\n".join(refusals)
+
+    # Run last to first: the screenshots, then the context closed (whether or not the test
+    # passed: a page left open polls its stopped server), then the policy's check.
+    request.addfinalizer(check_refusals)
+    request.addfinalizer(context.close)
+    context.set_default_timeout(10_000)
     page = context.new_page()
     steps = Steps(page)
     page.steps = steps
-    yield page
-    report = getattr(request.node, "report_call", None)
-    if report is not None and report.failed:
-        steps.save(request.node.nodeid)
-    context.close()
-    # Every browser test also checks that the pages it used work under the shop's policy.
-    assert not refusals, "\n".join(refusals)
+
+    def save_steps_of_a_failed_test() -> None:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            steps.save(request.node.nodeid)
+
+    request.addfinalizer(save_steps_of_a_failed_test)
+    return page
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    return desktop_page(request, browser, live_server.url)
 
 
 # The training admin's test runs a separate gunicorn process (tests/live_processes.py) rather

@@ -26,6 +26,7 @@ def staff_page(browser, live_server, request):
     client = Client()
     client.force_login(UserFactory(username="olga_ops", is_staff=True, is_superuser=True))
     context = browser.new_context(base_url=live_server.url, viewport=DESKTOP, color_scheme=scheme)
+    request.addfinalizer(context.close)  # also when the set-up below fails
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
     )
@@ -34,7 +35,6 @@ def staff_page(browser, live_server, request):
         context.add_init_script(f"localStorage.setItem('theme', '{chosen}')")
     refusals = policy_refusals(context)
     yield context.new_page()
-    context.close()
     assert not refusals, "\n".join(refusals)
 
 

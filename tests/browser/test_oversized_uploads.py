@@ -103,8 +103,9 @@ def test_curl_gets_the_413_page(web, oversized_photo):
     assert status == "413" and MESSAGE in page
 
 
-def test_without_javascript_the_browser_shows_the_413_page(browser, web, oversized_photo):
+def test_without_javascript_the_browser_shows_the_413_page(request, browser, web, oversized_photo):
     context = browser.new_context(java_script_enabled=False, base_url=web.base_url)
+    request.addfinalizer(context.close)  # also when the test fails
     refusals = policy_refusals(context)
     page = context.new_page()
     page.goto(PAGE)
@@ -113,7 +114,6 @@ def test_without_javascript_the_browser_shows_the_413_page(browser, web, oversiz
         page.get_by_role("button", name="Find similar pieces").click()
     assert navigation.value.status == 413
     assert page.get_by_test_id("upload-error").inner_text() == MESSAGE
-    context.close()
     assert not refusals, refusals
 
 

@@ -14,13 +14,14 @@ from tests.live_processes import HttpSession
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
 
 
-def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(browser, start_web):
+def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(request, browser, start_web):
     staff = StaffUserFactory(username="olga_ops")
     client = Client()
     client.force_login(staff)
     # No broker: the web process runs the job in a thread, as in the demo.
     web = start_web(REDIS_URL="")
     context = browser.new_context()
+    request.addfinalizer(context.close)  # also when the test fails: its page polls a stopped server
     refusals = policy_refusals(context)
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
@@ -62,16 +63,18 @@ def test_the_progress_bar_follows_a_running_run_and_the_page_shows_the_result(br
     assert page.locator(
         f'tr:has(.training-progress[data-run-id="{run_id}"]) .training-status'
     ).inner_text() == ("succeeded")
-    context.close()
     assert not refusals, "\n".join(refusals)
 
 
-def test_a_runs_own_page_shows_what_the_polls_say_in_its_bar_status_and_message(browser, start_web):
+def test_a_runs_own_page_shows_what_the_polls_say_in_its_bar_status_and_message(
+    request, browser, start_web
+):
     staff = StaffUserFactory(username="olga_ops")
     client = Client()
     client.force_login(staff)
     web = start_web()
     context = browser.new_context()
+    request.addfinalizer(context.close)  # also when the test fails: its page polls a stopped server
     context.add_cookies(
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": web.base_url}]
     )
@@ -93,4 +96,3 @@ def test_a_runs_own_page_shows_what_the_polls_say_in_its_bar_status_and_message(
     assert bar.get_attribute("title") == "Sleeping"
     assert message.inner_text() == "Sleeping"
     assert page.locator(".field-status_badge .training-status").inner_text() == "running"
-    context.close()

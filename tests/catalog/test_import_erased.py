@@ -1,16 +1,20 @@
 """Customers erased at their request stay out when the same files are imported again."""
 
 import collections
-import os
 import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from accounts.models import Customer, Purchase
 from accounts.services import customer_erase
-from tests.catalog.hm_data import copy_dataset, line_count, read_rows, run_import, write_rows
+from tests.catalog.hm_data import (
+    copy_dataset,
+    line_count,
+    manage_on_sqlite,
+    read_rows,
+    run_import,
+    write_rows,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -90,28 +94,23 @@ def test_an_unknown_customer_still_stops_the_import_when_some_are_erased(hm_file
         run_import(weekly)
 
 
-def _manage(*args, database):
-    env = {
-        **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
-        "ALLOW_INSECURE_SECRET_KEY": "1",
-        "DATABASE_URL": f"sqlite:///{database}",
-    }
-    command = [sys.executable, "manage.py", *args]
-    return subprocess.run(command, env=env, capture_output=True, text=True, check=False, timeout=300)
-
-
 def test_the_sqlite_import_skips_them_too(hm_demo_dir, migrated_sqlite, tmp_path):
     database = migrated_sqlite
     data = copy_dataset(hm_demo_dir, tmp_path / "hm", images=False)
+
+    def manage(*args: str):
+        # Photos, if any were written, under tmp_path: not the repository's own var/media.
+        return manage_on_sqlite(*args, database=database, media=tmp_path / "media")
+
     erased = _busiest_customers(data, 1)[0]
-    assert _manage("import_hm", str(data), database=database).returncode == 0
+    assert manage("import_hm", str(data)).returncode == 0
     erase = (
         "from accounts.models import Customer; from accounts.services import customer_erase; "
         f"customer_erase(customer=Customer.objects.get(customer_id='{erased}'))"
     )
-    assert _manage("shell", "-c", erase, database=database).returncode == 0
+    assert manage("shell", "-c", erase).returncode == 0
 
-    again = _manage("import_hm", str(data), database=database)
+    again = manage("import_hm", str(data))
 
     assert again.returncode == 0, again.stderr
     assert "skipped 1 erased customer" in again.stdout

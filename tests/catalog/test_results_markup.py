@@ -62,3 +62,7 @@ def test_a_count_in_the_thousands_is_written_with_a_separator(client):
     page = client.get("/c/ladieswear/").text
     assert '<p class="results-count" data-testid="results-count">1,001 items</p>' in page
     assert '<span class="facet-count">1,001<span class="visually-hidden"> items</span>' in page
+    # The chips of the sections, and of the categories in one, too.
+    assert '<span class="chip-count">1,001</span>' in page
+    section = client.get("/c/ladieswear/womens-everyday-basics/").text
+    assert '<span class="chip-count">1,001</span>' in section

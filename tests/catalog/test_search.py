@@ -111,6 +111,26 @@ def test_the_sqlite_fallback_matches_every_word_in_any_field(monkeypatch):
     assert [article.prod_name for article in found] == ["Strap top"]
 
 
+# What every photo search finds in the test below.
+PHOTO_MATCHES: list[int] = []
+
+
+def every_photo(query: str, *, standalone: bool = False) -> list[int]:
+    return PHOTO_MATCHES
+
+
+def test_the_sqlite_fallback_leaves_out_a_quoted_excluded_phrase(monkeypatch, settings):
+    """The phrase was split into '"slip' and 'top"', quote marks included, which no article has:
+    the photos of slip tops stayed in the results."""
+    slip = ArticleFactory(prod_name="Slip top", colour_group_name="Black")
+    strap = ArticleFactory(prod_name="Strap top", colour_group_name="Black")
+    PHOTO_MATCHES[:] = [slip.article_id, strap.article_id]
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search.every_photo"
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), 'summer -"slip top"')
+    assert [article.prod_name for article in found] == ["Strap top"]
+
+
 def test_refreshing_search_vectors_can_target_some_articles():
     first, _second = ArticleFactory.create_batch(2)
     assert article_refresh_search_vectors(article_ids=[first.article_id]) == 1

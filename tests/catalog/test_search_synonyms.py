@@ -17,6 +17,15 @@ def recording_ranker(query: str, *, standalone: bool = False) -> list[int]:
     return []
 
 
+# What the photo ranker below finds for any words.
+PHOTO_MATCHES: list[int] = []
+
+
+def photo_ranker(query: str, *, standalone: bool = False) -> list[int]:
+    ASKED.append(query)
+    return PHOTO_MATCHES
+
+
 @pytest.fixture(autouse=True)
 def words_only(settings):
     settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_synonyms.recording_ranker"
@@ -58,5 +67,32 @@ def test_only_whole_words_are_rewritten():
     assert with_synonyms("teen tees") == "teen t-shirts"
     assert with_synonyms("WOMEN'S pullover") == "ladieswear sweater"
     assert with_synonyms("menswear") == "menswear"
-    # An excluded word stays the shopper's own.
-    assert with_synonyms("shirt -men") == "shirt -men"
+    assert with_synonyms("t-tee x-men") == "t-tee x-men"
+
+
+def test_an_excluded_word_is_rewritten_too():
+    """ "-navy" excluded "navy", a word the catalogue never uses, so dark blue trousers stayed."""
+    assert with_synonyms("shirt -men") == "shirt -menswear"
+    assert with_synonyms("-tee") == "-t-shirt"
+    assert with_synonyms('trousers -navy "slip -navy"') == 'trousers -"dark blue" "slip -dark blue"'
+
+
+def test_excluding_a_shoppers_word_excludes_what_the_catalogue_calls_it(searchable):
+    ArticleFactory(prod_name="Chinos", product_type_name="Trousers", colour_group_name="Dark Blue")
+    ArticleFactory(prod_name="Slacks", product_type_name="Trousers", colour_group_name="Black")
+    ArticleFactory(prod_name="Basic", product_type_name="T-shirt", colour_group_name="White")
+    ArticleFactory(prod_name="Oxford", product_type_name="Shirt", colour_group_name="White")
+    searchable()
+    assert found("trousers -navy") == {"Slacks"}
+    assert found("white -tee") == {"Oxford"}
+
+
+def test_the_photo_half_leaves_out_what_an_excluded_synonym_names(searchable, settings):
+    """The photos' own exclusion copied the word: "-navy" let a dark blue photo match through."""
+    chinos = ArticleFactory(prod_name="Chinos", product_type_name="Trousers", colour_group_name="Dark Blue")
+    slacks = ArticleFactory(prod_name="Slacks", product_type_name="Trousers", colour_group_name="Black")
+    searchable()
+    PHOTO_MATCHES[:] = [chinos.article_id, slacks.article_id]
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search_synonyms.photo_ranker"
+    assert found("bottoms -navy") == {"Slacks"}
+    assert ASKED == ["bottoms", "bottoms"]

@@ -1,9 +1,11 @@
 """A trained content model over a small photo catalogue: trained once per test session (the
-`trained_content_files` fixture in tests/conftest.py), its rows made again for each test module."""
+`trained_content_files` fixture in tests/conftest.py), its rows made again and its files copied
+for each test module."""
 
 from __future__ import annotations
 
 import copy
+import shutil
 
 import pytest
 
@@ -16,23 +18,28 @@ from tests.recommendations.content.catalogue import make_photo_catalogue, remove
 
 
 @pytest.fixture(scope="module")
-def trained_content(trained_content_files, django_db_blocker):
+def trained_content(trained_content_files, django_db_blocker, tmp_path_factory):
     """(articles, ctx, metrics, artifact folder); the rows are removed again after the module.
 
     The rows are those the model was trained on, made again: the same ids and the photos written
     again, so the same fingerprints (a test elsewhere may have overwritten a photo file meanwhile),
     and the photo vectors the run stored."""
     trained = trained_content_files
+    # Copies, as each module had its own run before: a test may change what it was given. The
+    # artifact's files too (a few hundred kB): damage to a shared folder was found only when a
+    # module ended, and then failed every later module.
+    workdir = tmp_path_factory.mktemp("module-content-artifact")
+    shutil.copytree(trained.workdir, workdir, dirs_exist_ok=True)
+    ctx = copy.deepcopy(trained.ctx)
+    ctx.workdir = workdir
     with django_db_blocker.unblock():
         articles = make_photo_catalogue(variants=2)
         try:
             trained.check_catalogue(articles)
             ImageEmbedding.objects.bulk_create(ImageEmbedding(**row) for row in trained.embeddings)
-            # Copies, as each module had its own run before: a test may change what it was given.
-            yield articles, copy.deepcopy(trained.ctx), dict(trained.metrics), trained.workdir
+            yield articles, ctx, dict(trained.metrics), workdir
         finally:
             remove_photo_catalogue(articles)
-    trained.check_files()
 
 
 @pytest.fixture
