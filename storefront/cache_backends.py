@@ -148,7 +148,8 @@ class LocalCounts:
 
     def delete(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            if self._entries.pop(key, None) is not None:
+                self._full_until = 0.0  # room again: a new key no longer waits for an expiry
 
     def clear(self) -> None:
         with self._lock:
