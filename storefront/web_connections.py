@@ -15,7 +15,8 @@ Three settings, for web requests only (storefront/wsgi.py and storefront/asgi.py
   long aggregations over millions of rows are what it is for.
 
 Long work that a web process runs in a thread of its own (a training run without a broker) opens
-its connections inside `long_work()`, which keeps the server's defaults for them.
+its connections inside `long_work()`, which keeps the server's defaults for them. It is per thread:
+a thread that work starts (a run's heartbeat) enters it too.
 """
 
 from __future__ import annotations
