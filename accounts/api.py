@@ -61,7 +61,14 @@ class TokenView(ObtainAuthToken):
         username = request.data.get("username") if isinstance(request.data, Mapping) else None
         if isinstance(username, str) and login_limits.logins_refused(request, username):
             raise Throttled(detail=login_limits.refused_message())
-        return super().post(request, *args, **kwargs)
+        try:
+            return super().post(request, *args, **kwargs)
+        except serializers.ValidationError:
+            # authenticate() answers None for a login the limits refused too, not only a wrong
+            # password: the backend marked the request.
+            if login_limits.refused_by_the_limits(request):
+                raise Throttled(detail=login_limits.refused_message()) from None
+            raise
 
 
 class TokenRevokeView(LoggedInAPIView):

@@ -24,6 +24,14 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
         return super().clean()
 
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        # authenticate() answers None both for a wrong password and for a login the limits refused
+        # (a store full while Redis is down, a count reached by attempts at once): the right
+        # password was reported as wrong.
+        if self.request is not None and login_limits.refused_by_the_limits(self.request):
+            return forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
+        return super().get_invalid_login_error()
+
 
 class SignUpForm(UserCreationForm):
     email = forms.EmailField(
@@ -60,6 +68,8 @@ def check_current_password(request: HttpRequest, user: User, password: str, *, w
     if login_limits.logins_refused(request, user.get_username()):
         raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
     if not password_confirms(request, user, password):
+        if login_limits.refused_by_the_limits(request):  # refused, not wrong
+            raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
         raise forms.ValidationError(wrong, code=code)
 
 

@@ -9,8 +9,10 @@ whether or not they exist, so the limit tells nobody which do. Counts live in th
 (Redis in production), like the throttles.
 
 While Redis is unreachable each process counts on its own (storefront.cache_backends.
-CountsThroughOutages): neither every guess let through nor everyone locked out. An attempt this
-process has no room left to count is refused.
+CountsThroughOutages): neither every guess let through nor everyone locked out. An attempt from an
+address this process has no room left to count is refused; a username it has no room left to count
+is held to its address's limit alone, so that a flood of made-up usernames (from a few hundred
+addresses) cannot refuse every login, staff included.
 
 Every way in (the login page, the admin's, the API token) goes through `authenticate`, so the limit
 is an authentication backend; the login page and the API token also say why they refuse.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import time
 from typing import Any
 
@@ -43,6 +46,10 @@ def refused_message() -> str:
 # One store per limit (storefront.cache_backends.CountsThroughOutages).
 _ADDRESS_COUNTS = CountsThroughOutages("failed logins per address")
 _USERNAME_COUNTS = CountsThroughOutages("failed logins per username")
+
+# Set on a request whose login the limits refused: authenticate() turns the backend's
+# PermissionDenied into None, the same as a wrong password; callers ask refused_by_the_limits.
+_REFUSED_ATTRIBUTE = "login_limits_refused"
 
 
 def _counters(request: HttpRequest, username: str) -> list[tuple[CountsThroughOutages, str, int]]:
@@ -68,9 +75,26 @@ def logins_refused(request: HttpRequest, username: str) -> bool:
     return any((counts.get(key) or 0) >= limit for counts, key, limit in _counters(request, username))
 
 
+def refused_by_the_limits(request: HttpRequest) -> bool:
+    """Whether `authenticate` turned this request's login away at the limits, the right password
+    included (it answers None then, as for a wrong password)."""
+    return bool(getattr(request, _REFUSED_ATTRIBUTE, False))
+
+
+def _seconds_left_in_window() -> int:
+    """Until the current fixed window ends: a count keyed by its window is never read after it."""
+    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    return max(1, math.ceil(window - time.time() % window))
+
+
+def _refuse(request: HttpRequest) -> PermissionDenied:
+    setattr(request, _REFUSED_ATTRIBUTE, True)
+    return PermissionDenied(refused_message())
+
+
 def _count(counts: CountsThroughOutages, key: str) -> int:
     """One more attempt on a counter, atomically; returns the count with it."""
-    timeout = settings.LOGIN_FAILURE_WINDOW_SECONDS
+    timeout = _seconds_left_in_window()
     if counts.add(key, 1, timeout=timeout):
         return 1
     try:
@@ -93,24 +117,30 @@ class LoginLimitBackend(ModelBackend):
         if request is None or username is None:  # test clients' login(), management commands
             return super().authenticate(request, username=username, password=password, **kwargs)
         if logins_refused(request, username):
-            raise PermissionDenied(refused_message())
+            raise _refuse(request)
         # Counted before the password is checked: attempts sent all at once are each counted
         # before any of them is checked, so no more than the limit are checked, in parallel or not.
         counters = _counters(request, username)
+        (address_counts, address, address_limit), (username_counts, username_key, username_limit) = counters
         try:
-            over_a_limit = any(_count(counts, key) > limit for counts, key, limit in counters)
+            over_a_limit = _count(address_counts, address) > address_limit
         except LocalCountsFull:
-            # Redis is down and this process already counts as many addresses (or usernames) as it
-            # holds: an attempt it cannot count is refused, not let through uncounted.
-            raise PermissionDenied(refused_message()) from None
+            # Redis is down and this process already counts as many addresses as it holds: an
+            # attempt it cannot count is refused, not let through uncounted.
+            raise _refuse(request) from None
+        # Redis is down and the usernames this process counts fill its store (LocalCountsFull): a
+        # username new to it is held to its address's limit alone, counted above. Refused instead,
+        # a few hundred addresses sending made-up usernames refused every login, staff's too.
+        if not over_a_limit:
+            with contextlib.suppress(LocalCountsFull):
+                over_a_limit = _count(username_counts, username_key) > username_limit
         if over_a_limit:
-            raise PermissionDenied(refused_message())
+            raise _refuse(request)
         user = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             # Ends the attempt here, so that no backend after this one checks the password again.
             raise PermissionDenied("Invalid username or password.")
         # Not a failure after all: off the address's count, and the username starts afresh.
-        (address_counts, address, _limit), (username_counts, username_key, _limit) = counters
         with contextlib.suppress(ValueError):
             address_counts.decr(address)
         username_counts.delete(username_key)

@@ -85,6 +85,15 @@ class RunHeartbeat:
         return self.cancelled.is_set()
 
     def _loop(self) -> None:
+        # long_work() is per thread: in a web process (a run without a broker) this thread's
+        # connection would otherwise get a web request's lock and statement timeouts. A heartbeat
+        # is never a web request, wherever it runs.
+        from storefront import web_connections
+
+        with web_connections.long_work():
+            self._beat_until_stopped()
+
+    def _beat_until_stopped(self) -> None:
         interval = settings.TRAINING_HEARTBEAT_SECONDS
         tick = min(PROGRESS_FLUSH_SECONDS, interval)
         next_beat = 0.0  # beat at once: a step that starts marks the run alive

@@ -148,7 +148,8 @@ class LocalCounts:
 
     def delete(self, key: str) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            if self._entries.pop(key, None) is not None:
+                self._full_until = 0.0  # room again: a new key no longer waits for an expiry
 
     def clear(self) -> None:
         with self._lock:
@@ -197,7 +198,8 @@ class CountsThroughOutages:
     again when Redis is back.
 
     One per limit, so that a flood counted by one (searches) cannot fill the store of another
-    (sign-ups). Writing a client new to a full store raises LocalCountsFull: the caller refuses it.
+    (sign-ups). Writing a client new to a full store raises LocalCountsFull: the caller refuses it,
+    or holds it to another limit that still counts it (a username at login, to its address's).
     """
 
     # Every one made, so that tests can forget this process's counts (local_counts_clear).

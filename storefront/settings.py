@@ -7,6 +7,7 @@ cookies are HTTPS-only unless the environment says otherwise. Tests override a f
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from pathlib import Path
@@ -36,6 +37,23 @@ def env_count(name: str, default: int, *, why: str) -> int:
     if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
         raise ImproperlyConfigured(f"{name}={raw!r} must be a whole number of at least 1 ({why}).")
     return int(raw)
+
+
+def env_timeout(name: str, default: float, *, most: float) -> float:
+    """Seconds for a PostgreSQL timeout: 0 (none), or from 1 ms (what it counts in; less rounds to
+    0, no limit at all) to `most` (PostgreSQL refuses more, and so every connection would)."""
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (seconds == 0 or 0.001 <= seconds <= most):  # NaN fails both
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} must be 0 (no limit) or a number of seconds from 0.001 to {most:g}."
+        )
+    return seconds
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -174,8 +192,10 @@ AUTHENTICATION_BACKENDS = [
 # How long a web request waits for a database lock (one an import holds) before answering 503.
 WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "5"))
 # How long one query of a web request may run before PostgreSQL cancels it (the request answers
-# 500). Under gunicorn's 120 s timeout, which would restart the whole worker process; 0 turns it off.
-WEB_STATEMENT_TIMEOUT_SECONDS = float(os.environ.get("WEB_STATEMENT_TIMEOUT_SECONDS", "30"))
+# 500); 0 turns it off. Nothing else frees a gthread worker's thread that waits on a query: gunicorn's
+# timeout watches the worker's main loop, which goes on beating meanwhile.
+# PostgreSQL's statement_timeout is whole milliseconds up to 2**31 - 1 (about 24.8 days).
+WEB_STATEMENT_TIMEOUT_SECONDS = env_timeout("WEB_STATEMENT_TIMEOUT_SECONDS", 30, most=(2**31 - 1) / 1000)
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))

@@ -64,6 +64,17 @@ class RatesFromSettings:
     # Seconds to wait when this process's counts for the scope were full (LocalCountsFull).
     refused_while_full: float | None = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # `cache: Any` above is only an annotation: a throttle with a scope that forgot its own
+        # would count in DRF's default cache, through every Redis outage uncounted, and nothing
+        # would say so.
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "scope", None) and not isinstance(getattr(cls, "cache", None), CountsThroughOutages):
+            raise TypeError(
+                f"{cls.__name__} sets no cache: give it its own CountsThroughOutages, as the other "
+                "throttles with a scope have, so that it counts while Redis is unreachable."
+            )
+
     def allow_request(self, request: Request, view: APIView) -> bool:
         try:
             return bool(super().allow_request(request, view))  # type: ignore[misc]

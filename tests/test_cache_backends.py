@@ -66,6 +66,24 @@ def test_full_of_live_counts_it_refuses_a_new_key_and_keeps_every_count():
     assert counts.get("b") == [1.0, 2.0]
 
 
+def test_a_store_that_was_full_makes_room_again_once_a_count_is_deleted():
+    # A successful login deletes its username's count. The store remembered that it was full until
+    # its first count then expired, and refused new keys till that time without looking, though the
+    # room had been taken by a count that had expired since.
+    counts = LocalCounts("test counts", max_entries=2)
+    counts.set("a", 1, timeout=60)
+    counts.set("b", 1, timeout=60)
+    with pytest.raises(LocalCountsFull):
+        counts.add("c", 1, timeout=60)
+
+    counts.delete("a")
+    counts.add("short", 1, timeout=0.05)
+    time.sleep(0.1)
+
+    assert counts.add("c", 1, timeout=60)
+    assert [counts.get("b"), counts.get("c")] == [1, 1]
+
+
 def test_expired_counts_make_room_though_never_read_again():
     counts = LocalCounts("test counts", max_entries=2)
     counts.set("gone-1", 1, timeout=0.05)

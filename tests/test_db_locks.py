@@ -2,11 +2,15 @@
 queries are never JIT-compiled."""
 
 import logging
+import re
+import threading
+import time
 
 import psycopg
 import pytest
 from django.db import connection, connections
 from django.db.backends.signals import connection_created
+from django.test import Client
 
 from storefront import db_locks, web_connections
 from tests.factories import ArticleFactory, UserFactory
@@ -100,7 +104,7 @@ def web_connection(transactional_db, settings):
 
 
 @pytest.mark.usefixtures("web_connection")
-def test_a_query_past_the_statement_timeout_answers_the_500_page_and_logs_one_line(client, caplog):
+def test_a_query_past_the_statement_timeout_answers_the_500_page_and_logs_one_line(client, caplog, settings):
     with other_connection() as holder, caplog.at_level(logging.ERROR):
         # Any query that runs too long; one that waits behind a held table is one we can make.
         holder.execute("LOCK TABLE catalog_article IN ACCESS EXCLUSIVE MODE")
@@ -110,8 +114,43 @@ def test_a_query_past_the_statement_timeout_answers_the_500_page_and_logs_one_li
     # One line that names the timeout (beside Django's "Internal Server Error: /" of every 500),
     # no traceback through the middleware that says less.
     assert [record.exc_info for record in caplog.records] == [None, None], caplog.text
-    assert "Query cancelled after WEB_STATEMENT_TIMEOUT_SECONDS (0.3 s), answered 500: GET /:" in caplog.text
+    assert "Query cancelled after WEB_STATEMENT_TIMEOUT_SECONDS (0.3 s), answered 500: GET /" in caplog.text
     assert "statement timeout" in caplog.text
+    # Where in the shop's code the query was sent from: the method and path say only which page.
+    sent_at = re.search(r"\(query sent at ([^)]+)\)", caplog.text)
+    assert sent_at, caplog.text
+    file, line = sent_at[1].rsplit(":", 1)
+    assert (settings.BASE_DIR / file).is_file() and not file.startswith(("tests", ".venv")), file
+    assert int(line) > 0
+
+
+def test_a_query_a_dba_cancels_is_not_called_the_statement_timeout(settings, caplog):
+    client = Client(raise_request_exception=False)  # Django's own 500, as a server answers
+    settings.WEB_STATEMENT_TIMEOUT_SECONDS = 10  # the cancel comes first
+    web_connections.configure(connection=connection)
+    with other_connection() as holder, other_connection() as dba, caplog.at_level(logging.ERROR):
+        holder.execute("LOCK TABLE catalog_article IN ACCESS EXCLUSIVE MODE")
+
+        def cancel_the_waiting_query():
+            for _ in range(100):
+                time.sleep(0.05)
+                cancelled = dba.execute(
+                    "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchall()
+                if cancelled:
+                    return
+
+        canceller = threading.Thread(target=cancel_the_waiting_query)
+        canceller.start()
+        try:
+            response = client.get("/")
+        finally:
+            canceller.join()
+            connection.close()
+    assert response.status_code == 500
+    assert "WEB_STATEMENT_TIMEOUT_SECONDS" not in caplog.text, caplog.text
+    assert "canceling statement due to user request" in caplog.text
 
 
 @pytest.mark.usefixtures("web_connection")

@@ -93,3 +93,26 @@ def test_behind_a_load_balancer_and_a_proxy_of_its_own_the_client_is_two_address
     # Without BEHIND_PROXY no forwarded address is trusted: a count of proxies is a mistake to say.
     assert proxies_counted(NUM_PROXIES="2")[1].endswith("set BEHIND_PROXY=1 too.")
     assert "must be a whole number of at least 1" in proxies_counted(BEHIND_PROXY="1", NUM_PROXIES="0")[1]
+
+
+def statement_timeout(value):
+    """WEB_STATEMENT_TIMEOUT_SECONDS as the settings read `value`: (it, the error's last line)."""
+    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60, "WEB_STATEMENT_TIMEOUT_SECONDS": value}
+    result = subprocess.run(
+        [sys.executable, "-c", "import storefront.settings as s; print(s.WEB_STATEMENT_TIMEOUT_SECONDS)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return result.stdout.strip(), (result.stderr.strip().splitlines() or [""])[-1]
+
+
+def test_a_statement_timeout_postgresql_would_refuse_or_round_to_none_is_refused_at_start():
+    assert statement_timeout("30") == ("30.0", "")
+    assert statement_timeout("0") == ("0.0", "")
+    assert statement_timeout("0.25") == ("0.25", "")
+    # Negative or past 2**31 - 1 ms, every web connection failed on its SET; under 1 ms it rounded
+    # to 0, which is no limit at all; not a number, a bare ValueError.
+    for value in ("-1", "3000000", "0.0004", "nan", "thirty"):
+        assert "must be 0 (no limit) or a number of seconds from 0.001" in statement_timeout(value)[1], value

@@ -189,3 +189,22 @@ def test_once_redis_is_back_every_process_counts_together_again(redis_unreachabl
     # ... and hold in Redis, for every process: this one forgetting its own changes nothing.
     local_counts_clear()
     assert client.get(SEARCH_API, {"q": "linen"}).status_code == 429
+
+
+def test_a_throttle_with_a_scope_but_no_counts_of_its_own_is_refused_when_defined():
+    # It would count in DRF's default cache, which lets every request through while Redis is down.
+    from rest_framework.throttling import AnonRateThrottle
+
+    from storefront.cache_backends import CountsThroughOutages
+    from storefront.throttles import RatesFromSettings
+
+    with pytest.raises(TypeError, match="ForgetfulThrottle sets no cache"):
+
+        class ForgetfulThrottle(RatesFromSettings, AnonRateThrottle):
+            scope = "forgetful"
+
+    class CountingThrottle(RatesFromSettings, AnonRateThrottle):
+        scope = "counting"
+        cache = CountsThroughOutages("test counts")
+
+    CountsThroughOutages.made.remove(CountingThrottle.cache)

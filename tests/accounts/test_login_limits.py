@@ -228,3 +228,90 @@ def test_while_redis_is_down_attempts_this_process_cannot_count_are_refused(redi
     assert not log_in(client_from_new_address(), someone.username, PASSWORD)
     assert not log_in(guesser, someone.username, PASSWORD)
     assert log_in(Client(REMOTE_ADDR=shoppers[0]), someone.username, PASSWORD)
+
+
+def test_while_redis_is_down_a_flood_of_usernames_locks_nobody_out(redis_unreachable, monkeypatch):
+    # Made-up usernames from two addresses (each up to its limit of 5) fill the store of usernames
+    # (10 here, 10,000 in production: some 500 IPv6 networks' worth); logins whose username it has
+    # no room for are held to their address's limit, not all refused, staff's included.
+    monkeypatch.setattr(login_limits._USERNAME_COUNTS.local, "max_entries", 10)
+    guessers = [client_from_new_address(), client_from_new_address()]
+    for guesser in guessers:
+        for _ in range(5):
+            assert not log_in(guesser, f"nobody-{uuid.uuid4().hex}", "guess")
+    staff = UserFactory(username=f"staff-{uuid.uuid4().hex[:12]}", is_staff=True)
+
+    assert log_in(client_from_new_address(), staff.username, PASSWORD)
+    # The guessers stay stopped by their addresses' counts ...
+    assert not log_in(guessers[0], staff.username, PASSWORD)
+    # ... and a new address guessing at an uncounted username still gets only its address's limit.
+    third = client_from_new_address()
+    for _ in range(5):
+        assert not log_in(third, f"nobody-{uuid.uuid4().hex}", "guess")
+    assert not log_in(third, staff.username, PASSWORD)
+
+
+def test_while_redis_is_down_a_full_store_keeps_a_username_at_its_limit_refused(
+    redis_unreachable, monkeypatch
+):
+    # The store of usernames fills after one is at its limit: that count is kept, not pushed out.
+    monkeypatch.setattr(login_limits._USERNAME_COUNTS.local, "max_entries", 4)
+    shopper = UserFactory(username=f"shopper-{uuid.uuid4().hex[:12]}")
+    for _ in range(3):
+        assert not log_in(client_from_new_address(), shopper.username, "wrong")
+    flooder = client_from_new_address()
+    for _ in range(4):
+        assert not log_in(flooder, f"nobody-{uuid.uuid4().hex}", "guess")
+
+    assert not log_in(client_from_new_address(), shopper.username, PASSWORD)
+
+
+def test_a_login_refused_for_want_of_room_says_so_not_that_the_password_is_wrong(
+    redis_unreachable, monkeypatch
+):
+    # The address store is full (a flood from many IPv6 networks): the right password from a new
+    # address is refused; the page, the API and the password checks said it was wrong.
+    monkeypatch.setattr(login_limits._ADDRESS_COUNTS.local, "max_entries", 1)
+    assert not log_in(client_from_new_address(), f"nobody-{uuid.uuid4().hex}", "guess")
+    someone = UserFactory(username=f"someone-{uuid.uuid4().hex[:12]}")
+
+    page = client_from_new_address().post(LOGIN, {"username": someone.username, "password": PASSWORD})
+    token = client_from_new_address().post(TOKEN, {"username": someone.username, "password": PASSWORD})
+
+    assert "Too many failed attempts to log in" in page.text
+    assert "Please enter a correct username" not in page.text
+    assert token.status_code == 429
+    assert "Too many failed attempts to log in" in token.json()["detail"]
+
+
+def test_a_password_check_refused_for_want_of_room_says_so(redis_unreachable, monkeypatch):
+    from django import forms as django_forms
+    from django.test import RequestFactory
+
+    from accounts.forms import TOO_MANY_FAILURES, check_current_password
+
+    monkeypatch.setattr(login_limits._ADDRESS_COUNTS.local, "max_entries", 1)
+    assert not log_in(client_from_new_address(), f"nobody-{uuid.uuid4().hex}", "guess")
+    someone = UserFactory(username=f"someone-{uuid.uuid4().hex[:12]}")
+    request = RequestFactory().post("/accounts/delete/", REMOTE_ADDR=new_address())
+
+    with pytest.raises(django_forms.ValidationError) as refused:
+        check_current_password(request, someone, PASSWORD, wrong="That is not your password.", code="wrong")
+
+    assert refused.value.code == TOO_MANY_FAILURES
+
+
+def test_a_count_lasts_only_until_its_window_ends(redis_unreachable, settings, shopper):
+    # Keyed by its fixed window, a count is never read after that window; kept a whole window from
+    # the first failure, it held room in a full store for up to a window more.
+    client = client_from_new_address()
+    assert not log_in(client, shopper.username, "wrong")
+    seconds_left = WINDOW - time.time() % WINDOW
+
+    expiries = [
+        expiry - time.monotonic()
+        for counts in (login_limits._ADDRESS_COUNTS, login_limits._USERNAME_COUNTS)
+        for expiry, _value in counts.local._entries.values()
+    ]
+    assert len(expiries) == 2
+    assert all(expiry <= seconds_left + 1 for expiry in expiries)

@@ -683,3 +683,30 @@ def test_a_training_run_a_web_process_runs_itself_has_no_statement_timeout(setti
         connection_created.disconnect(dispatch_uid=web_connections.DISPATCH_UID)
     run.refresh_from_db()
     assert run.status == TrainingRun.Status.SUCCEEDED, (run.status, run.error)
+
+
+def test_the_heartbeat_of_a_run_a_web_process_runs_itself_has_no_statement_timeout(settings, monkeypatch):
+    # long_work() is per thread: the heartbeat's thread opened its connection as a web request's,
+    # and a progress write waiting on a lock past the web's limit failed (then the run as stale).
+    settings.WEB_STATEMENT_TIMEOUT_SECONDS = 0.2
+    run = training_run_request(kind_name=KIND)
+    heartbeat_timeouts = []
+    real_write = RunHeartbeat._write
+
+    def write_and_look(self, *, beat):
+        with connection.cursor() as cursor:  # this heartbeat thread's own connection
+            cursor.execute("SHOW statement_timeout")
+            heartbeat_timeouts.append(cursor.fetchone()[0])
+        real_write(self, beat=beat)
+
+    monkeypatch.setattr(RunHeartbeat, "_write", write_and_look)
+    web_connections.install()  # as gunicorn's process has it
+    try:
+        trainer = threading.Thread(target=training.training_run_execute_in_thread, args=(run.pk,))
+        trainer.start()
+        trainer.join(timeout=30)
+    finally:
+        connection_created.disconnect(dispatch_uid=web_connections.DISPATCH_UID)
+    run.refresh_from_db()
+    assert run.status == TrainingRun.Status.SUCCEEDED, (run.status, run.error)
+    assert heartbeat_timeouts and set(heartbeat_timeouts) == {"0"}, heartbeat_timeouts
