@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
-import time
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from statistics import median
@@ -20,14 +17,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
-from catalog.importer.image_files import (
-    MEDIA_FOLDER,
-    ImageResult,
-    PreparedPhoto,
-    prepare_photo,
-    unwritable,
-    write_photo,
-)
+from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, unwritable, write_photo
 from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
@@ -228,13 +218,12 @@ def _store_and_record(display_id: str, prepared: PreparedPhoto) -> None:
 
 def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
     """Point articles at the photo files just written for them (image_files), in one transaction;
-    the files they pointed to before are removed a while after it commits (REPLACED_PHOTO_GRACE),
-    the new ones at once if it fails.
+    the files they pointed to before are removed once it commits, the new ones if it fails.
 
     Until the commit, every page and the content run read the old files, whole, with the old
     fingerprint; after it, the new ones with theirs: the two never disagree. The rows are locked,
     so that of two writers replacing one article's photo (an import and a staff member), each
-    retires the files it replaced, never the ones the other recorded.
+    removes the files it replaced, never the ones the other recorded.
     """
     results = [result for result in results if result.stored]
     if not results:
@@ -261,7 +250,7 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
                 if result.article_id in present
             ]
             Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
-            transaction.on_commit(partial(_retire_replaced_photos, replaced - written - {""}))
+            transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
     except BaseException:
         photos_remove_unrecorded(paths=written)
         raise
@@ -283,58 +272,3 @@ def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
         _remove_unused_photos(paths)
     except DatabaseError:
         logger.warning("Could not check which photo files are recorded; keeping them.", exc_info=True)
-
-
-# How long a replaced photo's files stay after its article stops recording them. Pages and API
-# answers rendered just before the new record link to them: a listing's thumbnails load lazily as
-# a shopper scrolls, API clients keep an article's JSON. The shop lets no cache keep a page (it
-# sends no Cache-Control allowing it, and no-store to signed-in callers), so an hour covers a page
-# open in a tab; a re-import re-storing many photos no longer breaks the thumbnails on screen.
-REPLACED_PHOTO_GRACE = timedelta(hours=1)
-
-
-def _retire_replaced_photos(paths: set[str]) -> None:
-    """Start a replaced photo's grace period: photos_remove_stale goes by the files' modification
-    time, which for a replaced file was its writing, long ago."""
-    now = time.time()
-    media_root = Path(settings.MEDIA_ROOT)
-    for path in paths:
-        try:
-            os.utime(media_root / path, (now, now))
-        except FileNotFoundError:
-            continue
-
-
-def photos_remove_stale(*, older_than: timedelta = REPLACED_PHOTO_GRACE) -> int:
-    """Remove photo files that no article records and that were written or replaced longer ago than
-    `older_than`; returns how many. Run on a schedule (workers.tasks.photos_remove_stale).
-
-    Replaced photos go this way, after their grace period; so do files a stopped process left
-    behind that no cleanup reached (a worker killed outright, a temporary file of a write that was
-    killed). Files written for a photo not recorded yet are recent, so an import's next batch keeps
-    its files. Cheap at H&M scale (210,000 files): the recorded names come in one query and the
-    folder listing needs no stat but for the few files no row records.
-    """
-    folder = Path(settings.MEDIA_ROOT) / MEDIA_FOLDER
-    if not folder.is_dir():
-        return 0
-    pairs = Article.objects.values_list("image", "image_thumbnail").iterator()
-    recorded = {path for pair in pairs for path in pair if path}
-    # Read after the recorded names: a file recorded since then was written or retired since.
-    cutoff = time.time() - older_than.total_seconds()
-    media_root = folder.parent
-    removed = 0
-    for directory, _, names in os.walk(folder):
-        for name in names:
-            path = Path(directory, name)
-            if path.relative_to(media_root).as_posix() in recorded:
-                continue
-            try:
-                if path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue
-    if removed:
-        logger.info("Removed %d photo files no article records.", removed)
-    return removed

@@ -29,9 +29,6 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Margin between a task's soft limit (an exception the task turns into a failed run) and its hard
 # limit (the pool kills the process): time to write the failure and clean up.
 HARD_LIMIT_MARGIN_SECONDS = 300
-# A quarter of catalog.services.REPLACED_PHOTO_GRACE: a sweep lists every photo file (210,000 at
-# H&M scale), more than a one-minute tick should do.
-PHOTO_SWEEP_SECONDS = 15 * 60.0
 
 app.conf.update(
     # Chords (chunks as a group, then the finishing step) need a result backend to count finished
@@ -97,13 +94,6 @@ app.conf.update(
             "task": "workers.tasks.training_housekeeping",
             "schedule": 60.0,
             "options": {"expires": 55},
-        },
-        # Replaced photos' files once their grace period is over (catalog.services.REPLACED_PHOTO_GRACE):
-        # a file goes between one grace period and that plus this after it was replaced.
-        "photo-files-sweep": {
-            "task": "workers.tasks.photos_remove_stale",
-            "schedule": PHOTO_SWEEP_SECONDS,
-            "options": {"expires": PHOTO_SWEEP_SECONDS - 5},
         },
     },
 )

@@ -14,7 +14,6 @@ from typing import Any
 from celery import Task, chord
 from django.conf import settings
 
-from catalog import services as catalog_services
 from recommendations import training
 from workers.celery import HARD_LIMIT_MARGIN_SECONDS, app
 
@@ -80,8 +79,3 @@ def training_schedule_tick() -> list[str]:
 @app.task
 def training_housekeeping() -> int:
     return training.training_housekeeping()
-
-
-@app.task
-def photos_remove_stale() -> int:
-    return catalog_services.photos_remove_stale()
