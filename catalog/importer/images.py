@@ -167,7 +167,10 @@ def _run(tasks: list[ImageTask], workers: int | None) -> Generator[ImageResult, 
     in_hand: deque[ImageResult] = deque()
     try:
         while futures:
-            in_hand = deque(futures.popleft().result())
+            # Off the queue once its results are in hand: Ctrl-C comes mostly while this waits,
+            # and a share taken off before had its photos left on disk, recorded by no row.
+            in_hand = deque(futures[0].result())
+            futures.popleft()
             while in_hand:
                 yield in_hand.popleft()
     finally:

@@ -130,3 +130,37 @@ def test_results_the_workers_produced_beyond_where_the_import_stopped_leave_no_f
     assert first.stored
     stored = sorted(path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file())
     assert stored == sorted(first.files)
+
+
+class _CtrlCWhileWaitingForTheFirstShare(ProcessPoolExecutor):
+    """Ctrl-C reaches the import while it waits for the first share's results (where an import
+    spends its time): the share is done, its photos stored, but never handed over."""
+
+    def submit(self, *args, **kwargs):
+        future = super().submit(*args, **kwargs)
+        if not getattr(self, "interrupted", False):
+            self.interrupted = True
+            result = future.result
+
+            def interrupted(timeout=None):
+                result(timeout)
+                future.result = result  # asked again, it answers
+                raise KeyboardInterrupt
+
+            future.result = interrupted
+        return future
+
+
+def test_a_ctrl_c_while_the_import_waits_for_a_share_leaves_none_of_its_photos(hm_files, monkeypatch):
+    """The share's future was taken off the queue before its results came, so Ctrl-C there left
+    its photos on disk, recorded by no row."""
+    monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(image_import, "ProcessPoolExecutor", _CtrlCWhileWaitingForTheFirstShare)
+    media = Path(settings.MEDIA_ROOT)
+    photos = sorted((hm_files / "images").rglob("*.jpg"))
+    tasks = [ImageTask(str(path), int(path.stem), "", str(media)) for path in photos]
+
+    with pytest.raises(KeyboardInterrupt), closing(image_import._run(tasks, 2)) as results:
+        next(results)
+
+    assert [path for path in media.rglob("*") if path.is_file()] == []
