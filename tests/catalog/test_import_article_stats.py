@@ -121,27 +121,28 @@ def test_a_weekly_file_leaves_the_same_figures_as_a_full_recount(hm_files, tmp_p
 
 @pytest.fixture
 def colours(hm_files, tmp_path):
-    """Three colours of one product and a product of its own, all from the demo's articles."""
+    """Four colours of one product and a product of its own, all from the demo's articles."""
     folder = tmp_path / "colours"
     folder.mkdir()
-    articles = read_rows(hm_files / "articles.csv")[:4]
+    articles = read_rows(hm_files / "articles.csv")[:5]
     product_code = articles[0]["product_code"]
-    articles = [{**row, "product_code": product_code} for row in articles[:3]] + [
-        {**articles[3], "product_code": "999999"}
+    articles = [{**row, "product_code": product_code} for row in articles[:4]] + [
+        {**articles[4], "product_code": "999999"}
     ]
     write_rows(folder / ARTICLES.filename, ARTICLES.header, articles)
     customer = dict.fromkeys(CUSTOMERS.header, "")
     write_rows(folder / CUSTOMERS.filename, CUSTOMERS.header, [{**customer, "customer_id": CUSTOMER}])
-    # The first colour sold lately, the second only long ago; the third colour and the other
-    # product never sold.
-    first, second, third, alone = (row["article_id"] for row in articles)
+    # The first colour sold lately, the second only long ago, the fourth once (their prices' median,
+    # 0.03, is none of their mean's 0.0433); the third colour and the other product never sold.
+    first, second, third, fourth, alone = (row["article_id"] for row in articles)
     write_rows(
         folder / TRANSACTIONS.filename,
         TRANSACTIONS.header,
         [
-            ["2020-09-20", CUSTOMER, first, "0.02", "2"],
-            ["2020-09-22", CUSTOMER, first, "0.02", "2"],
-            ["2020-03-01", CUSTOMER, second, "0.04", "2"],
+            ["2020-09-20", CUSTOMER, first, "0.01", "2"],
+            ["2020-09-22", CUSTOMER, first, "0.01", "2"],
+            ["2020-03-01", CUSTOMER, second, "0.09", "2"],
+            ["2020-09-21", CUSTOMER, fourth, "0.03", "2"],
         ],
     )
     return folder, [int(first), int(second), int(third), int(alone)]
@@ -152,8 +153,8 @@ def test_an_unsold_colour_takes_the_median_price_of_its_sold_colours(colours):
     run_import(folder)
 
     prices = dict(Article.objects.values_list("article_id", "price"))
-    assert prices[first] == pytest.approx(0.02)
-    assert prices[second] == pytest.approx(0.04)
+    assert prices[first] == pytest.approx(0.01)
+    assert prices[second] == pytest.approx(0.09)
     assert prices[third] == pytest.approx(0.03)
     assert prices[alone] is None
     # It still never sold: staff and the API tell the price apart by this.
@@ -170,7 +171,7 @@ def test_an_unsold_colour_is_priced_the_same_on_sqlite(colours, migrated_sqlite,
     assert result.returncode == 0, result.stderr
     with sqlite3.connect(migrated_sqlite) as db:
         prices = dict(db.execute("SELECT article_id, price FROM catalog_article").fetchall())
-    assert prices[first] == pytest.approx(0.02)
-    assert prices[second] == pytest.approx(0.04)
+    assert prices[first] == pytest.approx(0.01)
+    assert prices[second] == pytest.approx(0.09)
     assert prices[third] == pytest.approx(0.03)
     assert prices[alone] is None
