@@ -167,11 +167,12 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
 
 class _PathOnlyNext(auth_views.RedirectURLMixin):
     """`next` taken only as a path on this site, as sign-up takes it: Django's views follow a
-    relative one ("welcome") from their own page, to /accounts/login/welcome, a 404."""
+    relative one ("welcome") from their own page, to /accounts/login/welcome, a 404. Nor back to
+    the page itself: a signed-in shopper reloading the login page was refused as a loop (a 500)."""
 
     def get_redirect_url(self) -> str:
         target: str = super().get_redirect_url()
-        return target if target.startswith("/") else ""
+        return target if target.startswith("/") and target != self.request.path else ""
 
 
 class LoginView(_PathOnlyNext, auth_views.LoginView):

@@ -90,6 +90,14 @@ def test_logging_in_and_out_with_a_plain_word_next_lands_on_their_own_pages(clie
     assert client.post("/accounts/logout/", {"next": "welcome"})["Location"] == "/"
 
 
+def test_a_signed_in_shopper_sent_to_the_login_page_back_to_itself_lands_on_the_account(client, alice):
+    """Logged in in another tab, then reloading the login page reached from its own header link:
+    Django refused the redirect loop with a 500."""
+    client.force_login(alice.user)
+    response = client.get("/accounts/login/", {"next": "/accounts/login/"})
+    assert (response.status_code, response["Location"]) == (302, "/accounts/")
+
+
 def test_sign_up_explains_what_is_wrong_and_creates_nothing(client, alice):
     response = client.post(
         "/accounts/signup/",
