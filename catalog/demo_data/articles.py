@@ -28,8 +28,9 @@ CATALOGUE_GROUP_SHARES = {1: 0.37, 2: 0.16, 3: 0.15, 4: 0.23, 26: 0.09}
 STYLE_DIMENSIONS = 6
 # Demand life cycle: half-life in weeks, log-normal around this median. Fast fashion sells most
 # of an article in its first weeks (H&M's best sellers change almost completely from one week to
-# the next): with a 1.5-week median, the median article launched during the data sells 61-64% of
-# its units in its first three weeks (tests/catalog, seeds 5-8; 45% with the old 5-week median).
+# the next): with a 1.5-week median, the median article launched during the data sells 56-61% of
+# its units in its first three weeks (tests/catalog, seeds 5-8; 61-64% before faded articles kept
+# tastes.CLEARANCE_DEMAND, 45% with the old 5-week median).
 # Basics (evergreens: socks, tights, plain tops) sell steadily and are the articles customers
 # re-buy in cycles (see transactions.py).
 MEDIAN_HALF_LIFE_WEEKS = 1.5
