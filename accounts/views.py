@@ -170,6 +170,8 @@ class _PathOnlyNext(auth_views.RedirectURLMixin):
     relative one ("welcome") from their own page, to /accounts/login/welcome, a 404. Nor back to
     the page itself: a signed-in shopper reloading the login page was refused as a loop (a 500)."""
 
+    request: HttpRequest  # the view's, which this mixin goes beside
+
     def get_redirect_url(self) -> str:
         target: str = super().get_redirect_url()
         return target if target.startswith("/") and target != self.request.path else ""
