@@ -1,6 +1,5 @@
 """A request that cannot reach PostgreSQL is a 503 to try again, logged with the database's error."""
 
-import contextlib
 import logging
 
 import pytest
@@ -9,21 +8,7 @@ from django.test import Client
 
 from storefront.database_unavailable import UNAVAILABLE_MESSAGE, database_unreachable
 from tests.factories import UserFactory
-
-NOTHING_LISTENS = "1"  # port 1: connection refused at once
-
-
-@contextlib.contextmanager
-def database_unreachable_from_this_process():
-    """A real refused connection: this process's next connection goes to a port where nothing listens."""
-    port = connection.settings_dict["PORT"]
-    connection.close()
-    connection.settings_dict["PORT"] = NOTHING_LISTENS
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict["PORT"] = port
+from tests.outages import NOTHING_LISTENS, database_unreachable_from_this_process
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,9 +7,16 @@ import redis
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.outages import (
+    NOTHING_LISTENS,
+    cut_off,
+    database_port_restored,
+    database_unreachable_from_this_process,
+)
+
 pytestmark = pytest.mark.django_db
 
-NOTHING_LISTENS = "1"  # port 1: connection refused at once
+WITHOUT_ITS_DATABASE = {"ready": False, "database": "unavailable", "migrations": "unknown", "redis": "ok"}
 
 
 def test_it_is_ready_with_its_database_and_redis(client):
@@ -39,24 +46,12 @@ def test_redis_unreachable_is_reported_but_keeps_it_in_rotation(client, settings
 
 @pytest.mark.django_db(transaction=True)
 def test_a_database_it_cannot_reach_makes_it_not_ready_and_the_log_says_why(client, caplog):
-    # A real refused connection: this process's next connection goes to a port where nothing listens.
-    port = connection.settings_dict["PORT"]
-    connection.close()
-    connection.settings_dict["PORT"] = NOTHING_LISTENS
-    try:
-        with caplog.at_level(logging.ERROR, logger="storefront.readiness"):
-            response = client.get("/readyz")
-    finally:
-        connection.close()
-        connection.settings_dict["PORT"] = port
+    logged = caplog.at_level(logging.ERROR, logger="storefront.readiness")
+    with logged, database_unreachable_from_this_process():
+        response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {
-        "ready": False,
-        "database": "unavailable",
-        "migrations": "unknown",
-        "redis": "ok",
-    }
+    assert response.json() == WITHOUT_ITS_DATABASE
     assert "the database is unavailable" in caplog.text
     assert f"port {NOTHING_LISTENS} failed" in caplog.text  # the cause, for the operator
     assert "127.0.0.1" not in response.content.decode()  # ... but not for the world
@@ -103,29 +98,17 @@ def test_a_database_lost_after_it_answered_is_reported_in_the_probes_json(client
     # was the answer, which a probe cannot read.
     from storefront import readiness
 
-    port = connection.settings_dict["PORT"]
-
     def executor_once_the_database_is_gone(database):
-        database.close()
-        database.settings_dict["PORT"] = NOTHING_LISTENS
+        cut_off(database)
         return MigrationExecutor(database)
 
     monkeypatch.setattr(readiness, "_migrations_applied", False, raising=False)
     monkeypatch.setattr(readiness, "MigrationExecutor", executor_once_the_database_is_gone)
-    try:
-        with caplog.at_level(logging.ERROR, logger="storefront.readiness"):
-            response = client.get("/readyz")
-    finally:
-        connection.close()
-        connection.settings_dict["PORT"] = port
+    with database_port_restored(), caplog.at_level(logging.ERROR, logger="storefront.readiness"):
+        response = client.get("/readyz")
 
     assert response.status_code == 503
-    assert response.json() == {
-        "ready": False,
-        "database": "unavailable",
-        "migrations": "unknown",
-        "redis": "ok",
-    }
+    assert response.json() == WITHOUT_ITS_DATABASE
     assert f"port {NOTHING_LISTENS} failed" in caplog.text
 
 

@@ -31,15 +31,7 @@ def test_production_settings_pass_the_deploy_check():
 
 
 def test_debug_is_off_unless_asked_for():
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60}
-    result = subprocess.run(
-        [sys.executable, "-c", "import storefront.settings as s; print(s.DEBUG)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    assert result.stdout.strip() == "False"
+    assert setting_as_read("s.DEBUG") == ("False", "")
 
 
 def test_the_example_secret_key_is_refused():
@@ -71,18 +63,24 @@ def test_the_deploy_check_refuses_the_throwaway_key_of_a_local_try():
     assert "security.W009" in result.stdout + result.stderr
 
 
-def proxies_counted(**environment):
-    """REST_FRAMEWORK's NUM_PROXIES (the client address is that many from the end of
-    X-Forwarded-For) under `environment`: (it, the error's last line)."""
+def setting_as_read(expression, **environment):
+    """`expression` over the settings (`s`) as a fresh process reads them under `environment`:
+    (what it prints, the error's last line)."""
     env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60, **environment}
     result = subprocess.run(
-        [sys.executable, "-c", "import storefront.settings as s; print(s.REST_FRAMEWORK['NUM_PROXIES'])"],
+        [sys.executable, "-c", f"import storefront.settings as s; print({expression})"],
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
     return result.stdout.strip(), (result.stderr.strip().splitlines() or [""])[-1]
+
+
+def proxies_counted(**environment):
+    """REST_FRAMEWORK's NUM_PROXIES (the client address is that many from the end of
+    X-Forwarded-For) under `environment`."""
+    return setting_as_read("s.REST_FRAMEWORK['NUM_PROXIES']", **environment)
 
 
 def test_behind_a_load_balancer_and_a_proxy_of_its_own_the_client_is_two_addresses_from_the_end():
@@ -96,16 +94,8 @@ def test_behind_a_load_balancer_and_a_proxy_of_its_own_the_client_is_two_address
 
 
 def statement_timeout(value):
-    """WEB_STATEMENT_TIMEOUT_SECONDS as the settings read `value`: (it, the error's last line)."""
-    env = {"PATH": "/usr/bin:/bin", "SECRET_KEY": "k" * 60, "WEB_STATEMENT_TIMEOUT_SECONDS": value}
-    result = subprocess.run(
-        [sys.executable, "-c", "import storefront.settings as s; print(s.WEB_STATEMENT_TIMEOUT_SECONDS)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout.strip(), (result.stderr.strip().splitlines() or [""])[-1]
+    """WEB_STATEMENT_TIMEOUT_SECONDS as the settings read `value`."""
+    return setting_as_read("s.WEB_STATEMENT_TIMEOUT_SECONDS", WEB_STATEMENT_TIMEOUT_SECONDS=value)
 
 
 def test_a_statement_timeout_postgresql_would_refuse_or_round_to_none_is_refused_at_start():
