@@ -189,8 +189,9 @@ AUTHENTICATION_BACKENDS = [
     # ends every login attempt itself, so this one never checks a password.
     "django.contrib.auth.backends.ModelBackend",
 ]
-# How long a web request waits for a database lock (one an import holds) before answering 503.
-WEB_LOCK_TIMEOUT_SECONDS = float(os.environ.get("WEB_LOCK_TIMEOUT_SECONDS", "5"))
+# How long a web request waits for a database lock (one an import holds) before answering 503;
+# 0 waits for ever. PostgreSQL's lock_timeout counts as its statement_timeout does (below).
+WEB_LOCK_TIMEOUT_SECONDS = env_timeout("WEB_LOCK_TIMEOUT_SECONDS", 5.0, most=(2**31 - 1) / 1000)
 # How long one query of a web request may run before PostgreSQL cancels it (the request answers
 # 500); 0 turns it off. Nothing else frees a gthread worker's thread that waits on a query: gunicorn's
 # timeout watches the worker's main loop, which goes on beating meanwhile.

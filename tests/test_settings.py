@@ -106,3 +106,11 @@ def test_a_statement_timeout_postgresql_would_refuse_or_round_to_none_is_refused
     # to 0, which is no limit at all; not a number, a bare ValueError.
     for value in ("-1", "3000000", "0.0004", "nan", "thirty"):
         assert "must be 0 (no limit) or a number of seconds from 0.001" in statement_timeout(value)[1], value
+
+
+def test_a_lock_timeout_postgresql_would_refuse_or_round_to_none_is_refused_at_start():
+    """A bare float() let any value through, and PostgreSQL then refused every web connection's SET."""
+    assert setting_as_read("s.WEB_LOCK_TIMEOUT_SECONDS") == ("5.0", "")
+    for value in ("-1", "3000000", "0.0004", "five"):
+        error = setting_as_read("s.WEB_LOCK_TIMEOUT_SECONDS", WEB_LOCK_TIMEOUT_SECONDS=value)[1]
+        assert "WEB_LOCK_TIMEOUT_SECONDS=" in error and "from 0.001" in error, value
