@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def generated(name: str, *, customers: int, articles: int, weeks: int, seed: int) -> Path:
-    """A demo data set without photos in var/bench/NAME-..., generated once and then reused.
+    """A demo data set without photos in var/bench/NAME-..., generated once and then reused while
+    the generator's code is the same (a folder written by another version is written again).
 
     Needs Django set up (it runs the generate_demo_data command).
     """
     from django.core.management import call_command
 
-    from catalog.demo_data.generate import MARKER
+    from catalog.demo_data.generate import MARKER, generator_fingerprint
 
     folder = REPO_ROOT / "var" / "bench" / f"{name}-{customers}c-{articles}a-{weeks}w-s{seed}"
-    if not (folder / MARKER).exists():
+    marker = folder / MARKER
+    if not marker.exists() or json.loads(marker.read_text()).get("generator") != generator_fingerprint():
         print(
             f"Generating {customers:,} customers, {articles:,} articles, {weeks} weeks into {folder}",
             flush=True,

@@ -1,4 +1,5 @@
 import hashlib
+import json
 import re
 
 import numpy as np
@@ -225,3 +226,26 @@ def test_types_sharing_a_photo_class_each_get_their_own_look():
         assert int(np.argmin(distances)) == own
     # The same pick gives different photos for different types (no photo shared between types).
     assert not (looks[0][0] == looks[1][0]).all()
+
+
+@pytest.mark.django_db
+def test_a_benchmark_data_set_written_by_another_version_of_the_generator_is_written_again(
+    tmp_path, monkeypatch
+):
+    """Benchmarks reused a cached set by its options alone, so after a change to the generator they
+    measured the old data under the new code."""
+    from benchmarks import generated_data
+
+    monkeypatch.setattr(generated_data, "REPO_ROOT", tmp_path)
+    options = {"customers": SMALL["customers"], "articles": SMALL["articles"], "weeks": 3, "seed": 11}
+    folder = generated_data.generated("check", **options)
+    purchases = (folder / "transactions_train.csv").read_bytes()
+    (folder / "transactions_train.csv").write_bytes(b"cached by the same generator\n")
+    assert generated_data.generated("check", **options) == folder
+    assert (folder / "transactions_train.csv").read_bytes() == b"cached by the same generator\n"
+
+    marker = json.loads((folder / MARKER).read_text())
+    (folder / MARKER).write_text(json.dumps({**marker, "generator": "an older one"}))
+    generated_data.generated("check", **options)
+
+    assert (folder / "transactions_train.csv").read_bytes() == purchases
