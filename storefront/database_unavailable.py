@@ -10,12 +10,12 @@ as one line: it names the cause (the host, "Connection refused", "too many clien
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 import psycopg
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
 
 from storefront.api_errors import is_api_request
 
@@ -45,14 +45,8 @@ def database_unreachable(error: BaseException) -> bool:
     return sqlstate is None or sqlstate.startswith(UNAVAILABLE_SQLSTATE_PREFIXES)
 
 
-class AnswerUnavailableWithoutDatabase:
+class AnswerUnavailableWithoutDatabase(MiddlewareMixin):
     """Middleware: a view that lost the database answers 503 with Retry-After, and logs why."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not database_unreachable(exception):

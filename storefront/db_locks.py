@@ -13,13 +13,12 @@ it): imports, training jobs and migrations run elsewhere and wait as long as the
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import psycopg
 from django.conf import settings
 from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
 
 from storefront.api_errors import is_api_request
 
@@ -42,14 +41,8 @@ def _waited_too_long(error: BaseException) -> bool:
     )
 
 
-class AnswerBusyWhenLocked:
+class AnswerBusyWhenLocked(MiddlewareMixin):
     """Middleware: a request that gave up waiting for a lock is a 503 that says why, not a 500."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _waited_too_long(exception):

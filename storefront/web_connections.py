@@ -25,7 +25,7 @@ import contextlib
 import logging
 import threading
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import OperationalError
 from django.db.backends.signals import connection_created
 from django.http import HttpRequest, HttpResponse
+from django.utils.deprecation import MiddlewareMixin
 
 from storefront import db_locks
 
@@ -100,17 +101,11 @@ def _application_frame(error: BaseException) -> str:
     return innermost
 
 
-class LogStatementTimeouts:
+class LogStatementTimeouts(MiddlewareMixin):
     """Middleware: a request whose query the statement timeout cancelled answers the shop's 500
     (page or JSON) and logs one line naming the timeout and the shop's code that sent the query,
     instead of Django's traceback through every framework frame. Any other cancel (a DBA's) is
     left to Django's usual 500 and its traceback."""
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _cancelled_by_timeout(exception):
