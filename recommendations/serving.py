@@ -206,10 +206,9 @@ def announce_active_version(kind_name: str, version_id: int | None) -> None:
 
 def reset() -> None:
     """Forget every loaded model (tests, and after fork in servers that preload)."""
-    global _database_outage
     with _slots_lock:
         _slots.clear()
-    _database_outage = False
+    _database_outage_changed(False)
 
 
 def _cache_is_shared() -> bool:
@@ -247,9 +246,16 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
             or NO_ACTIVE_VERSION
         )
     except Exception as error:
-        _note_database_outage(error)
+        if _database_outage_changed(True):
+            logger.warning(
+                "Could not read the active model versions from the database (%s: %s); serving what "
+                "this process has loaded until it answers.",
+                type(error).__name__,
+                " ".join(str(error).split()),
+            )
         return _UNKNOWN
-    _note_database_answers()
+    if _database_outage_changed(False):
+        logger.warning("The database answers again: the active model versions are read from it as before.")
     if use_cache:
         # add, not set: an activation announced between our query and now must not be
         # overwritten with the older id we read.
@@ -260,29 +266,14 @@ def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
     return version_id
 
 
-def _note_database_outage(error: Exception) -> None:
-    """One line per outage, for every kind and thread of the process: a traceback per kind at each
-    check said nothing the first line did not, every two seconds, for as long as it lasted."""
+def _database_outage_changed(down: bool) -> bool:
+    """Record whether the database answers; True when that changed. One line per outage (and one
+    at its end), for every kind and thread of the process: a traceback per kind at each check said
+    nothing the first line did not, every two seconds, for as long as it lasted."""
     global _database_outage
     with _outage_lock:
-        if _database_outage:
-            return
-        _database_outage = True
-    logger.warning(
-        "Could not read the active model versions from the database (%s: %s); serving what this "
-        "process has loaded until it answers.",
-        type(error).__name__,
-        " ".join(str(error).split()),
-    )
-
-
-def _note_database_answers() -> None:
-    global _database_outage
-    with _outage_lock:
-        if not _database_outage:
-            return
-        _database_outage = False
-    logger.warning("The database answers again: the active model versions are read from it as before.")
+        changed, _database_outage = _database_outage != down, down
+    return changed
 
 
 def _swap(kind_name: str, slot: _Slot, version_id: int) -> None:

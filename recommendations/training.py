@@ -433,11 +433,14 @@ def _fail_from_exception(
     logger.log(logging.WARNING if expected else logging.ERROR, "Training run %s failed: %s", run_id, summary)
 
 
-def _end_run(run_id: int, status: str, *, message: str, error: str = "", only_if: Q | None = None) -> bool:
+# No condition beyond being in progress (an empty Q adds no WHERE clause).
+EVERY_RUN = Q()
+
+
+def _end_run(run_id: int, status: str, *, message: str, error: str = "", only_if: Q = EVERY_RUN) -> bool:
     """Finish an in-progress run; False when it had already ended (first ending wins), or no
     longer meets `only_if` (checked in the same statement)."""
-    runs = TrainingRun.objects.filter(pk=run_id, status__in=TrainingRun.IN_PROGRESS)
-    ended = (runs.filter(only_if) if only_if is not None else runs).update(
+    ended = TrainingRun.objects.filter(Q(pk=run_id, status__in=TrainingRun.IN_PROGRESS) & only_if).update(
         status=status, message=message[:255], error=error, finished_at=timezone.now()
     )
     artifacts.get_store().remove_scratch_dir(run_id)
