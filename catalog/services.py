@@ -265,10 +265,7 @@ def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
     the database cannot say (the failure was its connection), the files are kept: an unused file
     costs disk space, a recorded one removed costs a photo.
     """
-    paths = set(paths)
-    if not paths:
-        return
     try:
-        _remove_unused_photos(paths)
+        _remove_unused_photos(set(paths))
     except DatabaseError:
         logger.warning("Could not check which photo files are recorded; keeping them.", exc_info=True)

@@ -128,14 +128,15 @@ def process_image(task: ImageTask) -> ImageResult:
     records the result on the article (catalog.services.articles_record_photos)."""
     data = Path(task.source).read_bytes()
     media_root = Path(task.media_root)
+    sha256 = hashlib.sha256(data).hexdigest()
     recorded = [media_root / path for path in task.known_paths if path]
     if (
         len(recorded) == 2
         and all(path.exists() for path in recorded)
-        and _stored_already(data, hashlib.sha256(data).hexdigest(), task.known_fingerprint)
+        and _stored_already(data, sha256, task.known_fingerprint)
     ):
         return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint)
-    prepared = prepare_photo(data, article_id=task.article_id, source=task.source)
+    prepared = prepare_photo(data, article_id=task.article_id, source=task.source, sha256=sha256)
     if prepared.result.stored:
         try:
             write_photo(prepared, media_root)
@@ -198,9 +199,10 @@ def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
         raise
 
 
-def prepare_photo(data: bytes, *, article_id: int, source: str = "") -> PreparedPhoto:
-    """Check, measure and process a photo in memory: its files' bytes, or the problem with it."""
-    sha256 = hashlib.sha256(data).hexdigest()
+def prepare_photo(data: bytes, *, article_id: int, source: str = "", sha256: str = "") -> PreparedPhoto:
+    """Check, measure and process a photo in memory: its files' bytes, or the problem with it.
+    `sha256`: the data's, when the caller has it already."""
+    sha256 = sha256 or hashlib.sha256(data).hexdigest()
 
     def problem(text: str) -> PreparedPhoto:
         return PreparedPhoto(ImageResult(article_id, source, stored=False, problem=text))
@@ -301,12 +303,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
     try:
         temporary.write_bytes(data)
         os.replace(temporary, path)
-    except OSError as error:
+    except BaseException as error:
         temporary.unlink(missing_ok=True)
         # A full disk's error names no file: name the one being written (the thumbnail's, say).
-        if error.filename is None:
+        if isinstance(error, OSError) and error.filename is None:
             error.filename = str(path)
-        raise
-    except BaseException:
-        temporary.unlink(missing_ok=True)
         raise

@@ -105,17 +105,16 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
             closing(_run(tasks, workers)) as results,
         ):
             for result in results:
-                if result.problem:
+                if result.problem or result.unwritable:
+                    # The photos before it stay recorded, none after.
                     articles_record_photos(results=pending)
                     pending = []
+                    if result.unwritable:
+                        raise MediaUnwritable(str(settings.MEDIA_ROOT), result.unwritable, stored=stored)
                     raise ImportInputError(
                         _relative(Path(result.source), images_dir),
                         f"is not a readable image ({result.problem})",
                     )
-                if result.unwritable:
-                    articles_record_photos(results=pending)
-                    pending = []
-                    raise MediaUnwritable(str(settings.MEDIA_ROOT), result.unwritable, stored=stored)
                 if result.stored:
                     stored += 1
                     pending.append(result)
