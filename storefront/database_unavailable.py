@@ -13,11 +13,10 @@ import logging
 
 import psycopg
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.template.loader import render_to_string
+from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
-from storefront.api_errors import is_api_request
+from storefront.db_locks import retry_later_answer
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,6 @@ UNAVAILABLE_MESSAGE = (
     "again in a minute; if you were changing something, check whether it was changed before you "
     "change it again."
 )
-RETRY_AFTER_SECONDS = 30
 # SQLSTATEs of a server that is away, not of a bad query (PostgreSQL, appendix A): class 08
 # (connection exception), 57P01-57P03 (shutting down, crashed, starting up), 53300 (too many
 # connections). A connection that could not be opened at all has none.
@@ -60,11 +58,4 @@ def unavailable_answer(request: HttpRequest, error: BaseException) -> HttpRespon
     Also handler500's answer when a middleware lost the database (storefront.api_errors.server_error):
     no process_exception sees what fails outside a view."""
     logger.error("Database unavailable, answered 503: %s %s: %s", request.method, request.path, error)
-    if is_api_request(request):
-        response: HttpResponse = JsonResponse({"detail": UNAVAILABLE_MESSAGE}, status=503)
-    else:
-        # The busy page: it has no menus, so it asks the database nothing.
-        page = render_to_string("503.html", {"message": UNAVAILABLE_MESSAGE})
-        response = HttpResponse(page, status=503)
-    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    return retry_later_answer(request, UNAVAILABLE_MESSAGE)

@@ -47,10 +47,15 @@ class AnswerBusyWhenLocked(MiddlewareMixin):
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not _waited_too_long(exception):
             return None
-        if is_api_request(request):
-            response: HttpResponse = JsonResponse({"detail": BUSY_MESSAGE}, status=503)
-        else:
-            # A page of its own, without the shop's menus: it asks the database nothing more.
-            response = HttpResponse(render_to_string("503.html", {"message": BUSY_MESSAGE}), status=503)
-        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
-        return response
+        return retry_later_answer(request, BUSY_MESSAGE)
+
+
+def retry_later_answer(request: HttpRequest, message: str) -> HttpResponse:
+    """A 503 with Retry-After saying `message`: JSON on the API, elsewhere the busy page, which has
+    none of the shop's menus, so it asks the database nothing more."""
+    if is_api_request(request):
+        response: HttpResponse = JsonResponse({"detail": message}, status=503)
+    else:
+        response = HttpResponse(render_to_string("503.html", {"message": message}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
