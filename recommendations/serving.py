@@ -43,6 +43,7 @@ from django.db import connections
 from recommendations import artifacts
 from recommendations.models import ModelVersion
 from recommendations.registry import ModelKind, all_kinds, get_kind
+from storefront.cache_backends import shared_cache_down
 
 logger = logging.getLogger(__name__)
 
@@ -218,8 +219,7 @@ def _cache_is_shared() -> bool:
         return False
     # While Redis is unreachable the resilient backend answers "nothing cached": poll the
     # database at the slower fallback pace instead of on every request.
-    is_down = getattr(cache, "is_down", None)
-    return not (callable(is_down) and is_down())
+    return not shared_cache_down()
 
 
 def _read_active_version_id(kind_name: str, slot: _Slot, now: float) -> int:
