@@ -39,9 +39,15 @@ def env_count(name: str, default: int, *, why: str) -> int:
     return int(raw)
 
 
-def env_timeout(name: str, default: float, *, most: float) -> float:
+# PostgreSQL's timeouts are whole milliseconds up to 2**31 - 1 (about 24.8 days).
+POSTGRES_MOST_TIMEOUT_SECONDS = (2**31 - 1) / 1000
+
+
+def env_timeout(name: str, default: float) -> float:
     """Seconds for a PostgreSQL timeout: 0 (none), or from 1 ms (what it counts in; less rounds to
-    0, no limit at all) to `most` (PostgreSQL refuses more, and so every connection would)."""
+    0, no limit at all) to POSTGRES_MOST_TIMEOUT_SECONDS (more is refused, so every connection would
+    fail)."""
+    most = POSTGRES_MOST_TIMEOUT_SECONDS
     raw = (os.environ.get(name) or "").strip()
     if not raw:
         return default
@@ -190,13 +196,12 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 # How long a web request waits for a database lock (one an import holds) before answering 503;
-# 0 waits for ever. PostgreSQL's lock_timeout counts as its statement_timeout does (below).
-WEB_LOCK_TIMEOUT_SECONDS = env_timeout("WEB_LOCK_TIMEOUT_SECONDS", 5.0, most=(2**31 - 1) / 1000)
+# 0 waits for ever (the range: env_timeout).
+WEB_LOCK_TIMEOUT_SECONDS = env_timeout("WEB_LOCK_TIMEOUT_SECONDS", 5.0)
 # How long one query of a web request may run before PostgreSQL cancels it (the request answers
 # 500); 0 turns it off. Nothing else frees a gthread worker's thread that waits on a query: gunicorn's
 # timeout watches the worker's main loop, which goes on beating meanwhile.
-# PostgreSQL's statement_timeout is whole milliseconds up to 2**31 - 1 (about 24.8 days).
-WEB_STATEMENT_TIMEOUT_SECONDS = env_timeout("WEB_STATEMENT_TIMEOUT_SECONDS", 30, most=(2**31 - 1) / 1000)
+WEB_STATEMENT_TIMEOUT_SECONDS = env_timeout("WEB_STATEMENT_TIMEOUT_SECONDS", 30)
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "20"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "10"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("LOGIN_FAILURE_WINDOW_SECONDS", str(15 * 60)))
