@@ -12,19 +12,15 @@ from django.utils.safestring import SafeString, mark_safe
 from catalog.colours import swatch_colour
 from catalog.models import Article
 from catalog.pricing import PRICE_UNKNOWN, display_price
-from storefront.plurals import counted as counted_noun
+from storefront.plurals import counted, noun_for
 
 register = template.Library()
+# "1 style", "26,001 styles", as the shop writes counts elsewhere.
+register.filter("counted", counted)
 
 PLACEHOLDER_IMAGE = "img/placeholder.svg"
 # H&M product photos are 2:3 portraits (1166 x 1750); used when an article has no photo or no size.
 DEFAULT_IMAGE_SIZE = (400, 600)
-
-
-@register.filter
-def counted(count: int, noun: str) -> str:
-    """A count and its noun as the shop writes them elsewhere: "1 style", "26,001 styles"."""
-    return counted_noun(count, noun)
 
 
 @register.filter
@@ -130,6 +126,6 @@ def facet_link(link: Any, param: str) -> SafeString:
         dot,
         "Remove filter: " if link.selected else "Filter by: ",
         link.label,
-        f"{link.count:,}",
-        "item" if link.count == 1 else "items",
+        thousands(link.count),
+        noun_for(link.count, "item"),
     )
