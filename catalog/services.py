@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from statistics import median
 
 from django.conf import settings
 from django.core.cache import cache
@@ -17,6 +15,7 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
+from catalog.importer.article_stats import medians_by
 from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, unwritable, write_photo
 from catalog.models import Article
 from catalog.search import SEARCH_DOCUMENT_SQL
@@ -104,17 +103,13 @@ def articles_price_from_colours(*, article_ids: Iterable[int]) -> int:
     )
     if not unsold:
         return 0
-    sold_prices: dict[int, list[float]] = defaultdict(list)
     sold = Article.objects.filter(
         product_code__in={article.product_code for article in unsold}, first_sold_on__isnull=False
     )
-    for product_code, price in sold.values_list("product_code", "price"):
-        if price is not None:
-            sold_prices[product_code].append(price)
+    product_prices = medians_by(sold.values_list("product_code", "price"))
     changed = []
     for article in unsold:
-        prices = sold_prices.get(article.product_code)
-        price = median(prices) if prices else None
+        price = product_prices.get(article.product_code)
         if article.price != price:
             article.price = price
             changed.append(article)

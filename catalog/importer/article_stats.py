@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db import connection
@@ -212,11 +212,11 @@ def _refresh_in_python() -> None:
 
         cursor.execute(f"SELECT article_id, product_code FROM {ARTICLES}")
         product_codes = dict(cursor.fetchall())
-        colour_prices: dict[int, list[float]] = defaultdict(list)
-        for article_id, price in prices.items():
-            if article_id in product_codes:
-                colour_prices[product_codes[article_id]].append(price)
-        product_prices = {code: statistics.median(values) for code, values in colour_prices.items()}
+        product_prices = medians_by(
+            (product_codes[article_id], price)
+            for article_id, price in prices.items()
+            if article_id in product_codes
+        )
         updates = [
             (
                 prices.get(article_id, product_prices.get(product_code)),
@@ -234,7 +234,14 @@ def _refresh_in_python() -> None:
 
 def _medians(cursor: Any, where: str) -> dict[int, float]:
     cursor.execute(f"SELECT article_id, price FROM {PURCHASES} {where} ORDER BY article_id")
-    by_article: dict[int, list[float]] = defaultdict(list)
-    for article_id, price in cursor.fetchall():
-        by_article[article_id].append(price)
-    return {article_id: statistics.median(values) for article_id, values in by_article.items()}
+    return medians_by(cursor.fetchall())
+
+
+def medians_by(pairs: Iterable[tuple[int, float | None]]) -> dict[int, float]:
+    """The median of each key's values, None left out (a price never set): per article, its
+    purchases' prices; per product, its sold colours' (as percentile_cont(0.5) on PostgreSQL)."""
+    groups: dict[int, list[float]] = defaultdict(list)
+    for key, value in pairs:
+        if value is not None:
+            groups[key].append(value)
+    return {key: statistics.median(values) for key, values in groups.items()}
