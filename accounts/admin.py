@@ -198,8 +198,7 @@ def customers_erased(
     """
     erased = list(customers.annotate(purchase_count=Count("purchases")).order_by("pk"))
     deleted: list[Any] = []
-    # As Django's has_view_permission: the right to change a customer includes viewing one.
-    may_view = any(request.user.has_perm(f"accounts.{action}_customer") for action in ("view", "change"))
+    may_view = admin.site.get_model_admin(Customer).has_view_permission(request)
     for customer in erased:
         name = f"{capfirst(Customer._meta.verbose_name)}: {customer}"
         deleted.append(admin_link(customer) if may_view else name)
