@@ -53,6 +53,7 @@ def redis_unreachable(settings):
     no test starts with another's.
     """
     from storefront.cache_backends import ResilientRedisCache, local_counts_clear
+    from tests.outages import REDIS_FAIL_FAST, REDIS_NOWHERE
 
     reachable = settings.CACHES
 
@@ -60,18 +61,20 @@ def redis_unreachable(settings):
         settings.CACHES = reachable
         ResilientRedisCache._down_until = 0.0
 
-    local_counts_clear()
-    ResilientRedisCache._down_until = 0.0
+    def forget_outage():
+        ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable
+        local_counts_clear()
+
+    forget_outage()
     settings.CACHES = {
         "default": {
             "BACKEND": "storefront.cache_backends.ResilientRedisCache",
-            "LOCATION": "redis://127.0.0.1:1/0",
-            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+            "LOCATION": REDIS_NOWHERE,
+            "OPTIONS": REDIS_FAIL_FAST,
         }
     }
     yield types.SimpleNamespace(back=back)
-    ResilientRedisCache._down_until = 0.0  # the next test's cache is reachable
-    local_counts_clear()
+    forget_outage()
 
 
 @pytest.fixture(scope="session")

@@ -1,10 +1,14 @@
-"""A database this test process cannot reach: a real refused connection, for what the shop does then."""
+"""A database or Redis this test process cannot reach: real refused connections, for what the shop
+does then."""
 
 import contextlib
 
 from django.db import connection
 
 NOTHING_LISTENS = "1"  # port 1: connection refused at once
+REDIS_NOWHERE = f"redis://127.0.0.1:{NOTHING_LISTENS}/0"
+# Redis clients that give up at once rather than after their default timeouts.
+REDIS_FAIL_FAST = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 def cut_off(database=connection):

@@ -4,10 +4,11 @@ import pytest
 
 from storefront import cache_backends
 from storefront.cache_backends import LocalCounts, LocalCountsFull, ResilientRedisCache
+from tests.outages import REDIS_FAIL_FAST, REDIS_NOWHERE
 
-# Nothing listens on port 1: connecting fails at once, as when Redis is down.
-UNREACHABLE = "redis://127.0.0.1:1/0"
-OPTIONS = {"OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}}
+# Nothing listens there: connecting fails at once, as when Redis is down.
+UNREACHABLE = REDIS_NOWHERE
+OPTIONS = {"OPTIONS": REDIS_FAIL_FAST}
 
 
 def unreachable_cache() -> ResilientRedisCache:

@@ -41,7 +41,7 @@ def test_a_middleware_that_lost_the_database_is_logged_without_a_traceback(setti
     # line for a 5xx came with the 70-line traceback of an outage, not of a bug.
     from django.test import Client
 
-    from tests.test_database_unavailable import database_unreachable_from_this_process
+    from tests.outages import database_unreachable_from_this_process
 
     settings.MIDDLEWARE = [*settings.MIDDLEWARE, "tests.test_database_unavailable.AsksTheDatabaseOnTheWayOut"]
     with database_unreachable_from_this_process():

@@ -14,8 +14,13 @@ from recommendations import serving, versions
 from recommendations.models import ModelVersion
 from recommendations.registry import all_kinds, register_kind, unregister_kind
 from recommendations.training import training_run_execute_in_process, training_run_request
+from tests.outages import (
+    NOTHING_LISTENS,
+    REDIS_FAIL_FAST,
+    REDIS_NOWHERE,
+    database_unreachable_from_this_process,
+)
 from tests.recommendations import dummy_kind
-from tests.test_database_unavailable import NOTHING_LISTENS, database_unreachable_from_this_process
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -25,8 +30,8 @@ KIND = dummy_kind.KIND_NAME
 DEAD_REDIS = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": "redis://127.0.0.1:1/0",
-        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        "LOCATION": REDIS_NOWHERE,
+        "OPTIONS": REDIS_FAIL_FAST,
     }
 }
 

@@ -19,6 +19,7 @@ from recommendations.models import ModelVersion, TrainingRun
 from recommendations.training import RunAlreadyInProgress, training_run_request
 from tests.factories import ArticleFactory, PurchaseFactory, StaffUserFactory
 from tests.live_processes import STALE_SECONDS, HttpSession, LiveProcess, process_env, wait_for_run
+from tests.outages import REDIS_NOWHERE
 from tests.recommendations import dummy_kind
 
 pytestmark = [pytest.mark.worker, pytest.mark.slow, pytest.mark.usefixtures("dummy_kind_registered")]
@@ -143,7 +144,7 @@ def test_with_redis_unreachable_pages_render_and_triggering_says_the_queue_is_un
     (artifacts_root / version.path / "overall_scores.npy").write_bytes(b"\x93NUMPY garbage")
     cookies, token = staff_with_session_and_token()
 
-    web = start_web(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens on port 1
+    web = start_web(REDIS_URL=REDIS_NOWHERE)
     browser = HttpSession(web.base_url, cookies=cookies)
     api = HttpSession(web.base_url, token=token)
 
