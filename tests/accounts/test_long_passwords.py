@@ -1,8 +1,10 @@
 """Passwords longer than any account's are refused before they are hashed, wherever one is typed:
-a 5 MB one took seconds of a web thread's CPU before it was refused, and sign-up stored one."""
+a 5 MB one took seconds of a web thread's CPU before it was refused, and sign-up stored one; and a
+form of megabytes is refused before it is read."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Iterator
 from contextlib import contextmanager
 from unittest import mock
@@ -36,14 +38,24 @@ def alice():
     return CustomerFactory(user=UserFactory(username="alice")).user
 
 
-@pytest.mark.parametrize("password", [TOO_LONG, FIVE_MB], ids=["one-too-many", "5MB"])
-def test_a_login_with_a_password_too_long_is_refused_unhashed(client, alice, password):
+def test_a_login_with_a_password_too_long_is_refused_unhashed(client, alice):
     with hashes() as encode:
-        response = client.post("/accounts/login/", {"username": "alice", "password": password})
+        response = client.post("/accounts/login/", {"username": "alice", "password": TOO_LONG})
     assert encode.call_count == 0
     assert response.status_code == 200
     assert PASSWORD_TOO_LONG in response.text
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/api/v1/auth/token/"])
+def test_a_form_of_megabytes_is_refused_before_it_is_read(client, alice, path):
+    """Django reads a form's fields (photos aside) up to DATA_UPLOAD_MAX_MEMORY_SIZE: it was 11 MB,
+    sized after the largest photo, which never counted towards it."""
+    with hashes() as encode:
+        response = client.post(path, {"username": "alice", "password": FIVE_MB}, REMOTE_ADDR=new_address())
+    assert encode.call_count == 0
+    assert response.status_code == 400
+    assert "form fields (photos aside) are larger than 2.5 MB." in html.unescape(response.text)
 
 
 def test_a_password_of_the_longest_length_still_logs_in(client):
@@ -74,7 +86,7 @@ def test_the_admin_login_refuses_a_password_too_long_unhashed(client):
 def test_the_api_token_login_refuses_a_password_too_long_unhashed(client, alice):
     with hashes() as encode:
         response = client.post(
-            "/api/v1/auth/token/", {"username": "alice", "password": FIVE_MB}, REMOTE_ADDR=new_address()
+            "/api/v1/auth/token/", {"username": "alice", "password": TOO_LONG}, REMOTE_ADDR=new_address()
         )
     assert encode.call_count == 0
     assert response.status_code == 400
@@ -120,7 +132,7 @@ def test_account_deletion_refuses_a_password_too_long_unhashed(client, alice):
     client.force_login(alice)
     with hashes() as encode:
         page = client.post("/accounts/delete/", {"password": TOO_LONG})
-        api = client.delete("/api/v1/me/", {"password": FIVE_MB}, content_type="application/json")
+        api = client.delete("/api/v1/me/", {"password": TOO_LONG}, content_type="application/json")
     assert encode.call_count == 0
     assert PASSWORD_TOO_LONG in page.text
     assert api.status_code == 400
