@@ -26,11 +26,21 @@ from rest_framework.views import APIView
 from accounts import login_limits
 from accounts.forms import TOO_MANY_FAILURES, WRONG_PASSWORD, check_current_password
 from accounts.models import Customer, Purchase
+from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
 from accounts.selectors import customer_data_export, customer_for_user
 from accounts.services import account_delete, user_tokens_revoke
 from catalog.api import ArticleSerializer
 from catalog.pricing import display_price
 from storefront.pagination import PageNumberPagination
+
+
+def refuse_a_password_too_long(data: object) -> None:
+    """400 for a `password` longer than any account's, before a serializer reads it: DRF's check
+    for surrogates goes through a string character by character in Python (a second and a half
+    for a 5 MB one), and the backend would refuse it anyway (accounts/password_lengths.py)."""
+    password = data.get("password") if isinstance(data, Mapping) else None
+    if isinstance(password, str) and password_too_long(password):
+        raise serializers.ValidationError({"password": [PASSWORD_TOO_LONG]}, code=PASSWORD_TOO_LONG_CODE)
 
 
 class LoggedInAPIView(APIView):
@@ -61,6 +71,7 @@ class TokenView(ObtainAuthToken):
         username = request.data.get("username") if isinstance(request.data, Mapping) else None
         if isinstance(username, str) and login_limits.logins_refused(request, username):
             raise Throttled(detail=login_limits.refused_message())
+        refuse_a_password_too_long(request.data)
         try:
             return super().post(request, *args, **kwargs)
         except serializers.ValidationError:
@@ -152,6 +163,7 @@ class MeView(LoggedInAPIView):
         """Deletes the caller's login, customer record and purchases for good (their erasure), after
         checking their password; the token used stops working."""
         user = self.signed_in_user(request)
+        refuse_a_password_too_long(request.data)
         serializer = PasswordSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         password = serializer.validated_data["password"]

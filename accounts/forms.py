@@ -10,6 +10,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from accounts import login_limits
+from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
 
 # The code of a refusal at the login limits, apart from a wrong password (the API answers it with 429).
 TOO_MANY_FAILURES = "too_many_failures"
@@ -23,6 +24,13 @@ class LoginForm(AuthenticationForm):
         if username and self.request is not None and login_limits.logins_refused(self.request, username):
             raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
         return super().clean()
+
+    def clean_password(self) -> str:
+        # Said as it is: the backend refuses it unhashed, which the form would call a wrong password.
+        password: str = self.cleaned_data["password"]
+        if password_too_long(password):
+            raise forms.ValidationError(PASSWORD_TOO_LONG, code=PASSWORD_TOO_LONG_CODE)
+        return password
 
     def get_invalid_login_error(self) -> forms.ValidationError:
         # authenticate() answers None both for a wrong password and for a login the limits refused
@@ -65,6 +73,8 @@ def password_confirms(request: HttpRequest, user: User, password: str) -> bool:
 def check_current_password(request: HttpRequest, user: User, password: str, *, wrong: str, code: str) -> None:
     """A form field's check of the signed-in user's password (password_confirms), refused with
     the reason once the login limits are reached; `wrong` and `code` say it was not the password."""
+    if password_too_long(password):  # refused unhashed by the backend: said as it is
+        raise forms.ValidationError(PASSWORD_TOO_LONG, code=PASSWORD_TOO_LONG_CODE)
     if login_limits.logins_refused(request, user.get_username()):
         raise forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
     if not password_confirms(request, user, password):

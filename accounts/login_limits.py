@@ -31,6 +31,7 @@ from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
+from accounts.password_lengths import PASSWORD_TOO_LONG, password_too_long
 from storefront.cache_backends import CountsThroughOutages, LocalCountsFull
 from storefront.throttles import client_key
 
@@ -114,6 +115,11 @@ class LoginLimitBackend(ModelBackend):
         password: str | None = None,
         **kwargs: Any,
     ) -> Any:
+        if password_too_long(password):
+            # Refused before it is hashed (accounts/password_lengths.py), and not counted: no
+            # account has such a password, so it guesses nothing. PermissionDenied keeps the next
+            # backend from hashing it instead.
+            raise PermissionDenied(PASSWORD_TOO_LONG)
         if request is None or username is None:  # test clients' login(), management commands
             return super().authenticate(request, username=username, password=password, **kwargs)
         if logins_refused(request, username):

@@ -4,8 +4,10 @@ and a message saying what happened (see urls.py)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -67,10 +69,14 @@ def _page_to_go_back_to(request: HttpRequest) -> str:
     for none, another site's or a relative one: the shop's links give a path, and "welcome"
     would lead from the sign-up page to /accounts/signup/welcome, a 404."""
     target = request.POST.get("next") or request.GET.get("next") or ""
+    return target if _is_a_path_on_this_site(request, target) else ""
+
+
+def _is_a_path_on_this_site(request: HttpRequest, target: str) -> bool:
     on_this_site = url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return target if on_this_site and target.startswith("/") else ""
+    return on_this_site and target.startswith("/")
 
 
 def _refused_sign_up(request: HttpRequest, message: str) -> HttpResponse:
@@ -163,6 +169,27 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
         extra_context=admin.site.each_context(request),
     )
     return view(request)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's login (AdminSite.login) with `next` taken only as a path on this site, as the
+    shop's login takes it. Routed before admin.site.urls, at the same address.
+
+    Django's followed a relative `next` ("welcome", to /admin/login/welcome, a 404) and any address
+    on this host, and one it refused (another site's) sent staff to LOGIN_REDIRECT_URL, the shop's
+    account page. Any other `next` is the admin's index here, where the admin goes when none is
+    given; the login page itself too, a detour through one more redirect."""
+    for method in ("GET", "POST"):
+        data = getattr(request, method)
+        target = data.get(REDIRECT_FIELD_NAME)
+        if target is None:
+            continue
+        if not _is_a_path_on_this_site(request, target) or urlsplit(target).path == request.path:
+            data = data.copy()
+            data[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=admin.site.name)
+            setattr(request, method, data)
+    return admin.site.login(request)
 
 
 class _PathOnlyNext(auth_views.RedirectURLMixin):

@@ -182,20 +182,46 @@ def semantic_matches(query: str, *, standalone: bool = False) -> list[int]:
 
 
 def _fallback_condition(query: str) -> Q:
-    """The SQLite demo has no full-text engine: every word must appear in one of the fields.
-    A quoted phrase's words count one by one, without their quote marks."""
+    """The SQLite demo has no full-text engine: every word must appear in one of the fields, and
+    no excluded one (`-red`, `-"dark red"`: an article with all of its words) may. A quoted
+    phrase's words count one by one, without their quote marks.
+
+    Exclusions are split off first, as PostgreSQL's websearch syntax reads them: taken for a word,
+    "-red" was required, minus sign and all, so "dress -red" found a "dark-red" dress and no other."""
+    wanted, excluded = split_exclusions(query)
+    wanted_terms = _fallback_terms(wanted)
+    excluded_terms = [_fallback_terms(phrase) for phrase in excluded]
     condition = Q()
-    terms = [word.strip('"') for word in query.split()]
-    for term in [term for term in terms if term][:MAX_FALLBACK_TERMS]:
-        condition &= (
-            Q(prod_name__icontains=term)
-            | Q(product_type_name__icontains=term)
-            | Q(colour_group_name__icontains=term)
-            | Q(graphical_appearance_name__icontains=term)
-            | Q(department_name__icontains=term)
-            | Q(index_group_name__icontains=term)
-            | Q(detail_desc__icontains=term)
-        )
+    for term in wanted_terms[:MAX_FALLBACK_TERMS]:
+        condition &= _in_any_field(term)
+    room = MAX_FALLBACK_TERMS - len(wanted_terms)
+    for terms in excluded_terms:
+        if terms and len(terms) <= room:
+            room -= len(terms)
+            condition &= ~_all_in_fields(terms)
+    return condition
+
+
+def _fallback_terms(query: str) -> list[str]:
+    return [term for term in (word.strip('"') for word in query.split()) if term]
+
+
+def _in_any_field(term: str) -> Q:
+    return (
+        Q(prod_name__icontains=term)
+        | Q(product_type_name__icontains=term)
+        | Q(colour_group_name__icontains=term)
+        | Q(graphical_appearance_name__icontains=term)
+        | Q(department_name__icontains=term)
+        | Q(index_group_name__icontains=term)
+        | Q(detail_desc__icontains=term)
+    )
+
+
+def _all_in_fields(terms: list[str]) -> Q:
+    condition = Q()
+    for term in terms:
+        condition &= _in_any_field(term)
     return condition
 
 

@@ -179,6 +179,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
+    # First: a new password longer than any login takes is refused before it is hashed.
+    {"NAME": "accounts.password_lengths.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -282,7 +284,10 @@ SEARCH_SEMANTIC_MATCHES = os.environ.get(
 
 # Uploads ("shop the look"): 10 MB is more than any phone photo needs.
 MAX_UPLOAD_BYTES = int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024)))
-DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A form's fields, files aside (Django counts an uploaded photo against the limit above, never this
+# one): Django's default, 2.5 MB. Sized after the photo limit it was 11 MB, which let a login carry a
+# 5 MB password to be parsed and checked (accounts/password_lengths.py refuses one unhashed).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 // 2
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
 # Photo searches one web process runs at once (recommendations/content/photo_search_slots.py); more
 # are refused with 503 and Retry-After. Half of gunicorn's threads by default (WEB_THREADS, 4: set

@@ -6,7 +6,7 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from accounts.views import admin_password_change
+from accounts.views import admin_login, admin_password_change
 from catalog.article_ids import ARTICLE_ID_TERM
 from storefront.api_errors import api_bad_article_id, api_not_found
 from storefront.api_root import ApiRootView
@@ -26,6 +26,8 @@ urlpatterns = [
     path("readyz", readyz, name="readyz"),
     # Before admin.site.urls, which serves the same address without the login limits.
     path("admin/password_change/", admin.site.admin_view(admin_password_change)),
+    # Before admin.site.urls too: `next` only as a path on this site, as the shop's login takes it.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -111,6 +111,19 @@ def test_the_sqlite_fallback_matches_every_word_in_any_field(monkeypatch):
     assert [article.prod_name for article in found] == ["Strap top"]
 
 
+@pytest.mark.parametrize("query", ["dress -red", "-red dress", 'dress -"dark red"'])
+def test_the_sqlite_fallback_leaves_out_an_excluded_word_from_its_word_matches(monkeypatch, settings, query):
+    """The word matches took "-red" for a word to find, minus sign and all: a dress described
+    "dark-red" was found by "dress -red", and a blue one was not."""
+    settings.SEARCH_SEMANTIC_MATCHES = ""  # the word matches alone
+    ArticleFactory(prod_name="Jersey dress", colour_group_name="Dark Red", detail_desc="Dark-red jersey.")
+    ArticleFactory(prod_name="Denim dress", colour_group_name="Blue")
+    ArticleFactory(prod_name="Red top", colour_group_name="Red")
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), query)
+    assert [article.prod_name for article in found] == ["Denim dress"]
+
+
 # What every photo search finds in the test below.
 PHOTO_MATCHES: list[int] = []
 

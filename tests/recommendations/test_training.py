@@ -119,9 +119,10 @@ def test_a_running_run_stops_when_cancelled_and_activates_nothing(settings):
     settings.TRAINING_HEARTBEAT_SECONDS = 0.2
     run = training_run_request(kind_name=KIND, parameters={"sleep": 20})
     worker = run_in_thread(run.pk)
-    # Its step executes: a run is "running" a moment before its first step starts, and a cancel
-    # then ends it between its steps (the next test).
-    wait_for(lambda: TrainingRun.objects.filter(pk=run.pk, status="running", steps_running__gt=0).exists())
+    # Its training step executes (its progress says "Sleeping"). Not just any step: the dummy kind
+    # plans first, and a cancel that came as planning ended found the run between its steps and
+    # ended it there (the next test but one), which happened under load.
+    wait_for(lambda: TrainingRun.objects.filter(pk=run.pk, steps_running__gt=0, message="Sleeping").exists())
     assert "will stop at its next check" in training.training_run_cancel(run=run)
     worker.join(timeout=10)
     assert not worker.is_alive()
