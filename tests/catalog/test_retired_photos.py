@@ -19,12 +19,11 @@ from catalog.models import Article, RetiredPhoto
 from catalog.retired_photos import photos_being_stored, photos_remove_retired
 from catalog.services import article_replace_photo, articles_record_photos
 from tests.catalog.hm_data import run_import
-from tests.catalog.retired import sweep_after_the_grace
+from tests.catalog.retired import DAY, on_disk, retire_long_ago, sweep_after_the_grace
 from tests.factories import ArticleFactory
+from workers import tasks
 
 pytestmark = pytest.mark.django_db
-
-DAY = dt.timedelta(days=1)
 
 
 @pytest.fixture
@@ -49,17 +48,6 @@ def stored(media: Path, article_id: int, colour: str):
 
 def retired() -> set[str]:
     return set(RetiredPhoto.objects.values_list("path", flat=True))
-
-
-def on_disk(media: Path, paths) -> list[bool]:
-    return [(media / path).exists() for path in paths]
-
-
-def retire_long_ago(*paths: str, media: Path, ago: dt.timedelta = 2 * DAY) -> None:
-    for path in paths:
-        (media / path).parent.mkdir(parents=True, exist_ok=True)
-        (media / path).write_bytes(b"photo")
-        RetiredPhoto.objects.create(path=path, retired_at=timezone.now() - ago)
 
 
 def in_another_thread(work):
@@ -244,3 +232,11 @@ def test_an_import_holds_off_the_sweep_while_it_stores_photos(hm_files, monkeypa
 
     assert sweeps and all(sweep.stopped_for_writer for sweep in sweeps)
     assert Article.objects.filter(image="").count() == 0
+
+
+def test_the_housekeeping_task_removes_retired_files(media):
+    path = "articles/091/0912345110-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(path, media=media)
+
+    assert tasks.remove_retired_photos() == 1
+    assert on_disk(media, [path]) == [False]
