@@ -142,7 +142,8 @@ def photos_remove_retired(*, now: dt.datetime | None = None) -> RetiredSweep:
                 forgotten.add(path)
                 sweep.removed.append(path)
             sweep.recorded.extend(sorted(recorded))
-            RetiredPhoto.objects.filter(path__in=forgotten).delete()
+            # Retired again meanwhile (an article deleted, which takes no photo lock): its row stays.
+            RetiredPhoto.objects.retired_before(cutoff).filter(path__in=forgotten).delete()
 
 
 def _sweep_lock_taken() -> bool:

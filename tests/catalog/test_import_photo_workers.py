@@ -1,5 +1,5 @@
 """Imports whose photos are processed by worker processes, stopped part way: no file is left that
-no article records."""
+no article records (but the replaced ones, retired)."""
 
 import os
 import signal

@@ -15,9 +15,9 @@ from PIL import Image
 
 from catalog.importer import images as image_import
 from catalog.importer.image_files import ImageTask, process_image
-from catalog.models import Article, RetiredPhoto
+from catalog.models import Article, ArticleQuerySet, RetiredPhoto
 from catalog.retired_photos import photos_being_stored, photos_remove_retired
-from catalog.services import article_replace_photo, articles_record_photos
+from catalog.services import article_replace_photo, articles_delete, articles_record_photos
 from tests.catalog.hm_data import run_import
 from tests.catalog.retired import DAY, on_disk, retire_long_ago, sweep_after_the_grace
 from tests.factories import ArticleFactory
@@ -240,3 +240,27 @@ def test_the_housekeeping_task_removes_retired_files(media):
 
     assert tasks.remove_retired_photos() == 1
     assert on_disk(media, [path]) == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(media, monkeypatch):
+    """Paths were free text once: two articles may record one. The sweep found it recorded and
+    forgot its row; the last article recording it, deleted meanwhile, had retired it anew, and the
+    file was then kept for good, recorded by no row."""
+    shared = "articles/091/shared.jpg"
+    retire_long_ago(shared, media=media)
+    last = ArticleFactory(article_id=912345112, image=shared)
+    recorded_paths = ArticleQuerySet.recorded_paths
+
+    def deleted_meanwhile(queryset, paths):
+        recorded = recorded_paths(queryset, paths)
+        in_another_thread(lambda: articles_delete(article_ids=[last.pk]))
+        return recorded
+
+    monkeypatch.setattr(ArticleQuerySet, "recorded_paths", deleted_meanwhile)
+    sweep = photos_remove_retired()
+
+    assert sweep.recorded == [shared]
+    assert retired() == {shared} and on_disk(media, [shared]) == [True]
+    monkeypatch.undo()
+    assert sweep_after_the_grace().removed == [shared]
