@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
+from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.files.storage import default_storage
@@ -50,6 +52,18 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def variants_of(self, product_code: int) -> ArticleQuerySet:
         return self.filter(product_code=product_code).order_by("article_id")
+
+    def recording(self, paths: Iterable[str]) -> ArticleQuerySet:
+        """Articles whose photo or thumbnail is one of `paths` (relative to MEDIA_ROOT)."""
+        paths = list(paths)
+        return self.filter(models.Q(image__in=paths) | models.Q(image_thumbnail__in=paths))
+
+    def recorded_paths(self, paths: Iterable[str]) -> set[str]:
+        """Those of `paths` some article records: paths were free text in the admin once, so two
+        articles may share one."""
+        paths = set(paths)
+        pairs = self.recording(paths).values_list("image", "image_thumbnail")
+        return {path for pair in pairs for path in pair} & paths
 
 
 class Article(models.Model):
@@ -165,3 +179,32 @@ class Article(models.Model):
 
     def make_slug(self) -> str:
         return slugify(f"{self.prod_name} {self.colour_group_name}")[:200] or "article"
+
+
+class RetiredPhotoQuerySet(models.QuerySet["RetiredPhoto"]):
+    def retired_before(self, moment: dt.datetime) -> RetiredPhotoQuerySet:
+        return self.filter(retired_at__lt=moment)
+
+
+class RetiredPhoto(models.Model):
+    """A photo file no article records any more, kept on disk for a grace period.
+
+    Pages rendered just before an article's photo was replaced or the article deleted (an open
+    product page, a list a proxy or browser cached, an API answer an app holds) still show its
+    address: removed at once, they showed broken images. The row is written in the transaction
+    that stops recording the file, and deleted in the one that records it again; the housekeeping
+    sweep (catalog.retired_photos) removes files retired longer than RETIRED_PHOTOS_GRACE_SECONDS.
+    """
+
+    # Relative to MEDIA_ROOT, as Article.image records it. Unique by a constraint, not unique=True,
+    # which adds a second (LIKE pattern) index on PostgreSQL that no query uses.
+    path = models.CharField(max_length=255)
+    retired_at = models.DateTimeField(db_index=True)
+
+    objects = RetiredPhotoQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["path"], name="retired_photo_path")]
+
+    def __str__(self) -> str:
+        return self.path

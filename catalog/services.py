@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
 
 from catalog.categories import CATEGORY_TREE_CACHE_KEY, forget_process_copy
 from catalog.importer.article_stats import medians_by
 from catalog.importer.image_files import ImageResult, PreparedPhoto, prepare_photo, unwritable, write_photo
-from catalog.models import Article
+from catalog.models import Article, RetiredPhoto
+from catalog.retired_photos import photos_being_stored, photos_retire, photos_unretire
 from catalog.search import SEARCH_DOCUMENT_SQL
 from catalog.selectors import CATALOG_GENERATION_KEY
 
@@ -118,34 +118,20 @@ def articles_price_from_colours(*, article_ids: Iterable[int]) -> int:
 
 
 def articles_delete(*, article_ids: Iterable[int]) -> int:
-    """Delete articles (those without purchases: purchases PROTECT theirs) and, once that commits,
-    their photo files, which would otherwise stay on disk and be served; returns how many."""
+    """Delete articles (those without purchases: purchases PROTECT theirs) and retire their photo
+    files (catalog.retired_photos): removed after the grace period, not under pages still showing
+    them. Returns how many."""
     with transaction.atomic():
         articles = Article.objects.filter(article_id__in=list(article_ids))
         # Read under the rows' locks, which the delete would wait for anyway: read before, a photo
-        # recorded meanwhile (articles_record_photos) had its files left behind, the old ones removed.
+        # recorded meanwhile (articles_record_photos) had its files left behind, the old ones retired.
         locked = articles.select_for_update().order_by("article_id")
         photos = {path for paths in locked.values_list("image", "image_thumbnail") for path in paths if path}
         _, per_model = articles.delete()
-        # After the commit: a delete that is rolled back (or refused) keeps its photos.
-        transaction.on_commit(lambda: _remove_unused_photos(photos))
+        # In the delete's transaction: a delete that is rolled back (or refused) retires nothing.
+        photos_retire(paths=photos)
         transaction.on_commit(catalog_cache_clear)
     return per_model.get(Article._meta.label, 0)
-
-
-def _remove_unused_photos(paths: set[str]) -> None:
-    if not paths:
-        return
-    # Paths were free text in the admin once: a photo another article records is kept.
-    still_used = {
-        path
-        for pair in Article.objects.filter(Q(image__in=paths) | Q(image_thumbnail__in=paths)).values_list(
-            "image", "image_thumbnail"
-        )
-        for path in pair
-    }
-    for path in sorted(paths - still_used):
-        default_storage.delete(path)
 
 
 # What a photo sets on its article; staff never type them (the admin shows them read-only).
@@ -186,19 +172,13 @@ def article_replace_photo(*, article: Article, data: bytes) -> None:
 
 
 def _store_and_record(display_id: str, prepared: PreparedPhoto) -> None:
-    media_root = Path(settings.MEDIA_ROOT)
     article_id = prepared.result.article_id
     try:
-        write_photo(prepared, media_root)
-    except OSError as error:
-        raise PhotoNotStored(
-            f"The photo of article {display_id} could not be stored in MEDIA_ROOT: "
-            f"{unwritable(error, prepared, media_root)}. The article keeps its old photo; free space "
-            "there or make it writable, then upload the photo again.",
-            article_id=article_id,
-        ) from error
-    try:
-        articles_record_photos(results=[prepared.result])
+        # Until the record commits: the photo may be one retired under this very name (uploaded
+        # again), which the sweep must not remove between the write and the record.
+        with photos_being_stored():
+            _store(display_id, prepared)
+            articles_record_photos(results=[prepared.result])
     except DatabaseError as error:
         # The rest of the save has committed: a 500 page would say it had not. The files written
         # are removed already (articles_record_photos).
@@ -211,14 +191,30 @@ def _store_and_record(display_id: str, prepared: PreparedPhoto) -> None:
         ) from error
 
 
+def _store(display_id: str, prepared: PreparedPhoto) -> None:
+    media_root = Path(settings.MEDIA_ROOT)
+    try:
+        write_photo(prepared, media_root)
+    except OSError as error:
+        raise PhotoNotStored(
+            f"The photo of article {display_id} could not be stored in MEDIA_ROOT: "
+            f"{unwritable(error, prepared, media_root)}. The article keeps its old photo; free space "
+            "there or make it writable, then upload the photo again.",
+            article_id=prepared.result.article_id,
+        ) from error
+
+
 def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
-    """Point articles at the photo files just written for them (image_files), in one transaction;
-    the files they pointed to before are removed once it commits, the new ones if it fails.
+    """Point articles at the photo files just written for them (image_files), in one transaction
+    that retires the files they pointed to before (catalog.retired_photos: pages rendered before
+    still show them) and un-retires the new ones (a photo recorded again under its old name); the
+    new files are removed if it fails.
 
     Until the commit, every page and the content run read the old files, whole, with the old
     fingerprint; after it, the new ones with theirs: the two never disagree. The rows are locked,
     so that of two writers replacing one article's photo (an import and a staff member), each
-    removes the files it replaced, never the ones the other recorded.
+    retires the files it replaced, never the ones the other recorded. Callers that write the files
+    hold photos_being_stored from before the write until this returns.
     """
     results = [result for result in results if result.stored]
     if not results:
@@ -245,7 +241,9 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
                 if result.article_id in present
             ]
             Article.objects.bulk_update(articles, PHOTO_FIELDS, batch_size=RECORDED_PER_STATEMENT)
-            transaction.on_commit(partial(_remove_unused_photos, replaced - written - {""}))
+            recorded = {path for article in articles for path in (article.image, article.image_thumbnail)}
+            photos_retire(paths=replaced - recorded)
+            photos_unretire(paths=recorded)
     except BaseException:
         photos_remove_unrecorded(paths=written)
         raise
@@ -254,13 +252,23 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
 
 
 def photos_remove_unrecorded(*, paths: Iterable[str]) -> None:
-    """Remove photo files written for articles that do not record them (a failed or stopped save).
+    """Remove photo files written for articles that do not record them (a failed or stopped save):
+    never shown, so at once, not after a grace period.
 
-    A path a row records is kept: a photo restored under the name its row already had, say. When
-    the database cannot say (the failure was its connection), the files are kept: an unused file
-    costs disk space, a recorded one removed costs a photo.
+    A path a row records is kept: a photo restored under the name its row already had, say; so is
+    a retired one (the same photo uploaded again under the name it had): pages may still show it,
+    and the sweep removes it in its time. When the database cannot say (the failure was its
+    connection), the files are kept: an unused file costs disk space, a recorded one removed costs
+    a photo.
     """
+    paths = set(paths)
+    if not paths:
+        return
     try:
-        _remove_unused_photos(set(paths))
+        kept = Article.objects.recorded_paths(paths)
+        kept |= set(RetiredPhoto.objects.filter(path__in=paths).values_list("path", flat=True))
     except DatabaseError:
         logger.warning("Could not check which photo files are recorded; keeping them.", exc_info=True)
+        return
+    for path in sorted(paths - kept):
+        default_storage.delete(path)

@@ -29,13 +29,13 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no, on/off)")
 
 
-def env_count(name: str, default: int, *, why: str) -> int:
-    """A whole number of at least 1 (ASCII digits: "²" passes str.isdigit but not int())."""
+def env_count(name: str, default: int, *, why: str, least: int = 1) -> int:
+    """A whole number of at least `least` (ASCII digits: "²" passes str.isdigit but not int())."""
     raw = (os.environ.get(name) or "").strip()
     if not raw:
         return default
-    if not re.fullmatch(r"[0-9]+", raw) or int(raw) < 1:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be a whole number of at least 1 ({why}).")
+    if not re.fullmatch(r"[0-9]+", raw) or int(raw) < least:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be a whole number of at least {least} ({why}).")
     return int(raw)
 
 
@@ -220,6 +220,13 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 # In production a web server or object storage serves MEDIA_ROOT; the demo lets Django do it.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
+# How long a replaced or deleted article's photo files stay on disk before housekeeping removes
+# them (catalog.retired_photos): pages, caches and apps that fetched the old addresses just before
+# go on showing them for a while. A day covers the shop's own caches (minutes) and a browser's
+# cached page (a session). 0: removed by the next sweep.
+RETIRED_PHOTOS_GRACE_SECONDS = env_count(
+    "RETIRED_PHOTOS_GRACE_SECONDS", 24 * 3600, why="seconds a replaced photo stays on disk", least=0
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

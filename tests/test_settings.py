@@ -114,3 +114,15 @@ def test_a_lock_timeout_postgresql_would_refuse_or_round_to_none_is_refused_at_s
     for value in ("-1", "3000000", "0.0004", "five"):
         error = setting_as_read("s.WEB_LOCK_TIMEOUT_SECONDS", WEB_LOCK_TIMEOUT_SECONDS=value)[1]
         assert "WEB_LOCK_TIMEOUT_SECONDS=" in error and "from 0.001" in error, value
+
+
+def test_the_grace_of_retired_photos_is_a_day_unless_set_to_whole_seconds():
+    def grace(value):
+        return setting_as_read("s.RETIRED_PHOTOS_GRACE_SECONDS", RETIRED_PHOTOS_GRACE_SECONDS=value)
+
+    assert grace("") == ("86400", "")
+    assert grace("3600") == ("3600", "")
+    assert grace("0") == ("0", "")  # removed by the next sweep
+    for value in ("-1", "1.5", "a day", "²"):
+        error = grace(value)[1]
+        assert f"RETIRED_PHOTOS_GRACE_SECONDS={value!r} must be a whole number of at least 0" in error, value

@@ -3,7 +3,8 @@
 Start a worker for every queue with `celery -A workers worker` (it consumes all of `task_queues`),
 or dedicate machines: `-Q training` for finishing steps, `-Q chunks` (many processes, many
 machines) for fanned-out work. `celery -A workers beat` runs the schedule: a one-minute tick reads
-the staff-editable TrainingSchedule rows (nightly by default) and sweeps stale runs.
+the staff-editable TrainingSchedule rows (nightly by default) and sweeps stale runs, and an hourly
+one removes photo files retired past their grace period (catalog.retired_photos).
 
 Without REDIS_URL (the demo) recommendations.training runs jobs in a thread of the process that
 triggered them, and CELERY_TASK_ALWAYS_EAGER makes any direct .delay() run in-process too.
@@ -29,6 +30,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 # Margin between a task's soft limit (an exception the task turns into a failed run) and its hard
 # limit (the pool kills the process): time to write the failure and clean up.
 HARD_LIMIT_MARGIN_SECONDS = 300
+# How often beat removes photo files retired past RETIRED_PHOTOS_GRACE_SECONDS: a file removed up to
+# an hour after its grace costs only disk, and a sweep that a running import stopped tries again.
+PHOTO_HOUSEKEEPING_SECONDS = 3600.0
 
 app.conf.update(
     # Chords (chunks as a group, then the finishing step) need a result backend to count finished
@@ -94,6 +98,12 @@ app.conf.update(
             "task": "workers.tasks.training_housekeeping",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        # Removes the photo files of replaced photos and deleted articles once past their grace.
+        "photo-housekeeping": {
+            "task": "workers.tasks.remove_retired_photos",
+            "schedule": PHOTO_HOUSEKEEPING_SECONDS,
+            "options": {"expires": PHOTO_HOUSEKEEPING_SECONDS - 60},
         },
     },
 )

@@ -14,6 +14,7 @@ from typing import Any
 from celery import Task, chord
 from django.conf import settings
 
+from catalog import retired_photos
 from recommendations import training
 from workers.celery import HARD_LIMIT_MARGIN_SECONDS, app
 
@@ -79,3 +80,8 @@ def training_schedule_tick() -> list[str]:
 @app.task
 def training_housekeeping() -> int:
     return training.training_housekeeping()
+
+
+@app.task
+def remove_retired_photos() -> int:
+    return len(retired_photos.photos_remove_retired().removed)

@@ -19,7 +19,8 @@ so that a new photo never overwrites the files an article's row points to: they 
 before the row changed, so a failure in between (a transaction rolled back, an import stopped)
 left the old fingerprint and size recorded beside the new pixels, which caches then kept under
 the old version and the content run embedded under the old fingerprint. The row now switches to
-the new files in one commit and the old ones are removed after it (catalog.services).
+the new files in one commit, which retires the old ones (catalog.retired_photos: removed after a
+grace period, as pages rendered before still show them).
 
 Pure file work (Pillow, no Django), so that worker processes can run it without setting Django up.
 """

@@ -10,7 +10,9 @@ A photo that cannot be written (a full disk, an unwritable MEDIA_ROOT) stops it 
 naming the file it could not write (MediaUnwritable).
 
 A changed photo is written under new names beside the old files, which its article keeps showing
-until its batch is recorded (catalog.services.articles_record_photos). Files written for photos
+until its batch is recorded (catalog.services.articles_record_photos), which retires them (removed
+after a grace period, catalog.retired_photos; the sweep waits for the whole photo phase, which
+may write a photo under a retired name: the same photo back again). Files written for photos
 that end up recorded by no row are removed again, so the disk holds no photo its article does not
 record: those after a bad photo, which the worker processes had already done; a batch interrupted
 by Ctrl-C (which stops this process only: the workers ignore it and finish their share, whose
@@ -47,6 +49,7 @@ from catalog.importer.report import FileReport
 from catalog.importer.schema import IMAGES_DIR
 from catalog.models import Article
 from catalog.progress import Progress
+from catalog.retired_photos import photos_being_stored
 from catalog.services import articles_record_photos, photos_remove_unrecorded
 
 _IMAGE_NAME = re.compile(r"(\d{1,19})\.jpe?g", re.IGNORECASE)
@@ -94,6 +97,25 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
         for article_id, path in photos.items()
     ]
 
+    # The whole photo phase: a photo written under a retired name (one replaced before, back
+    # again) must not be removed by the sweep before its batch is recorded.
+    with photos_being_stored():
+        stored = _store_and_record(tasks, images_dir, progress=progress, workers=workers)
+
+    notes = []
+    if without_article:
+        notes.append(f"{without_article} photos of unknown articles skipped")
+    if ignored:
+        notes.append(f"{ignored} files not named like 0108775015.jpg ignored")
+    return FileReport(
+        IMAGES_DIR, rows=len(tasks), changed=stored, seconds=time.monotonic() - started, notes=notes
+    )
+
+
+def _store_and_record(
+    tasks: list[ImageTask], images_dir: Path, *, progress: Progress, workers: int | None
+) -> int:
+    """Store the tasks' photos and record them in batches; returns how many were stored."""
     stored = 0
     # Results handed over but not recorded yet: removed if the import stops before they are.
     pending: list[ImageResult] = []
@@ -128,15 +150,7 @@ def import_images(images_dir: Path, *, progress: Progress, workers: int | None =
     except BaseException:
         photos_remove_unrecorded(paths=[path for result in pending for path in result.files])
         raise
-
-    notes = []
-    if without_article:
-        notes.append(f"{without_article} photos of unknown articles skipped")
-    if ignored:
-        notes.append(f"{ignored} files not named like 0108775015.jpg ignored")
-    return FileReport(
-        IMAGES_DIR, rows=len(tasks), changed=stored, seconds=time.monotonic() - started, notes=notes
-    )
+    return stored
 
 
 def _relative(path: Path, images_dir: Path) -> str:

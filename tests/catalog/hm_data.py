@@ -20,13 +20,17 @@ def generate(out_dir: Path, **options) -> Path:
     return out_dir
 
 
-def manage_on_sqlite(*args: str, database: Path, media: Path) -> subprocess.CompletedProcess[str]:
-    """`manage.py` in a process of its own on a SQLite file, as the demo runs."""
+def manage_on_sqlite(
+    *args: str, database: Path, media: Path, **environment: str
+) -> subprocess.CompletedProcess[str]:
+    """`manage.py` in a process of its own on a SQLite file, as the demo runs (`environment`: more
+    settings)."""
     env = {
         **{key: value for key, value in os.environ.items() if key in ("PATH", "HOME", "LANG")},
         "ALLOW_INSECURE_SECRET_KEY": "1",
         "DATABASE_URL": f"sqlite:///{database}",
         "MEDIA_ROOT": str(media),
+        **environment,
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],

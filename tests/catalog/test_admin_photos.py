@@ -12,9 +12,10 @@ from django.db.models import QuerySet
 from PIL import Image
 
 from catalog.importer.image_files import processed_fingerprint
-from catalog.models import Article
+from catalog.models import Article, RetiredPhoto
 from catalog.services import PHOTO_FIELDS
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
+from tests.catalog.retired import sweep_after_the_grace
 from tests.factories import ArticleFactory, UserFactory
 from tests.recommendations.hostile_files import (
     cut_out_photo,
@@ -61,6 +62,7 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
 
     save(staff_client, change, form_data(article, photo=upload(first)), django_capture_on_commit_callbacks)
     article.refresh_from_db()
+    first_files = [article.image, article.image_thumbnail]
     version = article.image_sha256[:16]
     assert article.image == f"articles/091/0912345003-{version}.jpg"
     assert article.image_thumbnail == f"articles/thumbnails/091/0912345003-{version}.webp"
@@ -81,7 +83,13 @@ def test_an_uploaded_photo_replaces_the_original_thumbnail_size_and_fingerprint(
     assert (article.image_width, article.image_height) == (200, 300)
     assert article.image_sha256 == hashlib.sha256(second).hexdigest()
     assert (settings.MEDIA_ROOT / article.image).read_bytes() == second
-    # The first photo's files went once the second was recorded.
+    # The first photo's files are retired as the second is recorded: pages rendered before show them
+    # until the sweep removes them after the grace period.
+    assert sorted(RetiredPhoto.objects.values_list("path", flat=True)) == sorted(first_files)
+    assert sorted(stored_files(settings.MEDIA_ROOT)) == sorted(
+        [*first_files, article.image, article.image_thumbnail]
+    )
+    assert sorted(sweep_after_the_grace().removed) == sorted(first_files)
     assert sorted(stored_files(settings.MEDIA_ROOT)) == sorted([article.image, article.image_thumbnail])
 
 

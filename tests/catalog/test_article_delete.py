@@ -1,16 +1,18 @@
-"""Deleting articles removes their photo files once the delete commits, and only then."""
+"""Deleting articles retires their photo files in the delete's transaction: the sweep removes them
+after the grace period (pages rendered before still show them), a delete rolled back retires none."""
 
 import threading
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import ProtectedError
 from PIL import Image
 
 from catalog.importer.image_files import ImageTask, process_image
-from catalog.models import Article
+from catalog.models import Article, RetiredPhoto
 from catalog.services import articles_delete, articles_record_photos
 from tests.catalog.admin_forms import CHANGELIST
+from tests.catalog.retired import sweep_after_the_grace
 from tests.factories import ArticleFactory, PurchaseFactory, UserFactory
 from tests.test_db_locks import other_connection
 
@@ -31,12 +33,17 @@ def with_photo(media, article_id, **fields):
     return ArticleFactory(article_id=article_id, image=paths[0], image_thumbnail=paths[1], **fields)
 
 
+def retired_paths():
+    return set(RetiredPhoto.objects.values_list("path", flat=True))
+
+
 @pytest.mark.parametrize("bulk", [False, True])
-def test_deleting_in_the_admin_removes_the_photo_files(
+def test_deleting_in_the_admin_retires_the_photo_files_and_the_sweep_removes_them(
     client, media, bulk, django_capture_on_commit_callbacks
 ):
     client.force_login(UserFactory(username="staff", is_staff=True, is_superuser=True))
     article = with_photo(media, 912345005)
+    paths = {article.image, article.image_thumbnail}
 
     with django_capture_on_commit_callbacks(execute=True):
         if bulk:
@@ -46,20 +53,24 @@ def test_deleting_in_the_admin_removes_the_photo_files(
         else:
             client.post(f"{CHANGELIST}{article.pk}/delete/", {"post": "yes"})
 
+    # A product page or a cached list rendered a moment before still shows them.
+    assert retired_paths() == paths
+    assert all((media / path).exists() for path in paths)
+    assert sorted(sweep_after_the_grace().removed) == sorted(paths)
     # Nothing left for the media server to serve.
-    assert not (media / article.image).exists() and not (media / article.image_thumbnail).exists()
+    assert not any((media / path).exists() for path in paths)
 
 
-def test_the_files_stay_until_the_delete_commits(media, django_capture_on_commit_callbacks):
+def test_a_delete_rolled_back_retires_nothing(media):
     article = with_photo(media, 912345006)
 
-    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+    with pytest.raises(RuntimeError), transaction.atomic():
         articles_delete(article_ids=[article.pk])
-        assert (media / article.image).exists()
+        assert retired_paths() == {article.image, article.image_thumbnail}
+        raise RuntimeError("a later step of the same transaction failed")
 
-    for callback in callbacks:
-        callback()
-    assert not (media / article.image).exists()
+    assert retired_paths() == set()
+    assert Article.objects.filter(pk=article.pk).exists()
 
 
 def test_a_refused_delete_keeps_the_files(media, django_capture_on_commit_callbacks):
@@ -70,6 +81,7 @@ def test_a_refused_delete_keeps_the_files(media, django_capture_on_commit_callba
         articles_delete(article_ids=[sold.pk])
 
     assert (media / sold.image).exists() and (media / sold.image_thumbnail).exists()
+    assert retired_paths() == set()
 
 
 def test_a_photo_another_article_records_is_kept(media, django_capture_on_commit_callbacks):
@@ -78,7 +90,9 @@ def test_a_photo_another_article_records_is_kept(media, django_capture_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         articles_delete(article_ids=[deleted.pk])
+    sweep = sweep_after_the_grace()
 
+    assert (sweep.removed, sweep.recorded) == ([deleted.image_thumbnail], [deleted.image])
     assert (media / deleted.image).exists()
     assert not (media / deleted.image_thumbnail).exists()
 
@@ -102,7 +116,7 @@ def test_a_photo_stored_for_an_article_deleted_meanwhile_leaves_no_files(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_delete_waiting_for_a_new_photo_to_be_recorded_removes_the_new_files(media):
+def test_a_delete_waiting_for_a_new_photo_to_be_recorded_retires_the_new_files(media):
     """The delete read the photo paths before waiting for the row: a photo recorded meanwhile (by an
     import in its own transaction) left its files on disk, pointed to by no row."""
     article = with_photo(media, 912345010)
@@ -130,4 +144,7 @@ def test_a_delete_waiting_for_a_new_photo_to_be_recorded_removes_the_new_files(m
     deleting.join()
 
     assert not Article.objects.filter(pk=article.pk).exists()
+    # Retired, not left behind recorded by no row (the old files were the importer's to retire).
+    assert retired_paths() == set(new)
+    sweep_after_the_grace()
     assert not any((media / path).exists() for path in new)

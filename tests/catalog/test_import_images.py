@@ -14,7 +14,7 @@ from PIL import Image, ImageCms
 from catalog.importer import images as image_import
 from catalog.importer.errors import ImportInputError
 from catalog.importer.image_files import PHOTO_PROCESSING, THUMBNAIL_WIDTH, ImageTask, process_image
-from catalog.models import Article
+from catalog.models import Article, RetiredPhoto
 from catalog.progress import SilentProgress
 from tests.catalog.hm_data import read_rows, run_import
 from tests.recommendations.hostile_files import (
@@ -435,13 +435,18 @@ def _changed_photos(data_dir: Path) -> list[Path]:
 
 
 def _assert_each_article_shows_what_it_records():
-    """Each recorded file holds the photo its fingerprint names, and no other photo file is stored."""
+    """Each recorded file holds the photo its fingerprint names, and no other photo file is stored
+    but the replaced ones, retired (kept for pages rendered before, catalog.retired_photos)."""
     media = Path(settings.MEDIA_ROOT)
     recorded = set()
     for article in Article.objects.exclude(image=""):
         assert _sha256((media / article.image).read_bytes()) == article.image_sha256, article.display_id
         recorded |= {article.image, article.image_thumbnail}
-    assert {path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()} == recorded
+    retired = set(RetiredPhoto.objects.values_list("path", flat=True))
+    assert not retired & recorded
+    assert {
+        path.relative_to(media).as_posix() for path in media.rglob("*") if path.is_file()
+    } == recorded | retired
 
 
 def test_photos_the_workers_stored_after_a_bad_one_are_neither_recorded_nor_left_on_disk(
@@ -497,9 +502,7 @@ def test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files(hm_
     _assert_each_article_shows_what_it_records()
 
 
-def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_changes(
-    hm_files, django_capture_on_commit_callbacks
-):
+def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_changes(hm_files):
     """Older imports named the files articles/010/0108775015.jpg, and rows record those names."""
     run_import(hm_files)
     article_id = read_rows(hm_files / "articles.csv")[9]["article_id"]
@@ -515,11 +518,12 @@ def test_a_photo_an_older_import_named_by_the_article_alone_is_kept_until_it_cha
     assert Article.objects.get(pk=article.pk).image == older[0]
 
     _changed_photos(hm_files)
-    with django_capture_on_commit_callbacks(execute=True):  # as each batch's commit would
-        run_import(hm_files)
+    run_import(hm_files)
 
     assert Article.objects.get(pk=article.pk).image != older[0]
-    _assert_each_article_shows_what_it_records()  # the older files went
+    # The older files are retired, as any replaced photo's, and go with the sweep.
+    assert set(older) <= set(RetiredPhoto.objects.values_list("path", flat=True))
+    _assert_each_article_shows_what_it_records()
 
 
 def test_a_photo_whose_thumbnail_cannot_be_written_leaves_no_original_behind(tmp_path):

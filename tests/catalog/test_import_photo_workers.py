@@ -1,5 +1,5 @@
 """Imports whose photos are processed by worker processes, stopped part way: no file is left that
-no article records."""
+no article records (but the replaced ones, retired)."""
 
 import os
 import signal
@@ -49,9 +49,7 @@ def test_a_photo_removed_after_the_import_listed_it_leaves_no_file_of_its_worker
     _assert_each_article_shows_what_it_records()
 
 
-def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(
-    hm_files, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(hm_files, monkeypatch):
     """A terminal sends Ctrl-C to every process of its group: workers it stopped dropped their
     share's results with their photos stored (the import itself stops, and removes those it was
     handed: test_photos_of_a_batch_interrupted_before_it_was_recorded_leave_no_files)."""
@@ -61,8 +59,7 @@ def test_a_ctrl_c_that_reaches_the_workers_leaves_the_import_running(
     monkeypatch.setattr(image_import, "process_images", interrupted_then_processed)
 
     try:
-        with django_capture_on_commit_callbacks(execute=True):  # the replaced files go, as on a commit
-            report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
+        report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
     except KeyboardInterrupt:  # raised on, it would stop the test run
         pytest.fail("the Ctrl-C the workers received stopped the import from inside them")
 
@@ -97,9 +94,7 @@ class _InterruptedAsTheyStart(ProcessPoolExecutor):
         self.watchdog.cancel()
 
 
-def test_a_ctrl_c_that_reaches_workers_still_starting_leaves_the_import_running(
-    hm_files, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_a_ctrl_c_that_reaches_workers_still_starting_leaves_the_import_running(hm_files, monkeypatch):
     """A worker's initializer ignores Ctrl-C only once the worker has started: one signalled before
     died, and the broken pool killed the others as they wrote photos (orphans, temporary files)."""
     monkeypatch.setattr(image_import, "POOL_THRESHOLD", 1)
@@ -107,8 +102,7 @@ def test_a_ctrl_c_that_reaches_workers_still_starting_leaves_the_import_running(
     photos = _changed_photos(hm_files)
     monkeypatch.setattr(image_import, "ProcessPoolExecutor", _InterruptedAsTheyStart)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
+    report = image_import.import_images(hm_files / "images", progress=SilentProgress(), workers=2)
 
     assert report.changed == len(photos)
     _assert_each_article_shows_what_it_records()

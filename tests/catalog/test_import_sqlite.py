@@ -3,6 +3,7 @@
 import sqlite3
 
 import pytest
+from PIL import Image
 
 from tests.catalog.hm_data import copy_dataset, line_count, manage_on_sqlite, read_rows, set_field
 
@@ -120,3 +121,24 @@ def test_a_purchase_of_an_article_id_of_more_than_ten_digits_is_refused_on_sqlit
         "H&M article ids have at most 10 digits" in result.stderr
     )
     assert _counts(database)[2] == purchases
+
+
+def test_on_sqlite_a_replaced_photo_is_retired_and_removed_by_hand_after_its_grace(sqlite_shop):
+    """The demo has no advisory locks and no beat (catalog.retired_photos): the command does it."""
+    database, data, media = sqlite_shop
+    assert manage_on_sqlite("import_hm", str(data), database=database, media=media).returncode == 0
+    Image.new("RGB", (60, 90), "red").save(sorted((data / "images").rglob("*.jpg"))[0], "JPEG")
+    second = manage_on_sqlite("import_hm", str(data), database=database, media=media)
+    assert second.returncode == 0, second.stderr
+    with sqlite3.connect(database) as db:
+        retired = [path for (path,) in db.execute("SELECT path FROM catalog_retiredphoto ORDER BY path")]
+    assert len(retired) == 2 and all((media / path).exists() for path in retired)
+
+    within = manage_on_sqlite("remove_retired_photos", database=database, media=media)
+    past = manage_on_sqlite(
+        "remove_retired_photos", database=database, media=media, RETIRED_PHOTOS_GRACE_SECONDS="0"
+    )
+
+    assert within.stdout.splitlines() == ["0 retired photo files removed (retired over 24 hours ago)."]
+    assert past.stdout.splitlines()[:2] == [f"removed {path}" for path in retired], past.stderr
+    assert not any((media / path).exists() for path in retired)

@@ -36,3 +36,14 @@ def test_long_idempotent_jobs_are_acknowledged_late_one_at_a_time():
 def test_only_chunk_tasks_keep_results_for_the_chord():
     assert app.conf.task_ignore_result is True
     assert app.tasks["workers.tasks.run_chunk"].ignore_result is False
+
+
+def test_beat_removes_retired_photos_hourly_on_the_housekeeping_queue():
+    app.loader.import_default_modules()
+    (entry,) = [
+        entry for entry in app.conf.beat_schedule.values() if entry["task"].endswith("remove_retired_photos")
+    ]
+    assert entry["schedule"] == 3600
+    # Not routed to the training or chunks queues: the default, housekeeping.
+    assert entry["task"] not in app.conf.task_routes
+    assert app.conf.task_default_queue == "housekeeping"

@@ -1,0 +1,266 @@
+"""A replaced photo's files are retired, not removed: pages rendered a moment before still show
+them. The housekeeping sweep removes them after the grace period, never while a writer may be
+storing a photo under the same name."""
+
+import datetime as dt
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from django.db import DatabaseError, connections, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from PIL import Image
+
+from catalog.importer import images as image_import
+from catalog.importer.image_files import ImageTask, process_image
+from catalog.models import Article, ArticleQuerySet, RetiredPhoto
+from catalog.retired_photos import photos_being_stored, photos_remove_retired
+from catalog.services import article_replace_photo, articles_delete, articles_record_photos
+from tests.catalog.hm_data import run_import
+from tests.catalog.retired import DAY, on_disk, retire_long_ago, sweep_after_the_grace
+from tests.factories import ArticleFactory
+from workers import tasks
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def photo(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 90), colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def stored(media: Path, article_id: int, colour: str):
+    """A photo written as an import writes it, not recorded yet; one colour is one photo, byte for
+    byte, so the same colour again is stored under the same names."""
+    source = media.parent / f"{article_id:010d}-{colour}.jpg"
+    source.write_bytes(photo(colour))
+    return process_image(ImageTask(str(source), article_id, "", str(media)))
+
+
+def retired() -> set[str]:
+    return set(RetiredPhoto.objects.values_list("path", flat=True))
+
+
+def in_another_thread(work):
+    """`work()`'s result, run on a connection of its own (another process's, as far as PostgreSQL knows)."""
+    outcome = {}
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # handed back to the test
+            outcome["error"] = error
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
+
+
+def test_a_replaced_photo_is_retired_and_stays_on_disk(media, django_capture_on_commit_callbacks):
+    article = ArticleFactory(article_id=912345101)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_record_photos(results=[first])
+        articles_record_photos(results=[second])
+
+    article.refresh_from_db()
+    assert (article.image, article.image_thumbnail) == second.files
+    # A product page rendered a moment before, or a list a proxy cached, still shows these.
+    assert on_disk(media, first.files) == [True, True]
+    assert retired() == set(first.files)
+
+
+def test_a_replacement_rolled_back_retires_nothing(media):
+    article = ArticleFactory(article_id=912345102)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+    articles_record_photos(results=[first])
+
+    with pytest.raises(RuntimeError), transaction.atomic():
+        articles_record_photos(results=[second])
+        assert retired() == set(first.files)
+        raise RuntimeError("a later step of the same transaction failed")
+
+    article.refresh_from_db()
+    assert (article.image, article.image_thumbnail) == first.files
+    assert retired() == set()
+
+
+def test_the_sweep_removes_only_files_past_the_grace_that_no_article_records(media, settings):
+    settings.RETIRED_PHOTOS_GRACE_SECONDS = 3600
+    old, young, shared = "articles/091/old.jpg", "articles/091/young.jpg", "articles/091/shared.jpg"
+    retire_long_ago(old, media=media, ago=dt.timedelta(hours=2))
+    retire_long_ago(young, media=media, ago=dt.timedelta(minutes=30))
+    # Paths were free text in the admin once: another article may record a retired one.
+    retire_long_ago(shared, media=media, ago=dt.timedelta(hours=2))
+    ArticleFactory(image=shared)
+    # Written by an upload that has not recorded it yet: no retired row, never removed.
+    unrecorded = media / "articles/091/0912345103-1a2b3c4d5e6f7a8b.jpg"
+    unrecorded.write_bytes(b"photo")
+
+    sweep = photos_remove_retired()
+
+    assert (sweep.removed, sweep.recorded, sweep.stopped_for_writer) == ([old], [shared], False)
+    assert on_disk(media, [old, young, shared]) == [False, True, True]
+    assert unrecorded.exists()
+    assert retired() == {young}
+
+
+def test_a_retired_photo_recorded_again_is_unretired_and_kept(media, django_capture_on_commit_callbacks):
+    """The same photo uploaded again (or restored) is stored under the name it had."""
+    article = ArticleFactory(article_id=912345104)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+    articles_record_photos(results=[first])
+    articles_record_photos(results=[second])
+    again = stored(media, article.pk, "red")
+    assert again.files == first.files
+
+    with django_capture_on_commit_callbacks(execute=True):
+        articles_record_photos(results=[again])
+
+    assert retired() == set(second.files)
+    assert sorted(sweep_after_the_grace().removed) == sorted(second.files)
+    assert on_disk(media, first.files) == [True, True]
+
+
+def test_a_failed_record_of_a_retired_photo_written_again_keeps_its_files(media, monkeypatch):
+    """Files a failed save wrote are removed at once, as never shown; but the same photo uploaded
+    again wrote a retired one's names, which pages rendered before the replacement still show."""
+    article = ArticleFactory(article_id=912345105)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+    articles_record_photos(results=[first])
+    articles_record_photos(results=[second])
+    again = stored(media, article.pk, "red")
+
+    def connection_lost(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QuerySet, "bulk_update", connection_lost)
+    with pytest.raises(DatabaseError):
+        articles_record_photos(results=[again])
+
+    assert on_disk(media, first.files) == [True, True]
+    assert retired() == set(first.files)
+
+
+def test_the_sweep_stops_while_a_writer_stores_photos(media):
+    path = "articles/091/0912345106-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(path, media=media)
+    holding, done = threading.Event(), threading.Event()
+
+    def store():
+        try:
+            with photos_being_stored():
+                holding.set()
+                done.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    writer = threading.Thread(target=store)
+    writer.start()
+    try:
+        assert holding.wait(timeout=30)
+        sweep = photos_remove_retired()
+    finally:
+        done.set()
+        writer.join(timeout=30)
+
+    assert (sweep.stopped_for_writer, sweep.removed) == (True, [])
+    assert on_disk(media, [path]) == [True] and retired() == {path}
+    # The writer is done: the next round removes it.
+    assert photos_remove_retired().removed == [path]
+    assert on_disk(media, [path]) == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_photo_uploaded_again_under_its_retired_name_survives_a_sweep_before_it_is_recorded(
+    media, monkeypatch
+):
+    """Photos are named by their fingerprint: the first photo uploaded again is written under its
+    retired names. A sweep between that write and the record (in another process) found them
+    retired a day ago and recorded by no article, and removed the files just written."""
+    article = ArticleFactory(article_id=912345107)
+    for colour in ("red", "blue"):
+        with transaction.atomic():  # committed for real: the files are written as it commits
+            article_replace_photo(article=article, data=photo(colour))
+        article.refresh_from_db()
+        if colour == "red":
+            first = (article.image, article.image_thumbnail)
+    RetiredPhoto.objects.update(retired_at=timezone.now() - 2 * DAY)
+    sweeps = []
+
+    def sweep_then_record(*, results):
+        sweeps.append(in_another_thread(photos_remove_retired))
+        articles_record_photos(results=results)
+
+    monkeypatch.setattr("catalog.services.articles_record_photos", sweep_then_record)
+    with transaction.atomic():
+        article_replace_photo(article=article, data=photo("red"))
+
+    article.refresh_from_db()
+    assert (article.image, article.image_thumbnail) == first
+    assert on_disk(media, first) == [True, True]
+    assert [sweep.stopped_for_writer for sweep in sweeps] == [True]
+    assert not retired() & set(first)
+
+
+def test_an_import_holds_off_the_sweep_while_it_stores_photos(hm_files, monkeypatch):
+    sweeps = []
+
+    def sweep_then_record(*, results):
+        if results:
+            sweeps.append(in_another_thread(photos_remove_retired))
+        articles_record_photos(results=results)
+
+    monkeypatch.setattr(image_import, "articles_record_photos", sweep_then_record)
+    run_import(hm_files)
+
+    assert sweeps and all(sweep.stopped_for_writer for sweep in sweeps)
+    assert Article.objects.filter(image="").count() == 0
+
+
+def test_the_housekeeping_task_removes_retired_files(media):
+    path = "articles/091/0912345110-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(path, media=media)
+
+    assert tasks.remove_retired_photos() == 1
+    assert on_disk(media, [path]) == [False]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(media, monkeypatch):
+    """Paths were free text once: two articles may record one. The sweep found it recorded and
+    forgot its row; the last article recording it, deleted meanwhile, had retired it anew, and the
+    file was then kept for good, recorded by no row."""
+    shared = "articles/091/shared.jpg"
+    retire_long_ago(shared, media=media)
+    last = ArticleFactory(article_id=912345112, image=shared)
+    recorded_paths = ArticleQuerySet.recorded_paths
+
+    def deleted_meanwhile(queryset, paths):
+        recorded = recorded_paths(queryset, paths)
+        in_another_thread(lambda: articles_delete(article_ids=[last.pk]))
+        return recorded
+
+    monkeypatch.setattr(ArticleQuerySet, "recorded_paths", deleted_meanwhile)
+    sweep = photos_remove_retired()
+
+    assert sweep.recorded == [shared]
+    assert retired() == {shared} and on_disk(media, [shared]) == [True]
+    monkeypatch.undo()
+    assert sweep_after_the_grace().removed == [shared]
