@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 # PostgreSQL's binary date format counts days from 2000-01-01; we use the same epoch everywhere.
 DAY_EPOCH = dt.date(2000, 1, 1)
 FETCH_BATCH_ROWS = 50_000
+# sorted_distinct: a table of flags beats sorting up to about 128 flags per value (89,000 values:
+# 1.9 ms against 4.1 ms sorting at 29 flags a value, 3.5 against 3.9 at 128).
+DENSE_FLAGS_PER_VALUE = 64
 # PostgreSQL hands a COPY out one row per message, and taking 29M messages one at a time cost
 # more than the server's whole scan (2.0 s client CPU vs 0.5 s server for 3M rows here). So the
 # server packs each block of heap pages into one bytea of fixed-width rows instead, and two
@@ -223,9 +226,16 @@ def _concatenate(blocks: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> Pur
     return PurchaseLog(*(np.concatenate([block[i] for block in blocks]) for i in range(3)))
 
 
-def sorted_distinct(values: np.ndarray) -> np.ndarray:
+def sorted_distinct(values: np.ndarray, *, below: int | None = None) -> np.ndarray:
     """np.unique(values) by sorting: numpy 2's hash table took 0.52 CPU-s where sorting took 0.12
-    (3M purchases' customer ids, 118k distinct)."""
+    (3M purchases' customer ids, 118k distinct).
+
+    With `below` (every value is in [0, below)) and few enough possible values, by flagging
+    each value in a table instead."""
+    if below is not None and below <= DENSE_FLAGS_PER_VALUE * values.size:
+        present = np.zeros(below, dtype=bool)
+        present[values] = True
+        return np.flatnonzero(present)
     values = np.sort(values)
     return values[run_starts(values)]
 

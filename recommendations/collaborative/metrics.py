@@ -9,11 +9,11 @@ customers who bought something in the held-out week, including those the model k
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import chain
 
 import numpy as np
 
-from recommendations.collaborative.interactions import IdMap, rank_within
+from recommendations.collaborative.interactions import rank_within
+from recommendations.collaborative.lists import Lists
 
 K = 12
 
@@ -36,39 +36,42 @@ def average_precision(actual: Iterable[int], predicted: Sequence[int], k: int = 
 def mean_average_precision(
     actual: Mapping[int, Iterable[int]], predicted: Mapping[int, Sequence[int]], k: int = K
 ) -> float:
-    """Mean over every customer in `actual`; a customer missing from `predicted` scores 0.
-
-    `average_precision` for every customer at once over flat numpy arrays: the held-out week
-    scores five recommenders for 20,000 customers, 0.7 s one customer at a time.
-    """
+    """Mean over every customer in `actual`; a customer missing from `predicted` scores 0."""
     if not actual:
         return 0.0
     customers = list(actual)
-    truth_owners, truth_items = _flatten([set(actual[customer]) for customer in customers])
-    owners, items = _flatten([predicted.get(customer, ())[:k] for customer in customers])
-    # Only predictions of an article someone bought can score: code those articles, then key
-    # every (customer, article) pair.
-    articles = IdMap.of(truth_items)
-    codes = articles.positions(items).astype(np.int64)
-    keys = np.where(codes >= 0, owners * len(articles) + codes, -1)
-    truth_keys = IdMap.of(truth_owners * len(articles) + articles.positions(truth_items))
-    relevant = truth_keys.positions(keys) >= 0
-    # A repeated prediction counts once: only each key's first place (lists are in rank order).
-    first = np.zeros(keys.size, dtype=bool)
-    first[np.unique(keys, return_index=True)[1]] = True
-    relevant &= first
+    precisions = average_precisions(
+        Lists.of([set(actual[customer]) for customer in customers]),
+        Lists.of([predicted.get(customer, ()) for customer in customers]),
+        k,
+    )
+    return float(np.sum(precisions) / len(customers))
+
+
+def average_precisions(actual: Lists, predicted: Lists, k: int = K) -> np.ndarray:
+    """`average_precision` of every customer at once, over flat numpy arrays (0 for a customer
+    who bought nothing). `actual` lists each customer's distinct purchases.
+
+    Each prediction is compared with every purchase of its customer: a dozen predictions and a
+    few purchases each, so a few comparisons per prediction (the held-out week's 240,000
+    predictions of a recommender in 40 ms, where looking the articles up by sorting took 100).
+    """
+    predicted = predicted.first(k)
+    owners, items = predicted.owners, predicted.items
+    bounds = actual.bounds()
+    counts = np.diff(bounds)[owners]
+    # Every (prediction, purchase of the same customer) pair.
+    prediction = np.repeat(np.arange(items.size), counts)
+    purchase = np.arange(prediction.size) + np.repeat(bounds[owners] - np.cumsum(counts) + counts, counts)
+    matched = items[prediction] == actual.items[purchase]
+    prediction, purchase = prediction[matched], purchase[matched]
+    # A repeated prediction counts once: only the first prediction matching each purchase.
+    relevant = np.zeros(items.size, dtype=bool)
+    relevant[prediction[np.unique(purchase, return_index=True)[1]]] = True
     rank = rank_within(owners) + 1
     hits = np.cumsum(relevant, dtype=np.int64)
-    hits -= (hits - relevant)[np.arange(keys.size) - rank + 1]  # hits within the customer's own list
+    hits -= (hits - relevant)[np.arange(items.size) - rank + 1]  # hits within the customer's own list
     precision_sums = np.bincount(
-        owners, weights=np.where(relevant, hits / rank, 0.0), minlength=len(customers)
+        owners, weights=np.where(relevant, hits / rank, 0.0), minlength=actual.customers
     )
-    sizes = np.minimum(np.bincount(truth_owners, minlength=len(customers)), k)
-    return float(np.sum(precision_sums / np.maximum(sizes, 1)) / len(customers))
-
-
-def _flatten(lists: list[set[int]] | list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, item): every item of every list, owners numbered 0..len(lists)-1, in order."""
-    lengths = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
-    items = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(lengths.sum()))
-    return np.repeat(np.arange(len(lists), dtype=np.int64), lengths), items
+    return precision_sums / np.maximum(np.minimum(np.diff(bounds), k), 1)

@@ -14,7 +14,8 @@ from recommendations.collaborative.evaluation import (
     split_last_week,
 )
 from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, day_number
-from recommendations.collaborative.popularity import TrendTable, trending_scores
+from recommendations.collaborative.metrics import mean_average_precision
+from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 from tests.recommendations.collaborative.planted import LAST_DAY, two_taste_log
 
 SMALL_ALS = AlsParameters(factors=4, regularization=0.5, iterations=5, alpha=1.0, use_gpu=False)
@@ -183,3 +184,56 @@ def test_the_evaluation_ranks_every_customer_as_the_serving_blend_ranks_them_one
     assert {
         customer: evaluation.predictions["map12_blend"][customer] for customer in one_by_one
     } == one_by_one
+
+
+def test_every_metric_is_the_mean_average_precision_of_the_lists_it_keeps_per_customer():
+    log, _ = two_taste_log(customers_per_taste=400, articles_per_taste=15, purchases_each=8)
+    catalogue = _catalogue(sorted(set(log.articles.tolist())))
+    split = split_last_week(log)
+
+    # A sample is drawn in random order: the mean must add the customers up in that order, as
+    # mean_average_precision does, to be equal to the last digit.
+    evaluation = evaluate(
+        log,
+        catalogue,
+        als=SMALL_ALS,
+        weights=BlendWeights(),
+        matrix_half_life_days=None,
+        sample_customers=len(split.truth) - 1,
+    )
+
+    assert set(evaluation.predictions) == set(evaluation.metrics) - {"eval_customers"}
+    for name, predicted in evaluation.predictions.items():
+        assert sorted(predicted) == sorted(evaluation.truth) and len(predicted) == len(split.truth) - 1
+        assert evaluation.metrics[name] == mean_average_precision(evaluation.truth, predicted)
+
+
+def test_topped_up_lists_add_last_weeks_best_sellers_and_cold_customers_get_trending():
+    log, _ = two_taste_log(customers_per_taste=40, articles_per_taste=15, purchases_each=8)
+    # Two customers first seen in the held-out week: no history, no ALS list.
+    log = PurchaseLog(
+        np.r_[log.customers, [9001, 9002]].astype(np.int32),
+        np.r_[log.articles, log.articles[:2]],
+        np.r_[log.days, [day_number(LAST_DAY)] * 2].astype(np.int32),
+    )
+    catalogue = _catalogue(sorted(set(log.articles.tolist())))
+    split = split_last_week(log)
+    popular = popular_last_week(split.train, reference_day=split.cutoff, k=12)
+    trend = TrendTable.build(*trending_scores(split.train, reference_day=split.cutoff), catalogue)
+
+    predictions = evaluate(
+        log, catalogue, als=SMALL_ALS, weights=BlendWeights(), matrix_half_life_days=None
+    ).predictions
+
+    for customer in split.truth:
+        for alone in ("map12_buy_again", "map12_als"):
+            items = predictions[alone][customer]
+            topped = predictions[f"{alone}_popular"][customer]
+            assert topped == (items + [article for article in popular if article not in items])[:12]
+    for customer in (9001, 9002):
+        assert predictions["map12_als"][customer] == predictions["map12_buy_again"][customer] == []
+        assert predictions["map12_blend"][customer] == trend.top_overall[:12]
+        assert predictions["map12_popular_last_week"][customer] == popular
+    assert 9003 not in predictions["map12_blend"]
+    with pytest.raises(KeyError):
+        predictions["map12_blend"][9003]

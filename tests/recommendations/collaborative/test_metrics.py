@@ -2,7 +2,12 @@ import random
 
 import pytest
 
-from recommendations.collaborative.metrics import average_precision, mean_average_precision
+from recommendations.collaborative.lists import Lists
+from recommendations.collaborative.metrics import (
+    average_precision,
+    average_precisions,
+    mean_average_precision,
+)
 
 
 def test_it_scores_a_perfect_prediction_as_one():
@@ -49,3 +54,21 @@ def test_the_mean_equals_the_mean_of_each_customers_average_precision():
         average_precision(items, predicted.get(customer, [])) for customer, items in actual.items()
     )
     assert mean_average_precision(actual, predicted) == pytest.approx(expected / len(actual), rel=1e-12)
+
+
+def test_the_flat_average_precisions_equal_each_customers_average_precision_exactly():
+    rng = random.Random(11)
+    # 200 customers: some bought nothing, some more than twelve articles; lists of 0-20 items
+    # (shorter and longer than twelve) with repeats, customers' lists of any length.
+    actual = [{rng.randrange(40) for _ in range(rng.choice([0, 1, 3, 8, 20]))} for _ in range(200)]
+    predicted = [[rng.randrange(40) for _ in range(rng.randrange(21))] for _ in range(200)]
+    assert any(len(set(items[:12])) < len(items[:12]) for items in predicted)
+    assert any(len(items) < 12 for items in predicted) and any(len(items) > 12 for items in actual)
+
+    precisions = average_precisions(Lists.of(actual), Lists.of(predicted))
+
+    # Same additions in the same order as the loop: equal to the last digit, not approximately.
+    assert precisions.tolist() == [
+        average_precision(items, predicted[customer]) for customer, items in enumerate(actual)
+    ]
+    assert precisions.shape == (200,) and not precisions[[not items for items in actual]].any()
