@@ -74,12 +74,15 @@ def test_an_unknown_username_with_a_password_too_long_is_refused_unhashed(client
     assert PASSWORD_TOO_LONG in response.text
 
 
-def test_the_admin_login_refuses_a_password_too_long_unhashed(client):
+def test_the_admin_login_refuses_a_password_too_long_unhashed_and_says_why(client):
+    """The admin's form called it a wrong password: the backend's refusal reads as one."""
     UserFactory(username="staff", is_staff=True)
     with hashes() as encode:
         response = client.post("/admin/login/", {"username": "staff", "password": TOO_LONG})
     assert encode.call_count == 0
     assert response.status_code == 200
+    assert PASSWORD_TOO_LONG in response.text
+    assert "Please enter the correct username and password" not in response.text
     assert "_auth_user_id" not in client.session
 
 
