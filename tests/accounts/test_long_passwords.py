@@ -141,3 +141,13 @@ def test_account_deletion_refuses_a_password_too_long_unhashed(client, alice):
     assert api.status_code == 400
     assert api.json()["password"] == [PASSWORD_TOO_LONG]
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_api_schema_gives_the_longest_password_and_its_400(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    for path, method in [("/api/v1/auth/token/", "post"), ("/api/v1/me/", "delete")]:
+        operation = schema["paths"][path][method]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert components[body]["properties"]["password"]["maxLength"] == MAX_PASSWORD_LENGTH, path
+        assert f"longer than {MAX_PASSWORD_LENGTH} characters" in operation["responses"]["400"]["description"]
