@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import generics, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -26,7 +26,12 @@ from rest_framework.views import APIView
 from accounts import login_limits
 from accounts.forms import TOO_MANY_FAILURES, WRONG_PASSWORD, check_current_password
 from accounts.models import Customer, Purchase
-from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
+from accounts.password_lengths import (
+    MAX_PASSWORD_LENGTH,
+    PASSWORD_TOO_LONG,
+    PASSWORD_TOO_LONG_CODE,
+    password_too_long,
+)
 from accounts.selectors import customer_data_export, customer_for_user
 from accounts.services import account_delete, user_tokens_revoke
 from catalog.api import ArticleSerializer
@@ -56,14 +61,33 @@ class LoggedInAPIView(APIView):
         return request.user
 
 
+@extend_schema_serializer(component_name="AuthToken")  # DRF's, whose password has no limit
+class TokenSerializer(AuthTokenSerializer):
+    password = serializers.CharField(
+        label="Password",
+        style={"input_type": "password"},
+        trim_whitespace=False,
+        write_only=True,
+        # For the schema: refuse_a_password_too_long answers one first.
+        max_length=MAX_PASSWORD_LENGTH,
+    )
+
+
 class TokenView(ObtainAuthToken):
     """DRF's username + password → token, answering 429 with the reason once failed logins from the
     caller's address or for the username have reached their limit (accounts/login_limits.py)."""
 
+    serializer_class = TokenSerializer
+
     @extend_schema(
         responses={
-            200: AuthTokenSerializer,
-            400: OpenApiResponse(description="The username and password do not match an account."),
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                description=(
+                    "The username and password do not match an account, or the password is longer "
+                    f"than {MAX_PASSWORD_LENGTH} characters (no account's is)."
+                )
+            ),
             429: OpenApiResponse(description="Too many failed logins: the message says how long to wait."),
         }
     )
@@ -130,9 +154,13 @@ class PurchasePagination(PageNumberPagination):
 
 
 class PasswordSerializer(serializers.Serializer[object]):
-    # min_length: the schema then says what DRF refuses anyway, an empty password (as "blank").
+    # min_length and max_length: the schema then says what is refused anyway, an empty password
+    # (by DRF, as "blank") and one too long (by refuse_a_password_too_long, first).
     password = serializers.CharField(
-        trim_whitespace=False, min_length=1, help_text="The account's current password."
+        trim_whitespace=False,
+        min_length=1,
+        max_length=MAX_PASSWORD_LENGTH,
+        help_text="The account's current password.",
     )
 
 
@@ -152,7 +180,12 @@ class MeView(LoggedInAPIView):
         request=PasswordSerializer,
         responses={
             204: OpenApiResponse(description="The account and everything held about it are deleted."),
-            400: OpenApiResponse(description="No password was sent, or an empty one."),
+            400: OpenApiResponse(
+                description=(
+                    "No password was sent, an empty one, or one longer than "
+                    f"{MAX_PASSWORD_LENGTH} characters."
+                )
+            ),
             403: OpenApiResponse(description="The password is wrong."),
             429: OpenApiResponse(description="Too many wrong passwords (the login limits)."),
             # It erases a customer, which waits for an import's lock a few seconds at most.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.admin.forms import AdminPasswordChangeForm
+from django.contrib.admin.forms import AdminAuthenticationForm, AdminPasswordChangeForm
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UserCreationForm
 from django.contrib.auth.models import User
@@ -39,6 +39,12 @@ class LoginForm(AuthenticationForm):
         if self.request is not None and login_limits.refused_by_the_limits(self.request):
             return forms.ValidationError(login_limits.refused_message(), code=TOO_MANY_FAILURES)
         return super().get_invalid_login_error()
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's login form (staff only, in the admin's words) saying why it refuses as the
+    shop's does: the backend's refusal of a password too long or of a login past the limits reads
+    as a wrong password otherwise."""
 
 
 class SignUpForm(UserCreationForm):

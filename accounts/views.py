@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.contrib import admin, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
@@ -19,11 +19,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.forms import (
     AccountDeleteForm,
+    AdminLoginForm,
     CountedAdminPasswordChangeForm,
     CountedPasswordChangeForm,
     SignUpForm,
@@ -171,37 +173,19 @@ def admin_password_change(request: HttpRequest) -> HttpResponseBase:
     return view(request)
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-def admin_login(request: HttpRequest) -> HttpResponse:
-    """The admin's login (AdminSite.login) with `next` taken only as a path on this site, as the
-    shop's login takes it. Routed before admin.site.urls, at the same address.
-
-    Django's followed a relative `next` ("welcome", to /admin/login/welcome, a 404) and any address
-    on this host, and one it refused (another site's) sent staff to LOGIN_REDIRECT_URL, the shop's
-    account page. Any other `next` is the admin's index here, where the admin goes when none is
-    given; the login page itself too, a detour through one more redirect."""
-    for method in ("GET", "POST"):
-        data = getattr(request, method)
-        target = data.get(REDIRECT_FIELD_NAME)
-        if target is None:
-            continue
-        if not _is_a_path_on_this_site(request, target) or urlsplit(target).path == request.path:
-            data = data.copy()
-            data[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=admin.site.name)
-            setattr(request, method, data)
-    return admin.site.login(request)
-
-
 class _PathOnlyNext(auth_views.RedirectURLMixin):
     """`next` taken only as a path on this site, as sign-up takes it: Django's views follow a
     relative one ("welcome") from their own page, to /accounts/login/welcome, a 404. Nor back to
-    the page itself: a signed-in shopper reloading the login page was refused as a loop (a 500)."""
+    the page itself: a signed-in shopper reloading the login page was refused as a loop (a 500).
+    Any other `next` is the view's default (get_default_redirect_url)."""
 
     request: HttpRequest  # the view's, which this mixin goes beside
 
     def get_redirect_url(self) -> str:
         target: str = super().get_redirect_url()
-        return target if target.startswith("/") and target != self.request.path else ""
+        # Its path, whatever the query: "/admin/login/?next=/admin/login/" is this page again.
+        this_page = urlsplit(target).path == self.request.path
+        return target if _is_a_path_on_this_site(self.request, target) and not this_page else ""
 
 
 class LoginView(_PathOnlyNext, auth_views.LoginView):
@@ -224,3 +208,51 @@ class LogoutView(_PathOnlyNext, auth_views.LogoutView):
         if was_logged_in:
             messages.info(request, "You have logged out.")
         return response
+
+
+class AdminLoginView(_PathOnlyNext, auth_views.LoginView):
+    """The admin's login: Django's LoginView as AdminSite.login sets it up, with `next` taken as
+    the shop's login takes it (_PathOnlyNext) and the reasons it gives (AdminLoginForm).
+
+    AdminSite.login followed a relative `next` ("welcome", to /admin/login/welcome, a 404) and any
+    address on this host, and one it refused (another site's) sent staff to LOGIN_REDIRECT_URL,
+    the shop's account page: the admin's index here, where the admin goes when none is given."""
+
+    form_class = AdminLoginForm
+    template_name = "admin/login.html"
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        # As AdminSite.login: staff signed in already have nothing to log in to. Not
+        # redirect_authenticated_user: a shopper signed in is sent here by every admin page, and
+        # is told on it that their login is not staff's.
+        if admin.site.has_permission(request):
+            return HttpResponseRedirect(self.get_default_redirect_url())
+        return super().get(request, *args, **kwargs)
+
+    def get_default_redirect_url(self) -> str:
+        return reverse("admin:index", current_app=admin.site.name)
+
+    def get_context_data(self, **kwargs: object) -> dict[str, object]:
+        # The form carries where the login will lead, a refused `next` replaced, so that the page
+        # shows no address it will not follow.
+        return {**super().get_context_data(**kwargs), self.redirect_field_name: self.get_success_url()}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def admin_login(request: HttpRequest) -> HttpResponseBase:
+    """The admin's login page, AdminSite.login with AdminLoginView. Routed before admin.site.urls,
+    at the same address, so the admin's links and redirects lead here.
+
+    AdminSite.login's few lines rather than a call to it, as admin_password_change does: it names
+    Django's LoginView in its body and rewrites no `next`."""
+    request.current_app = admin.site.name
+    view = AdminLoginView.as_view(
+        extra_context={
+            **admin.site.each_context(request),
+            "title": _("Log in"),
+            "subtitle": None,
+            "app_path": request.get_full_path(),
+            "username": request.user.get_username(),
+        }
+    )
+    return view(request)

@@ -66,7 +66,7 @@ SEARCH_DOCUMENT_SQL = f"""
 
 # Longer queries are pasted text, not searches; cutting them keeps the query plan cheap.
 MAX_QUERY_CHARS = 200
-# SQLite's fallback ANDs one icontains per word; more words than this only slow it down.
+# SQLite's fallback ANDs one match per word; more words than this only slow it down.
 MAX_FALLBACK_TERMS = 8
 # Words shoppers type for what the catalogue names otherwise, rewritten before both halves of the
 # search (the words and the photos). The catalogue's own words are on the right: H&M's colour
@@ -187,41 +187,60 @@ def _fallback_condition(query: str) -> Q:
     phrase's words count one by one, without their quote marks.
 
     Exclusions are split off first, as PostgreSQL's websearch syntax reads them: taken for a word,
-    "-red" was required, minus sign and all, so "dress -red" found a "dark-red" dress and no other."""
+    "-red" was required, minus sign and all, so "dress -red" found a "dark-red" dress and no other.
+    They all apply, however long the query: past MAX_FALLBACK_TERMS it is wanted words that are
+    left out (a wider result the shopper can narrow), never an exclusion (a "-black" that silently
+    shows black dresses)."""
     wanted, excluded = split_exclusions(query)
-    wanted_terms = _fallback_terms(wanted)
     excluded_terms = [_fallback_terms(phrase) for phrase in excluded]
+    room = MAX_FALLBACK_TERMS - sum(len(terms) for terms in excluded_terms)
+    # One wanted word at least: "dress" and nine exclusions must not become "anything but ...".
     condition = Q()
-    for term in wanted_terms[:MAX_FALLBACK_TERMS]:
+    for term in _fallback_terms(wanted)[: max(1, room)]:
         condition &= _in_any_field(term)
-    room = MAX_FALLBACK_TERMS - len(wanted_terms)
     for terms in excluded_terms:
-        if terms and len(terms) <= room:
-            room -= len(terms)
-            condition &= ~_all_in_fields(terms)
+        if terms:  # `-""` excludes nothing
+            condition &= ~_has_the_whole_words(terms)
     return condition
 
 
 def _fallback_terms(query: str) -> list[str]:
-    return [term for term in (word.strip('"') for word in query.split()) if term]
+    """The words of `query` without quote marks, each once ("dress dress" asks for one word)."""
+    terms = (word.strip('"') for word in query.split())
+    return list({term.casefold(): term for term in terms if term}.values())
 
 
 def _in_any_field(term: str) -> Q:
-    return (
-        Q(prod_name__icontains=term)
-        | Q(product_type_name__icontains=term)
-        | Q(colour_group_name__icontains=term)
-        | Q(graphical_appearance_name__icontains=term)
-        | Q(department_name__icontains=term)
-        | Q(index_group_name__icontains=term)
-        | Q(detail_desc__icontains=term)
-    )
+    # Anywhere in a field, the start of a word included: "dress" finds "dresses" as PostgreSQL's
+    # stemming does.
+    return _any_field("icontains", term)
 
 
-def _all_in_fields(terms: list[str]) -> Q:
+def _has_the_whole_words(terms: list[str]) -> Q:
+    r"""An article with each of `terms` as a whole word in one of its fields: an excluded "red" is
+    not the "red" of "Tiered" or "embroidered", which icontains matched. A word starts and ends
+    at a character that is not a letter, digit or underscore, or at a field's ends: `\W`, `^` and
+    `$` read the same in Python's re, which Django's SQLite REGEXP calls (case-insensitively for
+    every script with iregex's `(?i)`, where SQLite's own LIKE folds ASCII alone), and in
+    PostgreSQL's regular expressions (`~*`), where `\b` would be a backspace."""
     condition = Q()
     for term in terms:
-        condition &= _in_any_field(term)
+        condition &= _any_field("iregex", rf"(^|\W){re.escape(term)}(\W|$)")
+    return condition
+
+
+def _any_field(lookup: str, value: str) -> Q:
+    condition = Q()
+    for field in (
+        "prod_name",
+        "product_type_name",
+        "colour_group_name",
+        "graphical_appearance_name",
+        "department_name",
+        "index_group_name",
+        "detail_desc",
+    ):
+        condition |= Q(**{f"{field}__{lookup}": value})
     return condition
 
 
@@ -229,6 +248,13 @@ def _word_condition(query: str) -> Q:
     if connection.vendor == "postgresql":
         return Q(search_vector=_search_query(query))
     return _fallback_condition(query)
+
+
+def _excluded_condition(phrase: str) -> Q:
+    """Articles that an excluded word or phrase (split_exclusions) leaves out."""
+    if connection.vendor == "postgresql":
+        return Q(search_vector=_search_query(phrase))
+    return _has_the_whole_words(_fallback_terms(phrase))
 
 
 def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Article]:
@@ -253,7 +279,7 @@ def matching_articles(queryset: QuerySet[Article], query: str) -> QuerySet[Artic
     photo_matches = photos | photos_alone
     # "dress -black": a photo of a black dress may look like "dress", but the shopper said no.
     for phrase in excluded:
-        photo_matches &= ~_word_condition(phrase)
+        photo_matches &= ~_excluded_condition(phrase)
     return queryset.filter(words | photo_matches)
 
 

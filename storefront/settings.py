@@ -179,7 +179,8 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
-    # First: a new password longer than any login takes is refused before it is hashed.
+    # A new password longer than any login takes. validate_password runs every validator and
+    # hashes nothing (nor does a form that fails it save one): first only so its message is first.
     {"NAME": "accounts.password_lengths.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

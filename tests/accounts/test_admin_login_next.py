@@ -59,3 +59,20 @@ def test_a_wrong_password_keeps_the_admin_login_page(client, staff):
     response = client.post("/admin/login/", {"username": "staff", "password": "wrong", "next": "/admin/"})
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_signed_in_already_are_sent_to_the_admin_index(client, staff):
+    client.force_login(staff)
+    response = client.get("/admin/login/", {"next": "/admin/catalog/article/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
+def test_a_shopper_signed_in_is_told_their_login_is_not_staffs(client):
+    client.force_login(UserFactory(username="alice"))
+    response = client.get("/admin/")
+    assert response["Location"] == "/admin/login/?next=/admin/"
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert "You are authenticated as alice, but are not authorized" in page.text
+    assert '<form action="/admin/login/?next=/admin/" method="post" id="login-form">' in page.text

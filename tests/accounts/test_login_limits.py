@@ -150,8 +150,12 @@ def test_the_api_token_and_the_admin_login_count_and_refuse_too(shopper):
     assert response.status_code == 429
     assert "Too many failed attempts to log in" in response.json()["detail"]
     get_user_model().objects.filter(pk=shopper.pk).update(is_staff=True)
-    client.post("/admin/login/", {"username": shopper.username, "password": PASSWORD, "next": "/admin/"})
+    admin_login = client.post(
+        "/admin/login/", {"username": shopper.username, "password": PASSWORD, "next": "/admin/"}
+    )
     assert "_auth_user_id" not in client.session
+    # Said as the shop's login says it, not as a wrong password.
+    assert "Too many failed attempts to log in" in admin_login.text
 
 
 def test_attempts_at_once_are_counted_before_any_password_is_checked(shopper, monkeypatch):

@@ -74,12 +74,15 @@ def test_an_unknown_username_with_a_password_too_long_is_refused_unhashed(client
     assert PASSWORD_TOO_LONG in response.text
 
 
-def test_the_admin_login_refuses_a_password_too_long_unhashed(client):
+def test_the_admin_login_refuses_a_password_too_long_unhashed_and_says_why(client):
+    """The admin's form called it a wrong password: the backend's refusal reads as one."""
     UserFactory(username="staff", is_staff=True)
     with hashes() as encode:
         response = client.post("/admin/login/", {"username": "staff", "password": TOO_LONG})
     assert encode.call_count == 0
     assert response.status_code == 200
+    assert PASSWORD_TOO_LONG in response.text
+    assert "Please enter the correct username and password" not in response.text
     assert "_auth_user_id" not in client.session
 
 
@@ -138,3 +141,13 @@ def test_account_deletion_refuses_a_password_too_long_unhashed(client, alice):
     assert api.status_code == 400
     assert api.json()["password"] == [PASSWORD_TOO_LONG]
     assert User.objects.filter(pk=alice.pk).exists()
+
+
+def test_the_api_schema_gives_the_longest_password_and_its_400(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+    for path, method in [("/api/v1/auth/token/", "post"), ("/api/v1/me/", "delete")]:
+        operation = schema["paths"][path][method]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert components[body]["properties"]["password"]["maxLength"] == MAX_PASSWORD_LENGTH, path
+        assert f"longer than {MAX_PASSWORD_LENGTH} characters" in operation["responses"]["400"]["description"]

@@ -6,6 +6,7 @@ from django.db import connection
 from catalog.models import Article
 from catalog.search import matching_articles
 from catalog.services import article_refresh_search_vectors
+from tests.catalog.hm_data import manage_on_sqlite
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -124,6 +125,70 @@ def test_the_sqlite_fallback_leaves_out_an_excluded_word_from_its_word_matches(m
     assert [article.prod_name for article in found] == ["Denim dress"]
 
 
+def test_the_sqlite_fallback_excludes_whole_words_not_parts_of_words(monkeypatch, settings):
+    """An excluded word was matched anywhere in a field: "dress -red" hid a "Tiered dress" and one
+    "with embroidered details", as PostgreSQL's full-text search never would."""
+    settings.SEARCH_SEMANTIC_MATCHES = ""  # the word matches alone
+    ArticleFactory(prod_name="Tiered dress", colour_group_name="Blue", detail_desc="Short dress.")
+    ArticleFactory(
+        prod_name="Denim dress", colour_group_name="Blue", detail_desc="A dress with embroidered details."
+    )
+    ArticleFactory(prod_name="Jersey dress", colour_group_name="Blue", detail_desc="A dark-red trim.")
+    ArticleFactory(prod_name="Slip dress", colour_group_name="RED")
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), "dress -red")
+    assert sorted(article.prod_name for article in found) == ["Denim dress", "Tiered dress"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "jersey dress jersey dress jersey dress jersey dress -black",
+        "short jersey dress with narrow shoulder straps lined -black",
+    ],
+)
+def test_the_sqlite_fallback_applies_exclusions_however_many_words_are_wanted(monkeypatch, settings, query):
+    """Wanted words that filled MAX_FALLBACK_TERMS left no room for the exclusions, which were
+    dropped without a word: the black dress was found for "... -black"."""
+    settings.SEARCH_SEMANTIC_MATCHES = ""
+    description = "Short jersey dress with narrow shoulder straps, lined."
+    ArticleFactory(prod_name="Jersey dress", colour_group_name="Black", detail_desc=description)
+    ArticleFactory(prod_name="Jersey dress", colour_group_name="Blue", detail_desc=description)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), query)
+    assert [article.colour_group_name for article in found] == ["Blue"]
+
+
+SQLITE_EXCLUSIONS = """
+from catalog.models import Article
+from catalog.search import matching_articles
+from tests.factories import ArticleFactory
+
+ArticleFactory(prod_name="Tiered dress", colour_group_name="Blue", detail_desc="Short dress.")
+ArticleFactory(prod_name="Robe été", colour_group_name="Blue", detail_desc="A summer dress.")
+ArticleFactory(prod_name="Slip dress", colour_group_name="Red", detail_desc="A dress.")
+for query in ["dress -red", "dress -ÉTÉ"]:
+    found = matching_articles(Article.objects.all(), query)
+    print(query, "|", sorted(article.prod_name for article in found))
+"""
+
+
+def test_the_fallback_excludes_whole_words_on_sqlite_itself_in_any_case(migrated_sqlite, tmp_path):
+    """The tests above run the fallback on PostgreSQL; the demo runs it on SQLite, whose LIKE
+    folds the case of ASCII letters only ("-ÉTÉ" kept a "Robe été")."""
+    result = manage_on_sqlite(
+        *("shell", "--verbosity", "0", "-c", SQLITE_EXCLUSIONS),
+        database=migrated_sqlite,
+        media=tmp_path,
+        SEARCH_SEMANTIC_MATCHES="",  # the word matches alone
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "dress -red | ['Robe été', 'Tiered dress']",
+        "dress -ÉTÉ | ['Slip dress', 'Tiered dress']",
+    ]
+
+
 # What every photo search finds in the test below.
 PHOTO_MATCHES: list[int] = []
 
@@ -142,6 +207,18 @@ def test_the_sqlite_fallback_leaves_out_a_quoted_excluded_phrase(monkeypatch, se
     monkeypatch.setattr(connection, "vendor", "sqlite")
     found = matching_articles(Article.objects.all(), 'summer -"slip top"')
     assert [article.prod_name for article in found] == ["Strap top"]
+
+
+def test_the_sqlite_fallback_keeps_a_photo_match_with_an_excluded_word_inside_another(monkeypatch, settings):
+    """The photos' matches are held to the exclusions too, and were hidden by a part of a word as
+    the word matches were: "-red" hid the photo of a "Tiered top"."""
+    tiered = ArticleFactory(prod_name="Tiered top", colour_group_name="Blue")
+    red = ArticleFactory(prod_name="Strap top", colour_group_name="Red")
+    PHOTO_MATCHES[:] = [tiered.article_id, red.article_id]
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search.every_photo"
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    found = matching_articles(Article.objects.all(), "summer -red")
+    assert [article.prod_name for article in found] == ["Tiered top"]
 
 
 def test_refreshing_search_vectors_can_target_some_articles():
