@@ -109,14 +109,23 @@ def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
         if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             return value.lower() in {"1", "true", "yes", "on"}
         raise ValueError(f"Parameter {name} must be true or false, not {value!r}.")
-    if isinstance(default, int | float) and not isinstance(value, bool):
+    if isinstance(default, int | float):
+        # JSON's true is an int to Python: passed through, it trained a model of 1 factor.
+        if isinstance(value, bool):
+            raise ValueError(f"Parameter {name} must be a number, not {value!r}.")
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"Parameter {name} must be a number, not {value!r}.") from None
-        if isinstance(default, int) and number.is_integer():
+        if not isinstance(default, int):
+            return number
+        # Whole-number parameters are counts; a fraction was recorded as asked but trained cut
+        # down by the kind's int(), so the run's page named parameters it never used.
+        if number.is_integer():
             return int(number)
-        return number
+        if math.isfinite(number):
+            raise ValueError(f"Parameter {name} must be a whole number, not {value!r}.")
+        return number  # inf and nan: _check_range names them
     if isinstance(default, str):
         return str(value)
     return value

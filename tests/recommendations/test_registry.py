@@ -50,6 +50,12 @@ def test_it_merges_parameters_over_the_defaults_with_their_types():
             r"\(known: chunks, fail, fail_chunk, load_sleep, sleep, transient_failures, value\)",
         ),
         ({"sleep": "soon"}, "Parameter sleep must be a number, not 'soon'"),
+        # JSON's true is no number: it trained a collaborative model of 1 factor (int(True)).
+        ({"value": True}, "Parameter value must be a number, not True"),
+        ({"sleep": False}, "Parameter sleep must be a number, not False"),
+        # A count with a fraction was recorded as asked and trained cut down (64.5 factors: 64).
+        ({"value": 7.5}, r"Parameter value must be a whole number, not 7\.5"),
+        ({"value": "7.5"}, r"Parameter value must be a whole number, not '7\.5'"),
     ],
 )
 def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
