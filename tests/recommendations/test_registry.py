@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from recommendations import registry
@@ -79,6 +81,35 @@ def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
         registry.get_kind(kind).merged_parameters(overrides)
     with pytest.raises(ValueError, match="Parameter sleep must be at least 0, not -1"):
         dummy_kind.KIND.merged_parameters({"sleep": -1})  # a default not negative: no negatives
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "message"),
+    [
+        # Each was accepted and failed only when the run (or the nightly schedule's) got to it,
+        # or, for use_gpu, was read as "no" without a word.
+        (
+            "content",
+            {"encoder": "bogus"},
+            "Parameter encoder must be one of '', 'bundled', 'clip', not 'bogus'",
+        ),
+        ("collaborative", {"use_gpu": "maybe"}, "Parameter use_gpu must be one of 'auto', 'true', 'false'"),
+    ],
+)
+def test_words_outside_their_choices_are_refused(kind, overrides, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        registry.get_kind(kind).merged_parameters(overrides)
+
+
+def test_the_content_kinds_encoders_are_those_the_encoders_module_builds():
+    from recommendations.encoders import BACKENDS
+
+    assert registry.get_kind("content").parameter_choices["encoder"] == ("", *BACKENDS)
+
+
+def test_a_choice_is_stored_as_listed_whatever_its_case():
+    assert registry.get_kind("content").merged_parameters({"encoder": "BUNDLED"})["encoder"] == "bundled"
+    assert registry.get_kind("collaborative").merged_parameters({"use_gpu": True})["use_gpu"] == "true"
 
 
 def test_numbers_in_range_and_unbounded_ones_pass():
