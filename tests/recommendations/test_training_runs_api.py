@@ -215,7 +215,9 @@ def test_staff_cancel_a_queued_run(staff_client, dispatched):
     assert response.json()["run"]["status"] == "cancelled"
     again = staff_client.post(f"/api/v1/training-runs/{run.pk}/cancel/")
     assert again.status_code == 409
-    assert "already cancelled" in again.json()["detail"]
+    # It read "Run #1 has already cancelled", as if the run had cancelled something.
+    expected = f"Run #{run.pk} has already ended (cancelled); there is nothing to cancel."
+    assert again.json()["detail"] == expected
 
 
 @pytest.mark.django_db
