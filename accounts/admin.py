@@ -35,6 +35,7 @@ from accounts.admin_search import (
     customer_pks_for_search,
     logins_matching,
 )
+from accounts.forms import CustomerAdminForm
 from accounts.models import Customer, ErasedCustomer, Purchase
 from accounts.services import account_delete, customer_erase
 from catalog.admin import admin_link
@@ -97,6 +98,7 @@ class CustomerChangeList(DepthCappedChangeList):
 
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerAdminForm
     list_display = ["customer_id", "user", "club_member_status", "fashion_news_frequency", "age"]
     list_select_related = ["user"]
     search_fields = ["customer_id", "user__username", "user__email"]  # see get_search_results

@@ -10,6 +10,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from accounts import login_limits
+from accounts.admin_search import CUSTOMER_ID
+from accounts.models import Customer
 from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
 
 # The code of a refusal at the login limits, apart from a wrong password (the API answers it with 429).
@@ -131,3 +133,32 @@ class AccountDeleteForm(forms.Form):
         password: str = self.cleaned_data["password"]
         check_current_password(self.request, self.user, password, wrong=WRONG_PASSWORD, code="wrong_password")
         return password
+
+
+class CustomerAdminForm(forms.ModelForm):
+    """The admin's customer form. An id typed when adding one must be of the form staff find
+    customers by: the list's search reads a whole id in lower case (and a start from six
+    characters), and so does the staff API's lookup, so "hello" or an id in capitals was added
+    and could not be found again. The id cannot be changed afterwards (CustomerAdmin)."""
+
+    class Meta:
+        model = Customer
+        fields = [
+            "customer_id",
+            "user",
+            "fn",
+            "active",
+            "club_member_status",
+            "fashion_news_frequency",
+            "age",
+            "postal_code",
+        ]
+
+    def clean_customer_id(self) -> str:
+        customer_id: str = self.cleaned_data["customer_id"]
+        if not CUSTOMER_ID.fullmatch(customer_id):
+            raise forms.ValidationError(
+                "A customer id is 64 characters of 0-9 and a-f, as in customers.csv and as the shop "
+                "gives a customer who signs up; staff and the API find a customer by it."
+            )
+        return customer_id

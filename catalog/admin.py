@@ -43,6 +43,11 @@ NEW_ARTICLE_NOTE = (
     "Listings and search by words show the new article now; “Trending now” and “Customers also "
     "bought” list it once it has sold and the trending and collaborative models are retrained."
 )
+# Where an article's price comes from (catalog.pricing, README "Prices"): no field can change it.
+PRICE_SOURCE = (
+    "The median paid over the data's last 30 days (a colour that never sold: its product's sold "
+    "colours'), set by each import of transactions_train.csv; it cannot be changed here."
+)
 # A best seller has thousands of purchases; the refusal to delete it names a few, not every one.
 PROTECTED_LISTED = 10
 
@@ -119,7 +124,12 @@ class ArticleAdmin(admin.ModelAdmin):
 
     @admin.display(description="Price")
     def price_with_data(self, article: Article) -> str:
-        return staff_price(article.price, from_other_colours=article.price_from_other_colours)
+        # Read-only, and staff who came to change it found nothing saying why: say where it comes from.
+        return format_html(
+            '{}<div class="help">{}</div>',
+            staff_price(article.price, from_other_colours=article.price_from_other_colours),
+            PRICE_SOURCE,
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Article]:
         return super().get_queryset(request).defer("search_vector", "detail_desc")

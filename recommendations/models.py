@@ -37,7 +37,7 @@ class TrainingRun(models.Model):
 
     class Trigger(models.TextChoices):
         ADMIN = "admin"
-        API = "api"
+        API = "api", "API"
         COMMAND = "command"
         SCHEDULE = "schedule"
 

@@ -66,6 +66,8 @@ class ModelKind:
     # (lowest, highest) a numeric parameter may take, None for no bound. A number not listed
     # whose default is not negative may not be negative.
     parameter_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    # The words a text parameter may take, matched whatever their case and stored as listed here.
+    parameter_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
         """Defaults with the overrides applied; unknown names are refused with the known ones listed."""
@@ -76,9 +78,22 @@ class ModelKind:
             raise ValueError(f"Unknown parameter(s) for {self.name}: {', '.join(unknown)} (known: {known}).")
         merged = dict(self.default_parameters)
         for name, value in overrides.items():
-            merged[name] = _coerce_like(self.default_parameters[name], value, name=name)
+            merged[name] = self._choice(name, _coerce_like(self.default_parameters[name], value, name=name))
             self._check_range(name, merged[name])
         return merged
+
+    def _choice(self, name: str, value: Any) -> Any:
+        """The listed spelling of a word parameter's value. Refused here, like a range: a content
+        run's unknown encoder failed only when a worker reached it (every night, on a schedule),
+        and a collaborative run's use_gpu read any word it did not know as "no"."""
+        choices = self.parameter_choices.get(name)
+        if choices is None:
+            return value
+        for choice in choices:
+            if str(value).lower() == choice.lower():
+                return choice
+        listed = ", ".join(repr(choice) for choice in choices)
+        raise ValueError(f"Parameter {name} must be one of {listed}, not {value!r}.")
 
     def _check_range(self, name: str, value: Any) -> None:
         """Refused here, when staff set it, rather than in a run that fails at night."""
@@ -109,14 +124,23 @@ def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
         if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
             return value.lower() in {"1", "true", "yes", "on"}
         raise ValueError(f"Parameter {name} must be true or false, not {value!r}.")
-    if isinstance(default, int | float) and not isinstance(value, bool):
+    if isinstance(default, int | float):
+        # JSON's true is an int to Python: passed through, it trained a model of 1 factor.
+        if isinstance(value, bool):
+            raise ValueError(f"Parameter {name} must be a number, not {value!r}.")
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise ValueError(f"Parameter {name} must be a number, not {value!r}.") from None
-        if isinstance(default, int) and number.is_integer():
+        if not isinstance(default, int):
+            return number
+        # Whole-number parameters are counts; a fraction was recorded as asked but trained cut
+        # down by the kind's int(), so the run's page named parameters it never used.
+        if number.is_integer():
             return int(number)
-        return number
+        if math.isfinite(number):
+            raise ValueError(f"Parameter {name} must be a whole number, not {value!r}.")
+        return number  # inf and nan: _check_range names them
     if isinstance(default, str):
         return str(value)
     return value

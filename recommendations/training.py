@@ -469,7 +469,7 @@ def training_run_cancel(*, run: TrainingRun) -> str:
     ):
         return f"Run #{run.pk} will stop at its next check; nothing from it will be activated."
     run.refresh_from_db(fields=["status"])
-    raise ValueError(f"Run #{run.pk} has already {run.status}; there is nothing to cancel.")
+    raise ValueError(f"Run #{run.pk} has already ended ({run.status}); there is nothing to cancel.")
 
 
 # Why the sweep failed a run (its message), and what the error says for the two that need no figures.

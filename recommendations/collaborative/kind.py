@@ -13,6 +13,7 @@ from recommendations.collaborative.parameters import (
     DEFAULT_PARAMETERS,
     FORMAT_VERSION,
     KIND_NAME,
+    PARAMETER_CHOICES,
     PARAMETER_RANGES,
 )
 from recommendations.registry import ModelKind, TrainingContext
@@ -38,4 +39,5 @@ KIND = ModelKind(
     load=_load,
     default_parameters=dict(DEFAULT_PARAMETERS),
     parameter_ranges=PARAMETER_RANGES,
+    parameter_choices=PARAMETER_CHOICES,
 )

@@ -154,3 +154,7 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "blend_history_limit": (1, None),
     "blend_buy_again_half_life_days": (0.01, None),
 }
+# The words _gpu_choice reads (see ModelKind.parameter_choices).
+PARAMETER_CHOICES: dict[str, tuple[str, ...]] = {
+    "use_gpu": ("auto", "true", "false", "yes", "no", "on", "off", "1", "0"),
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from recommendations.content.parameters import DEFAULT_PARAMETERS, PARAMETER_RANGES
+from recommendations.content.parameters import DEFAULT_PARAMETERS, PARAMETER_CHOICES, PARAMETER_RANGES
 from recommendations.registry import ModelKind, TrainingContext
 
 # 1: heads.npz + vectors.npy/hnsw.bin + facet arrays + content.json.
@@ -52,6 +52,7 @@ KIND = ModelKind(
     load=_load,
     default_parameters=dict(DEFAULT_PARAMETERS),
     parameter_ranges=PARAMETER_RANGES,
+    parameter_choices=PARAMETER_CHOICES,
     plan_chunks=_plan_chunks,
     run_chunk=_run_chunk,
 )

@@ -24,3 +24,6 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "epochs": (1, None),
     "seed": (None, None),
 }
+# The encoders a run may name ("" for settings.CONTENT_ENCODER), as recommendations.encoders
+# knows them; that module is not imported here, as it brings in the encoders' base class.
+PARAMETER_CHOICES: dict[str, tuple[str, ...]] = {"encoder": ("", "bundled", "clip")}

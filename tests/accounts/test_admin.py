@@ -51,6 +51,19 @@ def test_a_customers_id_can_be_set_when_adding_but_not_changed(superuser_client)
     assert Customer.objects.filter(customer_id="a" * 64).exists()
 
 
+@pytest.mark.parametrize("customer_id", ["hello", "A" * 64, "g" * 64, "a" * 63])
+def test_a_customer_added_by_hand_needs_an_id_staff_can_find_again(superuser_client, customer_id):
+    # Each was added, then could not be found: the list's search reads a whole id in lower case
+    # and a start from 6 characters, and the staff API's customer lookup lower-cases it too.
+    added = superuser_client.post(
+        "/admin/accounts/customer/add/",
+        {"customer_id": customer_id, "club_member_status": "ACTIVE", "fashion_news_frequency": "NONE"},
+    )
+    assert added.status_code == 200
+    assert "64 characters of 0-9 and a-f" in added.text
+    assert not Customer.objects.exists()
+
+
 @pytest.fixture
 def alice_with_purchases():
     alice = CustomerFactory(user=UserFactory(username="alice"))

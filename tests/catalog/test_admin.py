@@ -108,3 +108,11 @@ def test_staff_see_which_prices_come_from_the_other_colours(staff_client):
 
     assert "€16.90 (data: 0.0169)" in sold
     assert "€16.90 (never sold; its other colours' median: 0.0169)" in unsold
+
+
+def test_staff_editing_an_article_read_why_its_price_has_no_field(staff_client):
+    # Staff came to change a price and found it read-only, with nothing saying where it comes from.
+    ArticleFactory(article_id=108775015, price=0.0169, first_sold_on=dt.date(2020, 9, 1))
+    page = html.unescape(staff_client.get("/admin/catalog/article/108775015/change/").text)
+    assert "median paid over the data's last 30 days" in page
+    assert "set by each import of transactions_train.csv" in page

@@ -56,6 +56,16 @@ def test_the_run_list_has_a_train_button_per_kind(ops):
 
 
 @pytest.mark.django_db
+def test_runs_started_through_the_api_are_labelled_api_in_the_list_and_its_filter(ops):
+    TrainingRun.objects.create(kind=KIND, trigger=TrainingRun.Trigger.API, status="succeeded")
+    page = ops.get(RUNS).content.decode()
+    # Django's label for "api" was "Api".
+    assert '<a href="?trigger__exact=api">API</a>' in page
+    assert '<td class="field-trigger">API</td>' in page
+    assert ">Api<" not in page
+
+
+@pytest.mark.django_db
 def test_a_button_starts_a_run_and_a_second_click_is_refused_with_a_message(ops):
     response = ops.post(f"{RUNS}train/", {"kind": KIND}, follow=True)
     run = TrainingRun.objects.get()

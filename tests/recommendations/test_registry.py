@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from recommendations import registry
@@ -50,6 +52,12 @@ def test_it_merges_parameters_over_the_defaults_with_their_types():
             r"\(known: chunks, fail, fail_chunk, load_sleep, sleep, transient_failures, value\)",
         ),
         ({"sleep": "soon"}, "Parameter sleep must be a number, not 'soon'"),
+        # JSON's true is no number: it trained a collaborative model of 1 factor (int(True)).
+        ({"value": True}, "Parameter value must be a number, not True"),
+        ({"sleep": False}, "Parameter sleep must be a number, not False"),
+        # A count with a fraction was recorded as asked and trained cut down (64.5 factors: 64).
+        ({"value": 7.5}, r"Parameter value must be a whole number, not 7\.5"),
+        ({"value": "7.5"}, r"Parameter value must be a whole number, not '7\.5'"),
     ],
 )
 def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
@@ -73,6 +81,35 @@ def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
         registry.get_kind(kind).merged_parameters(overrides)
     with pytest.raises(ValueError, match="Parameter sleep must be at least 0, not -1"):
         dummy_kind.KIND.merged_parameters({"sleep": -1})  # a default not negative: no negatives
+
+
+@pytest.mark.parametrize(
+    ("kind", "overrides", "message"),
+    [
+        # Each was accepted and failed only when the run (or the nightly schedule's) got to it,
+        # or, for use_gpu, was read as "no" without a word.
+        (
+            "content",
+            {"encoder": "bogus"},
+            "Parameter encoder must be one of '', 'bundled', 'clip', not 'bogus'",
+        ),
+        ("collaborative", {"use_gpu": "maybe"}, "Parameter use_gpu must be one of 'auto', 'true', 'false'"),
+    ],
+)
+def test_words_outside_their_choices_are_refused(kind, overrides, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        registry.get_kind(kind).merged_parameters(overrides)
+
+
+def test_the_content_kinds_encoders_are_those_the_encoders_module_builds():
+    from recommendations.encoders import BACKENDS
+
+    assert registry.get_kind("content").parameter_choices["encoder"] == ("", *BACKENDS)
+
+
+def test_a_choice_is_stored_as_listed_whatever_its_case():
+    assert registry.get_kind("content").merged_parameters({"encoder": "BUNDLED"})["encoder"] == "bundled"
+    assert registry.get_kind("collaborative").merged_parameters({"use_gpu": True})["use_gpu"] == "true"
 
 
 def test_numbers_in_range_and_unbounded_ones_pass():

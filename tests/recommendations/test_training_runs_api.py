@@ -121,6 +121,24 @@ def test_an_unknown_kind_or_parameter_is_a_400_that_says_why(staff_client, dispa
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("parameters", "message"),
+    [
+        ({"factors": True}, "Parameter factors must be a number, not True."),
+        ({"factors": 64.5}, "Parameter factors must be a whole number, not 64.5."),
+    ],
+)
+def test_a_parameter_of_the_wrong_type_is_a_400_not_a_run_trained_on_something_else(
+    staff_client, dispatched, parameters, message
+):
+    body = {"kind": "collaborative", "parameters": parameters}
+    response = staff_client.post("/api/v1/training-runs/", body, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"parameters": [message]}
+    assert not TrainingRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_a_second_run_of_a_kind_in_progress_is_a_409(staff_client, dispatched):
     first = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json").json()
     response = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json")
@@ -197,7 +215,9 @@ def test_staff_cancel_a_queued_run(staff_client, dispatched):
     assert response.json()["run"]["status"] == "cancelled"
     again = staff_client.post(f"/api/v1/training-runs/{run.pk}/cancel/")
     assert again.status_code == 409
-    assert "already cancelled" in again.json()["detail"]
+    # It read "Run #1 has already cancelled", as if the run had cancelled something.
+    expected = f"Run #{run.pk} has already ended (cancelled); there is nothing to cancel."
+    assert again.json()["detail"] == expected
 
 
 @pytest.mark.django_db
