@@ -73,6 +73,37 @@ def content_model() -> ContentModel | None:
     return model if isinstance(model, ContentModel) else None
 
 
+def encoder_towers_preload() -> None:
+    """Load the content encoder's towers into this process when a content version is active. A web
+    server's arbiter calls it before it forks its workers (gunicorn.conf.py): torch, transformers
+    and the towers' weights, about 300 MB, then sit in pages every worker shares instead of in a
+    copy of each worker's own, and each worker's warm-up only loads the version's artifact. A shop
+    without a content version keeps its arbiter small."""
+    from django.db import connections
+
+    from recommendations.encoders import get_encoder
+    from recommendations.models import ModelVersion
+
+    try:
+        if not ModelVersion.objects.active().filter(kind="content").exists():
+            return
+    except Exception:
+        # The database is down: the workers load their own towers when they load the model.
+        logger.warning("Could not look for an active content version; each worker loads its own towers.")
+        return
+    finally:
+        # A connection opened before the fork would be one socket shared by every worker.
+        connections.close_all()
+    started = time.monotonic()
+    try:
+        get_encoder().load_towers()
+    except Exception:
+        # Each worker then tries again itself and falls back as before; the server still starts.
+        logger.exception("Could not load the content encoder's towers before starting the workers.")
+        return
+    logger.info("Loaded the content encoder's towers for every worker in %.2f s.", time.monotonic() - started)
+
+
 def _articles_for(
     model: ContentModel,
     hits: SearchHits,

@@ -142,6 +142,11 @@ class ContentEncoder(ABC):
         """The frozen text tower's output, L2-normalised."""
 
     @abstractmethod
+    def load_towers(self) -> None:
+        """Load both frozen towers now instead of on first use (once per process; a web server's
+        arbiter does it before it forks its workers, which then share them)."""
+
+    @abstractmethod
     def project_images(self, features: FloatMatrix) -> FloatMatrix: ...
 
     @abstractmethod

@@ -53,6 +53,10 @@ class BundledEncoder(ContentEncoder):
     def text_features(self, texts: Sequence[str]) -> FloatMatrix:
         return minilm_tower().features(texts)
 
+    def load_towers(self) -> None:
+        efficientnet_tower()
+        minilm_tower()
+
     def project_images(self, features: FloatMatrix) -> FloatMatrix:
         return self.heads.project_images(features)
 

@@ -62,6 +62,9 @@ class ClipEncoder(ContentEncoder):
     def towers(self) -> ClipTowers:
         return clip_towers(self.source)
 
+    def load_towers(self) -> None:
+        clip_towers(self.source)
+
     @property
     def dimension(self) -> int:
         return self.towers.dimension
