@@ -30,6 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
@@ -101,6 +102,9 @@ def _release_shared_lock() -> None:
 class RetiredSweep:
     removed: list[str] = field(default_factory=list)  # files removed, relative to MEDIA_ROOT
     recorded: list[str] = field(default_factory=list)  # retired, but recorded again: kept
+    # Paths outside MEDIA_ROOT (free text in the admin once: /srv/legacy/x.jpg, ../x.jpg): never the
+    # shop's to delete, so their rows are forgotten and the files left alone.
+    outside_media_root: list[str] = field(default_factory=list)
     # A writer held the lock: the rest waits for the next round.
     stopped_for_writer: bool = False
 
@@ -134,6 +138,13 @@ def photos_remove_retired(*, now: dt.datetime | None = None) -> RetiredSweep:
                     continue
                 try:
                     default_storage.delete(path)  # a file missing already is no error
+                except SuspiciousFileOperation:
+                    # Kept as a row, it stopped every later round at this very path, as it rolled
+                    # the batch back.
+                    logger.warning("The retired photo path %s is outside MEDIA_ROOT; leaving it alone.", path)
+                    forgotten.add(path)
+                    sweep.outside_media_root.append(path)
+                    continue
                 except OSError:
                     logger.warning(
                         "Could not remove the retired photo %s; trying again later.", path, exc_info=True

@@ -7,7 +7,9 @@ import threading
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.utils import timezone
 
+from catalog.models import RetiredPhoto
 from catalog.retired_photos import photos_being_stored
 from tests.catalog.retired import DAY, on_disk, retire_long_ago
 
@@ -65,3 +67,9 @@ def test_it_says_when_a_writer_stopped_it(media):
     assert "0 retired photo files removed" in output
     assert "Stopped early: an import or a photo upload is storing photos" in output
     assert on_disk(media, [path]) == [True]
+
+
+def test_it_names_a_retired_path_outside_media_root_it_left_alone(media):
+    RetiredPhoto.objects.create(path="/srv/legacy/x.jpg", retired_at=timezone.now() - 2 * DAY)
+
+    assert "left alone /srv/legacy/x.jpg: outside MEDIA_ROOT" in remove_retired_photos()

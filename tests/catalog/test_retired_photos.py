@@ -264,3 +264,25 @@ def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(me
     assert retired() == {shared} and on_disk(media, [shared]) == [True]
     monkeypatch.undo()
     assert sweep_after_the_grace().removed == [shared]
+
+
+def test_a_retired_path_outside_media_root_is_forgotten_and_left_alone(media, tmp_path, caplog):
+    """Paths were free text in the admin once (/srv/legacy/x.jpg, ../x.jpg): the storage refuses
+    them, which rolled the batch back and stopped every later round at the same path."""
+    legacy = tmp_path / "legacy" / "x.jpg"
+    legacy.parent.mkdir()
+    legacy.write_bytes(b"photo")
+    above = media.parent / "above.jpg"
+    above.write_bytes(b"photo")
+    ours = "articles/091/0912345113-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(ours, media=media)
+    for path in (str(legacy), "../above.jpg"):
+        RetiredPhoto.objects.create(path=path, retired_at=timezone.now() - 2 * DAY)
+
+    sweep = photos_remove_retired()
+
+    assert sweep.removed == [ours] and on_disk(media, [ours]) == [False]
+    assert sorted(sweep.outside_media_root) == sorted([str(legacy), "../above.jpg"])
+    assert legacy.exists() and above.exists()
+    assert retired() == set()
+    assert f"The retired photo path {legacy} is outside MEDIA_ROOT" in caplog.text

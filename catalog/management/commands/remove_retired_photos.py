@@ -25,6 +25,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{counted(len(sweep.removed), 'retired photo file')} removed (retired over {hours:g} hours ago)."
         )
+        for path in sweep.outside_media_root:
+            self.stdout.write(f"left alone {path}: outside MEDIA_ROOT, so not the shop's to remove")
         if sweep.recorded:
             self.stdout.write(
                 f"{counted(len(sweep.recorded), 'retired file')} kept: articles record them again."
