@@ -86,19 +86,36 @@ def test_a_replaced_photo_is_retired_and_stays_on_disk(media, django_capture_on_
     assert retired() == set(first.files)
 
 
-def test_a_replacement_rolled_back_retires_nothing(media):
+def test_a_replacement_rolled_back_retires_nothing(media, monkeypatch):
     article = ArticleFactory(article_id=912345102)
     first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
     articles_record_photos(results=[first])
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    def connection_lost(*, paths):
+        assert retired() == set(first.files)  # retired in the record's transaction...
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("catalog.services.photos_unretire", connection_lost)
+    with pytest.raises(DatabaseError):
         articles_record_photos(results=[second])
-        assert retired() == set(first.files)
-        raise RuntimeError("a later step of the same transaction failed")
 
     article.refresh_from_db()
     assert (article.image, article.image_thumbnail) == first.files
-    assert retired() == set()
+    assert retired() == set()  # ...and rolled back with it
+    assert on_disk(media, first.files + second.files) == [True, True, False, False]
+
+
+def test_photos_are_never_recorded_inside_a_callers_transaction(media):
+    """The record would commit with the caller's transaction, after the writer had released the
+    sweep's lock: a sweep in between found the photo written under a retired name unrecorded."""
+    article = ArticleFactory(article_id=912345118)
+    first = stored(media, article.pk, "red")
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        articles_record_photos(results=[first])
+
+    article.refresh_from_db()
+    assert article.image == "" and on_disk(media, first.files) == [False, False]
 
 
 def test_the_sweep_removes_only_files_past_the_grace_that_no_article_records(media, settings):
