@@ -14,7 +14,7 @@ from django.utils import timezone
 from PIL import Image
 
 from catalog.importer import images as image_import
-from catalog.importer.image_files import ImageTask, process_image
+from catalog.importer.image_files import ImageTask, process_image, process_images
 from catalog.models import Article, ArticleQuerySet, RetiredPhoto
 from catalog.retired_photos import photos_being_stored, photos_remove_retired
 from catalog.services import article_replace_photo, articles_delete, articles_record_photos
@@ -303,3 +303,29 @@ def test_a_retired_path_outside_media_root_is_forgotten_and_left_alone(media, tm
     assert legacy.exists() and above.exists()
     assert retired() == set()
     assert f"The retired photo path {legacy} is outside MEDIA_ROOT" in caplog.text
+
+
+def test_a_failed_workers_cleanup_keeps_a_retired_photo_it_stored_again(media):
+    """A worker that fails removes the photos its share stored, which the import never learns of;
+    but the same photo back again was written under its retired names, which pages rendered
+    before the replacement still show (or, rarely, a staff upload has recorded meanwhile)."""
+    article, other = ArticleFactory(article_id=912345119), ArticleFactory(article_id=912345120)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+    articles_record_photos(results=[first])
+    articles_record_photos(results=[second])
+    source = media.parent / "again.jpg"
+    source.write_bytes(photo("red"))
+    new_source = media.parent / "new.jpg"
+    new_source.write_bytes(photo("green"))
+    share = [
+        ImageTask(str(source), article.pk, second.fingerprint, str(media), second.files),
+        ImageTask(str(new_source), other.pk, "", str(media)),
+        ImageTask(str(media.parent / "removed-since-listed.jpg"), other.pk, "", str(media)),
+    ]
+
+    with pytest.raises(FileNotFoundError):
+        process_images(share)
+
+    assert on_disk(media, first.files) == [True, True]
+    # What the share created is still removed: the import never learns of it.
+    assert sorted(media.rglob(f"{other.pk:010d}-*")) == []
