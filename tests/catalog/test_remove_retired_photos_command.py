@@ -2,25 +2,16 @@
 
 import datetime as dt
 import io
-import threading
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connections
 from django.utils import timezone
 
 from catalog.models import RetiredPhoto
-from catalog.retired_photos import photos_being_stored
-from tests.catalog.retired import DAY, on_disk, retire_long_ago
+from tests.catalog.retired import DAY, a_writer_storing_photos, on_disk, retire_long_ago
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def remove_retired_photos(*args: str) -> str:
@@ -46,24 +37,9 @@ def test_it_prints_each_file_it_removed(media):
 def test_it_says_when_a_writer_stopped_it(media):
     path = "articles/091/0912345111-1a2b3c4d5e6f7a8b.jpg"
     retire_long_ago(path, media=media, ago=2 * DAY)
-    holding, done = threading.Event(), threading.Event()
 
-    def store():
-        try:
-            with photos_being_stored():
-                holding.set()
-                done.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=store)
-    writer.start()
-    try:
-        assert holding.wait(timeout=30)
+    with a_writer_storing_photos():
         output = remove_retired_photos()
-    finally:
-        done.set()
-        writer.join(timeout=30)
 
     assert "0 retired photo files removed" in output
     assert "Stopped early: an import or a photo upload is storing photos" in output

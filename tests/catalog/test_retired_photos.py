@@ -4,32 +4,33 @@ storing a photo under the same name."""
 
 import datetime as dt
 import io
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from PIL import Image
 
+from catalog import retired_photos
 from catalog.importer import images as image_import
 from catalog.importer.image_files import ImageTask, process_image, process_images
 from catalog.models import Article, ArticleQuerySet, RetiredPhoto
 from catalog.retired_photos import photos_being_stored, photos_remove_retired
 from catalog.services import article_replace_photo, articles_delete, articles_record_photos
 from tests.catalog.hm_data import run_import
-from tests.catalog.retired import DAY, on_disk, retire_long_ago, sweep_after_the_grace
+from tests.catalog.retired import (
+    DAY,
+    a_writer_storing_photos,
+    in_another_thread,
+    on_disk,
+    retire_long_ago,
+    sweep_after_the_grace,
+)
 from tests.factories import ArticleFactory
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def photo(colour: str) -> bytes:
@@ -48,27 +49,6 @@ def stored(media: Path, article_id: int, colour: str):
 
 def retired() -> set[str]:
     return set(RetiredPhoto.objects.values_list("path", flat=True))
-
-
-def in_another_thread(work):
-    """`work()`'s result, run on a connection of its own (another process's, as far as PostgreSQL knows)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except BaseException as error:  # handed back to the test
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
 
 
 def test_a_replaced_photo_is_retired_and_stays_on_disk(media, django_capture_on_commit_callbacks):
@@ -178,26 +158,11 @@ def test_a_failed_record_of_a_retired_photo_written_again_keeps_its_files(media,
 def test_the_sweep_stops_while_a_writer_stores_photos(media):
     path = "articles/091/0912345106-1a2b3c4d5e6f7a8b.jpg"
     retire_long_ago(path, media=media)
-    holding, done = threading.Event(), threading.Event()
 
-    def store():
-        try:
-            with photos_being_stored():
-                holding.set()
-                done.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=store)
-    writer.start()
-    try:
-        assert holding.wait(timeout=30)
+    with a_writer_storing_photos():
         sweep = photos_remove_retired()
-    finally:
-        done.set()
-        writer.join(timeout=30)
 
-    assert (sweep.stopped_for_writer, sweep.removed) == (True, [])
+    assert (sweep.stopped_for_writer, sweep.removed, sweep.left) == (True, [], 1)
     assert on_disk(media, [path]) == [True] and retired() == {path}
     # The writer is done: the next round removes it.
     assert photos_remove_retired().removed == [path]
@@ -257,6 +222,65 @@ def test_the_housekeeping_task_removes_retired_files(media):
 
     assert tasks.remove_retired_photos() == 1
     assert on_disk(media, [path]) == [False]
+
+
+def test_the_housekeeping_task_warns_when_a_writer_stopped_it(media, caplog):
+    """A lock held for good (a process stuck storing photos) stops every hourly sweep: said once
+    an hour in the worker's log, with what piles up, not dropped silently."""
+    paths = [f"articles/091/09123451{number}-1a2b3c4d5e6f7a8b.jpg" for number in (21, 22)]
+    retire_long_ago(*paths, media=media)
+
+    with a_writer_storing_photos():
+        assert tasks.remove_retired_photos() == 0
+
+    assert [record.levelname for record in caplog.records if record.name == "workers.tasks"] == ["WARNING"]
+    assert "an import or a photo upload holds the photo writers' lock; 2 retired files" in caplog.text
+    assert on_disk(media, paths) == [True, True]
+
+
+def test_the_sweep_pages_past_a_batch_and_moves_past_a_file_it_cannot_remove(media, monkeypatch, caplog):
+    """A file that cannot be removed keeps its row for the next round, and this round goes on past it
+    (reading it again, the round never ended)."""
+    monkeypatch.setattr(retired_photos, "REMOVED_PER_BATCH", 2)
+    paths = [f"articles/091/09123451{number}-1a2b3c4d5e6f7a8b.jpg" for number in range(23, 28)]
+    retire_long_ago(*paths, media=media)
+    # Not a file but a folder with something in it: removing it fails (ENOTEMPTY), an OSError.
+    stuck = paths[1]
+    (media / stuck).unlink()
+    (media / stuck).mkdir()
+    (media / stuck / "inside").write_bytes(b"")
+    batches = []
+    recorded_paths = ArticleQuerySet.recorded_paths
+
+    def counted(queryset, batch):
+        batches.append(sorted(batch))
+        assert len(batches) <= 3, "the sweep read a batch again"
+        return recorded_paths(queryset, batch)
+
+    monkeypatch.setattr(ArticleQuerySet, "recorded_paths", counted)
+    sweep = photos_remove_retired()
+
+    assert batches == [paths[0:2], paths[2:4], paths[4:5]]
+    assert sweep.removed == [path for path in paths if path != stuck]
+    assert retired() == {stuck} and (media / stuck).is_dir()
+    assert f"Could not remove the retired photo {stuck}; trying again later." in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_whose_lock_cannot_be_released_closes_its_connection(media):
+    """A web process keeps its connection: left open with the lock it could not release (its
+    transaction failed), it stopped every sweep for as long as the process lived."""
+    path = "articles/091/0912345128-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(path, media=media)
+
+    with photos_being_stored(), connection.cursor() as cursor:
+        # A transaction Django does not know of, failed: the unlock that follows is refused.
+        cursor.execute("BEGIN")
+        with pytest.raises(DatabaseError):
+            cursor.execute("SELECT 1 / 0")
+
+    assert connection.connection is None
+    assert in_another_thread(photos_remove_retired).removed == [path]
 
 
 @pytest.mark.django_db(transaction=True)
