@@ -62,7 +62,8 @@ class ArticleQuerySet(models.QuerySet["Article"]):
         """Those of `paths` some article records: paths were free text in the admin once, so two
         articles may share one."""
         paths = set(paths)
-        pairs = self.recording(paths).values_list("image", "image_thumbnail")
+        # Unordered: the default order by id cost a sort of every match for a set.
+        pairs = self.recording(paths).order_by().values_list("image", "image_thumbnail")
         return {path for pair in pairs for path in pair} & paths
 
 
@@ -140,6 +141,11 @@ class Article(models.Model):
             listing_index("article_on_sale_newest", F("first_sold_on").desc(nulls_last=True)),
             listing_index("article_on_sale_price_asc", F("price").asc(nulls_last=True)),
             listing_index("article_on_sale_price_desc", F("price").desc(nulls_last=True)),
+            # The retired-photo sweep asks which of 200 paths an article records (recorded_paths),
+            # under the lock every photo writer waits for: a scan of 105k articles took 95 ms a
+            # batch, two minutes for a re-import's 211k retired files.
+            models.Index(fields=["image"], name="article_image"),
+            models.Index(fields=["image_thumbnail"], name="article_image_thumbnail"),
         ]
 
     def __str__(self) -> str:

@@ -215,13 +215,17 @@ def articles_record_photos(*, results: Sequence[ImageResult]) -> None:
     so that of two writers replacing one article's photo (an import and a staff member), each
     retires the files it replaced, never the ones the other recorded. Callers that write the files
     hold photos_being_stored from before the write until this returns.
+
+    Never inside a caller's transaction (RuntimeError): the record would commit with it, after
+    photos_being_stored had released the sweep's lock, and a sweep in between could remove a photo
+    written under a retired name (see catalog.retired_photos).
     """
     results = [result for result in results if result.stored]
     if not results:
         return
     written = {path for result in results for path in result.files}
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             ids = [result.article_id for result in results]
             locked = Article.objects.select_for_update().filter(article_id__in=ids).order_by("article_id")
             rows = list(locked.values_list("article_id", "image", "image_thumbnail"))

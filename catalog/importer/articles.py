@@ -89,7 +89,8 @@ def _load_postgres(path: Path, columns: list[Any], progress: Progress) -> tuple[
         updated=[*FIELDS[1:], "slug", "search_vector"],
         vendor="postgresql",
     )
-    # Fourteen indexes (the search document's GIN among them): rebuilt once beat maintained row by row.
+    # Twelve indexes (the search document's GIN and the photo paths' among them): rebuilt once beat
+    # maintained row by row.
     with bulk_indexes.rebuilt_after(
         cursor, TABLE, bulk_indexes.new_keys(cursor, STAGING, TABLE, "article_id")
     ):

@@ -127,6 +127,11 @@ def processed_fingerprint(data: bytes) -> str:
 def process_image(task: ImageTask) -> ImageResult:
     """Store the task's photo under new names unless the article records it already; the caller
     records the result on the article (catalog.services.articles_record_photos)."""
+    return _processed(task)[0]
+
+
+def _processed(task: ImageTask) -> tuple[ImageResult, tuple[str, ...]]:
+    """process_image's result, and the files it created (names that were not on disk before)."""
     data = Path(task.source).read_bytes()
     media_root = Path(task.media_root)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -136,18 +141,20 @@ def process_image(task: ImageTask) -> ImageResult:
         and all(path.exists() for path in recorded)
         and _stored_already(data, sha256, task.known_fingerprint)
     ):
-        return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint)
+        return ImageResult(task.article_id, task.source, stored=False, fingerprint=task.known_fingerprint), ()
     prepared = prepare_photo(data, article_id=task.article_id, source=task.source, sha256=sha256)
+    created: tuple[str, ...] = ()
     if prepared.result.stored:
         try:
-            write_photo(prepared, media_root)
+            created = write_photo(prepared, media_root)
         except OSError as error:
             # Not the photo's fault: the import stops naming the file, where a bare OSError from a
             # worker process named neither it nor (for a full disk) any file.
-            return ImageResult(
+            result = ImageResult(
                 task.article_id, task.source, stored=False, unwritable=unwritable(error, prepared, media_root)
             )
-    return prepared.result
+            return result, ()
+    return prepared.result, created
 
 
 def unwritable(error: OSError, prepared: PreparedPhoto, media_root: Path) -> str:
@@ -160,19 +167,22 @@ def process_images(tasks: list[ImageTask]) -> list[ImageResult]:
     """A worker process's share of an import (it imports this module alone, without Django).
 
     When a task raises (a photo removed since the import listed it, an error Pillow raises beyond
-    those process_image reports), the photos this share stored before it are removed before the
+    those process_image reports), the files this share created before it are removed before the
     error goes back: the import only learns of the error, never of those results, and would leave
-    files no row records. Files the article recorded when the import read it (a photo restored
-    under its own names) are kept.
+    files no row records. Only files it created: a name on disk before is another's, and this
+    worker cannot ask the database whose (a retired photo stored again under its name, still
+    shown by pages rendered before its grace ends; a photo a staff upload recorded meanwhile).
     """
     results: list[ImageResult] = []
+    created: list[str] = []
     try:
         for task in tasks:
-            results.append(process_image(task))
+            result, files = _processed(task)
+            results.append(result)
+            created.extend(files)
     except BaseException:
-        recorded = {path for task in tasks for path in task.known_paths if path}
         media_root = Path(tasks[0].media_root)
-        for path in {path for result in results for path in result.files} - recorded:
+        for path in created:
             (media_root / path).unlink(missing_ok=True)
         raise
     return results
@@ -185,19 +195,22 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def write_photo(prepared: PreparedPhoto, media_root: Path) -> None:
-    """Write a prepared photo's two files, each whole (see _write_atomically), or neither."""
-    original = media_root / prepared.result.original
+def write_photo(prepared: PreparedPhoto, media_root: Path) -> tuple[str, ...]:
+    """Write a prepared photo's two files, each whole (see _write_atomically), or neither; returns
+    those of their names (relative to media_root) that were not on disk before."""
+    names = (prepared.result.original, prepared.result.thumbnail)
     # A photo restored under the names its article records (its thumbnail was lost, say) keeps
     # the original it had if the thumbnail cannot be written.
-    existed = original.exists()
+    created = tuple(name for name in names if not (media_root / name).exists())
+    original = media_root / prepared.result.original
     _write_atomically(original, prepared.original_data)
     try:
         _write_atomically(media_root / prepared.result.thumbnail, prepared.thumbnail_data)
     except BaseException:
-        if not existed:
+        if prepared.result.original in created:
             original.unlink(missing_ok=True)
         raise
+    return created
 
 
 def prepare_photo(data: bytes, *, article_id: int, source: str = "", sha256: str = "") -> PreparedPhoto:

@@ -24,6 +24,13 @@ MENSWEAR = {
 
 
 @pytest.fixture
+def media(settings, tmp_path):
+    """A private MEDIA_ROOT for the test's photo files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
 def menswear_trousers():
     """Build a Menswear article (its own index group, section, product group and type)."""
 

@@ -19,12 +19,6 @@ from tests.test_db_locks import other_connection
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def with_photo(media, article_id, **fields):
     paths = (f"articles/091/{article_id:010d}.jpg", f"articles/thumbnails/091/{article_id:010d}.webp")
     for path in paths:

@@ -1,5 +1,6 @@
 """The demo runs on SQLite: the same command imports there (Python parsing, batched upserts)."""
 
+import contextlib
 import sqlite3
 
 import pytest
@@ -61,13 +62,15 @@ def test_bad_input_on_sqlite_names_the_line_and_keeps_nothing(sqlite_shop):
     assert _counts(database)[2] == 0
 
 
-
-@pytest.mark.parametrize(("filename", "key", "bad_field", "bad_value"), [
-    ("articles.csv", "article_id", "product_code", "x"),
-    ("articles.csv", "article_id", "prod_name", "Über"),  # saved as Latin-1 below
-    ("customers.csv", "customer_id", "age", "x"),
-    ("customers.csv", "customer_id", "postal_code", "Über"),
-])
+@pytest.mark.parametrize(
+    ("filename", "key", "bad_field", "bad_value"),
+    [
+        ("articles.csv", "article_id", "product_code", "x"),
+        ("articles.csv", "article_id", "prod_name", "Über"),  # saved as Latin-1 below
+        ("customers.csv", "customer_id", "age", "x"),
+        ("customers.csv", "customer_id", "postal_code", "Über"),
+    ],
+)
 def test_a_repeated_key_before_a_bad_value_is_named_first_on_sqlite(
     sqlite_shop, filename, key, bad_field, bad_value
 ):
@@ -142,3 +145,29 @@ def test_on_sqlite_a_replaced_photo_is_retired_and_removed_by_hand_after_its_gra
     assert within.stdout.splitlines() == ["0 retired photo files removed (retired over 24 hours ago)."]
     assert past.stdout.splitlines()[:2] == [f"removed {path}" for path in retired], past.stderr
     assert not any((media / path).exists() for path in retired)
+
+
+def test_on_sqlite_the_hourly_sweep_task_skips_and_says_so(migrated_sqlite, tmp_path):
+    """REDIS_URL set without DATABASE_URL runs beat beside uploads on SQLite, which has no lock to
+    keep the sweep off a photo just written under a retired name: the task leaves it to the command."""
+    path = "articles/091/0912345129-1a2b3c4d5e6f7a8b.jpg"
+    media = tmp_path / "media"
+    (media / path).parent.mkdir(parents=True)
+    (media / path).write_bytes(b"photo")
+    with contextlib.closing(sqlite3.connect(migrated_sqlite)) as db, db:
+        db.execute(
+            "INSERT INTO catalog_retiredphoto (path, retired_at) VALUES (?, '2020-01-01 00:00:00')", [path]
+        )
+
+    swept = manage_on_sqlite(
+        "shell",
+        "-c",
+        "from workers import tasks; print(tasks.remove_retired_photos())",
+        database=migrated_sqlite,
+        media=media,
+    )
+
+    assert swept.returncode == 0, swept.stderr
+    assert swept.stdout.splitlines()[-1] == "0"
+    assert "Skipping the retired-photo sweep: the database is sqlite, not PostgreSQL" in swept.stderr
+    assert (media / path).exists()

@@ -4,32 +4,33 @@ storing a photo under the same name."""
 
 import datetime as dt
 import io
-import threading
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connections, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from PIL import Image
 
+from catalog import retired_photos
 from catalog.importer import images as image_import
-from catalog.importer.image_files import ImageTask, process_image
+from catalog.importer.image_files import ImageTask, process_image, process_images
 from catalog.models import Article, ArticleQuerySet, RetiredPhoto
 from catalog.retired_photos import photos_being_stored, photos_remove_retired
 from catalog.services import article_replace_photo, articles_delete, articles_record_photos
 from tests.catalog.hm_data import run_import
-from tests.catalog.retired import DAY, on_disk, retire_long_ago, sweep_after_the_grace
+from tests.catalog.retired import (
+    DAY,
+    a_writer_storing_photos,
+    in_another_thread,
+    on_disk,
+    retire_long_ago,
+    sweep_after_the_grace,
+)
 from tests.factories import ArticleFactory
 from workers import tasks
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def photo(colour: str) -> bytes:
@@ -50,27 +51,6 @@ def retired() -> set[str]:
     return set(RetiredPhoto.objects.values_list("path", flat=True))
 
 
-def in_another_thread(work):
-    """`work()`'s result, run on a connection of its own (another process's, as far as PostgreSQL knows)."""
-    outcome = {}
-
-    def run():
-        try:
-            outcome["result"] = work()
-        except BaseException as error:  # handed back to the test
-            outcome["error"] = error
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=30)
-    assert not thread.is_alive()
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["result"]
-
-
 def test_a_replaced_photo_is_retired_and_stays_on_disk(media, django_capture_on_commit_callbacks):
     article = ArticleFactory(article_id=912345101)
     first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
@@ -86,19 +66,36 @@ def test_a_replaced_photo_is_retired_and_stays_on_disk(media, django_capture_on_
     assert retired() == set(first.files)
 
 
-def test_a_replacement_rolled_back_retires_nothing(media):
+def test_a_replacement_rolled_back_retires_nothing(media, monkeypatch):
     article = ArticleFactory(article_id=912345102)
     first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
     articles_record_photos(results=[first])
 
-    with pytest.raises(RuntimeError), transaction.atomic():
+    def connection_lost(*, paths):
+        assert retired() == set(first.files)  # retired in the record's transaction...
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("catalog.services.photos_unretire", connection_lost)
+    with pytest.raises(DatabaseError):
         articles_record_photos(results=[second])
-        assert retired() == set(first.files)
-        raise RuntimeError("a later step of the same transaction failed")
 
     article.refresh_from_db()
     assert (article.image, article.image_thumbnail) == first.files
-    assert retired() == set()
+    assert retired() == set()  # ...and rolled back with it
+    assert on_disk(media, first.files + second.files) == [True, True, False, False]
+
+
+def test_photos_are_never_recorded_inside_a_callers_transaction(media):
+    """The record would commit with the caller's transaction, after the writer had released the
+    sweep's lock: a sweep in between found the photo written under a retired name unrecorded."""
+    article = ArticleFactory(article_id=912345118)
+    first = stored(media, article.pk, "red")
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        articles_record_photos(results=[first])
+
+    article.refresh_from_db()
+    assert article.image == "" and on_disk(media, first.files) == [False, False]
 
 
 def test_the_sweep_removes_only_files_past_the_grace_that_no_article_records(media, settings):
@@ -161,26 +158,11 @@ def test_a_failed_record_of_a_retired_photo_written_again_keeps_its_files(media,
 def test_the_sweep_stops_while_a_writer_stores_photos(media):
     path = "articles/091/0912345106-1a2b3c4d5e6f7a8b.jpg"
     retire_long_ago(path, media=media)
-    holding, done = threading.Event(), threading.Event()
 
-    def store():
-        try:
-            with photos_being_stored():
-                holding.set()
-                done.wait(timeout=30)
-        finally:
-            connections.close_all()
-
-    writer = threading.Thread(target=store)
-    writer.start()
-    try:
-        assert holding.wait(timeout=30)
+    with a_writer_storing_photos():
         sweep = photos_remove_retired()
-    finally:
-        done.set()
-        writer.join(timeout=30)
 
-    assert (sweep.stopped_for_writer, sweep.removed) == (True, [])
+    assert (sweep.stopped_for_writer, sweep.removed, sweep.left) == (True, [], 1)
     assert on_disk(media, [path]) == [True] and retired() == {path}
     # The writer is done: the next round removes it.
     assert photos_remove_retired().removed == [path]
@@ -242,6 +224,65 @@ def test_the_housekeeping_task_removes_retired_files(media):
     assert on_disk(media, [path]) == [False]
 
 
+def test_the_housekeeping_task_warns_when_a_writer_stopped_it(media, caplog):
+    """A lock held for good (a process stuck storing photos) stops every hourly sweep: said once
+    an hour in the worker's log, with what piles up, not dropped silently."""
+    paths = [f"articles/091/09123451{number}-1a2b3c4d5e6f7a8b.jpg" for number in (21, 22)]
+    retire_long_ago(*paths, media=media)
+
+    with a_writer_storing_photos():
+        assert tasks.remove_retired_photos() == 0
+
+    assert [record.levelname for record in caplog.records if record.name == "workers.tasks"] == ["WARNING"]
+    assert "an import or a photo upload holds the photo writers' lock; 2 retired files" in caplog.text
+    assert on_disk(media, paths) == [True, True]
+
+
+def test_the_sweep_pages_past_a_batch_and_moves_past_a_file_it_cannot_remove(media, monkeypatch, caplog):
+    """A file that cannot be removed keeps its row for the next round, and this round goes on past it
+    (reading it again, the round never ended)."""
+    monkeypatch.setattr(retired_photos, "REMOVED_PER_BATCH", 2)
+    paths = [f"articles/091/09123451{number}-1a2b3c4d5e6f7a8b.jpg" for number in range(23, 28)]
+    retire_long_ago(*paths, media=media)
+    # Not a file but a folder with something in it: removing it fails (ENOTEMPTY), an OSError.
+    stuck = paths[1]
+    (media / stuck).unlink()
+    (media / stuck).mkdir()
+    (media / stuck / "inside").write_bytes(b"")
+    batches = []
+    recorded_paths = ArticleQuerySet.recorded_paths
+
+    def counted(queryset, batch):
+        batches.append(sorted(batch))
+        assert len(batches) <= 3, "the sweep read a batch again"
+        return recorded_paths(queryset, batch)
+
+    monkeypatch.setattr(ArticleQuerySet, "recorded_paths", counted)
+    sweep = photos_remove_retired()
+
+    assert batches == [paths[0:2], paths[2:4], paths[4:5]]
+    assert sweep.removed == [path for path in paths if path != stuck]
+    assert retired() == {stuck} and (media / stuck).is_dir()
+    assert f"Could not remove the retired photo {stuck}; trying again later." in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_writer_whose_lock_cannot_be_released_closes_its_connection(media):
+    """A web process keeps its connection: left open with the lock it could not release (its
+    transaction failed), it stopped every sweep for as long as the process lived."""
+    path = "articles/091/0912345128-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(path, media=media)
+
+    with photos_being_stored(), connection.cursor() as cursor:
+        # A transaction Django does not know of, failed: the unlock that follows is refused.
+        cursor.execute("BEGIN")
+        with pytest.raises(DatabaseError):
+            cursor.execute("SELECT 1 / 0")
+
+    assert connection.connection is None
+    assert in_another_thread(photos_remove_retired).removed == [path]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(media, monkeypatch):
     """Paths were free text once: two articles may record one. The sweep found it recorded and
@@ -264,3 +305,51 @@ def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(me
     assert retired() == {shared} and on_disk(media, [shared]) == [True]
     monkeypatch.undo()
     assert sweep_after_the_grace().removed == [shared]
+
+
+def test_a_retired_path_outside_media_root_is_forgotten_and_left_alone(media, tmp_path, caplog):
+    """Paths were free text in the admin once (/srv/legacy/x.jpg, ../x.jpg): the storage refuses
+    them, which rolled the batch back and stopped every later round at the same path."""
+    legacy = tmp_path / "legacy" / "x.jpg"
+    legacy.parent.mkdir()
+    legacy.write_bytes(b"photo")
+    above = media.parent / "above.jpg"
+    above.write_bytes(b"photo")
+    ours = "articles/091/0912345113-1a2b3c4d5e6f7a8b.jpg"
+    retire_long_ago(ours, media=media)
+    for path in (str(legacy), "../above.jpg"):
+        RetiredPhoto.objects.create(path=path, retired_at=timezone.now() - 2 * DAY)
+
+    sweep = photos_remove_retired()
+
+    assert sweep.removed == [ours] and on_disk(media, [ours]) == [False]
+    assert sorted(sweep.outside_media_root) == sorted([str(legacy), "../above.jpg"])
+    assert legacy.exists() and above.exists()
+    assert retired() == set()
+    assert f"The retired photo path {legacy} is outside MEDIA_ROOT" in caplog.text
+
+
+def test_a_failed_workers_cleanup_keeps_a_retired_photo_it_stored_again(media):
+    """A worker that fails removes the photos its share stored, which the import never learns of;
+    but the same photo back again was written under its retired names, which pages rendered
+    before the replacement still show (or, rarely, a staff upload has recorded meanwhile)."""
+    article, other = ArticleFactory(article_id=912345119), ArticleFactory(article_id=912345120)
+    first, second = stored(media, article.pk, "red"), stored(media, article.pk, "blue")
+    articles_record_photos(results=[first])
+    articles_record_photos(results=[second])
+    source = media.parent / "again.jpg"
+    source.write_bytes(photo("red"))
+    new_source = media.parent / "new.jpg"
+    new_source.write_bytes(photo("green"))
+    share = [
+        ImageTask(str(source), article.pk, second.fingerprint, str(media), second.files),
+        ImageTask(str(new_source), other.pk, "", str(media)),
+        ImageTask(str(media.parent / "removed-since-listed.jpg"), other.pk, "", str(media)),
+    ]
+
+    with pytest.raises(FileNotFoundError):
+        process_images(share)
+
+    assert on_disk(media, first.files) == [True, True]
+    # What the share created is still removed: the import never learns of it.
+    assert sorted(media.rglob(f"{other.pk:010d}-*")) == []
