@@ -70,7 +70,8 @@ class ModelKind:
     parameter_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
-        """Defaults with the overrides applied; unknown names are refused with the known ones listed."""
+        """Defaults with the overrides applied; unknown names are refused with the known ones listed.
+        A null (None) is "unset", as a JSON API user means it: the default, whatever its type."""
         overrides = overrides or {}
         unknown = sorted(set(overrides) - set(self.default_parameters))
         if unknown:
@@ -78,6 +79,8 @@ class ModelKind:
             raise ValueError(f"Unknown parameter(s) for {self.name}: {', '.join(unknown)} (known: {known}).")
         merged = dict(self.default_parameters)
         for name, value in overrides.items():
+            if value is None:
+                continue
             merged[name] = self._choice(name, _coerce_like(self.default_parameters[name], value, name=name))
             self._check_range(name, merged[name])
         return merged
@@ -116,7 +119,7 @@ class ModelKind:
 
 def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
     """Give a parameter the type of its default (the command line passes strings)."""
-    if default is None or value is None:
+    if default is None:
         return value
     if isinstance(default, bool):
         if isinstance(value, bool):

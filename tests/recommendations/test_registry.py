@@ -112,6 +112,21 @@ def test_a_choice_is_stored_as_listed_whatever_its_case():
     assert registry.get_kind("collaborative").merged_parameters({"use_gpu": True})["use_gpu"] == "true"
 
 
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("collaborative", "use_gpu"),
+        ("content", "encoder"),
+        ("collaborative", "factors"),
+        ("trending", "window_days"),
+    ],
+)
+def test_a_null_parameter_means_its_default(kind, name):
+    # A choice's null was refused ("not None"), a number's passed and failed in the worker (int(None)).
+    model_kind = registry.get_kind(kind)
+    assert model_kind.merged_parameters({name: None}) == model_kind.default_parameters
+
+
 def test_numbers_in_range_and_unbounded_ones_pass():
     merged = registry.get_kind("collaborative").merged_parameters({"factors": 1024, "random_state": -7})
     assert (merged["factors"], merged["random_state"]) == (1024, -7)
