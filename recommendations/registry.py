@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The words a yes/no parameter may be given as, in lower case (the command line passes strings,
+# and staff type them into the schedule's JSON). A kind's own yes/no/"auto" choice reads these too.
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
 # Each module defines KIND. Helpers adding a kind append their module here.
 KIND_MODULES: list[str] = [
     "recommendations.trending",
@@ -124,8 +129,8 @@ def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-            return value.lower() in {"1", "true", "yes", "on"}
+        if isinstance(value, str) and value.lower() in (*TRUE_WORDS, *FALSE_WORDS):
+            return value.lower() in TRUE_WORDS
         raise ValueError(f"Parameter {name} must be true or false, not {value!r}.")
     if isinstance(default, int | float):
         # JSON's true is an int to Python: passed through, it trained a model of 1 factor.
