@@ -18,11 +18,14 @@ from django.http import HttpRequest
 
 from accounts.models import Customer
 
-CUSTOMER_ID = re.compile(r"[0-9a-f]{64}")
+# H&M's ids are 64 hex digits (a sha256), written in lower case; the shop gives new customers the same.
+CUSTOMER_ID_LENGTH = 64
+HEX_DIGITS = frozenset("0123456789abcdef")
+CUSTOMER_ID = re.compile(rf"[0-9a-f]{{{CUSTOMER_ID_LENGTH}}}")
 # The shortest prefix read as a customer id: six hex digits take 16.7M values, so among H&M's
 # 1.37M customers one names a single customer nearly always; fewer would list dozens.
 MIN_CUSTOMER_ID_PREFIX = 6
-CUSTOMER_ID_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_CUSTOMER_ID_PREFIX},64}}")
+CUSTOMER_ID_PREFIX = re.compile(rf"[0-9a-f]{{{MIN_CUSTOMER_ID_PREFIX},{CUSTOMER_ID_LENGTH}}}")
 # A prefix shared by more customers than this names nobody in particular: staff are asked for more
 # of it rather than shown purchases of a crowd.
 MAX_PREFIX_CUSTOMERS = 100

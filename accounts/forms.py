@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest
 
 from accounts import login_limits
-from accounts.admin_search import CUSTOMER_ID
+from accounts.admin_search import CUSTOMER_ID_LENGTH, HEX_DIGITS
 from accounts.models import Customer
 from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
 
@@ -143,22 +143,28 @@ class CustomerAdminForm(forms.ModelForm):
 
     class Meta:
         model = Customer
-        fields = [
-            "customer_id",
-            "user",
-            "fn",
-            "active",
-            "club_member_status",
-            "fashion_news_frequency",
-            "age",
-            "postal_code",
-        ]
+        # Every field, as the admin's default form has (CustomerAdmin makes the id read-only once
+        # added). A list here becomes the admin's whole form and hid each field added later.
+        fields = "__all__"  # noqa: DJ007
 
     def clean_customer_id(self) -> str:
-        customer_id: str = self.cleaned_data["customer_id"]
-        if not CUSTOMER_ID.fullmatch(customer_id):
+        # An id pasted in capitals (or with a space) is the customer's id all the same.
+        customer_id = self.cleaned_data["customer_id"].strip().lower()
+        problem = customer_id_problem(customer_id)
+        if problem:
             raise forms.ValidationError(
-                "A customer id is 64 characters of 0-9 and a-f, as in customers.csv and as the shop "
-                "gives a customer who signs up; staff and the API find a customer by it."
+                f"{problem} A customer id is {CUSTOMER_ID_LENGTH} characters of 0-9 and a-f, as in "
+                "customers.csv and as the shop gives a customer who signs up; staff and the API find "
+                "a customer by it."
             )
         return customer_id
+
+
+def customer_id_problem(customer_id: str) -> str | None:
+    """What keeps a lower-case id from being a customer id, in words, or None."""
+    if len(customer_id) != CUSTOMER_ID_LENGTH:
+        return f"{customer_id!r} is {len(customer_id)} characters, not {CUSTOMER_ID_LENGTH}."
+    for position, character in enumerate(customer_id, start=1):
+        if character not in HEX_DIGITS:
+            return f"{character!r} at position {position} is not 0-9 or a-f."
+    return None

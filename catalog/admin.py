@@ -18,6 +18,7 @@ from accounts.models import Purchase
 from catalog.admin_filters import CACHED_FILTER_FIELDS, CachedValuesFilter, OnSaleFilter
 from catalog.article_ids import ARTICLE_ID_TERM
 from catalog.forms import ArticleAdminForm
+from catalog.importer.article_stats import PRICE_WINDOW_DAYS
 from catalog.models import Article
 from catalog.pricing import display_price, staff_price
 from catalog.services import (
@@ -43,10 +44,13 @@ NEW_ARTICLE_NOTE = (
     "Listings and search by words show the new article now; “Trending now” and “Customers also "
     "bought” list it once it has sold and the trending and collaborative models are retrained."
 )
-# Where an article's price comes from (catalog.pricing, README "Prices"): no field can change it.
+# Where an article's price comes from (catalog.importer.article_stats, README "Prices"): no field
+# can change it. A save here prices only the saved colour (catalog.services.articles_price_from_colours).
 PRICE_SOURCE = (
-    "The median paid over the data's last 30 days (a colour that never sold: its product's sold "
-    "colours'), set by each import of transactions_train.csv; it cannot be changed here."
+    f"The median paid over the data's last {PRICE_WINDOW_DAYS} days, or over all its sales when it "
+    "sold nothing in them, set by each import of transactions_train.csv. A colour that never sold "
+    "takes the median of its product's colours that did: at once when added here to a product that "
+    "sold, otherwise at the next import. It cannot be changed here."
 )
 # A best seller has thousands of purchases; the refusal to delete it names a few, not every one.
 PROTECTED_LISTED = 10

@@ -18,7 +18,7 @@ from types import TracebackType
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Case, F, Value, When
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -122,13 +122,9 @@ class RunHeartbeat:
             pending, self._pending = self._pending, None
         fields: dict[str, object] = {}
         if pending is not None:
-            fields["progress"] = pending[0]
-            # Once staff asked to cancel, the run says "Cancelling" (training_run_cancel) until it
-            # stops: a step's own words written over it read as if the click had done nothing,
-            # and a step may go on for a while before its next check (loading the text tower).
-            fields["message"] = Case(
-                When(cancel_requested=True, then=F("message")), default=Value(pending[1])
-            )
+            # Once staff asked to cancel, the run reads "Cancelling" whatever a step writes here
+            # (TrainingRun.step_message).
+            fields["progress"], fields["message"] = pending
         if beat:
             fields["heartbeat_at"] = timezone.now()
         if not fields:

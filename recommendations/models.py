@@ -13,6 +13,8 @@ from django.utils import timezone
 # Celery hands a queued run to an idle worker within seconds: one still queued after this long is
 # worth a word to staff (no worker may be running, or each is busy with another kind's run).
 WORKER_PICKUP_GRACE = dt.timedelta(minutes=1)
+# What a running run says from staff's cancel until it stops (TrainingRun.step_message).
+CANCELLING = "Cancelling"
 
 
 class TrainingRunQuerySet(models.QuerySet["TrainingRun"]):
@@ -112,7 +114,15 @@ class TrainingRun(models.Model):
 
     def status_message(self) -> str:
         """What staff read beside the run's bar: the waiting note while one applies."""
-        return self.waiting_note() or self.message
+        return self.waiting_note() or self.step_message()
+
+    def step_message(self) -> str:
+        """The run's own words, or "Cancelling" once staff asked it to stop (training_run_cancel).
+        Its steps go on writing theirs until they next check (a chunk that finishes, planning that
+        ends, the heartbeat's progress), and those read as if the click had done nothing."""
+        if self.status == self.Status.RUNNING and self.cancel_requested:
+            return CANCELLING
+        return self.message
 
     @property
     def duration(self) -> dt.timedelta | None:

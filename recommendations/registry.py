@@ -29,6 +29,11 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# The words a yes/no parameter may be given as, in lower case (the command line passes strings,
+# and staff type them into the schedule's JSON). A kind's own yes/no/"auto" choice reads these too.
+TRUE_WORDS = ("true", "yes", "on", "1")
+FALSE_WORDS = ("false", "no", "off", "0")
+
 # Each module defines KIND. Helpers adding a kind append their module here.
 KIND_MODULES: list[str] = [
     "recommendations.trending",
@@ -70,7 +75,8 @@ class ModelKind:
     parameter_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
-        """Defaults with the overrides applied; unknown names are refused with the known ones listed."""
+        """Defaults with the overrides applied; unknown names are refused with the known ones listed.
+        A null (None) is "unset", as a JSON API user means it: the default, whatever its type."""
         overrides = overrides or {}
         unknown = sorted(set(overrides) - set(self.default_parameters))
         if unknown:
@@ -78,6 +84,8 @@ class ModelKind:
             raise ValueError(f"Unknown parameter(s) for {self.name}: {', '.join(unknown)} (known: {known}).")
         merged = dict(self.default_parameters)
         for name, value in overrides.items():
+            if value is None:
+                continue
             merged[name] = self._choice(name, _coerce_like(self.default_parameters[name], value, name=name))
             self._check_range(name, merged[name])
         return merged
@@ -116,13 +124,13 @@ class ModelKind:
 
 def _coerce_like(default: Any, value: Any, *, name: str) -> Any:
     """Give a parameter the type of its default (the command line passes strings)."""
-    if default is None or value is None:
+    if default is None:
         return value
     if isinstance(default, bool):
         if isinstance(value, bool):
             return value
-        if isinstance(value, str) and value.lower() in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-            return value.lower() in {"1", "true", "yes", "on"}
+        if isinstance(value, str) and value.lower() in (*TRUE_WORDS, *FALSE_WORDS):
+            return value.lower() in TRUE_WORDS
         raise ValueError(f"Parameter {name} must be true or false, not {value!r}.")
     if isinstance(default, int | float):
         # JSON's true is an int to Python: passed through, it trained a model of 1 factor.

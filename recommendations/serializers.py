@@ -48,6 +48,9 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
         read_only=True, help_text="Name → number (null when not finite), as the kind reports them."
     )
     parameters = serializers.DictField(read_only=True, help_text="The kind's parameters this run used.")
+    message = serializers.CharField(
+        source="step_message", read_only=True, help_text='Where the run is; "Cancelling" once asked to stop.'
+    )
     duration_seconds = serializers.SerializerMethodField()
     model_version = serializers.SerializerMethodField()
     waiting_note = serializers.SerializerMethodField(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from recommendations.registry import FALSE_WORDS, TRUE_WORDS
+
 KIND_NAME = "collaborative"
 # 1: factors and id maps (.npy), three hnswlib indexes, catalogue and trending arrays,
 # collaborative.json (see artifact.py).
@@ -78,7 +80,7 @@ def _gpu_choice(value: Any) -> bool | None:
     text = str(value).lower()
     if text == "auto":
         return None
-    return text in {"1", "true", "yes", "on"}
+    return text in TRUE_WORDS
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,4 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "blend_buy_again_half_life_days": (0.01, None),
 }
 # The words _gpu_choice reads (see ModelKind.parameter_choices).
-PARAMETER_CHOICES: dict[str, tuple[str, ...]] = {
-    "use_gpu": ("auto", "true", "false", "yes", "no", "on", "off", "1", "0"),
-}
+PARAMETER_CHOICES: dict[str, tuple[str, ...]] = {"use_gpu": ("auto", *TRUE_WORDS, *FALSE_WORDS)}

@@ -1,5 +1,6 @@
 """The customer and purchase admin: what staff can see and do to customers' data."""
 
+import html
 import re
 
 import pytest
@@ -51,8 +52,16 @@ def test_a_customers_id_can_be_set_when_adding_but_not_changed(superuser_client)
     assert Customer.objects.filter(customer_id="a" * 64).exists()
 
 
-@pytest.mark.parametrize("customer_id", ["hello", "A" * 64, "g" * 64, "a" * 63])
-def test_a_customer_added_by_hand_needs_an_id_staff_can_find_again(superuser_client, customer_id):
+@pytest.mark.parametrize(
+    ("customer_id", "problem"),
+    [
+        ("hello", "'hello' is 5 characters, not 64."),
+        ("a" * 63, f"'{'a' * 63}' is 63 characters, not 64."),
+        ("g" * 64, "'g' at position 1 is not 0-9 or a-f."),
+        ("a" * 10 + "-" + "a" * 53, "'-' at position 11 is not 0-9 or a-f."),
+    ],
+)
+def test_a_customer_added_by_hand_needs_an_id_staff_can_find_again(superuser_client, customer_id, problem):
     # Each was added, then could not be found: the list's search reads a whole id in lower case
     # and a start from 6 characters, and the staff API's customer lookup lower-cases it too.
     added = superuser_client.post(
@@ -60,8 +69,18 @@ def test_a_customer_added_by_hand_needs_an_id_staff_can_find_again(superuser_cli
         {"customer_id": customer_id, "club_member_status": "ACTIVE", "fashion_news_frequency": "NONE"},
     )
     assert added.status_code == 200
-    assert "64 characters of 0-9 and a-f" in added.text
+    assert f"{problem} A customer id is 64 characters of 0-9 and a-f" in html.unescape(added.text)
     assert not Customer.objects.exists()
+
+
+def test_an_id_pasted_in_capitals_or_with_spaces_is_stored_as_staff_find_it(superuser_client):
+    # It was refused as not 64 characters of 0-9 and a-f, though it named a customer all the same.
+    added = superuser_client.post(
+        "/admin/accounts/customer/add/",
+        {"customer_id": f" {'AB' * 32} ", "club_member_status": "ACTIVE", "fashion_news_frequency": "NONE"},
+    )
+    assert added.status_code == 302
+    assert Customer.objects.get().customer_id == "ab" * 32
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ import html
 
 import pytest
 
+from catalog.importer.article_stats import PRICE_WINDOW_DAYS
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,5 +115,10 @@ def test_staff_editing_an_article_read_why_its_price_has_no_field(staff_client):
     # Staff came to change a price and found it read-only, with nothing saying where it comes from.
     ArticleFactory(article_id=108775015, price=0.0169, first_sold_on=dt.date(2020, 9, 1))
     page = html.unescape(staff_client.get("/admin/catalog/article/108775015/change/").text)
-    assert "median paid over the data's last 30 days" in page
-    assert "set by each import of transactions_train.csv" in page
+    # It left out the fallback to all its sales and that a colour added here is priced at once.
+    assert (
+        f"The median paid over the data's last {PRICE_WINDOW_DAYS} days, or over all its sales when it "
+        "sold nothing in them, set by each import of transactions_train.csv."
+    ) in page
+    assert "A colour that never sold takes the median of its product's colours that did: at once " in page
+    assert "when added here to a product that sold, otherwise at the next import." in page

@@ -286,6 +286,20 @@ def test_a_schedule_with_bad_parameters_is_refused_on_save(ops, parameters, mess
     assert schedule.parameters == {}
 
 
+@pytest.mark.django_db
+def test_a_schedule_with_null_parameters_runs_at_their_defaults(ops):
+    # null for use_gpu was refused ("not None"); null for factors saved, then failed every night.
+    schedule = TrainingSchedule.objects.get_or_create(kind="collaborative")[0]
+    response = ops.post(
+        f"{SCHEDULES}{schedule.pk}/change/",
+        {"enabled": "on", "hour": "22", "minute": "30", "parameters": '{"use_gpu": null, "factors": null}'},
+    )
+    assert response.status_code == 302
+    schedule.refresh_from_db()
+    run = training_run_request(kind_name="collaborative", parameters=schedule.parameters)
+    assert (run.parameters["use_gpu"], run.parameters["factors"]) == ("auto", 32)
+
+
 def schedule_row(ops, kind):
     """The cells of a kind's row in the schedule list, as text."""
     page = ops.get(SCHEDULES).content.decode()

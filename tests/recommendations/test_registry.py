@@ -1,3 +1,4 @@
+import dataclasses
 import re
 
 import pytest
@@ -93,7 +94,7 @@ def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
             {"encoder": "bogus"},
             "Parameter encoder must be one of '', 'bundled', 'clip', not 'bogus'",
         ),
-        ("collaborative", {"use_gpu": "maybe"}, "Parameter use_gpu must be one of 'auto', 'true', 'false'"),
+        ("collaborative", {"use_gpu": "maybe"}, "Parameter use_gpu must be one of 'auto', 'true', 'yes'"),
     ],
 )
 def test_words_outside_their_choices_are_refused(kind, overrides, message):
@@ -110,6 +111,37 @@ def test_the_content_kinds_encoders_are_those_the_encoders_module_builds():
 def test_a_choice_is_stored_as_listed_whatever_its_case():
     assert registry.get_kind("content").merged_parameters({"encoder": "BUNDLED"})["encoder"] == "bundled"
     assert registry.get_kind("collaborative").merged_parameters({"use_gpu": True})["use_gpu"] == "true"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"),
+    [
+        ("collaborative", "use_gpu"),
+        ("content", "encoder"),
+        ("collaborative", "factors"),
+        ("trending", "window_days"),
+    ],
+)
+def test_a_null_parameter_means_its_default(kind, name):
+    # A choice's null was refused ("not None"), a number's passed and failed in the worker (int(None)).
+    model_kind = registry.get_kind(kind)
+    assert model_kind.merged_parameters({name: None}) == model_kind.default_parameters
+
+
+def test_use_gpu_reads_each_word_it_accepts_as_a_yes_no_parameter_reads_it():
+    from recommendations.collaborative.parameters import AlsParameters
+
+    collaborative = registry.get_kind("collaborative")
+    for word in collaborative.parameter_choices["use_gpu"]:
+        use_gpu = AlsParameters.from_mapping(collaborative.merged_parameters({"use_gpu": word})).use_gpu
+        expected = None if word == "auto" else read_as_yes_no(word)
+        assert use_gpu is expected, word
+
+
+def read_as_yes_no(word):
+    """How a parameter whose default is a bool reads the word."""
+    kind = dataclasses.replace(dummy_kind.KIND, default_parameters={"flag": False})
+    return kind.merged_parameters({"flag": word})["flag"]
 
 
 def test_numbers_in_range_and_unbounded_ones_pass():

@@ -335,6 +335,32 @@ def test_a_run_asked_to_cancel_says_so_while_its_step_goes_on_reporting_progress
         wait_for(heartbeat.cancelled.is_set)
 
 
+@pytest.mark.parametrize("step", ["plan_chunks", "run_chunk"])
+def test_a_fanned_out_run_asked_to_cancel_says_so_when_a_step_ends(monkeypatch, step):
+    # Cancelled while it planned or ran a chunk, the run went back to "Planned 2 chunks" or
+    # "1 of 2 chunks done" when that step ended, as if the click had done nothing.
+    def cancel_then(work):
+        def step_then_cancelled(*args):
+            result = work(*args)
+            assert "will stop at its next check" in training.training_run_cancel(run=run)
+            return result
+
+        return step_then_cancelled
+
+    replaced = dataclasses.replace(dummy_kind.KIND, **{step: cancel_then(getattr(dummy_kind.KIND, step))})
+    monkeypatch.setitem(registry._kinds, KIND, replaced)
+    run = training_run_request(kind_name=KIND, parameters={"chunks": 2}, dispatch=False)
+    chunks = training.training_run_start(run_id=run.pk)
+    assert chunks is not None
+    if step == "run_chunk":
+        training.training_run_run_chunk(run_id=run.pk, index=0, chunk=chunks[0], retry_transient=False)
+    run.refresh_from_db()
+    assert run.status_message() == "Cancelling"
+    training.training_run_finish(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.status_message()) == ("cancelled", "Cancelled; nothing was activated")
+
+
 def test_a_step_counts_itself_in_while_it_executes():
     run = training_run_request(kind_name=KIND)
     TrainingRun.objects.filter(pk=run.pk).update(status="running")

@@ -139,6 +139,16 @@ def test_a_parameter_of_the_wrong_type_is_a_400_not_a_run_trained_on_something_e
 
 
 @pytest.mark.django_db
+def test_a_null_parameter_is_a_run_at_its_default(staff_client, dispatched):
+    # null for use_gpu was a 400 ("not None"); null for factors a run that failed at int(None).
+    body = {"kind": "collaborative", "parameters": {"use_gpu": None, "factors": None}}
+    response = staff_client.post("/api/v1/training-runs/", body, format="json")
+    assert response.status_code == 202, response.json()
+    assert response.json()["parameters"]["use_gpu"] == "auto"
+    assert response.json()["parameters"]["factors"] == 32
+
+
+@pytest.mark.django_db
 def test_a_second_run_of_a_kind_in_progress_is_a_409(staff_client, dispatched):
     first = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json").json()
     response = staff_client.post("/api/v1/training-runs/", {"kind": KIND}, format="json")
@@ -218,6 +228,15 @@ def test_staff_cancel_a_queued_run(staff_client, dispatched):
     # It read "Run #1 has already cancelled", as if the run had cancelled something.
     expected = f"Run #{run.pk} has already ended (cancelled); there is nothing to cancel."
     assert again.json()["detail"] == expected
+
+
+@pytest.mark.django_db
+def test_a_running_run_asked_to_cancel_reads_cancelling_whatever_its_step_wrote_since(staff_client):
+    # The admin said "Cancelling" and the API the chunk's "1 of 2 chunks done".
+    run = TrainingRun.objects.create(
+        kind=KIND, status="running", cancel_requested=True, message="1 of 2 chunks done"
+    )
+    assert staff_client.get(f"/api/v1/training-runs/{run.pk}/").json()["message"] == "Cancelling"
 
 
 @pytest.mark.django_db
