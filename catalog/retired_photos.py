@@ -130,9 +130,15 @@ def photos_remove_retired(
                 sweep.left = due.count()
                 return sweep
             # In path order from where the last batch ended: a file that cannot be removed keeps its
-            # row for the next round, and is not read again in this one.
+            # row for the next round, and is not read again in this one. The rows are locked: a
+            # delete of the last article recording one (paths were free text once, two articles may
+            # share one) retires it anew, and so waits for this batch, uncommitted, which keeps the
+            # file recorded for recorded_paths below.
             batch = list(
-                due.filter(path__gt=after).order_by("path").values_list("path", flat=True)[:REMOVED_PER_BATCH]
+                due.filter(path__gt=after)
+                .order_by("path")
+                .select_for_update()
+                .values_list("path", flat=True)[:REMOVED_PER_BATCH]
             )
             if not batch:
                 return sweep
@@ -160,10 +166,7 @@ def photos_remove_retired(
                 sweep.removed.append(path)
             sweep.recorded.extend(sorted(recorded))
             # A path retired again after recorded_paths found it recorded (its last article deleted:
-            # deletes take no photo lock) keeps its row, for a grace of its own. Not covered: that
-            # delete committing between this batch's SELECT and recorded_paths, when the file is
-            # unlinked at once, its new grace cut short (only paths two articles shared, once free
-            # text in the admin); its row stays, and a later round finds the file gone.
+            # deletes take no photo lock) keeps its row, for a grace of its own.
             RetiredPhoto.objects.retired_before(cutoff).filter(path__in=forgotten).delete()
 
 

@@ -4,10 +4,11 @@ storing a photo under the same name."""
 
 import datetime as dt
 import io
+import threading
 from pathlib import Path
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from PIL import Image
@@ -284,26 +285,38 @@ def test_a_writer_whose_lock_cannot_be_released_closes_its_connection(media):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_file_retired_again_while_the_sweep_found_it_recorded_stays_retired(media, monkeypatch):
-    """Paths were free text once: two articles may record one. The sweep found it recorded and
-    forgot its row; the last article recording it, deleted meanwhile, had retired it anew, and the
-    file was then kept for good, recorded by no row."""
-    shared = "articles/091/shared.jpg"
+def test_a_path_retired_anew_while_the_sweep_reads_it_keeps_its_file_for_a_new_grace(media, monkeypatch):
+    """Paths were free text once: two articles may record one. The last article recording it,
+    deleted between the batch's SELECT and recorded_paths, retired it anew and committed; the sweep
+    then found it recorded by none and unlinked it at once, cutting its new grace short. Now the
+    delete waits for the batch: the sweep finds the path recorded and forgets its row, and the
+    delete's retirement is then a row of its own, which later rounds honour."""
+    shared = "articles/091/shared-again.jpg"
     retire_long_ago(shared, media=media)
-    last = ArticleFactory(article_id=912345112, image=shared)
+    last = ArticleFactory(article_id=912345114, image=shared)
     recorded_paths = ArticleQuerySet.recorded_paths
 
+    def delete_the_last() -> None:
+        articles_delete(article_ids=[last.pk])
+        connections.close_all()
+
+    deleting = threading.Thread(target=delete_the_last)
+
     def deleted_meanwhile(queryset, paths):
-        recorded = recorded_paths(queryset, paths)
-        in_another_thread(lambda: articles_delete(article_ids=[last.pk]))
-        return recorded
+        deleting.start()
+        deleting.join(timeout=2)  # with the batch's rows locked, the delete waits for the sweep
+        return recorded_paths(queryset, paths)
 
     monkeypatch.setattr(ArticleQuerySet, "recorded_paths", deleted_meanwhile)
     sweep = photos_remove_retired()
+    deleting.join(timeout=30)
 
-    assert sweep.recorded == [shared]
-    assert retired() == {shared} and on_disk(media, [shared]) == [True]
+    assert not deleting.is_alive()
+    assert sweep.removed == [] and on_disk(media, [shared]) == [True]
+    assert not Article.objects.filter(pk=last.pk).exists()
+    assert retired() == {shared}  # retired anew by the delete, for a grace of its own
     monkeypatch.undo()
+    assert photos_remove_retired().removed == []
     assert sweep_after_the_grace().removed == [shared]
 
 
