@@ -178,7 +178,8 @@ def test_the_purchase_list_reads_in_words_and_never_guesses_the_channel(superuse
 
 def test_a_purchase_is_named_by_the_customer_id_staff_know():
     alice = CustomerFactory()
-    purchase = PurchaseFactory(customer=alice, article=ArticleFactory(article_id=108775015), t_dat="2020-09-22")
+    article = ArticleFactory(article_id=108775015)
+    purchase = PurchaseFactory(customer=alice, article=article, t_dat="2020-09-22")
     purchase.refresh_from_db()
     assert str(purchase) == f"2020-09-22: customer {alice.customer_id[:12]}, article 0108775015"
 
