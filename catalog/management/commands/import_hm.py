@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from catalog.importer.dataset import import_dataset
 from catalog.importer.errors import ImportInputError, MediaUnwritable
@@ -36,6 +38,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A table or column the code expects but the database lacks failed deep in a load with
+        # the driver's traceback (UndefinedTable), after the first files had been read.
+        unapplied = unapplied_migrations()
+        if unapplied:
+            raise CommandError(
+                f"The database lacks {len(unapplied)} migration(s) ({', '.join(unapplied[:3])}"
+                f"{', ...' if len(unapplied) > 3 else ''}): run manage.py migrate first."
+            )
         progress = command_progress(self, options["verbosity"])
         try:
             summary = import_dataset(
@@ -56,3 +66,10 @@ class Command(BaseCommand):
         if options["verbosity"] > 1:
             for step, seconds in summary.timings.items():
                 self.stdout.write(f"  {step}: {seconds:.2f} s")
+
+
+def unapplied_migrations() -> list[str]:
+    """The migrations not yet applied to the default database, as app_label.name, in order."""
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
