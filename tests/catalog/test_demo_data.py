@@ -249,3 +249,11 @@ def test_a_benchmark_data_set_written_by_another_version_of_the_generator_is_wri
     generated_data.generated("check", **options)
 
     assert (folder / "transactions_train.csv").read_bytes() == purchases
+
+
+def test_every_option_of_the_command_says_what_it_does():
+    from catalog.management.commands.generate_demo_data import Command
+
+    parser = Command().create_parser("manage.py", "generate_demo_data")
+    undescribed = [action.dest for action in parser._actions if not action.help]
+    assert undescribed == []
