@@ -7,12 +7,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from catalog.importer.dataset import import_dataset
 from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.progress import command_progress
+from storefront.migration_state import unapplied_migrations
 
 # A csv file loads in one transaction; photos are recorded in batches (catalog.importer.images),
 # and those recorded before the interrupt stay, with their files.
@@ -66,10 +65,3 @@ class Command(BaseCommand):
         if options["verbosity"] > 1:
             for step, seconds in summary.timings.items():
                 self.stdout.write(f"  {step}: {seconds:.2f} s")
-
-
-def unapplied_migrations() -> list[str]:
-    """The migrations not yet applied to the default database, as app_label.name, in order."""
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]
