@@ -11,6 +11,7 @@ from django.http import HttpRequest
 
 from accounts import login_limits
 from accounts.admin_search import CUSTOMER_ID_LENGTH, HEX_DIGITS
+from accounts.limits import MAX_AGE, MIN_AGE
 from accounts.models import Customer
 from accounts.password_lengths import PASSWORD_TOO_LONG, PASSWORD_TOO_LONG_CODE, password_too_long
 
@@ -135,11 +136,32 @@ class AccountDeleteForm(forms.Form):
         return password
 
 
+class CustomerCsvFlagField(forms.BooleanField):
+    """A yes/no column of customers.csv (FN, Active), which H&M writes as "1.0" or leaves blank and
+    the model stores as such: a checkbox rather than a number field that showed "1.0"."""
+
+    def __init__(self, *, column: str, **kwargs: Any) -> None:
+        super().__init__(
+            required=False,
+            label=column,
+            help_text=f'Ticked: "1.0" in customers.csv\'s {column} column; not ticked: blank.',
+            **kwargs,
+        )
+
+    def clean(self, value: Any) -> float | None:
+        return 1.0 if super().clean(value) else None
+
+
 class CustomerAdminForm(forms.ModelForm):
     """The admin's customer form. An id typed when adding one must be of the form staff find
     customers by: the list's search reads a whole id in lower case (and a start from six
     characters), and so does the staff API's lookup, so "hello" or an id in capitals was added
     and could not be found again. The id cannot be changed afterwards (CustomerAdmin)."""
+
+    fn = CustomerCsvFlagField(column="FN")
+    active = CustomerCsvFlagField(column="Active")
+    # The model's PositiveSmallIntegerField took 300; the importer refuses what this refuses.
+    age = forms.IntegerField(required=False, min_value=MIN_AGE, max_value=MAX_AGE)
 
     class Meta:
         model = Customer

@@ -62,7 +62,9 @@ class Purchase(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.t_dat} {self.customer_id} {self.article_id}"
+        # The customer as the pages show them (the start of H&M's id), not the row's key: staff
+        # searching for the customer had only the id. Article ids as the data writes them, padded.
+        return f"{self.t_dat}: customer {self.customer}, article {self.article_id:010d}"
 
 
 class ErasedCustomer(models.Model):

@@ -23,10 +23,11 @@ import logging
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from storefront.migration_state import unapplied_migrations
 
 logger = logging.getLogger(__name__)
 
@@ -50,13 +51,12 @@ def migrations_problem() -> str | None:
     global _migrations_applied
     if _migrations_applied:
         return None
-    executor = MigrationExecutor(connection)
-    unapplied = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    unapplied = unapplied_migrations()
     if unapplied:
         logger.error(
             "Readiness: %d migrations are not applied (run manage.py migrate): %s",
             len(unapplied),
-            ", ".join(f"{migration.app_label}.{migration.name}" for migration, _backwards in unapplied),
+            ", ".join(unapplied),
         )
         return f"{len(unapplied)} not applied"
     _migrations_applied = True

@@ -10,6 +10,7 @@ from accounts.views import admin_login, admin_password_change
 from catalog.article_ids import ARTICLE_ID_TERM
 from storefront.api_errors import api_bad_article_id, api_not_found
 from storefront.api_root import ApiRootView
+from storefront.favicon import favicon
 from storefront.readiness import readyz
 
 handler400 = "storefront.api_errors.bad_request"
@@ -24,6 +25,7 @@ api_v1: list[URLPattern | URLResolver] = [
 
 urlpatterns = [
     path("readyz", readyz, name="readyz"),
+    path("favicon.ico", favicon),
     # Before admin.site.urls, which serves the same address without the login limits.
     path("admin/password_change/", admin.site.admin_view(admin_password_change)),
     # Before admin.site.urls too: `next` only as a path on this site, as the shop's login takes it.

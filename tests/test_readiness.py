@@ -96,14 +96,14 @@ def test_probes_over_plain_http_are_not_redirected_to_https(client, settings, pr
 def test_a_database_lost_after_it_answered_is_reported_in_the_probes_json(client, monkeypatch, caplog):
     # It goes away between SELECT 1 and reading which migrations are applied: the busy page (HTML)
     # was the answer, which a probe cannot read.
-    from storefront import readiness
+    from storefront import migration_state, readiness
 
     def executor_once_the_database_is_gone(database):
         cut_off(database)
         return MigrationExecutor(database)
 
     monkeypatch.setattr(readiness, "_migrations_applied", False, raising=False)
-    monkeypatch.setattr(readiness, "MigrationExecutor", executor_once_the_database_is_gone)
+    monkeypatch.setattr(migration_state, "MigrationExecutor", executor_once_the_database_is_gone)
     with database_port_restored(), caplog.at_level(logging.ERROR, logger="storefront.readiness"):
         response = client.get("/readyz")
 

@@ -9,6 +9,7 @@ demand, a heavy-tailed base popularity and a price.
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -292,8 +293,21 @@ def _product_name(
     if rng.random() < 0.6:
         return f"{group.given_names[int(rng.integers(len(group.given_names)))]} {noun}"
     fits = vocab.FITS[product_type.photo_class]
-    name = f"{fits[int(rng.integers(len(fits)))]} {noun}"
+    drawn = int(rng.integers(len(fits)))
+    # Not "Padded padded jacket" or "Slim-fit slim jeans": the first fit from the one drawn on that
+    # repeats no word of the noun. Drawn as before, so the other names and the stream stay as they were.
+    fit = next(
+        fits[(drawn + step) % len(fits)]
+        for step in range(len(fits))
+        if not _words(fits[(drawn + step) % len(fits)]) & _words(noun)
+    )
+    name = f"{fit} {noun}"
     return name[0].upper() + name[1:].lower() if noun[0].islower() else name
+
+
+def _words(text: str) -> set[str]:
+    """The words of a name, hyphenated ones apart ("Slim-fit" is "slim" and "fit")."""
+    return set(re.split(r"[\s-]+", text.lower()))
 
 
 @dataclass(frozen=True)

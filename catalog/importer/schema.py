@@ -14,7 +14,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from accounts.limits import PRICE_CEILING
+from accounts.limits import MAX_AGE, MIN_AGE, PRICE_CEILING
 from catalog.article_ids import ARTICLE_ID_DIGITS, MAX_ARTICLE_ID, MIN_ARTICLE_ID
 from catalog.importer.errors import ImportInputError
 
@@ -221,7 +221,7 @@ CUSTOMERS = FileSchema(
         Column("Active", "active", Kind.FLOAT, required=False),
         _text("club_member_status", 32, required=False),
         _text("fashion_news_frequency", 32, required=False),
-        Column("age", "age", Kind.WHOLE_NUMBER, required=False, min_value=0, max_value=150),
+        Column("age", "age", Kind.WHOLE_NUMBER, required=False, min_value=MIN_AGE, max_value=MAX_AGE),
         _text("postal_code", 64, required=False),
     ),
     key="customer_id",

@@ -4,6 +4,7 @@ import html
 import re
 
 import pytest
+from django.contrib.admin.templatetags.admin_list import result_headers
 from django.contrib.auth.models import Permission
 from rest_framework.authtoken.models import Token
 
@@ -183,3 +184,45 @@ def test_a_customers_page_links_to_their_purchases(superuser_client, alice_with_
     assert sorted(purchase.customer_id for purchase in listed(response)) == [alice_with_purchases.pk] * 3
     bob = CustomerFactory()
     assert "None yet" in superuser_client.get(f"/admin/accounts/customer/{bob.pk}/change/").text
+
+
+def test_the_purchase_list_reads_in_words_and_never_guesses_the_channel(superuser_client):
+    PurchaseFactory(sales_channel_id=2)
+    response = superuser_client.get("/admin/accounts/purchase/")
+    headers = [header["text"] for header in result_headers(response.context["cl"])]
+    assert headers == ["date", "customer", "article", "price", "channel"]  # capitalised on the page
+    assert "Channel 2" in response.text  # H&M does not say which of 1 and 2 is online
+    assert listed(superuser_client.get("/admin/accounts/purchase/?sales_channel_id=1")) == []
+
+
+def test_a_purchase_is_named_by_the_customer_id_staff_know():
+    alice = CustomerFactory()
+    article = ArticleFactory(article_id=108775015)
+    purchase = PurchaseFactory(customer=alice, article=article, t_dat="2020-09-22")
+    purchase.refresh_from_db()
+    assert str(purchase) == f"2020-09-22: customer {alice.customer_id[:12]}, article 0108775015"
+
+
+def customer_form(**changes):
+    return {"club_member_status": "ACTIVE", "fashion_news_frequency": "NONE", "age": "31", **changes}
+
+
+def test_fn_and_active_are_ticked_as_customers_csv_writes_them(superuser_client):
+    alice = CustomerFactory(fn=1.0, active=None)
+    url = f"/admin/accounts/customer/{alice.pk}/change/"
+    form = superuser_client.get(url).text
+    assert re.search(r'<input type="checkbox" name="fn"[^>]*checked', form)
+    assert re.search(r'<input type="checkbox" name="active"(?![^>]*checked)[^>]*>', form)
+    assert superuser_client.post(url, customer_form(active="on")).status_code == 302
+    alice.refresh_from_db()
+    assert (alice.fn, alice.active) == (None, 1.0)  # blank and "1.0", as the next import writes them
+
+
+@pytest.mark.parametrize("age", ["300", "-1", "151"])
+def test_an_age_no_customer_has_is_refused(superuser_client, age):
+    alice = CustomerFactory(age=29)
+    response = superuser_client.post(f"/admin/accounts/customer/{alice.pk}/change/", customer_form(age=age))
+    assert response.status_code == 200
+    assert "age" in response.context["adminform"].form.errors
+    alice.refresh_from_db()
+    assert alice.age == 29

@@ -1,12 +1,14 @@
 """Editing articles in the admin keeps what the shop derives from them (search, URLs, cache) current."""
 
 import html
+import re
 import threading
 
 import pytest
 from django.db import connections
 
 from catalog.categories import category_tree
+from catalog.importer.schema import ARTICLES
 from catalog.models import Article
 from tests.catalog.admin_forms import CHANGELIST, form_data, save
 from tests.factories import ArticleFactory, UserFactory
@@ -211,3 +213,20 @@ def test_the_longest_routable_id_is_accepted(client, staff_client, django_captur
     save(staff_client, f"{CHANGELIST}add/", form_data(new), django_capture_on_commit_callbacks)
 
     assert client.get("/p/9999999999/").status_code == 301
+
+
+def test_the_form_warns_that_the_next_import_overwrites_its_fields(staff_client):
+    # The README said so; staff editing a colour or a photo learnt it when the import undid it.
+    article = ArticleFactory()
+    response = staff_client.get(f"{CHANGELIST}{article.article_id}/change/")
+    note = re.search(r'<p class="help" id="import-overwrites">(.*?)</p>', response.text, re.S)
+    assert note is not None
+    assert "every field here but <strong>On sale</strong>" in note.group(1)
+    assert "<code>images/</code> replaces" in note.group(1)
+    # What the note claims: every field of the form is a column of articles.csv, but these.
+    form_fields = set(response.context["adminform"].form.fields)
+    assert form_fields - {column.field for column in ARTICLES.columns} == {
+        "is_available",  # On sale
+        "photo",  # New photo: images/ replaces it
+        "opened_version",  # hidden: the edit-conflict check
+    }

@@ -9,7 +9,7 @@ from PIL import Image
 
 from catalog.demo_data import hierarchy, vocab
 from catalog.demo_data import images as demo_images
-from catalog.demo_data.articles import write_catalogue
+from catalog.demo_data.articles import _product_name, write_catalogue
 from catalog.demo_data.generate import (
     MARKER,
     DemoDataOptions,
@@ -249,3 +249,48 @@ def test_a_benchmark_data_set_written_by_another_version_of_the_generator_is_wri
     generated_data.generated("check", **options)
 
     assert (folder / "transactions_train.csv").read_bytes() == purchases
+
+
+def test_every_option_of_the_command_says_what_it_does():
+    from catalog.management.commands.generate_demo_data import Command
+
+    parser = Command().create_parser("manage.py", "generate_demo_data")
+    undescribed = [action.dest for action in parser._actions if not action.help]
+    assert undescribed == []
+
+
+class _Drawn:
+    """Numpy's generator, answering the draws _product_name makes with chosen values."""
+
+    def __init__(self, *integers):
+        self.integers_left = list(integers)
+
+    def random(self):
+        return 0.99  # a fit and a noun, not a given name
+
+    def integers(self, high):
+        value = self.integers_left.pop(0)
+        assert value < high
+        return value
+
+
+def test_no_product_name_repeats_a_word():
+    # "Padded padded jacket", "Fine-knit knit sweater", "Slim-fit slim jeans" were generated.
+    for product_type in hierarchy.PRODUCT_TYPES:
+        for noun_index in range(len(product_type.name_nouns)):
+            for fit_index in range(len(vocab.FITS[product_type.photo_class])):
+                rng = _Drawn(noun_index, fit_index)
+                name = _product_name(hierarchy.INDEX_GROUPS[0], product_type, rng)
+                assert not _repeats_a_word(name), name
+
+
+def test_generated_names_repeat_no_word(tmp_path):
+    catalogue = write_catalogue(tmp_path / "articles.csv", 1500, 3, np.random.default_rng(7))
+    assert catalogue is not None
+    names = {row["prod_name"] for row in read_rows(tmp_path / "articles.csv")}
+    assert [name for name in names if _repeats_a_word(name)] == []
+
+
+def _repeats_a_word(name):
+    words = re.split(r"[\s-]+", name.lower())
+    return len(set(words)) < len(words)

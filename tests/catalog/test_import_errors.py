@@ -1,7 +1,5 @@
 """Bad input stops the import with the file, line and field, and stores nothing of that file."""
 
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,7 +11,7 @@ from catalog.importer import dataset
 from catalog.importer.errors import ImportInputError
 from catalog.importer.schema import ARTICLES, CUSTOMERS, TRANSACTIONS
 from catalog.models import Article
-from tests.catalog.hm_data import read_rows, run_import, set_field, set_raw
+from tests.catalog.hm_data import manage_on_sqlite, read_rows, run_import, set_field, set_raw
 from tests.factories import ArticleFactory
 
 pytestmark = pytest.mark.django_db
@@ -354,13 +352,10 @@ def test_the_command_turns_bad_input_into_a_command_error(hm_files):
         call_command("import_hm", str(hm_files), verbosity=0)
 
 
-def test_the_command_exits_non_zero_with_the_message(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "manage.py", "import_hm", str(tmp_path / "missing")],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={"PATH": "/usr/bin:/bin", "ALLOW_INSECURE_SECRET_KEY": "1", "DATABASE_URL": "sqlite:///:memory:"},
+def test_the_command_exits_non_zero_with_the_message(migrated_sqlite, tmp_path):
+    # On a migrated database: an unmigrated one is refused first (test_import_unmigrated.py).
+    result = manage_on_sqlite(
+        "import_hm", str(tmp_path / "missing"), database=migrated_sqlite, media=tmp_path / "media"
     )
 
     assert result.returncode == 1

@@ -7,6 +7,7 @@ import shutil
 
 import kombu.exceptions
 import pytest
+from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.test import Client
 from django.utils import timezone
@@ -468,3 +469,12 @@ def test_cancelling_finished_runs_says_there_was_nothing_to_cancel(ops):
     )
     assert f"Run #{queued.pk} was cancelled before it started." in texts(response)
     assert "Not cancelled: 1 selected run had already finished." in texts(response)
+
+
+@pytest.mark.parametrize(
+    "size_bytes, shown", [(4134, "4.0\xa0KB"), (150_000, "146.5\xa0KB"), (3_500_000, "3.3\xa0MB")]
+)
+def test_version_sizes_read_on_one_scale(size_bytes, shown):
+    # "4134 bytes" was listed next to "0.1 MB".
+    version_admin = admin.site.get_model_admin(ModelVersion)
+    assert version_admin.size(ModelVersion(size_bytes=size_bytes)) == shown

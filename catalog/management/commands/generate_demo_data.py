@@ -18,11 +18,25 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
-        parser.add_argument("out_dir", type=Path)
-        parser.add_argument("--articles", type=int, default=2_000)
-        parser.add_argument("--customers", type=int, default=5_000)
-        parser.add_argument("--weeks", type=int, default=26)
-        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("out_dir", type=Path, help="folder to write (import it with import_hm OUT_DIR)")
+        parser.add_argument(
+            "--articles", type=int, default=2_000, help="articles in articles.csv (default: 2000)"
+        )
+        parser.add_argument(
+            "--customers", type=int, default=5_000, help="customers in customers.csv (default: 5000)"
+        )
+        parser.add_argument(
+            "--weeks",
+            type=int,
+            default=26,
+            help="weeks of purchases in transactions_train.csv, ending 2020-09-22 as H&M's do (default: 26)",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=42,
+            help="random seed: the same seed writes the same files (default: 42)",
+        )
         parser.add_argument("--no-images", action="store_true", help="write the csv files only")
         parser.add_argument(
             "--force", action="store_true", help="overwrite a folder not written by this command"
