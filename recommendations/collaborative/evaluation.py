@@ -118,10 +118,9 @@ def history_arrays(
     summed = np.add.reduceat(weights[order], starts).astype(np.float32)
     last = np.maximum.reduceat(chosen.days[order], starts)
     pair_customers, pair_positions = pair_customers[starts], pair_positions[starts]
-    # The pairs are in position order within each customer, so a stable sort by (customer,
-    # newest first) leaves equal days in position order.
-    age = (int(last.max()) - last).astype(np.int64)
-    newest_first = np.argsort(pair_customers.astype(np.int64) * (int(age.max()) + 1) + age, kind="stable")
+    # The pairs are in position order within each customer, and best_first keeps equal days in
+    # that order. Day numbers are below 2**24, so float32 holds each one exactly.
+    newest_first = best_first(pair_customers, last.astype(np.float32))
     return pair_customers[newest_first], pair_positions[newest_first], summed[newest_first]
 
 

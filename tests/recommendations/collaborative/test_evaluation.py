@@ -11,9 +11,16 @@ from recommendations.collaborative.evaluation import (
     evaluate,
     fit_held_out,
     histories_from_log,
+    history_arrays,
     split_last_week,
 )
-from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, day_number
+from recommendations.collaborative.interactions import (
+    IdMap,
+    PurchaseLog,
+    build_matrix,
+    day_number,
+    purchase_weights,
+)
 from recommendations.collaborative.metrics import mean_average_precision
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 from tests.recommendations.collaborative.planted import LAST_DAY, two_taste_log
@@ -71,6 +78,53 @@ def test_histories_aggregate_purchases_newest_first_with_decay():
     history = histories[1]
     assert catalogue.article_ids[history.positions].tolist() == [10, 20]
     assert history.weights.tolist() == pytest.approx([1.5, 0.5 ** (1 / 3)])
+
+
+def _history_arrays_by_lexsort(log, customers, *, reference_day, half_life_days, articles):
+    """history_arrays as it was written before its sorts were rewritten: two lexsorts, the
+    reference for which purchases sum in which order and how equal days are ordered."""
+    chosen = log.where(np.isin(log.customers, np.asarray(customers, dtype=np.int32)))
+    positions = articles.positions(chosen.articles)
+    chosen = chosen.where(positions >= 0)
+    positions = positions[positions >= 0]
+    weights = purchase_weights(chosen.days, reference_day=reference_day, half_life_days=half_life_days)
+    order = np.lexsort((positions, chosen.customers))
+    pair_customers, pair_positions = chosen.customers[order], positions[order]
+    starts = np.flatnonzero(
+        np.r_[True, (pair_customers[1:] != pair_customers[:-1]) | (pair_positions[1:] != pair_positions[:-1])]
+    )
+    summed = np.add.reduceat(weights[order], starts).astype(np.float32)
+    last = np.maximum.reduceat(chosen.days[order], starts)
+    pair_customers, pair_positions = pair_customers[starts], pair_positions[starts]
+    newest_first = np.lexsort((pair_positions, -last, pair_customers))
+    return pair_customers[newest_first], pair_positions[newest_first], summed[newest_first]
+
+
+def test_histories_sum_and_order_purchases_as_the_two_lexsorts_they_replaced():
+    # 8,000 purchases of 100 customers on 6 days: each customer buys most of the 20 articles
+    # several times (the order of a sum's terms shows in its last bit) and buys many of them last
+    # on the same day (the order of equal days shows in the positions).
+    rng = np.random.default_rng(7)
+    size = 8_000
+    log = PurchaseLog(
+        rng.integers(1, 101, size).astype(np.int32),
+        rng.integers(1, 23, size).astype(np.int64) * 10,
+        (day_number(LAST_DAY) - rng.choice([0, 3, 4, 9, 17, 40], size)).astype(np.int32),
+    )
+    catalogue = _catalogue(list(range(10, 210, 10)))  # 210 and 220 left the catalogue
+    customers = list(range(2, 101, 2))
+    expected = _history_arrays_by_lexsort(
+        log, customers, reference_day=day_number(LAST_DAY), half_life_days=10.0, articles=catalogue
+    )
+
+    owners, positions, weights = history_arrays(
+        log, customers, reference_day=day_number(LAST_DAY), half_life_days=10.0, articles=catalogue
+    )
+
+    assert owners.tolist() == expected[0].tolist()
+    assert positions.tolist() == expected[1].tolist()
+    assert weights.tobytes() == expected[2].tobytes()
+    assert set(owners.tolist()) == set(customers)
 
 
 def test_baselines_score_as_computed_by_hand():
