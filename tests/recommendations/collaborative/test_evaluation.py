@@ -148,6 +148,40 @@ def test_baselines_score_as_computed_by_hand():
         assert 0.0 <= metrics[name] <= 1.0
 
 
+def test_buy_again_breaks_equal_weights_by_history_order_newest_first():
+    # With the default 30-day half-life, 20 bought once on the cutoff day and 10 bought twice
+    # 30 days before it weigh exactly 1 each; 30, bought three times the day before, nearly 3.
+    cutoff_days_ago = 7
+    log = PurchaseLog.from_rows(
+        [
+            (1, 10, _days_ago(cutoff_days_ago + 30)),
+            (1, 10, _days_ago(cutoff_days_ago + 30)),
+            (1, 20, _days_ago(cutoff_days_ago)),
+            *[(1, 30, _days_ago(cutoff_days_ago + 1))] * 3,
+            (1, 40, _days_ago(0)),  # the held-out week's purchase
+        ]
+    )
+
+    catalogue = _catalogue([10, 20, 30, 40])
+    split = split_last_week(log)
+    history = histories_from_log(
+        split.train,
+        [1],
+        reference_day=split.cutoff,
+        half_life_days=BlendWeights().buy_again_half_life_days,
+        articles=catalogue,
+    )[1]
+    assert catalogue.article_ids[history.positions].tolist() == [20, 30, 10]
+    assert history.weights[0] == history.weights[2] == 1.0 and history.weights[1] > 2.9
+
+    predictions = evaluate(
+        log, catalogue, als=SMALL_ALS, weights=BlendWeights(), matrix_half_life_days=None
+    ).predictions
+
+    # 20 before 10: the tie goes to the newer purchase, not to the lower article id.
+    assert predictions["map12_buy_again"][1] == [30, 20, 10]
+
+
 def test_als_and_the_blend_learn_planted_tastes_that_popularity_misses():
     # Customers keep buying new articles within their taste; nobody buys the same thing twice,
     # so buy-again is switched off for this blend.
