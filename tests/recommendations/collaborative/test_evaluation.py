@@ -3,16 +3,18 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from recommendations.collaborative.als import AlsParameters
+from recommendations.collaborative.als import AlsParameters, Factors
 from recommendations.collaborative.blend import BlendModel, BlendWeights, blend
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.evaluation import (
+    SCORING_BATCH,
     all_data_matrix,
     evaluate,
     fit_held_out,
     histories_from_log,
     history_arrays,
     split_last_week,
+    top_by_affinity,
 )
 from recommendations.collaborative.interactions import (
     IdMap,
@@ -125,6 +127,25 @@ def test_histories_sum_and_order_purchases_as_the_two_lexsorts_they_replaced():
     assert positions.tolist() == expected[1].tolist()
     assert weights.tobytes() == expected[2].tobytes()
     assert set(owners.tolist()) == set(customers)
+
+
+def test_ranking_by_affinity_does_not_depend_on_how_customers_are_batched():
+    # 500 articles whose factors are one vector's components in shuffled orders, and customers
+    # whose factors are all equal: every score is the same sum, in a different order, so the
+    # ranking is decided by the sums' last bits. One batch more than full leaves a last batch of
+    # one customer, which numpy multiplies by BLAS's gemv, not gemm.
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(32).astype(np.float32)
+    articles = np.stack([rng.permutation(base) for _ in range(500)])
+    customers = np.repeat(rng.uniform(0.5, 2.0, (SCORING_BATCH + 1, 1)), 32, axis=1).astype(np.float32)
+    factors = Factors(customers, articles)
+    rows = np.arange(SCORING_BATCH + 1)
+
+    columns = top_by_affinity(factors, rows, 20)
+
+    at_once = np.argsort(-(customers @ articles.T), axis=1, kind="stable")[:, :20]
+    assert columns.tolist() == at_once.tolist()
+    assert top_by_affinity(factors, rows[:0], 20).shape == (0, 20)
 
 
 def test_baselines_score_as_computed_by_hand():
