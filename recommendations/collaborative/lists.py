@@ -71,7 +71,11 @@ class ListsByCustomer(Mapping[int, list[int]]):
         self._items = lists.items
         self._bounds = lists.bounds()
 
-    def __getitem__(self, customer: int) -> list[int]:
+    def __getitem__(self, customer: object) -> list[int]:
+        # Customer ids are integers: any other key (None, a string, a tuple) is missing, as from
+        # a dict, where searchsorted would raise TypeError out of `in` and `get`.
+        if not isinstance(customer, int | np.integer):
+            raise KeyError(customer)
         index = int(np.searchsorted(self._customers, customer))
         if index == len(self._customers) or self._customers[index] != customer:
             raise KeyError(customer)

@@ -1,0 +1,25 @@
+import numpy as np
+import pytest
+
+from recommendations.collaborative.lists import Lists, ListsByCustomer
+
+
+def _by_customer():
+    return ListsByCustomer(np.array([3, 7, 12], dtype=np.int64), Lists.of([[30, 10], [], [70]]))
+
+
+def test_lists_by_customer_read_as_a_dict_of_python_lists():
+    lists = _by_customer()
+
+    assert dict(lists) == {3: [30, 10], 7: [], 12: [70]}
+    assert lists[np.int64(12)] == [70] and 7 in lists and len(lists) == 3
+
+
+@pytest.mark.parametrize("key", [4, 13, -1, "x", "3", None, (3,), 3.5, object()], ids=repr)
+def test_a_key_that_is_no_customer_of_the_lists_is_missing_as_from_a_dict(key):
+    lists = _by_customer()
+
+    assert key not in lists
+    assert lists.get(key) is None
+    with pytest.raises(KeyError):
+        lists[key]
