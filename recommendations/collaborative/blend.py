@@ -26,6 +26,7 @@ import numpy as np
 
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import best_first, rank_within, sorted_distinct
+from recommendations.collaborative.lists import concatenated_ranges
 from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
 
@@ -315,8 +316,7 @@ def _trending_candidates(trend: TrendTable, share: np.ndarray) -> tuple[np.ndarr
     sizes = np.array([len(top) for top in per_group], dtype=np.int64)
     starts, lengths = (np.cumsum(sizes) - sizes)[groups], sizes[groups]
     flat = np.concatenate([*per_group, _NONE]).astype(np.int64)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-    return np.repeat(owners.astype(np.int64), lengths), flat[offsets]
+    return np.repeat(owners.astype(np.int64), lengths), flat[concatenated_ranges(starts, lengths)]
 
 
 def _ranked(owners: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -86,3 +86,12 @@ class ListsByCustomer(Mapping[int, list[int]]):
 
     def __len__(self) -> int:
         return len(self._customers)
+
+
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """range(starts[i], starts[i] + lengths[i]) for each i, one after another, as one int64 array:
+    the flat indexes of many slices of one array, without a Python loop over the slices."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    # Each range's first index, less the position of its first entry in the result.
+    offsets = np.asarray(starts, dtype=np.int64) - (np.cumsum(lengths) - lengths)
+    return np.repeat(offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from recommendations.collaborative.interactions import rank_within
-from recommendations.collaborative.lists import Lists
+from recommendations.collaborative.lists import Lists, concatenated_ranges
 
 K = 12
 
@@ -62,7 +62,7 @@ def average_precisions(actual: Lists, predicted: Lists, k: int = K) -> np.ndarra
     counts = np.diff(bounds)[owners]
     # Every (prediction, purchase of the same customer) pair.
     prediction = np.repeat(np.arange(items.size), counts)
-    purchase = np.arange(prediction.size) + np.repeat(bounds[owners] - np.cumsum(counts) + counts, counts)
+    purchase = concatenated_ranges(bounds[owners], counts)
     matched = items[prediction] == actual.items[purchase]
     prediction, purchase = prediction[matched], purchase[matched]
     # A repeated prediction counts once: only the first prediction matching each purchase.
