@@ -37,7 +37,7 @@ from recommendations.collaborative.interactions import (
     rank_within,
 )
 from recommendations.collaborative.lists import Lists, ListsByCustomer
-from recommendations.collaborative.metrics import K, average_precisions
+from recommendations.collaborative.metrics import K, average_precisions, mean_in_order
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 
 if TYPE_CHECKING:
@@ -229,20 +229,29 @@ def fit_held_out(
 def score_held_out(fit: HeldOutFit, articles: ArticleTable, weights: BlendWeights) -> Evaluation:
     """MAP@12 of every recommender on the held-out week, from the held-out fit's factors."""
     split = fit.split
-    customers = np.array(sorted(split.truth), dtype=np.int64)
-    predictions = predict_held_out(split, articles, fit.factors, fit.customer_map, fit.article_map, weights)
+    predicted = predict_held_out(split, articles, fit.factors, fit.customer_map, fit.article_map, weights)
+    customers = predicted.customers
     truth = Lists.of([split.truth[customer] for customer in customers.tolist()])
-    # Summed in the truth's own order, as mean_average_precision sums it: the same last digit.
-    in_truth_order = np.searchsorted(customers, np.fromiter(split.truth, np.int64, len(customers)))
+    # The truth's own order (a sample's random order), in which mean_average_precision sums.
+    in_truth_order = np.searchsorted(customers, np.fromiter(split.truth, np.int64, len(split.truth)))
     metrics = {
-        name: float(np.sum(average_precisions(truth, predicted)[in_truth_order]) / max(len(customers), 1))
-        for name, predicted in predictions.items()
+        name: mean_in_order(average_precisions(truth, lists)[in_truth_order])
+        for name, lists in predicted.lists.items()
     }
     metrics["eval_customers"] = float(len(split.truth))
     by_customer: dict[str, Mapping[int, list[int]]] = {
-        name: ListsByCustomer(customers, predicted) for name, predicted in predictions.items()
+        name: ListsByCustomer(customers, lists) for name, lists in predicted.lists.items()
     }
     return Evaluation(metrics, fit.factors, fit.customer_map, fit.article_map, by_customer, split.truth)
+
+
+@dataclass(frozen=True)
+class HeldOutPredictions:
+    """Twelve predictions per held-out customer from each recommender, keyed by metric name:
+    list i of every `Lists` is customer `customers[i]`'s."""
+
+    customers: np.ndarray  # int64 customer pks, sorted
+    lists: dict[str, Lists]
 
 
 def predict_held_out(
@@ -252,11 +261,10 @@ def predict_held_out(
     customer_map: IdMap,
     article_map: IdMap,
     weights: BlendWeights,
-) -> dict[str, Lists]:
-    """Twelve predictions per held-out customer (numbered in customer pk order) from each
-    recommender, keyed by metric name."""
-    customers = len(split.truth)
+) -> HeldOutPredictions:
+    """Every recommender's predictions for each customer in `split.truth`."""
     customer_ids = np.array(sorted(split.truth), dtype=np.int64)
+    customers = len(customer_ids)
     popular = np.array(popular_last_week(split.train, reference_day=split.cutoff, k=K), dtype=np.int64)
     trend = TrendTable.build(*trending_scores(split.train, reference_day=split.cutoff), articles)
     trending = np.array(trend.top_overall[:K], dtype=np.int64)
@@ -289,7 +297,7 @@ def predict_held_out(
         customers=customers,
     )
     everyone = np.arange(customers)
-    return {
+    lists = {
         "map12_popular_last_week": Lists.same_for(everyone, popular, customers),
         "map12_trending": Lists.same_for(everyone, trending, customers),
         "map12_buy_again": buy_again_lists,
@@ -299,6 +307,7 @@ def predict_held_out(
         # Cold start: the feed shows trending, exactly as serving does.
         "map12_blend": blend_lists.then(Lists.same_for(np.flatnonzero(~has_history), trending, customers)),
     }
+    return HeldOutPredictions(customer_ids, lists)
 
 
 def _blend_lists(

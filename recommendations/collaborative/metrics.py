@@ -45,7 +45,16 @@ def mean_average_precision(
         Lists.of([predicted.get(customer, ()) for customer in customers]),
         k,
     )
-    return float(np.sum(precisions) / len(customers))
+    return mean_in_order(precisions)
+
+
+def mean_in_order(precisions: np.ndarray) -> float:
+    """The mean of per-customer average precisions, added up in the order given (0 for none).
+
+    np.sum adds pairwise, so the order shows in the last digit: a metric computed twice must
+    add its customers up in the same order to be equal.
+    """
+    return float(np.sum(precisions) / len(precisions)) if len(precisions) else 0.0
 
 
 def average_precisions(actual: Lists, predicted: Lists, k: int = K) -> np.ndarray:

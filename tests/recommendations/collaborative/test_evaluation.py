@@ -13,6 +13,7 @@ from recommendations.collaborative.evaluation import (
     fit_held_out,
     histories_from_log,
     history_arrays,
+    predict_held_out,
     split_last_week,
     top_by_affinity,
 )
@@ -237,6 +238,25 @@ def test_the_published_matrix_from_the_held_out_one_equals_a_matrix_of_the_whole
     assert (derived.indptr == direct.indptr).all() and (derived.indices == direct.indices).all()
     assert derived.data == pytest.approx(direct.data, rel=1e-5)
     assert (held_out.matrix != direct).nnz > 0  # the held-out week and the decay changed it
+
+
+def test_held_out_predictions_name_the_customer_of_each_list():
+    fit = fit_held_out(_small_log(), als=SMALL_ALS, matrix_half_life_days=None)
+
+    predicted = predict_held_out(
+        fit.split,
+        _catalogue([10, 20, 30, 40]),
+        fit.factors,
+        fit.customer_map,
+        fit.article_map,
+        BlendWeights(),
+    )
+
+    assert predicted.customers.tolist() == [1, 2, 3, 4]
+    for lists in predicted.lists.values():
+        assert lists.customers == 4
+    buy_again = predicted.lists["map12_buy_again"]
+    assert dict(zip(buy_again.owners.tolist(), buy_again.items.tolist(), strict=True)) == {0: 10, 1: 20}
 
 
 def test_a_sample_of_held_out_customers_can_be_scored():
