@@ -26,6 +26,7 @@ import numpy as np
 
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.interactions import best_first, rank_within, sorted_distinct
+from recommendations.collaborative.lists import concatenated_ranges
 from recommendations.collaborative.parameters import BlendWeights
 from recommendations.collaborative.popularity import TrendTable
 
@@ -52,9 +53,11 @@ TRENDING = "trending"
 SOURCES = (BUY_AGAIN, VARIANT, ALS, TRENDING)
 # Items per wanted item in the head of each customer's ranking that `_capped` caps first.
 CAP_HEAD_PER_ITEM = 3
-# (customer, article) pairs whose factors `BlendModel.affinities` gathers at once: 2,048 rows of
-# 32 factors are 256 KB, inside a core's cache. A held-out batch of 250 customers (70,000 pairs)
-# took 4.4 ms so, 9.6 ms in one gather.
+# (customer, article) pairs whose factors `BlendModel.affinities` gathers at once. A chunk gathers
+# two operands of this many rows, the articles' factors and the customers': at the default 32
+# float32 factors 2 x 256 KB = 512 KB, half the L2 cache of a core of the development machines
+# (1 MB; 64 factors would fill it). A held-out batch of 250 customers (70,000 pairs) took 4.4 ms
+# in chunks, 9.6 ms in one gather.
 AFFINITY_CHUNK = 2048
 
 
@@ -315,8 +318,7 @@ def _trending_candidates(trend: TrendTable, share: np.ndarray) -> tuple[np.ndarr
     sizes = np.array([len(top) for top in per_group], dtype=np.int64)
     starts, lengths = (np.cumsum(sizes) - sizes)[groups], sizes[groups]
     flat = np.concatenate([*per_group, _NONE]).astype(np.int64)
-    offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-    return np.repeat(owners.astype(np.int64), lengths), flat[offsets]
+    return np.repeat(owners.astype(np.int64), lengths), flat[concatenated_ranges(starts, lengths)]
 
 
 def _ranked(owners: np.ndarray, scores: np.ndarray) -> np.ndarray:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -36,7 +37,7 @@ from recommendations.collaborative.interactions import (
     rank_within,
 )
 from recommendations.collaborative.lists import Lists, ListsByCustomer
-from recommendations.collaborative.metrics import K, average_precisions
+from recommendations.collaborative.metrics import K, average_precisions, mean_in_order
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 
 if TYPE_CHECKING:
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
 HOLDOUT_DAYS = 7
 SAMPLE_SEED = 42
 # Customers scored per matrix product when ranking every article by ALS. Each row's scores and
-# top columns are its own, so the batch changes only speed and memory: the held-out week's 20,000
+# top columns are its own in any product of two rows or more (`top_by_affinity` never multiplies
+# one row alone), so the batch changes only speed and memory: the held-out week's 20,000
 # customers against 10,400 articles took 0.55 CPU-s at 128 (5 MB of scores, near the cache), 0.67
 # at 512; at H&M scale 128 x 105k floats ≈ 54 MB.
 SCORING_BATCH = 128
@@ -118,10 +120,9 @@ def history_arrays(
     summed = np.add.reduceat(weights[order], starts).astype(np.float32)
     last = np.maximum.reduceat(chosen.days[order], starts)
     pair_customers, pair_positions = pair_customers[starts], pair_positions[starts]
-    # The pairs are in position order within each customer, so a stable sort by (customer,
-    # newest first) leaves equal days in position order.
-    age = (int(last.max()) - last).astype(np.int64)
-    newest_first = np.argsort(pair_customers.astype(np.int64) * (int(age.max()) + 1) + age, kind="stable")
+    # The pairs are in position order within each customer, and best_first keeps equal days in
+    # that order. Day numbers are below 2**24, so float32 holds each one exactly.
+    newest_first = best_first(pair_customers, last.astype(np.float32))
     return pair_customers[newest_first], pair_positions[newest_first], summed[newest_first]
 
 
@@ -130,9 +131,15 @@ def top_by_affinity(factors: Factors, rows: np.ndarray, k: int) -> np.ndarray:
     first (ties by column)."""
     k = min(k, factors.articles.shape[0])
     result = np.empty((len(rows), k), dtype=np.int64)
-    for start in range(0, len(rows), SCORING_BATCH):
-        scores = factors.customers[rows[start : start + SCORING_BATCH]] @ factors.articles.T
-        result[start : start + len(scores)] = ann.top_k_columns(scores, k)
+    bounds = [*range(0, len(rows), SCORING_BATCH), len(rows)]
+    # numpy multiplies one row by BLAS's gemv, whose sums differ from gemm's in the last bit (and
+    # so can reorder near ties): a lone last row joins the batch before it. One customer scored
+    # alone still goes through gemv.
+    if len(bounds) > 2 and bounds[-1] - bounds[-2] == 1:
+        del bounds[-2]
+    for start, end in pairwise(bounds):
+        scores = factors.customers[rows[start:end]] @ factors.articles.T
+        result[start:end] = ann.top_k_columns(scores, k)
     return result
 
 
@@ -222,20 +229,29 @@ def fit_held_out(
 def score_held_out(fit: HeldOutFit, articles: ArticleTable, weights: BlendWeights) -> Evaluation:
     """MAP@12 of every recommender on the held-out week, from the held-out fit's factors."""
     split = fit.split
-    customers = np.array(sorted(split.truth), dtype=np.int64)
-    predictions = predict_held_out(split, articles, fit.factors, fit.customer_map, fit.article_map, weights)
+    predicted = predict_held_out(split, articles, fit.factors, fit.customer_map, fit.article_map, weights)
+    customers = predicted.customers
     truth = Lists.of([split.truth[customer] for customer in customers.tolist()])
-    # Summed in the truth's own order, as mean_average_precision sums it: the same last digit.
-    in_truth_order = np.searchsorted(customers, np.fromiter(split.truth, np.int64, len(customers)))
+    # The truth's own order (a sample's random order), in which mean_average_precision sums.
+    in_truth_order = np.searchsorted(customers, np.fromiter(split.truth, np.int64, len(split.truth)))
     metrics = {
-        name: float(np.sum(average_precisions(truth, predicted)[in_truth_order]) / max(len(customers), 1))
-        for name, predicted in predictions.items()
+        name: mean_in_order(average_precisions(truth, lists)[in_truth_order])
+        for name, lists in predicted.lists.items()
     }
     metrics["eval_customers"] = float(len(split.truth))
     by_customer: dict[str, Mapping[int, list[int]]] = {
-        name: ListsByCustomer(customers, predicted) for name, predicted in predictions.items()
+        name: ListsByCustomer(customers, lists) for name, lists in predicted.lists.items()
     }
     return Evaluation(metrics, fit.factors, fit.customer_map, fit.article_map, by_customer, split.truth)
+
+
+@dataclass(frozen=True)
+class HeldOutPredictions:
+    """Twelve predictions per held-out customer from each recommender, keyed by metric name:
+    list i of every `Lists` is customer `customers[i]`'s."""
+
+    customers: np.ndarray  # int64 customer pks, sorted
+    lists: dict[str, Lists]
 
 
 def predict_held_out(
@@ -245,11 +261,10 @@ def predict_held_out(
     customer_map: IdMap,
     article_map: IdMap,
     weights: BlendWeights,
-) -> dict[str, Lists]:
-    """Twelve predictions per held-out customer (numbered in customer pk order) from each
-    recommender, keyed by metric name."""
-    customers = len(split.truth)
+) -> HeldOutPredictions:
+    """Every recommender's predictions for each customer in `split.truth`."""
     customer_ids = np.array(sorted(split.truth), dtype=np.int64)
+    customers = len(customer_ids)
     popular = np.array(popular_last_week(split.train, reference_day=split.cutoff, k=K), dtype=np.int64)
     trend = TrendTable.build(*trending_scores(split.train, reference_day=split.cutoff), articles)
     trending = np.array(trend.top_overall[:K], dtype=np.int64)
@@ -282,7 +297,7 @@ def predict_held_out(
         customers=customers,
     )
     everyone = np.arange(customers)
-    return {
+    lists = {
         "map12_popular_last_week": Lists.same_for(everyone, popular, customers),
         "map12_trending": Lists.same_for(everyone, trending, customers),
         "map12_buy_again": buy_again_lists,
@@ -292,6 +307,7 @@ def predict_held_out(
         # Cold start: the feed shows trending, exactly as serving does.
         "map12_blend": blend_lists.then(Lists.same_for(np.flatnonzero(~has_history), trending, customers)),
     }
+    return HeldOutPredictions(customer_ids, lists)
 
 
 def _blend_lists(

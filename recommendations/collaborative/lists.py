@@ -71,7 +71,11 @@ class ListsByCustomer(Mapping[int, list[int]]):
         self._items = lists.items
         self._bounds = lists.bounds()
 
-    def __getitem__(self, customer: int) -> list[int]:
+    def __getitem__(self, customer: object) -> list[int]:
+        # Customer ids are integers: any other key (None, a string, a tuple) is missing, as from
+        # a dict, where searchsorted would raise TypeError out of `in` and `get`.
+        if not isinstance(customer, int | np.integer):
+            raise KeyError(customer)
         index = int(np.searchsorted(self._customers, customer))
         if index == len(self._customers) or self._customers[index] != customer:
             raise KeyError(customer)
@@ -82,3 +86,12 @@ class ListsByCustomer(Mapping[int, list[int]]):
 
     def __len__(self) -> int:
         return len(self._customers)
+
+
+def concatenated_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """range(starts[i], starts[i] + lengths[i]) for each i, one after another, as one int64 array:
+    the flat indexes of many slices of one array, without a Python loop over the slices."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    # Each range's first index, less the position of its first entry in the result.
+    offsets = np.asarray(starts, dtype=np.int64) - (np.cumsum(lengths) - lengths)
+    return np.repeat(offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import numpy as np
 
 from recommendations.collaborative.interactions import rank_within
-from recommendations.collaborative.lists import Lists
+from recommendations.collaborative.lists import Lists, concatenated_ranges
 
 K = 12
 
@@ -45,7 +45,16 @@ def mean_average_precision(
         Lists.of([predicted.get(customer, ()) for customer in customers]),
         k,
     )
-    return float(np.sum(precisions) / len(customers))
+    return mean_in_order(precisions)
+
+
+def mean_in_order(precisions: np.ndarray) -> float:
+    """The mean of per-customer average precisions, added up in the order given (0 for none).
+
+    np.sum adds pairwise, so the order shows in the last digit: a metric computed twice must
+    add its customers up in the same order to be equal.
+    """
+    return float(np.sum(precisions) / len(precisions)) if len(precisions) else 0.0
 
 
 def average_precisions(actual: Lists, predicted: Lists, k: int = K) -> np.ndarray:
@@ -62,7 +71,7 @@ def average_precisions(actual: Lists, predicted: Lists, k: int = K) -> np.ndarra
     counts = np.diff(bounds)[owners]
     # Every (prediction, purchase of the same customer) pair.
     prediction = np.repeat(np.arange(items.size), counts)
-    purchase = np.arange(prediction.size) + np.repeat(bounds[owners] - np.cumsum(counts) + counts, counts)
+    purchase = concatenated_ranges(bounds[owners], counts)
     matched = items[prediction] == actual.items[purchase]
     prediction, purchase = prediction[matched], purchase[matched]
     # A repeated prediction counts once: only the first prediction matching each purchase.

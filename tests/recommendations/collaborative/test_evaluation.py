@@ -3,17 +3,27 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from recommendations.collaborative.als import AlsParameters
+from recommendations.collaborative.als import AlsParameters, Factors
 from recommendations.collaborative.blend import BlendModel, BlendWeights, blend
 from recommendations.collaborative.catalogue import ArticleTable
 from recommendations.collaborative.evaluation import (
+    SCORING_BATCH,
     all_data_matrix,
     evaluate,
     fit_held_out,
     histories_from_log,
+    history_arrays,
+    predict_held_out,
     split_last_week,
+    top_by_affinity,
 )
-from recommendations.collaborative.interactions import IdMap, PurchaseLog, build_matrix, day_number
+from recommendations.collaborative.interactions import (
+    IdMap,
+    PurchaseLog,
+    build_matrix,
+    day_number,
+    purchase_weights,
+)
 from recommendations.collaborative.metrics import mean_average_precision
 from recommendations.collaborative.popularity import TrendTable, popular_last_week, trending_scores
 from tests.recommendations.collaborative.planted import LAST_DAY, two_taste_log
@@ -73,6 +83,72 @@ def test_histories_aggregate_purchases_newest_first_with_decay():
     assert history.weights.tolist() == pytest.approx([1.5, 0.5 ** (1 / 3)])
 
 
+def _history_arrays_by_lexsort(log, customers, *, reference_day, half_life_days, articles):
+    """history_arrays as it was written before its sorts were rewritten: two lexsorts, the
+    reference for which purchases sum in which order and how equal days are ordered."""
+    chosen = log.where(np.isin(log.customers, np.asarray(customers, dtype=np.int32)))
+    positions = articles.positions(chosen.articles)
+    chosen = chosen.where(positions >= 0)
+    positions = positions[positions >= 0]
+    weights = purchase_weights(chosen.days, reference_day=reference_day, half_life_days=half_life_days)
+    order = np.lexsort((positions, chosen.customers))
+    pair_customers, pair_positions = chosen.customers[order], positions[order]
+    starts = np.flatnonzero(
+        np.r_[True, (pair_customers[1:] != pair_customers[:-1]) | (pair_positions[1:] != pair_positions[:-1])]
+    )
+    summed = np.add.reduceat(weights[order], starts).astype(np.float32)
+    last = np.maximum.reduceat(chosen.days[order], starts)
+    pair_customers, pair_positions = pair_customers[starts], pair_positions[starts]
+    newest_first = np.lexsort((pair_positions, -last, pair_customers))
+    return pair_customers[newest_first], pair_positions[newest_first], summed[newest_first]
+
+
+def test_histories_sum_and_order_purchases_as_the_two_lexsorts_they_replaced():
+    # 8,000 purchases of 100 customers on 6 days: each customer buys most of the 20 articles
+    # several times (the order of a sum's terms shows in its last bit) and buys many of them last
+    # on the same day (the order of equal days shows in the positions).
+    rng = np.random.default_rng(7)
+    size = 8_000
+    log = PurchaseLog(
+        rng.integers(1, 101, size).astype(np.int32),
+        rng.integers(1, 23, size).astype(np.int64) * 10,
+        (day_number(LAST_DAY) - rng.choice([0, 3, 4, 9, 17, 40], size)).astype(np.int32),
+    )
+    catalogue = _catalogue(list(range(10, 210, 10)))  # 210 and 220 left the catalogue
+    customers = list(range(2, 101, 2))
+    expected = _history_arrays_by_lexsort(
+        log, customers, reference_day=day_number(LAST_DAY), half_life_days=10.0, articles=catalogue
+    )
+
+    owners, positions, weights = history_arrays(
+        log, customers, reference_day=day_number(LAST_DAY), half_life_days=10.0, articles=catalogue
+    )
+
+    assert owners.tolist() == expected[0].tolist()
+    assert positions.tolist() == expected[1].tolist()
+    assert weights.tobytes() == expected[2].tobytes()
+    assert set(owners.tolist()) == set(customers)
+
+
+def test_ranking_by_affinity_does_not_depend_on_how_customers_are_batched():
+    # 500 articles whose factors are one vector's components in shuffled orders, and customers
+    # whose factors are all equal: every score is the same sum, in a different order, so the
+    # ranking is decided by the sums' last bits. One batch more than full leaves a last batch of
+    # one customer, which numpy multiplies by BLAS's gemv, not gemm.
+    rng = np.random.default_rng(3)
+    base = rng.standard_normal(32).astype(np.float32)
+    articles = np.stack([rng.permutation(base) for _ in range(500)])
+    customers = np.repeat(rng.uniform(0.5, 2.0, (SCORING_BATCH + 1, 1)), 32, axis=1).astype(np.float32)
+    factors = Factors(customers, articles)
+    rows = np.arange(SCORING_BATCH + 1)
+
+    columns = top_by_affinity(factors, rows, 20)
+
+    at_once = np.argsort(-(customers @ articles.T), axis=1, kind="stable")[:, :20]
+    assert columns.tolist() == at_once.tolist()
+    assert top_by_affinity(factors, rows[:0], 20).shape == (0, 20)
+
+
 def test_baselines_score_as_computed_by_hand():
     log = _small_log()
 
@@ -92,6 +168,40 @@ def test_baselines_score_as_computed_by_hand():
     assert metrics["map12_als_popular"] >= 0.25
     for name in METRICS:
         assert 0.0 <= metrics[name] <= 1.0
+
+
+def test_buy_again_breaks_equal_weights_by_history_order_newest_first():
+    # With the default 30-day half-life, 20 bought once on the cutoff day and 10 bought twice
+    # 30 days before it weigh exactly 1 each; 30, bought three times the day before, nearly 3.
+    cutoff_days_ago = 7
+    log = PurchaseLog.from_rows(
+        [
+            (1, 10, _days_ago(cutoff_days_ago + 30)),
+            (1, 10, _days_ago(cutoff_days_ago + 30)),
+            (1, 20, _days_ago(cutoff_days_ago)),
+            *[(1, 30, _days_ago(cutoff_days_ago + 1))] * 3,
+            (1, 40, _days_ago(0)),  # the held-out week's purchase
+        ]
+    )
+
+    catalogue = _catalogue([10, 20, 30, 40])
+    split = split_last_week(log)
+    history = histories_from_log(
+        split.train,
+        [1],
+        reference_day=split.cutoff,
+        half_life_days=BlendWeights().buy_again_half_life_days,
+        articles=catalogue,
+    )[1]
+    assert catalogue.article_ids[history.positions].tolist() == [20, 30, 10]
+    assert history.weights[0] == history.weights[2] == 1.0 and history.weights[1] > 2.9
+
+    predictions = evaluate(
+        log, catalogue, als=SMALL_ALS, weights=BlendWeights(), matrix_half_life_days=None
+    ).predictions
+
+    # 20 before 10: the tie goes to the newer purchase, not to the lower article id.
+    assert predictions["map12_buy_again"][1] == [30, 20, 10]
 
 
 def test_als_and_the_blend_learn_planted_tastes_that_popularity_misses():
@@ -128,6 +238,25 @@ def test_the_published_matrix_from_the_held_out_one_equals_a_matrix_of_the_whole
     assert (derived.indptr == direct.indptr).all() and (derived.indices == direct.indices).all()
     assert derived.data == pytest.approx(direct.data, rel=1e-5)
     assert (held_out.matrix != direct).nnz > 0  # the held-out week and the decay changed it
+
+
+def test_held_out_predictions_name_the_customer_of_each_list():
+    fit = fit_held_out(_small_log(), als=SMALL_ALS, matrix_half_life_days=None)
+
+    predicted = predict_held_out(
+        fit.split,
+        _catalogue([10, 20, 30, 40]),
+        fit.factors,
+        fit.customer_map,
+        fit.article_map,
+        BlendWeights(),
+    )
+
+    assert predicted.customers.tolist() == [1, 2, 3, 4]
+    for lists in predicted.lists.values():
+        assert lists.customers == 4
+    buy_again = predicted.lists["map12_buy_again"]
+    assert dict(zip(buy_again.owners.tolist(), buy_again.items.tolist(), strict=True)) == {0: 10, 1: 20}
 
 
 def test_a_sample_of_held_out_customers_can_be_scored():

@@ -12,6 +12,7 @@ from recommendations.collaborative.interactions import (
     day_number,
     load_purchase_log,
     purchase_weights,
+    sorted_distinct,
 )
 from tests.factories import ArticleFactory, CustomerFactory, PurchaseFactory
 
@@ -215,3 +216,36 @@ def test_the_cursor_path_for_other_databases_reads_the_same_rows():
 
     for name in ("customers", "articles", "days"):
         assert sorted(getattr(by_cursor, name).tolist()) == sorted(getattr(by_copy, name).tolist())
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+@pytest.mark.parametrize(
+    "values",
+    [[], [0, 0], [99, 99], [5, 0, 99, 5, 5, 0, 42, 99, 1], list(range(99, -1, -1)) * 3],
+    ids=["empty", "zero", "below-1", "repeats", "every-value"],
+)
+def test_sorted_distinct_is_np_unique_by_table_and_by_sorting(values, dtype):
+    values = np.array(values, dtype=dtype)
+    flags = interactions.DENSE_FLAGS_PER_VALUE * values.size
+    # Every value is below 100. The table is taken while `below` allows at most
+    # DENSE_FLAGS_PER_VALUE flags per value (none are allowed for no values), sorting beyond.
+    by_table = 100 if values.size else 0
+    by_sorting = flags + 100
+    assert by_table <= flags < by_sorting
+
+    for below in (by_table, by_sorting, None):
+        distinct = sorted_distinct(values, below=below)
+
+        assert distinct.tolist() == np.unique(values).tolist()
+        assert distinct.dtype == dtype
+
+
+@pytest.mark.parametrize("by", ["table", "sorting"])
+def test_sorted_distinct_names_the_values_outside_its_range(by):
+    below = 100 if by == "table" else interactions.DENSE_FLAGS_PER_VALUE * 4 + 100
+
+    for wrong in (-1, below, 2**40):
+        values = np.array([3, wrong, 7, wrong], dtype=np.int64)
+
+        with pytest.raises(ValueError, match=rf"\[{wrong}\] are outside \[0, {below}\)"):
+            sorted_distinct(values, below=below)

@@ -1,5 +1,6 @@
 import random
 
+import numpy as np
 import pytest
 
 from recommendations.collaborative.lists import Lists
@@ -7,6 +8,7 @@ from recommendations.collaborative.metrics import (
     average_precision,
     average_precisions,
     mean_average_precision,
+    mean_in_order,
 )
 
 
@@ -72,3 +74,12 @@ def test_the_flat_average_precisions_equal_each_customers_average_precision_exac
         average_precision(items, predicted[customer]) for customer, items in enumerate(actual)
     ]
     assert precisions.shape == (200,) and not precisions[[not items for items in actual]].any()
+
+
+def test_the_mean_adds_the_precisions_up_in_the_order_given():
+    # Pairwise summation: 128 tiny terms, then one large one, round differently from the large one first.
+    precisions = np.r_[np.full(128, 1e-17), 1.0]
+
+    assert mean_in_order(precisions) == float(np.sum(precisions) / 129)
+    assert mean_in_order(precisions) != mean_in_order(precisions[::-1])
+    assert mean_in_order(np.empty(0)) == 0.0
