@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -219,3 +220,14 @@ def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
     assert body["held_back"] is True
     assert body["message"] == worse.message
     assert body["model_version"] == {"id": worse.model_version.pk, "version": 2, "is_active": False}
+
+
+def test_the_train_command_says_the_version_was_held_back_not_that_the_run_activated_it(capsys):
+    train(score=100)
+
+    call_command("train", KIND, "--in-process", "--param", "score=10")
+
+    out = capsys.readouterr().out
+    assert "did not activate it: held-out score 10.0000 is below 0.8 x active version 1's 100.0000." in out
+    assert "if intended.." not in out
+    assert "succeeded in" not in out
