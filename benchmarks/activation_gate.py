@@ -1,7 +1,7 @@
 """How far the held-out MAP@12 of the blend moves between honest retrains: evidence for the
 collaborative kind's activation gate (`activation_min_ratio`, `activation_min_eval_customers`).
 
-    python benchmarks/activation_gate.py [--seeds 42 1 2] [--retrains 8]
+    python benchmarks/activation_gate.py [--seeds 42 1 2] [--retrains 8] [--customers 5000 --articles 2000]
 
 On demo data sets from the generator (default size, one per seed, reused under var/bench/), it
 scores the blend as a weekly retrain would: with the kind's default parameters on the data up to
@@ -69,11 +69,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
     parser.add_argument("--retrains", type=int, default=8)
+    parser.add_argument("--customers", type=int, default=5_000)
+    parser.add_argument("--articles", type=int, default=2_000)
     options = parser.parse_args()
     ratios: list[float] = []
     last_precisions = np.array([])
     for seed in options.seeds:
-        folder = generated("quality", customers=5_000, articles=2_000, weeks=26, seed=seed)
+        folder = generated(
+            "quality", customers=options.customers, articles=options.articles, weeks=26, seed=seed
+        )
         log, catalogue = read_csvs(folder)
         previous = None
         for weeks_back in range(options.retrains - 1, -1, -1):
