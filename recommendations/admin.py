@@ -141,7 +141,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "triggered_by",
         "created_at",
     ]
-    list_filter = ["kind", "status", "trigger"]
+    list_filter = ["kind", "status", "held_back", "trigger"]
     list_select_related = ["triggered_by", "model_version"]
     actions = ["train_again", "cancel_runs"]
     fields = (
@@ -151,6 +151,7 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
         "message_display",
         "duration",
         "version",
+        "held_back",
         "parameters_display",
         "map12_display",
         "metrics_display",

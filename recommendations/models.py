@@ -72,6 +72,13 @@ class TrainingRun(models.Model):
     # Fan-out bookkeeping for kinds that split their work into chunks.
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
+    # A succeeded run whose version the quality gate did not activate (recommendations.activation_gate):
+    # clearly worse on held-out data than the version serving. The message says by how much.
+    held_back = models.BooleanField(
+        default=False,
+        help_text="Succeeded, but its version was published without being activated: its held-out "
+        "metric was clearly below the active version's (see message).",
+    )
 
     objects = TrainingRunQuerySet.as_manager()
 

@@ -52,6 +52,22 @@ class TrainingDataMissing(Exception):
 
 
 @dataclass(frozen=True)
+class ActivationGate:
+    """A held-out metric a new version must keep near the active one's to be activated at once.
+
+    The thresholds are run parameters (`activation_min_ratio`, `activation_min_eval_customers`,
+    which the kind lists in its defaults), so that staff can loosen or turn off the gate for one
+    run; recommendations.activation_gate applies it.
+    """
+
+    # The metric's name in the run's metrics (higher is better), and in words for the run's message.
+    metric: str
+    label: str
+    # How many held-out cases the metric was measured on: too few and it is noise.
+    sample_metric: str
+
+
+@dataclass(frozen=True)
 class ModelKind:
     name: str
     label: str
@@ -73,6 +89,8 @@ class ModelKind:
     parameter_ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     # The words a text parameter may take, matched whatever their case and stored as listed here.
     parameter_choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # None: every successful run is activated.
+    activation_gate: ActivationGate | None = None
 
     def merged_parameters(self, overrides: dict[str, Any] | None) -> dict[str, Any]:
         """Defaults with the overrides applied; unknown names are refused with the known ones listed.

@@ -65,6 +65,7 @@ class TrainingRunSerializer(serializers.ModelSerializer[TrainingRun]):
             "status",
             "progress",
             "message",
+            "held_back",
             "metrics",
             "parameters",
             "created_at",

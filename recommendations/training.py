@@ -39,7 +39,7 @@ from django.db import IntegrityError, InterfaceError, OperationalError, connecti
 from django.db.models import Case, Exists, Q, Value, When
 from django.utils import timezone
 
-from recommendations import artifacts, versions
+from recommendations import activation_gate, artifacts, versions
 from recommendations.heartbeat import RunHeartbeat, reconnect_if_dropped
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import (
@@ -261,7 +261,8 @@ def training_run_run_chunk(*, run_id: int, index: int, chunk: dict[str, Any], re
 
 
 def training_run_finish(*, run_id: int) -> ModelVersion | None:
-    """Train, publish the artifact and activate it in one transaction. Returns the new version."""
+    """Train, publish the artifact and activate it in one transaction, unless the kind's quality
+    gate holds it back (recommendations.activation_gate). Returns the new version."""
     run = TrainingRun.objects.filter(pk=run_id).first()
     if run is None or run.status != TrainingRun.Status.RUNNING:
         return None
@@ -306,7 +307,12 @@ def training_run_finish(*, run_id: int) -> ModelVersion | None:
         versions.model_versions_prune(kind_name=kind.name)
     except Exception:
         logger.exception("Pruning old %s versions failed; they stay on disk until the next run.", kind.name)
-    logger.info("Training run %s published and activated %s.", run_id, version)
+    if version.is_active:
+        logger.info("Training run %s published and activated %s.", run_id, version)
+    else:
+        logger.warning(
+            "Training run %s published %s but did not activate it (quality gate).", run_id, version
+        )
     return version
 
 
@@ -325,14 +331,32 @@ def _activate(
         if run.cancel_requested:
             raise TrainingCancelled(f"Run {run_id} was cancelled.")
         version = versions.model_version_create(kind_name=kind.name, run=run, published=published)
-        versions.activate_in_transaction(version=version)
+        held_back = activation_gate.held_back_message(
+            kind=kind, new_version=version, parameters=run.parameters, metrics=metrics
+        )
+        if held_back is None:
+            versions.activate_in_transaction(version=version)
+        # Succeeded either way, not a status of its own: the run did its job (a version is
+        # published, usable, one click from serving), and clients that wait for "succeeded" or
+        # count failures keep working. `held_back` and the message say it was not activated.
         run.status = TrainingRun.Status.SUCCEEDED
         run.progress = 100.0
         run.metrics = metrics
-        run.message = f"Published and activated version {version.version}"
+        run.message = held_back or f"Published and activated version {version.version}"
+        run.held_back = held_back is not None
         run.finished_at = timezone.now()
         run.heartbeat_at = run.finished_at
-        run.save(update_fields=["status", "progress", "metrics", "message", "finished_at", "heartbeat_at"])
+        run.save(
+            update_fields=[
+                "status",
+                "progress",
+                "metrics",
+                "message",
+                "held_back",
+                "finished_at",
+                "heartbeat_at",
+            ]
+        )
     return version
 
 

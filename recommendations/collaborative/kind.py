@@ -16,7 +16,7 @@ from recommendations.collaborative.parameters import (
     PARAMETER_CHOICES,
     PARAMETER_RANGES,
 )
-from recommendations.registry import ModelKind, TrainingContext
+from recommendations.registry import ActivationGate, ModelKind, TrainingContext
 
 
 def _train(ctx: TrainingContext) -> dict[str, float]:
@@ -40,4 +40,8 @@ KIND = ModelKind(
     default_parameters=dict(DEFAULT_PARAMETERS),
     parameter_ranges=PARAMETER_RANGES,
     parameter_choices=PARAMETER_CHOICES,
+    # The blend is what "For you" serves; eval_customers counts the held-out week's customers.
+    activation_gate=ActivationGate(
+        metric="map12_blend", label="held-out MAP@12 of the blend", sample_metric="eval_customers"
+    ),
 )

@@ -76,9 +76,9 @@ class Command(BaseCommand):
                 with contextlib.suppress(ValueError):  # it ended at that very moment
                     training.training_run_cancel(run=run)
                 worker.join()
-                run.refresh_from_db(fields=["status"])
-                succeeded = run.status == TrainingRun.Status.SUCCEEDED
-                outcome = "its version is active" if succeeded else "nothing from it was activated"
+                run.refresh_from_db(fields=["status", "held_back"])
+                activated = run.status == TrainingRun.Status.SUCCEEDED and not run.held_back
+                outcome = "its version is active" if activated else "nothing from it was activated"
                 raise CommandError(
                     f"Interrupted: {run.kind} run #{run.pk} {run.status}; {outcome}.", returncode=130
                 ) from None
@@ -133,8 +133,15 @@ class Command(BaseCommand):
                 + (f"\n\n{details}" if details else "")
             )
         metrics = ", ".join(f"{name}={value}" for name, value in sorted(run.metrics.items()))
-        self.stdout.write(
-            self.style.SUCCESS(f"{run.kind} run #{run.pk} succeeded in {duration:.1f} s: {run.message}.")
-        )
+        if run.held_back:
+            # Published, but the quality gate left the previous version serving: not a success
+            # to print in green (the message ends its own sentence).
+            self.stdout.write(
+                self.style.WARNING(f"{run.kind} run #{run.pk} ended in {duration:.1f} s. {run.message}")
+            )
+        else:
+            self.stdout.write(
+                self.style.SUCCESS(f"{run.kind} run #{run.pk} succeeded in {duration:.1f} s: {run.message}.")
+            )
         if metrics:
             self.stdout.write(f"Metrics: {metrics}")

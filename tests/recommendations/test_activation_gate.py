@@ -1,0 +1,233 @@
+"""The quality gate at activation, through the training backbone with a gated dummy kind.
+
+The kind scores `score` on `held_out_customers` held-out customers (both run parameters), so each
+test says exactly how good a run was and on how many customers it was measured.
+"""
+
+import dataclasses
+import datetime as dt
+import html
+import logging
+import re
+
+import pytest
+from django.core.cache import cache
+from django.core.management import call_command
+from django.test import Client
+from rest_framework.test import APIClient
+
+from recommendations import serving
+from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
+from recommendations.registry import ActivationGate, TrainingContext, register_kind, unregister_kind
+from recommendations.training import (
+    training_run_execute_in_process,
+    training_run_request,
+    training_schedule_tick,
+)
+from recommendations.versions import model_version_activate
+from tests.factories import StaffUserFactory
+from tests.recommendations import dummy_kind
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("gated_kind", "dispatched")]
+KIND = "test-gated"
+RUNS = "/admin/recommendations/trainingrun/"
+
+
+def train_scored(ctx: TrainingContext) -> dict[str, float]:
+    metrics = dummy_kind.train(ctx)
+    if ctx.parameters["evaluate"]:
+        metrics["score"] = ctx.parameters["score"]
+        metrics["held_out_customers"] = float(ctx.parameters["held_out_customers"])
+    return metrics
+
+
+GATED_KIND = dataclasses.replace(
+    dummy_kind.KIND,
+    name=KIND,
+    train=train_scored,
+    default_parameters={
+        **dummy_kind.KIND.default_parameters,
+        "evaluate": True,
+        "score": 1.0,
+        "held_out_customers": 1000,
+        "activation_min_ratio": 0.8,
+        "activation_min_eval_customers": 500,
+    },
+    activation_gate=ActivationGate(
+        metric="score", label="held-out score", sample_metric="held_out_customers"
+    ),
+)
+
+
+@pytest.fixture
+def gated_kind():
+    register_kind(GATED_KIND)
+    cache.delete(serving.active_version_cache_key(KIND))
+    yield GATED_KIND
+    unregister_kind(KIND)
+    cache.delete(serving.active_version_cache_key(KIND))
+
+
+def train(**parameters):
+    run = training_run_request(kind_name=KIND, parameters=parameters)
+    training_run_execute_in_process(run_id=run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def active_version():
+    return ModelVersion.objects.get(kind=KIND, is_active=True)
+
+
+def test_a_clearly_worse_run_is_published_but_the_previous_version_keeps_serving(caplog):
+    good = train(score=100)
+    assert serving.active_model(KIND) is not None
+
+    with caplog.at_level(logging.WARNING, logger="recommendations.training"):
+        worse = train(score=34)
+
+    assert worse.status == "succeeded"
+    assert worse.held_back
+    held_back = ModelVersion.objects.get(run=worse)
+    assert not held_back.is_active and held_back.activated_at is None
+    assert active_version().run == good
+    assert serving.active_model(KIND) is not None
+    assert serving.serving_state(KIND)["loaded_version_id"] == good.model_version.pk
+    serving.reset()  # as a web process starting now reads it
+    assert serving.active_model(KIND) is not None
+    assert serving.serving_state(KIND)["loaded_version_id"] == good.model_version.pk
+    assert "did not activate it (quality gate)" in caplog.text
+
+
+def test_the_message_names_both_numbers_and_both_versions():
+    train(score=0.2013)
+    worse = train(score=0.069)
+
+    assert worse.message == (
+        "Published version 2 but did not activate it: held-out score 0.0690 is below 0.8 x active "
+        "version 1's 0.2013. Activate it from Model versions if intended."
+    )
+
+
+def test_a_run_within_the_ratio_is_activated():
+    train(score=100)
+    slightly_worse = train(score=81)
+
+    assert slightly_worse.message == "Published and activated version 2"
+    assert not slightly_worse.held_back
+    assert active_version().run == slightly_worse
+
+
+def test_a_ratio_of_0_turns_the_gate_off():
+    train(score=100)
+    much_worse = train(score=1, activation_min_ratio=0)
+
+    assert not much_worse.held_back
+    assert active_version().run == much_worse
+
+
+def test_the_first_version_of_a_kind_is_activated_however_it_scores():
+    first = train(score=0.001)
+
+    assert not first.held_back
+    assert active_version().run == first
+
+
+def test_a_run_without_evaluation_is_activated():
+    train(score=100)
+    unevaluated = train(score=1, evaluate=False)
+
+    assert not unevaluated.held_back
+    assert active_version().run == unevaluated
+
+
+def test_an_active_version_without_the_metric_lets_the_next_run_through():
+    train(score=100, evaluate=False)
+    evaluated = train(score=1)
+
+    assert not evaluated.held_back
+    assert active_version().run == evaluated
+
+
+def test_a_held_out_week_with_too_few_customers_does_not_gate():
+    train(score=100)
+    few = train(score=50, held_out_customers=499)
+    assert not few.held_back
+    assert active_version().run == few
+
+    # Nor does an active version measured on too few: the next run is compared with noise.
+    train(score=10, held_out_customers=1000)
+    assert active_version().run.parameters["score"] == 10
+
+
+def test_the_minimum_of_customers_itself_is_enough_to_gate():
+    train(score=100, held_out_customers=500)
+    worse = train(score=50, held_out_customers=500)
+
+    assert worse.held_back
+
+
+def test_a_held_back_version_is_compared_with_the_active_one_not_the_newest():
+    train(score=100)
+    train(score=10)  # held back: version 2
+    next_run = train(score=79)
+
+    assert next_run.held_back
+    assert "active version 1's 100.0000" in next_run.message
+
+
+def test_a_held_back_version_can_be_activated_by_hand():
+    train(score=100)
+    worse = train(score=10)
+    model_version_activate(version=ModelVersion.objects.get(run=worse))
+
+    assert active_version().run == worse
+    serving.reset()
+    assert serving.active_model(KIND) is not None
+    assert serving.serving_state(KIND)["loaded_version_id"] == worse.model_version.pk
+
+
+def test_a_scheduled_run_is_gated_the_same_way():
+    train(score=100)
+    night = dt.datetime(2024, 5, 1, 2, 0, tzinfo=dt.UTC)
+    TrainingSchedule.objects.create(kind=KIND, parameters={"score": 10}, last_triggered_at=night)
+
+    training_schedule_tick(now=night.replace(hour=3, minute=1))
+    scheduled = TrainingRun.objects.get(kind=KIND, trigger=TrainingRun.Trigger.SCHEDULE)
+    training_run_execute_in_process(run_id=scheduled.pk)
+    scheduled.refresh_from_db()
+
+    assert scheduled.status == "succeeded" and scheduled.held_back
+    assert active_version().run.parameters["score"] == 100
+
+
+def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
+    train(score=100)
+    worse = train(score=10)
+    staff = StaffUserFactory(username="olga_ops")
+    admin = Client()
+    admin.force_login(staff)
+    api = APIClient()
+    api.force_authenticate(staff)
+
+    page = admin.get(f"{RUNS}{worse.pk}/change/").content.decode()
+    assert html.escape("Published version 2 but did not activate it: held-out score 10.0000") in page
+    assert re.search(r'field-held_back.*?alt="True"', page, re.DOTALL)
+    assert "v2</a>" in page and "v2</a> (active)" not in page
+    held_back_only = admin.get(f"{RUNS}?held_back__exact=1").content.decode()
+    assert re.findall(r'data-run-id="(\d+)"', held_back_only) == [str(worse.pk)]
+    body = api.get(f"/api/v1/training-runs/{worse.pk}/").json()
+    assert body["held_back"] is True
+    assert body["message"] == worse.message
+    assert body["model_version"] == {"id": worse.model_version.pk, "version": 2, "is_active": False}
+
+
+def test_the_train_command_says_the_version_was_held_back_not_that_the_run_activated_it(capsys):
+    train(score=100)
+
+    call_command("train", KIND, "--in-process", "--param", "score=10")
+
+    out = capsys.readouterr().out
+    assert "did not activate it: held-out score 10.0000 is below 0.8 x active version 1's 100.0000." in out
+    assert "if intended.." not in out
+    assert "succeeded in" not in out
