@@ -136,20 +136,33 @@ class AccountDeleteForm(forms.Form):
         return password
 
 
-class CustomerCsvFlagField(forms.BooleanField):
-    """A yes/no column of customers.csv (FN, Active), which H&M writes as "1.0" or leaves blank and
-    the model stores as such: a checkbox rather than a number field that showed "1.0"."""
+# FN and Active as customers.csv writes them: H&M's file has "1.0" or nothing; "0.0" is the "no"
+# that a file written by hand may give, and the importer takes it.
+CSV_FLAG_CHOICES = [("", "blank"), ("1.0", "1.0"), ("0.0", "0.0")]
+
+
+class CustomerCsvFlagField(forms.TypedChoiceField):
+    """FN or Active of customers.csv as a choice of the values the file writes. The importer takes
+    any number there, so a customer's stored value may be another one (0.5): CustomerAdminForm
+    offers it too, selected, and a save that leaves it selected keeps it. A checkbox showed 0.0
+    ticked and saved it as 1.0."""
 
     def __init__(self, *, column: str, **kwargs: Any) -> None:
         super().__init__(
+            choices=CSV_FLAG_CHOICES,
+            coerce=float,
+            empty_value=None,
             required=False,
             label=column,
-            help_text=f'Ticked: "1.0" in customers.csv\'s {column} column; not ticked: blank.',
+            help_text=f"As customers.csv's {column} column writes it.",
             **kwargs,
         )
 
-    def clean(self, value: Any) -> float | None:
-        return 1.0 if super().clean(value) else None
+    def offer_stored(self, value: float | None) -> None:
+        """Adds a stored value that is none of the usual choices, so that it is shown and kept."""
+        if value is not None and value not in (1.0, 0.0):
+            # repr gives back the same float when coerced, so the kept value is the stored one.
+            self.choices = [*CSV_FLAG_CHOICES, (repr(value), f"{value!r} (as stored)")]
 
 
 class CustomerAdminForm(forms.ModelForm):
@@ -168,6 +181,13 @@ class CustomerAdminForm(forms.ModelForm):
         # Every field, as the admin's default form has (CustomerAdmin makes the id read-only once
         # added). A list here becomes the admin's whole form and hid each field added later.
         fields = "__all__"  # noqa: DJ007
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("fn", "active"):
+            field = self.fields[name]
+            assert isinstance(field, CustomerCsvFlagField)
+            field.offer_stored(getattr(self.instance, name))
 
     def clean_customer_id(self) -> str:
         # An id pasted in capitals (or with a space) is the customer's id all the same.

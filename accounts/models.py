@@ -64,6 +64,8 @@ class Purchase(models.Model):
     def __str__(self) -> str:
         # The customer as the pages show them (the start of H&M's id), not the row's key: staff
         # searching for the customer had only the id. Article ids as the data writes them, padded.
+        # It reads the customer: a page naming many purchases selects it with them
+        # (catalog.admin.sold_articles_refusal; the purchase list's list_select_related).
         return f"{self.t_dat}: customer {self.customer}, article {self.article_id:010d}"
 
 

@@ -236,7 +236,8 @@ def sold_articles_refusal(
     reason is that the article sold, and the template offers "Take off sale" instead.
     """
     sold = Purchase.objects.filter(article__in=articles)
-    listed = list(sold.order_by()[: PROTECTED_LISTED + 1])
+    # A purchase's name is its customer's id (Purchase.__str__): read with it, not a query each.
+    listed = list(sold.select_related("customer").order_by()[: PROTECTED_LISTED + 1])
     if not listed:
         return None
     protected: list[Any] = [admin_link(purchase) for purchase in listed[:PROTECTED_LISTED]]

@@ -207,15 +207,64 @@ def customer_form(**changes):
     return {"club_member_status": "ACTIVE", "fashion_news_frequency": "NONE", "age": "31", **changes}
 
 
-def test_fn_and_active_are_ticked_as_customers_csv_writes_them(superuser_client):
+def flag_choices(form, name):
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', form, re.S)
+    assert select is not None, f"no choice for {name}"
+    return re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1))
+
+
+def test_fn_and_active_offer_the_values_customers_csv_writes(superuser_client):
     alice = CustomerFactory(fn=1.0, active=None)
+    form = superuser_client.get(f"/admin/accounts/customer/{alice.pk}/change/").text
+    assert flag_choices(form, "fn") == [("", "", "blank"), ("1.0", " selected", "1.0"), ("0.0", "", "0.0")]
+    assert flag_choices(form, "active") == [
+        ("", " selected", "blank"),
+        ("1.0", "", "1.0"),
+        ("0.0", "", "0.0"),
+    ]
+
+
+@pytest.mark.parametrize(("fn", "active"), [(0.0, 0.0), (1.0, None), (None, 1.0), (0.5, 2.0), (1e-05, 0.0)])
+def test_a_save_that_leaves_fn_and_active_alone_keeps_what_was_imported(superuser_client, fn, active):
+    # customers.csv may hold any number in FN and Active: a checkbox showed 0.0 ticked and an
+    # age-only save stored 1.0 in its place.
+    alice = CustomerFactory(fn=fn, active=active, age=30)
     url = f"/admin/accounts/customer/{alice.pk}/change/"
-    form = superuser_client.get(url).text
-    assert re.search(r'<input type="checkbox" name="fn"[^>]*checked', form)
-    assert re.search(r'<input type="checkbox" name="active"(?![^>]*checked)[^>]*>', form)
-    assert superuser_client.post(url, customer_form(active="on")).status_code == 302
+    page = superuser_client.get(url).text
+    response = superuser_client.post(
+        url, customer_form(fn=selected(page, "fn"), active=selected(page, "active"))
+    )
+    assert response.status_code == 302
     alice.refresh_from_db()
-    assert (alice.fn, alice.active) == (None, 1.0)  # blank and "1.0", as the next import writes them
+    assert (alice.fn, alice.active, alice.age) == (fn, active, 31)
+
+
+def selected(page, name):
+    """What a browser sends for the select: the selected option, or the first when none is."""
+    choices = flag_choices(page, name)
+    return next((value for value, is_selected, _ in choices if is_selected), choices[0][0])
+
+
+def test_another_stored_value_is_offered_as_kept_and_not_otherwise(superuser_client):
+    alice = CustomerFactory(fn=0.5)
+    form = superuser_client.get(f"/admin/accounts/customer/{alice.pk}/change/").text
+    assert ("0.5", " selected", "0.5 (as stored)") in flag_choices(form, "fn")
+    bob = CustomerFactory(fn=None)
+    url = f"/admin/accounts/customer/{bob.pk}/change/"
+    assert superuser_client.post(url, customer_form(fn="0.5")).status_code == 200
+    bob.refresh_from_db()
+    assert bob.fn is None
+
+
+@pytest.mark.parametrize(
+    ("fn", "chosen", "stored"), [(None, "1.0", 1.0), (1.0, "0.0", 0.0), (0.0, "", None), (0.5, "1.0", 1.0)]
+)
+def test_a_changed_fn_is_saved(superuser_client, fn, chosen, stored):
+    alice = CustomerFactory(fn=fn, active=1.0)
+    url = f"/admin/accounts/customer/{alice.pk}/change/"
+    assert superuser_client.post(url, customer_form(fn=chosen, active="1.0")).status_code == 302
+    alice.refresh_from_db()
+    assert (alice.fn, alice.active) == (stored, 1.0)
 
 
 @pytest.mark.parametrize("age", ["300", "-1", "151"])

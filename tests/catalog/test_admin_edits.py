@@ -215,14 +215,21 @@ def test_the_longest_routable_id_is_accepted(client, staff_client, django_captur
     assert client.get("/p/9999999999/").status_code == 301
 
 
-def test_the_form_warns_that_the_next_import_overwrites_its_fields(staff_client):
+def import_note(page):
+    note = re.search(r'<p class="help" id="import-overwrites">(.*?)</p>', page.text, re.S)
+    return note and " ".join(note.group(1).split())
+
+
+def test_the_form_warns_which_import_overwrites_its_fields(staff_client):
     # The README said so; staff editing a colour or a photo learnt it when the import undid it.
     article = ArticleFactory()
     response = staff_client.get(f"{CHANGELIST}{article.article_id}/change/")
-    note = re.search(r'<p class="help" id="import-overwrites">(.*?)</p>', response.text, re.S)
+    note = import_note(response)
     assert note is not None
-    assert "every field here but <strong>On sale</strong>" in note.group(1)
-    assert "<code>images/</code> replaces" in note.group(1)
+    # An import of customers.csv or transactions alone leaves articles as they are.
+    assert "An <code>import_hm</code> that includes <code>articles.csv</code> overwrites" in note
+    assert "every field here but <strong>On sale</strong>" in note
+    assert "one that includes a photo for it in <code>images/</code> replaces" in note
     # What the note claims: every field of the form is a column of articles.csv, but these.
     form_fields = set(response.context["adminform"].form.fields)
     assert form_fields - {column.field for column in ARTICLES.columns} == {
@@ -230,3 +237,10 @@ def test_the_form_warns_that_the_next_import_overwrites_its_fields(staff_client)
         "photo",  # New photo: images/ replaces it
         "opened_version",  # hidden: the edit-conflict check
     }
+
+
+def test_adding_an_article_warns_of_no_import(staff_client):
+    # An article staff add is usually in no articles.csv, which then leaves it alone.
+    response = staff_client.get(f"{CHANGELIST}add/")
+    assert response.status_code == 200
+    assert import_note(response) is None

@@ -180,4 +180,15 @@ def test_a_best_sellers_delete_page_lists_a_few_purchases_not_every_one(staff_cl
         if 'FROM "accounts_purchase"' in query["sql"] and "COUNT(" not in query["sql"]
     ]
     assert purchase_reads and all("LIMIT 11" in sql for sql in purchase_reads), purchase_reads
+    # Each purchase is named by its customer's id, read with the purchases, not one query each.
+    named = [
+        p
+        for p in best_seller.purchases.select_related("customer")
+        if f"customer {p.customer}," in response.text
+    ]
+    assert len(named) == 10
+    customer_reads = [
+        query["sql"] for query in queries.captured_queries if 'FROM "accounts_customer"' in query["sql"]
+    ]
+    assert customer_reads == []
     assert Article.objects.filter(pk=best_seller.pk).exists()
