@@ -171,6 +171,8 @@ def free_port() -> int:
     first, _, last = os.environ.get("TEST_WEB_PORTS", "0").partition("-")
     for port in range(int(first), int(last or first) + 1):
         with socket.socket() as probe:
+            # As gunicorn binds: a port whose closed connections linger in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 probe.bind(("127.0.0.1", port))
             except OSError:
