@@ -12,7 +12,7 @@ the two (`--variant "sync=--worker-class sync"`).
 import os
 
 # One process per core. Each holds its own copy of the models' artifacts (vectors, indexes), but
-# not of the content encoder's towers: see when_ready.
+# not of the content encoder's towers: see on_starting.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 worker_class = "gthread"
 threads = int(os.environ.get("WEB_THREADS", "4"))
@@ -29,21 +29,31 @@ control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
 control_socket_disable = not control_socket
 
 
-# The arbiter loads Django before forking its workers, so that when_ready can load the towers
-# there. Code changes need a restart of gunicorn (as after every deploy, README), not a HUP.
+# The arbiter loads Django before forking its workers, so that on_starting can load the towers
+# there. Code changes therefore need a new arbiter: a restart, or USR2 then WINCH and QUIT to the
+# old one (README, Deploying); a HUP only forks new workers from the old arbiter's code.
 preload_app = True
 
 
-def when_ready(server: object) -> None:
-    """Before the first fork: load the content encoder's towers here, so that every worker shares
-    them. Importing torch and transformers and loading both towers' weights took about 300 MB of
-    each worker's own memory (2 workers after a few searches: the shop's PSS went from about 880 MB
-    to 580 MB). The workers share those pages for as long as nothing writes to them, and nothing
-    does: the towers are frozen, and gc.freeze keeps the garbage collector from writing to every
-    object it would otherwise walk (one full collection unshared about 100 MB per worker). Each
-    worker still loads the version's artifact itself, and a version activated later brings only its
-    own heads and indexes, so reloads keep using the shared towers. Nothing here runs a forward
-    pass: torch's thread pools start in the workers, after the fork."""
+def on_starting(server: object) -> None:
+    """Before the listening sockets are bound and the first fork (gunicorn 27's Arbiter.start runs
+    on_starting after preloading the app and before create_sockets and "Listening at"): load the
+    active content version's towers here, so that every worker shares them. Importing torch and
+    transformers and loading both towers' weights took about 300 MB of each worker's own memory (2
+    workers after a few searches: the shop's PSS went from about 880 MB to 580 MB). The workers
+    share those pages for as long as nothing writes to them, and nothing does: the towers are
+    frozen, and gc.freeze keeps the garbage collector from writing to every object it would
+    otherwise walk (one full collection unshared about 100 MB per worker). Each worker still loads
+    the version's artifact itself, and a version activated later brings only its own heads and
+    indexes, so reloads keep using the shared towers.
+
+    Here rather than in when_ready, which gunicorn calls after it listens and tells systemd it is
+    ready: connections made during the load (5-11 s) would wait unanswered instead of being refused.
+    After USR2 the new arbiter inherits the old one's sockets, which the old workers keep answering
+    while this runs. Torch's thread pools are not started here (load_towers_before_fork), or a
+    worker's first forward pass in its main thread (the sync worker) would hang. With one worker
+    this saves no memory, but it is kept: a worker gunicorn restarts (a timeout, a crash) then has
+    the towers at once instead of loading them again."""
     import gc
 
     from recommendations.content.serving import encoder_towers_preload
@@ -54,9 +64,10 @@ def when_ready(server: object) -> None:
 
 
 def post_worker_init(worker: object) -> None:
-    """Each worker starts loading the active models as it starts, in background threads: loading
-    them takes 10-25 s (importing torch, building the content model's text tower), which the first
-    shopper to reach a fresh worker would otherwise wait for. The worker answers meanwhile (it used
+    """Each worker starts loading the active models as it starts, in background threads: loading a
+    content version's artifact took 0.08 s with the towers preloaded (on_starting), 10-25 s
+    without them (importing torch, building the text tower), which the first shopper to reach a
+    fresh worker would otherwise wait for. The worker answers meanwhile (it used
     to load before taking any request, so a deploy answered nothing for that long); a request that
     needs a model still loading falls back (recommendations/serving.py)."""
     from recommendations.serving import warm_up

@@ -166,9 +166,19 @@ def celery_worker(worker_process, transactional_db):
 
 
 def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """A port nothing listens on: any the system gives, or one of TEST_WEB_PORTS ("8140-8149") on a
+    machine where each developer keeps to a range of ports of their own."""
+    first, _, last = os.environ.get("TEST_WEB_PORTS", "0").partition("-")
+    for port in range(int(first), int(last or first) + 1):
+        with socket.socket() as probe:
+            # As gunicorn binds: a port whose closed connections linger in TIME_WAIT is free.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return int(probe.getsockname()[1])
+    raise RuntimeError(f"No free port in TEST_WEB_PORTS={os.environ['TEST_WEB_PORTS']}.")
 
 
 class WebProcess(LiveProcess):

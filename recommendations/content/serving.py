@@ -3,7 +3,8 @@
 Each function reads the active content version through recommendations.serving.active_model
 (loaded lazily, once per process, reloaded when staff activate another version) and returns
 [] when there is none, so pages simply leave the slot out or fall back to lexical search.
-The towers behind the encoder are loaded once per process on first use.
+The towers behind the encoder are loaded once per process: in a web server's arbiter before it
+forks (encoder_towers_preload), else when a worker loads the version.
 """
 
 from __future__ import annotations
@@ -74,34 +75,52 @@ def content_model() -> ContentModel | None:
 
 
 def encoder_towers_preload() -> None:
-    """Load the content encoder's towers into this process when a content version is active. A web
-    server's arbiter calls it before it forks its workers (gunicorn.conf.py): torch, transformers
-    and the towers' weights, about 300 MB, then sit in pages every worker shares instead of in a
-    copy of each worker's own, and each worker's warm-up only loads the version's artifact. A shop
-    without a content version keeps its arbiter small."""
+    """Load the active content version's encoder towers into this process. A web server's arbiter
+    calls it before it forks its workers (gunicorn.conf.py): torch, transformers and the towers'
+    weights, about 300 MB, then sit in pages every worker shares instead of in a copy of each
+    worker's own, and each worker's warm-up only loads the version's artifact. A shop without a
+    content version keeps its arbiter small; one whose first version is trained after the server
+    started (or whose database was down then) has each worker load its own towers."""
     from django.db import connections
 
     from recommendations.encoders import get_encoder
     from recommendations.models import ModelVersion
 
     try:
-        if not ModelVersion.objects.active().filter(kind="content").exists():
-            return
-    except Exception:
-        # The database is down: the workers load their own towers when they load the model.
-        logger.warning("Could not look for an active content version; each worker loads its own towers.")
+        path = ModelVersion.objects.active().filter(kind="content").values_list("path", flat=True).first()
+    except Exception as error:
+        logger.warning(
+            "Could not look for an active content version (%s: %s); each worker loads its own towers.",
+            type(error).__name__,
+            " ".join(str(error).split()),
+        )
         return
     finally:
         # A connection opened before the fork would be one socket shared by every worker.
         connections.close_all()
+    if not path:
+        return
     started = time.monotonic()
     try:
-        get_encoder().load_towers()
+        # The version's own backend, as load_content reads it: staff may train one with another
+        # encoder than CONTENT_ENCODER, and towers the workers do not use would only cost memory.
+        get_encoder(active_content_backend(path)).load_towers_before_fork()
     except Exception:
         # Each worker then tries again itself and falls back as before; the server still starts.
         logger.exception("Could not load the content encoder's towers before starting the workers.")
         return
     logger.info("Loaded the content encoder's towers for every worker in %.2f s.", time.monotonic() - started)
+
+
+def active_content_backend(path: str) -> str:
+    """The encoder backend a published content version was built with (its content.json)."""
+    import json
+
+    from recommendations.artifacts import get_store
+    from recommendations.content.artifact import CONTENT_FILE
+
+    description = json.loads((get_store().local_path(path) / CONTENT_FILE).read_text())
+    return str(description["backend"])
 
 
 def _articles_for(

@@ -143,8 +143,25 @@ class ContentEncoder(ABC):
 
     @abstractmethod
     def load_towers(self) -> None:
-        """Load both frozen towers now instead of on first use (once per process; a web server's
-        arbiter does it before it forks its workers, which then share them)."""
+        """Load both frozen towers now instead of on first use (once per process)."""
+
+    def load_towers_before_fork(self) -> None:
+        """Load both towers in a process that forks children which then use them (a web server's
+        arbiter, gunicorn.conf.py), without starting torch's thread pools there. Loading weights
+        runs parallel regions; with TORCH_NUM_THREADS above 1 they start libgomp's pool, which a
+        forked child inherits as bookkeeping without its threads: the child's first parallel
+        region in its main thread then waits forever (a sync worker hung for more than 60 s).
+        With one thread nothing starts; the children start their own pools on their first pass,
+        with the count configure_torch sets, restored here before the fork."""
+        import torch
+
+        configure_torch()
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            self.load_towers()
+        finally:
+            torch.set_num_threads(threads)
 
     @abstractmethod
     def project_images(self, features: FloatMatrix) -> FloatMatrix: ...

@@ -63,7 +63,7 @@ class ClipEncoder(ContentEncoder):
         return clip_towers(self.source)
 
     def load_towers(self) -> None:
-        clip_towers(self.source)
+        _ = self.towers  # the property loads them, once per process
 
     @property
     def dimension(self) -> int:

@@ -1,5 +1,5 @@
-"""gunicorn's arbiter loads the content encoder's towers before it forks its workers
-(gunicorn.conf.py, when_ready), so a worker holds little of the content model as its own."""
+"""gunicorn's arbiter loads the content encoder's towers before it listens and forks its workers
+(gunicorn.conf.py, on_starting), so a worker holds little of the content model as its own."""
 
 import shutil
 import time
@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 from django.db import transaction
 
+from benchmarks.load_server import memory_of
 from recommendations.artifacts import get_store
 from recommendations.registry import get_kind
 from recommendations.serving import WARM_UP_FINISHED
 from recommendations.versions import activate_in_transaction, model_version_create, next_version_number
-from tests.live_processes import HttpSession
+from tests.live_processes import HttpSession, WebProcess, process_env
 
 WARM_UP_SECONDS = 60
+TOWERS_LOADED = "Loaded the content encoder's towers for every worker"
 # A worker's own (unshared) share of its resident memory once its content model is warm: 385 of
 # 568 MB (68 %) measured here when each worker loaded torch and the towers itself, 66 of 471 MB
 # (14 %) with the towers loaded in the arbiter.
@@ -39,15 +41,6 @@ def active_content_version(trained_content_files, transactional_db):
     activate_content_version(trained_content_files)
 
 
-def memory_kb(pid: int) -> dict[str, int]:
-    fields = {}
-    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if value.strip().endswith("kB"):
-            fields[name] = int(value.split()[0])
-    return {"rss": fields["Rss"], "private": fields["Private_Clean"] + fields["Private_Dirty"]}
-
-
 def wait_for_log(web, line: str, *, poke: str | None = None) -> None:
     """Until the web process logs `line`, asking for `poke` meanwhile (a page that looks for a new
     model version)."""
@@ -69,11 +62,11 @@ def worker_pid(arbiter: int) -> int:
 def test_its_worker_shares_the_content_towers_with_the_arbiter(start_web):
     web = start_web()
     wait_for_log(web, WARM_UP_FINISHED)
-    assert "Loaded the content encoder's towers for every worker" in web.log()
+    assert TOWERS_LOADED in web.log()
     assert "Serving content version" in web.log()
 
     assert web.process is not None
-    memory = memory_kb(worker_pid(web.process.pid))
+    memory = memory_of(worker_pid(web.process.pid))
     assert memory["private"] < MOST_PRIVATE_SHARE * memory["rss"], memory
 
 
@@ -89,5 +82,20 @@ def test_a_version_activated_after_the_fork_is_served_with_the_shared_towers(
 
     assert HttpSession(web.base_url).get("/search/?q=red+dress").status == 200
     assert web.process is not None
-    memory = memory_kb(worker_pid(web.process.pid))
+    memory = memory_of(worker_pid(web.process.pid))
     assert memory["private"] < MOST_PRIVATE_SHARE * memory["rss"], memory
+
+
+@pytest.mark.usefixtures("active_content_version")
+def test_it_listens_only_once_the_towers_are_loaded(shared_artifacts_root, tmp_path):
+    # Bound before the load, its socket would take connections that nobody answers for the 5-11 s
+    # the towers take (and systemd would be told it is ready).
+    web = WebProcess(process_env(shared_artifacts_root), tmp_path / "web.log")
+    web.start()
+    try:
+        web.wait_until_serving()
+        log = web.log()
+        assert TOWERS_LOADED in log, log
+        assert log.index(TOWERS_LOADED) < log.index("Listening at"), log
+    finally:
+        web.stop()

@@ -1,15 +1,18 @@
-"""Run as a script by test_shared_towers.py: loads the bundled encoder's towers, forks as gunicorn's
-arbiter does (gunicorn.conf.py, when_ready), and has the child embed a fixed text and photo with
-the towers it inherited. Writes the child's vectors and memory to the .npz file it is given."""
+"""Run as a script by test_shared_towers.py: loads the bundled encoder's towers as gunicorn's arbiter
+does before it forks (gunicorn.conf.py, on_starting), forks, and has the child embed a fixed text
+and photo in its main thread with the towers it inherited. Writes the child's vectors and memory to
+the .npz file it is given; exits 1 with the child's traceback when the child failed."""
 
 from __future__ import annotations
 
 import gc
 import os
 import sys
+import traceback
 
 import numpy as np
 
+from benchmarks.load_server import memory_of
 from recommendations.encoders.bundled import BundledEncoder
 from tests.recommendations.photos import garment_photo
 
@@ -20,33 +23,31 @@ def photos() -> list:
     return [garment_photo(1, "Red"), garment_photo(3, "Blue", striped=True)]
 
 
-def memory_kb() -> dict[str, int]:
-    """This process's resident and private (unshared) memory, from /proc/self/smaps_rollup."""
-    fields = {}
-    with open("/proc/self/smaps_rollup") as rollup:
-        for line in rollup:
-            name, _, value = line.partition(":")
-            if value.strip().endswith("kB"):
-                fields[name] = int(value.split()[0])
-    return {"rss_kb": fields["Rss"], "private_kb": fields["Private_Clean"] + fields["Private_Dirty"]}
+def child_embeds(encoder: BundledEncoder, output: str) -> None:
+    texts, images = encoder.embed_texts(TEXTS), encoder.embed_images(photos())
+    memory = memory_of(os.getpid())
+    np.savez(output, texts=texts, images=images, rss_mb=memory["rss"], private_mb=memory["private"])
 
 
-def main(output: str) -> None:
+def main(output: str) -> int:
     encoder = BundledEncoder()
-    encoder.load_towers()
+    encoder.load_towers_before_fork()
     gc.freeze()
     child = os.fork()
     if child == 0:
+        status = 0
         try:
-            texts, images = encoder.embed_texts(TEXTS), encoder.embed_images(photos())
-            memory = memory_kb()
-            np.savez(
-                output, texts=texts, images=images, rss_kb=memory["rss_kb"], private_kb=memory["private_kb"]
-            )
+            child_embeds(encoder, output)
+        except BaseException:
+            traceback.print_exc()
+            status = 1
         finally:
-            os._exit(0)
-    os.waitpid(child, 0)
+            # Not sys.exit: the child must not run the parent's atexit handlers or flush its buffers.
+            sys.stderr.flush()
+            os._exit(status)
+    _, wait_status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(wait_status)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    sys.exit(main(sys.argv[1]))
