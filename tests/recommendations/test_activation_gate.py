@@ -32,6 +32,7 @@ from tests.recommendations import dummy_kind
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("gated_kind", "dispatched")]
 KIND = "test-gated"
 RUNS = "/admin/recommendations/trainingrun/"
+VERSIONS = "/admin/recommendations/modelversion/"
 
 
 def train_scored(ctx: TrainingContext) -> dict[str, float]:
@@ -232,6 +233,37 @@ def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
     assert body["model_version"] == {"id": worse.model_version.pk, "version": 2, "is_active": False}
 
 
+def test_the_runs_list_tells_a_held_back_run_from_one_staff_activated_since():
+    train()
+    still_held_back = train(score=0.1)
+    activated_since = train(score=0.2)
+    model_version_activate(version=activated_since.model_version)
+    admin = Client()
+    admin.force_login(StaffUserFactory(username="olga_ops"))
+
+    rows = run_rows(admin.get(RUNS).content.decode())
+
+    assert "held back" in rows[str(still_held_back.pk)]
+    assert "activated by hand" not in rows[str(still_held_back.pk)]
+    assert "held back, activated by hand" in rows[str(activated_since.pk)]
+    assert "held back" not in rows[str(activated_since.pk - 2)]
+
+
+def test_model_versions_show_which_were_held_back_and_why():
+    train()
+    held_back = train(score=0.1)
+    admin = Client()
+    admin.force_login(StaffUserFactory(username="olga_ops"))
+
+    listed = admin.get(VERSIONS).content.decode()
+    page = admin.get(f"{VERSIONS}{held_back.model_version.pk}/change/").content.decode()
+
+    for text in (listed, page):
+        assert "held back</span>" in text
+        assert html.escape(held_back.message) in text
+    assert listed.count("held back</span>") == 1
+
+
 def test_the_train_command_says_the_version_was_held_back_not_that_the_run_activated_it(capsys):
     train()
 
@@ -244,3 +276,13 @@ def test_the_train_command_says_the_version_was_held_back_not_that_the_run_activ
     )
     assert "if intended.." not in out
     assert "succeeded in" not in out
+
+
+def run_rows(page):
+    """The text of each row of the runs list, by run id."""
+    rows = {}
+    for row in re.findall(r"<tr.*?</tr>", page, re.DOTALL):
+        run_id = re.search(r'data-run-id="(\d+)"', row)
+        if run_id:
+            rows[run_id.group(1)] = re.sub(r"<[^>]+>", " ", row)
+    return rows
