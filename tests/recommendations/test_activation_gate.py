@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.test import Client
 from rest_framework.test import APIClient
 
-from recommendations import artifacts, serving
+from recommendations import artifacts, serving, versions
 from recommendations.models import ModelVersion, TrainingRun, TrainingSchedule
 from recommendations.registry import ActivationGate, TrainingContext, register_kind, unregister_kind
 from recommendations.training import (
@@ -210,6 +210,33 @@ def test_a_scheduled_run_is_gated_the_same_way():
 
     assert scheduled.status == "succeeded" and scheduled.held_back
     assert active_version().run == good
+
+
+def test_held_back_versions_do_not_push_the_rollback_targets_out_of_storage(settings, artifacts_root):
+    settings.ARTIFACTS_KEEP = 2
+    train()  # v1
+    train()  # v2, active
+    for _ in range(3):
+        train(score=0.1)  # v3-v5, held back night after night
+
+    on_disk = sorted(path.name for path in (artifacts_root / KIND).iterdir())
+    # v1 and v2 to roll back to, v5 for staff to activate as its message offers.
+    assert on_disk == ["v0001", "v0002", "v0005"]
+    assert list(ModelVersion.objects.available().values_list("version", flat=True)) == [5, 2, 1]
+
+
+def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(settings, artifacts_root):
+    settings.ARTIFACTS_KEEP = 1
+    train()  # v1
+    held_back = train(score=0.1)  # v2
+    model_version_activate(version=held_back.model_version)
+    train()  # v3, active
+
+    versions.model_versions_prune(kind_name=KIND)
+
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003"]
+    train(score=0.1)  # v4, held back: v3 stays to serve and roll back to
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003", "v0004"]
 
 
 def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
