@@ -32,12 +32,13 @@ from recommendations.registry import ModelKind
 class Verdict:
     """Whether a run's version may be activated, and if not, the numbers that say why."""
 
+    held_back: bool
+    # The run's metric and the best baseline it fell short of; unset when activated.
     metric_label: str = ""
     value: float = 0.0
     min_ratio: float = 0.0
     baseline: str = ""
     baseline_value: float = 0.0
-    held_back: bool = False
 
     def message(self, *, version: int) -> str:
         """The run's message, in words for staff."""
@@ -51,7 +52,7 @@ class Verdict:
         )
 
 
-ACTIVATE = Verdict()
+ACTIVATE = Verdict(held_back=False)
 
 
 def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any]) -> Verdict:
@@ -77,12 +78,12 @@ def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any
     if value >= min_ratio * measured[best]:
         return ACTIVATE
     return Verdict(
+        held_back=True,
         metric_label=gate.label,
         value=value,
         min_ratio=min_ratio,
         baseline=best,
         baseline_value=measured[best],
-        held_back=True,
     )
 
 

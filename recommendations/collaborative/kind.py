@@ -48,13 +48,10 @@ KIND = ModelKind(
         metric="map12_blend",
         label="held-out MAP@12 of the blend",
         baselines={
-            name: name.removeprefix("map12_")
-            for name in (
-                "map12_buy_again_popular",
-                "map12_buy_again",
-                "map12_popular_last_week",
-                "map12_trending",
-            )
+            "map12_buy_again_popular": "buy_again_popular",
+            "map12_buy_again": "buy_again",
+            "map12_popular_last_week": "popular_last_week",
+            "map12_trending": "trending",
         },
         sample_metric="eval_customers",
     ),
