@@ -1,59 +1,89 @@
-"""The quality gate at activation: a run whose held-out metric falls well below the serving one's
-is published but not activated.
+"""The quality gate at activation: a run whose model is clearly worse than simple baselines
+measured in the same run is published but not activated.
 
-A bad parameter choice (factors=2, iterations=1, regularization=1000) or a data problem trains a
-model without failing; activated at once, every shopper got worse recommendations until someone
-noticed. Such a run is now a failure for serving (the previous version keeps serving) while its
-version stays recorded, for staff to look at and activate by hand from Model versions.
+A bad parameter choice or a data problem trains a model without failing; activated at once,
+every shopper got worse recommendations until someone noticed. Such a run is published and
+recorded, but the previous version keeps serving, for staff to look at and activate by hand
+from Model versions.
+
+The bar comes from the run itself, never from the active version: the best of the kind's simple
+baselines (for the collaborative kind: buy-again and best sellers, which do not use the trained
+model), measured on the same held-out cases. A number recorded by another version was measured
+on another week, perhaps on other data (demo data before the real import, a replaced catalogue,
+a rollback to an old version), and comparing with it held back every retrain after such a change
+while the shop served a model of data it no longer had; a broken active version held back its
+own repair. Like with like, a change of data moves the run's metric and its bar together.
 
 A kind opts in with ModelKind.activation_gate and the two run parameters. The collaborative kind
-does (map12_blend, on its held-out week). The content kind does not, yet: its held-out precision
-is measured on the products that the run's own `seed` and `holdout_fraction` set aside, in the
-space of the run's `encoder`, so a run with other values (or another encoder, whose precision
-sits at another level by design) is not measured on the same thing as the active version, and
-its run-to-run variation has not been measured to choose a ratio from.
+does (map12_blend, on its held-out week). The content kind does not, yet: it records no simple
+baseline to measure its held-out precision against.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
-from recommendations.models import ModelVersion
 from recommendations.registry import ModelKind
 
 
-def held_back_message(
-    *, kind: ModelKind, new_version: ModelVersion, parameters: dict[str, Any], metrics: dict[str, Any]
-) -> str | None:
-    """Why `new_version` must not be activated, in words for the run's message, or None to activate it.
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a run's version may be activated, and if not, the numbers that say why."""
 
-    Activates (None) when the gate cannot say: the kind has no gate, the run's ratio is 0, the run
-    or the active version has no metric (evaluate=false, an older version) or measured it on too
-    few cases, or nothing is active. Call inside the activating transaction.
+    held_back: bool
+    # The run's metric and the best baseline it fell short of; unset when activated.
+    metric_label: str = ""
+    value: float = 0.0
+    min_ratio: float = 0.0
+    baseline: str = ""
+    baseline_value: float = 0.0
+
+    def message(self, *, version: int) -> str:
+        """The run's message, in words for staff."""
+        if not self.held_back:
+            return f"Published and activated version {version}"
+        return (
+            f"Published version {version} but did not activate it: {self.metric_label} {self.value:.4f} "
+            f"is below {self.min_ratio:g} x the best simple baseline ({self.baseline} "
+            f"{self.baseline_value:.4f}) measured on the same week. "
+            "Activate it from Model versions if intended."
+        )
+
+
+ACTIVATE = Verdict(held_back=False)
+
+
+def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any]) -> Verdict:
+    """Whether a run with these `parameters` and held-out `metrics` may be activated.
+
+    Activates when the gate cannot say: the kind has no gate, the run's ratio is 0, the run has no
+    metric or no baseline (evaluate=false) or measured them on too few cases. Reads nothing but
+    its arguments, so it cannot race with a manual activation or depend on the active version.
     """
     gate = kind.activation_gate
     min_ratio = float(parameters.get("activation_min_ratio") or 0.0)
     if gate is None or min_ratio <= 0:
-        return None
-    min_sample = float(parameters.get("activation_min_eval_customers") or 0.0)
-    active = ModelVersion.objects.active().filter(kind=kind.name).exclude(pk=new_version.pk).first()
-    if active is None:
-        return None
-    active_metrics = active.manifest.get("metrics") or {}
-    new_value, active_value = _measured(metrics, gate.metric), _measured(active_metrics, gate.metric)
-    if new_value is None or active_value is None:
-        return None
-    if not _enough(metrics, gate.sample_metric, min_sample) or not _enough(
-        active_metrics, gate.sample_metric, min_sample
-    ):
-        return None
-    if new_value >= min_ratio * active_value:
-        return None
-    return (
-        f"Published version {new_version.version} but did not activate it: {gate.label} {new_value:.4f} "
-        f"is below {min_ratio:g} x active version {active.version}'s {active_value:.4f}. "
-        "Activate it from Model versions if intended."
+        return ACTIVATE
+    value = _measured(metrics, gate.metric)
+    baselines = {label: _measured(metrics, name) for name, label in gate.baselines.items()}
+    measured = {label: baseline for label, baseline in baselines.items() if baseline is not None}
+    if value is None or not measured:
+        return ACTIVATE
+    sample = _measured(metrics, gate.sample_metric)
+    if sample is None or sample < float(parameters.get("activation_min_eval_customers") or 0.0):
+        return ACTIVATE
+    best = max(measured, key=lambda name: measured[name])
+    if value >= min_ratio * measured[best]:
+        return ACTIVATE
+    return Verdict(
+        held_back=True,
+        metric_label=gate.label,
+        value=value,
+        min_ratio=min_ratio,
+        baseline=best,
+        baseline_value=measured[best],
     )
 
 
@@ -62,8 +92,3 @@ def _measured(metrics: dict[str, Any], name: str) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return None
     return float(value)
-
-
-def _enough(metrics: dict[str, Any], sample_metric: str, minimum: float) -> bool:
-    sample = _measured(metrics, sample_metric)
-    return sample is not None and sample >= minimum

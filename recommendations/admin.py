@@ -85,6 +85,19 @@ def progress_bar(run: TrainingRun) -> str:
     )
 
 
+def held_back_badge(run: TrainingRun) -> str:
+    """A badge beside a run the quality gate held back at training time, saying too whether staff
+    activated its version by hand since (`held_back` alone read as if it were still held back)."""
+    if not run.held_back:
+        return ""
+    produced: ModelVersion | None = getattr(run, "model_version", None)
+    if produced is not None and produced.activated_at is not None:
+        return format_html(
+            ' <span class="training-gate training-gate-activated">held back, activated by hand</span>'
+        )
+    return format_html(' <span class="training-gate">held back</span>')
+
+
 def listed_files_problem(version: ModelVersion) -> str | None:
     """versions.model_version_problem without checksums, once per row object: the version list's
     files column and its warning about a broken active version ask about the same rows, and each
@@ -191,9 +204,10 @@ class TrainingRunAdmin(ReadOnlyPageAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, run: TrainingRun) -> str:
-        return format_html(
+        status = format_html(
             '<span class="training-status training-status-{}">{}</span>', run.status, run.status
         )
+        return format_html("{}{}", status, held_back_badge(run))
 
     @admin.display(description="progress")
     def progress_display(self, run: TrainingRun) -> str:
@@ -358,6 +372,7 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         "__str__",
         "active_badge",
         "activate_button",
+        "quality_gate",
         "run_link",
         "created_at",
         "activated_at",
@@ -373,6 +388,7 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
         "kind",
         "version",
         "active_badge",
+        "quality_gate",
         "path",
         "format_version",
         "size",
@@ -387,6 +403,9 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
     )
     readonly_fields = fields
 
+    class Media:
+        css = {"all": ["recommendations/admin/training_runs.css"]}  # the quality gate's badges
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # versions are published by training runs
 
@@ -396,6 +415,14 @@ class ModelVersionAdmin(ReadOnlyPageAdmin):
     @admin.display(description="active", boolean=True, ordering="is_active")
     def active_badge(self, version: ModelVersion) -> bool:
         return version.is_active
+
+    @admin.display(description="quality gate")
+    def quality_gate(self, version: ModelVersion) -> str:
+        """Which versions the gate held back at training time, and why (the run's message)."""
+        if not version.was_held_back:
+            return "—"
+        assert version.run is not None  # was_held_back says so
+        return format_html("{}<br>{}", held_back_badge(version.run), version.run.message)
 
     @admin.display(description="size", ordering="size_bytes")
     def size(self, version: ModelVersion) -> str:

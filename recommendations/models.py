@@ -72,12 +72,15 @@ class TrainingRun(models.Model):
     # Fan-out bookkeeping for kinds that split their work into chunks.
     chunks_total = models.PositiveIntegerField(default=0)
     chunks_done = models.PositiveIntegerField(default=0)
-    # A succeeded run whose version the quality gate did not activate (recommendations.activation_gate):
-    # clearly worse on held-out data than the version serving. The message says by how much.
+    # The quality gate's verdict at training time (recommendations.activation_gate): the run
+    # succeeded, but its version was published without being activated, being clearly worse on
+    # held-out data than simple baselines on the same data. It stays true after staff activate
+    # the version by hand (ModelVersion.activated_at says that); the message says by how much.
     held_back = models.BooleanField(
         default=False,
-        help_text="Succeeded, but its version was published without being activated: its held-out "
-        "metric was clearly below the active version's (see message).",
+        help_text="Was held back at training time: its version was published but not activated, its "
+        "held-out metric being clearly below the simple baselines' on the same data (see message). "
+        "Staff may have activated it by hand since.",
     )
 
     objects = TrainingRunQuerySet.as_manager()
@@ -183,6 +186,16 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} v{self.version}"
+
+    @property
+    def was_held_back(self) -> bool:
+        """Published by a run the quality gate held back (whether staff activated it since or not)."""
+        return self.run is not None and self.run.held_back
+
+    @property
+    def held_back_unused(self) -> bool:
+        """Held back and never activated since: nobody has seen it serve, no rollback target."""
+        return self.was_held_back and self.activated_at is None
 
 
 # A slot missed by more than this (beat was down) is skipped rather than trained in the middle of

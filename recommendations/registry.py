@@ -53,7 +53,8 @@ class TrainingDataMissing(Exception):
 
 @dataclass(frozen=True)
 class ActivationGate:
-    """A held-out metric a new version must keep near the active one's to be activated at once.
+    """A held-out metric a new version must keep near the best of simple baselines measured in the
+    same run, on the same held-out cases, to be activated at once.
 
     The thresholds are run parameters (`activation_min_ratio`, `activation_min_eval_customers`,
     which the kind lists in its defaults), so that staff can loosen or turn off the gate for one
@@ -63,6 +64,10 @@ class ActivationGate:
     # The metric's name in the run's metrics (higher is better), and in words for the run's message.
     metric: str
     label: str
+    # Metrics of the same run measured the same way by recommenders simple enough to be an honest
+    # floor (they cannot break the way a trained model can); the best of them is the bar. Metric
+    # name -> its name in the run's message.
+    baselines: dict[str, str]
     # How many held-out cases the metric was measured on: too few and it is noise.
     sample_metric: str
 
@@ -137,7 +142,10 @@ class ModelKind:
                 bounds = f"between {lowest:g} and {highest:g}"
             else:
                 bounds = f"at least {lowest:g}" if lowest is not None else f"at most {highest:g}"
-            raise ValueError(f"Parameter {name} must be {bounds}, not {value!r}.")
+            # 80 for a fraction of 0.8: someone typed a percentage.
+            typed_percent = (lowest, highest) == (0, 1) and 1 < value <= 100
+            hint = f" (a fraction: {value / 100:g} for {value:g}%)" if typed_percent else ""
+            raise ValueError(f"Parameter {name} must be {bounds}, not {value!r}{hint}.")
 
 
 def _coerce_like(default: Any, value: Any, *, name: str) -> Any:

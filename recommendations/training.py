@@ -331,10 +331,8 @@ def _activate(
         if run.cancel_requested:
             raise TrainingCancelled(f"Run {run_id} was cancelled.")
         version = versions.model_version_create(kind_name=kind.name, run=run, published=published)
-        held_back = activation_gate.held_back_message(
-            kind=kind, new_version=version, parameters=run.parameters, metrics=metrics
-        )
-        if held_back is None:
+        verdict = activation_gate.judge(kind=kind, parameters=run.parameters, metrics=metrics)
+        if not verdict.held_back:
             versions.activate_in_transaction(version=version)
         # Succeeded either way, not a status of its own: the run did its job (a version is
         # published, usable, one click from serving), and clients that wait for "succeeded" or
@@ -342,8 +340,8 @@ def _activate(
         run.status = TrainingRun.Status.SUCCEEDED
         run.progress = 100.0
         run.metrics = metrics
-        run.message = held_back or f"Published and activated version {version.version}"
-        run.held_back = held_back is not None
+        run.message = verdict.message(version=version.version)
+        run.held_back = verdict.held_back
         run.finished_at = timezone.now()
         run.heartbeat_at = run.finished_at
         run.save(

@@ -93,10 +93,21 @@ def model_version_problem(*, version: ModelVersion, check_checksums: bool = Fals
 
 
 def model_versions_prune(*, kind_name: str, keep: int | None = None) -> int:
-    """Delete the files of all but the newest `keep` versions (and the active one). Returns how many."""
+    """Delete the files of all but the newest `keep` versions (and the active one). Returns how many.
+
+    Versions the quality gate held back (and nobody activated) do not count toward `keep`: night
+    after night of them pushed the versions a rollback can go to out of storage. Of those, only
+    the newest version of the kind stays, for staff to activate as its run's message offers.
+    """
     keep = settings.ARTIFACTS_KEEP if keep is None else keep
-    available = ModelVersion.objects.available().filter(kind=kind_name).order_by("-version")
-    doomed = [version for version in available[keep:] if not version.is_active]
+    available = list(
+        ModelVersion.objects.available().filter(kind=kind_name).select_related("run").order_by("-version")
+    )
+    rollback_targets = [version for version in available if not version.held_back_unused]
+    kept = {version.pk for version in rollback_targets[:keep]}
+    if available and available[0].held_back_unused:
+        kept.add(available[0].pk)
+    doomed = [version for version in available if version.pk not in kept and not version.is_active]
     store = artifacts.get_store()
     pruned = 0
     for version in doomed:

@@ -3,6 +3,7 @@ per row (a related object, a count) that would turn a page of 100 into 100 round
 
 import pytest
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from accounts.models import ErasedCustomer
 from recommendations.models import ModelVersion, TrainingRun
@@ -33,10 +34,15 @@ def erased(count):
 
 
 def runs(count):
-    """Finished runs by staff, each with the version it published, the last one active."""
-    for _ in range(count):
+    """Finished runs by staff, each with the version it published, the last one active; every
+    other one held back by the quality gate (its badge reads whether staff activated it since)."""
+    for number in range(count):
         run = TrainingRun.objects.create(
-            kind="trending", status="succeeded", metrics={"map12": 0.1}, triggered_by=UserFactory()
+            kind="trending",
+            status="succeeded",
+            metrics={"map12": 0.1},
+            triggered_by=UserFactory(),
+            held_back=number % 2 == 0,
         )
         version = ModelVersion.objects.filter(kind="trending").count() + 1
         ModelVersion.objects.filter(kind="trending").update(is_active=False)
@@ -48,6 +54,7 @@ def runs(count):
             run=run,
             is_active=True,
             activated_by=run.triggered_by,
+            activated_at=timezone.now() if number % 4 == 0 else None,
         )
 
 

@@ -41,7 +41,18 @@ KIND = ModelKind(
     parameter_ranges=PARAMETER_RANGES,
     parameter_choices=PARAMETER_CHOICES,
     # The blend is what "For you" serves; eval_customers counts the held-out week's customers.
+    # The baselines are the ones that do not use the run's ALS model (als and als_popular do, so
+    # a broken fit would lower the bar with the blend): a blend clearly worse than buy-again and
+    # best sellers on the same week is broken whatever the data.
     activation_gate=ActivationGate(
-        metric="map12_blend", label="held-out MAP@12 of the blend", sample_metric="eval_customers"
+        metric="map12_blend",
+        label="held-out MAP@12 of the blend",
+        baselines={
+            "map12_buy_again_popular": "buy_again_popular",
+            "map12_buy_again": "buy_again",
+            "map12_popular_last_week": "popular_last_week",
+            "map12_trending": "trending",
+        },
+        sample_metric="eval_customers",
     ),
 )

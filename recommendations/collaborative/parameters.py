@@ -48,17 +48,21 @@ DEFAULT_SIMILAR_CUSTOMERS_WINDOW_DAYS = 28
 # baselines are compared on the same customers. 0 scores them all (68k in H&M's last week).
 DEFAULT_EVALUATION_CUSTOMERS = 20_000
 # The quality gate at activation (recommendations.activation_gate): a run whose blend scores below
-# this fraction of the active version's held-out MAP@12 is published but not activated. Honest
-# weekly retrains on demo data (benchmarks/activation_gate.py: seeds 42, 1, 2, the last 8 weeks,
-# ~950 held-out customers each) scored 0.867-1.086 x the week before (mean 0.989), and on 30,000
-# customers (seed 1, 5 weeks, ~5,700 held out) 0.935-1.028, so 0.8 does not trip on weekly
-# variation; the reported bad run (0.2013 -> 0.0690, 0.34 x) is far below it. 0 turns it off.
-DEFAULT_ACTIVATION_MIN_RATIO = 0.8
-# Below this many held-out customers (in either run) the gate stays open: MAP@12 of few customers
-# is noise. Two samples of n customers of one run (same benchmark, 2,000 draws) differ by chance
-# alone to a 1st-percentile ratio of 0.758 / 0.795 / 0.836 / 0.888 at 200 / 300 / 500 / 1,000
-# customers (demo default), 0.693 / 0.752 / 0.792 / 0.847 (30,000 customers). 500 keeps a false
-# hold-back near 1% at worst while still gating the demo shop, whose weeks hold ~950 customers.
+# this fraction of the best simple baseline measured in the same run (buy-again and best sellers,
+# which do not use ALS; evaluation.py) on the same held-out week is published but not activated.
+# The blend's lift over that baseline in honest runs (benchmarks/activation_gate.py: demo data,
+# seeds 42, 1, 2 and the 50,000-customer set, each of the last 4 weeks) was 1.041-1.173 (mean
+# 1.12), 1.04 at full generated scale (1.37M customers, see BlendWeights); on 500 held-out
+# customers chance alone moves a run's lift down to 0.938 x at the 1st percentile, so an honest
+# run stays above 1.041 x 0.938 = 0.976. A blend with a one-factor ALS and no buy-again scored
+# 0.52-0.82 and is caught. A one-factor ALS alone (1.08-1.14) is not: buy-again and trending
+# carry the blend within a few percent of an honest run. 0.9 leaves room for real data, where
+# the blend's lead over buy-again is thinner. 0 turns the gate off.
+DEFAULT_ACTIVATION_MIN_RATIO = 0.9
+# Below this many held-out customers the gate stays open: MAP@12 of few customers is noise (a
+# run's lift on 100 / 200 / 300 / 500 / 1,000 of its customers falls to 0.877 / 0.914 / 0.922 /
+# 0.938 / 0.958 x its own at the 1st percentile, same benchmark). 500 keeps an honest run far
+# from the default while still gating the demo shop, whose weeks hold ~950 customers.
 DEFAULT_ACTIVATION_MIN_EVAL_CUSTOMERS = 500
 # The issue asks for recall@12 >= 0.95; aiming a little higher keeps a fresh sample of queries
 # above it too.
@@ -166,6 +170,8 @@ PARAMETER_RANGES: dict[str, tuple[float | None, float | None]] = {
     "publish_iterations": (0, 1000),
     "similar_customers_window_days": (1, None),
     "index_target_recall": (0, 1),
+    # A fraction of the best simple baseline: above 1 would hold back a blend that only ties it.
+    "activation_min_ratio": (0, 1),
     "blend_per_product": (1, None),
     "blend_als_candidates": (1, None),
     "blend_history_limit": (1, None),

@@ -75,6 +75,12 @@ def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
         ("collaborative", {"regularization": "nan"}, "Parameter regularization must be a finite number"),
         ("trending", {"half_life_days": 0}, "Parameter half_life_days must be at least 0.01, not 0"),
         ("content", {"holdout_fraction": 1}, "Parameter holdout_fraction must be between 0 and 0.9, not 1"),
+        (
+            "collaborative",
+            {"activation_min_ratio": "80"},
+            r"Parameter activation_min_ratio must be between 0 and 1, not 80\.0 \(a fraction: 0\.8 for 80%\)",
+        ),
+        ("collaborative", {"activation_min_ratio": -0.5}, "Parameter activation_min_ratio must be between 0"),
     ],
 )
 def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
