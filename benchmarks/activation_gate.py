@@ -39,13 +39,11 @@ django.setup()
 import numpy as np  # noqa: E402
 
 from benchmarks.generated_data import generated  # noqa: E402
-from benchmarks.recommendation_quality import read_csvs  # noqa: E402
+from benchmarks.recommendation_quality import evaluated, read_csvs  # noqa: E402
 from recommendations.collaborative.catalogue import ArticleTable  # noqa: E402
-from recommendations.collaborative.evaluation import evaluate  # noqa: E402
 from recommendations.collaborative.interactions import PurchaseLog  # noqa: E402
 from recommendations.collaborative.kind import KIND  # noqa: E402
 from recommendations.collaborative.metrics import average_precision  # noqa: E402
-from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights  # noqa: E402
 
 assert KIND.activation_gate is not None
 SIMPLE_BASELINES = tuple(KIND.activation_gate.baselines)
@@ -66,15 +64,7 @@ def lift(
 ) -> tuple[float, str, float, float, dict[str, np.ndarray]]:
     """The blend's MAP@12 over the best simple baseline's on the last week of `log`: lift, that
     baseline's name, both MAP@12, and each held-out customer's average precision per recommender."""
-    parameters = {**DEFAULT_PARAMETERS, **overrides}
-    evaluation = evaluate(
-        log,
-        catalogue,
-        als=AlsParameters.from_mapping(parameters),
-        weights=BlendWeights.from_mapping(parameters),
-        matrix_half_life_days=float(parameters["matrix_half_life_days"]) or None,
-        sample_customers=int(parameters["evaluation_customers"]),
-    )
+    evaluation = evaluated(log, catalogue, **overrides)
     metrics = evaluation.metrics
     best = max(SIMPLE_BASELINES, key=lambda name: metrics[name])
     precisions = {

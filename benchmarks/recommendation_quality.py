@@ -42,7 +42,7 @@ import numpy as np  # noqa: E402
 
 from benchmarks.generated_data import generated  # noqa: E402
 from recommendations.collaborative.catalogue import ArticleTable  # noqa: E402
-from recommendations.collaborative.evaluation import evaluate  # noqa: E402
+from recommendations.collaborative.evaluation import Evaluation, evaluate  # noqa: E402
 from recommendations.collaborative.interactions import PurchaseLog, day_number  # noqa: E402
 from recommendations.collaborative.metrics import average_precision  # noqa: E402
 from recommendations.collaborative.parameters import DEFAULT_PARAMETERS, AlsParameters, BlendWeights  # noqa: E402
@@ -79,10 +79,10 @@ def read_csvs(folder: Path) -> tuple[PurchaseLog, ArticleTable]:
     return log, ArticleTable.from_rows(rows)
 
 
-def score(log: PurchaseLog, catalogue: ArticleTable) -> tuple[dict[str, float], float, float]:
-    """The metrics, and the blend's lead over the best baseline with its paired standard error."""
-    parameters = dict(DEFAULT_PARAMETERS)
-    evaluation = evaluate(
+def evaluated(log: PurchaseLog, catalogue: ArticleTable, **overrides: float) -> Evaluation:
+    """The held-out evaluation of a collaborative run with the default parameters but `overrides`."""
+    parameters = {**DEFAULT_PARAMETERS, **overrides}
+    return evaluate(
         log,
         catalogue,
         als=AlsParameters.from_mapping(parameters),
@@ -90,6 +90,11 @@ def score(log: PurchaseLog, catalogue: ArticleTable) -> tuple[dict[str, float], 
         matrix_half_life_days=float(parameters["matrix_half_life_days"]) or None,
         sample_customers=int(parameters["evaluation_customers"]),
     )
+
+
+def score(log: PurchaseLog, catalogue: ArticleTable) -> tuple[dict[str, float], float, float]:
+    """The metrics, and the blend's lead over the best baseline with its paired standard error."""
+    evaluation = evaluated(log, catalogue)
     metrics = evaluation.metrics
     best = max(COLUMNS[:-1], key=lambda name: metrics[name])
     customers = sorted(evaluation.truth)
