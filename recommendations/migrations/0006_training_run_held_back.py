@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='trainingrun',
             name='held_back',
-            field=models.BooleanField(default=False, help_text="Succeeded, but its version was published without being activated: its held-out metric was clearly below the active version's (see message)."),
+            field=models.BooleanField(default=False, help_text="Was held back at training time: its version was published but not activated, its held-out metric being clearly below the simple baselines' on the same data (see message). Staff may have activated it by hand since."),
         ),
     ]
