@@ -58,6 +58,10 @@ def on_starting(server: object) -> None:
 
     from recommendations.content.serving import encoder_towers_preload
 
+    # gunicorn installs its signal handlers only after on_starting: until then a HUP (systemctl
+    # reload) or USR1 (logrotate) during the load ended the arbiter silently. Installed now, they
+    # queue, and gunicorn handles them once the workers are forked (TERM and INT wait too).
+    server.init_signals()  # type: ignore[attr-defined]
     encoder_towers_preload()
     gc.collect()
     gc.freeze()

@@ -100,6 +100,7 @@ def encoder_towers_preload() -> None:
         connections.close_all()
     if not path:
         return
+    logger.info("Loading the content encoder's towers for every worker.")
     started = time.monotonic()
     try:
         # The version's own backend, as load_content reads it: staff may train one with another

@@ -2,6 +2,7 @@
 (gunicorn.conf.py, on_starting), so a worker holds little of the content model as its own."""
 
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from recommendations.versions import activate_in_transaction, model_version_crea
 from tests.live_processes import HttpSession, WebProcess, process_env
 
 WARM_UP_SECONDS = 60
+TOWERS_LOADING = "Loading the content encoder's towers for every worker"
 TOWERS_LOADED = "Loaded the content encoder's towers for every worker"
 # A worker's own (unshared) share of its resident memory once its content model is warm: 385 of
 # 568 MB (68 %) measured here when each worker loaded torch and the towers itself, 66 of 471 MB
@@ -97,5 +99,21 @@ def test_it_listens_only_once_the_towers_are_loaded(shared_artifacts_root, tmp_p
         log = web.log()
         assert TOWERS_LOADED in log, log
         assert log.index(TOWERS_LOADED) < log.index("Listening at"), log
+    finally:
+        web.stop()
+
+
+@pytest.mark.usefixtures("active_content_version")
+def test_a_reload_asked_for_while_the_towers_load_waits_for_them(shared_artifacts_root, tmp_path):
+    # gunicorn installs its signal handlers after on_starting: a HUP (systemctl reload) or a USR1
+    # (logrotate) during the 5-11 s load ended the arbiter, silently (exit 129 for a HUP).
+    web = WebProcess(process_env(shared_artifacts_root), tmp_path / "web.log")
+    web.start()
+    try:
+        wait_for_log(web, TOWERS_LOADING)
+        assert web.process is not None
+        web.process.send_signal(signal.SIGHUP)
+        web.wait_until_serving()
+        assert web.alive, web.log()
     finally:
         web.stop()
