@@ -168,8 +168,8 @@ def celery_worker(worker_process, transactional_db):
 def free_port() -> int:
     """A port nothing listens on: any the system gives, or one of TEST_WEB_PORTS ("8140-8149") on a
     machine where each developer keeps to a range of ports of their own."""
-    first, _, last = os.environ.get("TEST_WEB_PORTS", "0").partition("-")
-    for port in range(int(first), int(last or first) + 1):
+    first, last = _test_web_ports()
+    for port in range(first, last + 1):
         with socket.socket() as probe:
             # As gunicorn binds: a port whose closed connections linger in TIME_WAIT is free.
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -179,6 +179,15 @@ def free_port() -> int:
                 continue
             return int(probe.getsockname()[1])
     raise RuntimeError(f"No free port in TEST_WEB_PORTS={os.environ['TEST_WEB_PORTS']}.")
+
+
+def _test_web_ports() -> tuple[int, int]:
+    """TEST_WEB_PORTS as (first, last); (0, 0), any port the system gives, when it is not set."""
+    value = os.environ.get("TEST_WEB_PORTS", "0")
+    first, _, last = value.partition("-")
+    if not (first.isdigit() and (last or first).isdigit() and int(first) <= int(last or first) <= 65535):
+        raise RuntimeError(f"TEST_WEB_PORTS={value!r} is not a range of ports FIRST-LAST, such as 8140-8149.")
+    return int(first), int(last or first)
 
 
 class WebProcess(LiveProcess):
@@ -200,11 +209,17 @@ class WebProcess(LiveProcess):
         self.base_url = f"http://127.0.0.1:{self.port}"
 
     def wait_until_serving(self) -> None:
+        """Until this process's gunicorn listens on its port and answers. An answer alone could come
+        from another session's server that took the port between free_port and the bind (this one
+        then logs "Connection in use" and exits): only its own "Listening at" line says it is ours."""
+        assert self.process is not None
+        listening = f"Listening at: {self.base_url} ({self.process.pid})"
         deadline = time.monotonic() + STARTUP_TIMEOUT_SECONDS
         while True:
-            with contextlib.suppress(OSError):
-                if HttpSession(self.base_url).get("/admin/login/").status == 200:
-                    return
+            if listening in self.log():
+                with contextlib.suppress(OSError):
+                    if HttpSession(self.base_url).get("/admin/login/").status == 200:
+                        return
             if not self.alive or time.monotonic() > deadline:
                 raise RuntimeError(f"The web process did not start:\n{self.log()}")
             time.sleep(0.2)
