@@ -226,7 +226,7 @@ def test_held_back_versions_do_not_push_the_rollback_targets_out_of_storage(sett
 
 
 def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(settings, artifacts_root):
-    settings.ARTIFACTS_KEEP = 1
+    settings.ARTIFACTS_KEEP = 2
     train()  # v1
     held_back = train(score=0.1)  # v2
     model_version_activate(version=held_back.model_version)
@@ -234,9 +234,8 @@ def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(setti
 
     versions.model_versions_prune(kind_name=KIND)
 
-    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003"]
-    train(score=0.1)  # v4, held back: v3 stays to serve and roll back to
-    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003", "v0004"]
+    # v2 served once: it is the rollback target next to v3, and v1 is the one beyond ARTIFACTS_KEEP.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0002", "v0003"]
 
 
 def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
