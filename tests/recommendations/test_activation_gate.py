@@ -238,6 +238,18 @@ def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(setti
     assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0002", "v0003"]
 
 
+def test_the_newest_held_back_version_stays_after_a_later_version_passes(settings, artifacts_root):
+    settings.ARTIFACTS_KEEP = 2
+    train()  # v1
+    train(score=0.1)  # v2, held back
+    train(score=0.1)  # v3, held back: staff were told they could activate it
+    train()  # v4, active
+
+    versions.model_versions_prune(kind_name=KIND)
+
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003", "v0004"]
+
+
 def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
     train()
     worse = train(score=0.1)
