@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import html
 import logging
+import math
 import re
 
 import pytest
@@ -40,6 +41,8 @@ def train_scored(ctx: TrainingContext) -> dict[str, float]:
     if ctx.parameters["evaluate"]:
         for name in ("score", "popular", "buy_again"):
             metrics[name] = ctx.parameters[name]
+        if ctx.parameters["score_is_nan"]:  # parameters must be finite: a broken fit says NaN itself
+            metrics["score"] = math.nan
         metrics["held_out_customers"] = float(ctx.parameters["held_out_customers"])
     return metrics
 
@@ -55,6 +58,7 @@ GATED_KIND = dataclasses.replace(
         "popular": 0.5,
         "buy_again": 0.8,
         "held_out_customers": 1000,
+        "score_is_nan": False,
         "activation_min_ratio": 0.9,
         "activation_min_eval_customers": 500,
     },
@@ -155,6 +159,7 @@ def test_a_ratio_of_0_turns_the_gate_off():
 
     assert not much_worse.held_back
     assert active_version().run == much_worse
+    assert much_worse.message == "Published and activated version 2"  # turned off, not skipped
 
 
 def test_the_first_version_of_a_kind_is_held_back_too_when_clearly_below_its_baselines():
@@ -171,6 +176,9 @@ def test_a_run_without_evaluation_is_activated():
 
     assert not unevaluated.held_back
     assert active_version().run == unevaluated
+    assert unevaluated.message == (
+        "Published and activated version 2 (quality gate not applied: the run measured no held-out score)"
+    )
 
 
 def test_a_held_out_week_with_too_few_customers_does_not_gate():
@@ -179,6 +187,22 @@ def test_a_held_out_week_with_too_few_customers_does_not_gate():
 
     assert not few.held_back
     assert active_version().run == few
+    assert few.message == (
+        "Published and activated version 2 (quality gate not applied: 499 held-out customers, fewer than 500)"
+    )
+
+
+def test_a_run_whose_score_is_not_a_number_is_held_back():
+    train()
+    broken = train(score_is_nan=True)
+
+    assert broken.held_back
+    assert broken.message == (
+        "Published version 2 but did not activate it: held-out score is not a number, while the best "
+        "simple baseline (buy_again 0.8000) was measured on the same week. Activate it from Model "
+        "versions if intended."
+    )
+    assert active_version().version == 1
 
 
 def test_the_minimum_of_customers_itself_is_enough_to_gate():
