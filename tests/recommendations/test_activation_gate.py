@@ -274,6 +274,31 @@ def test_the_newest_held_back_version_stays_after_a_later_version_passes(setting
     assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003", "v0004"]
 
 
+def test_a_held_back_version_activated_while_pruning_runs_is_kept(settings, artifacts_root, monkeypatch):
+    settings.ARTIFACTS_KEEP = 1
+    prune = versions.model_versions_prune
+    monkeypatch.setattr(versions, "model_versions_prune", lambda **_: 0)  # not after each run
+    train()  # v1
+    doomed = train(score=0.1).model_version  # v2, held back, older than v3
+    train(score=0.1)  # v3, held back
+    serving_run = train()  # v4, active
+    real_get_store = artifacts.get_store
+
+    def staff_try_v2_between_listing_and_pruning():
+        # Pruning listed v2 as never activated; staff activate it and go back to v4 meanwhile
+        # (with the real store: activating checks the files).
+        monkeypatch.setattr(versions.artifacts, "get_store", real_get_store)
+        model_version_activate(version=doomed)
+        model_version_activate(version=serving_run.model_version)
+        return real_get_store()
+
+    monkeypatch.setattr(versions.artifacts, "get_store", staff_try_v2_between_listing_and_pruning)
+    prune(kind_name=KIND)
+
+    # v1 goes as planned; v2 served meanwhile, a rollback target now.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0002", "v0003", "v0004"]
+
+
 def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():
     train()
     worse = train(score=0.1)
