@@ -33,21 +33,33 @@ class Verdict:
     """Whether a run's version may be activated, and if not, the numbers that say why."""
 
     held_back: bool
-    # The run's metric and the best baseline it fell short of; unset when activated.
+    # The run's metric (NaN when it was not a finite number) and the best baseline it fell short
+    # of; unset when activated.
     metric_label: str = ""
     value: float = 0.0
     min_ratio: float = 0.0
     baseline: str = ""
     baseline_value: float = 0.0
+    # Why a gated kind's run was activated unjudged, for staff to see the gate did not look.
+    not_applied: str = ""
 
     def message(self, *, version: int) -> str:
         """The run's message, in words for staff."""
         if not self.held_back:
-            return f"Published and activated version {version}"
+            note = f" (quality gate not applied: {self.not_applied})" if self.not_applied else ""
+            return f"Published and activated version {version}{note}"
+        if math.isnan(self.value):
+            shortfall = (
+                f"{self.metric_label} is not a number, while the best simple baseline "
+                f"({self.baseline} {self.baseline_value:.4f}) was measured on the same week."
+            )
+        else:
+            shortfall = (
+                f"{self.metric_label} {self.value:.4f} is below {self.min_ratio:g} x the best simple "
+                f"baseline ({self.baseline} {self.baseline_value:.4f}) measured on the same week."
+            )
         return (
-            f"Published version {version} but did not activate it: {self.metric_label} {self.value:.4f} "
-            f"is below {self.min_ratio:g} x the best simple baseline ({self.baseline} "
-            f"{self.baseline_value:.4f}) measured on the same week. "
+            f"Published version {version} but did not activate it: {shortfall} "
             "Activate it from Model versions if intended."
         )
 
@@ -59,28 +71,38 @@ def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any
     """Whether a run with these `parameters` and held-out `metrics` may be activated.
 
     Activates when the gate cannot say: the kind has no gate, the run's ratio is 0, the run has no
-    metric or no baseline (evaluate=false) or measured them on too few cases. Reads nothing but
-    its arguments, so it cannot race with a manual activation or depend on the active version.
+    metric or no baseline (evaluate=false) or measured them on too few cases; the run's message
+    then says the gate was not applied. A metric recorded but not a finite number (NaN, stored
+    as null) beside finite baselines is held back: the model or its evaluation broke. Reads
+    nothing but its arguments, so it cannot race with a manual activation or depend on the
+    active version.
     """
     gate = kind.activation_gate
     min_ratio = float(parameters.get("activation_min_ratio") or 0.0)
     if gate is None or min_ratio <= 0:
         return ACTIVATE
-    value = _measured(metrics, gate.metric)
+    if gate.metric not in metrics:
+        return Verdict(held_back=False, not_applied=f"the run measured no {gate.label}")
     baselines = {label: _measured(metrics, name) for name, label in gate.baselines.items()}
     measured = {label: baseline for label, baseline in baselines.items() if baseline is not None}
-    if value is None or not measured:
-        return ACTIVATE
+    if not measured:
+        return Verdict(held_back=False, not_applied="the run measured no simple baseline")
     sample = _measured(metrics, gate.sample_metric)
-    if sample is None or sample < float(parameters.get("activation_min_eval_customers") or 0.0):
-        return ACTIVATE
+    min_sample = float(parameters.get("activation_min_eval_customers") or 0.0)
+    if sample is None:
+        return Verdict(held_back=False, not_applied="the run did not count its held-out customers")
+    if sample < min_sample:
+        return Verdict(
+            held_back=False, not_applied=f"{sample:g} held-out customers, fewer than {min_sample:g}"
+        )
     best = max(measured, key=lambda name: measured[name])
-    if value >= min_ratio * measured[best]:
+    value = _measured(metrics, gate.metric)
+    if value is not None and value >= min_ratio * measured[best]:
         return ACTIVATE
     return Verdict(
         held_back=True,
         metric_label=gate.label,
-        value=value,
+        value=math.nan if value is None else value,
         min_ratio=min_ratio,
         baseline=best,
         baseline_value=measured[best],

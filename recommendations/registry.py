@@ -34,6 +34,10 @@ logger = logging.getLogger(__name__)
 TRUE_WORDS = ("true", "yes", "on", "1")
 FALSE_WORDS = ("false", "no", "off", "0")
 
+# A fraction parameter (0 to 1) given from this up to 100 was typed as a percentage; below it
+# (1.05, 2) it is as likely meant as a ratio, and "0.0105 for 1.05%" would mislead.
+TYPED_PERCENT_FROM = 10
+
 # Each module defines KIND. Helpers adding a kind append their module here.
 KIND_MODULES: list[str] = [
     "recommendations.trending",
@@ -143,7 +147,7 @@ class ModelKind:
             else:
                 bounds = f"at least {lowest:g}" if lowest is not None else f"at most {highest:g}"
             # 80 for a fraction of 0.8: someone typed a percentage.
-            typed_percent = (lowest, highest) == (0, 1) and 1 < value <= 100
+            typed_percent = (lowest, highest) == (0, 1) and TYPED_PERCENT_FROM <= value <= 100
             hint = f" (a fraction: {value / 100:g} for {value:g}%)" if typed_percent else ""
             raise ValueError(f"Parameter {name} must be {bounds}, not {value!r}{hint}.")
 

@@ -96,8 +96,9 @@ def model_versions_prune(*, kind_name: str, keep: int | None = None) -> int:
     """Delete the files of all but the newest `keep` versions (and the active one). Returns how many.
 
     Versions the quality gate held back (and nobody activated) do not count toward `keep`: night
-    after night of them pushed the versions a rollback can go to out of storage. Of those, only
-    the newest version of the kind stays, for staff to activate as its run's message offers.
+    after night of them pushed the versions a rollback can go to out of storage. Of those, the
+    newest stays, even once later versions passed, for staff to activate as its run's message
+    offers; the older ones go.
     """
     keep = settings.ARTIFACTS_KEEP if keep is None else keep
     available = list(
@@ -105,15 +106,20 @@ def model_versions_prune(*, kind_name: str, keep: int | None = None) -> int:
     )
     rollback_targets = [version for version in available if not version.held_back_unused]
     kept = {version.pk for version in rollback_targets[:keep]}
-    if available and available[0].held_back_unused:
-        kept.add(available[0].pk)
+    held_back = [version for version in available if version.held_back_unused]
+    if held_back:
+        kept.add(held_back[0].pk)
     doomed = [version for version in available if version.pk not in kept and not version.is_active]
     store = artifacts.get_store()
     pruned = 0
     for version in doomed:
         # The row is marked first: a rollback that races with pruning then refuses cleanly
         # instead of activating a folder that is about to disappear.
-        if ModelVersion.objects.filter(pk=version.pk, is_active=False).update(pruned_at=timezone.now()):
+        still_doomed = ModelVersion.objects.filter(pk=version.pk, is_active=False)
+        if version.held_back_unused:
+            # Doomed as never activated: one staff activated (and deactivated) since is a rollback target.
+            still_doomed = still_doomed.filter(activated_at__isnull=True)
+        if still_doomed.update(pruned_at=timezone.now()):
             store.delete(version.path)
             pruned += 1
     return pruned

@@ -16,6 +16,8 @@ from typing import Any
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from recommendations.collaborative.kind import KIND
+
 
 @dataclass(frozen=True)
 class Series:
@@ -79,7 +81,8 @@ def _stroke(series: Series) -> str:
 
 
 def map12_table(metrics: dict[str, Any]) -> SafeString:
-    """The run's MAP@12 per recommender, and the blend's lift over the best single baseline."""
+    """The run's MAP@12 per recommender, and the blend's lift over the best simple baseline: the
+    quality gate's baselines, not ALS alone, which a broken fit would lower with the blend."""
     rows = [
         (series.label, metrics[series.metric])
         for series in MAP12_SERIES
@@ -87,10 +90,11 @@ def map12_table(metrics: dict[str, Any]) -> SafeString:
     ]
     if not rows:
         return mark_safe("—")
-    baselines = [metrics[series.metric] for series in MAP12_SERIES[1:] if _number(metrics.get(series.metric))]
+    gate_baselines = KIND.activation_gate.baselines if KIND.activation_gate else {}
+    baselines = [metrics[name] for name in gate_baselines if _number(metrics.get(name))]
     lift = ""
-    if "map12_blend" in metrics and baselines and max(baselines) > 0:
-        lift = f"blend vs best baseline: {metrics['map12_blend'] / max(baselines):.2f}x"
+    if _number(metrics.get("map12_blend")) and baselines and max(baselines) > 0:
+        lift = f"blend vs best simple baseline: {metrics['map12_blend'] / max(baselines):.2f}x"
     return format_html(
         '<table class="map12-table"><tbody>{}</tbody></table><p>{}</p>',
         format_html_join(

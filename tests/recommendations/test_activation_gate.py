@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import html
 import logging
+import math
 import re
 
 import pytest
@@ -40,6 +41,8 @@ def train_scored(ctx: TrainingContext) -> dict[str, float]:
     if ctx.parameters["evaluate"]:
         for name in ("score", "popular", "buy_again"):
             metrics[name] = ctx.parameters[name]
+        if ctx.parameters["score_is_nan"]:  # parameters must be finite: a broken fit says NaN itself
+            metrics["score"] = math.nan
         metrics["held_out_customers"] = float(ctx.parameters["held_out_customers"])
     return metrics
 
@@ -55,6 +58,7 @@ GATED_KIND = dataclasses.replace(
         "popular": 0.5,
         "buy_again": 0.8,
         "held_out_customers": 1000,
+        "score_is_nan": False,
         "activation_min_ratio": 0.9,
         "activation_min_eval_customers": 500,
     },
@@ -155,6 +159,7 @@ def test_a_ratio_of_0_turns_the_gate_off():
 
     assert not much_worse.held_back
     assert active_version().run == much_worse
+    assert much_worse.message == "Published and activated version 2"  # turned off, not skipped
 
 
 def test_the_first_version_of_a_kind_is_held_back_too_when_clearly_below_its_baselines():
@@ -171,6 +176,9 @@ def test_a_run_without_evaluation_is_activated():
 
     assert not unevaluated.held_back
     assert active_version().run == unevaluated
+    assert unevaluated.message == (
+        "Published and activated version 2 (quality gate not applied: the run measured no held-out score)"
+    )
 
 
 def test_a_held_out_week_with_too_few_customers_does_not_gate():
@@ -179,6 +187,22 @@ def test_a_held_out_week_with_too_few_customers_does_not_gate():
 
     assert not few.held_back
     assert active_version().run == few
+    assert few.message == (
+        "Published and activated version 2 (quality gate not applied: 499 held-out customers, fewer than 500)"
+    )
+
+
+def test_a_run_whose_score_is_not_a_number_is_held_back():
+    train()
+    broken = train(score_is_nan=True)
+
+    assert broken.held_back
+    assert broken.message == (
+        "Published version 2 but did not activate it: held-out score is not a number, while the best "
+        "simple baseline (buy_again 0.8000) was measured on the same week. Activate it from Model "
+        "versions if intended."
+    )
+    assert active_version().version == 1
 
 
 def test_the_minimum_of_customers_itself_is_enough_to_gate():
@@ -226,7 +250,7 @@ def test_held_back_versions_do_not_push_the_rollback_targets_out_of_storage(sett
 
 
 def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(settings, artifacts_root):
-    settings.ARTIFACTS_KEEP = 1
+    settings.ARTIFACTS_KEEP = 2
     train()  # v1
     held_back = train(score=0.1)  # v2
     model_version_activate(version=held_back.model_version)
@@ -234,9 +258,45 @@ def test_a_held_back_version_activated_by_hand_counts_as_a_rollback_target(setti
 
     versions.model_versions_prune(kind_name=KIND)
 
-    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003"]
-    train(score=0.1)  # v4, held back: v3 stays to serve and roll back to
-    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0003", "v0004"]
+    # v2 served once: it is the rollback target next to v3, and v1 is the one beyond ARTIFACTS_KEEP.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0002", "v0003"]
+
+
+def test_the_newest_held_back_version_stays_after_a_later_version_passes(settings, artifacts_root):
+    settings.ARTIFACTS_KEEP = 2
+    train()  # v1
+    train(score=0.1)  # v2, held back
+    train(score=0.1)  # v3, held back: staff were told they could activate it
+    train()  # v4, active
+
+    versions.model_versions_prune(kind_name=KIND)
+
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0001", "v0003", "v0004"]
+
+
+def test_a_held_back_version_activated_while_pruning_runs_is_kept(settings, artifacts_root, monkeypatch):
+    settings.ARTIFACTS_KEEP = 1
+    prune = versions.model_versions_prune
+    monkeypatch.setattr(versions, "model_versions_prune", lambda **_: 0)  # not after each run
+    train()  # v1
+    doomed = train(score=0.1).model_version  # v2, held back, older than v3
+    train(score=0.1)  # v3, held back
+    serving_run = train()  # v4, active
+    real_get_store = artifacts.get_store
+
+    def staff_try_v2_between_listing_and_pruning():
+        # Pruning listed v2 as never activated; staff activate it and go back to v4 meanwhile
+        # (with the real store: activating checks the files).
+        monkeypatch.setattr(versions.artifacts, "get_store", real_get_store)
+        model_version_activate(version=doomed)
+        model_version_activate(version=serving_run.model_version)
+        return real_get_store()
+
+    monkeypatch.setattr(versions.artifacts, "get_store", staff_try_v2_between_listing_and_pruning)
+    prune(kind_name=KIND)
+
+    # v1 goes as planned; v2 served meanwhile, a rollback target now.
+    assert sorted(path.name for path in (artifacts_root / KIND).iterdir()) == ["v0002", "v0003", "v0004"]
 
 
 def test_staff_see_a_held_back_run_on_its_page_in_the_list_filter_and_the_api():

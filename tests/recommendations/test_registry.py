@@ -81,6 +81,11 @@ def test_it_refuses_bad_parameters_with_a_clear_message(overrides, message):
             r"Parameter activation_min_ratio must be between 0 and 1, not 80\.0 \(a fraction: 0\.8 for 80%\)",
         ),
         ("collaborative", {"activation_min_ratio": -0.5}, "Parameter activation_min_ratio must be between 0"),
+        (
+            "collaborative",
+            {"activation_min_ratio": 1.05},
+            r"Parameter activation_min_ratio must be between 0 and 1, not 1\.05\.$",
+        ),
     ],
 )
 def test_numbers_out_of_their_range_are_refused(kind, overrides, message):
