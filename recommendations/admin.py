@@ -93,9 +93,11 @@ def held_back_badge(run: TrainingRun) -> str:
     produced: ModelVersion | None = getattr(run, "model_version", None)
     if produced is not None and produced.activated_at is not None:
         return format_html(
-            ' <span class="training-gate training-gate-activated">held back, activated by hand</span>'
+            ' <span class="{}">{}</span>',
+            "training-gate training-gate-activated",
+            "held back, activated by hand",
         )
-    return format_html(' <span class="training-gate">held back</span>')
+    return format_html(' <span class="{}">{}</span>', "training-gate", "held back")
 
 
 def listed_files_problem(version: ModelVersion) -> str | None:
