@@ -176,6 +176,19 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# A database host that answers nothing (a failover under way, a firewall dropping packets) held
+# each new connection, and with it a request, a task or gunicorn's start, for the system's TCP
+# timeout (about two minutes). libpq gives up after this many seconds instead (2 at the least; 0
+# waits as long as the system does); a connect_timeout in DATABASE_URL wins.
+DATABASE_CONNECT_TIMEOUT_SECONDS = env_count(
+    "DATABASE_CONNECT_TIMEOUT_SECONDS",
+    10,
+    why="seconds to wait for PostgreSQL to accept a connection, 0 for the system's own limit",
+    least=0,
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_CONNECT_TIMEOUT_SECONDS:
+    database_options = DATABASES["default"].setdefault("OPTIONS", {})
+    database_options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT_SECONDS)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -126,3 +126,20 @@ def test_the_grace_of_retired_photos_is_a_day_unless_set_to_whole_seconds():
     for value in ("-1", "1.5", "a day", "²"):
         error = grace(value)[1]
         assert f"RETIRED_PHOTOS_GRACE_SECONDS={value!r} must be a whole number of at least 0" in error, value
+
+
+def test_a_database_host_that_answers_nothing_is_given_up_on_after_ten_seconds():
+    """Without connect_timeout libpq waited for the system's TCP timeout (about two minutes) on a
+    host that drops packets, and each request, task or gunicorn start with it."""
+
+    def connect_timeout(url="postgres://postgres@127.0.0.1:5432/storefront", **environment):
+        expression = "s.DATABASES['default'].get('OPTIONS', {}).get('connect_timeout')"
+        return setting_as_read(expression, DATABASE_URL=url, **environment)
+
+    assert connect_timeout() == ("10", "")
+    assert connect_timeout(DATABASE_CONNECT_TIMEOUT_SECONDS="3") == ("3", "")
+    assert connect_timeout(DATABASE_CONNECT_TIMEOUT_SECONDS="0") == ("None", "")
+    assert connect_timeout("postgres://postgres@127.0.0.1:5432/storefront?connect_timeout=7") == ("7", "")
+    assert connect_timeout("sqlite:///demo.sqlite3") == ("None", "")  # no such option there
+    error = connect_timeout(DATABASE_CONNECT_TIMEOUT_SECONDS="ten")[1]
+    assert "DATABASE_CONNECT_TIMEOUT_SECONDS='ten' must be a whole number of at least 0" in error
