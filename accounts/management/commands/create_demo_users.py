@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from accounts.demo_users import demo_users_ensure
+from storefront.migration_state import refuse_unmigrated_database
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unmigrated_database()
         logins = demo_users_ensure()
         self.stdout.write("Demo logins (demo only: fixed passwords, never use on a real shop):")
         for login in logins:

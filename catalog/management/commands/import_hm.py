@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from catalog.importer.dataset import import_dataset
 from catalog.importer.errors import ImportInputError, MediaUnwritable
 from catalog.progress import command_progress
-from storefront.migration_state import unapplied_migrations
+from storefront.migration_state import refuse_unmigrated_database
 
 # A csv file loads in one transaction; photos are recorded in batches (catalog.importer.images),
 # and those recorded before the interrupt stay, with their files.
@@ -37,14 +37,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        # A table or column the code expects but the database lacks failed deep in a load with
-        # the driver's traceback (UndefinedTable), after the first files had been read.
-        unapplied = unapplied_migrations()
-        if unapplied:
-            raise CommandError(
-                f"The database lacks {len(unapplied)} migration(s) ({', '.join(unapplied[:3])}"
-                f"{', ...' if len(unapplied) > 3 else ''}): run manage.py migrate first."
-            )
+        refuse_unmigrated_database()
         progress = command_progress(self, options["verbosity"])
         try:
             summary = import_dataset(

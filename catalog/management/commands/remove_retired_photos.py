@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from catalog.retired_photos import photos_remove_retired
+from storefront.migration_state import refuse_unmigrated_database
 from storefront.plurals import counted
 
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, grace_seconds: int | None, paths: list[str] | None, **options: Any) -> None:
+        refuse_unmigrated_database()
         grace = settings.RETIRED_PHOTOS_GRACE_SECONDS if grace_seconds is None else grace_seconds
         sweep = photos_remove_retired(grace_seconds=grace, paths=paths)
         for path in sweep.removed:

@@ -21,6 +21,7 @@ from catalog.progress import refresh_seconds
 from recommendations import training
 from recommendations.models import TrainingRun
 from recommendations.registry import all_kinds
+from storefront.migration_state import refuse_unmigrated_database
 
 POLL_SECONDS = 0.5
 
@@ -45,6 +46,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_unmigrated_database()
         parameters = {}
         for item in options["param"]:
             name, separator, value = item.partition("=")
