@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from recommendations.registry import ModelKind
+from recommendations.registry import ActivationGate, ModelKind
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,8 @@ def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any
         return ACTIVATE
     if gate.metric not in metrics:
         return Verdict(held_back=False, not_applied=f"the run measured no {gate.label}")
-    baselines = {label: _measured(metrics, name) for name, label in gate.baselines.items()}
-    measured = {label: baseline for label, baseline in baselines.items() if baseline is not None}
-    if not measured:
+    bar = best_baseline(gate, metrics)
+    if bar is None:
         return Verdict(held_back=False, not_applied="the run measured no simple baseline")
     sample = _measured(metrics, gate.sample_metric)
     min_sample = float(parameters.get("activation_min_eval_customers") or 0.0)
@@ -95,9 +94,9 @@ def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any
         return Verdict(
             held_back=False, not_applied=f"{sample:g} held-out customers, fewer than {min_sample:g}"
         )
-    best = max(measured, key=lambda name: measured[name])
+    best, best_value = bar
     value = _measured(metrics, gate.metric)
-    if value is not None and value >= min_ratio * measured[best]:
+    if value is not None and value >= min_ratio * best_value:
         return ACTIVATE
     return Verdict(
         held_back=True,
@@ -105,8 +104,19 @@ def judge(*, kind: ModelKind, parameters: dict[str, Any], metrics: dict[str, Any
         value=math.nan if value is None else value,
         min_ratio=min_ratio,
         baseline=best,
-        baseline_value=measured[best],
+        baseline_value=best_value,
     )
+
+
+def best_baseline(gate: ActivationGate, metrics: dict[str, Any]) -> tuple[str, float] | None:
+    """The best of the gate's baselines the run measured, as (its name in messages, its value);
+    None when it measured none. The gate's bar, and the lift the run's admin page shows."""
+    values = {label: _measured(metrics, name) for name, label in gate.baselines.items()}
+    measured = {label: value for label, value in values.items() if value is not None}
+    if not measured:
+        return None
+    best = max(measured, key=lambda label: measured[label])
+    return best, measured[best]
 
 
 def _measured(metrics: dict[str, Any], name: str) -> float | None:

@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from recommendations.activation_gate import best_baseline
 from recommendations.collaborative.kind import KIND
 
 
@@ -90,11 +91,10 @@ def map12_table(metrics: dict[str, Any]) -> SafeString:
     ]
     if not rows:
         return mark_safe("—")
-    gate_baselines = KIND.activation_gate.baselines if KIND.activation_gate else {}
-    baselines = [metrics[name] for name in gate_baselines if _number(metrics.get(name))]
+    bar = best_baseline(KIND.activation_gate, metrics) if KIND.activation_gate else None
     lift = ""
-    if _number(metrics.get("map12_blend")) and baselines and max(baselines) > 0:
-        lift = f"blend vs best simple baseline: {metrics['map12_blend'] / max(baselines):.2f}x"
+    if _number(metrics.get("map12_blend")) and bar is not None and bar[1] > 0:
+        lift = f"blend vs best simple baseline: {metrics['map12_blend'] / bar[1]:.2f}x"
     return format_html(
         '<table class="map12-table"><tbody>{}</tbody></table><p>{}</p>',
         format_html_join(
