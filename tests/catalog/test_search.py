@@ -197,16 +197,22 @@ def every_photo(query: str, *, standalone: bool = False) -> list[int]:
     return PHOTO_MATCHES
 
 
+def photo_matches_on_sqlite(query: str, photos: list[Article], monkeypatch, settings) -> list[str]:
+    """The names `query` finds through the SQLite fallback when every one of `photos` is a photo
+    match (no article's words match "summer")."""
+    PHOTO_MATCHES[:] = [article.article_id for article in photos]
+    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search.every_photo"
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    return [article.prod_name for article in matching_articles(Article.objects.all(), query)]
+
+
 def test_the_sqlite_fallback_leaves_out_a_quoted_excluded_phrase(monkeypatch, settings):
     """The phrase was split into '"slip' and 'top"', quote marks included, which no article has:
     the photos of slip tops stayed in the results."""
     slip = ArticleFactory(prod_name="Slip top", colour_group_name="Black")
     strap = ArticleFactory(prod_name="Strap top", colour_group_name="Black")
-    PHOTO_MATCHES[:] = [slip.article_id, strap.article_id]
-    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search.every_photo"
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    found = matching_articles(Article.objects.all(), 'summer -"slip top"')
-    assert [article.prod_name for article in found] == ["Strap top"]
+    found = photo_matches_on_sqlite('summer -"slip top"', [slip, strap], monkeypatch, settings)
+    assert found == ["Strap top"]
 
 
 def test_the_sqlite_fallback_keeps_a_photo_match_with_an_excluded_word_inside_another(monkeypatch, settings):
@@ -214,11 +220,7 @@ def test_the_sqlite_fallback_keeps_a_photo_match_with_an_excluded_word_inside_an
     the word matches were: "-red" hid the photo of a "Tiered top"."""
     tiered = ArticleFactory(prod_name="Tiered top", colour_group_name="Blue")
     red = ArticleFactory(prod_name="Strap top", colour_group_name="Red")
-    PHOTO_MATCHES[:] = [tiered.article_id, red.article_id]
-    settings.SEARCH_SEMANTIC_MATCHES = "tests.catalog.test_search.every_photo"
-    monkeypatch.setattr(connection, "vendor", "sqlite")
-    found = matching_articles(Article.objects.all(), "summer -red")
-    assert [article.prod_name for article in found] == ["Tiered top"]
+    assert photo_matches_on_sqlite("summer -red", [tiered, red], monkeypatch, settings) == ["Tiered top"]
 
 
 def test_refreshing_search_vectors_can_target_some_articles():
